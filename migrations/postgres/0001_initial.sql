@@ -1,0 +1,148 @@
+-- cofocus schema, PostgreSQL flavour.
+-- Keep in step with migrations/sqlite/0001_initial.sql: same tables, columns, constraints and
+-- index names. Only the id and integer column types differ (BIGSERIAL/BIGINT here, INTEGER there).
+-- Conventions (see src/store/mod.rs): times are unix seconds, durations are seconds,
+-- booleans are 0/1, enums are lower-case TEXT guarded by CHECK constraints.
+
+CREATE TABLE communities (
+    id                      BIGSERIAL PRIMARY KEY,
+    platform                TEXT    NOT NULL CHECK (platform IN ('shell', 'discord', 'matrix')),
+    platform_community_id   TEXT    NOT NULL CHECK (platform_community_id <> ''),
+    -- e.g. '25,50,75'
+    allowed_lengths         TEXT    NOT NULL CHECK (allowed_lengths <> ''),
+    booking_horizon_secs    BIGINT  NOT NULL CHECK (booking_horizon_secs > 0),
+    booking_cutoff_secs     BIGINT  NOT NULL CHECK (booking_cutoff_secs >= 0),
+    late_cancel_window_secs BIGINT  NOT NULL CHECK (late_cancel_window_secs >= 0),
+    reminder_lead_secs      BIGINT  NOT NULL CHECK (reminder_lead_secs >= 0),
+    prepare_lead_secs       BIGINT  NOT NULL CHECK (prepare_lead_secs >= 0),
+    attendance_grace_secs   BIGINT  NOT NULL CHECK (attendance_grace_secs >= 0),
+    close_delay_secs        BIGINT  NOT NULL CHECK (close_delay_secs >= 0),
+    recent_repeat_days      BIGINT  NOT NULL CHECK (recent_repeat_days >= 0),
+    -- IANA name, e.g. 'Europe/Berlin'
+    default_time_zone       TEXT    NOT NULL CHECK (default_time_zone <> ''),
+    UNIQUE (platform, platform_community_id)
+);
+
+CREATE TABLE members (
+    id                  BIGSERIAL PRIMARY KEY,
+    community_id        BIGINT  NOT NULL REFERENCES communities (id),
+    platform_user_id    TEXT    NOT NULL CHECK (platform_user_id <> ''),
+    display_name        TEXT    NOT NULL,
+    -- display_name lower-cased by the store (Unicode-aware), for case-insensitive lookup
+    display_name_folded TEXT    NOT NULL,
+    time_zone           TEXT    NOT NULL CHECK (time_zone <> ''),
+    reminders_enabled   BIGINT  NOT NULL CHECK (reminders_enabled IN (0, 1)),
+    sessions_attended   BIGINT  NOT NULL DEFAULT 0 CHECK (sessions_attended >= 0),
+    no_shows            BIGINT  NOT NULL DEFAULT 0 CHECK (no_shows >= 0),
+    late_cancels        BIGINT  NOT NULL DEFAULT 0 CHECK (late_cancels >= 0),
+    created_at          BIGINT  NOT NULL,
+    UNIQUE (community_id, platform_user_id),
+    -- target of the bookings foreign key that pins a booking to its member's community
+    UNIQUE (id, community_id)
+);
+
+CREATE INDEX members_by_folded_name ON members (community_id, display_name_folded);
+
+CREATE TABLE slots (
+    id             BIGSERIAL PRIMARY KEY,
+    community_id   BIGINT  NOT NULL REFERENCES communities (id),
+    starts_at      BIGINT  NOT NULL,
+    length_minutes BIGINT  NOT NULL CHECK (length_minutes > 0 AND length_minutes <= 1440),
+    UNIQUE (community_id, starts_at, length_minutes),
+    UNIQUE (id, community_id)
+);
+
+CREATE INDEX slots_by_start ON slots (starts_at);
+
+CREATE TABLE bookings (
+    id               BIGSERIAL PRIMARY KEY,
+    community_id     BIGINT  NOT NULL REFERENCES communities (id),
+    member_id        BIGINT  NOT NULL,
+    slot_id          BIGINT  NOT NULL,
+    status           TEXT    NOT NULL CHECK (status IN ('active', 'cancelled')),
+    recurring_weekly BIGINT  NOT NULL CHECK (recurring_weekly IN (0, 1)),
+    created_at       BIGINT  NOT NULL,
+    FOREIGN KEY (member_id, community_id) REFERENCES members (id, community_id),
+    FOREIGN KEY (slot_id, community_id) REFERENCES slots (id, community_id)
+);
+
+-- One active booking per member per slot; cancelled rows stay as history.
+CREATE UNIQUE INDEX bookings_one_active_per_member_slot
+    ON bookings (member_id, slot_id) WHERE status = 'active';
+CREATE INDEX bookings_by_slot ON bookings (slot_id, status);
+
+-- Directed: member_id says `kind` about other_id.
+CREATE TABLE relations (
+    member_id BIGINT  NOT NULL REFERENCES members (id),
+    other_id  BIGINT  NOT NULL REFERENCES members (id),
+    kind      TEXT    NOT NULL CHECK (kind IN ('friend', 'favourite', 'block')),
+    PRIMARY KEY (member_id, other_id, kind),
+    CHECK (member_id <> other_id)
+);
+
+CREATE INDEX relations_by_other ON relations (other_id);
+
+CREATE TABLE session_groups (
+    id      BIGSERIAL PRIMARY KEY,
+    slot_id BIGINT  NOT NULL REFERENCES slots (id),
+    origin  TEXT    NOT NULL CHECK (origin IN ('matched', 'rematch')),
+    state   TEXT    NOT NULL CHECK (state IN ('planned', 'open', 'closed')),
+    room    TEXT,
+    CHECK (state <> 'open' OR room IS NOT NULL)
+);
+
+CREATE INDEX session_groups_by_slot ON session_groups (slot_id);
+CREATE INDEX session_groups_open ON session_groups (slot_id) WHERE state = 'open';
+
+CREATE TABLE group_members (
+    group_id  BIGINT  NOT NULL REFERENCES session_groups (id),
+    member_id BIGINT  NOT NULL REFERENCES members (id),
+    -- insertion order within the group
+    seat      BIGINT  NOT NULL CHECK (seat >= 0),
+    PRIMARY KEY (group_id, member_id),
+    UNIQUE (group_id, seat)
+);
+
+CREATE INDEX group_members_by_member ON group_members (member_id);
+
+CREATE TABLE attendance (
+    slot_id     BIGINT  NOT NULL REFERENCES slots (id),
+    member_id   BIGINT  NOT NULL REFERENCES members (id),
+    outcome     TEXT    NOT NULL CHECK (outcome IN ('attended', 'no_show', 'excused')),
+    recorded_at BIGINT  NOT NULL,
+    PRIMARY KEY (slot_id, member_id)
+);
+
+CREATE INDEX attendance_by_member ON attendance (member_id);
+
+-- The durable schedule. A job is claimed by setting a lease; see src/store/jobs.rs.
+CREATE TABLE jobs (
+    id          BIGSERIAL PRIMARY KEY,
+    key         TEXT    NOT NULL UNIQUE CHECK (key <> ''),
+    kind        TEXT    NOT NULL CHECK (kind IN ('remind', 'prepare', 'announce',
+                                                 'attendance_check', 'check_in', 'close_rooms')),
+    slot_id     BIGINT  REFERENCES slots (id),
+    booking_id  BIGINT  REFERENCES bookings (id),
+    due_at      BIGINT  NOT NULL,
+    status      TEXT    NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done')),
+    attempts    BIGINT  NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    lease_owner TEXT,
+    lease_until BIGINT ,
+    last_error  TEXT,
+    outcome     TEXT,
+    finished_at BIGINT ,
+    CHECK (slot_id IS NOT NULL OR booking_id IS NOT NULL),
+    CHECK ((lease_owner IS NULL) = (lease_until IS NULL)),
+    CHECK ((status = 'done') = (outcome IS NOT NULL AND finished_at IS NOT NULL))
+);
+
+CREATE INDEX jobs_pending_by_due ON jobs (due_at) WHERE status = 'pending';
+CREATE INDEX jobs_by_slot ON jobs (slot_id);
+CREATE INDEX jobs_by_booking ON jobs (booking_id);
+
+-- Idempotency record of every external effect (DM sent, room opened/closed): first write wins.
+CREATE TABLE effects (
+    key         TEXT    PRIMARY KEY CHECK (key <> ''),
+    result      TEXT    NOT NULL,
+    recorded_at BIGINT  NOT NULL
+);

@@ -1,0 +1,38 @@
+//! One command language for every platform: Discord slash commands, Matrix `!cofocus …`
+//! messages and the shell all become a [`Command`], handled in one place.
+
+pub mod parse;
+
+use crate::core::time_input::{DaySpec, TimeSpec};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// `book tomorrow 9:00 50m [weekly]`
+    Book { when: TimeSpec, length_minutes: Option<u32>, repeat_weekly: bool },
+    /// `cancel` (next booking), `cancel 12` (booking id), `cancel tomorrow 9:00`
+    Cancel { target: CancelTarget },
+    /// `sessions`: my upcoming bookings.
+    Sessions,
+    /// `slots [tomorrow|mon|2026-12-01]`: bookable slots and how many booked each.
+    Slots { day: Option<DaySpec> },
+    /// `timezone` shows, `timezone Europe/Paris` sets.
+    Timezone { zone: Option<String> },
+    /// `prefs` shows, `prefs reminders off` changes.
+    Prefs { change: Option<PrefsChange> },
+    /// `friend @bob`, `favourite @bob`, `block @bob`, `unblock @bob`, `unfriend @bob`...
+    Relate { kind: crate::core::model::RelationKind, target: String, remove: bool },
+    /// `help [command]`
+    Help { topic: Option<String> },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CancelTarget {
+    Next,
+    BookingId(i64),
+    At(TimeSpec),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PrefsChange {
+    Reminders(bool),
+}

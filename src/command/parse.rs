@@ -1,0 +1,371 @@
+//! Text to [`Command`]: one grammar for Matrix messages, the shell, and Discord slash commands
+//! flattened to text.
+//!
+//! The parser only checks shape. Whether a time zone exists, a length is allowed in this
+//! community, or a booking id is the member's are the handler's questions: it has the store
+//! and the settings, and it can answer in the member's zone.
+
+use std::fmt;
+
+use crate::command::{CancelTarget, Command, PrefsChange};
+use crate::core::model::RelationKind;
+use crate::core::time_input::{parse_day_spec, parse_time_spec, TimeInputError};
+
+/// Every command word, in the order the overall help lists them.
+pub const COMMAND_NAMES: &[&str] = &[
+    "book", "cancel", "sessions", "slots", "timezone", "prefs", "friend", "unfriend", "favourite", "unfavourite",
+    "block", "unblock", "help",
+];
+
+const PREFIX: &str = "!cofocus";
+
+const USAGE_BOOK: &str = "book <time> [25m|50m|75m] [weekly] (e.g. book tomorrow 9:00 50m)";
+const USAGE_CANCEL: &str = "cancel [<booking number>|<time>] (e.g. cancel, cancel 12, cancel tomorrow 9:00)";
+const USAGE_SESSIONS: &str = "sessions";
+const USAGE_SLOTS: &str = "slots [today|tomorrow|mon|2026-12-01]";
+const USAGE_TIMEZONE: &str = "timezone [Zone/Name] (e.g. timezone Europe/Paris)";
+const USAGE_PREFS: &str = "prefs [reminders on|off]";
+const USAGE_FRIEND: &str = "friend <name> (e.g. friend @bob)";
+const USAGE_UNFRIEND: &str = "unfriend <name>";
+const USAGE_FAVOURITE: &str = "favourite <name> (e.g. favourite @bob)";
+const USAGE_UNFAVOURITE: &str = "unfavourite <name>";
+const USAGE_BLOCK: &str = "block <name> (e.g. block @bob)";
+const USAGE_UNBLOCK: &str = "unblock <name>";
+const USAGE_HELP: &str = "help [command] (e.g. help book)";
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CommandParseError {
+    Empty,
+    UnknownCommand { word: String, suggestion: Option<String> },
+    BadArguments { command: &'static str, problem: String, usage: &'static str },
+    BadTime(#[from] TimeInputError),
+}
+
+// Hand-written because the texts have optional parts; each ends by showing what would work.
+impl fmt::Display for CommandParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CommandParseError::Empty => {
+                write!(f, "Tell me what to do, for example: book tomorrow 9:00 50m. Say help for the list of commands.")
+            }
+            CommandParseError::UnknownCommand { word, suggestion } => {
+                write!(f, "I don't know the command \"{}\".", shorten(word))?;
+                if let Some(name) = suggestion {
+                    write!(f, " Did you mean {name}?")?;
+                }
+                write!(f, " Say help for the list of commands.")
+            }
+            CommandParseError::BadArguments { problem, usage, .. } => write!(f, "{problem} Usage: {usage}"),
+            CommandParseError::BadTime(inner) => write!(f, "{inner}"),
+        }
+    }
+}
+
+/// Never echo a whole paste back into the chat; cut by chars, not bytes.
+fn shorten(word: &str) -> String {
+    const MAX_CHARS: usize = 40;
+    if word.chars().count() <= MAX_CHARS {
+        word.to_string()
+    } else {
+        let mut cut: String = word.chars().take(MAX_CHARS).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+fn bad(command: &'static str, usage: &'static str, problem: impl Into<String>) -> CommandParseError {
+    CommandParseError::BadArguments { command, problem: problem.into(), usage }
+}
+
+/// Parses one message. `!cofocus` and a leading `/` are optional, the command word is
+/// case-insensitive, and words are separated by any whitespace.
+pub fn parse_command(input: &str) -> Result<Command, CommandParseError> {
+    let mut words: Vec<&str> = input.split_whitespace().collect();
+    if words.first().is_some_and(|first| first.eq_ignore_ascii_case(PREFIX)) {
+        words.remove(0);
+    }
+    let Some(first) = words.first() else {
+        return Err(CommandParseError::Empty);
+    };
+    // "/book" from a slash-command bridge, or "/ book"; one slash only.
+    let first = first.strip_prefix('/').unwrap_or(first);
+    let rest: Vec<&str> = words[1..].to_vec();
+    let (name, args) = if first.is_empty() {
+        match rest.split_first() {
+            Some((name, args)) => (*name, args.to_vec()),
+            None => return Err(CommandParseError::Empty),
+        }
+    } else {
+        (first, rest)
+    };
+    let name = name.to_lowercase();
+
+    match name.as_str() {
+        "book" => parse_book(&args),
+        "cancel" => parse_cancel(&args),
+        "sessions" => no_arguments("sessions", USAGE_SESSIONS, &args).map(|()| Command::Sessions),
+        "slots" => parse_slots(&args),
+        "timezone" => Ok(Command::Timezone { zone: (!args.is_empty()).then(|| args.join(" ")) }),
+        "prefs" => parse_prefs(&args),
+        "friend" => relate("friend", USAGE_FRIEND, RelationKind::Friend, false, &args),
+        "unfriend" => relate("unfriend", USAGE_UNFRIEND, RelationKind::Friend, true, &args),
+        // Both spellings: members write whichever they grew up with.
+        "favourite" | "favorite" => relate("favourite", USAGE_FAVOURITE, RelationKind::Favourite, false, &args),
+        "unfavourite" | "unfavorite" => relate("unfavourite", USAGE_UNFAVOURITE, RelationKind::Favourite, true, &args),
+        "block" => relate("block", USAGE_BLOCK, RelationKind::Block, false, &args),
+        "unblock" => relate("unblock", USAGE_UNBLOCK, RelationKind::Block, true, &args),
+        "help" => Ok(Command::Help { topic: args.first().map(|topic| normalise_topic(topic)) }),
+        _ => Err(CommandParseError::UnknownCommand { suggestion: closest_command(&name), word: name }),
+    }
+}
+
+fn no_arguments(command: &'static str, usage: &'static str, args: &[&str]) -> Result<(), CommandParseError> {
+    match args.first() {
+        None => Ok(()),
+        Some(extra) => Err(bad(command, usage, format!("{command} takes nothing after it, but I got \"{}\".", shorten(extra)))),
+    }
+}
+
+/// `book <time words…> [length] [weekly]`: the length and "weekly" may sit anywhere among the
+/// time words, so "book tomorrow 9:00 50m weekly" and "book weekly 50m tomorrow 9:00" agree.
+fn parse_book(args: &[&str]) -> Result<Command, CommandParseError> {
+    const CMD: &str = "book";
+    let mut length_minutes: Option<u32> = None;
+    let mut repeat_weekly = false;
+    let mut time_words: Vec<&str> = Vec::new();
+    let mut index = 0;
+    while index < args.len() {
+        let word = args[index];
+        let lower = word.to_lowercase();
+        let next = args.get(index + 1).map(|w| w.to_lowercase());
+        if lower == "weekly" {
+            repeat_weekly = true;
+        } else if let Some(length) = parse_length(&lower, next.as_deref()) {
+            let length = length.map_err(|problem| bad(CMD, USAGE_BOOK, problem))?;
+            if let Some(first) = length_minutes.replace(length.minutes) {
+                // Usually a time typed without a colon ("book 9 50"), so say how to write one.
+                return Err(bad(CMD, USAGE_BOOK, format!(
+                    "I read two session lengths, {first} and {}. Give one length, and write times with a colon or am/pm, like 9:00 or 9am.",
+                    length.minutes
+                )));
+            }
+            if length.used_next_word {
+                index += 1;
+            }
+        } else {
+            time_words.push(word);
+        }
+        index += 1;
+    }
+    if time_words.is_empty() {
+        return Err(bad(CMD, USAGE_BOOK, "Which time? Say a time to book, or next for the next slot."));
+    }
+    let when = parse_time_spec(&time_words.join(" "))?;
+    Ok(Command::Book { when, length_minutes, repeat_weekly })
+}
+
+struct Length {
+    minutes: u32,
+    /// "50 min": the unit was the following word.
+    used_next_word: bool,
+}
+
+const MINUTE_UNITS: &[&str] = &["m", "min", "mins", "minute", "minutes"];
+
+/// A session length word: "50", "50m", "50min", or "50" followed by a unit word. Whether the
+/// community allows that length is the booking rules' call. A number glued to am/pm or
+/// followed by one ("9 am") is a time, not a length.
+fn parse_length(word: &str, next: Option<&str>) -> Option<Result<Length, String>> {
+    let digits_end = word.find(|c: char| !c.is_ascii_digit()).unwrap_or(word.len());
+    // `find` returns a char boundary and the prefix is ASCII digits, so both halves are safe.
+    let (number, unit) = word.split_at(digits_end);
+    if number.is_empty() {
+        return None;
+    }
+    let used_next_word = if unit.is_empty() {
+        match next {
+            Some("am" | "pm" | "a.m." | "p.m.") => return None,
+            Some(next) => MINUTE_UNITS.contains(&next),
+            None => false,
+        }
+    } else if MINUTE_UNITS.contains(&unit) {
+        false
+    } else {
+        return None;
+    };
+    let minutes = match number.parse::<u32>() {
+        Ok(minutes) if minutes > 0 => minutes,
+        _ => return Some(Err(format!("\"{}\" isn't a session length I can use.", shorten(word)))),
+    };
+    Some(Ok(Length { minutes, used_next_word }))
+}
+
+/// `cancel` (the next booking), `cancel 12` / `cancel #12` (a booking number), or
+/// `cancel <time>` (the booking starting then).
+fn parse_cancel(args: &[&str]) -> Result<Command, CommandParseError> {
+    const CMD: &str = "cancel";
+    let target = match args {
+        [] => CancelTarget::Next,
+        [word] if word.eq_ignore_ascii_case("next") => CancelTarget::Next,
+        [word] if is_booking_number(word) => {
+            let digits = word.strip_prefix('#').unwrap_or(word);
+            let id = digits
+                .parse::<i64>()
+                .map_err(|_| bad(CMD, USAGE_CANCEL, format!("There's no booking number {}.", shorten(word))))?;
+            CancelTarget::BookingId(id)
+        }
+        _ => CancelTarget::At(parse_time_spec(&args.join(" "))?),
+    };
+    Ok(Command::Cancel { target })
+}
+
+fn is_booking_number(word: &str) -> bool {
+    let digits = word.strip_prefix('#').unwrap_or(word);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn parse_slots(args: &[&str]) -> Result<Command, CommandParseError> {
+    const CMD: &str = "slots";
+    match args {
+        [] => Ok(Command::Slots { day: None }),
+        [word] => match parse_day_spec(word) {
+            Ok(day) => Ok(Command::Slots { day: Some(day) }),
+            Err(_) => Err(bad(CMD, USAGE_SLOTS, format!("I couldn't read \"{}\" as a day.", shorten(word)))),
+        },
+        _ => Err(bad(CMD, USAGE_SLOTS, "Give one day, like tomorrow or mon.")),
+    }
+}
+
+fn parse_prefs(args: &[&str]) -> Result<Command, CommandParseError> {
+    const CMD: &str = "prefs";
+    let lowered: Vec<String> = args.iter().map(|w| w.to_lowercase()).collect();
+    let lowered: Vec<&str> = lowered.iter().map(String::as_str).collect();
+    match lowered.as_slice() {
+        [] => Ok(Command::Prefs { change: None }),
+        ["reminders" | "reminder", setting] => match *setting {
+            "on" | "yes" | "true" => Ok(Command::Prefs { change: Some(PrefsChange::Reminders(true)) }),
+            "off" | "no" | "false" => Ok(Command::Prefs { change: Some(PrefsChange::Reminders(false)) }),
+            _ => Err(bad(CMD, USAGE_PREFS, "Reminders can be on or off.")),
+        },
+        ["reminders" | "reminder"] => Err(bad(CMD, USAGE_PREFS, "Say whether reminders should be on or off.")),
+        _ => Err(bad(CMD, USAGE_PREFS, "The only preference so far is reminders.")),
+    }
+}
+
+/// The rest of the line is the name (display names may contain spaces); a leading '@' from
+/// the member's habit of mentioning is dropped. Who that is, is the handler's lookup.
+fn relate(command: &'static str, usage: &'static str, kind: RelationKind, remove: bool, args: &[&str]) -> Result<Command, CommandParseError> {
+    let joined = args.join(" ");
+    let target = joined.strip_prefix('@').unwrap_or(&joined).trim().to_string();
+    if target.is_empty() {
+        return Err(bad(command, usage, format!("Who? Say {command} and a name.")));
+    }
+    Ok(Command::Relate { kind, target, remove })
+}
+
+fn normalise_topic(topic: &str) -> String {
+    let topic = topic.strip_prefix('/').unwrap_or(topic);
+    topic.to_lowercase()
+}
+
+/// The known command closest to a mistyped one, if any is close enough to be a typo.
+fn closest_command(word: &str) -> Option<String> {
+    // Typos are short; comparing a paste against every name would only waste time.
+    const MAX_CHARS: usize = 32;
+    let length = word.chars().count();
+    if length == 0 || length > MAX_CHARS {
+        return None;
+    }
+    // One edit for short words ("bok", but not "dance" -> cancel), two for longer ones ("timzeone").
+    let allowed = if length <= 5 { 1 } else { 2 };
+    let candidates = COMMAND_NAMES.iter().copied().chain(["favorite", "unfavorite"]);
+    candidates
+        .map(|name| (strsim::damerau_levenshtein(word, name), name))
+        .filter(|(distance, _)| *distance <= allowed)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, name)| match name {
+            "favorite" => "favourite".to_string(),
+            "unfavorite" => "unfavourite".to_string(),
+            other => other.to_string(),
+        })
+}
+
+/// One line per command: the overall help, and the detail for `help <command>`.
+const HELP: &[(&str, &str, &str)] = &[
+    ("book", USAGE_BOOK, "Book a session. Times are in your time zone: 9:00, 9am, tomorrow 14:30, mon 9:15, next, 2026-12-01 09:00. Add weekly to repeat it every week."),
+    ("cancel", USAGE_CANCEL, "Cancel your next booking, a booking by its number (see sessions), or the one at a time. Cancelling within an hour of the start counts as late."),
+    ("sessions", USAGE_SESSIONS, "List your upcoming bookings with their numbers."),
+    ("slots", USAGE_SLOTS, "Show the bookable slots for a day and how many people booked each."),
+    ("timezone", USAGE_TIMEZONE, "Show your time zone, or set it with an IANA name like Europe/Paris or America/New_York."),
+    ("prefs", USAGE_PREFS, "Show your preferences, or turn reminder messages on or off."),
+    ("friend", USAGE_FRIEND, "Prefer to be matched with someone."),
+    ("unfriend", USAGE_UNFRIEND, "Undo friend."),
+    ("favourite", USAGE_FAVOURITE, "Strongly prefer to be matched with someone."),
+    ("unfavourite", USAGE_UNFAVOURITE, "Undo favourite."),
+    ("block", USAGE_BLOCK, "Never be matched with someone. They aren't told."),
+    ("unblock", USAGE_UNBLOCK, "Undo block."),
+    ("help", USAGE_HELP, "Show this list, or the details of one command."),
+];
+
+/// The overall help lists every command with an example; `help <command>` gives its usage
+/// and what it does. An unknown topic gets the overall help with a note.
+pub fn help_text(topic: Option<&str>) -> String {
+    let topic = topic.map(normalise_topic);
+    let topic = topic.as_deref().map(|t| match t {
+        "favorite" => "favourite",
+        "unfavorite" => "unfavourite",
+        other => other,
+    });
+    if let Some(topic) = topic {
+        if let Some((_, usage, what)) = HELP.iter().find(|(name, _, _)| *name == topic) {
+            return format!("{what}\nUsage: {usage}");
+        }
+    }
+    let mut text = String::new();
+    if let Some(topic) = topic {
+        text.push_str(&format!("I don't have help for \"{}\". ", shorten(topic)));
+    }
+    text.push_str("Commands:\n");
+    for (_, usage, _) in HELP {
+        text.push_str("  ");
+        text.push_str(usage);
+        text.push('\n');
+    }
+    text.push_str("Say help <command> for details.");
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_covers_every_command() {
+        let overall = help_text(None);
+        for name in COMMAND_NAMES {
+            assert!(HELP.iter().any(|(n, _, _)| n == name), "no help entry for {name}");
+            assert!(overall.lines().any(|line| line.trim_start().starts_with(name)), "{name} missing from help");
+            assert!(help_text(Some(name)).contains("Usage: "), "help {name}");
+        }
+        assert!(help_text(Some("BOOK")).contains("Usage: book"));
+        assert!(help_text(Some("nope")).starts_with("I don't have help for \"nope\"."));
+    }
+
+    #[test]
+    fn suggestions() {
+        let cases = [
+            ("bok", Some("book")),
+            ("boook", Some("book")),
+            ("cancle", Some("cancel")),
+            ("timzone", Some("timezone")),
+            ("favorit", Some("favourite")),
+            ("sesions", Some("sessions")),
+            ("slot", Some("slots")),
+            ("xyz", None),
+            ("", None),
+        ];
+        for (word, expected) in cases {
+            assert_eq!(closest_command(word).as_deref(), expected, "{word}");
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The pure core: booking rules, the slot grid, time input, matching and the lifecycle schedule.
+//!
+//! Invariant: nothing here does I/O, reads a clock or an RNG, or knows a platform type.
+//! `now` and seeds are parameters, so every function here is a deterministic unit-testable value.
+
+pub mod booking_rules;
+pub mod matching;
+pub mod model;
+pub mod reliability;
+pub mod schedule;
+pub mod slot_grid;
+pub mod time_input;

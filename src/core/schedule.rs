@@ -1,0 +1,146 @@
+//! What is due when: the durable jobs a slot and a booking create, and whether a job that is
+//! overdue (after downtime) still matters.
+//!
+//! Why here and not in the runner: these are the product's rules ("a reminder for a session that
+//! already started is dropped", "downtime never counts as a no-show"), so they are pure functions
+//! with `now` as a parameter and tested without a database.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::model::{Booking, BookingId, CommunitySettings, JobKind, Slot, SlotId};
+
+/// A job the store should hold; `key` makes scheduling idempotent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedJob {
+    pub key: String,
+    pub kind: JobKind,
+    pub slot_id: Option<SlotId>,
+    pub booking_id: Option<BookingId>,
+    pub due_at: DateTime<Utc>,
+}
+
+/// A job that runs this much after its due time is treated as delayed by downtime.
+pub const ON_TIME_TOLERANCE: Duration = Duration::seconds(60);
+
+/// Check-ins older than this after the session's end are no longer worth a DM.
+pub const CHECK_IN_STALE_AFTER: Duration = Duration::hours(6);
+
+pub fn slot_job_key(kind: JobKind, slot_id: SlotId) -> String {
+    format!("{}:slot:{}", kind.as_str(), slot_id)
+}
+
+pub fn booking_job_key(kind: JobKind, booking_id: BookingId) -> String {
+    format!("{}:booking:{}", kind.as_str(), booking_id)
+}
+
+/// The per-slot jobs, in lifecycle order. Prepare runs early enough that rooms exist at T.
+pub fn slot_jobs(slot: &Slot, settings: &CommunitySettings) -> Vec<PlannedJob> {
+    let start = slot.starts_at;
+    let end = slot.ends_at();
+    [
+        (JobKind::Prepare, start - settings.prepare_lead),
+        (JobKind::Announce, start),
+        (JobKind::AttendanceCheck, start + settings.attendance_grace),
+        (JobKind::CheckIn, end),
+        (JobKind::CloseRooms, end + settings.close_delay),
+    ]
+    .into_iter()
+    .map(|(kind, due_at)| PlannedJob {
+        key: slot_job_key(kind, slot.id),
+        kind,
+        slot_id: Some(slot.id),
+        booking_id: None,
+        due_at,
+    })
+    .collect()
+}
+
+/// The per-booking jobs: only the reminder. Whether the member opted out is checked when it
+/// runs, so changing the preference after booking is honoured.
+pub fn booking_jobs(booking: &Booking, settings: &CommunitySettings) -> Vec<PlannedJob> {
+    vec![PlannedJob {
+        key: booking_job_key(JobKind::Remind, booking.id),
+        kind: JobKind::Remind,
+        slot_id: Some(booking.slot_id),
+        booking_id: Some(booking.id),
+        due_at: booking.starts_at - settings.reminder_lead,
+    }]
+}
+
+/// What to do with a claimed job, given how late it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobTiming {
+    /// Run it; `delayed` says it ran late enough that downtime must not be held against members.
+    Run { delayed: bool },
+    /// It no longer matters; finish it with this reason.
+    Drop { reason: &'static str },
+}
+
+pub fn job_timing(kind: JobKind, due_at: DateTime<Utc>, now: DateTime<Utc>, slot: &Slot) -> JobTiming {
+    let delayed = now - due_at > ON_TIME_TOLERANCE;
+    let started = now >= slot.starts_at;
+    let ended = now >= slot.ends_at();
+    match kind {
+        JobKind::Remind if started => JobTiming::Drop { reason: "session already started" },
+        JobKind::Prepare | JobKind::Announce | JobKind::AttendanceCheck if ended => {
+            JobTiming::Drop { reason: "session already ended" }
+        }
+        JobKind::CheckIn if now - slot.ends_at() > CHECK_IN_STALE_AFTER => {
+            JobTiming::Drop { reason: "check-in too long after the session" }
+        }
+        // Closing rooms always matters: a room left open is a leak.
+        _ => JobTiming::Run { delayed },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::CommunityId;
+    use chrono::TimeZone;
+
+    fn slot() -> Slot {
+        Slot {
+            id: SlotId(7),
+            community_id: CommunityId(1),
+            starts_at: Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap(),
+            length_minutes: 50,
+        }
+    }
+
+    #[test]
+    fn slot_jobs_follow_the_lifecycle_order() {
+        let settings = CommunitySettings::default();
+        let jobs = slot_jobs(&slot(), &settings);
+        let kinds: Vec<_> = jobs.iter().map(|job| job.kind).collect();
+        assert_eq!(
+            kinds,
+            [JobKind::Prepare, JobKind::Announce, JobKind::AttendanceCheck, JobKind::CheckIn, JobKind::CloseRooms]
+        );
+        assert!(jobs.windows(2).all(|pair| pair[0].due_at < pair[1].due_at));
+        assert_eq!(jobs[0].key, "prepare:slot:7");
+        assert_eq!(jobs[3].due_at, slot().ends_at());
+    }
+
+    #[test]
+    fn overdue_jobs_are_dropped_only_when_they_no_longer_matter() {
+        let slot = slot();
+        let at = |minutes: i64| slot.starts_at + Duration::minutes(minutes);
+        // (kind, due, now, expected)
+        let table = [
+            (JobKind::Remind, at(-10), at(-10), JobTiming::Run { delayed: false }),
+            (JobKind::Remind, at(-10), at(-5), JobTiming::Run { delayed: true }),
+            (JobKind::Remind, at(-10), at(0), JobTiming::Drop { reason: "session already started" }),
+            (JobKind::Prepare, at(-2), at(10), JobTiming::Run { delayed: true }),
+            (JobKind::Announce, at(0), at(0), JobTiming::Run { delayed: false }),
+            (JobKind::Announce, at(0), at(50), JobTiming::Drop { reason: "session already ended" }),
+            (JobKind::AttendanceCheck, at(3), at(3) + Duration::seconds(59), JobTiming::Run { delayed: false }),
+            (JobKind::AttendanceCheck, at(3), at(20), JobTiming::Run { delayed: true }),
+            (JobKind::CheckIn, at(50), at(50 + 6 * 60 + 1), JobTiming::Drop { reason: "check-in too long after the session" }),
+            (JobKind::CloseRooms, at(55), at(60 * 24), JobTiming::Run { delayed: true }),
+        ];
+        for (kind, due, now, expected) in table {
+            assert_eq!(job_timing(kind, due, now, &slot), expected, "{kind:?} due {due} at {now}");
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! The one place every platform's commands are handled. Adapters parse their input into a
+//! [`Command`] (or hand us text), give us an [`Actor`], and send back the reply we return.
+
+use super::errors::{unexpected, CommandFailure, UserError, GENERIC_FAILURE_REPLY};
+use super::{effective_settings, Actor, Engine};
+use crate::command::parse::{help_text, parse_command};
+use crate::command::{CancelTarget, Command, PrefsChange};
+use crate::core::booking_rules::{check_cancel, check_new_booking, CancelKind};
+use crate::core::model::{Booking, Community, Member, Relation};
+use crate::core::reliability::reliability;
+use crate::core::slot_grid::local_day_bounds;
+use crate::core::time_input::{parse_time_zone, resolve_day, resolve_time_spec, DaySpec};
+use crate::platform::OutgoingMessage;
+use crate::store::{NewBooking, StoreError};
+
+type CommandResult = Result<OutgoingMessage, CommandFailure>;
+
+impl Engine {
+    /// Parses and handles one line of text (Matrix messages, the shell).
+    pub async fn handle_text(&self, actor: &Actor, text: &str) -> OutgoingMessage {
+        match parse_command(text) {
+            Ok(command) => self.handle_command(actor, command).await,
+            Err(error) => OutgoingMessage::new().text(error.to_string()),
+        }
+    }
+
+    pub async fn handle_command(&self, actor: &Actor, command: Command) -> OutgoingMessage {
+        let description = format!("{command:?}");
+        match self.try_handle_command(actor, command).await {
+            Ok(reply) => reply,
+            Err(CommandFailure::User(error)) => OutgoingMessage::new().text(error.to_string()),
+            Err(CommandFailure::Unexpected(error)) => {
+                tracing::error!(user = %actor.platform_user_id, community = %actor.platform_community_id, command = %description, error = ?error, "command failed");
+                OutgoingMessage::new().text(GENERIC_FAILURE_REPLY)
+            }
+        }
+    }
+
+    async fn try_handle_command(&self, actor: &Actor, command: Command) -> CommandResult {
+        let community = self.community_for(actor).await.map_err(CommandFailure::Unexpected)?;
+        let member = self
+            .store
+            .ensure_member(&community, &actor.platform_user_id, &actor.display_name, self.clock.now())
+            .await
+            .map_err(unexpected)?;
+        match command {
+            Command::Book { when, length_minutes, repeat_weekly } => {
+                self.book(&community, &member, &when, length_minutes, repeat_weekly).await
+            }
+            Command::Cancel { target } => self.cancel(&community, &member, target).await,
+            Command::Sessions => self.sessions(&member).await,
+            Command::Slots { day } => self.slots(&community, &member, day).await,
+            Command::Timezone { zone } => self.timezone(&member, zone).await,
+            Command::Prefs { change } => self.prefs(&member, change).await,
+            Command::Relate { kind, target, remove } => self.relate(&community, &member, kind, &target, remove).await,
+            Command::Help { topic } => Ok(OutgoingMessage::new().text(help_text(topic.as_deref()))),
+        }
+    }
+
+    async fn book(
+        &self,
+        community: &Community,
+        member: &Member,
+        when: &crate::core::time_input::TimeSpec,
+        length_minutes: Option<u32>,
+        repeat_weekly: bool,
+    ) -> CommandResult {
+        let now = self.clock.now();
+        let settings = effective_settings(&community.settings);
+        let starts_at = resolve_time_spec(when, now, member.time_zone)?;
+        let length = length_minutes.unwrap_or_else(|| default_length(&settings.allowed_lengths_minutes));
+        let existing = self.store.active_bookings_for_member(member.id, now).await.map_err(unexpected)?;
+        check_new_booking(now, starts_at, length, &settings, &existing)
+            .map_err(|rejection| UserError::Booking(rejection, member.time_zone))?;
+        let slot = self.store.ensure_slot(community.id, starts_at, length).await.map_err(unexpected)?;
+        let booking = match self
+            .store
+            .create_booking(&NewBooking {
+                community_id: community.id,
+                member_id: member.id,
+                slot_id: slot.id,
+                recurring_weekly: repeat_weekly,
+                created_at: now,
+            })
+            .await
+        {
+            Ok(booking) => booking,
+            Err(StoreError::BookingConflict) => return Err(UserError::AlreadyBooked.into()),
+            Err(error) => return Err(unexpected(error)),
+        };
+        self.schedule_jobs_for_booking(&community.settings, &slot, &booking)
+            .await
+            .map_err(|error| unexpected(anyhow::anyhow!("{error}")))?;
+        let mut reply = OutgoingMessage::new()
+            .text(format!("✅ Booked #{}: {} min at ", booking.id, length))
+            .time(starts_at, member.time_zone)
+            .text(if repeat_weekly { ", every week" } else { "" })
+            .text(". ");
+        reply = if member.reminders_enabled {
+            reply.text(format!(
+                "I'll remind you {} min before and pair you when it starts.",
+                community.settings.reminder_lead.num_minutes()
+            ))
+        } else {
+            reply.text("I'll pair you when it starts.")
+        };
+        Ok(reply)
+    }
+
+    async fn cancel(&self, community: &Community, member: &Member, target: CancelTarget) -> CommandResult {
+        let now = self.clock.now();
+        let upcoming = self.store.active_bookings_for_member(member.id, now).await.map_err(unexpected)?;
+        let booking: Booking = match target {
+            CancelTarget::Next => {
+                upcoming.into_iter().find(|booking| booking.starts_at > now).ok_or(UserError::NothingToCancel)?
+            }
+            CancelTarget::BookingId(id) => self
+                .store
+                .booking(crate::core::model::BookingId(id))
+                .await
+                .map_err(unexpected)?
+                .filter(|booking| booking.community_id == community.id)
+                .ok_or(UserError::NoSuchBooking(id))?,
+            CancelTarget::At(spec) => {
+                let at = resolve_time_spec(&spec, now, member.time_zone)?;
+                upcoming.into_iter().find(|booking| booking.starts_at == at).ok_or_else(|| {
+                    UserError::NoBookingAt(crate::platform::message::render_time_in_zone(at, member.time_zone))
+                })?
+            }
+        };
+        let kind = check_cancel(now, &booking, member.id, &community.settings).map_err(UserError::Cancel)?;
+        let late = kind == CancelKind::Late;
+        let cancelled = self.store.cancel_booking(booking.id, late).await.map_err(unexpected)?;
+        if !cancelled {
+            return Err(UserError::Cancel(crate::core::booking_rules::CancelRejection::AlreadyCancelled).into());
+        }
+        let mut reply = OutgoingMessage::new()
+            .text(format!("Cancelled #{} at ", booking.id))
+            .time(booking.starts_at, member.time_zone)
+            .text(".");
+        if booking.recurring_weekly {
+            reply = reply.text(" That also ends the weekly series.");
+        }
+        if late {
+            reply = reply.text(format!(
+                " It was within {} min of the start, so it counts as a late cancel.",
+                community.settings.late_cancel_window.num_minutes()
+            ));
+        }
+        Ok(reply)
+    }
+
+    async fn sessions(&self, member: &Member) -> CommandResult {
+        let now = self.clock.now();
+        let bookings = self.store.active_bookings_for_member(member.id, now).await.map_err(unexpected)?;
+        if bookings.is_empty() {
+            return Ok(OutgoingMessage::new().text("No upcoming sessions. Book one with `book next` or `book tomorrow 9:00 50m`."));
+        }
+        let mut reply = OutgoingMessage::new().text("Your upcoming sessions:");
+        for booking in &bookings {
+            reply = reply
+                .text(format!("\n  #{} ", booking.id))
+                .time(booking.starts_at, member.time_zone)
+                .text(format!(" · {} min{}", booking.length_minutes, if booking.recurring_weekly { " · weekly" } else { "" }));
+        }
+        Ok(reply)
+    }
+
+    async fn slots(&self, community: &Community, member: &Member, day: Option<DaySpec>) -> CommandResult {
+        let now = self.clock.now();
+        let date = resolve_day(&day.unwrap_or(DaySpec::Today), now, member.time_zone);
+        let (day_start, day_end) = local_day_bounds(date, member.time_zone);
+        let counts = self.store.slot_booking_counts(community.id, day_start.max(now), day_end).await.map_err(unexpected)?;
+        let mut reply = OutgoingMessage::new().text(format!(
+            "Slots on {} ({}): any quarter hour can be booked, {} min long.",
+            date.format("%a %-d %b"),
+            member.time_zone,
+            community.settings.allowed_lengths_minutes.iter().map(u32::to_string).collect::<Vec<_>>().join("/")
+        ));
+        if counts.is_empty() {
+            reply = reply.text(" Nobody has booked that day yet — be the first!");
+        } else {
+            reply = reply.text(" Already booked (you'd have company):");
+            for count in &counts {
+                reply = reply
+                    .text("\n  ")
+                    .time(count.starts_at, member.time_zone)
+                    .text(format!(" · {} min · {} booked", count.length_minutes, count.active_bookings));
+            }
+        }
+        Ok(reply)
+    }
+
+    async fn timezone(&self, member: &Member, zone: Option<String>) -> CommandResult {
+        let Some(zone) = zone else {
+            return Ok(OutgoingMessage::new().text(format!(
+                "Your time zone is {}. Change it with `timezone Europe/Paris` (any IANA name).",
+                member.time_zone
+            )));
+        };
+        let zone = parse_time_zone(&zone)?;
+        self.store.set_member_time_zone(member.id, zone).await.map_err(unexpected)?;
+        Ok(OutgoingMessage::new()
+            .text(format!("Time zone set to {zone}. It's now "))
+            .time(self.clock.now(), zone)
+            .text(" for you."))
+    }
+
+    async fn prefs(&self, member: &Member, change: Option<PrefsChange>) -> CommandResult {
+        let mut reminders = member.reminders_enabled;
+        if let Some(PrefsChange::Reminders(enabled)) = change {
+            self.store.set_member_reminders(member.id, enabled).await.map_err(unexpected)?;
+            reminders = enabled;
+        }
+        Ok(OutgoingMessage::new().text(format!(
+            "Reminders: {} · time zone: {} · sessions: {} · no-shows: {} · late cancels: {} · reliability: {:.0}%",
+            if reminders { "on" } else { "off" },
+            member.time_zone,
+            member.sessions_attended,
+            member.no_shows,
+            member.late_cancels,
+            reliability(member) * 100.0
+        )))
+    }
+
+    async fn relate(
+        &self,
+        community: &Community,
+        member: &Member,
+        kind: crate::core::model::RelationKind,
+        target: &str,
+        remove: bool,
+    ) -> CommandResult {
+        let other = self
+            .store
+            .find_member(community.id, target)
+            .await
+            .map_err(unexpected)?
+            .ok_or_else(|| UserError::UnknownMember(target.to_string()))?;
+        if other.id == member.id {
+            return Err(UserError::RelationToSelf.into());
+        }
+        let relation = Relation { member: member.id, other: other.id, kind };
+        let verb = kind.as_str();
+        if remove {
+            self.store.remove_relation(relation).await.map_err(unexpected)?;
+            Ok(OutgoingMessage::new().text(format!("{} is no longer your {verb}.", other.display_name)))
+        } else {
+            self.store.set_relation(relation).await.map_err(unexpected)?;
+            let text = match kind {
+                crate::core::model::RelationKind::Block => {
+                    format!("Blocked {} — you'll never be paired together.", other.display_name)
+                }
+                _ => format!("{} is now your {verb} — you'll be paired more often.", other.display_name),
+            };
+            Ok(OutgoingMessage::new().text(text))
+        }
+    }
+}
+
+/// 50 minutes is the classic length; otherwise the first allowed one.
+fn default_length(allowed: &[u32]) -> u32 {
+    if allowed.contains(&50) {
+        50
+    } else {
+        allowed.first().copied().unwrap_or(50)
+    }
+}

@@ -1,0 +1,141 @@
+//! The job runner: claim a due job with a lease, decide whether it still matters, run it,
+//! finish it. The shape is mini-redis' `purge_expired_tasks`: sleep until the next due job or a
+//! wake-up. `run_due_jobs` is also the step function the shell, the demo and the tests drive.
+
+use chrono::{DateTime, Utc};
+
+use super::effects::FaultPoint;
+use super::Engine;
+use crate::core::model::{Job, JobKind};
+use crate::core::schedule::{job_timing, JobTiming};
+
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Worth another attempt later (platform hiccup, rate limit).
+    #[error("will retry: {0}")]
+    Retry(String),
+    /// Simulated process death (crash tests): stop without finishing or releasing the job.
+    #[error("simulated crash")]
+    Crashed,
+    #[error("unexpected: {0:#}")]
+    Unexpected(anyhow::Error),
+}
+
+impl JobError {
+    pub fn unexpected(error: impl Into<anyhow::Error>) -> Self {
+        JobError::Unexpected(error.into())
+    }
+}
+
+/// What one step of the runner did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobReport {
+    pub job: Job,
+    /// "done: …", "dropped: …", "retry: …" or "gave up: …".
+    pub outcome: String,
+}
+
+impl Engine {
+    /// Claims and runs at most one due job.
+    pub async fn run_one_due_job(&self) -> Result<Option<JobReport>, JobError> {
+        let now = self.clock.now();
+        let Some(job) = self
+            .store
+            .claim_due_job(&self.runner.worker_id, now, self.runner.job_lease)
+            .await
+            .map_err(JobError::unexpected)?
+        else {
+            return Ok(None);
+        };
+        let outcome = match self.run_claimed_job(&job, now).await {
+            Ok(outcome) => outcome,
+            Err(JobError::Crashed) => return Err(JobError::Crashed),
+            Err(error) if job.attempts >= self.runner.max_attempts => {
+                tracing::error!(job = %job.key, attempts = job.attempts, %error, "job failed too often; giving up");
+                format!("gave up: {error}")
+            }
+            Err(error) => {
+                tracing::warn!(job = %job.key, attempts = job.attempts, %error, "job failed; will retry");
+                let retry_at = self.clock.now() + self.runner.retry_delay;
+                self.store
+                    .retry_job_at(job.id, &self.runner.worker_id, &error.to_string(), retry_at)
+                    .await
+                    .map_err(JobError::unexpected)?;
+                return Ok(Some(JobReport { job, outcome: format!("retry: {error}") }));
+            }
+        };
+        if self.faults.should_crash(&FaultPoint::BeforeFinishingJob { job_key: &job.key }) {
+            return Err(JobError::Crashed);
+        }
+        let finished = self
+            .store
+            .finish_job(job.id, &self.runner.worker_id, &outcome, self.clock.now())
+            .await
+            .map_err(JobError::unexpected)?;
+        if !finished {
+            // Our lease ran out and another worker took the job; its effects are keyed, so the
+            // work we did is not doubled. Nothing to undo.
+            tracing::warn!(job = %job.key, "lease lost before finishing");
+        }
+        Ok(Some(JobReport { job, outcome }))
+    }
+
+    async fn run_claimed_job(&self, job: &Job, now: DateTime<Utc>) -> Result<String, JobError> {
+        let slot_id = job
+            .slot_id
+            .ok_or_else(|| JobError::unexpected(anyhow::anyhow!("job {} has no slot", job.key)))?;
+        let slot = self.store.slot(slot_id).await.map_err(JobError::unexpected)?;
+        let delayed = match job_timing(job.kind, job.due_at, now, &slot) {
+            JobTiming::Drop { reason } => return Ok(format!("dropped: {reason}")),
+            JobTiming::Run { delayed } => delayed,
+        };
+        let summary = match job.kind {
+            JobKind::Remind => self.run_reminder(job, &slot).await?,
+            JobKind::Prepare => self.run_prepare(&slot).await?,
+            JobKind::Announce => self.run_announce(&slot).await?,
+            JobKind::AttendanceCheck => self.run_attendance_check(&slot, delayed).await?,
+            JobKind::CheckIn => self.run_check_in(&slot).await?,
+            JobKind::CloseRooms => self.run_close_rooms(&slot).await?,
+        };
+        Ok(format!("done: {summary}"))
+    }
+
+    /// Runs every job that is due now; returns what ran. Retries scheduled for later stay.
+    pub async fn run_due_jobs(&self) -> Result<Vec<JobReport>, JobError> {
+        let mut reports = Vec::new();
+        // A retried job is due again only later, so this loop ends.
+        while let Some(report) = self.run_one_due_job().await? {
+            reports.push(report);
+        }
+        Ok(reports)
+    }
+
+    /// The production loop: run what is due, then sleep until the next due job, a wake-up or
+    /// `max_idle_sleep` (a cheap poll that also picks up jobs another instance scheduled).
+    pub async fn run_forever(&self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            if let Err(error) = self.run_due_jobs().await {
+                tracing::error!(%error, "job runner step failed");
+            }
+            let now = self.clock.now();
+            let next_due = match self.store.next_pending_due_at().await {
+                Ok(next) => next,
+                Err(error) => {
+                    tracing::error!(%error, "cannot read the next due job");
+                    None
+                }
+            };
+            let max_sleep = self.runner.max_idle_sleep;
+            let sleep_for = next_due.map(|due| (due - now).clamp(chrono::Duration::zero(), max_sleep)).unwrap_or(max_sleep);
+            let sleep_for = sleep_for.to_std().unwrap_or(std::time::Duration::from_secs(1));
+            tokio::select! {
+                _ = tokio::time::sleep(sleep_for) => {}
+                _ = self.wake_runner.notified() => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! The `shell` platform: an in-memory chat where DMs and rooms are printed, and presence is
+//! whatever the person at the keyboard says (`/join`, `/leave`). It honours idempotency keys like
+//! the real platforms do (Discord nonces, Matrix transaction ids), which is what lets the crash
+//! tests prove "exactly once" end to end.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use super::{ChatPlatform, OutgoingMessage, PairRoomRequest, PlatformError, Recipient};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShellEvent {
+    DirectMessage { to: String, text: String, idempotency_key: String },
+    RoomOpened { room: String, title: String, members: Vec<String> },
+    RoomClosed { room: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct ShellRoom {
+    pub title: String,
+    pub members: Vec<String>,
+    pub open: bool,
+    pub present: BTreeSet<String>,
+}
+
+#[derive(Default)]
+struct ShellState {
+    events: Vec<ShellEvent>,
+    /// How many events the REPL has already printed.
+    printed: usize,
+    delivered_keys: HashMap<String, usize>,
+    /// Every call, including deduplicated retries: lets tests see that a retry happened.
+    send_attempts: usize,
+    rooms: BTreeMap<String, ShellRoom>,
+    room_by_key: HashMap<String, String>,
+    unreachable: BTreeSet<String>,
+    fail_next_calls: usize,
+}
+
+#[derive(Default)]
+pub struct ShellPlatform {
+    state: Mutex<ShellState>,
+}
+
+impl ShellPlatform {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, ShellState> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Events not yet returned by a previous call, for printing.
+    pub fn take_unprinted_events(&self) -> Vec<ShellEvent> {
+        let mut state = self.state();
+        let new = state.events[state.printed..].to_vec();
+        state.printed = state.events.len();
+        new
+    }
+
+    pub fn all_events(&self) -> Vec<ShellEvent> {
+        self.state().events.clone()
+    }
+
+    /// DMs delivered to one member, in order, as rendered text.
+    pub fn direct_messages_to(&self, user: &str) -> Vec<String> {
+        self.state()
+            .events
+            .iter()
+            .filter_map(|event| match event {
+                ShellEvent::DirectMessage { to, text, .. } if to == user => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// DMs the platform swallowed because their key was already delivered.
+    pub fn duplicate_deliveries(&self) -> usize {
+        self.state().delivered_keys.values().map(|count| count - 1).sum()
+    }
+
+    pub fn send_attempts(&self) -> usize {
+        self.state().send_attempts
+    }
+
+    pub fn rooms(&self) -> BTreeMap<String, ShellRoom> {
+        self.state().rooms.clone()
+    }
+
+    /// The open room `user` belongs to, newest first (a rematch room supersedes the first one).
+    pub fn open_room_of(&self, user: &str) -> Option<String> {
+        let state = self.state();
+        state
+            .rooms
+            .iter()
+            .rev()
+            .find(|(_, room)| room.open && room.members.iter().any(|member| member == user))
+            .map(|(id, _)| id.clone())
+    }
+
+    /// Puts `user` in `room`. Fails like a real platform would for strangers or closed rooms.
+    pub fn join(&self, room: &str, user: &str) -> Result<(), String> {
+        let mut state = self.state();
+        let Some(room_state) = state.rooms.get_mut(room) else {
+            return Err(format!("there is no room {room}"));
+        };
+        if !room_state.open {
+            return Err(format!("{room} is closed"));
+        }
+        if !room_state.members.iter().any(|member| member == user) {
+            return Err(format!("{user} is not allowed in {room}"));
+        }
+        room_state.present.insert(user.to_string());
+        Ok(())
+    }
+
+    pub fn leave_all_rooms(&self, user: &str) {
+        for room in self.state().rooms.values_mut() {
+            room.present.remove(user);
+        }
+    }
+
+    /// Makes DMs to `user` fail like Discord's "cannot send messages to this user".
+    pub fn set_unreachable(&self, user: &str) {
+        self.state().unreachable.insert(user.to_string());
+    }
+
+    /// The next `count` platform calls fail with a temporary error (rate limit, outage).
+    pub fn fail_next_calls(&self, count: usize) {
+        self.state().fail_next_calls = count;
+    }
+
+    fn take_injected_failure(state: &mut ShellState) -> Result<(), PlatformError> {
+        if state.fail_next_calls > 0 {
+            state.fail_next_calls -= 1;
+            return Err(PlatformError::Temporary("injected shell failure".into()));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ChatPlatform for ShellPlatform {
+    async fn send_direct_message(
+        &self,
+        to: &Recipient,
+        message: &OutgoingMessage,
+        idempotency_key: &str,
+    ) -> Result<(), PlatformError> {
+        let mut state = self.state();
+        state.send_attempts += 1;
+        Self::take_injected_failure(&mut state)?;
+        if state.unreachable.contains(&to.platform_user_id) {
+            return Err(PlatformError::Unreachable(format!("{} does not accept DMs", to.platform_user_id)));
+        }
+        if let Some(count) = state.delivered_keys.get_mut(idempotency_key) {
+            // Same nonce as a delivered message: the platform swallows the duplicate.
+            *count += 1;
+            return Ok(());
+        }
+        state.delivered_keys.insert(idempotency_key.to_string(), 1);
+        state.events.push(ShellEvent::DirectMessage {
+            to: to.platform_user_id.clone(),
+            text: message.render_plain(),
+            idempotency_key: idempotency_key.to_string(),
+        });
+        Ok(())
+    }
+
+    async fn open_pair_room(&self, request: &PairRoomRequest, idempotency_key: &str) -> Result<String, PlatformError> {
+        let mut state = self.state();
+        Self::take_injected_failure(&mut state)?;
+        if let Some(existing) = state.room_by_key.get(idempotency_key) {
+            return Ok(existing.clone());
+        }
+        let room = idempotency_key.replace(':', "-");
+        let members: Vec<String> = request.members.iter().map(|member| member.platform_user_id.clone()).collect();
+        state.rooms.insert(
+            room.clone(),
+            ShellRoom { title: request.title.clone(), members: members.clone(), open: true, present: BTreeSet::new() },
+        );
+        state.room_by_key.insert(idempotency_key.to_string(), room.clone());
+        state.events.push(ShellEvent::RoomOpened { room: room.clone(), title: request.title.clone(), members });
+        Ok(room)
+    }
+
+    async fn close_pair_room(&self, room: &str) -> Result<(), PlatformError> {
+        let mut state = self.state();
+        Self::take_injected_failure(&mut state)?;
+        let closed_now = match state.rooms.get_mut(room) {
+            Some(room_state) if room_state.open => {
+                room_state.open = false;
+                room_state.present.clear();
+                true
+            }
+            _ => false,
+        };
+        if closed_now {
+            state.events.push(ShellEvent::RoomClosed { room: room.to_string() });
+        }
+        Ok(())
+    }
+
+    async fn present_members(&self, room: &str) -> Result<Vec<String>, PlatformError> {
+        let mut state = self.state();
+        Self::take_injected_failure(&mut state)?;
+        Ok(state.rooms.get(room).map(|room| room.present.iter().cloned().collect()).unwrap_or_default())
+    }
+}

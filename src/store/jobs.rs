@@ -1,0 +1,171 @@
+//! The durable schedule: one `jobs` row per lifecycle step, claimed with a lease.
+//!
+//! A job is `pending` until a worker finishes it (`done`, with an outcome text). Claiming sets
+//! `lease_owner`/`lease_until` in one statement, so two workers never hold the same job while
+//! a lease is live; a worker that crashes simply lets its lease expire and the job is claimed
+//! again (with `attempts` counting every claim). Finishing and retrying require that the worker
+//! still owns the lease.
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::{corrupt, int, text, time, unix, Backend, Result, Store};
+use crate::core::model::{BookingId, Job, JobId, JobKind, SlotId};
+
+pub struct NewJob {
+    /// Unique; scheduling the same key twice inserts once.
+    pub key: String,
+    pub kind: JobKind,
+    pub slot_id: Option<SlotId>,
+    pub booking_id: Option<BookingId>,
+    pub due_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, key, kind, slot_id, booking_id, due_at, attempts";
+
+/// `$1` worker, `$2` lease end, `$3` now. The inner SELECT picks the earliest claimable job;
+/// the outer WHERE re-checks it, so a row changed concurrently is never claimed twice.
+const CLAIM_SQLITE: &str = "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+    WHERE id = (SELECT id FROM jobs \
+                WHERE status = 'pending' AND due_at <= $3 AND (lease_until IS NULL OR lease_until <= $3) \
+                ORDER BY due_at, id LIMIT 1) \
+      AND status = 'pending' AND due_at <= $3 AND (lease_until IS NULL OR lease_until <= $3) \
+    RETURNING id, key, kind, slot_id, booking_id, due_at, attempts";
+
+/// As [`CLAIM_SQLITE`], but rows another transaction is claiming right now are skipped rather
+/// than waited for, so concurrent workers each get a different job.
+const CLAIM_POSTGRES: &str = "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+    WHERE id = (SELECT id FROM jobs \
+                WHERE status = 'pending' AND due_at <= $3 AND (lease_until IS NULL OR lease_until <= $3) \
+                ORDER BY due_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+      AND status = 'pending' AND due_at <= $3 AND (lease_until IS NULL OR lease_until <= $3) \
+    RETURNING id, key, kind, slot_id, booking_id, due_at, attempts";
+
+impl Store {
+    /// Inserts the job unless one with the same key exists; `true` if inserted.
+    pub async fn schedule_job(&self, job: &NewJob) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO jobs (key, kind, slot_id, booking_id, due_at, status, attempts) \
+             VALUES ($1, $2, $3, $4, $5, 'pending', 0) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(job.key.as_str())
+        .bind(job.kind.as_str())
+        .bind(job.slot_id.map(|id| id.0))
+        .bind(job.booking_id.map(|id| id.0))
+        .bind(unix(job.due_at))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Claims the earliest-due pending job with `due_at <= now` whose lease is free or expired:
+    /// sets `lease_owner = worker`, `lease_until = now + lease`, `attempts + 1`, atomically.
+    pub async fn claim_due_job(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<Option<Job>> {
+        let sql = match self.backend {
+            Backend::Sqlite => CLAIM_SQLITE,
+            Backend::Postgres => CLAIM_POSTGRES,
+        };
+        let row = sqlx::query(sql)
+            .bind(worker)
+            .bind(unix(now + lease))
+            .bind(unix(now))
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| job_from_row(&row)).transpose()
+    }
+
+    /// Marks the job done with `outcome` (e.g. `"done"`, `"dropped: session already started"`)
+    /// if `worker` still holds its lease; `false` otherwise (someone else claimed it, or it is
+    /// finished already).
+    pub async fn finish_job(
+        &self,
+        id: JobId,
+        worker: &str,
+        outcome: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE jobs SET status = 'done', outcome = $3, finished_at = $4 \
+             WHERE id = $1 AND status = 'pending' AND lease_owner = $2",
+        )
+        .bind(id.0)
+        .bind(worker)
+        .bind(outcome)
+        .bind(unix(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Releases the lease and makes the job due again at `retry_at`, keeping `error` as
+    /// `last_error`. Does nothing if `worker` no longer holds the lease.
+    pub async fn retry_job_at(
+        &self,
+        id: JobId,
+        worker: &str,
+        error: &str,
+        retry_at: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE jobs SET lease_owner = NULL, lease_until = NULL, due_at = $3, last_error = $4 \
+             WHERE id = $1 AND status = 'pending' AND lease_owner = $2",
+        )
+        .bind(id.0)
+        .bind(worker)
+        .bind(unix(retry_at))
+        .bind(error)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The earliest time a pending job becomes claimable: its `due_at`, or for a job leased
+    /// by someone, the later of `due_at` and the lease end. A scheduler sleeps until then.
+    pub async fn next_pending_due_at(&self) -> Result<Option<DateTime<Utc>>> {
+        let row = sqlx::query(
+            "SELECT MIN(CASE WHEN lease_until > due_at THEN lease_until ELSE due_at END) AS next_at \
+             FROM jobs WHERE status = 'pending'",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        row.try_get::<Option<i64>, _>("next_at")?
+            .map(time)
+            .transpose()
+    }
+
+    /// The slot's jobs, including the per-booking jobs of its bookings, with their status
+    /// (`"pending"` or `"done"`), by due time.
+    pub async fn jobs_for_slot(&self, slot_id: SlotId) -> Result<Vec<(Job, String)>> {
+        let sql = format!(
+            "SELECT {COLUMNS}, status FROM jobs \
+             WHERE slot_id = $1 OR booking_id IN (SELECT id FROM bookings WHERE slot_id = $1) \
+             ORDER BY due_at, id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(slot_id.0)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((job_from_row(row)?, text(row, "status")?)))
+            .collect()
+    }
+}
+
+fn job_from_row(row: &AnyRow) -> Result<Job> {
+    let kind = text(row, "kind")?;
+    Ok(Job {
+        id: JobId(int(row, "id")?),
+        key: text(row, "key")?,
+        kind: JobKind::parse(&kind).ok_or_else(|| corrupt(format!("job kind {kind:?}")))?,
+        slot_id: row.try_get::<Option<i64>, _>("slot_id")?.map(SlotId),
+        booking_id: row.try_get::<Option<i64>, _>("booking_id")?.map(BookingId),
+        due_at: time(int(row, "due_at")?)?,
+        attempts: int(row, "attempts")?,
+    })
+}

@@ -1,0 +1,235 @@
+//! Durable state: communities, members, slots, bookings, relations, groups, the job schedule
+//! and the effect log.
+//!
+//! # Decision: one store over `sqlx::Any`, portable SQL, two backends
+//!
+//! There is exactly one [`Store`]. It talks to an [`sqlx::AnyPool`] with portable SQL, so the
+//! same code and the same test suite (`tests/store.rs`) run on
+//!
+//! * **SQLite** — the embedded default (`sqlite://path/to/cofocus.sqlite` or `sqlite:path`): the
+//!   file is created if missing, and every connection runs in WAL mode with a 5 s busy timeout
+//!   and foreign keys on (set in `after_connect`, because `Any` connect options cannot carry
+//!   SQLite pragmas);
+//! * **PostgreSQL** — scale-out (`postgres://…`): several bot instances share one database.
+//!
+//! `sqlx::Any` carries only integers, floats, text and blobs, which fixes the representation:
+//!
+//! * times are `INTEGER`/`BIGINT` unix seconds, converted to `DateTime<Utc>` at the store edge
+//!   (sub-second precision is dropped);
+//! * durations are integer seconds; booleans are integers 0/1;
+//! * enums are lower-case `TEXT` guarded by `CHECK` constraints;
+//! * time zones are IANA names as `TEXT`, parsed with `chrono-tz` at the edge;
+//! * allowed session lengths are `TEXT` like `"25,50,75"`.
+//!
+//! Unknown enum text, a bad zone name or an out-of-range number read back from the database is
+//! [`StoreError::Corrupt`], never a panic. `$N` placeholders work on both backends, and ids come
+//! back with `RETURNING id` (`INTEGER PRIMARY KEY` on SQLite, `BIGSERIAL` on PostgreSQL).
+//!
+//! Invariants live in the schema, not only in code: foreign keys, one *active* booking per
+//! member and slot (a partial unique index), unique job and effect keys, unique slots,
+//! members and communities, `CHECK`s on enums and lengths. Races are settled by the database:
+//! `ensure_*` is `INSERT … ON CONFLICT DO NOTHING` followed by a `SELECT`.
+//!
+//! Only job claiming differs per backend: PostgreSQL adds `FOR UPDATE SKIP LOCKED` so several
+//! instances claim different jobs without waiting on each other (see `jobs.rs`).
+//!
+//! Migrations are embedded per backend (`migrations/sqlite`, `migrations/postgres`; same tables,
+//! same names, only the column types differ) and run through the `Any` connection.
+//! [`Store::connect`] does not migrate; [`Store::connect_and_migrate`] does.
+
+mod bookings;
+mod communities;
+mod effects;
+mod groups;
+mod jobs;
+mod members;
+mod relations;
+
+pub use bookings::{NewBooking, SlotBookingCount};
+pub use effects::EffectRecord;
+pub use jobs::NewJob;
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::Migrator;
+use sqlx::{AnyConnection, AnyPool, Executor, Row};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The database handle. Cheap to clone (the pool is shared).
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("booking conflicts with an existing active booking")]
+    BookingConflict,
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("invalid data in database: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl Store {
+    /// Connects without migrating. The URL picks the backend: `sqlite:`/`sqlite://` or
+    /// `postgres://`/`postgresql://`.
+    pub async fn connect(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = backend_of(url)?;
+        let pool = match backend {
+            Backend::Postgres => AnyPoolOptions::new().connect(url).await?,
+            Backend::Sqlite => connect_sqlite(url).await?,
+        };
+        Ok(Store { pool, backend })
+    }
+
+    pub async fn connect_and_migrate(url: &str) -> Result<Store> {
+        let store = Store::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies the embedded migrations of this backend; a no-op when they are applied already.
+    /// On PostgreSQL concurrent callers are serialised by sqlx's advisory lock.
+    pub async fn migrate(&self) -> Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.pool).await?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+fn backend_of(url: &str) -> Result<Backend> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        let scheme = url.split(':').next().unwrap_or_default();
+        Err(sqlx::Error::Configuration(
+            format!("unsupported database URL scheme {scheme:?}: use sqlite: or postgres://")
+                .into(),
+        )
+        .into())
+    }
+}
+
+async fn connect_sqlite(url: &str) -> Result<AnyPool> {
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    let url = if in_memory || url.contains("mode=") {
+        url.to_owned()
+    } else {
+        let separator = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{separator}mode=rwc")
+    };
+    let options = AnyPoolOptions::new()
+        .after_connect(|conn, _meta| Box::pin(async move { sqlite_pragmas(conn).await }));
+    // An in-memory database lives as long as its connections: keep exactly one, forever.
+    let options = if in_memory {
+        options
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+    } else {
+        options
+    };
+    Ok(options.connect(&url).await?)
+}
+
+/// Per-connection SQLite settings. `journal_mode = WAL` is persistent in the file and a no-op
+/// once set; in-memory databases answer `memory` and stay so.
+async fn sqlite_pragmas(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    conn.execute("PRAGMA busy_timeout = 5000").await?;
+    conn.execute("PRAGMA foreign_keys = ON").await?;
+    conn.fetch_one("PRAGMA journal_mode = WAL").await?;
+    conn.execute("PRAGMA synchronous = NORMAL").await?;
+    Ok(())
+}
+
+// ---- conversions at the store edge -------------------------------------------------------
+
+fn unix(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+fn time(secs: i64) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp(secs, 0).ok_or_else(|| corrupt(format!("timestamp {secs}")))
+}
+
+fn seconds(d: Duration) -> i64 {
+    d.num_seconds()
+}
+
+fn duration(secs: i64) -> Result<Duration> {
+    Duration::try_seconds(secs).ok_or_else(|| corrupt(format!("duration {secs} s")))
+}
+
+fn zone(name: &str) -> Result<Tz> {
+    name.parse::<Tz>()
+        .map_err(|_| corrupt(format!("time zone {name:?}")))
+}
+
+fn flag(value: bool) -> i64 {
+    value as i64
+}
+
+fn boolean(value: i64, what: &str) -> Result<bool> {
+    match value {
+        0 => Ok(false),
+        1 => Ok(true),
+        other => Err(corrupt(format!("{what} = {other}, expected 0 or 1"))),
+    }
+}
+
+fn minutes(value: i64) -> Result<u32> {
+    u32::try_from(value).map_err(|_| corrupt(format!("length {value} minutes")))
+}
+
+fn corrupt(what: impl Into<String>) -> StoreError {
+    StoreError::Corrupt(what.into())
+}
+
+/// Reads `column` of `row` as an i64 (every integer column, any width, either backend).
+fn int(row: &sqlx::any::AnyRow, column: &str) -> Result<i64> {
+    Ok(row.try_get::<i64, _>(column)?)
+}
+
+fn text(row: &sqlx::any::AnyRow, column: &str) -> Result<String> {
+    Ok(row.try_get::<String, _>(column)?)
+}
+
+/// `"$first, $first+1, …"`: `count` placeholders for an `IN (…)` list.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+}

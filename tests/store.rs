@@ -1,0 +1,1137 @@
+//! The store suite: every test is written once and runs on both backends — a fresh SQLite file
+//! in a temp dir (`sqlite::…`) and a fresh PostgreSQL database (`postgres::…`, needs
+//! `COFOCUS_TEST_POSTGRES_URL`; `./scripts/test` provides it).
+
+#[path = "support/postgres.rs"]
+mod pg;
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use chrono::{DateTime, Duration, Utc};
+use cofocus::core::model::*;
+use cofocus::store::{Backend, NewBooking, NewJob, Store, StoreError};
+use sqlx::{Connection, Executor};
+
+// ---- harness ------------------------------------------------------------------------------
+
+/// Generates `sqlite::name` and `postgres::name` for every test. `store:` tests take a fresh,
+/// migrated `Store`; `url:` tests take the database URL (to open several stores, or go raw).
+macro_rules! on_both_backends {
+    (store: [$($store_test:ident),* $(,)?], url: [$($url_test:ident),* $(,)?] $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $store_test() { super::on_sqlite(|url| super::with_store(url, super::Backend::Sqlite, super::$store_test)).await }
+            )*
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $url_test() { super::on_sqlite(super::$url_test).await }
+            )*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $store_test() { super::on_postgres(|url| super::with_store(url, super::Backend::Postgres, super::$store_test)).await }
+            )*
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $url_test() { super::on_postgres(super::$url_test).await }
+            )*
+        }
+    };
+}
+
+on_both_backends! {
+    store: [
+        migrations_are_idempotent,
+        foreign_keys_and_checks_are_enforced,
+        community_ensure_is_idempotent_and_settings_round_trip,
+        member_ensure_find_and_preferences,
+        slot_ensure_is_idempotent,
+        one_active_booking_per_member_and_slot,
+        booking_queries,
+        late_cancel_counts,
+        attendance_is_recorded_once,
+        relations_set_remove_and_among,
+        recent_meetings_count_shared_slots,
+        group_lifecycle,
+        jobs_schedule_once_per_key,
+        claim_order_and_lease,
+        retry_releases_the_lease,
+        effects_first_record_wins,
+    ],
+    url: [
+        corrupt_rows_are_reported_not_panicked,
+        concurrent_workers_finish_every_job_once,
+    ],
+}
+
+async fn on_sqlite<F, Fut>(test: F)
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().expect("temp dir");
+    test(format!(
+        "sqlite://{}",
+        dir.path().join("cofocus.sqlite").display()
+    ))
+    .await;
+}
+
+async fn on_postgres<F, Fut>(test: F)
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let db = pg::TestDatabase::create().await;
+    test(db.url.clone()).await;
+    db.drop_database().await;
+}
+
+async fn with_store<F, Fut>(url: String, backend: Backend, test: F)
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let store = Store::connect_and_migrate(&url)
+        .await
+        .expect("connect and migrate");
+    assert_eq!(store.backend(), backend);
+    test(store).await;
+}
+
+// ---- fixtures -----------------------------------------------------------------------------
+
+/// Monday 7 January 2030, 09:00 UTC, plus `minutes`.
+fn t(minutes: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_894_006_800, 0).unwrap() + Duration::minutes(minutes)
+}
+
+async fn community(store: &Store) -> Community {
+    store
+        .ensure_community("shell", "test", &CommunitySettings::default())
+        .await
+        .unwrap()
+}
+
+async fn member(store: &Store, community: &Community, name: &str) -> Member {
+    store
+        .ensure_member(community, name, name, t(-1000))
+        .await
+        .unwrap()
+}
+
+async fn book(store: &Store, member: &Member, slot: &Slot) -> Result<Booking, StoreError> {
+    store
+        .create_booking(&NewBooking {
+            community_id: slot.community_id,
+            member_id: member.id,
+            slot_id: slot.id,
+            recurring_weekly: false,
+            created_at: t(-60),
+        })
+        .await
+}
+
+fn job(key: &str, kind: JobKind, slot: &Slot, due_at: DateTime<Utc>) -> NewJob {
+    NewJob {
+        key: key.to_owned(),
+        kind,
+        slot_id: Some(slot.id),
+        booking_id: None,
+        due_at,
+    }
+}
+
+// ---- schema -------------------------------------------------------------------------------
+
+async fn migrations_are_idempotent(store: Store) {
+    store.migrate().await.expect("second migrate");
+    store.migrate().await.expect("third migrate");
+    let c = community(&store).await;
+    assert_eq!(store.community(c.id).await.unwrap(), c);
+}
+
+async fn foreign_keys_and_checks_are_enforced(store: Store) {
+    let c = community(&store).await;
+    let slot = store.ensure_slot(c.id, t(0), 25).await.unwrap();
+    let ghost = Member {
+        id: MemberId(9999),
+        ..member(&store, &c, "ann").await
+    };
+    assert!(
+        matches!(
+            book(&store, &ghost, &slot).await,
+            Err(StoreError::Database(_))
+        ),
+        "FK on member"
+    );
+    assert!(
+        matches!(
+            store.ensure_slot(c.id, t(0), 0).await,
+            Err(StoreError::Database(_))
+        ),
+        "CHECK length > 0"
+    );
+    assert!(matches!(
+        store.ensure_slot(CommunityId(9999), t(0), 25).await,
+        Err(StoreError::Database(_))
+    ));
+    let ann = member(&store, &c, "ann").await;
+    let self_relation = Relation {
+        member: ann.id,
+        other: ann.id,
+        kind: RelationKind::Friend,
+    };
+    assert!(
+        store.set_relation(self_relation).await.is_err(),
+        "CHECK member <> other"
+    );
+}
+
+// ---- communities, members, slots ------------------------------------------------------------
+
+async fn community_ensure_is_idempotent_and_settings_round_trip(store: Store) {
+    let custom = CommunitySettings {
+        allowed_lengths_minutes: vec![25, 50],
+        booking_horizon: Duration::days(7),
+        booking_cutoff: Duration::seconds(30),
+        late_cancel_window: Duration::minutes(90),
+        reminder_lead: Duration::minutes(15),
+        prepare_lead: Duration::minutes(3),
+        attendance_grace: Duration::minutes(4),
+        close_delay: Duration::minutes(6),
+        recent_repeat_days: 10,
+        default_time_zone: chrono_tz::Europe::Berlin,
+    };
+    let first = store
+        .ensure_community("discord", "guild-1", &custom)
+        .await
+        .unwrap();
+    assert_eq!(first.platform, "discord");
+    assert_eq!(first.platform_community_id, "guild-1");
+    assert_eq!(first.settings, custom);
+
+    let again = store
+        .ensure_community("discord", "guild-1", &CommunitySettings::default())
+        .await
+        .unwrap();
+    assert_eq!(again, first, "existing settings are kept");
+    let other = store
+        .ensure_community("matrix", "guild-1", &CommunitySettings::default())
+        .await
+        .unwrap();
+    assert_ne!(other.id, first.id);
+
+    store
+        .update_community_settings(first.id, &CommunitySettings::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.community(first.id).await.unwrap().settings,
+        CommunitySettings::default()
+    );
+    assert!(matches!(
+        store.community(CommunityId(9999)).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store
+            .update_community_settings(CommunityId(9999), &custom)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn member_ensure_find_and_preferences(store: Store) {
+    let settings = CommunitySettings {
+        default_time_zone: chrono_tz::America::New_York,
+        ..Default::default()
+    };
+    let c = store
+        .ensure_community("matrix", "!space:example.org", &settings)
+        .await
+        .unwrap();
+    let elodie = store
+        .ensure_member(&c, "@elodie:example.org", "Élodie", t(0))
+        .await
+        .unwrap();
+    assert_eq!(elodie.community_id, c.id);
+    assert_eq!(elodie.display_name, "Élodie");
+    assert_eq!(elodie.time_zone, chrono_tz::America::New_York);
+    assert!(elodie.reminders_enabled);
+    assert_eq!(
+        (
+            elodie.sessions_attended,
+            elodie.no_shows,
+            elodie.late_cancels
+        ),
+        (0, 0, 0)
+    );
+    assert_eq!(elodie.created_at, t(0));
+
+    let renamed = store
+        .ensure_member(&c, "@elodie:example.org", "Elo", t(5))
+        .await
+        .unwrap();
+    assert_eq!(renamed.id, elodie.id);
+    assert_eq!(renamed.display_name, "Elo");
+    assert_eq!(renamed.created_at, t(0));
+    assert_eq!(store.member(elodie.id).await.unwrap(), renamed);
+
+    // Platform id first, then display name ignoring case (also beyond ASCII).
+    let bob = store
+        .ensure_member(&c, "@bob:example.org", "ÉMILE", t(0))
+        .await
+        .unwrap();
+    let sneaky = store
+        .ensure_member(&c, "émile", "Someone", t(0))
+        .await
+        .unwrap();
+    let community_id = c.id;
+    let found = |needle: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .find_member(community_id, needle)
+                .await
+                .unwrap()
+                .map(|m| m.id)
+        }
+    };
+    assert_eq!(found("@bob:example.org").await, Some(bob.id));
+    assert_eq!(found("elo").await, Some(elodie.id));
+    assert_eq!(
+        found("émile").await,
+        Some(sneaky.id),
+        "exact platform id beats display name"
+    );
+    assert_eq!(found("Émile").await, Some(bob.id));
+    assert_eq!(found("nobody").await, None);
+    let elsewhere = store
+        .ensure_community("shell", "elsewhere", &settings)
+        .await
+        .unwrap();
+    assert_eq!(store.find_member(elsewhere.id, "elo").await.unwrap(), None);
+
+    store
+        .set_member_time_zone(bob.id, chrono_tz::Asia::Tokyo)
+        .await
+        .unwrap();
+    store.set_member_reminders(bob.id, false).await.unwrap();
+    let bob = store.member(bob.id).await.unwrap();
+    assert_eq!(bob.time_zone, chrono_tz::Asia::Tokyo);
+    assert!(!bob.reminders_enabled);
+    assert!(matches!(
+        store.set_member_reminders(MemberId(9999), true).await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    let ordered = store
+        .members_by_ids(&[bob.id, elodie.id, bob.id])
+        .await
+        .unwrap();
+    assert_eq!(
+        ordered.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![bob.id, elodie.id, bob.id]
+    );
+    assert!(store.members_by_ids(&[]).await.unwrap().is_empty());
+    assert!(matches!(
+        store.members_by_ids(&[bob.id, MemberId(9999)]).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.member(MemberId(9999)).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn slot_ensure_is_idempotent(store: Store) {
+    let c = community(&store).await;
+    let slot = store.ensure_slot(c.id, t(0), 50).await.unwrap();
+    assert_eq!(
+        (slot.community_id, slot.starts_at, slot.length_minutes),
+        (c.id, t(0), 50)
+    );
+    assert_eq!(slot.ends_at(), t(50));
+    assert_eq!(store.ensure_slot(c.id, t(0), 50).await.unwrap(), slot);
+    assert_ne!(store.ensure_slot(c.id, t(0), 25).await.unwrap().id, slot.id);
+    assert_eq!(store.slot(slot.id).await.unwrap(), slot);
+    assert!(matches!(
+        store.slot(SlotId(9999)).await,
+        Err(StoreError::NotFound(_))
+    ));
+    // Concurrent ensures of one new slot agree on one row.
+    let community_id = c.id;
+    let racers: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(
+                async move { store.ensure_slot(community_id, t(60), 25).await.unwrap().id },
+            )
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for racer in racers {
+        ids.push(racer.await.unwrap());
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1);
+}
+
+// ---- bookings -----------------------------------------------------------------------------
+
+async fn one_active_booking_per_member_and_slot(store: Store) {
+    let c = community(&store).await;
+    let ann = member(&store, &c, "ann").await;
+    let slot = store.ensure_slot(c.id, t(0), 25).await.unwrap();
+    let first = book(&store, &ann, &slot).await.unwrap();
+    assert_eq!(first.status, BookingStatus::Active);
+    assert_eq!(
+        (first.starts_at, first.length_minutes, first.slot_id),
+        (t(0), 25, slot.id)
+    );
+    assert!(matches!(
+        book(&store, &ann, &slot).await,
+        Err(StoreError::BookingConflict)
+    ));
+
+    assert!(store.cancel_booking(first.id, false).await.unwrap());
+    assert!(
+        !store.cancel_booking(first.id, false).await.unwrap(),
+        "already cancelled"
+    );
+    assert!(!store.cancel_booking(BookingId(9999), false).await.unwrap());
+    assert_eq!(
+        store.booking(first.id).await.unwrap().unwrap().status,
+        BookingStatus::Cancelled
+    );
+
+    let again = book(&store, &ann, &slot)
+        .await
+        .expect("rebooking after cancel");
+    assert_ne!(again.id, first.id);
+    assert!(matches!(
+        book(&store, &ann, &slot).await,
+        Err(StoreError::BookingConflict)
+    ));
+    assert_eq!(store.booking(BookingId(9999)).await.unwrap(), None);
+}
+
+async fn booking_queries(store: Store) {
+    let c = community(&store).await;
+    let [ann, bob, cy] = [
+        member(&store, &c, "ann").await,
+        member(&store, &c, "bob").await,
+        member(&store, &c, "cy").await,
+    ];
+    let early = store.ensure_slot(c.id, t(0), 25).await.unwrap();
+    let late = store.ensure_slot(c.id, t(60), 50).await.unwrap();
+    let next_day = store.ensure_slot(c.id, t(24 * 60), 25).await.unwrap();
+    let b_late = store
+        .create_booking(&NewBooking {
+            community_id: c.id,
+            member_id: ann.id,
+            slot_id: late.id,
+            recurring_weekly: true,
+            created_at: t(-30),
+        })
+        .await
+        .unwrap();
+    assert!(b_late.recurring_weekly);
+    assert_eq!(b_late.created_at, t(-30));
+    let b_early = book(&store, &ann, &early).await.unwrap();
+    let bob_early = book(&store, &bob, &early).await.unwrap();
+    let cy_early = book(&store, &cy, &early).await.unwrap();
+    store.cancel_booking(cy_early.id, false).await.unwrap();
+    book(&store, &bob, &next_day).await.unwrap();
+
+    let ids = |bookings: Vec<Booking>| bookings.into_iter().map(|b| b.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store
+            .active_bookings_for_member(ann.id, t(-100))
+            .await
+            .unwrap()),
+        vec![b_early.id, b_late.id]
+    );
+    // `early` ends at t(25): not "ending after" t(25).
+    assert_eq!(
+        ids(store
+            .active_bookings_for_member(ann.id, t(25))
+            .await
+            .unwrap()),
+        vec![b_late.id]
+    );
+    assert_eq!(
+        ids(store
+            .active_bookings_for_member(ann.id, t(24))
+            .await
+            .unwrap()),
+        vec![b_early.id, b_late.id]
+    );
+    assert_eq!(
+        ids(store.active_bookings_for_slot(early.id).await.unwrap()),
+        vec![b_early.id, bob_early.id]
+    );
+    assert_eq!(
+        store
+            .active_bookings_starting_after(t(0))
+            .await
+            .unwrap()
+            .len(),
+        2,
+        "late + next day"
+    );
+
+    let counts = store
+        .slot_booking_counts(c.id, t(0), t(24 * 60))
+        .await
+        .unwrap();
+    let counts: Vec<_> = counts
+        .iter()
+        .map(|c| (c.starts_at, c.length_minutes, c.active_bookings))
+        .collect();
+    assert_eq!(
+        counts,
+        vec![(t(0), 25, 2), (t(60), 50, 1)],
+        "[from, to): next day excluded"
+    );
+    store.cancel_booking(b_late.id, false).await.unwrap();
+    let counts = store
+        .slot_booking_counts(c.id, t(1), t(2 * 24 * 60))
+        .await
+        .unwrap();
+    assert_eq!(
+        counts.len(),
+        1,
+        "slots without active bookings are left out"
+    );
+    assert_eq!(counts[0].starts_at, t(24 * 60));
+}
+
+async fn late_cancel_counts(store: Store) {
+    let c = community(&store).await;
+    let ann = member(&store, &c, "ann").await;
+    let slots = [
+        store.ensure_slot(c.id, t(0), 25).await.unwrap(),
+        store.ensure_slot(c.id, t(30), 25).await.unwrap(),
+    ];
+    let on_time = book(&store, &ann, &slots[0]).await.unwrap();
+    let late = book(&store, &ann, &slots[1]).await.unwrap();
+    assert!(store.cancel_booking(on_time.id, false).await.unwrap());
+    assert_eq!(store.member(ann.id).await.unwrap().late_cancels, 0);
+    assert!(store.cancel_booking(late.id, true).await.unwrap());
+    assert_eq!(store.member(ann.id).await.unwrap().late_cancels, 1);
+    assert!(!store.cancel_booking(late.id, true).await.unwrap());
+    assert_eq!(
+        store.member(ann.id).await.unwrap().late_cancels,
+        1,
+        "no second count"
+    );
+}
+
+async fn attendance_is_recorded_once(store: Store) {
+    let c = community(&store).await;
+    let ann = member(&store, &c, "ann").await;
+    let bob = member(&store, &c, "bob").await;
+    let slot = store.ensure_slot(c.id, t(0), 25).await.unwrap();
+    let next = store.ensure_slot(c.id, t(30), 25).await.unwrap();
+
+    assert!(store
+        .record_attendance(slot.id, ann.id, AttendanceOutcome::Attended, t(3))
+        .await
+        .unwrap());
+    assert!(!store
+        .record_attendance(slot.id, ann.id, AttendanceOutcome::Attended, t(4))
+        .await
+        .unwrap());
+    assert!(!store
+        .record_attendance(slot.id, ann.id, AttendanceOutcome::NoShow, t(4))
+        .await
+        .unwrap());
+    assert!(store
+        .record_attendance(next.id, ann.id, AttendanceOutcome::NoShow, t(33))
+        .await
+        .unwrap());
+    assert!(store
+        .record_attendance(slot.id, bob.id, AttendanceOutcome::Excused, t(3))
+        .await
+        .unwrap());
+
+    let ann = store.member(ann.id).await.unwrap();
+    assert_eq!((ann.sessions_attended, ann.no_shows), (1, 1));
+    let bob = store.member(bob.id).await.unwrap();
+    assert_eq!((bob.sessions_attended, bob.no_shows), (0, 0));
+    let outcomes: HashMap<_, _> = store
+        .attendance_for_slot(slot.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert_eq!(
+        outcomes,
+        HashMap::from([
+            (ann.id, AttendanceOutcome::Attended),
+            (bob.id, AttendanceOutcome::Excused)
+        ])
+    );
+}
+
+// ---- relations and history ------------------------------------------------------------------
+
+async fn relations_set_remove_and_among(store: Store) {
+    let c = community(&store).await;
+    let [ann, bob, cy] = [
+        member(&store, &c, "ann").await,
+        member(&store, &c, "bob").await,
+        member(&store, &c, "cy").await,
+    ];
+    let rel = |member: &Member, other: &Member, kind| Relation {
+        member: member.id,
+        other: other.id,
+        kind,
+    };
+    store
+        .set_relation(rel(&ann, &bob, RelationKind::Friend))
+        .await
+        .unwrap();
+    store
+        .set_relation(rel(&ann, &bob, RelationKind::Friend))
+        .await
+        .unwrap();
+    store
+        .set_relation(rel(&ann, &bob, RelationKind::Favourite))
+        .await
+        .unwrap();
+    store
+        .set_relation(rel(&bob, &cy, RelationKind::Block))
+        .await
+        .unwrap();
+
+    let among = store.relations_among(&[ann.id, bob.id]).await.unwrap();
+    assert_eq!(among.len(), 2);
+    assert!(among.contains(&rel(&ann, &bob, RelationKind::Friend)));
+    assert!(among.contains(&rel(&ann, &bob, RelationKind::Favourite)));
+    assert_eq!(
+        store.relations_among(&[bob.id, cy.id]).await.unwrap(),
+        vec![rel(&bob, &cy, RelationKind::Block)]
+    );
+    assert!(store
+        .relations_among(&[ann.id, cy.id])
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store.relations_among(&[]).await.unwrap().is_empty());
+
+    assert!(store
+        .remove_relation(rel(&ann, &bob, RelationKind::Friend))
+        .await
+        .unwrap());
+    assert!(!store
+        .remove_relation(rel(&ann, &bob, RelationKind::Friend))
+        .await
+        .unwrap());
+    assert_eq!(
+        store
+            .relations_among(&[ann.id, bob.id, cy.id])
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+async fn recent_meetings_count_shared_slots(store: Store) {
+    let c = community(&store).await;
+    let [ann, bob, cy, dee] = [
+        member(&store, &c, "ann").await,
+        member(&store, &c, "bob").await,
+        member(&store, &c, "cy").await,
+        member(&store, &c, "dee").await,
+    ];
+    let old = store.ensure_slot(c.id, t(-10 * 24 * 60), 25).await.unwrap();
+    let recent = store.ensure_slot(c.id, t(-2 * 24 * 60), 25).await.unwrap();
+    let today = store.ensure_slot(c.id, t(-60), 50).await.unwrap();
+    store
+        .create_groups(old.id, GroupOrigin::Matched, &[vec![ann.id, bob.id]])
+        .await
+        .unwrap();
+    store
+        .create_groups(
+            recent.id,
+            GroupOrigin::Matched,
+            &[vec![bob.id, ann.id], vec![cy.id, dee.id]],
+        )
+        .await
+        .unwrap();
+    store
+        .create_groups(
+            today.id,
+            GroupOrigin::Matched,
+            &[vec![ann.id, bob.id, cy.id]],
+        )
+        .await
+        .unwrap();
+
+    let since = t(-7 * 24 * 60);
+    let everyone = [ann.id, bob.id, cy.id, dee.id];
+    assert_eq!(
+        store.recent_meetings_among(&everyone, since).await.unwrap(),
+        vec![
+            (ann.id, bob.id, 2),
+            (ann.id, cy.id, 1),
+            (bob.id, cy.id, 1),
+            (cy.id, dee.id, 1)
+        ]
+    );
+    assert_eq!(
+        store
+            .recent_meetings_among(&[cy.id, ann.id], since)
+            .await
+            .unwrap(),
+        vec![(ann.id, cy.id, 1)]
+    );
+    assert_eq!(
+        store
+            .recent_meetings_among(&[ann.id, bob.id], t(-11 * 24 * 60))
+            .await
+            .unwrap(),
+        vec![(ann.id, bob.id, 3)]
+    );
+    assert!(store
+        .recent_meetings_among(&[ann.id, bob.id], t(0))
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .recent_meetings_among(&[], since)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+// ---- groups -------------------------------------------------------------------------------
+
+async fn group_lifecycle(store: Store) {
+    let c = community(&store).await;
+    let [ann, bob, cy] = [
+        member(&store, &c, "ann").await,
+        member(&store, &c, "bob").await,
+        member(&store, &c, "cy").await,
+    ];
+    let slot = store.ensure_slot(c.id, t(0), 25).await.unwrap();
+    let other = store.ensure_slot(c.id, t(60), 25).await.unwrap();
+    let created = store
+        .create_groups(
+            slot.id,
+            GroupOrigin::Matched,
+            &[vec![cy.id, ann.id], vec![bob.id]],
+        )
+        .await
+        .unwrap();
+    assert_eq!(created.len(), 2);
+    assert!(created
+        .iter()
+        .all(|g| g.state == GroupState::Planned && g.room.is_none() && g.slot_id == slot.id));
+    assert_eq!(created[0].members, vec![cy.id, ann.id], "insertion order");
+    let rematch = store
+        .create_groups(slot.id, GroupOrigin::Rematch, &[vec![bob.id, ann.id]])
+        .await
+        .unwrap();
+    store
+        .create_groups(other.id, GroupOrigin::Matched, &[vec![ann.id, bob.id]])
+        .await
+        .unwrap();
+    assert!(store
+        .create_groups(slot.id, GroupOrigin::Matched, &[])
+        .await
+        .unwrap()
+        .is_empty());
+
+    let stored = store.groups_for_slot(slot.id).await.unwrap();
+    assert_eq!(stored, [created.clone(), rematch.clone()].concat());
+
+    store.set_group_room(created[0].id, "room-1").await.unwrap();
+    let opened = &store.groups_for_slot(slot.id).await.unwrap()[0];
+    assert_eq!(
+        (opened.state, opened.room.as_deref()),
+        (GroupState::Open, Some("room-1"))
+    );
+
+    // The sweep sees open groups only once their slot has ended.
+    assert!(store
+        .open_groups_of_slots_ended_before(t(25))
+        .await
+        .unwrap()
+        .is_empty());
+    let leftover = store
+        .open_groups_of_slots_ended_before(t(26))
+        .await
+        .unwrap();
+    assert_eq!(leftover, vec![(opened.clone(), slot.clone())]);
+
+    store.mark_group_closed(created[0].id).await.unwrap();
+    store.mark_group_closed(created[1].id).await.unwrap(); // never opened: closed without a room
+    let closed = store.groups_for_slot(slot.id).await.unwrap();
+    assert_eq!(
+        (closed[0].state, closed[0].room.as_deref()),
+        (GroupState::Closed, Some("room-1"))
+    );
+    assert_eq!(
+        (closed[1].state, closed[1].room.as_deref()),
+        (GroupState::Closed, None)
+    );
+    assert!(store
+        .open_groups_of_slots_ended_before(t(1000))
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(matches!(
+        store.set_group_room(GroupId(9999), "x").await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.mark_group_closed(GroupId(9999)).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+// ---- jobs ---------------------------------------------------------------------------------
+
+async fn jobs_schedule_once_per_key(store: Store) {
+    let c = community(&store).await;
+    let ann = member(&store, &c, "ann").await;
+    let slot = store.ensure_slot(c.id, t(0), 25).await.unwrap();
+    let other = store.ensure_slot(c.id, t(60), 25).await.unwrap();
+    let booking = book(&store, &ann, &slot).await.unwrap();
+    assert_eq!(store.next_pending_due_at().await.unwrap(), None);
+
+    assert!(store
+        .schedule_job(&job("prepare:1", JobKind::Prepare, &slot, t(-2)))
+        .await
+        .unwrap());
+    assert!(!store
+        .schedule_job(&job("prepare:1", JobKind::Prepare, &slot, t(-5)))
+        .await
+        .unwrap());
+    let remind = NewJob {
+        key: "remind:b1".into(),
+        kind: JobKind::Remind,
+        slot_id: None,
+        booking_id: Some(booking.id),
+        due_at: t(-10),
+    };
+    assert!(store.schedule_job(&remind).await.unwrap());
+    assert!(store
+        .schedule_job(&job("prepare:2", JobKind::Prepare, &other, t(58)))
+        .await
+        .unwrap());
+
+    let jobs = store.jobs_for_slot(slot.id).await.unwrap();
+    let summary: Vec<_> = jobs
+        .iter()
+        .map(|(j, status)| {
+            (
+                j.key.as_str(),
+                j.kind,
+                j.due_at,
+                j.attempts,
+                status.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("remind:b1", JobKind::Remind, t(-10), 0, "pending"),
+            ("prepare:1", JobKind::Prepare, t(-2), 0, "pending")
+        ]
+    );
+    assert_eq!(jobs[0].0.booking_id, Some(booking.id));
+    assert_eq!(jobs[1].0.slot_id, Some(slot.id));
+    assert_eq!(store.next_pending_due_at().await.unwrap(), Some(t(-10)));
+}
+
+async fn claim_order_and_lease(store: Store) {
+    let c = community(&store).await;
+    let slot = store.ensure_slot(c.id, t(0), 25).await.unwrap();
+    for (key, due) in [("b", t(10)), ("a", t(5)), ("c", t(20))] {
+        store
+            .schedule_job(&job(key, JobKind::Announce, &slot, due))
+            .await
+            .unwrap();
+    }
+    let lease = Duration::seconds(60);
+
+    let first = store
+        .claim_due_job("w1", t(15), lease)
+        .await
+        .unwrap()
+        .expect("a is due");
+    assert_eq!((first.key.as_str(), first.attempts), ("a", 1));
+    let second = store
+        .claim_due_job("w1", t(15), lease)
+        .await
+        .unwrap()
+        .expect("b is due");
+    assert_eq!(second.key, "b");
+    assert_eq!(
+        store.claim_due_job("w2", t(15), lease).await.unwrap(),
+        None,
+        "c is not due, a and b are leased"
+    );
+    assert_eq!(
+        store.next_pending_due_at().await.unwrap(),
+        Some(t(16)),
+        "a's lease ends first"
+    );
+
+    assert!(store
+        .finish_job(second.id, "w1", "done", t(15))
+        .await
+        .unwrap());
+    assert!(
+        !store
+            .finish_job(second.id, "w1", "done", t(15))
+            .await
+            .unwrap(),
+        "finished already"
+    );
+
+    // w1 stalls on `a`: w2 gets nothing while the lease is live, and `a` once it has expired.
+    assert_eq!(
+        store
+            .claim_due_job("w2", t(15) + Duration::seconds(59), lease)
+            .await
+            .unwrap(),
+        None
+    );
+    let stolen = store
+        .claim_due_job("w2", t(16), lease)
+        .await
+        .unwrap()
+        .expect("lease expired");
+    assert_eq!((stolen.id, stolen.attempts), (first.id, 2));
+    assert!(
+        !store
+            .finish_job(first.id, "w1", "done", t(16))
+            .await
+            .unwrap(),
+        "w1 lost the lease"
+    );
+    assert!(store
+        .finish_job(first.id, "w2", "dropped: session already started", t(16))
+        .await
+        .unwrap());
+
+    let statuses: HashMap<String, String> = store
+        .jobs_for_slot(slot.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(j, s)| (j.key, s))
+        .collect();
+    assert_eq!(statuses["a"], "done");
+    assert_eq!(statuses["b"], "done");
+    assert_eq!(statuses["c"], "pending");
+    assert_eq!(store.next_pending_due_at().await.unwrap(), Some(t(20)));
+    assert_eq!(store.claim_due_job("w1", t(19), lease).await.unwrap(), None);
+    assert_eq!(
+        store
+            .claim_due_job("w1", t(20), lease)
+            .await
+            .unwrap()
+            .map(|j| j.key),
+        Some("c".into())
+    );
+}
+
+async fn retry_releases_the_lease(store: Store) {
+    let c = community(&store).await;
+    let slot = store.ensure_slot(c.id, t(0), 25).await.unwrap();
+    store
+        .schedule_job(&job("close", JobKind::CloseRooms, &slot, t(30)))
+        .await
+        .unwrap();
+    let lease = Duration::minutes(5);
+    let claimed = store
+        .claim_due_job("w1", t(30), lease)
+        .await
+        .unwrap()
+        .unwrap();
+
+    store
+        .retry_job_at(claimed.id, "w2", "not mine", t(31))
+        .await
+        .unwrap(); // ignored: w2 holds no lease
+    assert_eq!(store.next_pending_due_at().await.unwrap(), Some(t(35)));
+    store
+        .retry_job_at(claimed.id, "w1", "platform timed out", t(32))
+        .await
+        .unwrap();
+    assert_eq!(store.next_pending_due_at().await.unwrap(), Some(t(32)));
+    assert_eq!(
+        store.claim_due_job("w2", t(31), lease).await.unwrap(),
+        None,
+        "not due before retry_at"
+    );
+    let again = store
+        .claim_due_job("w2", t(32), lease)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (again.id, again.due_at, again.attempts),
+        (claimed.id, t(32), 2)
+    );
+    assert!(store
+        .finish_job(again.id, "w2", "done", t(33))
+        .await
+        .unwrap());
+    assert_eq!(store.next_pending_due_at().await.unwrap(), None);
+}
+
+/// 200 due jobs, four workers on separate connection pools claiming in parallel until the
+/// queue is empty: every job is claimed and finished exactly once.
+async fn concurrent_workers_finish_every_job_once(url: String) {
+    let store = Store::connect_and_migrate(&url).await.unwrap();
+    let c = community(&store).await;
+    let slot = store.ensure_slot(c.id, t(0), 25).await.unwrap();
+    for n in 0..200 {
+        store
+            .schedule_job(&job(
+                &format!("job:{n}"),
+                JobKind::CheckIn,
+                &slot,
+                t(-(n % 7)),
+            ))
+            .await
+            .unwrap();
+    }
+    let mut workers = Vec::new();
+    for w in 0..4 {
+        let worker_store = Store::connect(&url).await.unwrap();
+        workers.push(tokio::spawn(async move {
+            let name = format!("worker-{w}");
+            let mut done = Vec::new();
+            while let Some(job) = worker_store
+                .claim_due_job(&name, t(0), Duration::minutes(10))
+                .await
+                .unwrap()
+            {
+                assert!(worker_store
+                    .finish_job(job.id, &name, "done", t(0))
+                    .await
+                    .unwrap());
+                done.push(job.id);
+            }
+            done
+        }));
+    }
+    let mut per_job: HashMap<JobId, u32> = HashMap::new();
+    let mut per_worker = Vec::new();
+    for worker in workers {
+        let done = worker.await.unwrap();
+        per_worker.push(done.len());
+        for id in done {
+            *per_job.entry(id).or_default() += 1;
+        }
+    }
+    eprintln!("jobs finished per worker: {per_worker:?}");
+    assert_eq!(
+        per_job.len(),
+        200,
+        "every job was finished (per worker: {per_worker:?})"
+    );
+    assert!(
+        per_job.values().all(|&count| count == 1),
+        "no job was finished twice"
+    );
+    let jobs = store.jobs_for_slot(slot.id).await.unwrap();
+    assert!(jobs
+        .iter()
+        .all(|(job, status)| status == "done" && job.attempts == 1));
+    assert_eq!(store.next_pending_due_at().await.unwrap(), None);
+}
+
+// ---- effects ------------------------------------------------------------------------------
+
+async fn effects_first_record_wins(store: Store) {
+    assert_eq!(store.effect("dm:remind:b1").await.unwrap(), None);
+    store
+        .record_effect("dm:remind:b1", "sent", t(0))
+        .await
+        .unwrap();
+    store
+        .record_effect("dm:remind:b1", "sent again", t(1))
+        .await
+        .unwrap();
+    let record = store.effect("dm:remind:b1").await.unwrap().unwrap();
+    assert_eq!(
+        (
+            record.key.as_str(),
+            record.result.as_str(),
+            record.recorded_at
+        ),
+        ("dm:remind:b1", "sent", t(0))
+    );
+}
+
+// ---- corruption ---------------------------------------------------------------------------
+
+/// Values the schema cannot rule out (an unknown zone name) come back as `Corrupt`.
+async fn corrupt_rows_are_reported_not_panicked(url: String) {
+    let store = Store::connect_and_migrate(&url).await.unwrap();
+    let c = community(&store).await;
+    let ann = member(&store, &c, "ann").await;
+    let mut raw = sqlx::AnyConnection::connect(&url).await.unwrap();
+    raw.execute("UPDATE members SET time_zone = 'Mars/Olympus_Mons'")
+        .await
+        .unwrap();
+    raw.execute("UPDATE communities SET allowed_lengths = '25,fifty'")
+        .await
+        .unwrap();
+    raw.close().await.unwrap();
+    assert!(matches!(
+        store.member(ann.id).await,
+        Err(StoreError::Corrupt(_))
+    ));
+    assert!(matches!(
+        store.community(c.id).await,
+        Err(StoreError::Corrupt(_))
+    ));
+}
+
+// ---- SQLite specifics -----------------------------------------------------------------------
+
+#[tokio::test]
+async fn sqlite_runs_in_wal_mode_and_creates_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.sqlite");
+    let store = Store::connect_and_migrate(&format!("sqlite:{}", path.display()))
+        .await
+        .unwrap();
+    community(&store).await;
+    assert!(path.exists(), "database file created");
+    let mut raw = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut raw)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+}
+
+#[tokio::test]
+async fn sqlite_in_memory_works() {
+    let store = Store::connect_and_migrate("sqlite::memory:").await.unwrap();
+    let c = community(&store).await;
+    assert_eq!(store.community(c.id).await.unwrap(), c);
+}
+
+#[tokio::test]
+async fn unknown_url_schemes_are_rejected() {
+    assert!(matches!(
+        Store::connect("mysql://localhost/x").await,
+        Err(StoreError::Database(_))
+    ));
+}
