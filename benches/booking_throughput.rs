@@ -1,1 +1,79 @@
-fn main(){}
+//! Booking throughput through the whole app (parse → rules → store → job scheduling) on SQLite,
+//! next to a bare SQLite insert of one row per booking on the same kind of database in the same
+//! run. Goal: the app sustains at least half the bare insert rate. Prints figures.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{Duration, TimeZone, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use cofocus::clock::ManualClock;
+use cofocus::core::model::CommunitySettings;
+use cofocus::engine::{Actor, Engine, RunnerSettings};
+use cofocus::platform::shell::ShellPlatform;
+use cofocus::store::Store;
+
+const BOOKINGS: usize = 3_000;
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        let directory = tempfile::tempdir().expect("temp dir");
+        let bare_rate = bare_inserts(&directory.path().join("bare.sqlite")).await;
+        let app_rate = app_bookings(&directory.path().join("app.sqlite")).await;
+        println!("bare SQLite insert (WAL, one row per statement): {bare_rate:>8.0} bookings/s");
+        println!("whole app `book …` through the engine:            {app_rate:>8.0} bookings/s");
+        println!("ratio app / bare: {:.2} (goal ≥ 0.50)", app_rate / bare_rate);
+    });
+}
+
+async fn bare_inserts(path: &std::path::Path) -> f64 {
+    // The same durability settings the store uses: WAL, synchronous NORMAL.
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal);
+    let pool = SqlitePoolOptions::new().max_connections(5).connect_with(options).await.expect("bare pool");
+    sqlx::query(
+        "CREATE TABLE bookings (id INTEGER PRIMARY KEY, member TEXT NOT NULL, starts_at INTEGER NOT NULL, \
+         length_minutes INTEGER NOT NULL, created_at INTEGER NOT NULL)",
+    )
+    .execute(&pool)
+    .await
+    .expect("bare table");
+    let started = Instant::now();
+    for index in 0..BOOKINGS {
+        sqlx::query("INSERT INTO bookings (member, starts_at, length_minutes, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(format!("member{index}"))
+            .bind(1_800_000_000_i64 + (index as i64 % 96) * 900)
+            .bind(50_i64)
+            .bind(1_700_000_000_i64)
+            .execute(&pool)
+            .await
+            .expect("bare insert");
+    }
+    BOOKINGS as f64 / started.elapsed().as_secs_f64()
+}
+
+async fn app_bookings(path: &std::path::Path) -> f64 {
+    let url = format!("sqlite://{}", path.display());
+    let store = Store::connect_and_migrate(&url).await.expect("store");
+    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap()));
+    let engine = Engine::new(store, Arc::new(ShellPlatform::new()), clock, CommunitySettings::default(), RunnerSettings::default());
+    // Commands as members type them: each member books one of 96 quarter-hour slots tomorrow.
+    let commands: Vec<(Actor, String)> = (0..BOOKINGS)
+        .map(|index| {
+            let name = format!("member{index}");
+            let start = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap() + Duration::minutes(15 * (index as i64 % 96));
+            (Actor::new("shell", "bench", &name, &name), format!("book {} 50m", start.format("%Y-%m-%dT%H:%MZ")))
+        })
+        .collect();
+    let started = Instant::now();
+    for (actor, text) in &commands {
+        let reply = engine.handle_text(actor, text).await.render_plain();
+        assert!(reply.contains("Booked"), "{reply}");
+    }
+    BOOKINGS as f64 / started.elapsed().as_secs_f64()
+}

@@ -161,7 +161,8 @@ async fn connect_sqlite(url: &str) -> Result<AnyPool> {
 }
 
 /// Per-connection SQLite settings. `journal_mode = WAL` is persistent in the file and a no-op
-/// once set; in-memory databases answer `memory` and stay so.
+/// once set; in-memory databases answer `memory` and stay so. `synchronous = NORMAL` is the
+/// usual WAL pairing: a power cut may lose the last commits but never corrupts the file.
 async fn sqlite_pragmas(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
     conn.execute("PRAGMA busy_timeout = 5000").await?;
     conn.execute("PRAGMA foreign_keys = ON").await?;
