@@ -933,15 +933,15 @@ async fn claim_order_and_lease(store: Store) {
     assert_eq!(statuses["b"], "done");
     assert_eq!(statuses["c"], "pending");
     assert_eq!(store.next_pending_due_at().await.unwrap(), Some(t(20)));
-    assert_eq!(store.claim_due_job("w1", t(19), lease).await.unwrap(), None);
-    assert_eq!(
-        store
-            .claim_due_job("w1", t(20), lease)
-            .await
-            .unwrap()
-            .map(|j| j.key),
-        Some("c".into())
-    );
+
+    // A restarted instance voids its own leases only.
+    let held_by_w3 = store.claim_due_job("w3", t(21), lease).await.unwrap().expect("c is due");
+    assert_eq!(store.claim_due_job("w3", t(21), lease).await.unwrap(), None, "leased");
+    assert_eq!(store.release_leases_held_by("w-other").await.unwrap(), 0);
+    assert_eq!(store.release_leases_held_by("w3").await.unwrap(), 1);
+    let reclaimed = store.claim_due_job("w3", t(21), lease).await.unwrap().expect("released");
+    assert_eq!((reclaimed.id, reclaimed.attempts), (held_by_w3.id, 2));
+    assert!(store.finish_job(reclaimed.id, "w3", "done", t(21)).await.unwrap());
 }
 
 async fn retry_releases_the_lease(store: Store) {

@@ -103,6 +103,20 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Voids every lease `worker` holds. Called at startup: an instance that restarts under the
+    /// same `runner.worker_id` knows its old leases belong to a dead process, so its jobs are
+    /// claimable at once instead of after the lease runs out. Returns how many were released.
+    pub async fn release_leases_held_by(&self, worker: &str) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE jobs SET lease_owner = NULL, lease_until = NULL \
+             WHERE status = 'pending' AND lease_owner = $1",
+        )
+        .bind(worker)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Releases the lease and makes the job due again at `retry_at`, keeping `error` as
     /// `last_error`. Does nothing if `worker` no longer holds the lease.
     pub async fn retry_job_at(

@@ -58,7 +58,9 @@ impl TestApp {
     /// A new process on the same database, platform and clock: what a restart looks like.
     pub async fn restart(&self, worker: &str, faults: Arc<dyn FaultInjector>) -> TestApp {
         let store = Store::connect_and_migrate(&self.database_url).await.expect("store");
-        build(store, self.platform.clone(), self.clock.clone(), self.database_url.clone(), self.directory.clone(), worker, faults)
+        let app = build(store, self.platform.clone(), self.clock.clone(), self.database_url.clone(), self.directory.clone(), worker, faults);
+        app.engine.startup_sweep().await.expect("startup sweep");
+        app
     }
 
     pub async fn say(&self, member: &str, text: &str) -> String {

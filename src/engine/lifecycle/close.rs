@@ -50,10 +50,11 @@ impl Engine {
         Ok(())
     }
 
-    /// At startup: close rooms a crash left open, and make sure every upcoming booking has its
+    /// At startup: take back our own leases, close rooms a crash left open, and make sure every upcoming booking has its
     /// jobs (a crash between saving a booking and scheduling its jobs must not lose them).
     pub async fn startup_sweep(&self) -> anyhow::Result<String> {
         let now = self.clock.now();
+        let released = self.store.release_leases_held_by(&self.runner.worker_id).await?;
         let mut closed = 0;
         for (group, slot) in self.store.open_groups_of_slots_ended_before(now).await? {
             let community = self.store.community(slot.community_id).await?;
@@ -74,6 +75,8 @@ impl Engine {
                 .map_err(|error| anyhow::anyhow!("{error}"))?;
             rescheduled += 1;
         }
-        Ok(format!("closed {closed} leftover rooms; checked jobs of {rescheduled} upcoming bookings"))
+        Ok(format!(
+            "released {released} leases of a previous run; closed {closed} leftover rooms; checked jobs of {rescheduled} upcoming bookings"
+        ))
     }
 }
