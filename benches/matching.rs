@@ -11,8 +11,8 @@
 use std::time::{Duration, Instant};
 
 use cofocus::core::matching::{
-    match_members, match_members_general, match_members_with_diagnostics, Candidate, Experience, MatchingInput,
-    MatchingOutcome, MatchingWeights, PairNote, PairTie,
+    match_members, match_members_general, match_members_with_diagnostics, Candidate, Experience,
+    MatchingInput, MatchingOutcome, MatchingWeights, PairNote, PairTie,
 };
 use cofocus::core::model::MemberId;
 use rand::seq::SliceRandom;
@@ -28,7 +28,10 @@ struct ClassMix {
     regular_share: f64,
 }
 
-const REALISTIC_CLASSES: ClassMix = ClassMix { newcomer_share: 0.15, regular_share: 0.40 };
+const REALISTIC_CLASSES: ClassMix = ClassMix {
+    newcomer_share: 0.15,
+    regular_share: 0.40,
+};
 
 fn candidates(member_count: usize, classes: &ClassMix, rng: &mut ChaCha8Rng) -> Vec<Candidate> {
     (1..=member_count)
@@ -41,7 +44,10 @@ fn candidates(member_count: usize, classes: &ClassMix, rng: &mut ChaCha8Rng) -> 
             } else {
                 Experience::Other
             };
-            Candidate { member: MemberId(id as i64), experience }
+            Candidate {
+                member: MemberId(id as i64),
+                experience,
+            }
         })
         .collect()
 }
@@ -67,26 +73,50 @@ fn sparse_slot(member_count: usize, classes: &ClassMix, seed: u64) -> MatchingIn
         let [a, b] = couple else { continue };
         let (a, b) = (MemberId(*a), MemberId(*b));
         if rng.random_bool(0.5) {
-            notes.push(PairNote { a, b, tie: PairTie::Friend });
-            notes.push(PairNote { a: b, b: a, tie: PairTie::Friend });
+            notes.push(PairNote {
+                a,
+                b,
+                tie: PairTie::Friend,
+            });
+            notes.push(PairNote {
+                a: b,
+                b: a,
+                tie: PairTie::Friend,
+            });
         } else {
-            notes.push(PairNote { a, b, tie: PairTie::Favourite });
+            notes.push(PairNote {
+                a,
+                b,
+                tie: PairTie::Favourite,
+            });
         }
     }
     // ~1% of members block someone.
     for _ in 0..(member_count / 100).max(1) {
         let member = rng.random_range(1..=member_count as i64);
         let other = random_other(member, member_count, &mut rng);
-        notes.push(PairNote { a: MemberId(member), b: MemberId(other), tie: PairTie::Blocked });
+        notes.push(PairNote {
+            a: MemberId(member),
+            b: MemberId(other),
+            tie: PairTie::Blocked,
+        });
     }
     // ~3% of members in a recent repeat.
     for _ in 0..(member_count * 3 / 100 / 2).max(1) {
         let member = rng.random_range(1..=member_count as i64);
         let other = random_other(member, member_count, &mut rng);
         let times = rng.random_range(1..=3);
-        notes.push(PairNote { a: MemberId(member), b: MemberId(other), tie: PairTie::RecentlyMet { times } });
+        notes.push(PairNote {
+            a: MemberId(member),
+            b: MemberId(other),
+            tie: PairTie::RecentlyMet { times },
+        });
     }
-    MatchingInput { candidates, notes, seed }
+    MatchingInput {
+        candidates,
+        notes,
+        seed,
+    }
 }
 
 /// Exactly as many newcomers as regulars (30% each), and the liked pairs are favourites within
@@ -110,50 +140,91 @@ fn balanced_slot(member_count: usize, seed: u64) -> MatchingInput {
     let candidates: Vec<Candidate> = experiences
         .iter()
         .enumerate()
-        .map(|(index, &experience)| Candidate { member: MemberId(index as i64 + 1), experience })
+        .map(|(index, &experience)| Candidate {
+            member: MemberId(index as i64 + 1),
+            experience,
+        })
         .collect();
     let mut notes = Vec::new();
     for class in [Experience::Newcomer, Experience::Regular] {
-        let mut ids: Vec<i64> =
-            candidates.iter().filter(|candidate| candidate.experience == class).map(|candidate| candidate.member.0).collect();
+        let mut ids: Vec<i64> = candidates
+            .iter()
+            .filter(|candidate| candidate.experience == class)
+            .map(|candidate| candidate.member.0)
+            .collect();
         ids.shuffle(&mut rng);
         for couple in ids.chunks(2).take((member_count * 3 / 100 / 4).max(1)) {
             if let [a, b] = couple {
-                notes.push(PairNote { a: MemberId(*a), b: MemberId(*b), tie: PairTie::Favourite });
+                notes.push(PairNote {
+                    a: MemberId(*a),
+                    b: MemberId(*b),
+                    tie: PairTie::Favourite,
+                });
             }
         }
     }
     for _ in 0..(member_count / 100).max(1) {
         let member = rng.random_range(1..=member_count as i64);
         let other = random_other(member, member_count, &mut rng);
-        notes.push(PairNote { a: MemberId(member), b: MemberId(other), tie: PairTie::Blocked });
+        notes.push(PairNote {
+            a: MemberId(member),
+            b: MemberId(other),
+            tie: PairTie::Blocked,
+        });
     }
     for _ in 0..(member_count * 3 / 100 / 2).max(1) {
         let member = rng.random_range(1..=member_count as i64);
         let other = random_other(member, member_count, &mut rng);
         let times = rng.random_range(1..=3);
-        notes.push(PairNote { a: MemberId(member), b: MemberId(other), tie: PairTie::RecentlyMet { times } });
+        notes.push(PairNote {
+            a: MemberId(member),
+            b: MemberId(other),
+            tie: PairTie::RecentlyMet { times },
+        });
     }
-    MatchingInput { candidates, notes, seed }
+    MatchingInput {
+        candidates,
+        notes,
+        seed,
+    }
 }
 
 /// Everyone has met ~15 others recently and likes two; newcomers and regulars balanced.
 fn dense_slot(member_count: usize, seed: u64) -> MatchingInput {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let candidates = candidates(member_count, &ClassMix { newcomer_share: 0.45, regular_share: 0.45 }, &mut rng);
+    let candidates = candidates(
+        member_count,
+        &ClassMix {
+            newcomer_share: 0.45,
+            regular_share: 0.45,
+        },
+        &mut rng,
+    );
     let mut notes = Vec::new();
     for member in 1..=member_count as i64 {
         for _ in 0..15 {
             let other = random_other(member, member_count, &mut rng);
             let times = rng.random_range(1..=4);
-            notes.push(PairNote { a: MemberId(member), b: MemberId(other), tie: PairTie::RecentlyMet { times } });
+            notes.push(PairNote {
+                a: MemberId(member),
+                b: MemberId(other),
+                tie: PairTie::RecentlyMet { times },
+            });
         }
         for _ in 0..2 {
             let other = random_other(member, member_count, &mut rng);
-            notes.push(PairNote { a: MemberId(member), b: MemberId(other), tie: PairTie::Friend });
+            notes.push(PairNote {
+                a: MemberId(member),
+                b: MemberId(other),
+                tie: PairTie::Friend,
+            });
         }
     }
-    MatchingInput { candidates, notes, seed }
+    MatchingInput {
+        candidates,
+        notes,
+        seed,
+    }
 }
 
 fn median(mut durations: Vec<Duration>) -> Duration {
@@ -181,7 +252,12 @@ fn milliseconds(duration: Duration) -> String {
 }
 
 /// One figure: `match_members` timed; the general algorithm too when `general_runs` > 0.
-fn report(label: &str, input: &MatchingInput, runs: usize, general_runs: usize) -> Option<Duration> {
+fn report(
+    label: &str,
+    input: &MatchingInput,
+    runs: usize,
+    general_runs: usize,
+) -> Option<Duration> {
     let weights = MatchingWeights::default();
     let (_, diagnostics) = match_members_with_diagnostics(input, &weights);
     let (fast_time, fast) = time_runs(runs, || match_members(input, &weights));
@@ -198,8 +274,10 @@ fn report(label: &str, input: &MatchingInput, runs: usize, general_runs: usize) 
     if general_runs == 0 {
         return None;
     }
-    let (general_time, general) = time_runs(general_runs, || match_members_general(input, &weights));
-    let optimal = fast.pair_weight_total == general.pair_weight_total && fast.groups.len() == general.groups.len();
+    let (general_time, general) =
+        time_runs(general_runs, || match_members_general(input, &weights));
+    let optimal = fast.pair_weight_total == general.pair_weight_total
+        && fast.groups.len() == general.groups.len();
     println!(
         "{:<34} {:>6} members  general algorithm: median {:>11} over {general_runs} run(s), total {}  optimal: {}",
         "",
@@ -240,19 +318,40 @@ fn main() {
 
     let large = sparse_slot(20_000, &REALISTIC_CLASSES, 20_000);
     report("realistic sparse", &large, 5, 0);
-    println!("{:<34} general algorithm skipped: O(n³) on 20,000 members is hours", "");
+    println!(
+        "{:<34} general algorithm skipped: O(n³) on 20,000 members is hours",
+        ""
+    );
 
     println!();
-    report("balanced classes, favourites", &balanced_slot(200, 201), 15, 3);
+    report(
+        "balanced classes, favourites",
+        &balanced_slot(200, 201),
+        15,
+        3,
+    );
     let balanced_general_runs = match estimate_2000 {
         Some(estimate) if estimate < GENERAL_ALGORITHM_BUDGET => 1,
         _ => 0,
     };
-    report("balanced classes, favourites", &balanced_slot(2_000, 2_001), 9, balanced_general_runs);
-    report("balanced classes, favourites", &balanced_slot(20_000, 20_001), 1, 0);
+    report(
+        "balanced classes, favourites",
+        &balanced_slot(2_000, 2_001),
+        9,
+        balanced_general_runs,
+    );
+    report(
+        "balanced classes, favourites",
+        &balanced_slot(20_000, 20_001),
+        1,
+        0,
+    );
 
     println!();
     report("dense notes (17 per member)", &dense_slot(200, 202), 5, 3);
 
-    println!("\nbench finished in {:.1} s", bench_started.elapsed().as_secs_f64());
+    println!(
+        "\nbench finished in {:.1} s",
+        bench_started.elapsed().as_secs_f64()
+    );
 }

@@ -52,6 +52,10 @@ pub struct Config {
     pub community_defaults: CommunityDefaults,
     pub runner: RunnerConfig,
     pub shell: ShellConfig,
+    /// The Matrix adapter; off while `homeserver_url` is empty.
+    pub matrix: MatrixConfig,
+    /// The Discord adapter; off while `token` is unset.
+    pub discord: DiscordConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -148,6 +152,166 @@ impl Default for ShellConfig {
         ShellConfig {
             community: "demo".to_string(),
         }
+    }
+}
+
+#[derive(Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MatrixConfig {
+    /// `https://matrix.example.org`; empty means the Matrix adapter is not configured.
+    pub homeserver_url: String,
+    /// The bot's account, e.g. `@cofocus:example.org`.
+    pub user_id: String,
+    /// Used to log in once; the session (device and token) is then kept in the database.
+    pub password: Option<String>,
+    /// An existing access token instead of a password (its device is used as is).
+    pub access_token: Option<String>,
+    /// The device name other clients show for the bot's session.
+    pub device_name: String,
+    /// Directory of matrix-sdk's own SQLite store (room state, sync position).
+    pub store_path: String,
+    /// Homeservers whose users may invite the bot; empty: only the bot's own homeserver.
+    /// `"*"` allows any.
+    pub allowed_servers: Vec<String>,
+    /// Rooms (ids `!…` or aliases `#…:server`) the bot joins when invited, whoever invites it.
+    pub allowed_rooms: Vec<String>,
+    /// The Jitsi server of the call widget in pair rooms.
+    pub jitsi_domain: String,
+    /// An Element Call deployment (`https://call.example.org`); when set, pair rooms get an
+    /// Element Call widget instead of Jitsi.
+    pub element_call_url: Option<String>,
+    /// The longest the bot waits out one `M_LIMIT_EXCEEDED` before giving the job back to the
+    /// runner to retry later.
+    pub max_rate_limit_wait: HumanDuration,
+    /// Commands older than this when the bot sees them (sent while it was offline) are not
+    /// acted on; the sender is told to send them again.
+    pub ignore_commands_older_than: HumanDuration,
+}
+
+impl Default for MatrixConfig {
+    fn default() -> Self {
+        MatrixConfig {
+            homeserver_url: String::new(),
+            user_id: String::new(),
+            password: None,
+            access_token: None,
+            device_name: "cofocus bot".to_string(),
+            store_path: "matrix-store".to_string(),
+            allowed_servers: Vec::new(),
+            allowed_rooms: Vec::new(),
+            jitsi_domain: "meet.jit.si".to_string(),
+            element_call_url: None,
+            max_rate_limit_wait: HumanDuration::from_secs(90),
+            ignore_commands_older_than: HumanDuration::from_mins(10),
+        }
+    }
+}
+
+impl MatrixConfig {
+    pub fn is_configured(&self) -> bool {
+        !self.homeserver_url.trim().is_empty()
+    }
+}
+
+// Secrets never reach a log line through `{:?}`.
+impl fmt::Debug for MatrixConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hidden = |secret: &Option<String>| secret.as_ref().map(|_| "***");
+        f.debug_struct("MatrixConfig")
+            .field("homeserver_url", &self.homeserver_url)
+            .field("user_id", &self.user_id)
+            .field("password", &hidden(&self.password))
+            .field("access_token", &hidden(&self.access_token))
+            .field("device_name", &self.device_name)
+            .field("store_path", &self.store_path)
+            .field("allowed_servers", &self.allowed_servers)
+            .field("allowed_rooms", &self.allowed_rooms)
+            .field("jitsi_domain", &self.jitsi_domain)
+            .field("element_call_url", &self.element_call_url)
+            .field("max_rate_limit_wait", &self.max_rate_limit_wait)
+            .field("ignore_commands_older_than", &self.ignore_commands_older_than)
+            .finish()
+    }
+}
+
+/// The Discord bot. In proxy mode (`api_base_url` not Discord's own) serenity's rate limiter
+/// must be off: serenity 0.12.5 builds its rate-limited requests without the proxy, so cofocus
+/// paces every request itself and honours each 429's `retry_after`.
+#[derive(Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DiscordConfig {
+    /// The bot token; unset means the Discord adapter is not configured.
+    pub token: Option<String>,
+    /// What replaces `https://discord.com` in REST URLs: Discord itself or a REST proxy
+    /// (twilight-http-proxy, nirn-proxy) shared by several instances.
+    pub api_base_url: String,
+    /// serenity's own per-route limiter; must be off behind a proxy.
+    pub use_serenity_ratelimiter: bool,
+    /// cofocus' own pacing of its REST calls, below Discord's global 50 requests/s.
+    pub requests_per_second: u32,
+    /// Shards of the whole bot (all instances together).
+    pub total_shards: u32,
+    /// The first shard this instance runs.
+    pub first_shard: u32,
+    /// How many shards this instance runs from `first_shard`; 0 means all the rest.
+    pub shard_count: u32,
+    /// Register slash commands in this guild only (instant, for trying the bot out) instead
+    /// of globally.
+    pub command_guild_id: Option<String>,
+}
+
+pub const DISCORD_API_BASE: &str = "https://discord.com";
+
+impl Default for DiscordConfig {
+    fn default() -> Self {
+        DiscordConfig {
+            token: None,
+            api_base_url: DISCORD_API_BASE.to_string(),
+            use_serenity_ratelimiter: true,
+            requests_per_second: 47,
+            total_shards: 1,
+            first_shard: 0,
+            shard_count: 0,
+            command_guild_id: None,
+        }
+    }
+}
+
+impl DiscordConfig {
+    pub fn is_configured(&self) -> bool {
+        self.token.as_ref().is_some_and(|token| !token.trim().is_empty())
+    }
+
+    /// A REST proxy (or a test server) rather than Discord itself.
+    pub fn is_proxy(&self) -> bool {
+        self.api_base_url.trim_end_matches('/') != DISCORD_API_BASE
+    }
+
+    /// The shards this instance runs, as serenity takes them: `first..=last` of `total`.
+    pub fn shard_range(&self) -> (u32, u32, u32) {
+        let total = self.total_shards.max(1);
+        let first = self.first_shard.min(total - 1);
+        let last = match self.shard_count {
+            0 => total - 1,
+            count => (first + count - 1).min(total - 1),
+        };
+        (first, last, total)
+    }
+}
+
+// Secrets never reach a log line through `{:?}`.
+impl fmt::Debug for DiscordConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DiscordConfig")
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .field("api_base_url", &self.api_base_url)
+            .field("use_serenity_ratelimiter", &self.use_serenity_ratelimiter)
+            .field("requests_per_second", &self.requests_per_second)
+            .field("total_shards", &self.total_shards)
+            .field("first_shard", &self.first_shard)
+            .field("shard_count", &self.shard_count)
+            .field("command_guild_id", &self.command_guild_id)
+            .finish()
     }
 }
 
@@ -321,6 +485,10 @@ enum FieldKind {
     Count,
     Days,
     Minutes,
+    /// A list of text values, e.g. `["example.org"]`; from the environment `a,b`.
+    TextList,
+    /// `true` or `false`.
+    Flag,
 }
 
 struct Field {
@@ -389,6 +557,36 @@ static SCHEMA: &[Section] = &[
     Section {
         name: "shell",
         fields: &[field("community", FieldKind::Text, "\"demo\"")],
+    },
+    Section {
+        name: "matrix",
+        fields: &[
+            field("homeserver_url", FieldKind::Text, "\"https://matrix.example.org\""),
+            field("user_id", FieldKind::Text, "\"@cofocus:example.org\""),
+            field("password", FieldKind::OptionalText, "\"s3cret\""),
+            field("access_token", FieldKind::OptionalText, "\"syt_…\""),
+            field("device_name", FieldKind::Text, "\"cofocus bot\""),
+            field("store_path", FieldKind::Text, "\"matrix-store\""),
+            field("allowed_servers", FieldKind::TextList, "[\"example.org\"]"),
+            field("allowed_rooms", FieldKind::TextList, "[\"#focus:example.org\"]"),
+            field("jitsi_domain", FieldKind::Text, "\"meet.jit.si\""),
+            field("element_call_url", FieldKind::OptionalText, "\"https://call.example.org\""),
+            field("max_rate_limit_wait", FieldKind::Duration, "\"90s\""),
+            field("ignore_commands_older_than", FieldKind::Duration, "\"10m\""),
+        ],
+    },
+    Section {
+        name: "discord",
+        fields: &[
+            field("token", FieldKind::OptionalText, "\"MTA…\""),
+            field("api_base_url", FieldKind::Text, "\"https://discord.com\""),
+            field("use_serenity_ratelimiter", FieldKind::Flag, "true"),
+            field("requests_per_second", FieldKind::Count, "47"),
+            field("total_shards", FieldKind::Count, "1"),
+            field("first_shard", FieldKind::Count, "0"),
+            field("shard_count", FieldKind::Count, "0"),
+            field("command_guild_id", FieldKind::OptionalText, "\"123456789012345678\""),
+        ],
     },
 ];
 
@@ -536,6 +734,8 @@ impl Config {
         self.validate_database(&mut problems);
         self.validate_community_defaults(&mut problems);
         self.validate_runner(&mut problems);
+        self.validate_matrix(&mut problems);
+        self.validate_discord(&mut problems);
         if self.shell.community.trim().is_empty() {
             problems.push(ConfigProblem::new(
                 "shell.community",
@@ -743,6 +943,145 @@ impl Config {
         }
     }
 
+    /// Only a configured adapter (a homeserver URL is set) is checked.
+    fn validate_matrix(&self, problems: &mut Vec<ConfigProblem>) {
+        let matrix = &self.matrix;
+        if !matrix.is_configured() {
+            return;
+        }
+        let url = matrix.homeserver_url.trim().to_ascii_lowercase();
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            problems.push(ConfigProblem::new(
+                "matrix.homeserver_url",
+                format!(
+                    "`matrix.homeserver_url` = {:?} must start with https:// (or http:// for a local \
+                     test server), e.g. \"https://matrix.example.org\"",
+                    matrix.homeserver_url
+                ),
+            ));
+        }
+        let user = matrix.user_id.trim();
+        let looks_like_user = user.starts_with('@')
+            && user.split_once(':').is_some_and(|(local, server)| local.len() > 1 && !server.is_empty());
+        if !looks_like_user {
+            problems.push(ConfigProblem::new(
+                "matrix.user_id",
+                format!(
+                    "`matrix.user_id` = {:?} is not a Matrix user id; write the bot's full id, e.g. \
+                     user_id = \"@cofocus:example.org\"",
+                    matrix.user_id
+                ),
+            ));
+        }
+        let has = |secret: &Option<String>| secret.as_ref().is_some_and(|s| !s.trim().is_empty());
+        if !has(&matrix.password) && !has(&matrix.access_token) {
+            problems.push(ConfigProblem::new(
+                "matrix.password",
+                "[matrix] needs `password` or `access_token` to log in; prefer the environment, \
+                 e.g. COFOCUS_MATRIX__PASSWORD=…",
+            ));
+        }
+        for (key, value) in [
+            ("device_name", &matrix.device_name),
+            ("store_path", &matrix.store_path),
+            ("jitsi_domain", &matrix.jitsi_domain),
+        ] {
+            if value.trim().is_empty() {
+                problems.push(ConfigProblem::new(
+                    format!("matrix.{key}"),
+                    format!("`matrix.{key}` is empty; remove it to use the default"),
+                ));
+            }
+        }
+        if matrix.jitsi_domain.contains('/') {
+            problems.push(ConfigProblem::new(
+                "matrix.jitsi_domain",
+                format!(
+                    "`matrix.jitsi_domain` = {:?} must be a host name only, e.g. \"meet.jit.si\"",
+                    matrix.jitsi_domain
+                ),
+            ));
+        }
+        if matrix.max_rate_limit_wait.0 > MAX_DURATION {
+            problems.push(too_long_problem("matrix.max_rate_limit_wait", matrix.max_rate_limit_wait));
+        }
+        if matrix.ignore_commands_older_than.0.is_zero() {
+            problems.push(ConfigProblem::new(
+                "matrix.ignore_commands_older_than",
+                "`matrix.ignore_commands_older_than` = \"0s\" would ignore every command; e.g. \"10m\"",
+            ));
+        }
+    }
+
+    /// Only a configured adapter (a token is set) is checked.
+    fn validate_discord(&self, problems: &mut Vec<ConfigProblem>) {
+        let discord = &self.discord;
+        if !discord.is_configured() {
+            return;
+        }
+        let base = discord.api_base_url.trim().to_ascii_lowercase();
+        if !(base.starts_with("https://") || base.starts_with("http://")) {
+            problems.push(ConfigProblem::new(
+                "discord.api_base_url",
+                format!(
+                    "`discord.api_base_url` = {:?} must be a URL such as \"https://discord.com\" or \
+                     a REST proxy's \"http://127.0.0.1:3000\"",
+                    discord.api_base_url
+                ),
+            ));
+        }
+        if discord.is_proxy() && discord.use_serenity_ratelimiter {
+            problems.push(ConfigProblem::new(
+                "discord.use_serenity_ratelimiter",
+                "`discord.use_serenity_ratelimiter` must be false when `discord.api_base_url` is a \
+                 proxy: serenity 0.12.5 sends its rate-limited requests to Discord directly, \
+                 bypassing the proxy; cofocus' own pacing keeps the bot within limits",
+            ));
+        }
+        if discord.requests_per_second == 0 || discord.requests_per_second > 50 {
+            problems.push(ConfigProblem::new(
+                "discord.requests_per_second",
+                format!(
+                    "`discord.requests_per_second` = {} must be from 1 to 50 (Discord's global \
+                     limit); e.g. 47",
+                    discord.requests_per_second
+                ),
+            ));
+        }
+        if discord.total_shards == 0 {
+            problems.push(ConfigProblem::new(
+                "discord.total_shards",
+                "`discord.total_shards` = 0: a bot runs at least 1 shard",
+            ));
+        } else if discord.first_shard >= discord.total_shards
+            || discord.first_shard.saturating_add(discord.shard_count) > discord.total_shards
+        {
+            problems.push(ConfigProblem::new(
+                "discord.first_shard",
+                format!(
+                    "shards {}..{} (first_shard = {}, shard_count = {}) are not within \
+                     total_shards = {}; shards are numbered from 0",
+                    discord.first_shard,
+                    discord.first_shard.saturating_add(discord.shard_count.max(1)),
+                    discord.first_shard,
+                    discord.shard_count,
+                    discord.total_shards
+                ),
+            ));
+        }
+        if let Some(guild) = &discord.command_guild_id {
+            if guild.trim().parse::<u64>().is_err() {
+                problems.push(ConfigProblem::new(
+                    "discord.command_guild_id",
+                    format!(
+                        "`discord.command_guild_id` = {guild:?} is not a server id; copy it from \
+                         Discord (Developer Mode → right-click the server → Copy Server ID)"
+                    ),
+                ));
+            }
+        }
+    }
+
     /// The `check-config` report: where the values came from and what they are.
     fn summary(&self, source: Option<&Source>, overrides: &[String]) -> String {
         let defaults = &self.community_defaults;
@@ -765,36 +1104,56 @@ impl Config {
             None => "hostname-pid (automatic)".to_string(),
         };
         let mut out = format!("config OK: {from}{env}\n");
-        out += &format!(
+        out.push_str(&format!(
             "  database: {}, up to {} connections\n",
             self.database.redacted_url(),
             self.database.max_connections
-        );
-        out += &format!(
+        ));
+        out.push_str(&format!(
             "  sessions: {} minutes, bookable from {} to {} ahead; cancelling within {} of the \
              start is late\n",
             lengths.join(", "),
             defaults.booking_cutoff,
             defaults.booking_horizon,
             defaults.late_cancel_window
-        );
-        out += &format!(
+        ));
+        out.push_str(&format!(
             "  lifecycle: reminder {} before, matching {} before, attendance check {} after the \
              start, rooms close {} after the end\n",
             defaults.reminder_lead,
             defaults.prepare_lead,
             defaults.attendance_grace,
             defaults.close_delay
-        );
-        out += &format!(
+        ));
+        out.push_str(&format!(
             "  matching: partners from the last {} days are avoided; default time zone {}\n",
             defaults.recent_repeat_days, defaults.default_time_zone
-        );
-        out += &format!(
+        ));
+        out.push_str(&format!(
             "  runner: worker id {worker}, job lease {}, idle sleep up to {}, retry after {}\n",
             self.runner.job_lease, self.runner.max_idle_sleep, self.runner.retry_delay
-        );
-        out += &format!("  shell: community {:?}", self.shell.community);
+        ));
+        out.push_str(&format!("  shell: community {:?}", self.shell.community));
+        if self.discord.is_configured() {
+            let (first, last, total) = self.discord.shard_range();
+            out.push_str(&format!(
+                "\n  discord: REST {}{}, shards {first}..={last} of {total}, {} requests/s, commands {}",
+                self.discord.api_base_url,
+                if self.discord.use_serenity_ratelimiter { " (serenity rate limiter on)" } else { " (cofocus pacing only)" },
+                self.discord.requests_per_second,
+                self.discord.command_guild_id.as_deref().map_or("global".to_string(), |guild| format!("in guild {guild}"))
+            ));
+        }
+        if self.matrix.is_configured() {
+            let login = if self.matrix.access_token.is_some() { "access token" } else { "password" };
+            out.push_str(&format!(
+                "\n  matrix: {} on {} (login by {login}), store {}, call widget {}",
+                self.matrix.user_id,
+                self.matrix.homeserver_url,
+                self.matrix.store_path,
+                self.matrix.element_call_url.as_deref().unwrap_or(&self.matrix.jitsi_domain)
+            ));
+        }
         out
     }
 }
@@ -905,11 +1264,11 @@ fn read_env(vars: Vec<Result<(String, String), ConfigProblem>>) -> EnvInput {
         }
         let (section_name, key) = (parts[0], parts[1]);
         let value = match schema_field(section_name, key).map(|field| field.kind) {
-            Some(FieldKind::Count) | Some(FieldKind::Days) => value
+            Some(FieldKind::Count) | Some(FieldKind::Days) | Some(FieldKind::Flag) => value
                 .trim()
                 .parse::<Value>()
                 .unwrap_or_else(|never| match never {}),
-            Some(FieldKind::Minutes) => parse_env_list(&value),
+            Some(FieldKind::Minutes) | Some(FieldKind::TextList) => parse_env_list(&value),
             _ => Value::from(value),
         };
         let entry = input
@@ -1298,6 +1657,12 @@ fn field_type_message(
         FieldKind::Minutes => format!(
             "`{dotted}` = {shown} is not a list of whole minutes; write e.g. {name} = {example}"
         ),
+        FieldKind::TextList => format!(
+            "`{dotted}` = {shown} is not a list of texts; write e.g. {name} = {example}"
+        ),
+        FieldKind::Flag => {
+            format!("`{dotted}` = {shown} is not true or false; write e.g. {name} = {example}")
+        }
     }
 }
 

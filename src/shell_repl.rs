@@ -33,7 +33,8 @@ impl ShellSession {
         let mut output = match line.strip_prefix('/') {
             Some(meta) if !meta.starts_with("cofocus") && is_meta_command(meta) => self.handle_meta(meta).await?,
             _ => {
-                let actor = Actor::new("shell", &self.community, &self.current_user, &self.current_user);
+                // The person at the keyboard owns this community, so `setup` works here.
+                let actor = Actor::new("shell", &self.community, &self.current_user, &self.current_user).as_community_admin();
                 let reply = self.engine.handle_text(&actor, line).await;
                 format!("{} ← {}", self.current_user, reply.render_plain())
             }

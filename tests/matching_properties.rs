@@ -5,8 +5,9 @@
 use std::collections::{HashMap, HashSet};
 
 use cofocus::core::matching::{
-    match_members, match_members_general, match_members_with_diagnostics, pair_weight, Candidate, Experience,
-    MatchingInput, MatchingOutcome, MatchingStrategy, MatchingWeights, PairNote, PairTie,
+    match_members, match_members_general, match_members_with_diagnostics, pair_weight, Candidate,
+    Experience, MatchingInput, MatchingOutcome, MatchingStrategy, MatchingWeights, PairNote,
+    PairTie,
 };
 use cofocus::core::model::MemberId;
 use proptest::prelude::*;
@@ -17,7 +18,12 @@ use proptest::prelude::*;
 /// The candidates as `match_members` sees them: duplicates dropped, the first kept.
 fn distinct_candidates(input: &MatchingInput) -> Vec<Candidate> {
     let mut seen = HashSet::new();
-    input.candidates.iter().filter(|candidate| seen.insert(candidate.member)).copied().collect()
+    input
+        .candidates
+        .iter()
+        .filter(|candidate| seen.insert(candidate.member))
+        .copied()
+        .collect()
 }
 
 /// Pair weights looked up the slow, obvious way: every note naming exactly this pair.
@@ -29,27 +35,48 @@ struct WeightOracle<'a> {
 
 impl<'a> WeightOracle<'a> {
     fn new(input: &MatchingInput, weights: &'a MatchingWeights) -> Self {
-        let candidate_of: HashMap<MemberId, Candidate> =
-            distinct_candidates(input).into_iter().map(|candidate| (candidate.member, candidate)).collect();
+        let candidate_of: HashMap<MemberId, Candidate> = distinct_candidates(input)
+            .into_iter()
+            .map(|candidate| (candidate.member, candidate))
+            .collect();
         let mut ties_of: HashMap<(MemberId, MemberId), Vec<PairTie>> = HashMap::new();
         for note in &input.notes {
             if note.a != note.b {
-                ties_of.entry((note.a.min(note.b), note.a.max(note.b))).or_default().push(note.tie);
+                ties_of
+                    .entry((note.a.min(note.b), note.a.max(note.b)))
+                    .or_default()
+                    .push(note.tie);
             }
         }
-        WeightOracle { weights, candidate_of, ties_of }
+        WeightOracle {
+            weights,
+            candidate_of,
+            ties_of,
+        }
     }
 
     fn weight(&self, a: MemberId, b: MemberId) -> Option<i64> {
-        let ties = self.ties_of.get(&(a.min(b), a.max(b))).cloned().unwrap_or_default();
-        pair_weight(self.weights, &self.candidate_of[&a], &self.candidate_of[&b], ties.into_iter())
+        let ties = self
+            .ties_of
+            .get(&(a.min(b), a.max(b)))
+            .cloned()
+            .unwrap_or_default();
+        pair_weight(
+            self.weights,
+            &self.candidate_of[&a],
+            &self.candidate_of[&b],
+            ties.into_iter(),
+        )
     }
 }
 
 /// (pairs, weight) of the best matching: most pairs first, then the largest weight. Exhaustive
 /// over subsets, so only for small slots.
 fn brute_force_optimum(input: &MatchingInput, weights: &MatchingWeights) -> (usize, i64) {
-    let members: Vec<MemberId> = distinct_candidates(input).iter().map(|candidate| candidate.member).collect();
+    let members: Vec<MemberId> = distinct_candidates(input)
+        .iter()
+        .map(|candidate| candidate.member)
+        .collect();
     let oracle = WeightOracle::new(input, weights);
     let count = members.len();
     assert!(count <= 12, "brute force is exponential");
@@ -74,23 +101,44 @@ fn brute_force_optimum(input: &MatchingInput, weights: &MatchingWeights) -> (usi
 }
 
 /// Everything that must hold for any outcome, optimal or not.
-fn check_outcome_is_valid(input: &MatchingInput, weights: &MatchingWeights, outcome: &MatchingOutcome) {
+fn check_outcome_is_valid(
+    input: &MatchingInput,
+    weights: &MatchingWeights,
+    outcome: &MatchingOutcome,
+) {
     let candidates = distinct_candidates(input);
     let oracle = WeightOracle::new(input, weights);
     let mut seen = HashSet::new();
     for member in outcome.groups.iter().flatten().chain(&outcome.unmatched) {
-        assert!(seen.insert(*member), "{member} appears twice in {outcome:?}");
-        assert!(oracle.candidate_of.contains_key(member), "{member} is not a candidate");
+        assert!(
+            seen.insert(*member),
+            "{member} appears twice in {outcome:?}"
+        );
+        assert!(
+            oracle.candidate_of.contains_key(member),
+            "{member} is not a candidate"
+        );
     }
-    assert_eq!(seen.len(), candidates.len(), "someone is missing from {outcome:?}");
+    assert_eq!(
+        seen.len(),
+        candidates.len(),
+        "someone is missing from {outcome:?}"
+    );
 
     let mut recomputed_total = 0i64;
     let mut pairs_still_pairs: Vec<(MemberId, MemberId)> = Vec::new();
     for group in &outcome.groups {
-        assert!(group.len() == 2 || group.len() == 3, "group of {}: {group:?}", group.len());
+        assert!(
+            group.len() == 2 || group.len() == 3,
+            "group of {}: {group:?}",
+            group.len()
+        );
         for (index, &a) in group.iter().enumerate() {
             for &b in &group[index + 1..] {
-                assert!(oracle.weight(a, b).is_some(), "blocked pair {a}–{b} in one group");
+                assert!(
+                    oracle.weight(a, b).is_some(),
+                    "blocked pair {a}–{b} in one group"
+                );
             }
         }
         // The matched pair comes first; a third member is the one who joined.
@@ -99,10 +147,17 @@ fn check_outcome_is_valid(input: &MatchingInput, weights: &MatchingWeights, outc
             pairs_still_pairs.push((group[0], group[1]));
         }
     }
-    assert_eq!(recomputed_total, outcome.pair_weight_total, "the pairs do not add up to the total");
+    assert_eq!(
+        recomputed_total, outcome.pair_weight_total,
+        "the pairs do not add up to the total"
+    );
 
     // Every member left over by the pair matching either joined a pair or stayed unmatched.
-    let trio_count = outcome.groups.iter().filter(|group| group.len() == 3).count();
+    let trio_count = outcome
+        .groups
+        .iter()
+        .filter(|group| group.len() == 3)
+        .count();
     let left_over_count = candidates.len() - 2 * outcome.groups.len();
     assert_eq!(trio_count + outcome.unmatched.len(), left_over_count);
 
@@ -115,18 +170,28 @@ fn check_outcome_is_valid(input: &MatchingInput, weights: &MatchingWeights, outc
         let chosen = added_weight(trio[2], (trio[0], trio[1]));
         assert!(chosen.is_some());
         for &pair in &pairs_still_pairs {
-            assert!(added_weight(trio[2], pair) <= chosen, "{} would rather join {pair:?}", trio[2]);
+            assert!(
+                added_weight(trio[2], pair) <= chosen,
+                "{} would rather join {pair:?}",
+                trio[2]
+            );
         }
     }
     for &member in &outcome.unmatched {
         for &pair in &pairs_still_pairs {
-            assert!(added_weight(member, pair).is_none(), "unmatched {member} could join {pair:?}");
+            assert!(
+                added_weight(member, pair).is_none(),
+                "unmatched {member} could join {pair:?}"
+            );
         }
     }
     // Two unmatched members could have been a pair: the matching would not be maximum.
     for (index, &a) in outcome.unmatched.iter().enumerate() {
         for &b in &outcome.unmatched[index + 1..] {
-            assert!(oracle.weight(a, b).is_none(), "unmatched {a} and {b} could be a pair");
+            assert!(
+                oracle.weight(a, b).is_none(),
+                "unmatched {a} and {b} could be a pair"
+            );
         }
     }
 }
@@ -153,7 +218,12 @@ fn experience_strategy(class_mix: u8) -> BoxedStrategy<Experience> {
         ]
         .boxed(),
         3 => Just(Experience::Other).boxed(),
-        _ => prop_oneof![Just(Experience::Newcomer), Just(Experience::Regular), Just(Experience::Other)].boxed(),
+        _ => prop_oneof![
+            Just(Experience::Newcomer),
+            Just(Experience::Regular),
+            Just(Experience::Other)
+        ]
+        .boxed(),
     }
 }
 
@@ -194,43 +264,71 @@ fn slot_strategy(
     noted: std::ops::RangeInclusive<usize>,
     with_blocks: bool,
 ) -> impl Strategy<Value = MatchingInput> {
-    (plain, noted, 0u8..5, 0u8..5, any::<u64>()).prop_flat_map(move |(plain, noted, plain_mix, noted_mix, seed)| {
-        let noted_index = 0..noted.max(1);
-        (
-            proptest::collection::vec(experience_strategy(plain_mix), plain),
-            proptest::collection::vec(experience_strategy(noted_mix), noted),
-            proptest::collection::vec((noted_index.clone(), noted_index, tie_strategy(with_blocks)), 0..=noted * 2),
-        )
-            .prop_map(move |(plain_classes, noted_classes, raw_notes)| {
-                let candidates: Vec<Candidate> = plain_classes
-                    .into_iter()
-                    .chain(noted_classes)
-                    .enumerate()
-                    .map(|(index, experience)| Candidate { member: MemberId(index as i64 + 1), experience })
-                    .collect();
-                let noted_id = |index: usize| MemberId((plain + index) as i64 + 1);
-                let mut notes: Vec<PairNote> = raw_notes
-                    .into_iter()
-                    .filter(|_| noted > 0)
-                    .map(|(a, b, tie)| PairNote { a: noted_id(a), b: noted_id(b), tie })
-                    .collect();
-                if let Some(first) = candidates.first() {
-                    notes.push(PairNote { a: first.member, b: MemberId(10_000), tie: PairTie::Blocked });
-                }
-                MatchingInput { candidates, notes, seed }
-            })
-    })
+    (plain, noted, 0u8..5, 0u8..5, any::<u64>()).prop_flat_map(
+        move |(plain, noted, plain_mix, noted_mix, seed)| {
+            let noted_index = 0..noted.max(1);
+            (
+                proptest::collection::vec(experience_strategy(plain_mix), plain),
+                proptest::collection::vec(experience_strategy(noted_mix), noted),
+                proptest::collection::vec(
+                    (noted_index.clone(), noted_index, tie_strategy(with_blocks)),
+                    0..=noted * 2,
+                ),
+            )
+                .prop_map(move |(plain_classes, noted_classes, raw_notes)| {
+                    let candidates: Vec<Candidate> = plain_classes
+                        .into_iter()
+                        .chain(noted_classes)
+                        .enumerate()
+                        .map(|(index, experience)| Candidate {
+                            member: MemberId(index as i64 + 1),
+                            experience,
+                        })
+                        .collect();
+                    let noted_id = |index: usize| MemberId((plain + index) as i64 + 1);
+                    let mut notes: Vec<PairNote> = raw_notes
+                        .into_iter()
+                        .filter(|_| noted > 0)
+                        .map(|(a, b, tie)| PairNote {
+                            a: noted_id(a),
+                            b: noted_id(b),
+                            tie,
+                        })
+                        .collect();
+                    if let Some(first) = candidates.first() {
+                        notes.push(PairNote {
+                            a: first.member,
+                            b: MemberId(10_000),
+                            tie: PairTie::Blocked,
+                        });
+                    }
+                    MatchingInput {
+                        candidates,
+                        notes,
+                        seed,
+                    }
+                })
+        },
+    )
 }
 
 /// Small slots, sometimes with a duplicate candidate (the first occurrence counts).
 fn small_slot_strategy() -> impl Strategy<Value = MatchingInput> {
-    (slot_strategy(0..=5, 0..=5, true), any::<bool>(), any::<usize>()).prop_map(|(mut input, duplicate, pick)| {
-        if duplicate && !input.candidates.is_empty() {
-            let original = input.candidates[pick % input.candidates.len()];
-            input.candidates.push(Candidate { member: original.member, experience: Experience::Newcomer });
-        }
-        input
-    })
+    (
+        slot_strategy(0..=5, 0..=5, true),
+        any::<bool>(),
+        any::<usize>(),
+    )
+        .prop_map(|(mut input, duplicate, pick)| {
+            if duplicate && !input.candidates.is_empty() {
+                let original = input.candidates[pick % input.candidates.len()];
+                input.candidates.push(Candidate {
+                    member: original.member,
+                    experience: Experience::Newcomer,
+                });
+            }
+            input
+        })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,7 +338,10 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(1500))]
 
     #[test]
-    fn small_slots_reach_the_exhaustive_optimum(input in small_slot_strategy(), weights in weights_strategy()) {
+    fn small_slots_reach_the_exhaustive_optimum(
+        input in small_slot_strategy(),
+        weights in weights_strategy(),
+    ) {
         prop_assume!(distinct_candidates(&input).len() <= 9);
         let outcome = match_members(&input, &weights);
         check_outcome_is_valid(&input, &weights, &outcome);
@@ -285,12 +386,16 @@ proptest! {
     }
 
     #[test]
-    fn the_same_seed_gives_the_same_groups(input in slot_strategy(0..=40, 0..=12, true), other_seed in any::<u64>()) {
+    fn the_same_seed_gives_the_same_groups(
+        input in slot_strategy(0..=40, 0..=12, true),
+        other_seed in any::<u64>(),
+    ) {
         let weights = MatchingWeights::default();
         let first = match_members(&input, &weights);
         prop_assert_eq!(&first, &match_members(&input.clone(), &weights));
         // Another seed may pick another of the equally good matchings, never a worse one.
-        let reseeded = match_members(&MatchingInput { seed: other_seed, ..input.clone() }, &weights);
+        let reseeded_input = MatchingInput { seed: other_seed, ..input.clone() };
+        let reseeded = match_members(&reseeded_input, &weights);
         prop_assert_eq!(reseeded.pair_weight_total, first.pair_weight_total);
         prop_assert_eq!(reseeded.groups.len(), first.groups.len());
     }
@@ -300,7 +405,10 @@ proptest! {
 // Examples
 
 fn candidate(id: i64, experience: Experience) -> Candidate {
-    Candidate { member: MemberId(id), experience }
+    Candidate {
+        member: MemberId(id),
+        experience,
+    }
 }
 
 #[test]
@@ -310,24 +418,51 @@ fn a_realistic_slot_takes_the_fast_path_and_is_optimal() {
         .map(|id| {
             let experience = match id % 7 {
                 0 => Experience::Newcomer,
-                1 | 2 | 3 => Experience::Regular,
+                1..=3 => Experience::Regular,
                 _ => Experience::Other,
             };
             candidate(id, experience)
         })
         .collect();
     let notes = vec![
-        PairNote { a: MemberId(1), b: MemberId(2), tie: PairTie::Friend },
-        PairNote { a: MemberId(2), b: MemberId(1), tie: PairTie::Friend },
-        PairNote { a: MemberId(7), b: MemberId(8), tie: PairTie::Favourite },
-        PairNote { a: MemberId(14), b: MemberId(15), tie: PairTie::Blocked },
-        PairNote { a: MemberId(21), b: MemberId(22), tie: PairTie::RecentlyMet { times: 2 } },
+        PairNote {
+            a: MemberId(1),
+            b: MemberId(2),
+            tie: PairTie::Friend,
+        },
+        PairNote {
+            a: MemberId(2),
+            b: MemberId(1),
+            tie: PairTie::Friend,
+        },
+        PairNote {
+            a: MemberId(7),
+            b: MemberId(8),
+            tie: PairTie::Favourite,
+        },
+        PairNote {
+            a: MemberId(14),
+            b: MemberId(15),
+            tie: PairTie::Blocked,
+        },
+        PairNote {
+            a: MemberId(21),
+            b: MemberId(22),
+            tie: PairTie::RecentlyMet { times: 2 },
+        },
     ];
-    let input = MatchingInput { candidates, notes, seed: 42 };
+    let input = MatchingInput {
+        candidates,
+        notes,
+        seed: 42,
+    };
     let (outcome, diagnostics) = match_members_with_diagnostics(&input, &weights);
     assert_eq!(diagnostics.strategy, MatchingStrategy::NoteGraphCertificate);
     assert_eq!(diagnostics.noted_member_count, 8);
-    assert_eq!(outcome.pair_weight_total, match_members_general(&input, &weights).pair_weight_total);
+    assert_eq!(
+        outcome.pair_weight_total,
+        match_members_general(&input, &weights).pair_weight_total
+    );
     assert!(outcome.groups.contains(&vec![MemberId(1), MemberId(2)]));
     assert!(outcome.groups.contains(&vec![MemberId(7), MemberId(8)]));
     check_outcome_is_valid(&input, &weights, &outcome);
@@ -340,17 +475,37 @@ fn balanced_classes_take_the_kernel_and_stay_optimal() {
     // Either class bound alone picks favourites of one class only and unbalances the rest, so
     // neither can be certified; the kernel has to weigh them.
     let candidates: Vec<Candidate> = (1..=40)
-        .map(|id| candidate(id, if id % 2 == 0 { Experience::Newcomer } else { Experience::Regular }))
+        .map(|id| {
+            candidate(
+                id,
+                if id % 2 == 0 {
+                    Experience::Newcomer
+                } else {
+                    Experience::Regular
+                },
+            )
+        })
         .collect();
     let notes: Vec<PairNote> = [(1, 3), (5, 7), (9, 11), (2, 4), (6, 8)]
         .into_iter()
-        .map(|(a, b)| PairNote { a: MemberId(a), b: MemberId(b), tie: PairTie::Favourite })
+        .map(|(a, b)| PairNote {
+            a: MemberId(a),
+            b: MemberId(b),
+            tie: PairTie::Favourite,
+        })
         .collect();
-    let input = MatchingInput { candidates, notes, seed: 9 };
+    let input = MatchingInput {
+        candidates,
+        notes,
+        seed: 9,
+    };
     let (outcome, diagnostics) = match_members_with_diagnostics(&input, &weights);
     assert_eq!(diagnostics.strategy, MatchingStrategy::TwinKernel);
     assert!(diagnostics.largest_blossom_run < 40);
-    assert_eq!(outcome.pair_weight_total, match_members_general(&input, &weights).pair_weight_total);
+    assert_eq!(
+        outcome.pair_weight_total,
+        match_members_general(&input, &weights).pair_weight_total
+    );
     check_outcome_is_valid(&input, &weights, &outcome);
 }
 
@@ -358,9 +513,18 @@ fn balanced_classes_take_the_kernel_and_stay_optimal() {
 fn a_member_blocked_by_everyone_stays_unmatched() {
     let weights = MatchingWeights::default();
     let candidates: Vec<Candidate> = (1..=6).map(|id| candidate(id, Experience::Other)).collect();
-    let notes: Vec<PairNote> =
-        (2..=6).map(|other| PairNote { a: MemberId(other), b: MemberId(1), tie: PairTie::Blocked }).collect();
-    let input = MatchingInput { candidates, notes, seed: 1 };
+    let notes: Vec<PairNote> = (2..=6)
+        .map(|other| PairNote {
+            a: MemberId(other),
+            b: MemberId(1),
+            tie: PairTie::Blocked,
+        })
+        .collect();
+    let input = MatchingInput {
+        candidates,
+        notes,
+        seed: 1,
+    };
     let outcome = match_members(&input, &weights);
     assert_eq!(outcome.unmatched, vec![MemberId(1)]);
     assert_eq!(outcome.groups.len(), 2);

@@ -56,6 +56,7 @@ on_both_backends! {
         claim_order_and_lease,
         retry_releases_the_lease,
         effects_first_record_wins,
+        platform_state_round_trips,
     ],
     url: [
         corrupt_rows_are_reported_not_panicked,
@@ -1134,4 +1135,18 @@ async fn unknown_url_schemes_are_rejected() {
         Store::connect("mysql://localhost/x").await,
         Err(StoreError::Database(_))
     ));
+}
+
+async fn platform_state_round_trips(store: Store) {
+    assert_eq!(store.platform_state("discord", "guild-1", "setup").await.unwrap(), None);
+    store.set_platform_state("discord", "guild-1", "setup", "{\"v\":1}", t(0)).await.unwrap();
+    store.set_platform_state("discord", "guild-1", "setup", "{\"v\":2}", t(1)).await.unwrap();
+    store.set_platform_state("discord", "guild-2", "setup", "{\"v\":3}", t(1)).await.unwrap();
+    store.set_platform_state("matrix", "guild-1", "setup", "other platform", t(1)).await.unwrap();
+    assert_eq!(store.platform_state("discord", "guild-1", "setup").await.unwrap().as_deref(), Some("{\"v\":2}"));
+    assert_eq!(
+        store.platform_state_by_name("discord", "setup").await.unwrap(),
+        vec![("guild-1".to_string(), "{\"v\":2}".to_string()), ("guild-2".to_string(), "{\"v\":3}".to_string())]
+    );
+    assert!(store.set_platform_state("telegram", "x", "setup", "v", t(1)).await.is_err(), "platform is checked");
 }

@@ -21,6 +21,8 @@ pub enum Command {
     Prefs { change: Option<PrefsChange> },
     /// `friend @bob`, `favourite @bob`, `block @bob`, `unblock @bob`, `unfriend @bob`...
     Relate { kind: crate::core::model::RelationKind, target: String, remove: bool },
+    /// `setup` shows, `setup lengths 25 50`, `setup reminder 10m` change community rules (admins).
+    Setup { change: Option<SetupChange> },
     /// `help [command]`
     Help { topic: Option<String> },
 }
@@ -35,4 +37,10 @@ pub enum CancelTarget {
 #[derive(Debug, Clone, PartialEq)]
 pub enum PrefsChange {
     Reminders(bool),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SetupChange {
+    AllowedLengths(Vec<u32>),
+    ReminderLeadMinutes(u32),
 }

@@ -7,14 +7,14 @@
 
 use std::fmt;
 
-use crate::command::{CancelTarget, Command, PrefsChange};
+use crate::command::{CancelTarget, Command, PrefsChange, SetupChange};
 use crate::core::model::RelationKind;
 use crate::core::time_input::{parse_day_spec, parse_time_spec, TimeInputError};
 
 /// Every command word, in the order the overall help lists them.
 pub const COMMAND_NAMES: &[&str] = &[
     "book", "cancel", "sessions", "slots", "timezone", "prefs", "friend", "unfriend", "favourite", "unfavourite",
-    "block", "unblock", "help",
+    "block", "unblock", "setup", "help",
 ];
 
 const PREFIX: &str = "!cofocus";
@@ -31,6 +31,7 @@ const USAGE_FAVOURITE: &str = "favourite <name> (e.g. favourite @bob)";
 const USAGE_UNFAVOURITE: &str = "unfavourite <name>";
 const USAGE_BLOCK: &str = "block <name> (e.g. block @bob)";
 const USAGE_UNBLOCK: &str = "unblock <name>";
+const USAGE_SETUP: &str = "setup [lengths 25 50 75] [reminder 10m] (community admins only)";
 const USAGE_HELP: &str = "help [command] (e.g. help book)";
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -114,6 +115,7 @@ pub fn parse_command(input: &str) -> Result<Command, CommandParseError> {
         "unfavourite" | "unfavorite" => relate("unfavourite", USAGE_UNFAVOURITE, RelationKind::Favourite, true, &args),
         "block" => relate("block", USAGE_BLOCK, RelationKind::Block, false, &args),
         "unblock" => relate("unblock", USAGE_UNBLOCK, RelationKind::Block, true, &args),
+        "setup" => parse_setup(&args),
         "help" => Ok(Command::Help { topic: args.first().map(|topic| normalise_topic(topic)) }),
         _ => Err(CommandParseError::UnknownCommand { suggestion: closest_command(&name), word: name }),
     }
@@ -198,6 +200,34 @@ fn parse_length(word: &str, next: Option<&str>) -> Option<Result<Length, String>
         _ => return Some(Err(format!("\"{}\" isn't a session length I can use.", shorten(word)))),
     };
     Some(Ok(Length { minutes, used_next_word }))
+}
+
+/// `setup` shows the community's rules; `setup lengths 25 50` and `setup reminder 10m` change
+/// them. Whether the actor may is the handler's question (platform admin rights).
+fn parse_setup(args: &[&str]) -> Result<Command, CommandParseError> {
+    const CMD: &str = "setup";
+    let Some((first, rest)) = args.split_first() else {
+        return Ok(Command::Setup { change: None });
+    };
+    let numbers = |words: &[&str]| -> Option<Vec<u32>> {
+        let parsed: Option<Vec<u32>> = words
+            .iter()
+            .flat_map(|word| word.split(','))
+            .filter(|part| !part.is_empty())
+            .map(|part| part.trim_end_matches(['m', 'M']).parse::<u32>().ok().filter(|minutes| *minutes > 0))
+            .collect();
+        parsed.filter(|list| !list.is_empty())
+    };
+    match first.to_lowercase().as_str() {
+        "lengths" | "length" | "durations" => numbers(rest)
+            .map(|lengths| Command::Setup { change: Some(SetupChange::AllowedLengths(lengths)) })
+            .ok_or_else(|| bad(CMD, USAGE_SETUP, "Give the allowed session lengths in minutes, like: setup lengths 25 50 75")),
+        "reminder" => match numbers(rest).as_deref() {
+            Some([minutes]) => Ok(Command::Setup { change: Some(SetupChange::ReminderLeadMinutes(*minutes)) }),
+            _ => Err(bad(CMD, USAGE_SETUP, "Give one reminder time in minutes, like: setup reminder 10m")),
+        },
+        other => Err(bad(CMD, USAGE_SETUP, format!("I can set lengths or reminder, not \"{}\".", shorten(other)))),
+    }
 }
 
 /// `cancel` (the next booking), `cancel 12` / `cancel #12` (a booking number), or
@@ -304,6 +334,7 @@ const HELP: &[(&str, &str, &str)] = &[
     ("unfavourite", USAGE_UNFAVOURITE, "Undo favourite."),
     ("block", USAGE_BLOCK, "Never be matched with someone. They aren't told."),
     ("unblock", USAGE_UNBLOCK, "Undo block."),
+    ("setup", USAGE_SETUP, "Show or change this community's session lengths and reminder time (admins)."),
     ("help", USAGE_HELP, "Show this list, or the details of one command."),
 ];
 

@@ -5,11 +5,13 @@
 //!
 //! An allowed pair {a, b} weighs `base + class term + note terms` (see [`pair_weight`]); a pair
 //! with a `Blocked` note is not allowed at all. We want as many pairs as possible and, among
-//! those matchings, the largest total weight. [`match_members_general`] says exactly that to
+//! those matchings, the largest total weight. [`match_members_general`] hands exactly that to
 //! rustworkx's blossom algorithm over the complete graph. It is the reference, and it is O(n³):
-//! about 26 ms for 200 members, 8.6 s for 1,000 and 30 s for 2,000, far too slow for a big slot
-//! that must be matched two minutes before it starts. [`match_members`] returns a matching of the
-//! same (optimal) weight by using the structure of the weights. Three paths, tried in order:
+//! on the bench machine about 8 ms for 200 members and 7–9 s for 2,000 (30 s on slower ones),
+//! far too slow for a big slot that is matched two minutes before it starts.
+//! [`match_members`] returns a matching of the same, optimal, weight by using the structure of
+//! the weights. It tries three paths in order; the first two prove their answer optimal or
+//! decline.
 //!
 //! # Vocabulary
 //!
@@ -18,60 +20,76 @@
 //! `newcomer_with_regular`): only the two classes matter. A member with no note at all is
 //! *plain*; plain members of one class are interchangeable twins. Any matching M splits into F,
 //! its noted pairs, and generic pairs among U = everyone not in F. A generic matching of U has at
-//! most ⌊|U|/2⌋ pairs, of which at most min(N_U, R_U) are newcomer–regular (N_U, R_U: newcomers and
-//! regulars in U). So, when `nr ≥ 0`, the generic part is worth at most
+//! most ⌊|U|/2⌋ pairs, of which at most min(N_U, R_U) are newcomer–regular (N_U, R_U: newcomers
+//! and regulars in U). So, when `nr ≥ 0`, the generic part is worth at most
 //!
-//! > CF(U) = ⌊|U|/2⌋ pairs weighing `base·⌊|U|/2⌋ + nr·min(N_U, R_U)`   ("the class formula").
+//! > CF(U) = ⌊|U|/2⌋ pairs weighing `base·⌊|U|/2⌋ + nr·min(N_U, R_U)`   (the *class formula*).
 //!
-//! # Path 1: the note-graph certificate (the usual case, near-linear)
+//! Both reductions need `nr ≥ 0`; with a negative class bonus everything goes to path 3.
 //!
-//! min(N_U, R_U) ≤ Y_U for either class Y ∈ {newcomer, regular}. Hence every matching with the
-//! maximum conceivable ⌊n/2⌋ pairs weighs at most
+//! # Path 1: the note-graph certificate (the usual case; near-linear)
 //!
-//! > UB_Y = `base·⌊n/2⌋ + nr·Y + max_F Σ_{e∈F} gain_Y(e)`, with `gain_Y(e) = w(e) − base − nr·(members of e in class Y)`,
+//! min(N_U, R_U) ≤ Y_U for either class Y ∈ {newcomer, regular}, where Y_U = Y − Y_F. Hence no
+//! matching (and none has more than ⌊n/2⌋ pairs) weighs more than
 //!
-//! the maximum taken over matchings F of the allowed noted pairs. Only pairs with a positive
-//! gain can help, which in practice are friend and favourite pairs: a sparse graph whose
-//! connected components (mostly single pairs) are solved one by one with the blossom algorithm.
-//! We take that best F, pair everyone else by class counts alone (⌊|U|/2⌋ pairs, min(N_U, R_U) of
-//! them newcomer–regular), and then repair each pair that happens to be noted: for a noted pair
-//! (u, v) we look for a member x of v's class whose pair (x, y) allows (u, x) and (v, y) as
-//! generic pairs and swap partners. The swap keeps the multiset of pair classes, hence the
-//! weight, and removes a noted pair without creating one. If the result has ⌊n/2⌋ pairs and
-//! weighs exactly UB_Y, nothing can beat it. This is checked at run time, so the path cannot
-//! return a non-optimal matching; it declines (and the next path runs) when newcomers and
-//! regulars are nearly balanced (the class formula then does not follow the bound) or when
-//! the repairs run out of partners (tiny or very dense slots).
+//! > UB_Y = `base·⌊n/2⌋ + nr·Y + max_F Σ_{e∈F} gain_Y(e)`,
+//! > where `gain_Y(e) = w(e) − base − nr·(members of e in class Y)`,
+//!
+//! and F ranges over matchings of the allowed noted pairs. Only pairs with a positive gain can
+//! help (in practice the friend and favourite pairs), so this is a maximum-weight matching of
+//! a sparse graph, solved one connected component at a time: mostly single pairs, which need
+//! no algorithm; larger components go to the blossom algorithm. We take that best F, pair
+//! everyone else by class counts alone (⌊|U|/2⌋ pairs, min(N_U, R_U) of them newcomer–regular,
+//! noted members next to plain ones where possible), and then repair each pair that happens to
+//! be noted: for a noted pair (u, v) we look for a member x of v's class (or of u's, roles
+//! swapped) whose pair (x, y) lets (u, x) and (v, y) be generic, and swap partners. The swap
+//! keeps the classes of the pairs, so the weight, and removes a noted pair without creating one.
+//! If the result has ⌊n/2⌋ pairs and weighs exactly UB_Y, nothing can beat it. That equality is
+//! checked at run time, so this path never returns a matching that is not optimal. It declines
+//! when newcomers and regulars are nearly balanced (the best F can leave class Y in the
+//! majority, so min(N_U, R_U) < Y_U and the bound is out of reach, for both choices of Y), or
+//! when the repairs run out of partners (tiny or very dense slots).
+//!
+//! Cost: O(n + notes) hashing, plus the blossom algorithm on each component with more than one
+//! helpful pair (O(c³) for c members), plus the repairs: a scan of one class per noted pair
+//! left in the class-count pairing, usually a step or two.
 //!
 //! # Path 2: the twin kernel (balanced classes)
 //!
 //! A noted pair that weighs no more than the same pair would if generic (a recent meeting, a
-//! block) never helps: dropping it from F raises the class formula by at least what it weighed
-//! (min(a+c, b+d) ≥ min(a, b) + min(c, d)). Let the *core* be the members of the helpful noted
-//! pairs. The kernel K is the core plus a few plain members of each class (the *buffer*). Every
-//! other member (D) is paired ahead of time (Q): newcomer–regular pairs first, then same-class
-//! pairs, never a noted pair. For every matching F of helpful pairs:
+//! block) never helps: putting its two members back into U raises the class formula by at
+//! least their generic weight (min(a+c, b+d) ≥ min(a, b) + min(c, d)), so dropping it from F
+//! never lowers max_F [w(F) + CF(U)]. Call the members of the helpful noted pairs the *core*.
+//! The kernel K is the core plus a *buffer* of a few plain members of each class. Every other
+//! member (D, including members whose notes are all unhelpful) is paired ahead of time (Q):
+//! newcomer–regular pairs as far as the counts go, then the rest, never a noted pair. For every
+//! matching F of helpful pairs:
 //!
-//! 1. CF(everyone not in F) = CF(K not in F) + weight(Q). The pair counts add because |D| is
-//!    even; the newcomer–regular counts add as long as the class in excess in D is not the
-//!    minority in K∖F. We keep enough of the excess class in the buffer to guarantee that for
-//!    every F (buffer of the excess class ≥ buffer of the other + core members of the other).
-//! 2. The kernel reaches the class formula on K∖F: start from the class-count pairing and
-//!    repair noted pairs with buffer members, which have no notes inside K. A noted pair (u, v)
-//!    can be repaired around v when the buffer holds at least deg(v) members of v's class
-//!    (deg = noted partners in the core): at most deg(v) − 1 of them are paired with a noted
-//!    partner of v. We check that every noted pair of the core can be repaired around one end.
+//! 1. CF(everyone ∖ F) = CF(K ∖ F) + weight(Q). The pair counts add because |D| is even (when it
+//!    is odd, one more plain member joins the buffer). The newcomer–regular counts add when the
+//!    class in excess in D is not the minority in K ∖ F, whatever F is: we make the buffer of
+//!    that class at least the other class's buffer plus the other class's core members.
+//! 2. The kernel reaches the class formula on K ∖ F: take the class-count pairing and repair its
+//!    noted pairs using buffer members, which have no notes inside K. A noted pair (u, v) can be
+//!    repaired around v when the buffer holds at least deg(v) members of v's class (deg = noted
+//!    partners in the core): at most deg(v) − 1 of them are paired with a noted partner of v.
+//!    We check that every noted pair of the core can be repaired around one of its ends.
 //!
-//! Then OPT(all) ≤ max_F [w(F) + CF(all∖F)] = max_F [w(F) + CF(K∖F)] + w(Q) ≤ OPT(K) + w(Q) ≤
-//! OPT(all): the blossom algorithm on the kernel's complete graph, plus Q, is optimal. The
-//! buffer of a class is the largest, over the core's noted pairs, of the smaller degree (often
-//! 1 or 2), raised when classes are lopsided. Cost: O(k³) with k ≈ |core| + a few per class.
+//! So OPT(all) ≤ max_F [w(F) + CF(all ∖ F)] = max_F [w(F) + CF(K ∖ F)] + w(Q) ≤ OPT(K) + w(Q) ≤
+//! OPT(all), and the blossom algorithm on the kernel's complete graph, plus Q, is optimal. The
+//! buffer per class is the largest, over the core's noted pairs, of the smaller degree (1 for
+//! disjoint friend pairs), raised by the rule in 1. when the classes in D are lopsided. Cost:
+//! O(k³) with k = |core| + buffers ≈ the members of friend/favourite pairs + a few. The
+//! path declines when a class has too few plain members for its buffer, or D cannot be paired
+//! without a noted pair.
 //!
 //! # Path 3: the general algorithm
 //!
-//! When neither applies (the kernel would be everyone: e.g. everyone has notes with many others
-//! and classes are balanced; or `newcomer_with_regular < 0`, which breaks the class formula)
-//! we run the blossom algorithm on everyone: O(n³), the cost of [`match_members_general`].
+//! When neither reduction applies (typically everyone has notes with many others and the
+//! classes are balanced, so the kernel would be everyone) we run the blossom algorithm on
+//! everyone: O(n³), the cost of [`match_members_general`]. Honest worst case: a large slot in
+//! which nearly everyone has friends or favourites among the others and the classes balance
+//! exactly takes the general algorithm's time.
 //!
 //! # Trios and determinism
 //!
@@ -154,6 +172,7 @@ impl Default for MatchingWeights {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct MatchingInput {
+    /// When a member appears twice, the first entry counts.
     pub candidates: Vec<Candidate>,
     /// Notes naming a member who is not a candidate are ignored.
     pub notes: Vec<PairNote>,
@@ -207,7 +226,12 @@ pub fn pair_weight(
     b: &Candidate,
     notes_for_pair: impl Iterator<Item = PairTie>,
 ) -> Option<i64> {
-    weight_from_summary(weights, a.experience, b.experience, &TieSummary::from_ties(notes_for_pair))
+    weight_from_summary(
+        weights,
+        a.experience,
+        b.experience,
+        &TieSummary::from_ties(notes_for_pair),
+    )
 }
 
 /// The maximum-weight matching among the maximum-cardinality ones, computed with the exact
@@ -323,8 +347,16 @@ fn weight_from_summary(
         .min(weights.recent_repeat_penalty_cap);
     Some(
         generic_weight(weights, a, b)
-            .saturating_add(weights.friend.saturating_mul(count_as_i64(summary.friend_notes)))
-            .saturating_add(weights.favourite.saturating_mul(count_as_i64(summary.favourite_notes)))
+            .saturating_add(
+                weights
+                    .friend
+                    .saturating_mul(count_as_i64(summary.friend_notes)),
+            )
+            .saturating_add(
+                weights
+                    .favourite
+                    .saturating_mul(count_as_i64(summary.favourite_notes)),
+            )
             .saturating_sub(recent_penalty),
     )
 }
@@ -366,8 +398,11 @@ impl<'weights> PreparedSlot<'weights> {
         let mut rng = ChaCha8Rng::seed_from_u64(input.seed);
         members.shuffle(&mut rng);
 
-        let position_of_member: HashMap<MemberId, usize> =
-            members.iter().enumerate().map(|(position, candidate)| (candidate.member, position)).collect();
+        let position_of_member: HashMap<MemberId, usize> = members
+            .iter()
+            .enumerate()
+            .map(|(position, candidate)| (candidate.member, position))
+            .collect();
         let mut indexed_notes: Vec<(usize, usize, PairTie)> = input
             .notes
             .iter()
@@ -387,7 +422,11 @@ impl<'weights> PreparedSlot<'weights> {
                 _ => {
                     let mut summary = TieSummary::default();
                     summary.add(tie);
-                    noted_pairs.push(NotedPair { lower, higher, summary });
+                    noted_pairs.push(NotedPair {
+                        lower,
+                        higher,
+                        summary,
+                    });
                 }
             }
         }
@@ -403,8 +442,18 @@ impl<'weights> PreparedSlot<'weights> {
             partners.sort_unstable();
         }
 
-        let classes = members.iter().map(|candidate| class_index(candidate.experience)).collect();
-        PreparedSlot { weights, members, classes, noted_pairs, noted_pair_position, noted_partners }
+        let classes = members
+            .iter()
+            .map(|candidate| class_index(candidate.experience))
+            .collect();
+        PreparedSlot {
+            weights,
+            members,
+            classes,
+            noted_pairs,
+            noted_pair_position,
+            noted_partners,
+        }
     }
 
     fn member_count(&self) -> usize {
@@ -412,7 +461,10 @@ impl<'weights> PreparedSlot<'weights> {
     }
 
     fn noted_member_count(&self) -> usize {
-        self.noted_partners.iter().filter(|partners| !partners.is_empty()).count()
+        self.noted_partners
+            .iter()
+            .filter(|partners| !partners.is_empty())
+            .count()
     }
 
     fn is_plain(&self, member: usize) -> bool {
@@ -433,7 +485,11 @@ impl<'weights> PreparedSlot<'weights> {
     }
 
     fn generic_weight_between(&self, a: usize, b: usize) -> i64 {
-        generic_weight(self.weights, self.members[a].experience, self.members[b].experience)
+        generic_weight(
+            self.weights,
+            self.members[a].experience,
+            self.members[b].experience,
+        )
     }
 
     /// None when the pair is blocked.
@@ -488,7 +544,9 @@ fn solve_with_general_blossom(slot: &PreparedSlot) -> PairSolution {
 }
 
 fn total_weight_of_pairs(slot: &PreparedSlot, pairs: &[(usize, usize)]) -> Option<i128> {
-    pairs.iter().try_fold(0i128, |total, &(a, b)| Some(total + i128::from(slot.weight_between(a, b)?)))
+    pairs.iter().try_fold(0i128, |total, &(a, b)| {
+        Some(total + i128::from(slot.weight_between(a, b)?))
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -532,7 +590,9 @@ fn solve_with_note_graph_certificate(slot: &PreparedSlot) -> Option<PairSolution
             in_chosen_pair[a] = true;
             in_chosen_pair[b] = true;
         }
-        let everyone_else: Vec<usize> = (0..member_count).filter(|&member| !in_chosen_pair[member]).collect();
+        let everyone_else: Vec<usize> = (0..member_count)
+            .filter(|&member| !in_chosen_pair[member])
+            .collect();
         let Some(generic) = pair_by_class_counts_avoiding_notes(slot, &everyone_else) else {
             continue;
         };
@@ -575,7 +635,10 @@ struct SparseMatching {
 /// Maximum-weight matching (not maximum-cardinality) of a sparse graph with positive weights,
 /// one connected component at a time: a component of one pair needs no algorithm, and the
 /// blossom algorithm's cubic cost only applies to the (small) larger components.
-fn best_matching_on_sparse_pairs(member_count: usize, weighted_pairs: &[(usize, usize, i128)]) -> SparseMatching {
+fn best_matching_on_sparse_pairs(
+    member_count: usize,
+    weighted_pairs: &[(usize, usize, i128)],
+) -> SparseMatching {
     let mut component_parent: Vec<usize> = (0..member_count).collect();
     fn find_root(component_parent: &mut [usize], member: usize) -> usize {
         let mut root = member;
@@ -609,7 +672,11 @@ fn best_matching_on_sparse_pairs(member_count: usize, weighted_pairs: &[(usize, 
         components[component].push((a.min(b), a.max(b), weight));
     }
 
-    let mut matching = SparseMatching { pairs: Vec::new(), blossom_member_count: 0, largest_blossom_run: 0 };
+    let mut matching = SparseMatching {
+        pairs: Vec::new(),
+        blossom_member_count: 0,
+        largest_blossom_run: 0,
+    };
     for component in components {
         if let [(a, b, _)] = component.as_slice() {
             matching.pairs.push((*a, *b));
@@ -618,8 +685,11 @@ fn best_matching_on_sparse_pairs(member_count: usize, weighted_pairs: &[(usize, 
         let mut members: Vec<usize> = component.iter().flat_map(|&(a, b, _)| [a, b]).collect();
         members.sort_unstable();
         members.dedup();
-        let local_index: HashMap<usize, usize> =
-            members.iter().enumerate().map(|(local, &member)| (member, local)).collect();
+        let local_index: HashMap<usize, usize> = members
+            .iter()
+            .enumerate()
+            .map(|(local, &member)| (member, local))
+            .collect();
         let mut graph: UnGraph<(), i128> = UnGraph::with_capacity(members.len(), component.len());
         let nodes: Vec<_> = members.iter().map(|_| graph.add_node(())).collect();
         for &(a, b, weight) in &component {
@@ -638,12 +708,20 @@ fn best_matching_on_sparse_pairs(member_count: usize, weighted_pairs: &[(usize, 
 
 /// rustworkx's blossom algorithm; its answer comes as a hash set, so we sort it.
 fn run_blossom(graph: &UnGraph<(), i128>, maximum_cardinality: bool) -> Vec<(usize, usize)> {
-    let result = max_weight_matching(graph, maximum_cardinality, |edge| Ok::<i128, Infallible>(*edge.weight()), false);
+    let result = max_weight_matching(
+        graph,
+        maximum_cardinality,
+        |edge| Ok::<i128, Infallible>(*edge.weight()),
+        false,
+    );
     let matched = match result {
         Ok(matched) => matched,
         Err(never) => match never {},
     };
-    let mut pairs: Vec<(usize, usize)> = matched.into_iter().map(|(a, b)| (a.min(b), a.max(b))).collect();
+    let mut pairs: Vec<(usize, usize)> = matched
+        .into_iter()
+        .map(|(a, b)| (a.min(b), a.max(b)))
+        .collect();
     pairs.sort_unstable();
     pairs
 }
@@ -651,23 +729,28 @@ fn run_blossom(graph: &UnGraph<(), i128>, maximum_cardinality: bool) -> Vec<(usi
 /// The maximum-weight matching among maximum-cardinality ones on the complete graph of
 /// `members`, blocked pairs left out.
 fn blossom_on_complete_graph(slot: &PreparedSlot, members: &[usize]) -> Vec<(usize, usize)> {
-    let mut weighted_pairs: Vec<(usize, usize, i128)> = Vec::new();
+    let mut graph: UnGraph<(), i128> = UnGraph::with_capacity(
+        members.len(),
+        members.len() * members.len().saturating_sub(1) / 2,
+    );
+    let nodes: Vec<_> = members.iter().map(|_| graph.add_node(())).collect();
+    let mut smallest_weight = i128::MAX;
     for (local_a, &a) in members.iter().enumerate() {
         for (local_b, &b) in members.iter().enumerate().skip(local_a + 1) {
             if let Some(weight) = slot.weight_between(a, b) {
-                weighted_pairs.push((local_a, local_b, i128::from(weight)));
+                smallest_weight = smallest_weight.min(i128::from(weight));
+                graph.add_edge(nodes[local_a], nodes[local_b], i128::from(weight));
             }
         }
     }
     // All maximum-cardinality matchings have the same number of pairs, so adding a constant to
     // every weight changes no comparison; keeping weights positive keeps the algorithm on its
-    // well-trodden path.
-    let smallest_weight = weighted_pairs.iter().map(|&(_, _, weight)| weight).min().unwrap_or(1);
-    let shift = if smallest_weight < 1 { 1 - smallest_weight } else { 0 };
-    let mut graph: UnGraph<(), i128> = UnGraph::with_capacity(members.len(), weighted_pairs.len());
-    let nodes: Vec<_> = members.iter().map(|_| graph.add_node(())).collect();
-    for &(local_a, local_b, weight) in &weighted_pairs {
-        graph.add_edge(nodes[local_a], nodes[local_b], weight + shift);
+    // well-trodden path (its dual variables start from the largest weight).
+    if smallest_weight < 1 {
+        let shift = 1 - smallest_weight;
+        for weight in graph.edge_weights_mut() {
+            *weight += shift;
+        }
     }
     run_blossom(&graph, true)
         .into_iter()
@@ -690,7 +773,10 @@ struct ClassCountPairing {
 /// can; then each noted pair (u, v) is repaired by swapping partners with a pair (x, y), x of
 /// v's class (or of u's class, roles swapped), such that (u, x) and (v, y) are not noted. The
 /// classes of the pairs stay the same (so does the weight) and no noted pair appears.
-fn pair_by_class_counts_avoiding_notes(slot: &PreparedSlot, members: &[usize]) -> Option<ClassCountPairing> {
+fn pair_by_class_counts_avoiding_notes(
+    slot: &PreparedSlot,
+    members: &[usize],
+) -> Option<ClassCountPairing> {
     // Plain members first in each class list: they are the partners every repair can use.
     let mut plain_by_class: [Vec<usize>; CLASS_COUNT] = Default::default();
     let mut noted_by_class: [Vec<usize>; CLASS_COUNT] = Default::default();
@@ -702,15 +788,22 @@ fn pair_by_class_counts_avoiding_notes(slot: &PreparedSlot, members: &[usize]) -
         }
     }
     let class_size = |class: usize| plain_by_class[class].len() + noted_by_class[class].len();
-    let (minority_class, majority_class) = if class_size(NEWCOMER_CLASS) <= class_size(REGULAR_CLASS) {
-        (NEWCOMER_CLASS, REGULAR_CLASS)
-    } else {
-        (REGULAR_CLASS, NEWCOMER_CLASS)
-    };
-    let minority: Vec<usize> =
-        noted_by_class[minority_class].iter().chain(&plain_by_class[minority_class]).copied().collect();
-    let majority: Vec<usize> =
-        plain_by_class[majority_class].iter().chain(&noted_by_class[majority_class]).copied().collect();
+    let (minority_class, majority_class) =
+        if class_size(NEWCOMER_CLASS) <= class_size(REGULAR_CLASS) {
+            (NEWCOMER_CLASS, REGULAR_CLASS)
+        } else {
+            (REGULAR_CLASS, NEWCOMER_CLASS)
+        };
+    let minority: Vec<usize> = noted_by_class[minority_class]
+        .iter()
+        .chain(&plain_by_class[minority_class])
+        .copied()
+        .collect();
+    let majority: Vec<usize> = plain_by_class[majority_class]
+        .iter()
+        .chain(&noted_by_class[majority_class])
+        .copied()
+        .collect();
 
     let mut partner_of: HashMap<usize, usize> = HashMap::with_capacity(members.len());
     let mut initial_pairs: Vec<(usize, usize)> = Vec::with_capacity(members.len() / 2);
@@ -720,15 +813,21 @@ fn pair_by_class_counts_avoiding_notes(slot: &PreparedSlot, members: &[usize]) -
     // Whatever is left of the majority class, and the "other" class, pair among themselves
     // (every such pair weighs `base`): noted ones with plain ones first.
     let rest = &majority[minority.len().min(majority.len())..];
-    let (mut rest_noted, mut rest_plain): (Vec<usize>, Vec<usize>) =
-        rest.iter().copied().partition(|&member| !slot.is_plain(member));
+    let (mut rest_noted, mut rest_plain): (Vec<usize>, Vec<usize>) = rest
+        .iter()
+        .copied()
+        .partition(|&member| !slot.is_plain(member));
     rest_noted.extend(&noted_by_class[OTHER_CLASS]);
     rest_plain.extend(&plain_by_class[OTHER_CLASS]);
     let common = rest_noted.len().min(rest_plain.len());
     for index in 0..common {
         initial_pairs.push((rest_noted[index], rest_plain[index]));
     }
-    let remaining: Vec<usize> = rest_noted[common..].iter().chain(&rest_plain[common..]).copied().collect();
+    let remaining: Vec<usize> = rest_noted[common..]
+        .iter()
+        .chain(&rest_plain[common..])
+        .copied()
+        .collect();
     for couple in remaining.chunks(2) {
         if let [a, b] = couple {
             initial_pairs.push((*a, *b));
@@ -740,30 +839,35 @@ fn pair_by_class_counts_avoiding_notes(slot: &PreparedSlot, members: &[usize]) -
         partner_of.insert(b, a);
     }
 
-    let noted_initial_pairs: Vec<(usize, usize)> =
-        initial_pairs.iter().copied().filter(|&(a, b)| slot.is_noted_pair(a, b)).collect();
+    let noted_initial_pairs: Vec<(usize, usize)> = initial_pairs
+        .iter()
+        .copied()
+        .filter(|&(a, b)| slot.is_noted_pair(a, b))
+        .collect();
     for (u, v) in noted_initial_pairs {
         // An earlier repair may already have broken this pair up (it swapped with it).
         if partner_of.get(&u) != Some(&v) {
             continue;
         }
-        let repair = [(u, v), (v, u)].into_iter().find_map(|(keeper, displaced)| {
-            let displaced_class = slot.classes[displaced];
-            plain_by_class[displaced_class]
-                .iter()
-                .chain(&noted_by_class[displaced_class])
-                .copied()
-                .find(|&x| {
-                    if x == keeper || x == displaced || slot.is_noted_pair(keeper, x) {
-                        return false;
-                    }
-                    match partner_of.get(&x) {
-                        Some(&y) => !slot.is_noted_pair(displaced, y),
-                        None => left_over == Some(x),
-                    }
-                })
-                .map(|x| (keeper, displaced, x))
-        });
+        let repair = [(u, v), (v, u)]
+            .into_iter()
+            .find_map(|(keeper, displaced)| {
+                let displaced_class = slot.classes[displaced];
+                plain_by_class[displaced_class]
+                    .iter()
+                    .chain(&noted_by_class[displaced_class])
+                    .copied()
+                    .find(|&x| {
+                        if x == keeper || x == displaced || slot.is_noted_pair(keeper, x) {
+                            return false;
+                        }
+                        match partner_of.get(&x) {
+                            Some(&y) => !slot.is_noted_pair(displaced, y),
+                            None => left_over == Some(x),
+                        }
+                    })
+                    .map(|x| (keeper, displaced, x))
+            });
         let (keeper, displaced, x) = repair?;
         match partner_of.get(&x).copied() {
             Some(y) => {
@@ -809,7 +913,9 @@ fn solve_with_twin_kernel(slot: &PreparedSlot) -> Option<PairSolution> {
             in_core[pair.higher] = true;
         }
     }
-    let core: Vec<usize> = (0..member_count).filter(|&member| in_core[member]).collect();
+    let core: Vec<usize> = (0..member_count)
+        .filter(|&member| in_core[member])
+        .collect();
     let core_class_counts = slot.class_counts(core.iter().copied());
     let mut plain_outside_core: [Vec<usize>; CLASS_COUNT] = Default::default();
     let mut noted_outside_core: Vec<usize> = Vec::new();
@@ -824,7 +930,12 @@ fn solve_with_twin_kernel(slot: &PreparedSlot) -> Option<PairSolution> {
 
     // Repairs inside the kernel need, for each noted pair of the core, buffer members of one
     // end's class at least as many as that end's noted partners in the core.
-    let core_degree = |member: usize| slot.noted_partners[member].iter().filter(|&&partner| in_core[partner]).count();
+    let core_degree = |member: usize| {
+        slot.noted_partners[member]
+            .iter()
+            .filter(|&&partner| in_core[partner])
+            .count()
+    };
     let core_noted_pairs: Vec<(usize, usize)> = slot
         .noted_pairs
         .iter()
@@ -862,8 +973,12 @@ fn solve_with_twin_kernel(slot: &PreparedSlot) -> Option<PairSolution> {
             }
         }
     };
-    for (excess_class, other_class) in [(NEWCOMER_CLASS, REGULAR_CLASS), (REGULAR_CLASS, NEWCOMER_CLASS)] {
-        let excess = paired_ahead(&buffer, excess_class).saturating_sub(paired_ahead(&buffer, other_class));
+    for (excess_class, other_class) in [
+        (NEWCOMER_CLASS, REGULAR_CLASS),
+        (REGULAR_CLASS, NEWCOMER_CLASS),
+    ] {
+        let excess =
+            paired_ahead(&buffer, excess_class).saturating_sub(paired_ahead(&buffer, other_class));
         if excess == 0 {
             continue;
         }
@@ -879,16 +994,22 @@ fn solve_with_twin_kernel(slot: &PreparedSlot) -> Option<PairSolution> {
     }
     // Members paired ahead must come in pairs: move one more plain member into the buffer,
     // of a class whose move keeps the sign rule.
-    let paired_ahead_total = |buffer: &[usize; CLASS_COUNT]| (0..CLASS_COUNT).map(|class| paired_ahead(buffer, class)).sum::<usize>();
+    let paired_ahead_total = |buffer: &[usize; CLASS_COUNT]| {
+        (0..CLASS_COUNT)
+            .map(|class| paired_ahead(buffer, class))
+            .sum::<usize>()
+    };
     if paired_ahead_total(&buffer) % 2 == 1 {
-        let parity_fix = [OTHER_CLASS, NEWCOMER_CLASS, REGULAR_CLASS].into_iter().find_map(|class| {
-            if buffer[class] == plain_counts[class] {
-                return None;
-            }
-            let mut adjusted = buffer;
-            adjusted[class] += 1;
-            sign_rule_holds(&adjusted).then_some(adjusted)
-        });
+        let parity_fix = [OTHER_CLASS, NEWCOMER_CLASS, REGULAR_CLASS]
+            .into_iter()
+            .find_map(|class| {
+                if buffer[class] == plain_counts[class] {
+                    return None;
+                }
+                let mut adjusted = buffer;
+                adjusted[class] += 1;
+                sign_rule_holds(&adjusted).then_some(adjusted)
+            });
         buffer = parity_fix?;
     }
     if paired_ahead_total(&buffer) == 0 {
@@ -902,7 +1023,7 @@ fn solve_with_twin_kernel(slot: &PreparedSlot) -> Option<PairSolution> {
         return None;
     }
 
-    let mut kernel = core.clone();
+    let mut kernel = core;
     let mut paired_ahead_members = noted_outside_core.clone();
     for class in 0..CLASS_COUNT {
         kernel.extend(&plain_outside_core[class][..buffer[class]]);
@@ -938,7 +1059,13 @@ fn assemble_outcome(slot: &PreparedSlot, pairs: &[(usize, usize)]) -> MatchingOu
     // shows, and the order trio ties are broken in.
     let mut groups: Vec<Vec<usize>> = pairs
         .iter()
-        .map(|&(a, b)| if member_id(a) <= member_id(b) { vec![a, b] } else { vec![b, a] })
+        .map(|&(a, b)| {
+            if member_id(a) <= member_id(b) {
+                vec![a, b]
+            } else {
+                vec![b, a]
+            }
+        })
         .collect();
     groups.sort_by_key(|group| member_id(group[0]));
 
@@ -954,9 +1081,10 @@ fn assemble_outcome(slot: &PreparedSlot, pairs: &[(usize, usize)]) -> MatchingOu
             let [a, b] = group.as_slice() else {
                 continue;
             };
-            let (Some(weight_with_a), Some(weight_with_b)) =
-                (slot.weight_between(left_over, *a), slot.weight_between(left_over, *b))
-            else {
+            let (Some(weight_with_a), Some(weight_with_b)) = (
+                slot.weight_between(left_over, *a),
+                slot.weight_between(left_over, *b),
+            ) else {
                 continue;
             };
             let added = i128::from(weight_with_a) + i128::from(weight_with_b);
@@ -971,7 +1099,10 @@ fn assemble_outcome(slot: &PreparedSlot, pairs: &[(usize, usize)]) -> MatchingOu
     }
     unmatched.sort_unstable();
     MatchingOutcome {
-        groups: groups.into_iter().map(|group| group.into_iter().map(member_id).collect()).collect(),
+        groups: groups
+            .into_iter()
+            .map(|group| group.into_iter().map(member_id).collect())
+            .collect(),
         unmatched,
         pair_weight_total,
     }
@@ -984,11 +1115,18 @@ mod tests {
     use proptest::strategy::ValueTree;
 
     fn candidate(id: i64, experience: Experience) -> Candidate {
-        Candidate { member: MemberId(id), experience }
+        Candidate {
+            member: MemberId(id),
+            experience,
+        }
     }
 
     fn note(a: i64, b: i64, tie: PairTie) -> PairNote {
-        PairNote { a: MemberId(a), b: MemberId(b), tie }
+        PairNote {
+            a: MemberId(a),
+            b: MemberId(b),
+            tie,
+        }
     }
 
     #[test]
@@ -997,37 +1135,89 @@ mod tests {
         let newcomer = candidate(1, Experience::Newcomer);
         let regular = candidate(2, Experience::Regular);
         let other = candidate(3, Experience::Other);
-        assert_eq!(pair_weight(&weights, &newcomer, &regular, std::iter::empty()), Some(1100));
-        assert_eq!(pair_weight(&weights, &newcomer, &other, std::iter::empty()), Some(1000));
-        assert_eq!(pair_weight(&weights, &other, &regular, [PairTie::Friend, PairTie::Friend].into_iter()), Some(1600));
-        assert_eq!(pair_weight(&weights, &other, &regular, [PairTie::Favourite].into_iter()), Some(1200));
         assert_eq!(
-            pair_weight(&weights, &other, &regular, [PairTie::RecentlyMet { times: 2 }].into_iter()),
+            pair_weight(&weights, &newcomer, &regular, std::iter::empty()),
+            Some(1100)
+        );
+        assert_eq!(
+            pair_weight(&weights, &newcomer, &other, std::iter::empty()),
+            Some(1000)
+        );
+        assert_eq!(
+            pair_weight(
+                &weights,
+                &other,
+                &regular,
+                [PairTie::Friend, PairTie::Friend].into_iter()
+            ),
+            Some(1600)
+        );
+        assert_eq!(
+            pair_weight(&weights, &other, &regular, [PairTie::Favourite].into_iter()),
+            Some(1200)
+        );
+        assert_eq!(
+            pair_weight(
+                &weights,
+                &other,
+                &regular,
+                [PairTie::RecentlyMet { times: 2 }].into_iter()
+            ),
             Some(700)
         );
         // Two notes of three meetings each: six meetings, capped at 600.
-        let repeats = [PairTie::RecentlyMet { times: 3 }, PairTie::RecentlyMet { times: 3 }];
-        assert_eq!(pair_weight(&weights, &other, &regular, repeats.into_iter()), Some(400));
-        assert_eq!(pair_weight(&weights, &other, &regular, [PairTie::Friend, PairTie::Blocked].into_iter()), None);
+        let repeats = [
+            PairTie::RecentlyMet { times: 3 },
+            PairTie::RecentlyMet { times: 3 },
+        ];
+        assert_eq!(
+            pair_weight(&weights, &other, &regular, repeats.into_iter()),
+            Some(400)
+        );
+        assert_eq!(
+            pair_weight(
+                &weights,
+                &other,
+                &regular,
+                [PairTie::Friend, PairTie::Blocked].into_iter()
+            ),
+            None
+        );
     }
 
     #[test]
     fn tiny_slots() {
         let weights = MatchingWeights::default();
-        let empty = MatchingInput { candidates: vec![], notes: vec![], seed: 1 };
+        let empty = MatchingInput {
+            candidates: vec![],
+            notes: vec![],
+            seed: 1,
+        };
         let outcome = match_members(&empty, &weights);
         assert!(outcome.groups.is_empty() && outcome.unmatched.is_empty());
         assert_eq!(outcome.pair_weight_total, 0);
 
-        let alone = MatchingInput { candidates: vec![candidate(7, Experience::Other)], notes: vec![], seed: 1 };
+        let alone = MatchingInput {
+            candidates: vec![candidate(7, Experience::Other)],
+            notes: vec![],
+            seed: 1,
+        };
         let outcome = match_members(&alone, &weights);
         assert!(outcome.groups.is_empty());
         assert_eq!(outcome.unmatched, vec![MemberId(7)]);
 
         // Duplicates keep the first; the pair is blocked, so nobody is matched.
         let blocked = MatchingInput {
-            candidates: vec![candidate(1, Experience::Other), candidate(2, Experience::Other), candidate(1, Experience::Regular)],
-            notes: vec![note(1, 2, PairTie::Blocked), note(1, 99, PairTie::Friend), note(2, 2, PairTie::Blocked)],
+            candidates: vec![
+                candidate(1, Experience::Other),
+                candidate(2, Experience::Other),
+                candidate(1, Experience::Regular),
+            ],
+            notes: vec![
+                note(1, 2, PairTie::Blocked),
+                note(1, 99, PairTie::Friend),
+                note(2, 2, PairTie::Blocked),
+            ],
             seed: 3,
         };
         let outcome = match_members(&blocked, &weights);
@@ -1046,14 +1236,20 @@ mod tests {
                 candidate(4, Experience::Regular),
                 candidate(5, Experience::Regular),
             ],
-            notes: vec![note(1, 2, PairTie::Friend), note(2, 1, PairTie::Friend), note(3, 4, PairTie::Blocked)],
+            notes: vec![
+                note(1, 2, PairTie::Friend),
+                note(2, 1, PairTie::Friend),
+                note(3, 4, PairTie::Blocked),
+            ],
             seed: 11,
         };
         let outcome = match_members(&input, &weights);
         assert_eq!(outcome.pair_weight_total, 1600 + 1100);
         // Member 4 cannot join 3 (blocked), so it joins the friends' pair.
         assert!(outcome.groups.contains(&vec![MemberId(3), MemberId(5)]));
-        assert!(outcome.groups.contains(&vec![MemberId(1), MemberId(2), MemberId(4)]));
+        assert!(outcome
+            .groups
+            .contains(&vec![MemberId(1), MemberId(2), MemberId(4)]));
         assert!(outcome.unmatched.is_empty());
     }
 
@@ -1068,9 +1264,24 @@ mod tests {
             let class_strategy = move || match class_mix {
                 // Balanced newcomers and regulars: path 1 tends to decline here.
                 0 => prop_oneof![Just(Experience::Newcomer), Just(Experience::Regular)].boxed(),
-                1 => prop_oneof![1 => Just(Experience::Newcomer), 3 => Just(Experience::Regular), 3 => Just(Experience::Other)].boxed(),
-                2 => prop_oneof![3 => Just(Experience::Newcomer), 1 => Just(Experience::Regular), 1 => Just(Experience::Other)].boxed(),
-                _ => prop_oneof![Just(Experience::Newcomer), Just(Experience::Regular), Just(Experience::Other)].boxed(),
+                1 => prop_oneof![
+                    1 => Just(Experience::Newcomer),
+                    3 => Just(Experience::Regular),
+                    3 => Just(Experience::Other)
+                ]
+                .boxed(),
+                2 => prop_oneof![
+                    3 => Just(Experience::Newcomer),
+                    1 => Just(Experience::Regular),
+                    1 => Just(Experience::Other)
+                ]
+                .boxed(),
+                _ => prop_oneof![
+                    Just(Experience::Newcomer),
+                    Just(Experience::Regular),
+                    Just(Experience::Other)
+                ]
+                .boxed(),
             };
             let tie = prop_oneof![
                 3 => Just(PairTie::Friend),
@@ -1092,7 +1303,9 @@ mod tests {
                     // The noted members are the last `noted` ids.
                     notes: raw_notes
                         .into_iter()
-                        .map(|(a, b, tie)| note((plain + a) as i64 + 1, (plain + b) as i64 + 1, tie))
+                        .map(|(a, b, tie)| {
+                            note((plain + a) as i64 + 1, (plain + b) as i64 + 1, tie)
+                        })
                         .collect(),
                     seed,
                 })
@@ -1105,7 +1318,10 @@ mod tests {
         Some(assemble_outcome(&slot, &solution.pairs))
     }
 
-    fn certificate_outcome(input: &MatchingInput, weights: &MatchingWeights) -> Option<MatchingOutcome> {
+    fn certificate_outcome(
+        input: &MatchingInput,
+        weights: &MatchingWeights,
+    ) -> Option<MatchingOutcome> {
         let slot = PreparedSlot::new(input, weights);
         let solution = solve_with_note_graph_certificate(&slot)?;
         Some(assemble_outcome(&slot, &solution.pairs))
@@ -1145,10 +1361,15 @@ mod tests {
         let mut runner = proptest::test_runner::TestRunner::deterministic();
         let strategy = slot_strategy(10..40, 2..10);
         for _ in 0..200 {
-            let Ok(tree) = strategy.new_tree(&mut runner) else { continue };
+            let Ok(tree) = strategy.new_tree(&mut runner) else {
+                continue;
+            };
             let input = tree.current();
             let (outcome, diagnostics) = match_members_with_diagnostics(&input, &weights);
-            assert_eq!(outcome.pair_weight_total, match_members_general(&input, &weights).pair_weight_total);
+            assert_eq!(
+                outcome.pair_weight_total,
+                match_members_general(&input, &weights).pair_weight_total
+            );
             seen.insert(format!("{:?}", diagnostics.strategy));
         }
         for strategy in ["NoteGraphCertificate", "TwinKernel"] {
@@ -1169,56 +1390,92 @@ mod tests {
     fn adversarial_strategy() -> impl Strategy<Value = (MatchingInput, MatchingWeights)> {
         let weights = prop_oneof![
             Just(MatchingWeights::default()),
-            (1i64..2000, -100i64..600, -100i64..400, 0i64..400, 0i64..900, 0i64..300).prop_map(
-                |(base, friend, favourite, penalty, cap, newcomer_with_regular)| MatchingWeights {
-                    base,
-                    friend,
-                    favourite,
-                    recent_repeat_penalty_per_meeting: penalty,
-                    recent_repeat_penalty_cap: cap,
-                    newcomer_with_regular,
-                }
-            ),
+            (
+                1i64..2000,
+                -100i64..600,
+                -100i64..400,
+                0i64..400,
+                0i64..900,
+                0i64..300
+            )
+                .prop_map(
+                    |(base, friend, favourite, penalty, cap, newcomer_with_regular)| {
+                        MatchingWeights {
+                            base,
+                            friend,
+                            favourite,
+                            recent_repeat_penalty_per_meeting: penalty,
+                            recent_repeat_penalty_cap: cap,
+                            newcomer_with_regular,
+                        }
+                    }
+                ),
         ];
-        (0usize..60, 1usize..16, 0u8..9, 0u8..9, 0usize..3, any::<u64>(), weights).prop_flat_map(
-            |(plain, noted, plain_mix, noted_mix, hubs, seed, weights)| {
-                let class_of = |mix: u8| {
-                    // Mixes 0..3: one class only; 3..6: two classes; 6..9: all three.
-                    (0u8..3).prop_map(move |draw| match mix {
-                        0..=2 => experience_from(mix),
-                        3..=5 => experience_from(mix + draw % 2),
-                        _ => experience_from(draw),
-                    })
-                };
-                let tie = prop_oneof![
-                    3 => Just(PairTie::Friend),
-                    2 => Just(PairTie::Favourite),
-                    2 => Just(PairTie::Blocked),
-                    3 => (0u32..5).prop_map(|times| PairTie::RecentlyMet { times }),
-                ];
-                (
-                    proptest::collection::vec(class_of(plain_mix), plain),
-                    proptest::collection::vec(class_of(noted_mix), noted),
-                    proptest::collection::vec((0..noted, 0..noted, tie.clone()), 0..noted * 3 + 1),
-                    proptest::collection::vec((0..hubs.max(1), 0..noted, tie), 0..hubs * 12 + 1),
-                )
-                    .prop_map(move |(plain_classes, noted_classes, raw_notes, hub_notes)| {
-                        let candidates: Vec<Candidate> = plain_classes
-                            .into_iter()
-                            .chain(noted_classes)
-                            .enumerate()
-                            .map(|(index, experience)| candidate(index as i64 + 1, experience))
-                            .collect();
-                        let noted_id = |index: usize| (plain + index) as i64 + 1;
-                        let notes = raw_notes
-                            .into_iter()
-                            .chain(hub_notes.into_iter().filter(|_| hubs > 0))
-                            .map(|(a, b, tie)| note(noted_id(a), noted_id(b), tie))
-                            .collect();
-                        (MatchingInput { candidates, notes, seed }, weights.clone())
-                    })
-            },
+        (
+            0usize..60,
+            1usize..16,
+            0u8..9,
+            0u8..9,
+            0usize..3,
+            any::<u64>(),
+            weights,
         )
+            .prop_flat_map(
+                |(plain, noted, plain_mix, noted_mix, hubs, seed, weights)| {
+                    let class_of = |mix: u8| {
+                        // Mixes 0..3: one class only; 3..6: two classes; 6..9: all three.
+                        (0u8..3).prop_map(move |draw| match mix {
+                            0..=2 => experience_from(mix),
+                            3..=5 => experience_from(mix + draw % 2),
+                            _ => experience_from(draw),
+                        })
+                    };
+                    let tie = prop_oneof![
+                        3 => Just(PairTie::Friend),
+                        2 => Just(PairTie::Favourite),
+                        2 => Just(PairTie::Blocked),
+                        3 => (0u32..5).prop_map(|times| PairTie::RecentlyMet { times }),
+                    ];
+                    (
+                        proptest::collection::vec(class_of(plain_mix), plain),
+                        proptest::collection::vec(class_of(noted_mix), noted),
+                        proptest::collection::vec(
+                            (0..noted, 0..noted, tie.clone()),
+                            0..noted * 3 + 1,
+                        ),
+                        proptest::collection::vec(
+                            (0..hubs.max(1), 0..noted, tie),
+                            0..hubs * 12 + 1,
+                        ),
+                    )
+                        .prop_map(
+                            move |(plain_classes, noted_classes, raw_notes, hub_notes)| {
+                                let candidates: Vec<Candidate> = plain_classes
+                                    .into_iter()
+                                    .chain(noted_classes)
+                                    .enumerate()
+                                    .map(|(index, experience)| {
+                                        candidate(index as i64 + 1, experience)
+                                    })
+                                    .collect();
+                                let noted_id = |index: usize| (plain + index) as i64 + 1;
+                                let notes = raw_notes
+                                    .into_iter()
+                                    .chain(hub_notes.into_iter().filter(|_| hubs > 0))
+                                    .map(|(a, b, tie)| note(noted_id(a), noted_id(b), tie))
+                                    .collect();
+                                (
+                                    MatchingInput {
+                                        candidates,
+                                        notes,
+                                        seed,
+                                    },
+                                    weights.clone(),
+                                )
+                            },
+                        )
+                },
+            )
     }
 
     /// Many more random slots than the regular run; `cargo test --lib -- --ignored stress`.
@@ -1229,11 +1486,15 @@ mod tests {
         let mut kernel_taken = 0;
         let mut certificate_taken = 0;
         let mut kernel_reduced_by_six_or_more = 0;
-        let iterations: usize =
-            std::env::var("MATCHING_STRESS").ok().and_then(|text| text.parse().ok()).unwrap_or(2000);
+        let iterations: usize = std::env::var("MATCHING_STRESS")
+            .ok()
+            .and_then(|text| text.parse().ok())
+            .unwrap_or(2000);
         let strategy = adversarial_strategy();
         for _ in 0..iterations {
-            let Ok(tree) = strategy.new_tree(&mut runner) else { continue };
+            let Ok(tree) = strategy.new_tree(&mut runner) else {
+                continue;
+            };
             let (input, weights) = tree.current();
             let general = match_members_general(&input, &weights);
             let slot = PreparedSlot::new(&input, &weights);
@@ -1244,33 +1505,72 @@ mod tests {
             }
             if let Some(kernel) = kernel_outcome(&input, &weights) {
                 kernel_taken += 1;
-                assert_eq!(kernel.pair_weight_total, general.pair_weight_total, "kernel {input:?} {weights:?}");
-                assert_eq!(kernel.groups.len(), general.groups.len(), "kernel {input:?} {weights:?}");
+                assert_eq!(
+                    kernel.pair_weight_total, general.pair_weight_total,
+                    "kernel {input:?} {weights:?}"
+                );
+                assert_eq!(
+                    kernel.groups.len(),
+                    general.groups.len(),
+                    "kernel {input:?} {weights:?}"
+                );
             }
             if let Some(certified) = certificate_outcome(&input, &weights) {
                 certificate_taken += 1;
-                assert_eq!(certified.pair_weight_total, general.pair_weight_total, "certificate {input:?} {weights:?}");
-                assert_eq!(certified.groups.len(), general.groups.len(), "certificate {input:?} {weights:?}");
+                assert_eq!(
+                    certified.pair_weight_total, general.pair_weight_total,
+                    "certificate {input:?} {weights:?}"
+                );
+                assert_eq!(
+                    certified.groups.len(),
+                    general.groups.len(),
+                    "certificate {input:?} {weights:?}"
+                );
             }
-            assert_eq!(match_members(&input, &weights).pair_weight_total, general.pair_weight_total);
+            assert_eq!(
+                match_members(&input, &weights).pair_weight_total,
+                general.pair_weight_total
+            );
         }
-        println!("kernel {kernel_taken} (reduced by 6+: {kernel_reduced_by_six_or_more}), certificate {certificate_taken} of {iterations}");
+        println!(
+            "kernel {kernel_taken} (reduced by 6+: {kernel_reduced_by_six_or_more}), \
+             certificate {certificate_taken} of {iterations}"
+        );
     }
 
     #[test]
     fn everyone_noted_with_everyone_falls_back_to_the_general_algorithm() {
         let weights = MatchingWeights::default();
         let candidates: Vec<Candidate> = (1..=9)
-            .map(|id| candidate(id, if id % 2 == 0 { Experience::Newcomer } else { Experience::Regular }))
+            .map(|id| {
+                candidate(
+                    id,
+                    if id % 2 == 0 {
+                        Experience::Newcomer
+                    } else {
+                        Experience::Regular
+                    },
+                )
+            })
             .collect();
         let mut notes = Vec::new();
         for a in 1..=9 {
             for b in a + 1..=9 {
-                notes.push(note(a, b, PairTie::RecentlyMet { times: ((a + b) % 3) as u32 + 1 }));
+                notes.push(note(
+                    a,
+                    b,
+                    PairTie::RecentlyMet {
+                        times: ((a + b) % 3) as u32 + 1,
+                    },
+                ));
             }
         }
         notes.push(note(1, 2, PairTie::Friend));
-        let input = MatchingInput { candidates, notes, seed: 5 };
+        let input = MatchingInput {
+            candidates,
+            notes,
+            seed: 5,
+        };
         let (outcome, diagnostics) = match_members_with_diagnostics(&input, &weights);
         assert_eq!(diagnostics.strategy, MatchingStrategy::General);
         assert_eq!(diagnostics.largest_blossom_run, 9);

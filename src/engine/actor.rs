@@ -6,6 +6,9 @@ pub struct Actor {
     pub platform_community_id: String,
     pub platform_user_id: String,
     pub display_name: String,
+    /// The platform says this person may change community rules (Discord Manage Server,
+    /// Matrix power level ≥ 50, the shell's own user). The engine trusts the adapter on this.
+    pub is_community_admin: bool,
 }
 
 impl Actor {
@@ -15,6 +18,12 @@ impl Actor {
             platform_community_id: community.to_string(),
             platform_user_id: user.to_string(),
             display_name: display_name.to_string(),
+            is_community_admin: false,
         }
+    }
+
+    pub fn as_community_admin(mut self) -> Self {
+        self.is_community_admin = true;
+        self
     }
 }

@@ -53,6 +53,7 @@ impl Engine {
             Command::Timezone { zone } => self.timezone(&member, zone).await,
             Command::Prefs { change } => self.prefs(&member, change).await,
             Command::Relate { kind, target, remove } => self.relate(&community, &member, kind, &target, remove).await,
+            Command::Setup { change } => self.setup(actor, &community, change).await,
             Command::Help { topic } => Ok(OutgoingMessage::new().text(help_text(topic.as_deref()))),
         }
     }

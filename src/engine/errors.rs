@@ -29,6 +29,10 @@ pub enum UserError {
     UnknownMember(String),
     #[error("That's you! Pick someone else.")]
     RelationToSelf,
+    #[error("Only community admins can change the rules. `setup` on its own shows them.")]
+    AdminOnly,
+    #[error("{0}")]
+    BadSetup(String),
 }
 
 /// What a command produced: either a reply, or a problem to answer with.

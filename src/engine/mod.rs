@@ -7,6 +7,7 @@ pub mod effects;
 pub mod errors;
 pub mod jobs;
 pub mod lifecycle;
+mod setup;
 
 use std::sync::Arc;
 

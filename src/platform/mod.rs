@@ -5,6 +5,10 @@
 //! itself: Discord's message `nonce` + `enforce_nonce`, Matrix transaction ids, and rooms made
 //! findable by a name derived from the key.
 
+#[cfg(feature = "discord")]
+pub mod discord;
+#[cfg(feature = "matrix")]
+pub mod matrix;
 pub mod message;
 pub mod shell;
 

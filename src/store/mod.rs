@@ -43,6 +43,7 @@ mod effects;
 mod groups;
 mod jobs;
 mod members;
+mod platform_state;
 mod relations;
 
 pub use bookings::{NewBooking, SlotBookingCount};

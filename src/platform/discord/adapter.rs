@@ -1,0 +1,116 @@
+//! [`DiscordPlatform`]: the engine's port to Discord. It owns the REST client, the presence
+//! map and the channel index; rooms and DMs live in their own files.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use async_trait::async_trait;
+use reqwest::Method;
+
+use super::channels::ChannelIndex;
+use super::presence::Presence;
+use super::rest::DiscordRest;
+use super::rooms::RoomRef;
+use crate::clock::Clock;
+use crate::config::DiscordConfig;
+use crate::platform::{ChatPlatform, OutgoingMessage, PairRoomRequest, PlatformError, Recipient};
+use crate::store::Store;
+
+pub struct DiscordPlatform {
+    pub(super) rest: DiscordRest,
+    pub(super) store: Store,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) presence: Presence,
+    pub(super) channels: ChannelIndex,
+    /// member → DM channel, so each member's DM channel is opened once.
+    pub(super) dm_channels: Mutex<HashMap<u64, u64>>,
+    /// Set from READY (or GET /users/@me when the runner needs it first).
+    bot_user_id: AtomicU64,
+    /// Guilds whose GUILD_CREATE this instance received: its shards own them.
+    pub(super) owned_guilds: RwLock<std::collections::HashSet<u64>>,
+}
+
+impl DiscordPlatform {
+    pub fn new(config: &DiscordConfig, store: Store, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<DiscordPlatform>> {
+        let token = config.token.clone().filter(|token| !token.trim().is_empty()).ok_or_else(|| anyhow::anyhow!("[discord] token is not set"))?;
+        Ok(Arc::new(DiscordPlatform {
+            rest: DiscordRest::new(&config.api_base_url, &token, config.requests_per_second)?,
+            store,
+            clock,
+            presence: Presence::default(),
+            channels: ChannelIndex::default(),
+            dm_channels: Mutex::new(HashMap::new()),
+            bot_user_id: AtomicU64::new(0),
+            owned_guilds: RwLock::new(Default::default()),
+        }))
+    }
+
+    pub fn set_bot_user_id(&self, id: u64) {
+        self.bot_user_id.store(id, Ordering::Release);
+    }
+
+    pub async fn bot_user_id(&self) -> Result<u64, PlatformError> {
+        let known = self.bot_user_id.load(Ordering::Acquire);
+        if known != 0 {
+            return Ok(known);
+        }
+        let me = self.rest.call(Method::GET, "/users/@me", None).await.map_err(|error| error.into_platform("who am I"))?;
+        let id = me["id"].as_str().and_then(|id| id.parse().ok()).ok_or_else(|| PlatformError::Temporary("no id in /users/@me".into()))?;
+        self.set_bot_user_id(id);
+        Ok(id)
+    }
+
+    pub fn owns_guild(&self, guild: u64) -> bool {
+        self.owned_guilds.read().unwrap_or_else(|poisoned| poisoned.into_inner()).contains(&guild)
+    }
+
+    /// Channels of the guild the adapter knows of (tests wait on the gateway with this).
+    pub fn known_channel_count(&self, guild: u64) -> usize {
+        self.channels.count(guild)
+    }
+
+    pub(super) fn mark_owned(&self, guild: u64, owned: bool) {
+        let mut guilds = self.owned_guilds.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if owned {
+            guilds.insert(guild);
+        } else {
+            guilds.remove(&guild);
+        }
+    }
+
+    /// Members in a pair room: from memory when our shard owns the guild, else from the copy
+    /// the owning instance writes through.
+    pub async fn members_in_room(&self, room: &RoomRef) -> Result<Vec<u64>, PlatformError> {
+        let bot = self.bot_user_id.load(Ordering::Acquire);
+        let members = if self.owns_guild(room.guild) {
+            self.presence.members_in(room.guild, room.channel)
+        } else {
+            self.stored_presence(room.channel).await.map_err(|error| PlatformError::Temporary(format!("stored presence: {error:#}")))?
+        };
+        Ok(members.into_iter().filter(|member| *member != bot).collect())
+    }
+}
+
+#[async_trait]
+impl ChatPlatform for DiscordPlatform {
+    async fn send_direct_message(&self, to: &Recipient, message: &OutgoingMessage, idempotency_key: &str) -> Result<(), PlatformError> {
+        self.send_dm(to, message, idempotency_key).await
+    }
+
+    async fn open_pair_room(&self, request: &PairRoomRequest, idempotency_key: &str) -> Result<String, PlatformError> {
+        self.open_room(request, idempotency_key).await.map(|room| room.to_string())
+    }
+
+    async fn close_pair_room(&self, room: &str) -> Result<(), PlatformError> {
+        let Some(room) = RoomRef::parse(room) else {
+            return Err(PlatformError::Permanent(format!("{room:?} is not a Discord room")));
+        };
+        self.close_room(&room).await
+    }
+
+    async fn present_members(&self, room: &str) -> Result<Vec<String>, PlatformError> {
+        let Some(room) = RoomRef::parse(room) else { return Ok(Vec::new()) };
+        Ok(self.members_in_room(&room).await?.into_iter().map(|id| id.to_string()).collect())
+    }
+}

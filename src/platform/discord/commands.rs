@@ -1,0 +1,235 @@
+//! Member slash commands (poise). Each one builds a [`Command`] from typed options and hands it
+//! to the engine like every platform does; the answer is ephemeral. Answers normally go out at
+//! once (type 4); when the engine takes longer than `defer_after` the bot defers (type 5,
+//! "thinking…") and edits the answer in, well inside Discord's 3-second deadline.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use poise::serenity_prelude as serenity;
+
+use super::autocomplete::{autocomplete_booking, autocomplete_duration, autocomplete_when, autocomplete_zone};
+use super::render::render;
+use super::DiscordPlatform;
+use crate::command::{CancelTarget, Command, PrefsChange};
+use crate::core::model::RelationKind;
+use crate::core::time_input::{parse_day_spec, parse_time_spec};
+use crate::engine::{Actor, Engine};
+use crate::platform::OutgoingMessage;
+
+/// What every command and event handler shares.
+pub struct Data {
+    pub engine: Engine,
+    pub platform: Arc<DiscordPlatform>,
+    /// Answer at once if the engine is this quick; otherwise defer first.
+    pub defer_after: Duration,
+}
+
+pub type Error = anyhow::Error;
+pub type Context<'a> = poise::Context<'a, Arc<Data>, Error>;
+
+pub fn all() -> Vec<poise::Command<Arc<Data>, Error>> {
+    vec![book(), cancel(), sessions(), slots(), timezone(), prefs(), partner(), help(), super::setup_command::setup()]
+}
+
+/// The member as the engine knows them; admins are those Discord says may Manage Server.
+pub fn actor_of(ctx: Context<'_>) -> Option<Actor> {
+    let guild = ctx.guild_id()?;
+    let poise::Context::Application(app) = ctx else { return None };
+    let member = app.interaction.member.as_deref();
+    let user = &app.interaction.user;
+    let name = member.and_then(|m| m.nick.clone()).or_else(|| user.global_name.clone()).unwrap_or_else(|| user.name.clone());
+    let actor = Actor::new("discord", &guild.get().to_string(), &user.id.get().to_string(), &name);
+    let permissions = member.and_then(|m| m.permissions).unwrap_or_else(serenity::Permissions::empty);
+    Some(if permissions.manage_guild() || permissions.administrator() { actor.as_community_admin() } else { actor })
+}
+
+/// Runs the engine for this command and answers ephemerally, deferring if it is slow.
+pub async fn answer<F>(ctx: Context<'_>, work: F) -> Result<(), Error>
+where
+    F: Future<Output = OutgoingMessage>,
+{
+    let defer_after = ctx.data().defer_after;
+    tokio::pin!(work);
+    let message = match tokio::time::timeout(defer_after, &mut work).await {
+        Ok(message) => message,
+        Err(_) => {
+            ctx.defer_ephemeral().await?;
+            work.await
+        }
+    };
+    ctx.send(poise::CreateReply::default().content(render(&message)).ephemeral(true)).await?;
+    Ok(())
+}
+
+/// The usual path: the engine handles `command` for the invoking member.
+async fn run(ctx: Context<'_>, command: Result<Command, String>) -> Result<(), Error> {
+    let Some(actor) = actor_of(ctx) else {
+        return answer(ctx, async { OutgoingMessage::new().text("Use me in a server: sessions belong to a community.") }).await;
+    };
+    remember_home_guild(ctx, &actor);
+    let engine = ctx.data().engine.clone();
+    let is_booking = matches!(command, Ok(Command::Book { .. }));
+    answer(ctx, async move {
+        match command {
+            Ok(command) => engine.handle_command(&actor, command).await,
+            Err(problem) => OutgoingMessage::new().text(problem),
+        }
+    })
+    .await?;
+    if is_booking {
+        // The announcement at the session's start should only need to send: open the DM
+        // channel now, in the background and paced like everything else.
+        let platform = ctx.data().platform.clone();
+        let user = ctx.author().id.get();
+        tokio::spawn(async move {
+            if let Err(error) = platform.ensure_dm_channel(user).await {
+                tracing::debug!(user, %error, "DM channel not opened at booking");
+            }
+        });
+    }
+    Ok(())
+}
+
+/// DM buttons act in the guild where the member last used the bot.
+fn remember_home_guild(ctx: Context<'_>, actor: &Actor) {
+    let platform = ctx.data().platform.clone();
+    let (Ok(user), Ok(guild)) = (actor.platform_user_id.parse::<u64>(), actor.platform_community_id.parse::<u64>()) else { return };
+    tokio::spawn(async move {
+        if let Err(error) = platform.save_home_guild(user, guild).await {
+            tracing::warn!(user, %error, "cannot remember the member's server");
+        }
+    });
+}
+
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum Mode {
+    #[name = "once"]
+    Once,
+    #[name = "every week"]
+    Weekly,
+}
+
+/// Book a focus session: you'll be paired with someone when it starts.
+#[poise::command(slash_command, guild_only)]
+pub async fn book(
+    ctx: Context<'_>,
+    #[description = "When (your time zone): pick a slot or type e.g. tomorrow 9:00"]
+    #[autocomplete = "autocomplete_when"]
+    when: String,
+    #[description = "Minutes"]
+    #[autocomplete = "autocomplete_duration"]
+    duration: Option<u32>,
+    #[description = "Once, or every week at this time"] mode: Option<Mode>,
+) -> Result<(), Error> {
+    let command = parse_time_spec(&when).map(|when| Command::Book {
+        when,
+        length_minutes: duration,
+        repeat_weekly: matches!(mode, Some(Mode::Weekly)),
+    });
+    run(ctx, command.map_err(|error| error.to_string())).await
+}
+
+/// Cancel a booking (your next one if you don't pick).
+#[poise::command(slash_command, guild_only)]
+pub async fn cancel(
+    ctx: Context<'_>,
+    #[description = "Which booking"]
+    #[autocomplete = "autocomplete_booking"]
+    booking: Option<String>,
+) -> Result<(), Error> {
+    let target = match booking.as_deref().map(str::trim) {
+        None | Some("") => Ok(CancelTarget::Next),
+        Some(text) => match text.trim_start_matches('#').parse::<i64>() {
+            Ok(id) => Ok(CancelTarget::BookingId(id)),
+            Err(_) => parse_time_spec(text).map(CancelTarget::At).map_err(|error| error.to_string()),
+        },
+    };
+    run(ctx, target.map(|target| Command::Cancel { target })).await
+}
+
+/// Your upcoming sessions.
+#[poise::command(slash_command, guild_only)]
+pub async fn sessions(ctx: Context<'_>) -> Result<(), Error> {
+    run(ctx, Ok(Command::Sessions)).await
+}
+
+/// Slots on a day and how many people booked each.
+#[poise::command(slash_command, guild_only)]
+pub async fn slots(ctx: Context<'_>, #[description = "today, tomorrow, mon…sun or 2026-12-01"] day: Option<String>) -> Result<(), Error> {
+    let command = match day.as_deref().map(str::trim).filter(|day| !day.is_empty()) {
+        None => Ok(Command::Slots { day: None }),
+        Some(day) => parse_day_spec(day).map(|day| Command::Slots { day: Some(day) }).map_err(|error| error.to_string()),
+    };
+    run(ctx, command).await
+}
+
+/// Show or set your time zone.
+#[poise::command(slash_command, guild_only)]
+pub async fn timezone(
+    ctx: Context<'_>,
+    #[description = "An IANA zone such as Europe/Paris"]
+    #[autocomplete = "autocomplete_zone"]
+    zone: Option<String>,
+) -> Result<(), Error> {
+    run(ctx, Ok(Command::Timezone { zone })).await
+}
+
+/// Show your stats, or turn reminders on or off.
+#[poise::command(slash_command, guild_only)]
+pub async fn prefs(ctx: Context<'_>, #[description = "Reminder DMs before sessions"] reminders: Option<bool>) -> Result<(), Error> {
+    run(ctx, Ok(Command::Prefs { change: reminders.map(PrefsChange::Reminders) })).await
+}
+
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum PartnerAction {
+    #[name = "friend (pair us more often)"]
+    Friend,
+    #[name = "favourite (pair us first)"]
+    Favourite,
+    #[name = "block (never pair us)"]
+    Block,
+    #[name = "unfriend"]
+    Unfriend,
+    #[name = "unfavourite"]
+    Unfavourite,
+    #[name = "unblock"]
+    Unblock,
+}
+
+/// Friend, favourite or block someone for matching.
+#[poise::command(slash_command, guild_only)]
+pub async fn partner(
+    ctx: Context<'_>,
+    #[description = "What to do"] action: PartnerAction,
+    #[description = "Who"] member: serenity::User,
+) -> Result<(), Error> {
+    let (kind, remove) = match action {
+        PartnerAction::Friend => (RelationKind::Friend, false),
+        PartnerAction::Favourite => (RelationKind::Favourite, false),
+        PartnerAction::Block => (RelationKind::Block, false),
+        PartnerAction::Unfriend => (RelationKind::Friend, true),
+        PartnerAction::Unfavourite => (RelationKind::Favourite, true),
+        PartnerAction::Unblock => (RelationKind::Block, true),
+    };
+    run(ctx, Ok(Command::Relate { kind, target: member.id.get().to_string(), remove })).await
+}
+
+const HELP: &str = "**cofocus** pairs you with a body-doubling partner: you each work on your own thing, \
+camera or voice on, for 25–75 minutes.\n\
+• `/book` — pick a slot (times are shown in your time zone; set it once with `/timezone`). When it starts \
+I DM you your partner and a private voice channel; join it in the first few minutes, or I will pair your partner with someone else.\n\
+• `/sessions` your bookings · `/cancel` one · `/slots` see when others booked\n\
+• `/prefs` your stats and reminder DMs · `/partner` friend, favourite or block someone for matching\n\
+Please allow DMs from this server so I can reach you.";
+
+/// How cofocus works.
+#[poise::command(slash_command)]
+pub async fn help(ctx: Context<'_>, #[description = "A command, e.g. book"] topic: Option<String>) -> Result<(), Error> {
+    let text = match topic.map(|topic| topic.trim().trim_start_matches('/').to_string()).filter(|topic| !topic.is_empty()) {
+        Some(topic) => crate::command::parse::help_text(Some(&topic)),
+        None => HELP.to_string(),
+    };
+    answer(ctx, async move { OutgoingMessage::new().text(text) }).await
+}

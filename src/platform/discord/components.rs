@@ -1,0 +1,124 @@
+//! Buttons on DMs and what clicking them does. The reminder carries "Cancel this session"
+//! (answered by updating the DM itself, type 7); the check-in carries "Book another session",
+//! which opens a form (type 9) whose submission books (type 4). A slow engine gets a deferred
+//! answer (type 6) and an edit instead, inside Discord's 3 seconds.
+//!
+//! Custom ids carry the guild: DMs have none, and bookings belong to a community.
+
+use std::sync::Arc;
+
+use poise::serenity_prelude as serenity;
+use serde_json::{json, Value};
+
+use super::commands::Data;
+use super::render::{render, truncate, MAX_MESSAGE_CHARS};
+use crate::command::{CancelTarget, Command};
+use crate::core::time_input::parse_time_spec;
+use crate::engine::Actor;
+use crate::platform::OutgoingMessage;
+
+const CANCEL: &str = "cf:cancel";
+const BOOK: &str = "cf:book";
+const BOOK_FORM: &str = "cf:bookform";
+
+/// Action rows for a DM, chosen by the engine's key: `dm:remind:b12`, `dm:checkin:s3:m4`.
+pub fn for_dm(key: &str, guild: Option<u64>) -> Option<Value> {
+    let guild = guild?;
+    let button = |label: &str, style: u8, custom_id: String| json!([{"type": 1, "components": [{"type": 2, "style": style, "label": label, "custom_id": custom_id}]}]);
+    if let Some(booking) = key.strip_prefix("dm:remind:b").and_then(|id| id.parse::<i64>().ok()) {
+        return Some(button("Cancel this session", 4, format!("{CANCEL}:{guild}:{booking}")));
+    }
+    if key.starts_with("dm:checkin:") {
+        return Some(button("Book another session", 1, format!("{BOOK}:{guild}")));
+    }
+    None
+}
+
+fn actor(guild: u64, user: &serenity::User) -> Actor {
+    let name = user.global_name.clone().unwrap_or_else(|| user.name.clone());
+    Actor::new("discord", &guild.to_string(), &user.id.get().to_string(), &name)
+}
+
+pub async fn on_component(ctx: &serenity::Context, data: &Arc<Data>, interaction: &serenity::ComponentInteraction) {
+    let parts: Vec<&str> = interaction.data.custom_id.split(':').collect();
+    let result = match parts.as_slice() {
+        ["cf", "cancel", guild, booking] => match (guild.parse::<u64>(), booking.parse::<i64>()) {
+            (Ok(guild), Ok(booking)) => cancel_from_reminder(ctx, data, interaction, guild, booking).await,
+            _ => Ok(()),
+        },
+        ["cf", "book", guild] => {
+            let form = serenity::CreateModal::new(format!("{BOOK_FORM}:{guild}"), "Book another session").components(vec![
+                serenity::CreateActionRow::InputText(
+                    serenity::CreateInputText::new(serenity::InputTextStyle::Short, "When? (your time zone)", "when")
+                        .placeholder("tomorrow 9:00")
+                        .required(true),
+                ),
+                serenity::CreateActionRow::InputText(
+                    serenity::CreateInputText::new(serenity::InputTextStyle::Short, "Minutes", "minutes").placeholder("50").required(false),
+                ),
+            ]);
+            interaction.create_response(&ctx.http, serenity::CreateInteractionResponse::Modal(form)).await.map_err(anyhow::Error::from)
+        }
+        _ => Ok(()),
+    };
+    if let Err(error) = result {
+        tracing::warn!(custom_id = %interaction.data.custom_id, error = %error, "button click not answered");
+    }
+}
+
+/// "Cancel this session" on a reminder: the DM itself is updated with the outcome.
+async fn cancel_from_reminder(
+    ctx: &serenity::Context,
+    data: &Arc<Data>,
+    interaction: &serenity::ComponentInteraction,
+    guild: u64,
+    booking: i64,
+) -> anyhow::Result<()> {
+    let actor = actor(guild, &interaction.user);
+    let engine = data.engine.clone();
+    let work = async move { engine.handle_command(&actor, Command::Cancel { target: CancelTarget::BookingId(booking) }).await };
+    tokio::pin!(work);
+    let original = interaction.message.content.clone();
+    let updated = |reply: &OutgoingMessage| truncate(&format!("{original}\n\n**{}**", render(reply)), MAX_MESSAGE_CHARS);
+    match tokio::time::timeout(data.defer_after, &mut work).await {
+        Ok(reply) => {
+            let message = serenity::CreateInteractionResponseMessage::new().content(updated(&reply)).components(vec![]);
+            interaction.create_response(&ctx.http, serenity::CreateInteractionResponse::UpdateMessage(message)).await?;
+        }
+        Err(_) => {
+            interaction.create_response(&ctx.http, serenity::CreateInteractionResponse::Acknowledge).await?;
+            let reply = work.await;
+            interaction.edit_response(&ctx.http, serenity::EditInteractionResponse::new().content(updated(&reply)).components(vec![])).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The "Book another session" form was sent.
+pub async fn on_modal(ctx: &serenity::Context, data: &Arc<Data>, interaction: &serenity::ModalInteraction) {
+    let Some(guild) = interaction.data.custom_id.strip_prefix(&format!("{BOOK_FORM}:")).and_then(|g| g.parse::<u64>().ok()) else { return };
+    let mut when = String::new();
+    let mut minutes = None;
+    for row in &interaction.data.components {
+        for component in &row.components {
+            if let serenity::ActionRowComponent::InputText(input) = component {
+                let value = input.value.clone().unwrap_or_default();
+                match input.custom_id.as_str() {
+                    "when" => when = value,
+                    "minutes" => minutes = value.trim().trim_end_matches('m').parse::<u32>().ok(),
+                    _ => {}
+                }
+            }
+        }
+    }
+    let actor = actor(guild, &interaction.user);
+    let engine = data.engine.clone();
+    let reply = match parse_time_spec(&when) {
+        Ok(spec) => engine.handle_command(&actor, Command::Book { when: spec, length_minutes: minutes, repeat_weekly: false }).await,
+        Err(error) => OutgoingMessage::new().text(error.to_string()),
+    };
+    let message = serenity::CreateInteractionResponseMessage::new().content(render(&reply)).ephemeral(true);
+    if let Err(error) = interaction.create_response(&ctx.http, serenity::CreateInteractionResponse::Message(message)).await {
+        tracing::warn!(%error, "booking form not answered");
+    }
+}

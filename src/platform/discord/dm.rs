@@ -1,0 +1,129 @@
+//! Direct messages. Each member's DM channel is opened once and remembered (memory and store),
+//! every send carries a nonce derived from the engine's idempotency key with `enforce_nonce`,
+//! so Discord drops a retried duplicate. When a member's DMs are closed (50007), the messages
+//! that tell them where to go (announce, rematch — they carry a room) are posted in the lobby
+//! with a mention instead; reminders, check-ins and "we missed you" stay private and the member
+//! counts as unreachable (never as a no-show).
+
+use reqwest::Method;
+use serde_json::json;
+
+use super::components;
+use super::render::{render, truncate, MAX_MESSAGE_CHARS};
+use super::rest::codes;
+use super::rooms::RoomRef;
+use super::DiscordPlatform;
+use crate::platform::{MessagePart, OutgoingMessage, PlatformError, Recipient};
+
+/// Discord nonces are at most 25 characters; keys can be longer, so they are hashed (FNV-1a,
+/// stable across runs and versions, unlike std's hasher).
+pub fn nonce_for(key: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in key.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    let mut digits = Vec::new();
+    while hash > 0 {
+        let digit = (hash % 36) as u32;
+        digits.push(std::char::from_digit(digit, 36).unwrap_or('0'));
+        hash /= 36;
+    }
+    format!("cf{}", digits.iter().rev().collect::<String>())
+}
+
+fn user_id(recipient: &Recipient) -> Result<u64, PlatformError> {
+    recipient.platform_user_id.parse().map_err(|_| PlatformError::Permanent(format!("{:?} is not a Discord user id", recipient.platform_user_id)))
+}
+
+impl DiscordPlatform {
+    pub(super) async fn send_dm(&self, to: &Recipient, message: &OutgoingMessage, key: &str) -> Result<(), PlatformError> {
+        let user = user_id(to)?;
+        let content = render(message);
+        let home = self.home_guild(user).await.ok().flatten();
+        let mut body = json!({
+            "content": content,
+            "nonce": nonce_for(key),
+            "enforce_nonce": true,
+            // A DM mentions the partner by name; nobody needs a ping from it.
+            "allowed_mentions": {"parse": []},
+        });
+        if let Some(rows) = components::for_dm(key, home) {
+            body["components"] = rows;
+        }
+        let channel = self.ensure_dm_channel(user).await?;
+        match self.rest.call(Method::POST, &format!("/channels/{channel}/messages"), Some(&body)).await {
+            Ok(_) => Ok(()),
+            Err(error) if error.code() == Some(codes::CANNOT_DM_USER) => self.post_in_lobby(user, message, &content, key).await,
+            Err(error) if error.code() == Some(codes::UNKNOWN_CHANNEL) => {
+                // The remembered DM channel is gone: forget it; the retry opens a new one.
+                self.dm_channels.lock().unwrap_or_else(|p| p.into_inner()).remove(&user);
+                Err(PlatformError::Temporary("DM channel vanished".into()))
+            }
+            Err(error) => Err(error.into_platform("send DM")),
+        }
+    }
+
+    /// The member's DM channel: remembered, or opened once (`POST /users/@me/channels`).
+    pub async fn ensure_dm_channel(&self, user: u64) -> Result<u64, PlatformError> {
+        if let Some(channel) = self.dm_channels.lock().unwrap_or_else(|p| p.into_inner()).get(&user) {
+            return Ok(*channel);
+        }
+        let stored = self.stored_dm_channel(user).await.map_err(|e| PlatformError::Temporary(format!("store: {e:#}")))?;
+        let channel = match stored {
+            Some(channel) => channel,
+            None => {
+                let body = json!({"recipient_id": user.to_string()});
+                let opened = self.rest.call(Method::POST, "/users/@me/channels", Some(&body)).await.map_err(|e| e.into_platform("open DM channel"))?;
+                let channel: u64 = opened["id"].as_str().and_then(|id| id.parse().ok()).ok_or_else(|| PlatformError::Temporary("DM channel without id".into()))?;
+                self.save_dm_channel(user, channel).await.map_err(|e| PlatformError::Temporary(format!("store: {e:#}")))?;
+                channel
+            }
+        };
+        self.dm_channels.lock().unwrap_or_else(|p| p.into_inner()).insert(user, channel);
+        Ok(channel)
+    }
+
+    /// DMs closed: a message that names a room goes to the guild's lobby with a mention.
+    async fn post_in_lobby(&self, user: u64, message: &OutgoingMessage, content: &str, key: &str) -> Result<(), PlatformError> {
+        let unreachable = || PlatformError::Unreachable(format!("user {user} does not accept DMs"));
+        let Some(room) = message.parts.iter().find_map(|part| match part {
+            MessagePart::Room { room, .. } => RoomRef::parse(room),
+            _ => None,
+        }) else {
+            return Err(unreachable());
+        };
+        let setup = self.guild_setup(room.guild).await.map_err(|e| PlatformError::Temporary(format!("store: {e:#}")))?;
+        let Some(lobby) = setup.lobby else { return Err(unreachable()) };
+        let text = format!(
+            "<@{user}> I can't DM you (your DMs from this server are closed), so here it is:\n{content}\n-# Allow direct messages from server members to get these privately."
+        );
+        let body = json!({
+            "content": truncate(&text, MAX_MESSAGE_CHARS),
+            "nonce": nonce_for(&format!("lobby:{key}")),
+            "enforce_nonce": true,
+            "allowed_mentions": {"users": [user.to_string()]},
+        });
+        match self.rest.call(Method::POST, &format!("/channels/{lobby}/messages"), Some(&body)).await {
+            Ok(_) => Ok(()),
+            Err(error) if error.status() == Some(403) || error.status() == Some(404) => {
+                tracing::warn!(user, lobby, %error, "cannot post in the lobby either");
+                Err(unreachable())
+            }
+            Err(error) => Err(error.into_platform("post in lobby")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonces_are_short_stable_and_distinct() {
+        let a = nonce_for("dm:announce:g123456789:m987654321");
+        assert!(a.len() <= 25, "{a}");
+        assert_eq!(a, nonce_for("dm:announce:g123456789:m987654321"));
+        assert_ne!(a, nonce_for("dm:announce:g123456789:m987654322"));
+    }
+}

@@ -1,0 +1,96 @@
+//! Gateway events the adapter needs besides poise's commands: READY (who the bot is),
+//! GUILD_CREATE (after every identify: the guild's channels and voice states, replacing what
+//! we had — this is how presence is rebuilt after a reconnect), CHANNEL_* (the channel index),
+//! VOICE_STATE_UPDATE (presence) and component/modal interactions (DM buttons).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use poise::serenity_prelude as serenity;
+
+use super::channels::ChannelInfo;
+use super::commands::Data;
+use super::rooms::ROOM_PREFIX;
+use super::{components, DiscordPlatform};
+
+pub struct Handler {
+    pub data: Arc<Data>,
+}
+
+impl DiscordPlatform {
+    /// Stores who is in our pair rooms among `channels`, for instances that don't own the guild.
+    async fn write_through(&self, guild: u64, channels: &[u64]) {
+        for channel in channels {
+            let ours = self.channels.get(guild, *channel).is_some_and(|info| info.name.starts_with(ROOM_PREFIX));
+            if !ours {
+                continue;
+            }
+            let members = self.presence.members_in(guild, *channel);
+            if let Err(error) = self.save_presence(*channel, &members).await {
+                tracing::warn!(channel, %error, "cannot store pair-room presence");
+            }
+        }
+    }
+
+    pub async fn on_guild_create(&self, guild: &serenity::Guild) {
+        let id = guild.id.get();
+        self.mark_owned(id, true);
+        self.channels.replace_guild(id, guild.channels.values().map(ChannelInfo::from_serenity).collect());
+        let states: HashMap<u64, u64> = guild
+            .voice_states
+            .values()
+            .filter_map(|state| state.channel_id.map(|channel| (state.user_id.get(), channel.get())))
+            .collect();
+        let changed = self.presence.replace_guild(id, states);
+        self.write_through(id, &changed).await;
+    }
+
+    pub async fn on_voice_state(&self, state: &serenity::VoiceState) {
+        let Some(guild) = state.guild_id else { return };
+        let changed = self.presence.update(guild.get(), state.user_id.get(), state.channel_id.map(|c| c.get()));
+        self.write_through(guild.get(), &changed).await;
+    }
+}
+
+#[serenity::async_trait]
+impl serenity::EventHandler for Handler {
+    async fn ready(&self, _ctx: serenity::Context, ready: serenity::Ready) {
+        self.data.platform.set_bot_user_id(ready.user.id.get());
+        tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), shard = ?ready.shard, "connected to Discord");
+    }
+
+    async fn guild_create(&self, _ctx: serenity::Context, guild: serenity::Guild, _is_new: Option<bool>) {
+        self.data.platform.on_guild_create(&guild).await;
+    }
+
+    async fn guild_delete(&self, _ctx: serenity::Context, incomplete: serenity::UnavailableGuild, _full: Option<serenity::Guild>) {
+        // Kicked, or an outage: either way we no longer know its presence first-hand.
+        self.data.platform.mark_owned(incomplete.id.get(), false);
+        self.data.platform.presence.forget_guild(incomplete.id.get());
+    }
+
+    async fn channel_create(&self, _ctx: serenity::Context, channel: serenity::GuildChannel) {
+        self.data.platform.channels.upsert(channel.guild_id.get(), ChannelInfo::from_serenity(&channel));
+    }
+
+    async fn channel_update(&self, _ctx: serenity::Context, _old: Option<serenity::GuildChannel>, new: serenity::GuildChannel) {
+        self.data.platform.channels.upsert(new.guild_id.get(), ChannelInfo::from_serenity(&new));
+    }
+
+    async fn channel_delete(&self, _ctx: serenity::Context, channel: serenity::GuildChannel, _messages: Option<Vec<serenity::Message>>) {
+        self.data.platform.channels.remove(channel.guild_id.get(), channel.id.get());
+    }
+
+    async fn voice_state_update(&self, _ctx: serenity::Context, _old: Option<serenity::VoiceState>, new: serenity::VoiceState) {
+        self.data.platform.on_voice_state(&new).await;
+    }
+
+    async fn interaction_create(&self, ctx: serenity::Context, interaction: serenity::Interaction) {
+        match interaction {
+            serenity::Interaction::Component(component) => components::on_component(&ctx, &self.data, &component).await,
+            serenity::Interaction::Modal(modal) => components::on_modal(&ctx, &self.data, &modal).await,
+            // Slash commands and autocomplete are poise's.
+            _ => {}
+        }
+    }
+}

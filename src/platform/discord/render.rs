@@ -1,0 +1,113 @@
+//! Messages as Discord shows them: times as `<t:unix:F>` (each viewer's own zone) with a
+//! relative `<t:unix:R>`, mentions as `<@id>`, pair rooms as `<#channel>`; text-command hints
+//! (`book next`) become the slash commands members have here (`/book next`).
+
+use crate::platform::{MessagePart, OutgoingMessage};
+
+/// Discord refuses longer messages.
+pub const MAX_MESSAGE_CHARS: usize = 2000;
+
+const COMMAND_WORDS: &[&str] = &[
+    "book", "cancel", "sessions", "slots", "timezone", "prefs", "friend", "unfriend", "favourite", "unfavourite", "block", "unblock",
+    "help", "setup",
+];
+
+pub fn render(message: &OutgoingMessage) -> String {
+    let mut out = String::new();
+    for part in &message.parts {
+        match part {
+            MessagePart::Text(text) => out.push_str(&slash_hints(text)),
+            MessagePart::Time { at, .. } => {
+                let unix = at.timestamp();
+                out.push_str(&format!("<t:{unix}:F> (<t:{unix}:R>)"));
+            }
+            MessagePart::Mention { platform_user_id, display_name } => match platform_user_id.parse::<u64>() {
+                Ok(id) => out.push_str(&format!("<@{id}>")),
+                Err(_) => out.push_str(&format!("@{}", escape_markdown(display_name))),
+            },
+            MessagePart::Room { room, title } => match super::rooms::RoomRef::parse(room) {
+                Some(room) => out.push_str(&format!("<#{}>", room.channel)),
+                None => out.push_str(&format!("#{}", escape_markdown(title))),
+            },
+        }
+    }
+    truncate(&out, MAX_MESSAGE_CHARS)
+}
+
+/// Cuts at a character boundary, marking the cut.
+pub fn truncate(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(max_chars.saturating_sub(1)).collect();
+    format!("{kept}…")
+}
+
+/// Names typed by members must not turn into formatting or mass mentions.
+pub fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '*' | '_' | '`' | '~' | '|' | '>' | '\\' | '[' | ']' | '(' | ')') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.replace('@', "@\u{200b}")
+}
+
+/// "`book next`" → "`/book next`"; other code spans are left alone.
+fn slash_hints(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut inside = false;
+    for (index, piece) in text.split('`').enumerate() {
+        if index > 0 {
+            out.push('`');
+        }
+        if inside {
+            let first = piece.split_whitespace().next().unwrap_or_default();
+            if COMMAND_WORDS.contains(&first) {
+                out.push('/');
+            }
+        }
+        out.push_str(piece);
+        inside = !inside;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn renders_times_mentions_rooms_and_hints() {
+        let at = chrono::Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap();
+        let message = OutgoingMessage::new()
+            .text("You're with ")
+            .mention("42", "bob")
+            .text(" — join ")
+            .room("7/99", "Focus")
+            .text(" at ")
+            .time(at, chrono_tz::Europe::Paris)
+            .text(". Try `book next` or `anything else`.");
+        assert_eq!(
+            render(&message),
+            "You're with <@42> — join <#99> at <t:1796029200:F> (<t:1796029200:R>). Try `/book next` or `anything else`."
+        );
+    }
+
+    #[test]
+    fn long_messages_are_cut_to_discords_limit() {
+        let message = OutgoingMessage::new().text("é".repeat(3000));
+        let rendered = render(&message);
+        assert_eq!(rendered.chars().count(), MAX_MESSAGE_CHARS);
+        assert!(rendered.ends_with('…'));
+    }
+
+    #[test]
+    fn names_cannot_ping_everyone() {
+        assert_eq!(escape_markdown("@everyone *x*"), "@\u{200b}everyone \\*x\\*");
+    }
+}

@@ -1,0 +1,183 @@
+//! `/setup` for server admins: where pair rooms go, the lobby (for members whose DMs are
+//! closed), the moderators' channel, a moderator role let into every room, a pool of standing
+//! channels, session lengths and the reminder lead. Every run checks what the bot can actually
+//! do there and names exactly what is missing and where, so admins fix it before the first slot.
+
+use poise::serenity_prelude as serenity;
+use serenity::Permissions;
+
+use super::commands::{actor_of, answer, Context, Error};
+use crate::command::{Command, SetupChange};
+use crate::platform::OutgoingMessage;
+
+/// What the bot needs where pair rooms are made (Manage Roles = "Manage Permissions" there,
+/// needed to write the rooms' overwrites; it can only grant what it has, hence Speak).
+const ROOM_PERMISSIONS: Permissions = Permissions::VIEW_CHANNEL
+    .union(Permissions::MANAGE_CHANNELS)
+    .union(Permissions::MANAGE_ROLES)
+    .union(Permissions::MOVE_MEMBERS)
+    .union(Permissions::CONNECT)
+    .union(Permissions::SPEAK);
+const POST_PERMISSIONS: Permissions = Permissions::VIEW_CHANNEL.union(Permissions::SEND_MESSAGES);
+
+/// Set up cofocus on this server (admins).
+#[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
+#[allow(clippy::too_many_arguments)]
+pub async fn setup(
+    ctx: Context<'_>,
+    #[description = "Category for the pair voice rooms"]
+    #[channel_types("Category")]
+    category: Option<serenity::ChannelId>,
+    #[description = "Channel where members with closed DMs are mentioned"]
+    #[channel_types("Text")]
+    lobby: Option<serenity::ChannelId>,
+    #[description = "Channel where I tell moderators about problems"]
+    #[channel_types("Text")]
+    moderators: Option<serenity::ChannelId>,
+    #[description = "Role that may look into every pair room"] moderator_role: Option<serenity::RoleId>,
+    #[description = "Category of standing voice channels to lend when the server nears 500 channels"]
+    #[channel_types("Category")]
+    pool: Option<serenity::ChannelId>,
+    #[description = "Allowed session lengths in minutes, e.g. 25 50 75"] durations: Option<String>,
+    #[description = "Reminder this many minutes before a session"] reminder: Option<u32>,
+) -> Result<(), Error> {
+    let Some(actor) = actor_of(ctx) else { return Ok(()) };
+    let guild = ctx.guild_id().map(|id| id.get()).unwrap_or_default();
+    let changing = category.is_some() || lobby.is_some() || moderators.is_some() || moderator_role.is_some() || pool.is_some() || durations.is_some() || reminder.is_some();
+    let data = ctx.data().clone();
+    let bot_id = ctx.framework().bot_id().get();
+    // The permission report reads the cache synchronously (its guard must not live across
+    // an await), so it is computed from a snapshot of the setup taken first.
+    let mut setup = data.platform.guild_setup(guild).await?;
+    let mut notes: Vec<String> = Vec::new();
+    if changing && !actor.is_community_admin {
+        return answer(ctx, async { OutgoingMessage::new().text("Only people who may Manage Server can change the setup.") }).await;
+    }
+    if changing {
+        setup.category = category.map(|c| c.get()).or(setup.category);
+        setup.lobby = lobby.map(|c| c.get()).or(setup.lobby);
+        setup.moderators = moderators.map(|c| c.get()).or(setup.moderators);
+        setup.moderator_role = moderator_role.map(|r| r.get()).or(setup.moderator_role);
+        setup.pool_category = pool.map(|c| c.get()).or(setup.pool_category);
+        if category.is_some() {
+            setup.overflow_categories.clear();
+        }
+        data.platform.save_guild_setup(guild, &setup).await?;
+        let mut changes = Vec::new();
+        if let Some(text) = &durations {
+            match text.split(|c: char| c == ',' || c.is_whitespace()).filter(|w| !w.is_empty()).map(str::parse::<u32>).collect::<Result<Vec<_>, _>>() {
+                Ok(lengths) if !lengths.is_empty() => changes.push(SetupChange::AllowedLengths(lengths)),
+                _ => notes.push(format!("\"{text}\" isn't a list of minutes; write e.g. 25 50 75.")),
+            }
+        }
+        if let Some(minutes) = reminder {
+            changes.push(SetupChange::ReminderLeadMinutes(minutes));
+        }
+        for change in changes {
+            let reply = data.engine.handle_command(&actor, Command::Setup { change: Some(change) }).await;
+            // The engine answers with the rules on success; keep only its complaints.
+            let text = reply.render_plain();
+            if !text.starts_with("Community rules") {
+                notes.push(text);
+            }
+        }
+    }
+    let report = permission_report(ctx, guild, bot_id, &setup);
+    let engine = data.engine.clone();
+    answer(ctx, async move {
+        let rules = engine.handle_command(&actor, Command::Setup { change: None }).await.render_plain();
+        let mut text = String::new();
+        if changing {
+            text.push_str("✅ Setup saved.\n");
+        }
+        text.push_str(&describe(&setup));
+        for note in notes {
+            text.push_str(&format!("\n⚠️ {note}"));
+        }
+        text.push('\n');
+        text.push_str(&report);
+        text.push('\n');
+        text.push_str(&rules);
+        OutgoingMessage::new().text(text)
+    })
+    .await
+}
+
+fn channel(id: Option<u64>) -> String {
+    id.map_or("not set".to_string(), |id| format!("<#{id}>"))
+}
+
+fn describe(setup: &super::state::GuildSetup) -> String {
+    let mut text = format!(
+        "Pair rooms: {} · Lobby: {} · Moderators: {} · Moderator role: {} · Pool: {}",
+        setup.category.map_or("not set (I'll make a \"Focus rooms\" category)".to_string(), |id| format!("<#{id}>")),
+        channel(setup.lobby),
+        channel(setup.moderators),
+        setup.moderator_role.map_or("not set".to_string(), |id| format!("<@&{id}>")),
+        channel(setup.pool_category),
+    );
+    if !setup.overflow_categories.is_empty() {
+        let extra: Vec<String> = setup.overflow_categories.iter().map(|id| format!("<#{id}>")).collect();
+        text.push_str(&format!(" (+ overflow {})", extra.join(", ")));
+    }
+    text
+}
+
+/// What the bot lacks, channel by channel, from the cached guild (roles, overwrites, its own
+/// member), plus the role-order rule for the moderator role.
+fn permission_report(ctx: Context<'_>, guild: u64, bot_id: u64, setup: &super::state::GuildSetup) -> String {
+    let Some(cached) = ctx.serenity_context().cache.guild(serenity::GuildId::new(guild)) else {
+        return "I can't check my permissions yet (this server isn't loaded); try again in a minute.".to_string();
+    };
+    let Some(me) = cached.members.get(&serenity::UserId::new(bot_id)) else {
+        return "I can't see my own membership yet; try again in a minute.".to_string();
+    };
+    let mut problems = Vec::new();
+    let mut server_wide = None;
+    let mut check = |id: Option<u64>, needed: Permissions, what: &str| {
+        let Some(id) = id else { return };
+        match cached.channels.get(&serenity::ChannelId::new(id)) {
+            None => problems.push(format!("the {what} <#{id}> no longer exists — pick another")),
+            Some(channel) => {
+                let missing = needed - cached.user_permissions_in(channel, me);
+                if !missing.is_empty() {
+                    problems.push(format!("in <#{id}> ({what}) I'm missing **{}**", missing.get_permission_names().join(", ")));
+                }
+            }
+        }
+    };
+    match setup.category {
+        Some(category) => check(Some(category), ROOM_PERMISSIONS, "room category"),
+        None => {
+            let missing = ROOM_PERMISSIONS - cached.member_permissions(me);
+            if !missing.is_empty() {
+                server_wide = Some(format!("server-wide I'm missing **{}**", missing.get_permission_names().join(", ")));
+            }
+        }
+    }
+    for overflow in &setup.overflow_categories {
+        check(Some(*overflow), ROOM_PERMISSIONS, "overflow category");
+    }
+    check(setup.pool_category, ROOM_PERMISSIONS, "pool category");
+    check(setup.lobby, POST_PERMISSIONS, "lobby");
+    check(setup.moderators, POST_PERMISSIONS, "moderators' channel");
+    problems.extend(server_wide);
+    if let Some(role) = setup.moderator_role {
+        let mine = cached.member_highest_role(me).map(|role| role.position).unwrap_or(0);
+        match cached.roles.get(&serenity::RoleId::new(role)) {
+            None => problems.push("the moderator role no longer exists — pick another".to_string()),
+            Some(moderator) if !cached.member_permissions(me).administrator() && moderator.position >= mine => problems.push(format!(
+                "my role is below <@&{role}>: drag my role above it in Server Settings → Roles, or I can't let moderators into rooms"
+            )),
+            Some(_) => {}
+        }
+    }
+    if problems.is_empty() {
+        "Permissions: all good ✅".to_string()
+    } else {
+        format!(
+            "⚠️ Permissions to fix (Server Settings → Roles → my role, or the channel's permissions):\n• {}",
+            problems.join("\n• ")
+        )
+    }
+}

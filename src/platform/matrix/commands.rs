@@ -1,0 +1,341 @@
+//! What the bot does with what it sees: invites (allow-list), encryption (refused plainly), and
+//! commands — `!cofocus …` in community rooms, anything in a member's DM room — answered with
+//! an `m.notice`, in a thread under the command where the homeserver supports threads.
+//!
+//! A community is a room: `Actor::platform_community_id` is the room id, and "admin" means
+//! power level ≥ 50 there (matrix-sdk's power levels know that room-version-12 creators have
+//! infinite power although `power_levels.users` does not list them).
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use matrix_sdk::ruma::api::client::membership::leave_room;
+use matrix_sdk::ruma::api::client::state::get_state_event_for_key;
+use matrix_sdk::ruma::events::room::message::{MessageType, OriginalSyncRoomMessageEvent, Relation};
+use matrix_sdk::ruma::events::room::power_levels::UserPowerLevel;
+use matrix_sdk::ruma::events::StateEventType;
+use matrix_sdk::ruma::{OwnedRoomId, OwnedUserId, RoomId, UserId};
+use matrix_sdk::Room;
+use serde_json::json;
+
+use super::dm::{DM_OF, DM_ROOM};
+use super::pair_rooms::PAIR_ROOM_EVENT;
+use super::ratelimit::RateClass;
+use super::render::{message_content, render};
+use super::MatrixPlatform;
+use crate::command::parse::{parse_command, CommandParseError};
+use crate::command::Command;
+use crate::engine::{Actor, Engine};
+use crate::platform::OutgoingMessage;
+
+/// platform_state name: member → the community room they last used (their DMs act there).
+pub(super) const COMMUNITY: &str = "community";
+const ADMIN_POWER: i64 = 50;
+
+pub(super) enum Incoming {
+    Message(Box<OriginalSyncRoomMessageEvent>, Room),
+    Invite { room: Room, inviter: OwnedUserId, is_direct: bool },
+    EncryptionEnabled(Room),
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Where {
+    Community,
+    Dm,
+}
+
+const COMMUNITY_INTRO: &str = "👋 Hi, I'm cofocus: body doubling for this room. Book a focus session with \
+`!cofocus book tomorrow 9:00 50m`; when it starts I pair you with someone and open a private call room for you. \
+`!cofocus help` lists everything.";
+
+const ENCRYPTED_REFUSAL: &str = "🔒 This room is end-to-end encrypted and I can't read encrypted messages, so I \
+can't work here and I'm leaving. Invite me to an unencrypted room (community rooms usually are) to use cofocus.";
+
+/// Handles events one at a time, in the order the homeserver sent them, so "timezone …" then
+/// "book 9:00" from one member are answered in that order. Invites run on their own.
+pub(super) async fn worker(platform: Arc<MatrixPlatform>, engine: Engine, mut incoming: tokio::sync::mpsc::UnboundedReceiver<Incoming>) {
+    let threads = match platform.client.server_versions().await {
+        Ok(versions) => versions.contains(&matrix_sdk::ruma::api::MatrixVersion::V1_4),
+        Err(_) => true,
+    };
+    while let Some(event) = incoming.recv().await {
+        match event {
+            Incoming::Message(event, room) => handle_message(&platform, &engine, &event, &room, threads).await,
+            Incoming::Invite { room, inviter, is_direct } => {
+                let platform = platform.clone();
+                tokio::spawn(async move { handle_invite(&platform, room, inviter, is_direct).await });
+            }
+            Incoming::EncryptionEnabled(room) => refuse_encrypted(&platform, room.room_id()).await,
+        }
+    }
+}
+
+async fn handle_message(platform: &Arc<MatrixPlatform>, engine: &Engine, event: &OriginalSyncRoomMessageEvent, room: &Room, threads: bool) {
+    if event.sender == platform.bot {
+        return;
+    }
+    // Notices are bots talking; answering them is how two bots loop forever.
+    let MessageType::Text(text) = &event.content.msgtype else { return };
+    if matches!(event.content.relates_to, Some(Relation::Replacement(_))) {
+        return; // an edit of an earlier message, not a new command
+    }
+    let body = strip_reply_fallback(&text.body);
+    let room_id = room.room_id();
+    let dm_owner = platform.state(room_id.as_str(), DM_OF).await.ok().flatten().filter(|owner| !owner.is_empty());
+    let place = match dm_owner {
+        Some(owner) if owner == event.sender.as_str() => Where::Dm,
+        Some(_) => return,
+        None if addressed_to_bot(body) => Where::Community,
+        None => return,
+    };
+    // A pair room is no community: booking there would start a community of two.
+    if place == Where::Community && is_pair_room(room).await {
+        let reply = OutgoingMessage::new().text("This is your session room: send commands in your community room or in our DM.");
+        send_reply(platform, room_id, event, &reply, place, threads).await;
+        return;
+    }
+    let age = event
+        .origin_server_ts
+        .to_system_time()
+        .and_then(|sent| SystemTime::now().duration_since(sent).ok())
+        .unwrap_or_default();
+    if age > platform.config.ignore_commands_older_than.as_std() {
+        let minutes = age.as_secs() / 60;
+        let reply = OutgoingMessage::new().text(format!(
+            "⏸ I was offline when you sent this ({minutes} min ago), so I didn't act on it. Send it again if you still want it."
+        ));
+        send_reply(platform, room_id, event, &reply, place, threads).await;
+        return;
+    }
+
+    let community = match place {
+        Where::Community => {
+            remember_community(platform, &event.sender, room_id).await;
+            room_id.to_owned()
+        }
+        Where::Dm => match platform.state(event.sender.as_str(), COMMUNITY).await.ok().flatten().and_then(|id| OwnedRoomId::try_from(id).ok()) {
+            Some(community) => community,
+            None => {
+                let reply = OutgoingMessage::new()
+                    .text("I don't know your community yet: say `!cofocus help` in its room first, then you can talk to me here.");
+                send_reply(platform, room_id, event, &reply, place, threads).await;
+                return;
+            }
+        },
+    };
+    let community_room = platform.client.get_room(&community);
+    let display_name = match community_room.as_ref().unwrap_or(room).get_member_no_sync(&event.sender).await {
+        Ok(Some(member)) => member.name().to_string(),
+        _ => event.sender.localpart().to_string(),
+    };
+    let mut actor = Actor::new(super::PLATFORM, community.as_str(), event.sender.as_str(), &display_name);
+    if let Some(community_room) = &community_room {
+        if is_admin(community_room, &event.sender).await {
+            actor = actor.as_community_admin();
+        }
+    }
+
+    let reply = match parse_command(body) {
+        Ok(command) => {
+            let booked = matches!(command, Command::Book { .. });
+            let reply = engine.handle_command(&actor, command).await;
+            if booked {
+                // Open the DM room now, while nothing is due: at the slot's start the fan-out
+                // then only sends messages instead of also creating a room per member.
+                let platform = platform.clone();
+                let user = event.sender.clone();
+                tokio::spawn(async move {
+                    if let Err(error) = platform.dm_room(&user).await {
+                        tracing::warn!(%user, %error, "could not open the DM room ahead of time");
+                    }
+                });
+            }
+            reply
+        }
+        Err(error @ (CommandParseError::Empty | CommandParseError::UnknownCommand { .. })) if place == Where::Community => {
+            OutgoingMessage::new().text(format!("{error}\nIn this room, commands start with `!cofocus`, e.g. `!cofocus help`."))
+        }
+        Err(error) => OutgoingMessage::new().text(error.to_string()),
+    };
+    send_reply(platform, room_id, event, &reply, place, threads).await;
+}
+
+async fn is_pair_room(room: &Room) -> bool {
+    matches!(room.get_state_event(StateEventType::from(PAIR_ROOM_EVENT), "").await, Ok(Some(_)))
+}
+
+/// `!cofocus` (any case) as the first word; `!cofocusfoo` is someone else's bot.
+fn addressed_to_bot(body: &str) -> bool {
+    body.split_whitespace().next().is_some_and(|first| first.eq_ignore_ascii_case("!cofocus"))
+}
+
+/// Older clients quote the message they reply to ("> <@a:b> text") above the new text.
+fn strip_reply_fallback(body: &str) -> &str {
+    if !body.starts_with("> ") {
+        return body;
+    }
+    match body.find("\n\n") {
+        Some(end) => body[end + 2..].trim_start(),
+        None => body,
+    }
+}
+
+async fn is_admin(room: &Room, user: &UserId) -> bool {
+    match room.get_user_power_level(user).await {
+        Ok(UserPowerLevel::Infinite) => true,
+        Ok(UserPowerLevel::Int(level)) => i64::from(level) >= ADMIN_POWER,
+        Ok(_) => false,
+        Err(error) => {
+            tracing::warn!(room = %room.room_id(), %user, %error, "cannot read power levels; treating as a member");
+            false
+        }
+    }
+}
+
+async fn remember_community(platform: &MatrixPlatform, user: &UserId, room: &RoomId) {
+    if platform.state(user.as_str(), COMMUNITY).await.ok().flatten().as_deref() != Some(room.as_str()) {
+        if let Err(error) = platform.set_state(user.as_str(), COMMUNITY, room.as_str()).await {
+            tracing::warn!(%user, %error, "could not remember the member's community");
+        }
+    }
+}
+
+/// A notice mentioning the sender; in community rooms threaded under the command (with the
+/// reply fallback for clients without threads). The transaction id comes from the command's
+/// event id, so answering the same command twice (a replayed sync) posts one reply.
+async fn send_reply(platform: &MatrixPlatform, room: &RoomId, to: &OriginalSyncRoomMessageEvent, message: &OutgoingMessage, place: Where, threads: bool) {
+    let mut content = message_content("m.notice", &render(message, platform.server_name()));
+    content["m.mentions"] = json!({"user_ids": [to.sender]});
+    if place == Where::Community {
+        content["m.relates_to"] = if threads {
+            let root = match &to.content.relates_to {
+                Some(Relation::Thread(thread)) => thread.event_id.clone(),
+                _ => to.event_id.clone(),
+            };
+            json!({"rel_type": "m.thread", "event_id": root, "is_falling_back": true, "m.in_reply_to": {"event_id": to.event_id}})
+        } else {
+            json!({"m.in_reply_to": {"event_id": to.event_id}})
+        };
+    }
+    if let Err(error) = platform.send_message(room, content, platform.txn_id(&format!("reply:{}", to.event_id))).await {
+        tracing::warn!(%room, command = %to.event_id, %error, "could not reply");
+    }
+}
+
+async fn handle_invite(platform: &MatrixPlatform, room: Room, inviter: OwnedUserId, is_direct: bool) {
+    let room_id = room.room_id().to_owned();
+    if !invite_allowed(platform, &room, &inviter) {
+        tracing::info!(room = %room_id, %inviter, "declining an invite from outside the allow-list");
+        let _ = platform
+            .limiter
+            .call(RateClass::Join, "decline an invite", || async {
+                platform.client.send(leave_room::v3::Request::new(room_id.clone())).await.map_err(matrix_sdk::Error::from)
+            })
+            .await;
+        return;
+    }
+    // Right after an invite the homeserver occasionally is not ready for the join yet.
+    let mut joined = false;
+    for attempt in 0..4u32 {
+        match platform.limiter.call(RateClass::Join, "join a room", || platform.client.join_room_by_id(&room_id)).await {
+            Ok(_) => {
+                joined = true;
+                break;
+            }
+            Err(error) => {
+                tracing::warn!(room = %room_id, attempt, %error, "joining failed; retrying");
+                tokio::time::sleep(Duration::from_secs(1 << attempt)).await;
+            }
+        }
+    }
+    if !joined {
+        tracing::error!(room = %room_id, %inviter, "could not join after several attempts");
+        return;
+    }
+    tracing::info!(room = %room_id, %inviter, is_direct, "joined");
+    if room_is_encrypted(platform, &room_id).await {
+        refuse_encrypted(platform, &room_id).await;
+        return;
+    }
+    let intro = if is_direct {
+        if let Err(error) = platform.adopt_dm_room(&inviter, &room_id).await {
+            tracing::warn!(room = %room_id, %error, "could not record the DM room");
+        }
+        "👋 Hi! I'm cofocus. Type commands here without the prefix, e.g. `sessions` or `help`. This chat must stay unencrypted: I can't read encrypted messages."
+    } else {
+        COMMUNITY_INTRO
+    };
+    let content = message_content("m.notice", &render(&OutgoingMessage::new().text(intro), platform.server_name()));
+    if let Err(error) = platform.send_message(&room_id, content, platform.txn_id(&format!("hello:{room_id}"))).await {
+        tracing::warn!(room = %room_id, %error, "could not say hello");
+    }
+}
+
+/// Named rooms are always welcome; otherwise the inviter's homeserver must be allowed (room
+/// version 12 room ids carry no server, so the inviter is what says where a room comes from).
+fn invite_allowed(platform: &MatrixPlatform, room: &Room, inviter: &UserId) -> bool {
+    let config = &platform.config;
+    let named = config.allowed_rooms.iter().any(|allowed| {
+        allowed == room.room_id().as_str() || room.canonical_alias().is_some_and(|alias| alias.as_str() == allowed)
+    });
+    let server = inviter.server_name().as_str();
+    let server_ok = if config.allowed_servers.is_empty() {
+        server == platform.server_name()
+    } else {
+        config.allowed_servers.iter().any(|allowed| allowed == "*" || allowed.eq_ignore_ascii_case(server))
+    };
+    named || server_ok
+}
+
+async fn room_is_encrypted(platform: &MatrixPlatform, room: &RoomId) -> bool {
+    let request = get_state_event_for_key::v3::Request::new(room.to_owned(), StateEventType::RoomEncryption, String::new());
+    platform
+        .limiter
+        .call(RateClass::Other, "read room encryption", || {
+            let request = request.clone();
+            async move { platform.client.send(request).await.map_err(matrix_sdk::Error::from) }
+        })
+        .await
+        .is_ok()
+}
+
+/// Says why, in plaintext (the only thing the bot can send), then leaves for good.
+async fn refuse_encrypted(platform: &MatrixPlatform, room: &RoomId) {
+    tracing::warn!(%room, "room is end-to-end encrypted; leaving");
+    let content = message_content("m.notice", &render(&OutgoingMessage::new().text(ENCRYPTED_REFUSAL), platform.server_name()));
+    if let Err(error) = platform.send_message(room, content, platform.txn_id(&format!("encrypted:{room}"))).await {
+        tracing::warn!(%room, %error, "could not explain the encryption refusal");
+    }
+    if let Some(owner) = platform.state(room.as_str(), DM_OF).await.ok().flatten() {
+        if platform.state(&owner, DM_ROOM).await.ok().flatten().as_deref() == Some(room.as_str()) {
+            let _ = platform.set_state(&owner, DM_ROOM, "").await;
+        }
+        let _ = platform.set_state(room.as_str(), DM_OF, "").await;
+    }
+    let _ = platform
+        .limiter
+        .call(RateClass::Join, "leave an encrypted room", || async {
+            platform.client.send(leave_room::v3::Request::new(room.to_owned())).await.map_err(matrix_sdk::Error::from)
+        })
+        .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_prefix_as_first_word_addresses_the_bot() {
+        assert!(addressed_to_bot("!cofocus book 9:00"));
+        assert!(addressed_to_bot("  !CoFocus"));
+        assert!(!addressed_to_bot("!cofocusfoo book"));
+        assert!(!addressed_to_bot("book 9:00"));
+        assert!(!addressed_to_bot("hey !cofocus"));
+    }
+
+    #[test]
+    fn reply_fallbacks_are_stripped() {
+        assert_eq!(strip_reply_fallback("> <@a:b> hi\n> there\n\n!cofocus sessions"), "!cofocus sessions");
+        assert_eq!(strip_reply_fallback("sessions"), "sessions");
+    }
+}

@@ -1,0 +1,212 @@
+//! The Matrix adapter: the [`ChatPlatform`] port on a Matrix homeserver, and `!cofocus …`
+//! commands from rooms and DMs fed to the engine.
+//!
+//! - `session`: log in once (password or access token), keep the device across restarts.
+//! - `sync`: the sync loop (backoff, resume from the stored position, no backlog answered twice).
+//! - `commands`: invites (allow-list), encryption refusal, commands and their `m.notice` replies.
+//! - `dm`: one unencrypted direct room per member (`m.direct`), created once and reused.
+//! - `pair_rooms`: a private room per pair/trio with a call widget; presence; closing; sweep.
+//! - `ratelimit`: `M_LIMIT_EXCEEDED` honoured with `retry_after_ms`; errors mapped for the engine.
+//! - `render`: message parts as Matrix HTML (pills, room links, times in the member's zone).
+//!
+//! Everything the bot does to the homeserver is a plain client-server request built from ruma
+//! types and sent through [`ratelimit::Limiter`], so it never depends on the local store being
+//! caught up (after a crash the store may lag the server; the server is the truth).
+
+mod commands;
+mod dm;
+mod pair_rooms;
+mod ratelimit;
+mod render;
+mod session;
+mod sync;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use matrix_sdk::ruma::api::client::message::send_message_event;
+use matrix_sdk::ruma::events::MessageLikeEventType;
+use matrix_sdk::ruma::serde::Raw;
+use matrix_sdk::ruma::{OwnedDeviceId, OwnedEventId, OwnedRoomId, OwnedTransactionId, OwnedUserId, RoomId, UserId};
+use matrix_sdk::Client;
+use serde_json::Value;
+
+use self::ratelimit::{CallError, Limiter, RateClass};
+use super::{ChatPlatform, OutgoingMessage, PairRoomRequest, PlatformError, Recipient};
+use crate::clock::Clock;
+use crate::config::MatrixConfig;
+use crate::core::model::CommunitySettings;
+use crate::engine::{Engine, RunnerSettings};
+use crate::store::Store;
+
+pub use sync::run_sync;
+
+/// The platform name in the store (`members.platform`, `platform_state.platform`).
+pub const PLATFORM: &str = "matrix";
+
+pub struct MatrixPlatform {
+    client: Client,
+    store: Store,
+    clock: Arc<dyn Clock>,
+    config: MatrixConfig,
+    bot: OwnedUserId,
+    install_id: String,
+    limiter: Limiter,
+    /// One DM room per member even when two DMs to them are sent at once.
+    dm_locks: tokio::sync::Mutex<HashMap<OwnedUserId, Arc<tokio::sync::Mutex<()>>>>,
+    /// Set once the sync loop listens: commands sent before are history, not requests.
+    ready: tokio::sync::watch::Sender<bool>,
+}
+
+impl MatrixPlatform {
+    /// Logs in (or restores the stored session) and returns the platform, not yet syncing.
+    pub async fn connect(config: MatrixConfig, store: Store, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<Self>> {
+        let limiter = Limiter::new(config.max_rate_limit_wait.as_std());
+        let connected = session::connect(&config, &store, clock.as_ref(), &limiter).await?;
+        let bot = connected
+            .client
+            .user_id()
+            .ok_or_else(|| anyhow::anyhow!("the Matrix client has no user after login"))?
+            .to_owned();
+        Ok(Arc::new(MatrixPlatform {
+            client: connected.client,
+            store,
+            clock,
+            config,
+            bot,
+            install_id: connected.install_id,
+            limiter,
+            dm_locks: Default::default(),
+            ready: tokio::sync::watch::channel(false).0,
+        }))
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn user_id(&self) -> &UserId {
+        &self.bot
+    }
+
+    pub fn device_id(&self) -> Option<OwnedDeviceId> {
+        self.client.device_id().map(ToOwned::to_owned)
+    }
+
+    /// How many `M_LIMIT_EXCEEDED` answers were waited out so far.
+    pub fn rate_limits_waited_out(&self) -> usize {
+        self.limiter.rate_limits_waited_out()
+    }
+
+    /// Resolves once the sync loop is listening for commands.
+    pub async fn wait_until_listening(&self) {
+        let mut ready = self.ready.subscribe();
+        let _ = ready.wait_for(|ready| *ready).await;
+    }
+
+    /// Where links and aliases point: the bot's own homeserver.
+    fn server_name(&self) -> &str {
+        self.bot.server_name().as_str()
+    }
+
+    /// Transaction ids are deduplicated per device for a day or so; the install id keeps a
+    /// fresh database (whose keys restart at 1) from colliding with an old one's.
+    fn txn_id(&self, key: &str) -> OwnedTransactionId {
+        format!("cofocus.{}.{}", self.install_id, key).into()
+    }
+
+    async fn state(&self, scope: &str, name: &str) -> Result<Option<String>, PlatformError> {
+        self.store
+            .platform_state(PLATFORM, scope, name)
+            .await
+            .map_err(|error| PlatformError::Temporary(format!("reading platform state: {error}")))
+    }
+
+    async fn set_state(&self, scope: &str, name: &str, value: &str) -> Result<(), PlatformError> {
+        self.store
+            .set_platform_state(PLATFORM, scope, name, value, self.clock.now())
+            .await
+            .map_err(|error| PlatformError::Temporary(format!("writing platform state: {error}")))
+    }
+
+    /// Sends an `m.room.message` with the given JSON content under a deterministic transaction
+    /// id: sending it again (a retry after a crash) returns the first event, delivers nothing.
+    async fn send_message(&self, room: &RoomId, content: Value, txn: OwnedTransactionId) -> Result<OwnedEventId, CallError> {
+        let body: Raw<matrix_sdk::ruma::events::AnyMessageLikeEventContent> = raw_json(&content)?;
+        let response = self
+            .limiter
+            .call(RateClass::Message, "send a message", || {
+                let request =
+                    send_message_event::v3::Request::new_raw(room.to_owned(), txn.clone(), MessageLikeEventType::RoomMessage, body.clone());
+                async move { self.client.send(request).await.map_err(matrix_sdk::Error::from) }
+            })
+            .await?;
+        Ok(response.event_id)
+    }
+}
+
+pub(crate) fn raw_json<T>(value: &Value) -> Result<Raw<T>, CallError> {
+    serde_json::value::to_raw_value(value)
+        .map(Raw::from_json)
+        .map_err(|error| CallError::Other(format!("serialising content: {error}")))
+}
+
+pub(crate) fn parse_room_id(room: &str) -> Result<OwnedRoomId, PlatformError> {
+    OwnedRoomId::try_from(room).map_err(|error| PlatformError::Permanent(format!("{room:?} is not a Matrix room id: {error}")))
+}
+
+#[async_trait]
+impl ChatPlatform for MatrixPlatform {
+    async fn send_direct_message(
+        &self,
+        to: &Recipient,
+        message: &OutgoingMessage,
+        idempotency_key: &str,
+    ) -> Result<(), PlatformError> {
+        self.send_dm(to, message, idempotency_key).await
+    }
+
+    async fn open_pair_room(&self, request: &PairRoomRequest, idempotency_key: &str) -> Result<String, PlatformError> {
+        self.open_room(request, idempotency_key).await.map(|room| room.to_string())
+    }
+
+    async fn close_pair_room(&self, room: &str) -> Result<(), PlatformError> {
+        self.close_room(&parse_room_id(room)?).await
+    }
+
+    async fn present_members(&self, room: &str) -> Result<Vec<String>, PlatformError> {
+        self.present_in(&parse_room_id(room)?).await
+    }
+}
+
+/// `cofocus run` with Matrix: log in, sweep what a crash left behind, then run the job runner
+/// and the sync loop until `shutdown` turns true. Returns early with an error if the session is
+/// revoked or the homeserver refuses us for good.
+pub async fn run_matrix(
+    config: MatrixConfig,
+    store: Store,
+    clock: Arc<dyn Clock>,
+    community_defaults: CommunitySettings,
+    runner: RunnerSettings,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let platform = MatrixPlatform::connect(config, store.clone(), clock.clone()).await?;
+    let engine = Engine::new(store, platform.clone(), clock, community_defaults, runner);
+    match engine.startup_sweep().await {
+        Ok(summary) => tracing::info!(%summary, "startup sweep"),
+        Err(error) => tracing::error!(error = %format!("{error:#}"), "startup sweep failed; carrying on"),
+    }
+    let jobs = {
+        let engine = engine.clone();
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move { engine.run_forever(shutdown).await })
+    };
+    let result = run_sync(platform, engine, shutdown).await;
+    if result.is_err() {
+        jobs.abort();
+    } else {
+        let _ = jobs.await;
+    }
+    result
+}

@@ -1,0 +1,130 @@
+//! Message parts as Matrix sees them: a plain `body` for every client and an HTML
+//! `formatted_body` where mentions are matrix.to pills and rooms are links. Times are written in
+//! the recipient's zone (Matrix clients cannot localise a timestamp inside text).
+
+use serde_json::{json, Value};
+
+use crate::platform::message::{render_time_in_zone, MessagePart, OutgoingMessage};
+
+pub struct Rendered {
+    pub body: String,
+    pub html: String,
+}
+
+/// `via` makes room links work for members on other homeservers: room ids of version 12 rooms
+/// carry no server name to route through.
+pub fn render(message: &OutgoingMessage, via_server: &str) -> Rendered {
+    let mut body = String::new();
+    let mut html = String::new();
+    for part in &message.parts {
+        match part {
+            MessagePart::Text(text) => {
+                body.push_str(text);
+                html.push_str(&text_to_html(text));
+            }
+            MessagePart::Time { at, zone } => {
+                let text = render_time_in_zone(*at, *zone);
+                html.push_str(&escape(&text));
+                body.push_str(&text);
+            }
+            MessagePart::Mention { platform_user_id, display_name } => {
+                body.push_str(display_name);
+                if is_matrix_user_id(platform_user_id) {
+                    html.push_str(&format!(
+                        "<a href=\"https://matrix.to/#/{}\">{}</a>",
+                        escape(platform_user_id),
+                        escape(display_name)
+                    ));
+                } else {
+                    html.push_str(&escape(display_name));
+                }
+            }
+            MessagePart::Room { room, title } => {
+                let link = room_link(room, via_server);
+                body.push_str(&format!("{title} ({link})"));
+                html.push_str(&format!("<a href=\"{}\">{}</a>", escape(&link), escape(title)));
+            }
+        }
+    }
+    Rendered { body, html }
+}
+
+pub fn room_link(room_id: &str, via_server: &str) -> String {
+    format!("https://matrix.to/#/{room_id}?via={via_server}")
+}
+
+/// The JSON content of an `m.room.message` (`msgtype` is `m.text` or `m.notice`).
+pub fn message_content(msgtype: &str, rendered: &Rendered) -> Value {
+    json!({
+        "msgtype": msgtype,
+        "body": rendered.body,
+        "format": "org.matrix.custom.html",
+        "formatted_body": rendered.html,
+    })
+}
+
+fn is_matrix_user_id(id: &str) -> bool {
+    id.starts_with('@') && id.contains(':')
+}
+
+/// Backticks become `<code>` (commands in help texts), newlines `<br>`.
+fn text_to_html(text: &str) -> String {
+    let mut out = String::new();
+    for (index, piece) in text.split('`').enumerate() {
+        let escaped = escape(piece).replace('\n', "<br>");
+        if index % 2 == 1 {
+            out.push_str(&format!("<code>{escaped}</code>"));
+        } else {
+            out.push_str(&escaped);
+        }
+    }
+    out
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn mentions_are_pills_times_are_local_and_html_is_escaped() {
+        let at = chrono::Utc.with_ymd_and_hms(2026, 11, 30, 8, 0, 0).unwrap();
+        let message = OutgoingMessage::new()
+            .text("<b> with ")
+            .mention("@bob:example.org", "Bob")
+            .text(" at ")
+            .time(at, chrono_tz::Europe::Paris)
+            .text(" in ")
+            .room("!abc", "Focus 08:00 · a & b")
+            .text(" — `help`");
+        let rendered = render(&message, "example.org");
+        assert_eq!(
+            rendered.body,
+            "<b> with Bob at Mon 30 Nov 09:00 CET in Focus 08:00 · a & b (https://matrix.to/#/!abc?via=example.org) — `help`"
+        );
+        assert!(rendered.html.starts_with("&lt;b&gt; with <a href=\"https://matrix.to/#/@bob:example.org\">Bob</a>"));
+        assert!(rendered.html.contains("<a href=\"https://matrix.to/#/!abc?via=example.org\">Focus 08:00 · a &amp; b</a>"));
+        assert!(rendered.html.ends_with("<code>help</code>"));
+    }
+
+    #[test]
+    fn non_matrix_mentions_stay_plain_names() {
+        let rendered = render(&OutgoingMessage::new().mention("ann", "Ann"), "x");
+        assert_eq!(rendered.html, "Ann");
+    }
+}

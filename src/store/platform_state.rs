@@ -1,0 +1,57 @@
+//! A small key-value corner for platform adapters (a guild's setup, a member's DM room, a sync
+//! token). Values are the adapter's own text; the engine and the core never look inside.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{unix, Result, Store};
+
+impl Store {
+    pub async fn platform_state(&self, platform: &str, scope: &str, name: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT value FROM platform_state WHERE platform = $1 AND scope = $2 AND name = $3")
+            .bind(platform)
+            .bind(scope)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(row) => Some(row.try_get::<String, _>("value")?),
+            None => None,
+        })
+    }
+
+    /// Inserts or replaces the value.
+    pub async fn set_platform_state(
+        &self,
+        platform: &str,
+        scope: &str,
+        name: &str,
+        value: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO platform_state (platform, scope, name, value, updated_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (platform, scope, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(platform)
+        .bind(scope)
+        .bind(name)
+        .bind(value)
+        .bind(unix(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Every (scope, value) stored under `name` for a platform, e.g. all guild setups at start.
+    pub async fn platform_state_by_name(&self, platform: &str, name: &str) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query("SELECT scope, value FROM platform_state WHERE platform = $1 AND name = $2 ORDER BY scope")
+            .bind(platform)
+            .bind(name)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get::<String, _>("scope")?, row.try_get::<String, _>("value")?)))
+            .collect()
+    }
+}

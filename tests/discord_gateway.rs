@@ -1,0 +1,46 @@
+//! The bot on the real wire: serenity connects to the fake Discord (REST in proxy mode,
+//! gateway from `GET /gateway`), identifies, gets READY and GUILD_CREATE, registers its slash
+//! commands, answers one, and survives a dropped connection.
+
+mod discord_common;
+
+use discord_common::{spawn, wait_until, Options};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serenity_connects_registers_commands_and_answers() {
+    let app = spawn(Options { run_setup: false, ..Options::default() }).await;
+    {
+        let shared = app.fake.lock();
+        assert_eq!(shared.gateway.identifies, 1);
+        let names: Vec<String> = shared.world.commands[&None].iter().map(|c| c["name"].as_str().unwrap().to_string()).collect();
+        for expected in ["book", "cancel", "sessions", "slots", "timezone", "prefs", "partner", "help", "setup"] {
+            assert!(names.contains(&expected.to_string()), "/{expected} registered globally: {names:?}");
+        }
+        let book = shared.world.commands[&None].iter().find(|c| c["name"] == "book").unwrap();
+        assert_eq!(book["options"][0]["name"], "when");
+        assert_eq!(book["options"][0]["autocomplete"], true);
+        let setup = shared.world.commands[&None].iter().find(|c| c["name"] == "setup").unwrap();
+        assert_eq!(setup["default_member_permissions"], "32", "/setup is for Manage Server");
+    }
+    let member = app.member("ann");
+    let help = app.command(member, "help", &[]).await;
+    assert!(help.contains("/book"), "{help}");
+    // Interactions were acknowledged well inside the deadline, once each.
+    let late: usize = app.fake.lock().interactions.values().map(|i| i.late_callbacks).sum();
+    assert_eq!(late, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_gateway_is_resumed_and_events_are_replayed() {
+    let app = spawn(Options { run_setup: false, ..Options::default() }).await;
+    let member = app.member("ann");
+    let voice = app.fake.add_channel(app.guild, discord_common::CHANNEL_VOICE, "hangout", None);
+    app.fake.drop_gateway(true);
+    // While the bot is away the member joins voice: the resumed session replays it.
+    app.fake.join_voice(app.guild, member, voice).unwrap();
+    let fake = app.fake.clone();
+    wait_until("a RESUME", || fake.lock().gateway.resumes >= 1).await;
+    app.fake.wait_connected(1).await;
+    app.join(member, voice).await;
+    assert_eq!(app.fake.lock().gateway.identifies, 1, "resumed, not re-identified");
+}

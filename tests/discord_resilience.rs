@@ -1,0 +1,147 @@
+//! Things going wrong on the Discord side and ours: a 429 storm during the slot-start fan-out,
+//! the gateway dropped mid-slot (resumed, or re-identified and rebuilt from GUILD_CREATE), and
+//! the bot dying between prepare and announce, or right after an effect before recording it.
+
+mod discord_common;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use cofocus::engine::{FaultInjector, FaultPoint};
+use cofocus::fast_forward::fast_forward_to;
+use discord_common::{at, spawn, wait_until, Options};
+
+const ANNOUNCE: &str = "It's time!";
+
+/// Crashes the engine once, right after the platform performed an effect whose key starts
+/// with `prefix` and before the database recorded it.
+struct CrashAfterEffect {
+    prefix: &'static str,
+    fired: AtomicBool,
+}
+
+impl FaultInjector for CrashAfterEffect {
+    fn should_crash(&self, point: &FaultPoint<'_>) -> bool {
+        matches!(point, FaultPoint::AfterEffectBeforeRecord { key } if key.starts_with(self.prefix)) && !self.fired.swap(true, Ordering::SeqCst)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_storm_during_the_fan_out_is_waited_out_without_losing_or_doubling_anything() {
+    let app = spawn(Options::default()).await;
+    let members: Vec<u64> = (0..12).map(|i| app.member(&format!("m{i}"))).collect();
+    for member in &members {
+        assert!(app.book(*member, "9:00", 25).await.contains("Booked"));
+    }
+    app.advance_to(at(8, 57)).await;
+    // Route and global 429s while rooms are made and DM channels opened...
+    app.fake.inject_429s(3, Duration::from_millis(250), false);
+    app.fake.inject_429s(2, Duration::from_millis(300), true);
+    app.advance_to(at(8, 59)).await;
+    // ...and while the announcements go out.
+    app.fake.inject_429s(2, Duration::from_millis(200), true);
+    app.fake.inject_429s(3, Duration::from_millis(250), false);
+    app.advance_to(at(9, 0)).await;
+
+    let stats = app.fake.stats();
+    assert_eq!(stats.injected_served, 10, "{stats:?}");
+    assert_eq!(stats.violations, 0, "nothing was sent while Discord said wait: {stats:?}");
+    let mut rooms = std::collections::BTreeSet::new();
+    for member in &members {
+        assert_eq!(app.fake.dms_containing(*member, ANNOUNCE), 1, "announced exactly once");
+        rooms.insert(app.room_of(*member));
+    }
+    assert_eq!(rooms.len(), 6, "six pair rooms, none doubled");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_resumed_mid_slot_replays_who_joined_meanwhile() {
+    let app = spawn(Options::default()).await;
+    let (ann, ben) = (app.member("ann"), app.member("ben"));
+    assert!(app.book(ann, "9:00", 25).await.contains("Booked"));
+    assert!(app.book(ben, "9:00", 25).await.contains("Booked"));
+    app.advance_to(at(9, 0)).await;
+    let room = app.room_of(ann);
+    app.join(ann, room).await;
+
+    app.fake.drop_gateway(true);
+    app.fake.join_voice(app.guild, ben, room).unwrap();
+    let fake = app.fake.clone();
+    wait_until("the bot to resume", || fake.lock().gateway.resumes >= 1).await;
+    app.join(ben, room).await;
+    assert_eq!(app.fake.lock().gateway.identifies, 1, "resumed, not re-identified");
+
+    app.advance_to(at(9, 3)).await;
+    for member in [ann, ben] {
+        assert_eq!(app.fake.dms_containing(member, "re-paired"), 0);
+        assert_eq!(app.fake.dms_containing(member, "We missed you"), 0);
+    }
+    app.advance_to(at(9, 30)).await;
+    let stats = app.command(ben, "prefs", &[]).await;
+    assert!(stats.contains("sessions: 1"), "{stats}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_session_is_rebuilt_from_guild_create_voice_states() {
+    let app = spawn(Options::default()).await;
+    let (ann, ben) = (app.member("ann"), app.member("ben"));
+    assert!(app.book(ann, "9:00", 25).await.contains("Booked"));
+    assert!(app.book(ben, "9:00", 25).await.contains("Booked"));
+    app.advance_to(at(9, 0)).await;
+    let room = app.room_of(ann);
+    app.join(ann, room).await;
+
+    // The session is gone (close 4009): events in the gap are never replayed, so only the
+    // voice states in the new GUILD_CREATE can tell that ann left and ben came.
+    app.fake.drop_gateway(false);
+    app.fake.leave_voice(app.guild, ann);
+    app.fake.join_voice(app.guild, ben, room).unwrap();
+    let fake = app.fake.clone();
+    wait_until("the bot to identify again", || fake.lock().gateway.identifies >= 2).await;
+    app.fake.wait_connected(1).await;
+    let platform = app.platform.clone();
+    let room_ref = format!("{}/{room}", app.guild);
+    discord_common::wait_until_async("presence rebuilt", || {
+        let platform = platform.clone();
+        let room_ref = room_ref.clone();
+        async move { cofocus::platform::ChatPlatform::present_members(platform.as_ref(), &room_ref).await.unwrap() == vec![ben.to_string()] }
+    })
+    .await;
+
+    app.advance_to(at(9, 3)).await;
+    assert_eq!(app.fake.dms_containing(ann, "We missed you"), 1, "ann left before the check");
+    assert_eq!(app.fake.dms_containing(ben, "We missed you"), 0, "ben is there");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_between_prepare_and_announce_reuses_the_rooms_and_announces_once() {
+    let mut app = spawn(Options::default()).await;
+    let members: Vec<u64> = ["ann", "ben", "cat", "dan"].iter().map(|name| app.member(name)).collect();
+    for member in &members {
+        assert!(app.book(*member, "9:00", 25).await.contains("Booked"));
+    }
+    // The engine dies right after Discord made the first room, before recording it.
+    app.engine = app.engine.clone().with_faults(Arc::new(CrashAfterEffect { prefix: "room:", fired: AtomicBool::new(false) }));
+    let crashed = fast_forward_to(&app.engine, &app.clock, at(8, 58)).await;
+    assert!(crashed.is_err(), "the fault fired");
+    app.restart("worker-1").await;
+    app.advance_to(at(8, 59)).await;
+    let rooms_before: Vec<u64> = members.iter().map(|m| app.room_of(*m)).collect();
+
+    // Down again between prepare and announce; announce then crashes after one DM was sent.
+    app.restart("worker-1").await;
+    app.engine = app.engine.clone().with_faults(Arc::new(CrashAfterEffect { prefix: "dm:announce:", fired: AtomicBool::new(false) }));
+    let crashed = fast_forward_to(&app.engine, &app.clock, at(9, 0)).await;
+    assert!(crashed.is_err(), "the fault fired");
+    app.restart("worker-1").await;
+    app.advance_to(at(9, 1)).await;
+
+    let voice_rooms = app.fake.channels(app.guild).into_iter().filter(|c| c.name.starts_with("focus-")).count();
+    assert_eq!(voice_rooms, 2, "no room was made twice");
+    for (member, room) in members.iter().zip(&rooms_before) {
+        assert_eq!(app.room_of(*member), *room, "the same room after restarts");
+        assert_eq!(app.fake.dms_containing(*member, ANNOUNCE), 1, "announced exactly once");
+    }
+    assert_eq!(app.fake.lock().nonce_dedupes, 1, "the retried DM was swallowed by its nonce");
+}

@@ -1,0 +1,54 @@
+//! Logging in, staying one device, and a DM sent twice under one key arriving once.
+
+use cofocus::platform::matrix::MatrixPlatform;
+use cofocus::platform::{ChatPlatform, OutgoingMessage, Recipient};
+use cofocus::store::Store;
+
+use crate::support::{BotHome, Member};
+use crate::synapse::Synapse;
+
+fn recipient(member: &Member) -> Recipient {
+    Recipient { platform_user_id: member.user_id.to_string(), display_name: member.name.clone(), time_zone: chrono_tz::Europe::Paris }
+}
+
+#[tokio::test]
+async fn the_bot_logs_in_once_and_a_dm_sent_twice_under_one_key_arrives_once() {
+    let synapse = Synapse::from_env();
+    let bot = synapse.register("bot").await;
+    let ann = Member::new(&synapse, "ann").await;
+    let home = BotHome::new(&synapse, &bot, crate::test_start());
+    let store = Store::connect_and_migrate(&home.database_url).await.unwrap();
+
+    let platform = MatrixPlatform::connect(home.config.clone(), store.clone(), home.clock.clone()).await.expect("password login");
+    let device = platform.device_id().expect("device");
+    let message = OutgoingMessage::new().text("Your session starts at ").time(crate::at(9, 0), chrono_tz::Europe::Paris);
+    for _ in 0..2 {
+        platform.send_direct_message(&recipient(&ann), &message, "dm:test:1").await.expect("dm");
+    }
+    let bot_id = platform.user_id().to_string();
+    let room = ann.dm_room(&bot_id).await;
+    let texts = ann.dms(&bot_id).await;
+    assert_eq!(texts, ["Your session starts at Mon 30 Nov 10:00 CET"], "one delivery, in ann's zone");
+
+    // The DM room: direct, unencrypted, and says so.
+    assert!(ann.state(&room, "m.room.encryption", "").await.is_none(), "DM rooms stay unencrypted");
+    let topic = ann.state(&room, "m.room.topic", "").await.expect("topic");
+    assert!(topic["topic"].as_str().unwrap().contains("not end-to-end encrypted"), "{topic}");
+    let history = ann.history(&room).await;
+    assert!(
+        history.iter().any(|event| event["content"]["msgtype"] == "m.notice" && event["content"]["body"].as_str().unwrap().contains("not end-to-end encrypted")),
+        "the first message explains the missing encryption"
+    );
+
+    // A restart restores the stored session: no second login, no new device.
+    let devices_before = synapse.devices(&bot.access_token).await;
+    drop(platform);
+    let again = MatrixPlatform::connect(home.config.clone(), store, home.clock.clone()).await.expect("restore");
+    assert_eq!(again.device_id(), Some(device));
+    assert_eq!(synapse.devices(&bot.access_token).await, devices_before);
+    // Same member, another key: the same DM room is reused.
+    again.send_direct_message(&recipient(&ann), &OutgoingMessage::new().text("second"), "dm:test:2").await.expect("dm");
+    assert_eq!(ann.dms(&bot_id).await.len(), 2);
+    let direct_invites = ann.invites().into_iter().filter(|invite| invite.is_direct).count();
+    assert_eq!(direct_invites, 1, "one DM room per member");
+}

@@ -1,0 +1,101 @@
+//! Commands in a community room and in a DM, what admins may do, which invites the bot takes,
+//! and how it refuses an encrypted room.
+
+use std::sync::Arc;
+
+use matrix_sdk::ruma::api::client::room::create_room;
+use matrix_sdk::ruma::OwnedUserId;
+use serde_json::json;
+
+use crate::support::{eventually, Bot, BotHome, Community, Member};
+use crate::synapse::Synapse;
+
+#[tokio::test]
+async fn commands_get_threaded_notices_admins_change_rules_and_dms_work_without_prefix() {
+    let community = Community::start(Synapse::from_env(), &["ann", "ben"]).await;
+    let (ann, ben) = (community.member("ann"), community.member("ben"));
+    let room = &community.room;
+
+    // Chat that is not for the bot stays unanswered; an unknown command gets a hint.
+    let chatter = ann.say(room, "good morning everyone").await;
+    let hint = ann.command(room, "!cofocus dance").await;
+    assert!(hint.contains("I don't know the command \"dance\"") && hint.contains("`!cofocus help`"), "{hint}");
+    let history = ann.history(room).await;
+    assert!(
+        history.iter().all(|event| event["content"]["m.relates_to"]["m.in_reply_to"]["event_id"] != chatter.as_str()),
+        "plain chat is not answered"
+    );
+
+    // Replies are notices in a thread under the command, mentioning its author.
+    let help = ann.say(room, "!cofocus help").await;
+    let body = ann.reply_to(room, &help).await;
+    assert!(body.contains("book <time>"), "{body}");
+    let reply = ann
+        .history(room)
+        .await
+        .into_iter()
+        .find(|event| event["content"]["m.relates_to"]["event_id"] == help.as_str())
+        .expect("threaded reply");
+    assert_eq!(reply["content"]["msgtype"], "m.notice");
+    assert_eq!(reply["content"]["m.relates_to"]["rel_type"], "m.thread");
+    assert_eq!(reply["content"]["m.mentions"]["user_ids"], json!([ann.user.user_id]));
+
+    // ann created the room (room version 12: creators have infinite power, unlisted in
+    // power_levels); ben is a plain member.
+    let refused = ben.command(room, "!cofocus setup lengths 25 50").await;
+    assert!(refused.contains("Only community admins"), "{refused}");
+    let changed = ann.command(room, "!cofocus setup lengths 25 50").await;
+    assert!(changed.contains("sessions of 25/50 min"), "{changed}");
+
+    // After booking, ann's DM room exists and takes commands without the prefix.
+    assert!(ann.command(room, "!cofocus book 9:00 25m").await.contains("Booked"));
+    let dm = ann.dm_room(&community.bot_id()).await;
+    let sessions = ann.command(&dm, "sessions").await;
+    assert!(sessions.contains("25 min"), "{sessions}");
+}
+
+#[tokio::test]
+async fn only_allowed_invites_are_taken_and_encrypted_rooms_are_refused_plainly() {
+    let synapse = Synapse::from_env();
+    let bot_user = synapse.register("bot").await;
+    let ann = Member::new(&synapse, "ann").await;
+    let bot_id = bot_user.user_id.clone();
+    // Rooms made (and the bot invited) before the bot runs: the invites wait for it.
+    let allowed = ann.create_community(&bot_id).await;
+    let mut encrypted = create_room::v3::Request::new();
+    encrypted.invite = vec![OwnedUserId::try_from(bot_id.as_str()).unwrap()];
+    encrypted.initial_state = vec![matrix_sdk::ruma::serde::Raw::new(&json!({
+        "type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}
+    }))
+    .unwrap()
+    .cast_unchecked()];
+    let encrypted = ann.client.create_room(encrypted).await.unwrap().room_id().to_owned();
+    let allowed_rooms = vec![allowed.to_string(), encrypted.to_string()];
+    let home = BotHome::with_config(&synapse, &bot_user, crate::test_start(), |config| {
+        // Nobody's homeserver is trusted here: only the named rooms are.
+        config.allowed_servers = vec!["elsewhere.example".to_string()];
+        config.allowed_rooms = allowed_rooms;
+    });
+    let bot = Bot::start(&home, Arc::new(cofocus::engine::NoFaults)).await;
+    bot.wait_until_joined(&ann, &allowed).await;
+    let hello = eventually("the bot's hello", || async {
+        ann.history(&allowed).await.into_iter().find(|event| event["sender"] == bot_id.as_str())
+    })
+    .await;
+    assert!(hello["content"]["body"].as_str().unwrap().contains("!cofocus book"), "{hello}");
+
+    // The encrypted room: a plaintext explanation, then the bot leaves.
+    eventually("the bot to leave the encrypted room", || async {
+        (ann.membership_of(&encrypted, &bot_id).await.as_deref() == Some("leave")).then_some(())
+    })
+    .await;
+    let refusal = ann.history(&encrypted).await.into_iter().find(|event| event["sender"] == bot_id.as_str()).expect("refusal");
+    assert!(refusal["content"]["body"].as_str().unwrap().contains("end-to-end encrypted"), "{refusal}");
+
+    // A room not on the list, from a homeserver not on the list: declined.
+    let stranger = ann.create_community(&bot_id).await;
+    eventually("the bot to decline", || async {
+        (ann.membership_of(&stranger, &bot_id).await.as_deref() == Some("leave")).then_some(())
+    })
+    .await;
+}

@@ -1,0 +1,431 @@
+//! Matrix test harness: the bot (engine on SQLite with a manual clock, the real Matrix adapter)
+//! and members who are real matrix-sdk clients on the same Synapse. Members sync in the
+//! background to see invites; what they read (DMs, replies) they read from the server's room
+//! history, so assertions never race the sync.
+
+#![allow(dead_code)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use matrix_sdk::authentication::matrix::MatrixSession;
+use matrix_sdk::config::SyncSettings;
+use matrix_sdk::ruma::api::client::filter::RoomEventFilter;
+use matrix_sdk::ruma::api::client::message::get_message_events;
+use matrix_sdk::ruma::api::client::room::create_room;
+use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
+use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, RoomId, UInt};
+use matrix_sdk::{Client, Room, SessionMeta, SessionTokens};
+use serde_json::Value;
+
+use cofocus::clock::ManualClock;
+use cofocus::config::MatrixConfig;
+use cofocus::core::model::CommunitySettings;
+use cofocus::engine::{Engine, FaultInjector, NoFaults, RunnerSettings};
+use cofocus::fast_forward::fast_forward_to;
+use cofocus::platform::matrix::{run_sync, MatrixPlatform};
+use cofocus::store::Store;
+
+use super::synapse::{Registered, Synapse};
+
+pub const WAIT: Duration = Duration::from_secs(45);
+
+/// Polls `check` every 100 ms until it returns `Some`, or panics after `WAIT` with `what`.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Members
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub struct Invite {
+    pub room: OwnedRoomId,
+    pub from: OwnedUserId,
+    pub is_direct: bool,
+}
+
+pub struct Member {
+    pub name: String,
+    pub user: Registered,
+    pub user_id: OwnedUserId,
+    pub client: Client,
+    invites: Arc<Mutex<Vec<Invite>>>,
+    sync: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Member {
+    fn drop(&mut self) {
+        self.sync.abort();
+    }
+}
+
+impl Member {
+    /// Registers a fresh user and starts its client. DM invites are accepted at once, as a
+    /// person would; other invites wait for the test to `join`.
+    pub async fn new(synapse: &Synapse, name: &str) -> Member {
+        let user = synapse.register(name).await;
+        let user_id = OwnedUserId::try_from(user.user_id.as_str()).unwrap();
+        let client = Client::builder().homeserver_url(&synapse.url).build().await.expect("member client");
+        client
+            .restore_session(MatrixSession {
+                meta: SessionMeta { user_id: user_id.clone(), device_id: user.device_id.as_str().into() },
+                tokens: SessionTokens { access_token: user.access_token.clone(), refresh_token: None },
+            })
+            .await
+            .expect("restore member session");
+        let invites: Arc<Mutex<Vec<Invite>>> = Arc::default();
+        let recorded = invites.clone();
+        let me = user_id.clone();
+        client.add_event_handler(move |event: StrippedRoomMemberEvent, room: Room| {
+            let recorded = recorded.clone();
+            let me = me.clone();
+            async move {
+                if event.state_key != me || event.content.membership != MembershipState::Invite {
+                    return;
+                }
+                let is_direct = event.content.is_direct.unwrap_or(false);
+                recorded.lock().unwrap().push(Invite { room: room.room_id().to_owned(), from: event.sender.clone(), is_direct });
+                if is_direct {
+                    for _ in 0..5 {
+                        if room.join().await.is_ok() {
+                            break;
+                        }
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    }
+                }
+            }
+        });
+        let syncing = client.clone();
+        let sync = tokio::spawn(async move {
+            let _ = syncing.sync(SyncSettings::default().timeout(Duration::from_secs(5))).await;
+        });
+        Member { name: name.to_string(), user, user_id, client, invites, sync }
+    }
+
+    pub fn invites(&self) -> Vec<Invite> {
+        self.invites.lock().unwrap().clone()
+    }
+
+    /// Creates a public community room (this member is its creator, hence admin) with `bot` invited.
+    pub async fn create_community(&self, bot: &str) -> OwnedRoomId {
+        let mut request = create_room::v3::Request::new();
+        request.name = Some("Focus club".to_string());
+        request.preset = Some(create_room::v3::RoomPreset::PublicChat);
+        request.invite = vec![OwnedUserId::try_from(bot).unwrap()];
+        self.client.create_room(request).await.expect("create community").room_id().to_owned()
+    }
+
+    pub async fn join(&self, room: &RoomId) {
+        let mut last = None;
+        for _ in 0..20 {
+            match self.client.join_room_by_id(room).await {
+                Ok(_) => return,
+                Err(error) => last = Some(error),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("{} cannot join {room}: {last:?}", self.name);
+    }
+
+    pub async fn leave(&self, room: &RoomId) {
+        self.client.get_room(room).expect("known room").leave().await.expect("leave");
+    }
+
+    /// Sends a plain text message and returns its event id.
+    pub async fn say(&self, room: &RoomId, text: &str) -> OwnedEventId {
+        let room = eventually("the member's client to know the room", || async { self.client.get_room(room) }).await;
+        room.send(RoomMessageEventContent::text_plain(text)).await.expect("send").response.event_id
+    }
+
+    /// Says `text` in `room` and waits for the bot's reply to it (the notice whose relation
+    /// points at this message); returns the reply's body.
+    pub async fn command(&self, room: &RoomId, text: &str) -> String {
+        let event = self.say(room, text).await;
+        self.reply_to(room, &event).await
+    }
+
+    pub async fn reply_to(&self, room: &RoomId, event: &OwnedEventId) -> String {
+        let wanted = event.to_string();
+        eventually(&format!("{}'s reply to {text:?}", self.name, text = wanted), || async {
+            self.history(room).await.into_iter().find_map(|event| {
+                let content = &event["content"];
+                let relation = &content["m.relates_to"];
+                let points_here =
+                    relation["m.in_reply_to"]["event_id"].as_str() == Some(&wanted) || relation["event_id"].as_str() == Some(&wanted);
+                (points_here && content["msgtype"] == "m.notice").then(|| content["body"].as_str().unwrap_or_default().to_string())
+            })
+        })
+        .await
+    }
+
+    /// Every `m.room.message` in the room, oldest first, as the server has them.
+    pub async fn history(&self, room: &RoomId) -> Vec<Value> {
+        let mut request = get_message_events::v3::Request::backward(room.to_owned());
+        request.limit = UInt::from(500u32);
+        let mut filter = RoomEventFilter::empty();
+        filter.types = Some(vec!["m.room.message".to_string()]);
+        request.filter = filter;
+        match self.client.send(request).await {
+            Ok(response) => {
+                let mut events: Vec<Value> = response.chunk.iter().filter_map(|raw| raw.deserialize_as_unchecked().ok()).collect();
+                events.reverse();
+                events
+            }
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// The DM room the bot opened with this member (once the invite has arrived).
+    pub async fn dm_room(&self, bot: &str) -> OwnedRoomId {
+        eventually(&format!("a DM invite from the bot to {}", self.name), || async {
+            self.invites().into_iter().find(|invite| invite.is_direct && invite.from.as_str() == bot).map(|invite| invite.room)
+        })
+        .await
+    }
+
+    /// Bodies of the bot's DMs (`m.text`) to this member, oldest first.
+    pub async fn dms(&self, bot: &str) -> Vec<String> {
+        let Some(room) = self.invites().into_iter().find(|invite| invite.is_direct && invite.from.as_str() == bot).map(|i| i.room) else {
+            return Vec::new();
+        };
+        self.history(&room)
+            .await
+            .into_iter()
+            .filter(|event| event["sender"] == bot && event["content"]["msgtype"] == "m.text")
+            .map(|event| event["content"]["body"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    pub async fn dms_containing(&self, bot: &str, needle: &str) -> usize {
+        self.dms(bot).await.iter().filter(|text| text.contains(needle)).count()
+    }
+
+    /// Waits until exactly... at least one DM contains `needle`; returns the first.
+    pub async fn wait_for_dm(&self, bot: &str, needle: &str) -> String {
+        eventually(&format!("a DM to {} containing {needle:?}", self.name), || async {
+            self.dms(bot).await.into_iter().find(|text| text.contains(needle))
+        })
+        .await
+    }
+
+    /// Pair-room invites (not DMs) from the bot, oldest first.
+    pub fn room_invites_from(&self, bot: &str) -> Vec<OwnedRoomId> {
+        self.invites().into_iter().filter(|invite| !invite.is_direct && invite.from.as_str() == bot).map(|invite| invite.room).collect()
+    }
+
+    pub async fn wait_for_room_invites(&self, bot: &str, count: usize) -> Vec<OwnedRoomId> {
+        eventually(&format!("{count} pair-room invites for {}", self.name), || async {
+            let rooms = self.room_invites_from(bot);
+            (rooms.len() >= count).then_some(rooms)
+        })
+        .await
+    }
+
+    /// This member's membership in a room, from the server.
+    pub async fn membership_of(&self, room: &RoomId, user: &str) -> Option<String> {
+        let request = matrix_sdk::ruma::api::client::state::get_state_event_for_key::v3::Request::new(
+            room.to_owned(),
+            matrix_sdk::ruma::events::StateEventType::RoomMember,
+            user.to_string(),
+        );
+        let response = self.client.send(request).await.ok()?;
+        let content: Value = serde_json::from_str(response.event_or_content.get()).ok()?;
+        content["membership"].as_str().map(str::to_string)
+    }
+
+    /// A state event's content, from the server.
+    pub async fn state(&self, room: &RoomId, event_type: &str, state_key: &str) -> Option<Value> {
+        let request = matrix_sdk::ruma::api::client::state::get_state_event_for_key::v3::Request::new(
+            room.to_owned(),
+            event_type.into(),
+            state_key.to_string(),
+        );
+        let response = self.client.send(request).await.ok()?;
+        serde_json::from_str(response.event_or_content.get()).ok()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The bot
+// ---------------------------------------------------------------------------------------------
+
+/// What stays when the bot process "restarts": the database, the store directory, the clock.
+pub struct BotHome {
+    pub directory: Arc<tempfile::TempDir>,
+    pub database_url: String,
+    pub config: MatrixConfig,
+    pub clock: Arc<ManualClock>,
+}
+
+pub struct Bot {
+    pub engine: Engine,
+    pub platform: Arc<MatrixPlatform>,
+    pub home: Arc<BotHome>,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    sync: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl BotHome {
+    pub fn new(synapse: &Synapse, bot: &Registered, start: DateTime<Utc>) -> Arc<BotHome> {
+        Self::with_config(synapse, bot, start, |_| {})
+    }
+
+    pub fn with_config(synapse: &Synapse, bot: &Registered, start: DateTime<Utc>, configure: impl FnOnce(&mut MatrixConfig)) -> Arc<BotHome> {
+        let directory = Arc::new(tempfile::tempdir().expect("temp dir"));
+        let database_url = format!("sqlite://{}", directory.path().join("cofocus.sqlite").display());
+        let mut config = MatrixConfig {
+            homeserver_url: synapse.url.clone(),
+            user_id: bot.user_id.clone(),
+            password: Some(bot.password.clone()),
+            store_path: directory.path().join("matrix-store").display().to_string(),
+            ..MatrixConfig::default()
+        };
+        configure(&mut config);
+        Arc::new(BotHome { directory, database_url, config, clock: Arc::new(ManualClock::new(start)) })
+    }
+}
+
+impl Bot {
+    /// Starts a bot process: connect (login or restored session), startup sweep, sync loop.
+    pub async fn start(home: &Arc<BotHome>, faults: Arc<dyn FaultInjector>) -> Bot {
+        let store = Store::connect_and_migrate(&home.database_url).await.expect("store");
+        let platform = MatrixPlatform::connect(home.config.clone(), store.clone(), home.clock.clone()).await.expect("connect");
+        let runner = RunnerSettings { worker_id: "matrix-worker".to_string(), ..RunnerSettings::default() };
+        let engine =
+            Engine::new(store, platform.clone(), home.clock.clone(), CommunitySettings::default(), runner).with_faults(faults);
+        engine.startup_sweep().await.expect("startup sweep");
+        let (shutdown, receiver) = tokio::sync::watch::channel(false);
+        let sync = tokio::spawn(run_sync(platform.clone(), engine.clone(), receiver));
+        tokio::time::timeout(WAIT, platform.wait_until_listening()).await.expect("bot listening");
+        Bot { engine, platform, home: home.clone(), shutdown, sync: Some(sync) }
+    }
+
+    pub async fn start_fresh(home: &Arc<BotHome>) -> Bot {
+        Bot::start(home, Arc::new(NoFaults)).await
+    }
+
+    pub fn user_id(&self) -> String {
+        self.platform.user_id().to_string()
+    }
+
+    /// Runs every job due up to `target`, each at its own time (see `fast_forward_to`).
+    pub async fn advance_to(&self, target: DateTime<Utc>) {
+        fast_forward_to(&self.engine, &self.home.clock, target).await.expect("jobs run");
+    }
+
+    pub async fn try_advance_to(&self, target: DateTime<Utc>) -> Result<(), cofocus::engine::jobs::JobError> {
+        fast_forward_to(&self.engine, &self.home.clock, target).await.map(|_| ())
+    }
+
+    /// Stops syncing, as a process that exits (or dies) would.
+    pub async fn stop(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(sync) = self.sync.take() {
+            let _ = tokio::time::timeout(WAIT, sync).await;
+        }
+    }
+
+    /// Waits until the bot has joined `room` (it accepts invites on its own).
+    pub async fn wait_until_joined(&self, member: &Member, room: &RoomId) {
+        let bot = self.user_id();
+        eventually("the bot to join the community room", || async {
+            (member.membership_of(room, &bot).await.as_deref() == Some("join")).then_some(())
+        })
+        .await;
+    }
+}
+
+impl Drop for Bot {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(sync) = self.sync.take() {
+            sync.abort();
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A community: a room made by the first member, the bot invited, everyone else joined
+// ---------------------------------------------------------------------------------------------
+
+pub struct Community {
+    pub synapse: Synapse,
+    pub bot_user: Registered,
+    pub home: Arc<BotHome>,
+    pub bot: Bot,
+    pub members: Vec<Member>,
+    pub room: OwnedRoomId,
+}
+
+impl Community {
+    pub async fn start(synapse: Synapse, names: &[&str]) -> Community {
+        let bot_user = synapse.register("bot").await;
+        let home = BotHome::new(&synapse, &bot_user, crate::test_start());
+        Self::start_with(synapse, bot_user, home, names, Arc::new(NoFaults)).await
+    }
+
+    pub async fn start_with(synapse: Synapse, bot_user: Registered, home: Arc<BotHome>, names: &[&str], faults: Arc<dyn FaultInjector>) -> Community {
+        let bot = Bot::start(&home, faults).await;
+        let mut members = Vec::new();
+        for name in names {
+            members.push(Member::new(&synapse, name).await);
+        }
+        let room = members[0].create_community(&bot.user_id()).await;
+        bot.wait_until_joined(&members[0], &room).await;
+        for member in &members[1..] {
+            member.join(&room).await;
+        }
+        Community { synapse, bot_user, home, bot, members, room }
+    }
+
+    pub fn bot_id(&self) -> String {
+        self.bot.user_id()
+    }
+
+    pub fn member(&self, name: &str) -> &Member {
+        self.members.iter().find(|member| member.name == name).unwrap_or_else(|| panic!("no member {name}"))
+    }
+
+    /// Every member books with `command` and is told "Booked".
+    pub async fn book_all(&self, command: &str) {
+        for member in &self.members {
+            let reply = member.command(&self.room, command).await;
+            assert!(reply.contains("Booked"), "{}: {reply}", member.name);
+        }
+    }
+
+    /// The bot's own membership in a room, read with the bot account's other token (a member
+    /// who was removed sees the room as it was when they left).
+    pub async fn bot_membership(&self, room: &RoomId) -> Option<String> {
+        let path = format!("/_matrix/client/v3/rooms/{room}/state/m.room.member/{}", self.bot_id());
+        let (status, body) = self.synapse.call(&self.bot_user.access_token, reqwest::Method::GET, &path, None).await;
+        (status == 200).then(|| body["membership"].as_str().unwrap_or_default().to_string())
+    }
+
+    /// The pair rooms the bot invited each member to, grouped: room → member names.
+    pub async fn pair_rooms(&self, invites_each: usize) -> std::collections::BTreeMap<OwnedRoomId, Vec<String>> {
+        let mut rooms: std::collections::BTreeMap<OwnedRoomId, Vec<String>> = Default::default();
+        let bot = self.bot_id();
+        for member in &self.members {
+            for room in member.wait_for_room_invites(&bot, invites_each).await {
+                rooms.entry(room).or_default().push(member.name.clone());
+            }
+        }
+        rooms
+    }
+}

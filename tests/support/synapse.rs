@@ -1,0 +1,132 @@
+//! The throwaway Synapse that `./scripts/test` starts, and fresh users on it.
+//!
+//! Users are registered with the shared-secret admin API: GET a single-use nonce, then POST it
+//! with the user's name and password and an HMAC-SHA1 over `nonce\0user\0password\0admin|notadmin`
+//! keyed by `registration_shared_secret`. The reply carries an access token, so test members
+//! never log in (Synapse rate-limits logins per address).
+//!
+//! Without the environment variables the Matrix tests fail (never skip silently): a green run
+//! must mean the Matrix adapter really talked to a homeserver.
+
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+
+pub const URL_VAR: &str = "COFOCUS_TEST_SYNAPSE_URL";
+pub const SECRET_VAR: &str = "COFOCUS_TEST_SYNAPSE_SECRET";
+/// A second Synapse that keeps every default rate limit (room creation: burst 10).
+pub const DEFAULT_LIMITS_URL_VAR: &str = "COFOCUS_TEST_SYNAPSE_DEFAULT_LIMITS_URL";
+pub const DEFAULT_LIMITS_SECRET_VAR: &str = "COFOCUS_TEST_SYNAPSE_DEFAULT_LIMITS_SECRET";
+
+#[derive(Clone)]
+pub struct Synapse {
+    pub url: String,
+    secret: String,
+    http: reqwest::Client,
+}
+
+#[derive(Debug, Clone)]
+pub struct Registered {
+    pub user_id: String,
+    pub localpart: String,
+    pub password: String,
+    pub access_token: String,
+    pub device_id: String,
+}
+
+impl Synapse {
+    /// The Synapse with raised rate limits (every test but one).
+    pub fn from_env() -> Synapse {
+        Self::from_vars(URL_VAR, SECRET_VAR)
+    }
+
+    /// The Synapse with Synapse's default rate limits.
+    pub fn with_default_limits_from_env() -> Synapse {
+        Self::from_vars(DEFAULT_LIMITS_URL_VAR, DEFAULT_LIMITS_SECRET_VAR)
+    }
+
+    fn from_vars(url_var: &str, secret_var: &str) -> Synapse {
+        let read = |name: &str| {
+            std::env::var(name).unwrap_or_else(|_| {
+                panic!(
+                    "{name} is not set, so the Matrix tests have no homeserver. Run the tests with \
+                     ./scripts/test (it starts throwaway Synapse servers and sets {URL_VAR}, {SECRET_VAR}, \
+                     {DEFAULT_LIMITS_URL_VAR} and {DEFAULT_LIMITS_SECRET_VAR}), or start one yourself with \
+                     `scripts/synapse start DIR` and export its URL and shared secret."
+                )
+            })
+        };
+        Synapse { url: read(url_var).trim_end_matches('/').to_string(), secret: read(secret_var), http: reqwest::Client::new() }
+    }
+
+    /// A new user whose name starts with `name` and is unique across runs on this server.
+    pub async fn register(&self, name: &str) -> Registered {
+        self.register_as(&unique(name), false).await
+    }
+
+    pub async fn register_as(&self, localpart: &str, admin: bool) -> Registered {
+        let endpoint = format!("{}/_synapse/admin/v1/register", self.url);
+        let nonce: Value = self.http.get(&endpoint).send().await.expect("GET register nonce").json().await.expect("nonce json");
+        let nonce = nonce["nonce"].as_str().expect("nonce").to_string();
+        let password = format!("pw-{localpart}");
+        let mut mac = Hmac::<sha1::Sha1>::new_from_slice(self.secret.as_bytes()).expect("hmac key");
+        mac.update(nonce.as_bytes());
+        mac.update(b"\0");
+        mac.update(localpart.as_bytes());
+        mac.update(b"\0");
+        mac.update(password.as_bytes());
+        mac.update(b"\0");
+        mac.update(if admin { b"admin" as &[u8] } else { b"notadmin" });
+        let mac = hex::encode(mac.finalize().into_bytes());
+        let response = self
+            .http
+            .post(&endpoint)
+            .json(&json!({"nonce": nonce, "username": localpart, "password": password, "admin": admin, "mac": mac}))
+            .send()
+            .await
+            .expect("POST register");
+        let status = response.status();
+        let body: Value = response.json().await.expect("register json");
+        assert!(status.is_success(), "registering {localpart}: {status} {body}");
+        Registered {
+            user_id: body["user_id"].as_str().expect("user_id").to_string(),
+            localpart: localpart.to_string(),
+            password,
+            access_token: body["access_token"].as_str().expect("access_token").to_string(),
+            device_id: body["device_id"].as_str().expect("device_id").to_string(),
+        }
+    }
+
+    /// A raw client-server call with a user's token (for what a test checks behind the bot).
+    pub async fn call(&self, token: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.url)).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap_or_else(|error| panic!("{path}: {error}"));
+        let status = response.status().as_u16();
+        let body = response.json().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    /// The devices of a user, by id.
+    pub async fn devices(&self, token: &str) -> Vec<String> {
+        let (status, body) = self.call(token, reqwest::Method::GET, "/_matrix/client/v3/devices", None).await;
+        assert_eq!(status, 200, "{body}");
+        let mut devices: Vec<String> =
+            body["devices"].as_array().expect("devices").iter().filter_map(|d| d["device_id"].as_str().map(str::to_string)).collect();
+        devices.sort();
+        devices
+    }
+}
+
+/// `ann` becomes `ann_<pid>_<n>_<nanos>`: fresh users per test, and per run on a reused server.
+pub fn unique(name: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("{}_{}_{}_{}", name.to_lowercase(), std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), nanos % 100_000)
+}
