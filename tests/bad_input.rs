@@ -1,0 +1,43 @@
+//! Every bad command gets a clear, specific answer and changes nothing.
+
+mod common;
+
+use common::spawn_app;
+
+async fn bookings_of(app: &common::TestApp, member: &str) -> String {
+    app.say(member, "sessions").await
+}
+
+#[tokio::test]
+async fn bad_commands_answer_plainly_and_change_nothing() {
+    let app = spawn_app().await;
+    assert!(app.say("ann", "book 9:00 50m").await.contains("Booked #1"));
+    let before = bookings_of(&app, "ann").await;
+
+    // (who, input, a phrase the answer must contain)
+    let table = [
+        ("ann", "timezone Europe/Pariss", "Did you mean Europe/Paris?"),
+        ("ann", "book 7:00 50m today", "already"),
+        ("ann", "book 2027-03-01 09:00 50m", "ahead"),
+        ("ann", "book 9:07 50m", "quarter-hour"),
+        ("ann", "book 10:00 40m", "40"),
+        ("ann", "book 9:15 50m", "overlap"),
+        ("ann", "book 9:00 50m", "overlaps your booking #1"),
+        ("ben", "cancel 1", "isn't yours"),
+        ("ann", "cancel 999", "no booking #999"),
+        ("ann", "bok 9:00", "Did you mean book?"),
+        ("ann", "book", "Which time?"),
+        ("ann", "book 9ish", "couldn't read"),
+        ("ann", "friend nobody-here", "don't know anyone"),
+        ("ann", "friend ann", "That's you"),
+        ("ben", "setup lengths 10", "Only community admins"),
+        ("ann", "", "Tell me what to do"),
+    ];
+    for (who, input, expected) in table {
+        let reply = app.say(who, input).await;
+        assert!(reply.to_lowercase().contains(&expected.to_lowercase()), "{input:?} → {reply:?} (wanted {expected:?})");
+    }
+    assert_eq!(bookings_of(&app, "ann").await, before, "nothing changed");
+    assert!(app.say("ben", "sessions").await.contains("No upcoming sessions"));
+    assert!(app.say("ann", "timezone").await.contains("UTC"), "zone unchanged");
+}
