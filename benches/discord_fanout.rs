@@ -30,7 +30,7 @@ impl Phase {
     }
     fn print(&self) {
         println!(
-            "  {:<22} {:>5} requests in {:>6.2} s · bound {:>6.2} s · {:.2}×",
+            "  {:<28} {:>5} requests in {:>6.2} s · bound {:>6.2} s · {:.2}×",
             self.name,
             self.requests,
             self.seconds,

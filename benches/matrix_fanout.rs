@@ -4,7 +4,7 @@
 //! the same run with bare `createRoom` calls (private room, two invites) from a plain HTTP
 //! client. The bound for N pairs is N rooms at that rate; the goal is within 1.2× of it.
 //!
-//!   cargo bench --bench matrix_fanout
+//!   cargo bench --bench matrix_fanout        (`cargo test` runs it with 2 pairs as a smoke test)
 //!
 //! Uses the Synapse named by COFOCUS_TEST_SYNAPSE_URL / _SECRET (as ./scripts/test exports),
 //! or starts one with scripts/synapse and stops it afterwards.
@@ -72,6 +72,28 @@ async fn register(http: &reqwest::Client, synapse: &Synapse, localpart: &str) ->
     User { user_id: reply["user_id"].as_str().expect("registered").to_string(), password, token: reply["access_token"].as_str().unwrap().to_string() }
 }
 
+/// Synapse's own pace for plain messages, `count` back to back into one room.
+async fn message_rate(http: &reqwest::Client, synapse: &Synapse, token: &str, count: usize, run_id: &str) -> f64 {
+    let room: Value = http
+        .post(format!("{}/_matrix/client/v3/createRoom", synapse.url))
+        .bearer_auth(token)
+        .json(&json!({"preset": "private_chat"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let room = room["room_id"].as_str().unwrap().to_string();
+    let started = Instant::now();
+    for index in 0..count {
+        let url = format!("{}/_matrix/client/v3/rooms/{room}/send/m.room.message/probe{run_id}-{index}", synapse.url);
+        let response = http.put(url).bearer_auth(token).json(&json!({"msgtype": "m.text", "body": "probe"})).send().await.unwrap();
+        assert!(response.status().is_success(), "send: {}", response.status());
+    }
+    count as f64 / started.elapsed().as_secs_f64()
+}
+
 /// Synapse's own pace: `count` private rooms with two invites each, back to back.
 async fn room_creation_rate(http: &reqwest::Client, synapse: &Synapse, token: &str, invitees: &[&User], count: usize) -> f64 {
     let started = Instant::now();
@@ -116,30 +138,35 @@ async fn run(synapse: &Synapse, pairs: usize, run_id: &str) {
     let invitees: Vec<&User> = members.iter().collect();
     let sample = pairs.min(20);
     let rate = room_creation_rate(&http, synapse, &bot.token, &invitees, sample).await;
+    let messages_per_second = message_rate(&http, synapse, &bot.token, 2 * sample, &format!("{run_id}-{pairs}")).await;
 
     let started = Instant::now();
-    let mut prepare_done = None;
-    let mut announced = 0;
-    for report in fast_forward_to(&engine, &clock, Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap()).await.unwrap() {
-        if report.job.key.starts_with("prepare") {
-            prepare_done = Some(started.elapsed());
-        }
-        if let Some(count) = report.outcome.strip_prefix("done: announced to ").and_then(|rest| rest.split(' ').next()) {
-            announced += count.parse::<usize>().unwrap_or(0);
-        }
-    }
+    let prepare_reports = fast_forward_to(&engine, &clock, Utc.with_ymd_and_hms(2026, 11, 30, 8, 58, 0).unwrap()).await.unwrap();
+    let prepare = started.elapsed();
+    assert!(prepare_reports.iter().any(|report| report.job.key.starts_with("prepare")), "prepare ran");
+    let announce_reports = fast_forward_to(&engine, &clock, Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap()).await.unwrap();
     let fan_out = started.elapsed();
+    let announced: usize = announce_reports
+        .iter()
+        .filter_map(|report| report.outcome.strip_prefix("done: announced to ")?.split(' ').next()?.parse::<usize>().ok())
+        .sum();
     assert_eq!(announced, 2 * pairs, "every member announced");
     let bound = Duration::from_secs_f64(pairs as f64 / rate);
-    let prepare = prepare_done.unwrap_or_default();
+    // What Synapse alone needs for the same work: N rooms and 2N DMs, back to back.
+    let work = Duration::from_secs_f64(pairs as f64 / rate + 2.0 * pairs as f64 / messages_per_second);
     println!(
-        "{pairs:>3} pairs: fan-out {:>6.2} s (prepare {:>6.2} s, rooms ready {} T) | Synapse createRoom {:>5.2}/s → bound {:>6.2} s | ratio {:.2}×",
+        "{pairs:>3} pairs: fan-out {:>6.2} s (prepare {:>6.2} s → rooms ready {} T; announce {:>5.2} s) | Synapse: createRoom {:.2}/s, \
+         messages {:.1}/s → room bound {:>6.2} s, rooms+DMs {:>6.2} s | ratio {:.2}× room bound, {:.2}× rooms+DMs",
         fan_out.as_secs_f64(),
         prepare.as_secs_f64(),
         if prepare < Duration::from_secs(120) { "before" } else { "AFTER" },
+        (fan_out - prepare).as_secs_f64(),
         rate,
+        messages_per_second,
         bound.as_secs_f64(),
+        work.as_secs_f64(),
         fan_out.as_secs_f64() / bound.as_secs_f64(),
+        fan_out.as_secs_f64() / work.as_secs_f64(),
     );
 }
 
@@ -148,8 +175,10 @@ fn main() {
     let synapse = synapse();
     let run_id = format!("{}", std::process::id());
     println!("Matrix slot-start fan-out on {} (prepare → last announcement; 2 cores, SQLite Synapse)", synapse.url);
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs this too, as a quick smoke run.
+    let sizes: &[usize] = if std::env::args().any(|arg| arg == "--bench") { &[10, 50] } else { &[2] };
     runtime.block_on(async {
-        for pairs in [10, 50] {
+        for &pairs in sizes {
             run(&synapse, pairs, &run_id).await;
         }
     });

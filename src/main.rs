@@ -2,7 +2,11 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use std::sync::Arc;
+
+use cofocus::clock::{Clock, SystemClock};
 use cofocus::config::{check_config, Config};
+use cofocus::engine::RunnerSettings;
 use cofocus::store::Store;
 
 /// Focusmate-style body doubling for Discord and Matrix communities.
@@ -33,6 +37,8 @@ enum CliCommand {
         #[arg(long)]
         start: Option<String>,
     },
+    /// Run the bot on the platforms configured in [discord] and/or [matrix].
+    Run,
     /// Apply database migrations and exit.
     Migrate,
     /// Read the config and say in plain words what is wrong with it.
@@ -62,6 +68,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{summary}");
             Ok(())
         }
+        CliCommand::Run => run_bot(Config::load(cli.config.as_deref())?).await,
         CliCommand::Migrate => {
             let config = Config::load(cli.config.as_deref())?;
             Store::connect_and_migrate(&config.database.url).await?;
@@ -94,4 +101,96 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 fn tempfile_path() -> anyhow::Result<PathBuf> {
     let dir = std::env::temp_dir();
     Ok(dir.join(format!("cofocus-demo-{}.sqlite", std::process::id())))
+}
+
+/// One engine per configured platform, each taking only its own communities' jobs, all on one
+/// database; Ctrl-C (or SIGTERM) stops them cleanly.
+async fn run_bot(config: Config) -> anyhow::Result<()> {
+    let store = Store::connect_and_migrate(&config.database.url).await?;
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        wait_for_stop_signal().await;
+        let _ = stop.send(true);
+    });
+    let mut running: Vec<(&str, tokio::task::JoinHandle<anyhow::Result<()>>)> = Vec::new();
+    #[cfg(feature = "discord")]
+    if config.discord.is_configured() {
+        let (store, runner, defaults, shutdown) = (store.clone(), runner_settings(&config, "discord")?, config.community_settings()?, shutdown.clone());
+        let discord = config.discord.clone();
+        running.push((
+            "discord",
+            tokio::spawn(async move {
+                let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+                cofocus::platform::discord::run_discord(&discord, store, clock, defaults, runner, shutdown).await
+            }),
+        ));
+    }
+    #[cfg(feature = "matrix")]
+    if config.matrix.is_configured() {
+        let (store, runner, defaults, shutdown) = (store.clone(), runner_settings(&config, "matrix")?, config.community_settings()?, shutdown.clone());
+        let matrix = config.matrix.clone();
+        running.push((
+            "matrix",
+            tokio::spawn(async move {
+                let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+                cofocus::platform::matrix::run_matrix(matrix, store, clock, defaults, runner, shutdown).await
+            }),
+        ));
+    }
+    if running.is_empty() {
+        anyhow::bail!(
+            "no platform is configured: fill in [discord] or [matrix] (see config.example.toml), \
+             or try `cofocus demo` / `cofocus shell` locally"
+        );
+    }
+    let mut failure = None;
+    for (name, task) in running {
+        match task.await {
+            Ok(Ok(())) => tracing::info!(platform = name, "stopped"),
+            Ok(Err(error)) => failure = Some(anyhow::anyhow!("{name}: {error:#}")),
+            Err(panic) => failure = Some(anyhow::anyhow!("{name} crashed: {panic}")),
+        }
+    }
+    failure.map_or(Ok(()), Err)
+}
+
+/// `[runner]` as the engine wants it. The worker id must be unique per running instance; the
+/// default (host + pid + platform) is, and an explicit one lets a restart reclaim its leases.
+fn runner_settings(config: &Config, platform: &str) -> anyhow::Result<RunnerSettings> {
+    let to_chrono = |value: cofocus::config::HumanDuration, key: &str| {
+        value.to_chrono().ok_or_else(|| anyhow::anyhow!("runner.{key} is too long"))
+    };
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|name| name.trim().to_string()).unwrap_or_else(|_| "cofocus".into());
+    let worker_id = match &config.runner.worker_id {
+        Some(id) => format!("{id}-{platform}"),
+        None => format!("{host}-{}-{platform}", std::process::id()),
+    };
+    Ok(RunnerSettings {
+        worker_id,
+        job_lease: to_chrono(config.runner.job_lease, "job_lease")?,
+        retry_delay: to_chrono(config.runner.retry_delay, "retry_delay")?,
+        max_idle_sleep: to_chrono(config.runner.max_idle_sleep, "max_idle_sleep")?,
+        only_platform: Some(platform.to_string()),
+        ..RunnerSettings::default()
+    })
+}
+
+async fn wait_for_stop_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
 }

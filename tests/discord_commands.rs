@@ -25,7 +25,7 @@ async fn setup_names_the_missing_permission_and_the_role_order() {
     assert!(answer.contains(&format!("<#{}>", app.category)), "and where: {answer}");
 
     app.fake.set_role_permissions(app.guild, app.fake.bot_role(app.guild), perms::BOT_DEFAULT);
-    let mods = app.fake.add_role(app.guild, "Mods", 0, 2);
+    let mods = app.fake.add_role(app.guild, "Mods", 0, discord_common::fake_discord::BOT_ROLE_POSITION + 1);
     // The role changes reach the bot's cache through the gateway; ask until it has them.
     let mut answer = String::new();
     for _ in 0..50 {

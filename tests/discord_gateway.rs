@@ -44,3 +44,19 @@ async fn a_dropped_gateway_is_resumed_and_events_are_replayed() {
     app.join(member, voice).await;
     assert_eq!(app.fake.lock().gateway.identifies, 1, "resumed, not re-identified");
 }
+
+#[test]
+fn proxy_mode_requires_serenitys_limiter_off_and_shards_must_fit() {
+    use cofocus::config::Config;
+    let toml = "[discord]\ntoken = \"t\"\napi_base_url = \"http://127.0.0.1:3000\"\n";
+    let problems = Config::from_toml_str_and_env(toml, &[]).unwrap_err().to_string();
+    assert!(problems.contains("use_serenity_ratelimiter") && problems.contains("proxy"), "{problems}");
+    let ok = format!("{toml}use_serenity_ratelimiter = false\ntotal_shards = 4\nfirst_shard = 2\nshard_count = 2\n");
+    let config = Config::from_toml_str_and_env(&ok, &[]).expect("valid");
+    assert_eq!(config.discord.shard_range(), (2, 3, 4));
+    let env = [("COFOCUS_DISCORD__USE_SERENITY_RATELIMITER", "false"), ("COFOCUS_DISCORD__FIRST_SHARD", "4"), ("COFOCUS_DISCORD__TOTAL_SHARDS", "4")];
+    let problems = Config::from_toml_str_and_env(toml, &env).unwrap_err().to_string();
+    assert!(problems.contains("not within total_shards = 4"), "{problems}");
+    // Without a token the adapter is off and nothing is checked.
+    assert!(Config::from_toml_str_and_env("[discord]\napi_base_url = \"http://x\"\n", &[]).is_ok());
+}

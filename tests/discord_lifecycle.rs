@@ -83,6 +83,8 @@ async fn five_members_make_a_pair_and_a_trio_from_slash_command_to_closed_room()
     let stats = app.command(members[0], "prefs", &[]).await;
     assert!(stats.contains("sessions: 1") && stats.contains("no-shows: 0"), "{stats}");
     assert_eq!(app.fake.stats().violations, 0);
+    let opens = app.fake.lock().dm_opens.clone();
+    assert!(members.iter().all(|m| opens.get(m) == Some(&1)), "each DM channel opened once: {opens:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -145,3 +145,22 @@ async fn a_restart_between_prepare_and_announce_reuses_the_rooms_and_announces_o
     }
     assert_eq!(app.fake.lock().nonce_dedupes, 1, "the retried DM was swallowed by its nonce");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_startup_sweep_deletes_rooms_of_sessions_that_are_over_and_nothing_else() {
+    let mut app = spawn(Options::default()).await;
+    let (ann, ben) = (app.member("ann"), app.member("ben"));
+    assert!(app.book(ann, "9:00", 25).await.contains("Booked"));
+    assert!(app.book(ben, "9:00", 25).await.contains("Booked"));
+    app.advance_to(at(8, 59)).await;
+    let room = app.fake.channel(app.room_of(ann)).unwrap();
+    app.advance_to(at(10, 0)).await;
+    assert!(app.fake.channel(room.id).is_none(), "closed normally");
+    // The same room shows up again (a delete Discord lost, a restore): ours by name and
+    // record, and its session is over. A channel that merely looks similar is left alone.
+    let ghost = app.fake.add_channel(app.guild, discord_common::CHANNEL_VOICE, &room.name, Some(app.category));
+    let lookalike = app.fake.add_channel(app.guild, discord_common::CHANNEL_VOICE, "focus-g77 · not ours", Some(app.category));
+    app.restart("worker-1").await;
+    assert!(app.fake.channel(ghost).is_none(), "the leftover was swept");
+    assert!(app.fake.channel(lookalike).is_some(), "no record, not ours to delete");
+}

@@ -57,6 +57,7 @@ on_both_backends! {
         retry_releases_the_lease,
         effects_first_record_wins,
         platform_state_round_trips,
+        claims_can_be_limited_to_one_platform,
     ],
     url: [
         corrupt_rows_are_reported_not_panicked,
@@ -1149,4 +1150,23 @@ async fn platform_state_round_trips(store: Store) {
         vec![("guild-1".to_string(), "{\"v\":2}".to_string()), ("guild-2".to_string(), "{\"v\":3}".to_string())]
     );
     assert!(store.set_platform_state("telegram", "x", "setup", "v", t(1)).await.is_err(), "platform is checked");
+}
+
+async fn claims_can_be_limited_to_one_platform(store: Store) {
+    let defaults = CommunitySettings::default();
+    let discord = store.ensure_community("discord", "guild", &defaults).await.unwrap();
+    let matrix = store.ensure_community("matrix", "!room", &defaults).await.unwrap();
+    let discord_slot = store.ensure_slot(discord.id, t(0), 25).await.unwrap();
+    let matrix_slot = store.ensure_slot(matrix.id, t(0), 25).await.unwrap();
+    store.schedule_job(&job("d", JobKind::Announce, &discord_slot, t(0))).await.unwrap();
+    store.schedule_job(&job("m", JobKind::Announce, &matrix_slot, t(1))).await.unwrap();
+    let lease = Duration::seconds(60);
+    let claim = |platform: Option<&'static str>| {
+        let store = store.clone();
+        async move { store.claim_due_job_of_platform("w", t(5), lease, platform).await.unwrap().map(|job| job.key) }
+    };
+    assert_eq!(claim(Some("matrix")).await.as_deref(), Some("m"), "skips the earlier Discord job");
+    assert_eq!(claim(Some("matrix")).await, None);
+    assert_eq!(claim(Some("shell")).await, None);
+    assert_eq!(claim(None).await.as_deref(), Some("d"));
 }

@@ -2,7 +2,7 @@
 //! [`Command`] (or hand us text), give us an [`Actor`], and send back the reply we return.
 
 use super::errors::{unexpected, CommandFailure, UserError, GENERIC_FAILURE_REPLY};
-use super::{effective_settings, Actor, Engine};
+use super::{effective_settings, planned_jobs, Actor, Engine};
 use crate::command::parse::{help_text, parse_command};
 use crate::command::{CancelTarget, Command, PrefsChange};
 use crate::core::booking_rules::{check_cancel, check_new_booking, CancelKind};
@@ -11,7 +11,7 @@ use crate::core::reliability::reliability;
 use crate::core::slot_grid::local_day_bounds;
 use crate::core::time_input::{parse_time_zone, resolve_day, resolve_time_spec, DaySpec};
 use crate::platform::OutgoingMessage;
-use crate::store::{NewBooking, StoreError};
+use crate::store::{NewBookingRequest, StoreError};
 
 type CommandResult = Result<OutgoingMessage, CommandFailure>;
 
@@ -70,28 +70,31 @@ impl Engine {
         let settings = effective_settings(&community.settings);
         let starts_at = resolve_time_spec(when, now, member.time_zone)?;
         let length = length_minutes.unwrap_or_else(|| default_length(&settings.allowed_lengths_minutes));
-        let existing = self.store.active_bookings_for_member(member.id, now).await.map_err(unexpected)?;
-        check_new_booking(now, starts_at, length, &settings, &existing)
-            .map_err(|rejection| UserError::Booking(rejection, member.time_zone))?;
-        let slot = self.store.ensure_slot(community.id, starts_at, length).await.map_err(unexpected)?;
-        let booking = match self
+        let request = NewBookingRequest {
+            community_id: community.id,
+            member_id: member.id,
+            starts_at,
+            length_minutes: length,
+            recurring_weekly: repeat_weekly,
+            created_at: now,
+        };
+        // One transaction: the rules see the member's bookings as of the write lock, and the
+        // booking is committed together with all of its jobs before we reply.
+        let booked = self
             .store
-            .create_booking(&NewBooking {
-                community_id: community.id,
-                member_id: member.id,
-                slot_id: slot.id,
-                recurring_weekly: repeat_weekly,
-                created_at: now,
-            })
-            .await
-        {
-            Ok(booking) => booking,
+            .create_booking_with_jobs(
+                &request,
+                |existing| check_new_booking(now, starts_at, length, &settings, existing),
+                |slot, booking| planned_jobs(&community.settings, slot, booking),
+            )
+            .await;
+        let booking = match booked {
+            Ok(Ok((_slot, booking))) => booking,
+            Ok(Err(rejection)) => return Err(UserError::Booking(rejection, member.time_zone).into()),
             Err(StoreError::BookingConflict) => return Err(UserError::AlreadyBooked.into()),
             Err(error) => return Err(unexpected(error)),
         };
-        self.schedule_jobs_for_booking(&community.settings, &slot, &booking)
-            .await
-            .map_err(|error| unexpected(anyhow::anyhow!("{error}")))?;
+        self.wake_runner.notify_one();
         let mut reply = OutgoingMessage::new()
             .text(format!("✅ Booked #{}: {} min at ", booking.id, length))
             .time(starts_at, member.time_zone)

@@ -41,7 +41,7 @@ impl Engine {
         let now = self.clock.now();
         let Some(job) = self
             .store
-            .claim_due_job(&self.runner.worker_id, now, self.runner.job_lease)
+            .claim_due_job_of_platform(&self.runner.worker_id, now, self.runner.job_lease, self.runner.only_platform.as_deref())
             .await
             .map_err(JobError::unexpected)?
         else {

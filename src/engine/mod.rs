@@ -1,5 +1,6 @@
 //! The engine: the one place where commands are handled and lifecycle jobs are run. It joins
-//! the pure core, the store and a chat platform; it owns no state besides handles.
+//! the pure core, the store and a chat platform; it owns no state besides handles and a
+//! short-lived cache of community settings (see [`Engine::community_for`]).
 
 pub mod actor;
 pub mod commands;
@@ -9,15 +10,17 @@ pub mod jobs;
 pub mod lifecycle;
 mod setup;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
 use crate::clock::Clock;
 use crate::core::matching::MatchingWeights;
-use crate::core::model::{Community, CommunitySettings};
+use crate::core::model::{Booking, Community, CommunitySettings, Slot};
+use crate::core::schedule::{booking_jobs, slot_jobs};
 use crate::platform::ChatPlatform;
-use crate::store::Store;
+use crate::store::{NewJob, Store};
 
 pub use actor::Actor;
 pub use effects::{FaultInjector, FaultPoint, NoFaults};
@@ -32,6 +35,9 @@ pub struct RunnerSettings {
     pub max_idle_sleep: Duration,
     /// After this many attempts a failing job is given up (and logged) instead of retried.
     pub max_attempts: i64,
+    /// Take only jobs of communities on this platform ("discord", "matrix"); `None` takes all.
+    /// One process runs one engine per platform, each with its own adapter.
+    pub only_platform: Option<String>,
 }
 
 impl Default for RunnerSettings {
@@ -42,6 +48,7 @@ impl Default for RunnerSettings {
             retry_delay: Duration::seconds(20),
             max_idle_sleep: Duration::seconds(30),
             max_attempts: 10,
+            only_platform: None,
         }
     }
 }
@@ -58,6 +65,20 @@ pub struct Engine {
     /// Poked when a booking adds an earlier job than the runner is sleeping towards.
     pub wake_runner: Arc<tokio::sync::Notify>,
     pub faults: Arc<dyn FaultInjector>,
+    /// Communities by (platform, platform community id), shared by clones of this engine.
+    communities: Arc<Mutex<HashMap<(String, String), CachedCommunity>>>,
+}
+
+/// How long a cached community is trusted, by the engine's clock. Another instance sharing the
+/// database may change settings; its change shows here within this long. Local changes show at
+/// once (the store's community generation moves).
+pub const COMMUNITY_CACHE_TTL: Duration = Duration::seconds(30);
+
+#[derive(Clone)]
+struct CachedCommunity {
+    community: Community,
+    fetched_at: DateTime<Utc>,
+    generation: u64,
 }
 
 impl Engine {
@@ -77,6 +98,7 @@ impl Engine {
             runner,
             wake_runner: Arc::new(tokio::sync::Notify::new()),
             faults: Arc::new(NoFaults),
+            communities: Arc::default(),
         }
     }
 
@@ -85,12 +107,39 @@ impl Engine {
         self
     }
 
+    /// The actor's community, created with the default settings on first contact. Every
+    /// command needs it and settings rarely change, so it is cached for
+    /// [`COMMUNITY_CACHE_TTL`] (engine clock); any settings change made through this process's
+    /// store invalidates the cache at once.
     pub async fn community_for(&self, actor: &Actor) -> anyhow::Result<Community> {
-        Ok(self
+        let key = (actor.platform.clone(), actor.platform_community_id.clone());
+        let now = self.clock.now();
+        // Read before the database, so an update that lands while we read marks our copy stale.
+        let generation = self.store.community_generation();
+        if let Some(cached) = self.cached_community(&key) {
+            let age = now.signed_duration_since(cached.fetched_at);
+            if cached.generation == generation && age >= Duration::zero() && age < COMMUNITY_CACHE_TTL {
+                return Ok(cached.community);
+            }
+        }
+        let community = self
             .store
             .ensure_community(&actor.platform, &actor.platform_community_id, &self.community_defaults)
-            .await?)
+            .await?;
+        let entry = CachedCommunity { community: community.clone(), fetched_at: now, generation };
+        self.communities.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(key, entry);
+        Ok(community)
     }
+
+    fn cached_community(&self, key: &(String, String)) -> Option<CachedCommunity> {
+        self.communities.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(key).cloned()
+    }
+}
+
+/// Every job a booking needs: its slot's (idempotent by key, so only the slot's first booking
+/// really adds them) and its own reminder.
+pub(crate) fn planned_jobs(settings: &CommunitySettings, slot: &Slot, booking: &Booking) -> Vec<NewJob> {
+    slot_jobs(slot, settings).into_iter().chain(booking_jobs(booking, settings)).map(NewJob::from).collect()
 }
 
 /// The cutoff actually enforced: a booking made after the prepare job ran would miss matching,

@@ -2,12 +2,26 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
 
 use super::{
-    boolean, corrupt, flag, int, is_unique_violation, minutes, text, time, unix, Result, Store,
-    StoreError,
+    boolean, corrupt, flag, int, is_unique_violation, minutes, text, time, unix, Backend, NewJob,
+    Result, Store, StoreError,
 };
 use crate::core::model::{Booking, BookingId, BookingStatus, CommunityId, MemberId, Slot, SlotId};
+use crate::core::schedule::PlannedJob;
+
+/// A booking as a member asks for it: the slot is found or created by the store.
+#[derive(Debug, Clone)]
+pub struct NewBookingRequest {
+    pub community_id: CommunityId,
+    pub member_id: MemberId,
+    pub starts_at: DateTime<Utc>,
+    pub length_minutes: u32,
+    pub recurring_weekly: bool,
+    /// Also the "now" of the overlap check: the member's bookings ending after it are read.
+    pub created_at: DateTime<Utc>,
+}
 
 pub struct NewBooking {
     pub community_id: CommunityId,
@@ -30,7 +44,118 @@ const BOOKING_SELECT: &str = "SELECT b.id, b.community_id, b.member_id, b.slot_i
     s.length_minutes, b.status, b.recurring_weekly, b.created_at \
     FROM bookings b JOIN slots s ON s.id = b.slot_id";
 
+/// Inserts the booking, taking its slot id from the (community, start, length) slot in the
+/// same statement; no row comes back when that slot does not exist yet.
+const INSERT_BOOKING_INTO_SLOT: &str = "INSERT INTO bookings \
+    (community_id, member_id, slot_id, status, recurring_weekly, created_at) \
+    SELECT $1, $2, s.id, 'active', $3, $4 FROM slots s \
+    WHERE s.community_id = $1 AND s.starts_at = $5 AND s.length_minutes = $6 \
+    RETURNING id, slot_id";
+
+/// Rows per `INSERT INTO jobs` statement: 5 parameters each, far below both backends' limits.
+const JOBS_PER_STATEMENT: usize = 200;
+
+impl From<PlannedJob> for NewJob {
+    fn from(job: PlannedJob) -> Self {
+        NewJob {
+            key: job.key,
+            kind: job.kind,
+            slot_id: job.slot_id,
+            booking_id: job.booking_id,
+            due_at: job.due_at,
+        }
+    }
+}
+
 impl Store {
+    /// Books `request` in one write transaction with one commit:
+    ///
+    /// 1. reads the member's active bookings ending after `request.created_at` (on PostgreSQL
+    ///    after locking the member row, so two bookings of one member are checked one at a
+    ///    time; SQLite's `BEGIN IMMEDIATE` already serialises writers);
+    /// 2. asks `check` whether the booking is allowed next to them; a rejection rolls back and
+    ///    comes back as `Ok(Err(rejection))`. `check` is also called once with no bookings
+    ///    before the transaction starts, so requests that break a rule regardless of other
+    ///    bookings never take the write lock;
+    /// 3. finds or creates the slot and inserts the booking
+    ///    ([`StoreError::BookingConflict`] if the member already has an active booking there);
+    /// 4. inserts every job `jobs` plans for the slot and booking in one statement, skipping
+    ///    keys that exist already (a slot's jobs come with its first booking).
+    ///
+    /// When this returns `Ok(Ok(_))` the booking and its jobs are committed.
+    pub async fn create_booking_with_jobs<R>(
+        &self,
+        request: &NewBookingRequest,
+        check: impl Fn(&[Booking]) -> std::result::Result<(), R>,
+        jobs: impl FnOnce(&Slot, &Booking) -> Vec<NewJob>,
+    ) -> Result<std::result::Result<(Slot, Booking), R>> {
+        if let Err(rejection) = check(&[]) {
+            return Ok(Err(rejection));
+        }
+        let mut tx = self.begin_write().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT id FROM members WHERE id = $1 FOR UPDATE")
+                .bind(request.member_id.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+        }
+        let existing = active_bookings_for_member_on(&mut tx, request.member_id, request.created_at).await?;
+        if let Err(rejection) = check(&existing) {
+            return Ok(Err(rejection)); // dropping `tx` rolls back (nothing was written)
+        }
+        let row = match insert_booking_into_slot(&mut tx, request).await? {
+            Some(row) => row,
+            None => {
+                sqlx::query(
+                    "INSERT INTO slots (community_id, starts_at, length_minutes) VALUES ($1, $2, $3) \
+                     ON CONFLICT (community_id, starts_at, length_minutes) DO NOTHING",
+                )
+                .bind(request.community_id.0)
+                .bind(unix(request.starts_at))
+                .bind(i64::from(request.length_minutes))
+                .execute(&mut *tx)
+                .await?;
+                insert_booking_into_slot(&mut tx, request).await?.ok_or_else(|| {
+                    StoreError::NotFound(format!(
+                        "slot {} ({} min)",
+                        request.starts_at, request.length_minutes
+                    ))
+                })?
+            }
+        };
+        // Everything else is the request itself, read back the way the columns store it.
+        let slot = Slot {
+            id: SlotId(int(&row, "slot_id")?),
+            community_id: request.community_id,
+            starts_at: time(unix(request.starts_at))?,
+            length_minutes: request.length_minutes,
+        };
+        let booking = Booking {
+            id: BookingId(int(&row, "id")?),
+            community_id: request.community_id,
+            member_id: request.member_id,
+            slot_id: slot.id,
+            starts_at: slot.starts_at,
+            length_minutes: slot.length_minutes,
+            status: BookingStatus::Active,
+            recurring_weekly: request.recurring_weekly,
+            created_at: time(unix(request.created_at))?,
+        };
+        insert_jobs(&mut tx, &jobs(&slot, &booking)).await?;
+        tx.commit().await?;
+        Ok(Ok((slot, booking)))
+    }
+
+    /// Inserts the jobs whose keys do not exist yet, in as few statements as possible (one for
+    /// a booking's six); returns how many were new.
+    pub async fn schedule_jobs(&self, jobs: &[NewJob]) -> Result<u64> {
+        if jobs.is_empty() {
+            return Ok(0);
+        }
+        let mut conn = self.pool.acquire().await?;
+        insert_jobs(&mut conn, jobs).await
+    }
+
     /// The slot (community, start, length), created if missing. Race-safe: concurrent callers
     /// get the same row.
     pub async fn ensure_slot(
@@ -134,16 +259,8 @@ impl Store {
         member_id: MemberId,
         ending_after: DateTime<Utc>,
     ) -> Result<Vec<Booking>> {
-        let sql = format!(
-            "{BOOKING_SELECT} WHERE b.member_id = $1 AND b.status = 'active' \
-             AND s.starts_at + s.length_minutes * 60 > $2 ORDER BY s.starts_at, s.length_minutes, b.id"
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(member_id.0)
-            .bind(unix(ending_after))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(booking_from_row).collect()
+        let mut conn = self.pool.acquire().await?;
+        active_bookings_for_member_on(&mut conn, member_id, ending_after).await
     }
 
     /// Active bookings of every community whose session starts after `t`, by start time: the
@@ -219,6 +336,74 @@ impl Store {
         .await?;
         row.map(|row| slot_from_row(&row)).transpose()
     }
+}
+
+async fn active_bookings_for_member_on(
+    conn: &mut AnyConnection,
+    member_id: MemberId,
+    ending_after: DateTime<Utc>,
+) -> Result<Vec<Booking>> {
+    let sql = format!(
+        "{BOOKING_SELECT} WHERE b.member_id = $1 AND b.status = 'active' \
+         AND s.starts_at + s.length_minutes * 60 > $2 ORDER BY s.starts_at, s.length_minutes, b.id"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(member_id.0)
+        .bind(unix(ending_after))
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(booking_from_row).collect()
+}
+
+/// [`INSERT_BOOKING_INTO_SLOT`]; `None` if the slot does not exist, `BookingConflict` if the
+/// member already has an active booking in it.
+async fn insert_booking_into_slot(
+    conn: &mut AnyConnection,
+    request: &NewBookingRequest,
+) -> Result<Option<AnyRow>> {
+    let inserted = sqlx::query(INSERT_BOOKING_INTO_SLOT)
+        .bind(request.community_id.0)
+        .bind(request.member_id.0)
+        .bind(flag(request.recurring_weekly))
+        .bind(unix(request.created_at))
+        .bind(unix(request.starts_at))
+        .bind(i64::from(request.length_minutes))
+        .fetch_optional(&mut *conn)
+        .await;
+    match inserted {
+        Ok(row) => Ok(row),
+        Err(error) if is_unique_violation(&error) => Err(StoreError::BookingConflict),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Multi-row `INSERT … ON CONFLICT (key) DO NOTHING`; returns how many rows were new.
+async fn insert_jobs(conn: &mut AnyConnection, jobs: &[NewJob]) -> Result<u64> {
+    let mut inserted = 0;
+    for chunk in jobs.chunks(JOBS_PER_STATEMENT) {
+        let rows = (0..chunk.len())
+            .map(|row| {
+                let p = row * 5;
+                format!("(${}, ${}, ${}, ${}, ${}, 'pending', 0)", p + 1, p + 2, p + 3, p + 4, p + 5)
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO jobs (key, kind, slot_id, booking_id, due_at, status, attempts) \
+             VALUES {rows} ON CONFLICT (key) DO NOTHING"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for job in chunk {
+            query = query
+                .bind(job.key.as_str())
+                .bind(job.kind.as_str())
+                .bind(job.slot_id.map(|id| id.0))
+                .bind(job.booking_id.map(|id| id.0))
+                .bind(unix(job.due_at));
+        }
+        inserted += query.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(inserted)
 }
 
 fn slot_from_row(row: &AnyRow) -> Result<Slot> {

@@ -12,7 +12,7 @@ const COLUMNS: &str =
 
 impl Store {
     /// Inserts the community with `defaults` as its settings if it is missing; returns the
-    /// stored row either way (existing settings are left alone).
+    /// stored row either way (existing settings are left alone). One `SELECT` when it exists.
     pub async fn ensure_community(
         &self,
         platform: &str,
@@ -23,14 +23,15 @@ impl Store {
             return Ok(found);
         }
         let s = defaults;
-        sqlx::query(
+        let sql = format!(
             "INSERT INTO communities (platform, platform_community_id, allowed_lengths, \
                 booking_horizon_secs, booking_cutoff_secs, late_cancel_window_secs, \
                 reminder_lead_secs, prepare_lead_secs, attendance_grace_secs, close_delay_secs, \
                 recent_repeat_days, default_time_zone) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-             ON CONFLICT (platform, platform_community_id) DO NOTHING",
-        )
+             ON CONFLICT (platform, platform_community_id) DO NOTHING RETURNING {COLUMNS}"
+        );
+        let inserted = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(platform)
         .bind(platform_community_id)
         .bind(lengths_text(&s.allowed_lengths_minutes))
@@ -43,8 +44,12 @@ impl Store {
         .bind(seconds(s.close_delay))
         .bind(s.recent_repeat_days)
         .bind(s.default_time_zone.name())
-        .execute(&self.pool)
+        .fetch_optional(&self.pool)
         .await?;
+        if let Some(row) = inserted {
+            return from_row(&row);
+        }
+        // A concurrent caller inserted it first.
         self.find_community(platform, platform_community_id)
             .await?
             .ok_or_else(|| {
@@ -92,6 +97,8 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("community {id}")));
         }
+        self.community_generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         Ok(())
     }
 

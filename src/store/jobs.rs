@@ -24,11 +24,14 @@ pub struct NewJob {
 
 const COLUMNS: &str = "id, key, kind, slot_id, booking_id, due_at, attempts";
 
-/// `$1` worker, `$2` lease end, `$3` now. The inner SELECT picks the earliest claimable job;
+/// `$1` worker, `$2` lease end, `$3` now, `$4` the platform whose jobs to take (`*` for all:
+/// an instance that serves only Discord must not take a Matrix community's jobs). The inner SELECT picks the earliest claimable job;
 /// the outer WHERE re-checks it, so a row changed concurrently is never claimed twice.
 const CLAIM_SQLITE: &str = "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
     WHERE id = (SELECT id FROM jobs \
                 WHERE status = 'pending' AND due_at <= $3 AND (lease_until IS NULL OR lease_until <= $3) \
+                  AND ($4 = '*' OR slot_id IN (SELECT s.id FROM slots s JOIN communities c ON c.id = s.community_id \
+                                               WHERE c.platform = $4)) \
                 ORDER BY due_at, id LIMIT 1) \
       AND status = 'pending' AND due_at <= $3 AND (lease_until IS NULL OR lease_until <= $3) \
     RETURNING id, key, kind, slot_id, booking_id, due_at, attempts";
@@ -38,6 +41,8 @@ const CLAIM_SQLITE: &str = "UPDATE jobs SET lease_owner = $1, lease_until = $2, 
 const CLAIM_POSTGRES: &str = "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
     WHERE id = (SELECT id FROM jobs \
                 WHERE status = 'pending' AND due_at <= $3 AND (lease_until IS NULL OR lease_until <= $3) \
+                  AND ($4 = '*' OR slot_id IN (SELECT s.id FROM slots s JOIN communities c ON c.id = s.community_id \
+                                               WHERE c.platform = $4)) \
                 ORDER BY due_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
       AND status = 'pending' AND due_at <= $3 AND (lease_until IS NULL OR lease_until <= $3) \
     RETURNING id, key, kind, slot_id, booking_id, due_at, attempts";
@@ -67,6 +72,17 @@ impl Store {
         now: DateTime<Utc>,
         lease: Duration,
     ) -> Result<Option<Job>> {
+        self.claim_due_job_of_platform(worker, now, lease, None).await
+    }
+
+    /// As [`Store::claim_due_job`], limited to jobs of communities on `platform` when given.
+    pub async fn claim_due_job_of_platform(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        platform: Option<&str>,
+    ) -> Result<Option<Job>> {
         let sql = match self.backend {
             Backend::Sqlite => CLAIM_SQLITE,
             Backend::Postgres => CLAIM_POSTGRES,
@@ -75,6 +91,7 @@ impl Store {
             .bind(worker)
             .bind(unix(now + lease))
             .bind(unix(now))
+            .bind(platform.unwrap_or("*"))
             .fetch_optional(&self.pool)
             .await?;
         row.map(|row| job_from_row(&row)).transpose()

@@ -16,7 +16,8 @@ const COLUMNS: &str = "id, community_id, platform_user_id, display_name, time_zo
 
 impl Store {
     /// Returns the member, inserting it (community default zone, reminders on, zero counters)
-    /// if missing, and updating its display name if it changed.
+    /// if missing, and updating its display name if it changed. A known member with an
+    /// unchanged name costs one `SELECT`; a new one a `SELECT` and an `INSERT … RETURNING`.
     pub async fn ensure_member(
         &self,
         community: &Community,
@@ -41,20 +42,26 @@ impl Store {
             }
             return Ok(member);
         }
-        sqlx::query(
+        let sql = format!(
             "INSERT INTO members (community_id, platform_user_id, display_name, display_name_folded, \
                 time_zone, reminders_enabled, created_at) \
              VALUES ($1, $2, $3, $4, $5, 1, $6) \
-             ON CONFLICT (community_id, platform_user_id) DO NOTHING",
-        )
-        .bind(community.id.0)
-        .bind(platform_user_id)
-        .bind(display_name)
-        .bind(fold(display_name))
-        .bind(community.settings.default_time_zone.name())
-        .bind(unix(now))
-        .execute(&self.pool)
-        .await?;
+             ON CONFLICT (community_id, platform_user_id) DO NOTHING RETURNING {COLUMNS}"
+        );
+        let inserted = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(community.id.0)
+            .bind(platform_user_id)
+            .bind(display_name)
+            .bind(fold(display_name))
+            .bind(community.settings.default_time_zone.name())
+            .bind(unix(now))
+            .fetch_optional(&self.pool)
+            .await?;
+        if let Some(row) = inserted {
+            return from_row(&row);
+        }
+        // A concurrent caller inserted it first; theirs is the member (with their display
+        // name: the next command updates it).
         self.member_by_platform_id(community.id, platform_user_id)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("member {platform_user_id}")))

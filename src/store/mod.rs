@@ -28,7 +28,19 @@
 //! Invariants live in the schema, not only in code: foreign keys, one *active* booking per
 //! member and slot (a partial unique index), unique job and effect keys, unique slots,
 //! members and communities, `CHECK`s on enums and lengths. Races are settled by the database:
-//! `ensure_*` is `INSERT … ON CONFLICT DO NOTHING` followed by a `SELECT`.
+//! `ensure_*` reads first (the usual case: one `SELECT`, no write) and only when the row is
+//! missing runs `INSERT … ON CONFLICT DO NOTHING RETURNING …`, falling back to a `SELECT` if a
+//! concurrent caller won the insert.
+//!
+//! # Decision: a booking is one write transaction
+//!
+//! [`Store::create_booking_with_jobs`] reads the member's active bookings, lets the caller's
+//! rules decide, finds or creates the slot, inserts the booking and every job it needs in one
+//! transaction with one commit, so a booking is never stored without its schedule and the
+//! overlap check cannot race another booking of the same member. Write transactions start with
+//! [`Store::begin_write`]: `BEGIN IMMEDIATE` on SQLite (the write lock is taken up front, so a
+//! read-then-write transaction never fails to upgrade its lock under concurrency), a plain
+//! `BEGIN` on PostgreSQL (which locks the member row instead).
 //!
 //! Only job claiming differs per backend: PostgreSQL adds `FOR UPDATE SKIP LOCKED` so several
 //! instances claim different jobs without waiting on each other (see `jobs.rs`).
@@ -46,9 +58,12 @@ mod members;
 mod platform_state;
 mod relations;
 
-pub use bookings::{NewBooking, SlotBookingCount};
+pub use bookings::{NewBooking, NewBookingRequest, SlotBookingCount};
 pub use effects::EffectRecord;
 pub use jobs::NewJob;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -70,6 +85,9 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Bumped by every local change of community settings; in-process caches of communities
+    /// compare it to drop what they hold (see `Engine::community_for`).
+    community_generation: Arc<AtomicU64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -98,7 +116,7 @@ impl Store {
             Backend::Postgres => AnyPoolOptions::new().connect(url).await?,
             Backend::Sqlite => connect_sqlite(url).await?,
         };
-        Ok(Store { pool, backend })
+        Ok(Store { pool, backend, community_generation: Arc::new(AtomicU64::new(0)) })
     }
 
     pub async fn connect_and_migrate(url: &str) -> Result<Store> {
@@ -120,6 +138,22 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Changes whenever this process (through any clone of this store) updates a community's
+    /// settings. A cache that remembers the value it saw knows when its copy is stale.
+    pub fn community_generation(&self) -> u64 {
+        self.community_generation.load(Ordering::Acquire)
+    }
+
+    /// Starts a write transaction. SQLite: `BEGIN IMMEDIATE` takes the database's write lock
+    /// now (waiting up to the busy timeout), so a transaction that reads before it writes
+    /// never hits `SQLITE_BUSY` on upgrading a read lock. PostgreSQL: a plain `BEGIN`.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 }
 
@@ -146,7 +180,11 @@ async fn connect_sqlite(url: &str) -> Result<AnyPool> {
         let separator = if url.contains('?') { '&' } else { '?' };
         format!("{url}{separator}mode=rwc")
     };
+    // No ping before handing out a connection: an embedded database has no network link to go
+    // stale, and sqlx still pings every connection when it comes back to the pool (dropping
+    // one whose worker died). That saves a round trip to the connection's thread per query.
     let options = AnyPoolOptions::new()
+        .test_before_acquire(false)
         .after_connect(|conn, _meta| Box::pin(async move { sqlite_pragmas(conn).await }));
     // An in-memory database lives as long as its connections: keep exactly one, forever.
     let options = if in_memory {

@@ -70,7 +70,7 @@ fn error(status: StatusCode, code: u32, message: &str) -> (StatusCode, Value) {
 }
 
 fn content_ok(data: &Value) -> bool {
-    data["content"].as_str().map_or(true, |content| content.chars().count() <= 2000)
+    data["content"].as_str().is_none_or(|content| content.chars().count() <= 2000)
 }
 
 pub fn callback(shared: &mut Shared, interaction_id: u64, token: &str, body: &Value) -> (StatusCode, Value) {

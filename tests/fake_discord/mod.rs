@@ -26,6 +26,7 @@ use gateway::{Gateway, INTENT_GUILD_VOICE_STATES, NO_INTENT};
 use world::{Channel, Guild, Overwrite, Role, User, World};
 
 pub const TOKEN: &str = "fake-bot-token";
+pub const BOT_ROLE_POSITION: u16 = 5;
 
 pub struct Shared {
     pub world: World,
@@ -132,7 +133,8 @@ impl FakeDiscord {
         let bot_role = world.snowflake();
         let roles = vec![
             Role { id: guild_id, name: "@everyone".into(), permissions: perms::EVERYONE_DEFAULT, position: 0 },
-            Role { id: bot_role, name: "cofocus".into(), permissions: bot_permissions, position: 1 },
+            // Bots' roles usually sit above the roles members get.
+            Role { id: bot_role, name: "cofocus".into(), permissions: bot_permissions, position: BOT_ROLE_POSITION },
         ];
         let mut members = std::collections::BTreeMap::new();
         members.insert(owner, vec![]);
@@ -161,8 +163,8 @@ impl FakeDiscord {
         shared.gateway.dispatch("GUILD_ROLE_UPDATE", &payload, Some(guild), gateway::INTENT_GUILDS);
     }
 
-    /// A role placed `position` (1 = just above @everyone; the bot's role starts at 1, so a
-    /// new role at 2 ranks above it).
+    /// A role placed at `position` (1 = just above @everyone; above `BOT_ROLE_POSITION` it
+    /// outranks the bot).
     pub fn add_role(&self, guild: u64, name: &str, permissions: u64, position: u16) -> u64 {
         let mut shared = self.lock();
         let id = shared.world.snowflake();
@@ -262,6 +264,7 @@ impl FakeDiscord {
         (options, resolved)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn new_interaction(&self, kind: u8, guild: Option<u64>, user: u64, channel: u64, data: Value, message: Option<Value>, message_id: Option<u64>) -> u64 {
         let mut shared = self.lock();
         let id = shared.world.snowflake();

@@ -52,3 +52,36 @@ async fn the_bot_logs_in_once_and_a_dm_sent_twice_under_one_key_arrives_once() {
     let direct_invites = ann.invites().into_iter().filter(|invite| invite.is_direct).count();
     assert_eq!(direct_invites, 1, "one DM room per member");
 }
+
+#[tokio::test]
+async fn opening_twice_under_one_key_finds_the_first_room_and_the_sweep_closes_forgotten_ones() {
+    let synapse = Synapse::from_env();
+    let bot = synapse.register("bot").await;
+    let ann = Member::new(&synapse, "ann").await;
+    // The bot's clock is a day ahead of the session it is asked to open: a room it forgot.
+    let home = BotHome::new(&synapse, &bot, crate::test_start() + chrono::Duration::days(1));
+    let store = Store::connect_and_migrate(&home.database_url).await.unwrap();
+    let platform = MatrixPlatform::connect(home.config.clone(), store, home.clock.clone()).await.unwrap();
+    let request = cofocus::platform::PairRoomRequest {
+        platform_community_id: "!community".to_string(),
+        title: "Focus 09:00–09:25 UTC · ann".to_string(),
+        members: vec![recipient(&ann)],
+        starts_at: crate::at(9, 0),
+        ends_at: crate::at(9, 25),
+    };
+    let first = platform.open_pair_room(&request, "room:g1").await.expect("open");
+    // A retry after a crash that lost the answer: the alias leads back to the same room.
+    let again = platform.open_pair_room(&request, "room:g1").await.expect("open again");
+    assert_eq!(first, again);
+    assert_eq!(ann.wait_for_room_invites(platform.user_id().as_str(), 1).await.len(), 1, "invited once");
+    drop(platform);
+
+    // A restarted bot finds the ended room among its rooms and closes it.
+    let running = crate::support::Bot::start_fresh(&home).await;
+    let room = matrix_sdk::ruma::OwnedRoomId::try_from(first.as_str()).unwrap();
+    crate::support::eventually("the sweep to close the forgotten room", || async {
+        synapse.memberships(room.as_str()).await.values().all(|membership| membership == "leave").then_some(())
+    })
+    .await;
+    running.stop().await;
+}

@@ -191,9 +191,11 @@ impl Member {
     }
 
     /// The DM room the bot opened with this member (once the invite has arrived).
+    /// The DM room the bot opened with this member, once the member has joined it.
     pub async fn dm_room(&self, bot: &str) -> OwnedRoomId {
-        eventually(&format!("a DM invite from the bot to {}", self.name), || async {
-            self.invites().into_iter().find(|invite| invite.is_direct && invite.from.as_str() == bot).map(|invite| invite.room)
+        eventually(&format!("{} to join the bot's DM room", self.name), || async {
+            let room = self.invites().into_iter().find(|invite| invite.is_direct && invite.from.as_str() == bot)?.room;
+            (self.client.get_room(&room)?.state() == matrix_sdk::RoomState::Joined).then_some(room)
         })
         .await
     }
@@ -303,6 +305,8 @@ impl BotHome {
 impl Bot {
     /// Starts a bot process: connect (login or restored session), startup sweep, sync loop.
     pub async fn start(home: &Arc<BotHome>, faults: Arc<dyn FaultInjector>) -> Bot {
+        // The bot's log, shown with a failing test's output.
+        let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("cofocus=debug").try_init();
         let store = Store::connect_and_migrate(&home.database_url).await.expect("store");
         let platform = MatrixPlatform::connect(home.config.clone(), store.clone(), home.clock.clone()).await.expect("connect");
         let runner = RunnerSettings { worker_id: "matrix-worker".to_string(), ..RunnerSettings::default() };
@@ -409,12 +413,10 @@ impl Community {
         }
     }
 
-    /// The bot's own membership in a room, read with the bot account's other token (a member
-    /// who was removed sees the room as it was when they left).
-    pub async fn bot_membership(&self, room: &RoomId) -> Option<String> {
-        let path = format!("/_matrix/client/v3/rooms/{room}/state/m.room.member/{}", self.bot_id());
-        let (status, body) = self.synapse.call(&self.bot_user.access_token, reqwest::Method::GET, &path, None).await;
-        (status == 200).then(|| body["membership"].as_str().unwrap_or_default().to_string())
+    /// True when nobody is in the room or invited to it any more, the bot included (read as a
+    /// server admin: the bot forgot the room, and removed members see it as it was when they left).
+    pub async fn room_is_closed(&self, room: &RoomId) -> bool {
+        self.synapse.memberships(room.as_str()).await.values().all(|membership| membership == "leave")
     }
 
     /// The pair rooms the bot invited each member to, grouped: room → member names.

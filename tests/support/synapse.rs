@@ -27,6 +27,8 @@ pub struct Synapse {
     pub url: String,
     secret: String,
     http: reqwest::Client,
+    /// A server admin, registered on first use, to look at rooms nobody else can see.
+    admin: std::sync::Arc<tokio::sync::OnceCell<Registered>>,
 }
 
 #[derive(Debug, Clone)]
@@ -60,7 +62,12 @@ impl Synapse {
                 )
             })
         };
-        Synapse { url: read(url_var).trim_end_matches('/').to_string(), secret: read(secret_var), http: reqwest::Client::new() }
+        Synapse {
+            url: read(url_var).trim_end_matches('/').to_string(),
+            secret: read(secret_var),
+            http: reqwest::Client::new(),
+            admin: Default::default(),
+        }
     }
 
     /// A new user whose name starts with `name` and is unique across runs on this server.
@@ -111,6 +118,24 @@ impl Synapse {
         let status = response.status().as_u16();
         let body = response.json().await.unwrap_or(Value::Null);
         (status, body)
+    }
+
+    /// A room's current members and their membership (server admin view), e.g. after the bot
+    /// left and forgot a room.
+    pub async fn memberships(&self, room: &str) -> std::collections::BTreeMap<String, String> {
+        let admin = self.admin.get_or_init(|| async { self.register_as(&unique("overseer"), true).await }).await.clone();
+        let path = format!("/_synapse/admin/v1/rooms/{room}/state");
+        let (status, body) = self.call(&admin.access_token, reqwest::Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{body}");
+        body["state"]
+            .as_array()
+            .expect("state")
+            .iter()
+            .filter(|event| event["type"] == "m.room.member")
+            .map(|event| {
+                (event["state_key"].as_str().unwrap_or_default().to_string(), event["content"]["membership"].as_str().unwrap_or_default().to_string())
+            })
+            .collect()
     }
 
     /// The devices of a user, by id.

@@ -93,19 +93,10 @@ impl Engine {
         slot: &Slot,
         booking: &crate::core::model::Booking,
     ) -> Result<(), JobError> {
-        let planned = slot_jobs(slot, settings).into_iter().chain(booking_jobs(booking, settings));
-        for job in planned {
-            self.store
-                .schedule_job(&crate::store::NewJob {
-                    key: job.key,
-                    kind: job.kind,
-                    slot_id: job.slot_id,
-                    booking_id: job.booking_id,
-                    due_at: job.due_at,
-                })
-                .await
-                .map_err(JobError::unexpected)?;
-        }
+        // One multi-row insert; keys that exist already (the slot's jobs, a re-run) are skipped.
+        let planned: Vec<crate::store::NewJob> =
+            slot_jobs(slot, settings).into_iter().chain(booking_jobs(booking, settings)).map(Into::into).collect();
+        self.store.schedule_jobs(&planned).await.map_err(JobError::unexpected)?;
         self.wake_runner.notify_one();
         Ok(())
     }

@@ -29,6 +29,11 @@ pub struct DiscordPlatform {
     bot_user_id: AtomicU64,
     /// Guilds whose GUILD_CREATE this instance received: its shards own them.
     pub(super) owned_guilds: RwLock<std::collections::HashSet<u64>>,
+    /// Serialises presence write-through: event handlers run concurrently, and each write
+    /// must carry the latest picture, not the one its event saw.
+    pub(super) write_through: tokio::sync::Mutex<()>,
+    /// One DM-channel open at a time, so a booking's early open and a job's don't both open.
+    pub(super) dm_open: tokio::sync::Mutex<()>,
 }
 
 impl DiscordPlatform {
@@ -43,6 +48,8 @@ impl DiscordPlatform {
             dm_channels: Mutex::new(HashMap::new()),
             bot_user_id: AtomicU64::new(0),
             owned_guilds: RwLock::new(Default::default()),
+            write_through: tokio::sync::Mutex::new(()),
+            dm_open: tokio::sync::Mutex::new(()),
         }))
     }
 

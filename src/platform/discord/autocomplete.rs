@@ -35,7 +35,13 @@ pub async fn autocomplete_when(ctx: Context<'_>, partial: &str) -> serenity::Cre
     let mut choices = Vec::new();
     let typed = partial.trim();
     // What they typed, if it reads as a time: offered first, resolved so they see the date.
-    if let Ok(spec) = parse_time_spec(typed) {
+    // Half-typed hours ("tomorrow 9") are read as whole hours.
+    let whole_hour = format!("{typed}:00");
+    let readable = parse_time_spec(typed).or_else(|error| match typed.ends_with(|c: char| c.is_ascii_digit()) {
+        true => parse_time_spec(&whole_hour),
+        false => Err(error),
+    });
+    if let Ok(spec) = readable {
         if let Ok(at) = resolve_time_spec(&spec, now, zone) {
             let value = at.with_timezone(&zone).to_rfc3339();
             choices.push(serenity::AutocompleteChoice::new(format!("{} ({zone})", render_time_in_zone(at, zone)), value));

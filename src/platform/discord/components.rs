@@ -113,12 +113,30 @@ pub async fn on_modal(ctx: &serenity::Context, data: &Arc<Data>, interaction: &s
     }
     let actor = actor(guild, &interaction.user);
     let engine = data.engine.clone();
-    let reply = match parse_time_spec(&when) {
-        Ok(spec) => engine.handle_command(&actor, Command::Book { when: spec, length_minutes: minutes, repeat_weekly: false }).await,
-        Err(error) => OutgoingMessage::new().text(error.to_string()),
+    let work = async move {
+        match parse_time_spec(&when) {
+            Ok(spec) => engine.handle_command(&actor, Command::Book { when: spec, length_minutes: minutes, repeat_weekly: false }).await,
+            Err(error) => OutgoingMessage::new().text(error.to_string()),
+        }
     };
-    let message = serenity::CreateInteractionResponseMessage::new().content(render(&reply)).ephemeral(true);
-    if let Err(error) = interaction.create_response(&ctx.http, serenity::CreateInteractionResponse::Message(message)).await {
+    tokio::pin!(work);
+    let answered = match tokio::time::timeout(data.defer_after, &mut work).await {
+        Ok(reply) => {
+            let message = serenity::CreateInteractionResponseMessage::new().content(render(&reply)).ephemeral(true);
+            interaction.create_response(&ctx.http, serenity::CreateInteractionResponse::Message(message)).await
+        }
+        Err(_) => {
+            let deferred = serenity::CreateInteractionResponse::Defer(serenity::CreateInteractionResponseMessage::new().ephemeral(true));
+            match interaction.create_response(&ctx.http, deferred).await {
+                Ok(()) => {
+                    let reply = work.await;
+                    interaction.edit_response(&ctx.http, serenity::EditInteractionResponse::new().content(render(&reply))).await.map(|_| ())
+                }
+                Err(error) => Err(error),
+            }
+        }
+    };
+    if let Err(error) = answered {
         tracing::warn!(%error, "booking form not answered");
     }
 }

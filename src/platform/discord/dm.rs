@@ -66,8 +66,13 @@ impl DiscordPlatform {
 
     /// The member's DM channel: remembered, or opened once (`POST /users/@me/channels`).
     pub async fn ensure_dm_channel(&self, user: u64) -> Result<u64, PlatformError> {
-        if let Some(channel) = self.dm_channels.lock().unwrap_or_else(|p| p.into_inner()).get(&user) {
-            return Ok(*channel);
+        let remembered = || self.dm_channels.lock().unwrap_or_else(|p| p.into_inner()).get(&user).copied();
+        if let Some(channel) = remembered() {
+            return Ok(channel);
+        }
+        let _one_at_a_time = self.dm_open.lock().await;
+        if let Some(channel) = remembered() {
+            return Ok(channel);
         }
         let stored = self.stored_dm_channel(user).await.map_err(|e| PlatformError::Temporary(format!("store: {e:#}")))?;
         let channel = match stored {

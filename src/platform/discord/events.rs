@@ -18,8 +18,9 @@ pub struct Handler {
 }
 
 impl DiscordPlatform {
-    /// Stores who is in our pair rooms among `channels`, for instances that don't own the guild.
-    async fn write_through(&self, guild: u64, channels: &[u64]) {
+    /// Stores who is in our pair rooms among `channels`, for instances that don't own the
+    /// guild. Callers hold `write_through` while they change the picture and write it.
+    async fn write_through_locked(&self, guild: u64, channels: &[u64]) {
         for channel in channels {
             let ours = self.channels.get(guild, *channel).is_some_and(|info| info.name.starts_with(ROOM_PREFIX));
             if !ours {
@@ -41,14 +42,9 @@ impl DiscordPlatform {
             .values()
             .filter_map(|state| state.channel_id.map(|channel| (state.user_id.get(), channel.get())))
             .collect();
+        let _serialised = self.write_through.lock().await;
         let changed = self.presence.replace_guild(id, states);
-        self.write_through(id, &changed).await;
-    }
-
-    pub async fn on_voice_state(&self, state: &serenity::VoiceState) {
-        let Some(guild) = state.guild_id else { return };
-        let changed = self.presence.update(guild.get(), state.user_id.get(), state.channel_id.map(|c| c.get()));
-        self.write_through(guild.get(), &changed).await;
+        self.write_through_locked(id, &changed).await;
     }
 }
 
@@ -73,6 +69,15 @@ impl serenity::EventHandler for Handler {
         self.data.platform.channels.upsert(channel.guild_id.get(), ChannelInfo::from_serenity(&channel));
     }
 
+    // serenity reports categories apart from other channels.
+    async fn category_create(&self, _ctx: serenity::Context, category: serenity::GuildChannel) {
+        self.data.platform.channels.upsert(category.guild_id.get(), ChannelInfo::from_serenity(&category));
+    }
+
+    async fn category_delete(&self, _ctx: serenity::Context, category: serenity::GuildChannel) {
+        self.data.platform.channels.remove(category.guild_id.get(), category.id.get());
+    }
+
     async fn channel_update(&self, _ctx: serenity::Context, _old: Option<serenity::GuildChannel>, new: serenity::GuildChannel) {
         self.data.platform.channels.upsert(new.guild_id.get(), ChannelInfo::from_serenity(&new));
     }
@@ -81,8 +86,23 @@ impl serenity::EventHandler for Handler {
         self.data.platform.channels.remove(channel.guild_id.get(), channel.id.get());
     }
 
-    async fn voice_state_update(&self, _ctx: serenity::Context, _old: Option<serenity::VoiceState>, new: serenity::VoiceState) {
-        self.data.platform.on_voice_state(&new).await;
+    async fn voice_state_update(&self, ctx: serenity::Context, _old: Option<serenity::VoiceState>, new: serenity::VoiceState) {
+        // Handlers run as concurrent tasks, so two quick updates (leave, rejoin) may reach us
+        // out of order. serenity's cache applies them in gateway order before dispatching:
+        // take the guild's picture from there instead of applying this one event.
+        // Reading the cache and replacing our picture happen under one lock, so a task that
+        // read an older picture cannot overwrite a newer one.
+        let Some(guild) = new.guild_id else { return };
+        let platform = &self.data.platform;
+        let _serialised = platform.write_through.lock().await;
+        let cached: Option<HashMap<u64, u64>> = ctx.cache.guild(guild).map(|cached| {
+            cached.voice_states.values().filter_map(|state| state.channel_id.map(|channel| (state.user_id.get(), channel.get()))).collect()
+        });
+        let changed = match cached {
+            Some(states) => platform.presence.replace_guild(guild.get(), states),
+            None => platform.presence.update(guild.get(), new.user_id.get(), new.channel_id.map(|c| c.get())),
+        };
+        platform.write_through_locked(guild.get(), &changed).await;
     }
 
     async fn interaction_create(&self, ctx: serenity::Context, interaction: serenity::Interaction) {

@@ -30,13 +30,21 @@ impl Presence {
         changed
     }
 
-    /// The guild's voice states as GUILD_CREATE has them; returns every channel that had or has
-    /// someone, so their stored copies can be refreshed.
+    /// The guild's voice states as a whole (GUILD_CREATE, or serenity's cache after an
+    /// update); returns the channels whose occupants changed.
     pub fn replace_guild(&self, guild: u64, states: HashMap<u64, u64>) -> Vec<u64> {
         let mut guilds = self.guilds.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         let old = guilds.insert(guild, states.clone()).unwrap_or_default();
-        let channels: BTreeSet<u64> = old.values().chain(states.values()).copied().collect();
-        channels.into_iter().collect()
+        let occupants = |map: &HashMap<u64, u64>| {
+            let mut by_channel: HashMap<u64, BTreeSet<u64>> = HashMap::new();
+            for (user, channel) in map {
+                by_channel.entry(*channel).or_default().insert(*user);
+            }
+            by_channel
+        };
+        let (before, after) = (occupants(&old), occupants(&states));
+        let channels: BTreeSet<u64> = before.keys().chain(after.keys()).copied().collect();
+        channels.into_iter().filter(|channel| before.get(channel) != after.get(channel)).collect()
     }
 
     pub fn members_in(&self, guild: u64, channel: u64) -> Vec<u64> {
@@ -75,8 +83,9 @@ mod tests {
         let presence = Presence::default();
         presence.update(1, 10, Some(100));
         // Left while we were disconnected: the rebuild drops them.
-        let changed = presence.replace_guild(1, HashMap::from([(11, 100)]));
-        assert_eq!(changed, vec![100]);
+        let changed = presence.replace_guild(1, HashMap::from([(11, 100), (12, 200)]));
+        assert_eq!(changed, vec![100, 200]);
+        assert!(presence.replace_guild(1, HashMap::from([(11, 100), (12, 200)])).is_empty(), "nothing changed");
         assert_eq!(presence.members_in(1, 100), vec![11]);
     }
 }

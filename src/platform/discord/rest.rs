@@ -86,7 +86,7 @@ impl DiscordRest {
     pub fn new(api_base_url: &str, token: &str, requests_per_second: u32) -> anyhow::Result<DiscordRest> {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(20))
-            .user_agent("DiscordBot (https://github.com/cofocus/cofocus, 0.1) cofocus")
+            .user_agent(concat!("DiscordBot (cofocus, ", env!("CARGO_PKG_VERSION"), ")"))
             .build()?;
         let token = token.trim();
         let authorization = if token.starts_with("Bot ") { token.to_string() } else { format!("Bot {token}") };

@@ -65,7 +65,17 @@ pub(super) async fn worker(platform: Arc<MatrixPlatform>, engine: Engine, mut in
                 let platform = platform.clone();
                 tokio::spawn(async move { handle_invite(&platform, room, inviter, is_direct).await });
             }
-            Incoming::EncryptionEnabled(room) => refuse_encrypted(&platform, room.room_id()).await,
+            Incoming::EncryptionEnabled(room) => {
+                // Our own DM and pair rooms only get encrypted when the homeserver forces it;
+                // members still read the bot there, so staying beats vanishing.
+                let ours = platform.state(room.room_id().as_str(), DM_OF).await.ok().flatten().is_some_and(|owner| !owner.is_empty())
+                    || is_pair_room(&room).await;
+                if ours {
+                    tracing::warn!(room = %room.room_id(), "one of the bot's own rooms became encrypted; the bot cannot read it");
+                } else {
+                    refuse_encrypted(&platform, room.room_id()).await;
+                }
+            }
         }
     }
 }
@@ -82,6 +92,7 @@ async fn handle_message(platform: &Arc<MatrixPlatform>, engine: &Engine, event: 
     let body = strip_reply_fallback(&text.body);
     let room_id = room.room_id();
     let dm_owner = platform.state(room_id.as_str(), DM_OF).await.ok().flatten().filter(|owner| !owner.is_empty());
+    tracing::debug!(room = %room_id, sender = %event.sender, dm_owner = ?dm_owner, "message");
     let place = match dm_owner {
         Some(owner) if owner == event.sender.as_str() => Where::Dm,
         Some(_) => return,
@@ -200,23 +211,23 @@ async fn remember_community(platform: &MatrixPlatform, user: &UserId, room: &Roo
     }
 }
 
-/// A notice mentioning the sender; in community rooms threaded under the command (with the
-/// reply fallback for clients without threads). The transaction id comes from the command's
-/// event id, so answering the same command twice (a replayed sync) posts one reply.
+/// A notice mentioning the sender, replying to the command: in community rooms in a thread
+/// under it (with the reply fallback for clients without threads). The transaction id comes
+/// from the command's event id, so answering the same command twice posts one reply.
 async fn send_reply(platform: &MatrixPlatform, room: &RoomId, to: &OriginalSyncRoomMessageEvent, message: &OutgoingMessage, place: Where, threads: bool) {
     let mut content = message_content("m.notice", &render(message, platform.server_name()));
     content["m.mentions"] = json!({"user_ids": [to.sender]});
-    if place == Where::Community {
-        content["m.relates_to"] = if threads {
-            let root = match &to.content.relates_to {
-                Some(Relation::Thread(thread)) => thread.event_id.clone(),
-                _ => to.event_id.clone(),
-            };
-            json!({"rel_type": "m.thread", "event_id": root, "is_falling_back": true, "m.in_reply_to": {"event_id": to.event_id}})
-        } else {
-            json!({"m.in_reply_to": {"event_id": to.event_id}})
+    // In a DM a plain reply keeps the chat linear; in a community room a thread keeps the
+    // room's timeline for people.
+    content["m.relates_to"] = if place == Where::Community && threads {
+        let root = match &to.content.relates_to {
+            Some(Relation::Thread(thread)) => thread.event_id.clone(),
+            _ => to.event_id.clone(),
         };
-    }
+        json!({"rel_type": "m.thread", "event_id": root, "is_falling_back": true, "m.in_reply_to": {"event_id": to.event_id}})
+    } else {
+        json!({"m.in_reply_to": {"event_id": to.event_id}})
+    };
     if let Err(error) = platform.send_message(room, content, platform.txn_id(&format!("reply:{}", to.event_id))).await {
         tracing::warn!(%room, command = %to.event_id, %error, "could not reply");
     }

@@ -69,12 +69,19 @@ impl MatrixPlatform {
         // A database restored from backup, or a crash right after creating: the server's
         // m.direct still knows the room, and reusing it beats inviting the member again.
         let room = match self.existing_dm(user).await {
-            Some(room) => room,
+            Some(room) => {
+                self.record_dm_room(user, &room).await?;
+                room
+            }
             None => self.create_dm_room(user).await?,
         };
-        self.set_state(user.as_str(), DM_ROOM, room.as_str()).await?;
-        self.set_state(room.as_str(), DM_OF, user.as_str()).await?;
         Ok(room)
+    }
+
+    async fn record_dm_room(&self, user: &UserId, room: &RoomId) -> Result<(), PlatformError> {
+        // Reverse first: the member may answer in the room as soon as the invite shows.
+        self.set_state(room.as_str(), DM_OF, user.as_str()).await?;
+        self.set_state(user.as_str(), DM_ROOM, room.as_str()).await
     }
 
     /// Adopts a DM room the member opened with the bot themselves (unencrypted ones only).
@@ -115,6 +122,7 @@ impl MatrixPlatform {
             })?;
         let room = response.room_id;
         tracing::info!(%user, %room, "created a DM room");
+        self.record_dm_room(user, &room).await?;
         if let Err(error) = self
             .limiter
             .call(RateClass::Other, "mark the DM room in m.direct", || async {

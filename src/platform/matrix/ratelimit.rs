@@ -201,3 +201,59 @@ pub fn rate_limit_of(error: &matrix_sdk::Error) -> Option<Duration> {
         Classified::Failed(_) => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use matrix_sdk::ruma::api::client::uiaa::UiaaResponse;
+    use matrix_sdk::ruma::api::error::{Error as ApiError, ErrorBody, FromHttpResponseError, LimitExceededErrorData, StandardErrorBody};
+
+    use super::*;
+
+    fn limit_exceeded(retry_after: Duration) -> matrix_sdk::Error {
+        let mut data = LimitExceededErrorData::new();
+        data.retry_after = Some(RetryAfter::Delay(retry_after));
+        let body = ErrorBody::Standard(StandardErrorBody::new(ErrorKind::LimitExceeded(data), "Too Many Requests".into()));
+        let error = ApiError::new(matrix_sdk::reqwest::StatusCode::TOO_MANY_REQUESTS, body);
+        matrix_sdk::HttpError::Api(Box::new(FromHttpResponseError::Server(UiaaResponse::MatrixError(error)))).into()
+    }
+
+    fn forbidden() -> matrix_sdk::Error {
+        let body = ErrorBody::Standard(StandardErrorBody::new(ErrorKind::Forbidden, "no".into()));
+        let error = ApiError::new(matrix_sdk::reqwest::StatusCode::FORBIDDEN, body);
+        matrix_sdk::HttpError::Api(Box::new(FromHttpResponseError::Server(UiaaResponse::MatrixError(error)))).into()
+    }
+
+    #[tokio::test]
+    async fn waits_as_long_as_the_server_asks_then_retries() {
+        let limiter = Limiter::new(Duration::from_secs(5));
+        let attempts = AtomicUsize::new(0);
+        let started = tokio::time::Instant::now();
+        let result = limiter
+            .call(RateClass::RoomCreation, "test", || async {
+                match attempts.fetch_add(1, Ordering::SeqCst) {
+                    0 | 1 => Err(limit_exceeded(Duration::from_millis(150))),
+                    _ => Ok("created"),
+                }
+            })
+            .await;
+        assert_eq!(result.unwrap(), "created");
+        assert_eq!(attempts.load(Ordering::SeqCst), 3);
+        assert!(started.elapsed() >= Duration::from_millis(300), "waited {:?}", started.elapsed());
+        assert_eq!(limiter.rate_limits_waited_out(), 2);
+    }
+
+    #[tokio::test]
+    async fn gives_the_job_back_beyond_the_budget_and_maps_other_errors() {
+        let limiter = Limiter::new(Duration::from_secs(90));
+        let started = tokio::time::Instant::now();
+        let error = limiter.call(RateClass::Message, "test", || async { Err::<(), _>(limit_exceeded(Duration::from_secs(120))) }).await.unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(1), "no pointless wait");
+        assert!(matches!(error, CallError::RateLimited(_)));
+        assert!(matches!(error.into_platform("x"), PlatformError::Temporary(_)));
+        let error = limiter.call(RateClass::Message, "test", || async { Err::<(), _>(forbidden()) }).await.unwrap_err();
+        assert!(error.is(&ErrorKind::Forbidden));
+        assert!(matches!(error.into_platform("x"), PlatformError::Permanent(_)));
+    }
+}

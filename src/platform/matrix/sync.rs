@@ -35,6 +35,7 @@ pub async fn run_sync(platform: Arc<MatrixPlatform>, engine: Engine, mut shutdow
     // Members' join/leave in big community rooms are not needed to answer commands.
     let settings = SyncSettings::new().filter(sync_events::v3::Filter::FilterDefinition(FilterDefinition::with_lazy_loading()));
 
+    warn_if_encryption_is_forced(&client).await;
     if !has_synced_before(&client).await {
         tracing::info!("first sync of a new store: reading history without answering it");
         if !sync_until_ok(&client, settings.clone().timeout(Duration::ZERO), &mut shutdown).await? {
@@ -103,6 +104,18 @@ async fn sync_until_ok(client: &Client, settings: SyncSettings, shutdown: &mut t
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             _ = shutdown.changed() => return Ok(false),
+        }
+    }
+}
+
+/// Synapse can force encryption on new private rooms; the bot's DM and pair rooms would then be
+/// encrypted, and members' answers there unreadable to it.
+async fn warn_if_encryption_is_forced(client: &Client) {
+    if let Ok(features) = client.unstable_features().await {
+        let forced: Vec<String> =
+            features.iter().map(|feature| feature.to_string()).filter(|name| name.starts_with("io.element.e2ee_forced")).collect();
+        if !forced.is_empty() {
+            tracing::warn!(?forced, "the homeserver may force encryption on new rooms; the bot cannot read encrypted replies");
         }
     }
 }
