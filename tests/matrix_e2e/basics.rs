@@ -43,14 +43,23 @@ async fn the_bot_logs_in_once_and_a_dm_sent_twice_under_one_key_arrives_once() {
     // A restart restores the stored session: no second login, no new device.
     let devices_before = synapse.devices(&bot.access_token).await;
     drop(platform);
-    let again = MatrixPlatform::connect(home.config.clone(), store, home.clock.clone()).await.expect("restore");
-    assert_eq!(again.device_id(), Some(device));
+    let again = MatrixPlatform::connect(home.config.clone(), store.clone(), home.clock.clone()).await.expect("restore");
+    assert_eq!(again.device_id(), Some(device.clone()));
     assert_eq!(synapse.devices(&bot.access_token).await, devices_before);
     // Same member, another key: the same DM room is reused.
     again.send_direct_message(&recipient(&ann), &OutgoingMessage::new().text("second"), "dm:test:2").await.expect("dm");
     assert_eq!(ann.dms(&bot_id).await.len(), 2);
     let direct_invites = ann.invites().into_iter().filter(|invite| invite.is_direct).count();
     assert_eq!(direct_invites, 1, "one DM room per member");
+
+    // Someone logs the bot's session out: the next start logs in again, on the same device.
+    again.client().logout().await.expect("logout");
+    drop(again);
+    let store = Store::connect_and_migrate(&home.database_url).await.unwrap();
+    let relogged = MatrixPlatform::connect(home.config.clone(), store, home.clock.clone()).await.expect("log in again");
+    assert_eq!(relogged.device_id(), Some(device.clone()), "the same device id after a revoked token");
+    relogged.send_direct_message(&recipient(&ann), &OutgoingMessage::new().text("third"), "dm:test:3").await.expect("dm");
+    assert_eq!(ann.dms(&bot_id).await.len(), 3);
 }
 
 #[tokio::test]

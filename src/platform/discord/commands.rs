@@ -52,6 +52,13 @@ where
 {
     let defer_after = ctx.data().defer_after;
     tokio::pin!(work);
+    if defer_after.is_zero() {
+        // "Always defer" must not race a timer against a fast answer.
+        ctx.defer_ephemeral().await?;
+        let message = work.await;
+        ctx.send(poise::CreateReply::default().content(render(&message)).ephemeral(true)).await?;
+        return Ok(());
+    }
     let message = match tokio::time::timeout(defer_after, &mut work).await {
         Ok(message) => message,
         Err(_) => {

@@ -77,7 +77,12 @@ pub async fn connect(config: &MatrixConfig, store: &Store, clock: &dyn Clock, li
         }
     }
     // A revoked token leaves the client half-restored; a fresh client logs in cleanly.
-    let client = if stored.is_some() { rebuild(config, &store_dir).await? } else { client };
+    let client = if stored.is_some() {
+        drop(client);
+        rebuild(config, &store_dir).await?
+    } else {
+        client
+    };
     let device: Option<OwnedDeviceId> = stored.map(|session| session.meta.device_id);
     let response = limiter
         .call(RateClass::Other, "login", || {
