@@ -10,7 +10,7 @@ use std::future::Future;
 
 use chrono::{DateTime, Duration, Utc};
 use cofocus::core::model::*;
-use cofocus::store::{Backend, NewBooking, NewJob, Store, StoreError};
+use cofocus::store::{Backend, NewBooking, NewBookingRequest, NewJob, Store, StoreError};
 use sqlx::{Connection, Executor};
 
 // ---- harness ------------------------------------------------------------------------------
@@ -57,6 +57,12 @@ on_both_backends! {
         retry_releases_the_lease,
         effects_first_record_wins,
         platform_state_round_trips,
+        booking_with_jobs_commits_together,
+        booking_with_jobs_rolls_back_on_failure,
+        overlapping_bookings_of_one_member_are_checked_one_at_a_time,
+        jobs_schedule_in_one_statement,
+        concurrent_ensures_agree,
+        community_generation_moves_on_update,
         claims_can_be_limited_to_one_platform,
     ],
     url: [
@@ -1169,4 +1175,204 @@ async fn claims_can_be_limited_to_one_platform(store: Store) {
     assert_eq!(claim(Some("matrix")).await, None);
     assert_eq!(claim(Some("shell")).await, None);
     assert_eq!(claim(None).await.as_deref(), Some("d"));
+}
+
+// ---- one-transaction bookings -------------------------------------------------------------
+
+fn request(member: &Member, starts_at: DateTime<Utc>, length_minutes: u32) -> NewBookingRequest {
+    NewBookingRequest {
+        community_id: member.community_id,
+        member_id: member.id,
+        starts_at,
+        length_minutes,
+        recurring_weekly: false,
+        created_at: t(-60),
+    }
+}
+
+/// A slot's five jobs and the booking's reminder, keyed like the engine keys them.
+fn jobs_of(slot: &Slot, booking: &Booking) -> Vec<NewJob> {
+    let mut jobs: Vec<NewJob> = [JobKind::Prepare, JobKind::Announce, JobKind::AttendanceCheck, JobKind::CheckIn, JobKind::CloseRooms]
+        .into_iter()
+        .enumerate()
+        .map(|(n, kind)| job(&format!("{}:slot:{}", kind.as_str(), slot.id), kind, slot, slot.starts_at + Duration::minutes(n as i64)))
+        .collect();
+    jobs.push(NewJob {
+        key: format!("remind:booking:{}", booking.id),
+        kind: JobKind::Remind,
+        slot_id: Some(slot.id),
+        booking_id: Some(booking.id),
+        due_at: slot.starts_at - Duration::minutes(10),
+    });
+    jobs
+}
+
+/// Half-open overlap with any existing booking, like the core's rule.
+fn no_overlap(starts_at: DateTime<Utc>, length_minutes: u32) -> impl Fn(&[Booking]) -> Result<(), String> + Send + Sync {
+    move |existing: &[Booking]| {
+        let ends_at = starts_at + Duration::minutes(length_minutes as i64);
+        match existing.iter().find(|b| b.starts_at < ends_at && starts_at < b.ends_at()) {
+            Some(clash) => Err(format!("overlaps #{}", clash.id)),
+            None => Ok(()),
+        }
+    }
+}
+
+async fn booking_with_jobs_commits_together(store: Store) {
+    let c = community(&store).await;
+    let ann = member(&store, &c, "ann").await;
+    let bob = member(&store, &c, "bob").await;
+
+    // A new slot: created, booked and scheduled in one go.
+    let seen = std::sync::Mutex::new(Vec::new());
+    let (slot, booking) = store
+        .create_booking_with_jobs(
+            &request(&ann, t(0), 25),
+            |existing| {
+                seen.lock().unwrap().push(existing.len());
+                Ok::<(), String>(())
+            },
+            jobs_of,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    // The rules ran once before the transaction (no bookings) and once inside it.
+    assert_eq!(*seen.lock().unwrap(), vec![0, 0]);
+    assert_eq!(slot, store.ensure_slot(c.id, t(0), 25).await.unwrap());
+    assert_eq!(Some(booking.clone()), store.booking(booking.id).await.unwrap());
+    assert_eq!(booking.status, BookingStatus::Active);
+    assert_eq!(booking.created_at, t(-60));
+    let keys = |jobs: Vec<(Job, String)>| jobs.into_iter().map(|(job, _)| job.key).collect::<Vec<_>>();
+    assert_eq!(keys(store.jobs_for_slot(slot.id).await.unwrap()).len(), 6);
+
+    // The slot exists now: a second member's booking adds only its reminder.
+    let (same_slot, bobs) = store
+        .create_booking_with_jobs(&request(&bob, t(0), 25), no_overlap(t(0), 25), jobs_of)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(same_slot, slot);
+    let all = keys(store.jobs_for_slot(slot.id).await.unwrap());
+    assert_eq!(all.len(), 7);
+    assert!(all.contains(&format!("remind:booking:{}", bobs.id)));
+
+    // The rules see the member's bookings, read inside the transaction.
+    let rejected = store
+        .create_booking_with_jobs(&request(&ann, t(15), 25), no_overlap(t(15), 25), jobs_of)
+        .await
+        .unwrap();
+    assert_eq!(rejected, Err(format!("overlaps #{}", booking.id)));
+    // A rejection writes nothing: no slot at 09:15.
+    let counts = store.slot_booking_counts(c.id, t(-60), t(120)).await.unwrap();
+    assert_eq!(counts.len(), 1);
+
+    // The schema still decides duplicates (rules that let it through get a conflict).
+    let again = store
+        .create_booking_with_jobs(&request(&ann, t(0), 25), |_| Ok::<(), String>(()), jobs_of)
+        .await;
+    assert!(matches!(again, Err(StoreError::BookingConflict)), "{again:?}");
+    assert_eq!(store.active_bookings_for_member(ann.id, t(-60)).await.unwrap(), vec![booking]);
+    assert_eq!(store.jobs_for_slot(slot.id).await.unwrap().len(), 7);
+}
+
+async fn booking_with_jobs_rolls_back_on_failure(store: Store) {
+    let c = community(&store).await;
+    let ann = member(&store, &c, "ann").await;
+    // A job the schema refuses (empty key) fails the whole booking: no slot, booking or job.
+    let failed = store
+        .create_booking_with_jobs(&request(&ann, t(30), 50), |_| Ok::<(), String>(()), |slot, booking| {
+            let mut jobs = jobs_of(slot, booking);
+            jobs[5].key = String::new();
+            jobs
+        })
+        .await;
+    assert!(matches!(failed, Err(StoreError::Database(_))), "{failed:?}");
+    assert!(store.active_bookings_for_member(ann.id, t(-60)).await.unwrap().is_empty());
+    assert!(store.slot_booking_counts(c.id, t(-60), t(120)).await.unwrap().is_empty());
+    assert_eq!(store.next_pending_due_at().await.unwrap(), None);
+    // The connection went back clean: the same booking works now.
+    let (slot, _) = store
+        .create_booking_with_jobs(&request(&ann, t(30), 50), |_| Ok::<(), String>(()), jobs_of)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.jobs_for_slot(slot.id).await.unwrap().len(), 6);
+}
+
+async fn overlapping_bookings_of_one_member_are_checked_one_at_a_time(store: Store) {
+    let c = community(&store).await;
+    let ann = member(&store, &c, "ann").await;
+    // Five concurrent bookings at 09:00, 09:15, … 10:00: every pair overlaps (75 min each), so
+    // exactly one may win however they interleave.
+    let attempts: Vec<_> = (0..5)
+        .map(|n| {
+            let store = store.clone();
+            let request = request(&ann, t(15 * n), 75);
+            tokio::spawn(async move {
+                store.create_booking_with_jobs(&request, no_overlap(request.starts_at, 75), jobs_of).await
+            })
+        })
+        .collect();
+    let mut booked = 0;
+    for attempt in attempts {
+        match attempt.await.unwrap().unwrap() {
+            Ok(_) => booked += 1,
+            Err(rejection) => assert!(rejection.starts_with("overlaps"), "{rejection}"),
+        }
+    }
+    assert_eq!(booked, 1);
+    assert_eq!(store.active_bookings_for_member(ann.id, t(-60)).await.unwrap().len(), 1);
+}
+
+async fn jobs_schedule_in_one_statement(store: Store) {
+    let c = community(&store).await;
+    let slot = store.ensure_slot(c.id, t(0), 25).await.unwrap();
+    assert_eq!(store.schedule_jobs(&[]).await.unwrap(), 0);
+    let jobs = vec![
+        job("a", JobKind::Prepare, &slot, t(-2)),
+        job("b", JobKind::Announce, &slot, t(0)),
+        job("a", JobKind::Prepare, &slot, t(-7)), // the same key twice in one batch: once
+    ];
+    assert_eq!(store.schedule_jobs(&jobs).await.unwrap(), 2);
+    assert_eq!(store.schedule_jobs(&jobs).await.unwrap(), 0);
+    let mut many: Vec<NewJob> = (0..450).map(|n| job(&format!("many:{n}"), JobKind::CheckIn, &slot, t(n))).collect();
+    many.push(job("b", JobKind::Announce, &slot, t(0)));
+    assert_eq!(store.schedule_jobs(&many).await.unwrap(), 450);
+    let stored = store.jobs_for_slot(slot.id).await.unwrap();
+    assert_eq!(stored.len(), 452);
+    let a = stored.iter().find(|(job, _)| job.key == "a").unwrap();
+    assert_eq!((a.0.due_at, a.1.as_str()), (t(-2), "pending"));
+}
+
+async fn concurrent_ensures_agree(store: Store) {
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let c = store.ensure_community("matrix", "!race:example.org", &CommunitySettings::default()).await.unwrap();
+                let m = store.ensure_member(&c, "@racer:example.org", "Racer", t(0)).await.unwrap();
+                (c.id, m.id)
+            })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for task in tasks {
+        ids.push(task.await.unwrap());
+    }
+    assert!(ids.windows(2).all(|pair| pair[0] == pair[1]), "{ids:?}");
+    let c = store.community(ids[0].0).await.unwrap();
+    let m = store.find_member(c.id, "@racer:example.org").await.unwrap().unwrap();
+    assert_eq!((m.id, m.display_name.as_str(), m.time_zone), (ids[0].1, "Racer", chrono_tz::UTC));
+}
+
+async fn community_generation_moves_on_update(store: Store) {
+    let c = community(&store).await;
+    let before = store.community_generation();
+    let clone = store.clone();
+    clone.update_community_settings(c.id, &c.settings).await.unwrap();
+    assert_ne!(store.community_generation(), before, "clones share the generation");
+    let after = store.community_generation();
+    assert!(store.update_community_settings(CommunityId(9999), &c.settings).await.is_err());
+    assert_eq!(store.community_generation(), after, "a failed update changes nothing");
 }

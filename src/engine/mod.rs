@@ -149,3 +149,42 @@ pub fn effective_settings(settings: &CommunitySettings) -> CommunitySettings {
     effective.booking_cutoff = effective.booking_cutoff.max(settings.prepare_lead);
     effective
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::platform::shell::ShellPlatform;
+
+    /// The cache answers within its TTL, sees another instance's change after it, and sees a
+    /// change made through its own store at once.
+    #[tokio::test]
+    async fn community_cache_expires_and_follows_local_updates() {
+        let directory = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", directory.path().join("cache.sqlite").display());
+        let store = Store::connect_and_migrate(&url).await.unwrap();
+        let other_instance = Store::connect(&url).await.unwrap();
+        let start = Utc.with_ymd_and_hms(2030, 1, 7, 9, 0, 0).unwrap();
+        let clock = Arc::new(ManualClock::new(start));
+        let engine = Engine::new(store.clone(), Arc::new(ShellPlatform::new()), clock.clone(), CommunitySettings::default(), RunnerSettings::default());
+        let actor = Actor::new("shell", "cache", "ann", "Ann");
+        let lengths = |community: Community| community.settings.allowed_lengths_minutes;
+
+        let community = engine.community_for(&actor).await.unwrap();
+        assert_eq!(lengths(community.clone()), vec![25, 50, 75]);
+
+        let mut settings = community.settings.clone();
+        settings.allowed_lengths_minutes = vec![25];
+        other_instance.update_community_settings(community.id, &settings).await.unwrap();
+        clock.advance_by(COMMUNITY_CACHE_TTL - Duration::seconds(1));
+        assert_eq!(lengths(engine.community_for(&actor).await.unwrap()), vec![25, 50, 75], "cached");
+        clock.advance_by(Duration::seconds(1));
+        assert_eq!(lengths(engine.community_for(&actor).await.unwrap()), vec![25], "expired");
+
+        settings.allowed_lengths_minutes = vec![50];
+        store.update_community_settings(community.id, &settings).await.unwrap();
+        assert_eq!(lengths(engine.clone().community_for(&actor).await.unwrap()), vec![50], "local update");
+    }
+}
