@@ -23,15 +23,28 @@ use cofocus::engine::{Actor, Engine, RunnerSettings};
 use cofocus::platform::shell::ShellPlatform;
 use cofocus::store::Store;
 
-const BOOKINGS: usize = 3_000;
-const ROUNDS: usize = 3;
+/// `cargo bench` passes --bench; `cargo test --all-targets` runs this binary unoptimised as a
+/// short smoke run, where the figures mean nothing but the code path is exercised.
+fn full_run() -> bool {
+    std::env::args().any(|arg| arg == "--bench")
+}
+
+fn bookings() -> usize {
+    if full_run() {
+        3_000
+    } else {
+        100
+    }
+}
 
 fn main() {
+    let rounds: usize = if full_run() { 3 } else { 1 };
+    let booking_count = bookings();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     runtime.block_on(async {
         let directory = tempfile::tempdir().expect("temp dir");
         let (mut bare, mut first, mut second) = (Vec::new(), Vec::new(), Vec::new());
-        for round in 0..ROUNDS {
+        for round in 0..rounds {
             let bare_rate = bare_inserts(&directory.path().join(format!("bare{round}.sqlite"))).await;
             let (first_rate, second_rate) = app_bookings(&directory.path().join(format!("app{round}.sqlite"))).await;
             println!(
@@ -44,7 +57,7 @@ fn main() {
             second.push(second_rate);
         }
         let (bare_rate, app_rate, second_rate) = (median(bare), median(first), median(second));
-        println!("medians of {ROUNDS} rounds, {BOOKINGS} bookings each:");
+        println!("medians of {rounds} rounds, {booking_count} bookings each:");
         println!("bare SQLite insert (WAL, one row per statement): {bare_rate:>8.0} bookings/s");
         println!("whole app `book …` through the engine:            {app_rate:>8.0} bookings/s");
         println!("  (same members booking again, no new member:   {second_rate:>8.0} bookings/s)");
@@ -80,7 +93,7 @@ async fn bare_inserts(path: &std::path::Path) -> f64 {
     .await
     .expect("bare table");
     let started = Instant::now();
-    for index in 0..BOOKINGS {
+    for index in 0..bookings() {
         sqlx::query("INSERT INTO bookings (member, starts_at, length_minutes, created_at) VALUES ($1, $2, $3, $4)")
             .bind(format!("member{index}"))
             .bind(1_800_000_000_i64 + (index as i64 % 96) * 900)
@@ -90,7 +103,7 @@ async fn bare_inserts(path: &std::path::Path) -> f64 {
             .await
             .expect("bare insert");
     }
-    BOOKINGS as f64 / started.elapsed().as_secs_f64()
+    bookings() as f64 / started.elapsed().as_secs_f64()
 }
 
 /// Bookings per second: (each member's first booking, the same members' second booking).
@@ -101,7 +114,7 @@ async fn app_bookings(path: &std::path::Path) -> (f64, f64) {
     let engine = Engine::new(store, Arc::new(ShellPlatform::new()), clock, CommunitySettings::default(), RunnerSettings::default());
     // Commands as members type them: each member books one of 96 quarter-hour slots on a day.
     let commands = |day: u32| -> Vec<(Actor, String)> {
-        (0..BOOKINGS)
+        (0..bookings())
             .map(|index| {
                 let name = format!("member{index}");
                 let start = Utc.with_ymd_and_hms(2026, 12, day, 0, 0, 0).unwrap() + Duration::minutes(15 * (index as i64 % 96));
@@ -116,7 +129,7 @@ async fn app_bookings(path: &std::path::Path) -> (f64, f64) {
             let reply = engine.handle_text(actor, text).await.render_plain();
             assert!(reply.contains("Booked"), "{reply}");
         }
-        *rate = BOOKINGS as f64 / started.elapsed().as_secs_f64();
+        *rate = bookings() as f64 / started.elapsed().as_secs_f64();
     }
     (rates[0], rates[1])
 }
