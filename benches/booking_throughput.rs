@@ -40,7 +40,10 @@ fn bookings() -> usize {
 fn main() {
     let rounds: usize = if full_run() { 3 } else { 1 };
     let booking_count = bookings();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async {
         let directory = tempfile::tempdir().expect("temp dir");
         let (mut bare, mut first, mut second) = (Vec::new(), Vec::new(), Vec::new());
@@ -110,15 +113,27 @@ async fn bare_inserts(path: &std::path::Path) -> f64 {
 async fn app_bookings(path: &std::path::Path) -> (f64, f64) {
     let url = format!("sqlite://{}", path.display());
     let store = Store::connect_and_migrate(&url).await.expect("store");
-    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap()));
-    let engine = Engine::new(store, Arc::new(ShellPlatform::new()), clock, CommunitySettings::default(), RunnerSettings::default());
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap(),
+    ));
+    let engine = Engine::new(
+        store,
+        Arc::new(ShellPlatform::new()),
+        clock,
+        CommunitySettings::default(),
+        RunnerSettings::default(),
+    );
     // Commands as members type them: each member books one of 96 quarter-hour slots on a day.
     let commands = |day: u32| -> Vec<(Actor, String)> {
         (0..bookings())
             .map(|index| {
                 let name = format!("member{index}");
-                let start = Utc.with_ymd_and_hms(2026, 12, day, 0, 0, 0).unwrap() + Duration::minutes(15 * (index as i64 % 96));
-                (Actor::new("shell", "bench", &name, &name), format!("book {} 50m", start.format("%Y-%m-%dT%H:%MZ")))
+                let start = Utc.with_ymd_and_hms(2026, 12, day, 0, 0, 0).unwrap()
+                    + Duration::minutes(15 * (index as i64 % 96));
+                (
+                    Actor::new("shell", "bench", &name, &name),
+                    format!("book {} 50m", start.format("%Y-%m-%dT%H:%MZ")),
+                )
             })
             .collect()
     };

@@ -40,22 +40,41 @@ impl Phase {
     }
 }
 
-async fn run_phase(app: &discord_common::DiscordApp, name: &'static str, until: DateTime<Utc>) -> Phase {
+async fn run_phase(
+    app: &discord_common::DiscordApp,
+    name: &'static str,
+    until: DateTime<Utc>,
+) -> Phase {
     let before = app.fake.lock().request_log.len();
     let started = Instant::now();
     app.advance_to(until).await;
     let seconds = started.elapsed().as_secs_f64();
     let requests = app.fake.lock().request_log.len() - before;
-    Phase { name, requests, seconds }
+    Phase {
+        name,
+        requests,
+        seconds,
+    }
 }
 
 async fn fan_out(pairs: usize) -> bool {
     let app = spawn(Options::default()).await;
-    let members: Vec<u64> = (0..pairs * 2).map(|i| app.member(&format!("member{i}"))).collect();
+    let members: Vec<u64> = (0..pairs * 2)
+        .map(|i| app.member(&format!("member{i}")))
+        .collect();
     // Booked in advance through the engine (the slash-command path is measured elsewhere).
     for member in &members {
-        let actor = Actor::new("discord", &app.guild.to_string(), &member.to_string(), &format!("member{member}"));
-        let reply = app.engine.handle_text(&actor, "book 9:00 25m").await.render_plain();
+        let actor = Actor::new(
+            "discord",
+            &app.guild.to_string(),
+            &member.to_string(),
+            &format!("member{member}"),
+        );
+        let reply = app
+            .engine
+            .handle_text(&actor, "book 9:00 25m")
+            .await
+            .render_plain();
         assert!(reply.contains("Booked"), "{reply}");
     }
     println!("{pairs} pairs ({} members), one guild:", members.len());
@@ -67,9 +86,21 @@ async fn fan_out(pairs: usize) -> bool {
     announce.print();
 
     let stats = app.fake.stats();
-    let announced = members.iter().filter(|m| app.fake.dms_containing(**m, "It's time!") == 1).count();
-    let rooms = app.fake.channels(app.guild).iter().filter(|c| c.name.starts_with("focus-")).count();
-    let fan_out = Phase { name: "fan-out (T−prepare→last DM)", requests: prepare.requests + announce.requests, seconds: prepare.seconds + announce.seconds };
+    let announced = members
+        .iter()
+        .filter(|m| app.fake.dms_containing(**m, "It's time!") == 1)
+        .count();
+    let rooms = app
+        .fake
+        .channels(app.guild)
+        .iter()
+        .filter(|c| c.name.starts_with("focus-"))
+        .count();
+    let fan_out = Phase {
+        name: "fan-out (T−prepare→last DM)",
+        requests: prepare.requests + announce.requests,
+        seconds: prepare.seconds + announce.seconds,
+    };
     fan_out.print();
     println!(
         "  rooms {rooms}/{pairs}, announced {announced}/{} · 429s {} · violations {} · peak {} requests in one second",
@@ -97,13 +128,20 @@ async fn fan_out(pairs: usize) -> bool {
 
 fn main() {
     let full = std::env::args().any(|arg| arg == "--bench");
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async {
         let sizes: &[usize] = if full { &[50, 200] } else { &[5] };
         for &pairs in sizes {
             let started = Instant::now();
             let complete = fan_out(pairs).await;
-            assert!(complete, "every room made and every member announced, within limits");
+            assert!(
+                complete,
+                "every room made and every member announced, within limits"
+            );
             println!("  (whole run {:.1} s)\n", started.elapsed().as_secs_f64());
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

@@ -229,7 +229,10 @@ impl fmt::Debug for MatrixConfig {
             .field("jitsi_domain", &self.jitsi_domain)
             .field("element_call_url", &self.element_call_url)
             .field("max_rate_limit_wait", &self.max_rate_limit_wait)
-            .field("ignore_commands_older_than", &self.ignore_commands_older_than)
+            .field(
+                "ignore_commands_older_than",
+                &self.ignore_commands_older_than,
+            )
             .finish()
     }
 }
@@ -279,7 +282,9 @@ impl Default for DiscordConfig {
 
 impl DiscordConfig {
     pub fn is_configured(&self) -> bool {
-        self.token.as_ref().is_some_and(|token| !token.trim().is_empty())
+        self.token
+            .as_ref()
+            .is_some_and(|token| !token.trim().is_empty())
     }
 
     /// A REST proxy (or a test server) rather than Discord itself.
@@ -561,16 +566,28 @@ static SCHEMA: &[Section] = &[
     Section {
         name: "matrix",
         fields: &[
-            field("homeserver_url", FieldKind::Text, "\"https://matrix.example.org\""),
+            field(
+                "homeserver_url",
+                FieldKind::Text,
+                "\"https://matrix.example.org\"",
+            ),
             field("user_id", FieldKind::Text, "\"@cofocus:example.org\""),
             field("password", FieldKind::OptionalText, "\"s3cret\""),
             field("access_token", FieldKind::OptionalText, "\"syt_…\""),
             field("device_name", FieldKind::Text, "\"cofocus bot\""),
             field("store_path", FieldKind::Text, "\"matrix-store\""),
             field("allowed_servers", FieldKind::TextList, "[\"example.org\"]"),
-            field("allowed_rooms", FieldKind::TextList, "[\"#focus:example.org\"]"),
+            field(
+                "allowed_rooms",
+                FieldKind::TextList,
+                "[\"#focus:example.org\"]",
+            ),
             field("jitsi_domain", FieldKind::Text, "\"meet.jit.si\""),
-            field("element_call_url", FieldKind::OptionalText, "\"https://call.example.org\""),
+            field(
+                "element_call_url",
+                FieldKind::OptionalText,
+                "\"https://call.example.org\"",
+            ),
             field("max_rate_limit_wait", FieldKind::Duration, "\"90s\""),
             field("ignore_commands_older_than", FieldKind::Duration, "\"10m\""),
         ],
@@ -585,7 +602,11 @@ static SCHEMA: &[Section] = &[
             field("total_shards", FieldKind::Count, "1"),
             field("first_shard", FieldKind::Count, "0"),
             field("shard_count", FieldKind::Count, "0"),
-            field("command_guild_id", FieldKind::OptionalText, "\"123456789012345678\""),
+            field(
+                "command_guild_id",
+                FieldKind::OptionalText,
+                "\"123456789012345678\"",
+            ),
         ],
     },
 ];
@@ -962,7 +983,9 @@ impl Config {
         }
         let user = matrix.user_id.trim();
         let looks_like_user = user.starts_with('@')
-            && user.split_once(':').is_some_and(|(local, server)| local.len() > 1 && !server.is_empty());
+            && user
+                .split_once(':')
+                .is_some_and(|(local, server)| local.len() > 1 && !server.is_empty());
         if !looks_like_user {
             problems.push(ConfigProblem::new(
                 "matrix.user_id",
@@ -1003,7 +1026,10 @@ impl Config {
             ));
         }
         if matrix.max_rate_limit_wait.0 > MAX_DURATION {
-            problems.push(too_long_problem("matrix.max_rate_limit_wait", matrix.max_rate_limit_wait));
+            problems.push(too_long_problem(
+                "matrix.max_rate_limit_wait",
+                matrix.max_rate_limit_wait,
+            ));
         }
         if matrix.ignore_commands_older_than.0.is_zero() {
             problems.push(ConfigProblem::new(
@@ -1062,7 +1088,9 @@ impl Config {
                     "shards {}..{} (first_shard = {}, shard_count = {}) are not within \
                      total_shards = {}; shards are numbered from 0",
                     discord.first_shard,
-                    discord.first_shard.saturating_add(discord.shard_count.max(1)),
+                    discord
+                        .first_shard
+                        .saturating_add(discord.shard_count.max(1)),
                     discord.first_shard,
                     discord.shard_count,
                     discord.total_shards
@@ -1145,13 +1173,20 @@ impl Config {
             ));
         }
         if self.matrix.is_configured() {
-            let login = if self.matrix.access_token.is_some() { "access token" } else { "password" };
+            let login = if self.matrix.access_token.is_some() {
+                "access token"
+            } else {
+                "password"
+            };
             out.push_str(&format!(
                 "\n  matrix: {} on {} (login by {login}), store {}, call widget {}",
                 self.matrix.user_id,
                 self.matrix.homeserver_url,
                 self.matrix.store_path,
-                self.matrix.element_call_url.as_deref().unwrap_or(&self.matrix.jitsi_domain)
+                self.matrix
+                    .element_call_url
+                    .as_deref()
+                    .unwrap_or(&self.matrix.jitsi_domain)
             ));
         }
         out

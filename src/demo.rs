@@ -25,20 +25,41 @@ const DEMO_MEMBERS: [(&str, &str, &str); 7] = [
     ("goro", "Asia/Tokyo", "book 6pm 50m"),
 ];
 
-pub async fn build_shell_session(database_url: &str, defaults: CommunitySettings, start: chrono::DateTime<chrono::Utc>, community: &str) -> anyhow::Result<ShellSession> {
+pub async fn build_shell_session(
+    database_url: &str,
+    defaults: CommunitySettings,
+    start: chrono::DateTime<chrono::Utc>,
+    community: &str,
+) -> anyhow::Result<ShellSession> {
     let store = Store::connect_and_migrate(database_url).await?;
     let platform = Arc::new(ShellPlatform::new());
     let clock = Arc::new(ManualClock::new(start));
-    let runner = RunnerSettings { worker_id: format!("shell-{}", std::process::id()), ..RunnerSettings::default() };
+    let runner = RunnerSettings {
+        worker_id: format!("shell-{}", std::process::id()),
+        ..RunnerSettings::default()
+    };
     let engine = Engine::new(store, platform.clone(), clock.clone(), defaults, runner);
     engine.startup_sweep().await?;
-    Ok(ShellSession { engine, platform, clock, community: community.to_string(), current_user: "alice".to_string() })
+    Ok(ShellSession {
+        engine,
+        platform,
+        clock,
+        community: community.to_string(),
+        current_user: "alice".to_string(),
+    })
 }
 
 /// Runs the scripted scenario, writing the transcript through `print`.
-pub async fn run_demo(database_url: &str, mut print: impl FnMut(&str)) -> anyhow::Result<ShellSession> {
-    let start = chrono::Utc.with_ymd_and_hms(2026, 11, 30, 7, 30, 0).single().ok_or_else(|| anyhow::anyhow!("bad demo start"))?;
-    let mut session = build_shell_session(database_url, CommunitySettings::default(), start, "demo").await?;
+pub async fn run_demo(
+    database_url: &str,
+    mut print: impl FnMut(&str),
+) -> anyhow::Result<ShellSession> {
+    let start = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 30, 7, 30, 0)
+        .single()
+        .ok_or_else(|| anyhow::anyhow!("bad demo start"))?;
+    let mut session =
+        build_shell_session(database_url, CommunitySettings::default(), start, "demo").await?;
     print("── 07:30 UTC: seven members in three time zones book the 09:00 UTC slot in their own wall time");
     for (name, zone, booking) in DEMO_MEMBERS {
         say(&mut session, &mut print, &format!("/as {name}")).await;
@@ -53,9 +74,20 @@ pub async fn run_demo(database_url: &str, mut print: impl FnMut(&str)) -> anyhow
 
     // Everyone joins their room except the first member of each of the first two pairs.
     let rooms = session.platform.rooms();
-    let pairs: Vec<&Vec<String>> = rooms.values().map(|room| &room.members).filter(|members| members.len() == 2).collect();
-    let no_shows: Vec<String> = pairs.iter().take(2).map(|members| members[0].clone()).collect();
-    print(&format!("── everyone joins their room, except {} (they don't show)", no_shows.join(" and ")));
+    let pairs: Vec<&Vec<String>> = rooms
+        .values()
+        .map(|room| &room.members)
+        .filter(|members| members.len() == 2)
+        .collect();
+    let no_shows: Vec<String> = pairs
+        .iter()
+        .take(2)
+        .map(|members| members[0].clone())
+        .collect();
+    print(&format!(
+        "── everyone joins their room, except {} (they don't show)",
+        no_shows.join(" and ")
+    ));
     for (name, _, _) in DEMO_MEMBERS {
         if !no_shows.iter().any(|no_show| no_show == name) {
             say(&mut session, &mut print, &format!("/as {name}")).await;
@@ -65,7 +97,11 @@ pub async fn run_demo(database_url: &str, mut print: impl FnMut(&str)) -> anyhow
 
     print("── 09:03: the attendance check finds the two no-shows and re-pairs their stranded partners");
     say(&mut session, &mut print, "/at 2026-11-30T09:03Z").await;
-    let stranded: Vec<String> = pairs.iter().take(2).map(|members| members[1].clone()).collect();
+    let stranded: Vec<String> = pairs
+        .iter()
+        .take(2)
+        .map(|members| members[1].clone())
+        .collect();
     for name in &stranded {
         say(&mut session, &mut print, &format!("/as {name}")).await;
         say(&mut session, &mut print, "/join").await;
@@ -74,9 +110,19 @@ pub async fn run_demo(database_url: &str, mut print: impl FnMut(&str)) -> anyhow
 
     print("── 09:50: the session ends, check-ins go out; 09:55: rooms close");
     say(&mut session, &mut print, "/at 2026-11-30T09:56Z").await;
-    say(&mut session, &mut print, &format!("/as {}", stranded.first().cloned().unwrap_or_default())).await;
+    say(
+        &mut session,
+        &mut print,
+        &format!("/as {}", stranded.first().cloned().unwrap_or_default()),
+    )
+    .await;
     say(&mut session, &mut print, "prefs").await;
-    say(&mut session, &mut print, &format!("/as {}", no_shows.first().cloned().unwrap_or_default())).await;
+    say(
+        &mut session,
+        &mut print,
+        &format!("/as {}", no_shows.first().cloned().unwrap_or_default()),
+    )
+    .await;
     say(&mut session, &mut print, "prefs").await;
     Ok(session)
 }

@@ -48,7 +48,9 @@ enum CliCommand {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -87,12 +89,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let url = database.unwrap_or(config.database.url.clone());
             let start = match start {
                 Some(text) => chrono::DateTime::parse_from_rfc3339(&text)
-                    .map_err(|error| anyhow::anyhow!("--start {text:?} is not an RFC 3339 time: {error}"))?
+                    .map_err(|error| {
+                        anyhow::anyhow!("--start {text:?} is not an RFC 3339 time: {error}")
+                    })?
                     .with_timezone(&chrono::Utc),
                 None => chrono::Utc::now(),
             };
-            let session =
-                cofocus::demo::build_shell_session(&url, config.community_settings()?, start, &config.shell.community).await?;
+            let session = cofocus::demo::build_shell_session(
+                &url,
+                config.community_settings()?,
+                start,
+                &config.shell.community,
+            )
+            .await?;
             cofocus::shell_repl::run_interactive(session).await
         }
     }
@@ -115,25 +124,41 @@ async fn run_bot(config: Config) -> anyhow::Result<()> {
     let mut running: Vec<(&str, tokio::task::JoinHandle<anyhow::Result<()>>)> = Vec::new();
     #[cfg(feature = "discord")]
     if config.discord.is_configured() {
-        let (store, runner, defaults, shutdown) = (store.clone(), runner_settings(&config, "discord")?, config.community_settings()?, shutdown.clone());
+        let (store, runner, defaults, shutdown) = (
+            store.clone(),
+            runner_settings(&config, "discord")?,
+            config.community_settings()?,
+            shutdown.clone(),
+        );
         let discord = config.discord.clone();
         running.push((
             "discord",
             tokio::spawn(async move {
                 let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-                cofocus::platform::discord::run_discord(&discord, store, clock, defaults, runner, shutdown).await
+                cofocus::platform::discord::run_discord(
+                    &discord, store, clock, defaults, runner, shutdown,
+                )
+                .await
             }),
         ));
     }
     #[cfg(feature = "matrix")]
     if config.matrix.is_configured() {
-        let (store, runner, defaults, shutdown) = (store.clone(), runner_settings(&config, "matrix")?, config.community_settings()?, shutdown.clone());
+        let (store, runner, defaults, shutdown) = (
+            store.clone(),
+            runner_settings(&config, "matrix")?,
+            config.community_settings()?,
+            shutdown.clone(),
+        );
         let matrix = config.matrix.clone();
         running.push((
             "matrix",
             tokio::spawn(async move {
                 let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-                cofocus::platform::matrix::run_matrix(matrix, store, clock, defaults, runner, shutdown).await
+                cofocus::platform::matrix::run_matrix(
+                    matrix, store, clock, defaults, runner, shutdown,
+                )
+                .await
             }),
         ));
     }
@@ -158,9 +183,13 @@ async fn run_bot(config: Config) -> anyhow::Result<()> {
 /// default (host + pid + platform) is, and an explicit one lets a restart reclaim its leases.
 fn runner_settings(config: &Config, platform: &str) -> anyhow::Result<RunnerSettings> {
     let to_chrono = |value: cofocus::config::HumanDuration, key: &str| {
-        value.to_chrono().ok_or_else(|| anyhow::anyhow!("runner.{key} is too long"))
+        value
+            .to_chrono()
+            .ok_or_else(|| anyhow::anyhow!("runner.{key} is too long"))
     };
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|name| name.trim().to_string()).unwrap_or_else(|_| "cofocus".into());
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_string())
+        .unwrap_or_else(|_| "cofocus".into());
     let worker_id = match &config.runner.worker_id {
         Some(id) => format!("{id}-{platform}"),
         None => format!("{host}-{}-{platform}", std::process::id()),
@@ -179,13 +208,14 @@ async fn wait_for_stop_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = terminate.recv() => {}

@@ -31,10 +31,18 @@ impl ShellSession {
             return Some(String::new());
         }
         let mut output = match line.strip_prefix('/') {
-            Some(meta) if !meta.starts_with("cofocus") && is_meta_command(meta) => self.handle_meta(meta).await?,
+            Some(meta) if !meta.starts_with("cofocus") && is_meta_command(meta) => {
+                self.handle_meta(meta).await?
+            }
             _ => {
                 // The person at the keyboard owns this community, so `setup` works here.
-                let actor = Actor::new("shell", &self.community, &self.current_user, &self.current_user).as_community_admin();
+                let actor = Actor::new(
+                    "shell",
+                    &self.community,
+                    &self.current_user,
+                    &self.current_user,
+                )
+                .as_community_admin();
                 let reply = self.engine.handle_text(&actor, line).await;
                 format!("{} ← {}", self.current_user, reply.render_plain())
             }
@@ -56,9 +64,14 @@ impl ShellSession {
                 format!("You are now {rest}.")
             }
             "as" => "Usage: /as NAME".to_string(),
-            "advance" => match humantime::parse_duration(rest).ok().and_then(|by| chrono::Duration::from_std(by).ok()) {
+            "advance" => match humantime::parse_duration(rest)
+                .ok()
+                .and_then(|by| chrono::Duration::from_std(by).ok())
+            {
                 Some(by) => self.move_clock_to(self.clock.now() + by).await,
-                None => format!("\"{rest}\" is not a duration; try /advance 10m or /advance 1h 30m"),
+                None => {
+                    format!("\"{rest}\" is not a duration; try /advance 10m or /advance 1h 30m")
+                }
             },
             "at" => match self.resolve_at(rest).await {
                 Ok(target) => self.move_clock_to(target).await,
@@ -84,12 +97,17 @@ impl ShellSession {
                     rooms
                         .iter()
                         .map(|(id, room)| {
-                            let present: Vec<&str> = room.present.iter().map(String::as_str).collect();
+                            let present: Vec<&str> =
+                                room.present.iter().map(String::as_str).collect();
                             format!(
                                 "{id} · {} · {} · present: {}",
                                 room.title,
                                 if room.open { "open" } else { "closed" },
-                                if present.is_empty() { "nobody".to_string() } else { present.join(", ") }
+                                if present.is_empty() {
+                                    "nobody".to_string()
+                                } else {
+                                    present.join(", ")
+                                }
                             )
                         })
                         .collect::<Vec<_>>()
@@ -101,16 +119,28 @@ impl ShellSession {
     }
 
     async fn resolve_at(&self, text: &str) -> Result<DateTime<Utc>, String> {
-        let spec = crate::core::time_input::parse_time_spec(text).map_err(|error| error.to_string())?;
-        let actor = Actor::new("shell", &self.community, &self.current_user, &self.current_user);
+        let spec =
+            crate::core::time_input::parse_time_spec(text).map_err(|error| error.to_string())?;
+        let actor = Actor::new(
+            "shell",
+            &self.community,
+            &self.current_user,
+            &self.current_user,
+        );
         let zone = match self.engine.community_for(&actor).await {
-            Ok(community) => match self.engine.store.find_member(community.id, &self.current_user).await {
+            Ok(community) => match self
+                .engine
+                .store
+                .find_member(community.id, &self.current_user)
+                .await
+            {
                 Ok(Some(member)) => member.time_zone,
                 _ => community.settings.default_time_zone,
             },
             Err(_) => chrono_tz::UTC,
         };
-        crate::core::time_input::resolve_time_spec(&spec, self.clock.now(), zone).map_err(|error| error.to_string())
+        crate::core::time_input::resolve_time_spec(&spec, self.clock.now(), zone)
+            .map_err(|error| error.to_string())
     }
 
     async fn move_clock_to(&mut self, target: DateTime<Utc>) -> String {
@@ -118,7 +148,12 @@ impl ShellSession {
             Ok(reports) => {
                 let mut text = format!("⏩ {} UTC", target.format("%a %-d %b %H:%M"));
                 for report in reports {
-                    text.push_str(&format!("\n  [{} {}] {}", report.job.due_at.format("%H:%M"), report.job.kind.as_str(), report.outcome));
+                    text.push_str(&format!(
+                        "\n  [{} {}] {}",
+                        report.job.due_at.format("%H:%M"),
+                        report.job.kind.as_str(),
+                        report.outcome
+                    ));
                 }
                 text
             }
@@ -129,14 +164,24 @@ impl ShellSession {
 
 fn is_meta_command(meta: &str) -> bool {
     let word = meta.split_whitespace().next().unwrap_or("");
-    matches!(word, "as" | "advance" | "at" | "join" | "leave" | "now" | "rooms" | "quit" | "exit" | "shell")
+    matches!(
+        word,
+        "as" | "advance" | "at" | "join" | "leave" | "now" | "rooms" | "quit" | "exit" | "shell"
+    )
 }
 
 pub fn describe_event(event: &ShellEvent) -> String {
     match event {
         ShellEvent::DirectMessage { to, text, .. } => format!("  📨 DM to {to}: {text}"),
-        ShellEvent::RoomOpened { room, title, members } => {
-            format!("  🚪 room {room} opened: \"{title}\" for {}", members.join(", "))
+        ShellEvent::RoomOpened {
+            room,
+            title,
+            members,
+        } => {
+            format!(
+                "  🚪 room {room} opened: \"{title}\" for {}",
+                members.join(", ")
+            )
         }
         ShellEvent::RoomClosed { room } => format!("  🔒 room {room} closed"),
     }
@@ -144,14 +189,20 @@ pub fn describe_event(event: &ShellEvent) -> String {
 
 /// Reads stdin line by line until EOF or `/quit`.
 pub async fn run_interactive(mut session: ShellSession) -> anyhow::Result<()> {
-    println!("cofocus shell — it is {} UTC. You are {}.", session.clock.now().format("%a %-d %b %H:%M"), session.current_user);
+    println!(
+        "cofocus shell — it is {} UTC. You are {}.",
+        session.clock.now().format("%a %-d %b %H:%M"),
+        session.current_user
+    );
     println!("{SHELL_HELP}");
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     loop {
         use std::io::Write;
         print!("{}> ", session.current_user);
         std::io::stdout().flush().ok();
-        let Some(line) = lines.next_line().await? else { break };
+        let Some(line) = lines.next_line().await? else {
+            break;
+        };
         match session.handle_line(&line).await {
             Some(output) if !output.is_empty() => println!("{output}"),
             Some(_) => {}

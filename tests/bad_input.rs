@@ -16,7 +16,11 @@ async fn bad_commands_answer_plainly_and_change_nothing() {
 
     // (who, input, a phrase the answer must contain)
     let table = [
-        ("ann", "timezone Europe/Pariss", "Did you mean Europe/Paris?"),
+        (
+            "ann",
+            "timezone Europe/Pariss",
+            "Did you mean Europe/Paris?",
+        ),
         ("ann", "book 7:00 50m today", "already"),
         ("ann", "book 2027-03-01 09:00 50m", "ahead"),
         ("ann", "book 9:07 50m", "quarter-hour"),
@@ -35,9 +39,18 @@ async fn bad_commands_answer_plainly_and_change_nothing() {
     ];
     for (who, input, expected) in table {
         let reply = app.say(who, input).await;
-        assert!(reply.to_lowercase().contains(&expected.to_lowercase()), "{input:?} → {reply:?} (wanted {expected:?})");
+        assert!(
+            reply.to_lowercase().contains(&expected.to_lowercase()),
+            "{input:?} → {reply:?} (wanted {expected:?})"
+        );
     }
     assert_eq!(bookings_of(&app, "ann").await, before, "nothing changed");
-    assert!(app.say("ben", "sessions").await.contains("No upcoming sessions"));
-    assert!(app.say("ann", "timezone").await.contains("UTC"), "zone unchanged");
+    assert!(app
+        .say("ben", "sessions")
+        .await
+        .contains("No upcoming sessions"));
+    assert!(
+        app.say("ann", "timezone").await.contains("UTC"),
+        "zone unchanged"
+    );
 }

@@ -18,13 +18,24 @@ fn date(text: &str) -> NaiveDate {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("test literal")
 }
 fn at(day: Option<DaySpec>, h: u32, m: u32) -> TimeSpec {
-    TimeSpec::Local { day, time: hm(h, m) }
+    TimeSpec::Local {
+        day,
+        time: hm(h, m),
+    }
 }
 fn book(when: TimeSpec, length_minutes: Option<u32>, repeat_weekly: bool) -> Command {
-    Command::Book { when, length_minutes, repeat_weekly }
+    Command::Book {
+        when,
+        length_minutes,
+        repeat_weekly,
+    }
 }
 fn relate(kind: RelationKind, target: &str, remove: bool) -> Command {
-    Command::Relate { kind, target: target.to_string(), remove }
+    Command::Relate {
+        kind,
+        target: target.to_string(),
+        remove,
+    }
 }
 
 /// What a row expects: the command, or just which error variant (texts are checked apart).
@@ -42,14 +53,20 @@ fn check(input: &str, expected: &Expect) {
     let matches = match (&got, expected) {
         (Ok(command), Expect::Ok(want)) => command == want,
         (Err(CommandParseError::Empty), Expect::Empty) => true,
-        (Err(CommandParseError::UnknownCommand { word, suggestion }), Expect::Unknown(want_word, want_suggestion)) => {
-            word == want_word && suggestion.as_deref() == *want_suggestion
+        (
+            Err(CommandParseError::UnknownCommand { word, suggestion }),
+            Expect::Unknown(want_word, want_suggestion),
+        ) => word == want_word && suggestion.as_deref() == *want_suggestion,
+        (Err(CommandParseError::BadArguments { command, .. }), Expect::BadArguments(want)) => {
+            command == want
         }
-        (Err(CommandParseError::BadArguments { command, .. }), Expect::BadArguments(want)) => command == want,
         (Err(CommandParseError::BadTime(_)), Expect::BadTime) => true,
         _ => false,
     };
-    assert!(matches, "parse_command({input:?})\n  got:      {got:?}\n  expected: {expected:?}");
+    assert!(
+        matches,
+        "parse_command({input:?})\n  got:      {got:?}\n  expected: {expected:?}"
+    );
 }
 
 #[test]
@@ -61,22 +78,68 @@ fn command_table() {
         ("book 9:00", Ok(book(at(None, 9, 0), None, false))),
         ("BOOK 9AM", Ok(book(at(None, 9, 0), None, false))),
         ("book 9 am 50m", Ok(book(at(None, 9, 0), Some(50), false))),
-        ("book tomorrow 9:00 50m", Ok(book(at(Some(Tomorrow), 9, 0), Some(50), false))),
-        ("book tomorrow 9:00 50", Ok(book(at(Some(Tomorrow), 9, 0), Some(50), false))),
-        ("book tomorrow 9:00 50min", Ok(book(at(Some(Tomorrow), 9, 0), Some(50), false))),
-        ("book tomorrow 9:00 50 min", Ok(book(at(Some(Tomorrow), 9, 0), Some(50), false))),
-        ("book tomorrow 9:00 25m weekly", Ok(book(at(Some(Tomorrow), 9, 0), Some(25), true))),
-        ("book tomorrow 9:00 weekly 75m", Ok(book(at(Some(Tomorrow), 9, 0), Some(75), true))),
-        ("book tomorrow weekly 9:00", Ok(book(at(Some(Tomorrow), 9, 0), None, true))),
-        ("book mon 9:15 WEEKLY", Ok(book(at(Some(Weekday(Wd::Mon)), 9, 15), None, true))),
-        ("book monday 9:15pm", Ok(book(at(Some(Weekday(Wd::Mon)), 21, 15), None, false))),
+        (
+            "book tomorrow 9:00 50m",
+            Ok(book(at(Some(Tomorrow), 9, 0), Some(50), false)),
+        ),
+        (
+            "book tomorrow 9:00 50",
+            Ok(book(at(Some(Tomorrow), 9, 0), Some(50), false)),
+        ),
+        (
+            "book tomorrow 9:00 50min",
+            Ok(book(at(Some(Tomorrow), 9, 0), Some(50), false)),
+        ),
+        (
+            "book tomorrow 9:00 50 min",
+            Ok(book(at(Some(Tomorrow), 9, 0), Some(50), false)),
+        ),
+        (
+            "book tomorrow 9:00 25m weekly",
+            Ok(book(at(Some(Tomorrow), 9, 0), Some(25), true)),
+        ),
+        (
+            "book tomorrow 9:00 weekly 75m",
+            Ok(book(at(Some(Tomorrow), 9, 0), Some(75), true)),
+        ),
+        (
+            "book tomorrow weekly 9:00",
+            Ok(book(at(Some(Tomorrow), 9, 0), None, true)),
+        ),
+        (
+            "book mon 9:15 WEEKLY",
+            Ok(book(at(Some(Weekday(Wd::Mon)), 9, 15), None, true)),
+        ),
+        (
+            "book monday 9:15pm",
+            Ok(book(at(Some(Weekday(Wd::Mon)), 21, 15), None, false)),
+        ),
         ("book next", Ok(book(TimeSpec::NextSlot, None, false))),
-        ("book next 25m", Ok(book(TimeSpec::NextSlot, Some(25), false))),
-        ("book 2026-12-01 09:00 50m", Ok(book(at(Some(Date(date("2026-12-01"))), 9, 0), Some(50), false))),
-        ("book 2026-12-01T09:00", Ok(book(at(Some(Date(date("2026-12-01"))), 9, 0), None, false))),
+        (
+            "book next 25m",
+            Ok(book(TimeSpec::NextSlot, Some(25), false)),
+        ),
+        (
+            "book 2026-12-01 09:00 50m",
+            Ok(book(
+                at(Some(Date(date("2026-12-01"))), 9, 0),
+                Some(50),
+                false,
+            )),
+        ),
+        (
+            "book 2026-12-01T09:00",
+            Ok(book(at(Some(Date(date("2026-12-01"))), 9, 0), None, false)),
+        ),
         (
             "book 2026-12-01T09:00:00+01:00 50m",
-            Ok(book(TimeSpec::Absolute(DateTime::parse_from_rfc3339("2026-12-01T09:00:00+01:00").unwrap()), Some(50), false)),
+            Ok(book(
+                TimeSpec::Absolute(
+                    DateTime::parse_from_rfc3339("2026-12-01T09:00:00+01:00").unwrap(),
+                ),
+                Some(50),
+                false,
+            )),
         ),
         // The length is not checked against the community here; the booking rules do that.
         ("book 9:00 30m", Ok(book(at(None, 9, 0), Some(30), false))),
@@ -93,7 +156,10 @@ fn command_table() {
         ("book 25:00", BadTime),
         // Prefixes and spacing.
         ("!cofocus book 9:00", Ok(book(at(None, 9, 0), None, false))),
-        ("!COFOCUS   book\t9:00 ", Ok(book(at(None, 9, 0), None, false))),
+        (
+            "!COFOCUS   book\t9:00 ",
+            Ok(book(at(None, 9, 0), None, false)),
+        ),
         ("/book 9:00", Ok(book(at(None, 9, 0), None, false))),
         ("!cofocus /book 9:00", Ok(book(at(None, 9, 0), None, false))),
         ("/ sessions", Ok(Command::Sessions)),
@@ -103,12 +169,42 @@ fn command_table() {
         ("/", Empty),
         ("!cofocus /", Empty),
         // Cancel.
-        ("cancel", Ok(Command::Cancel { target: CancelTarget::Next })),
-        ("cancel next", Ok(Command::Cancel { target: CancelTarget::Next })),
-        ("cancel 12", Ok(Command::Cancel { target: CancelTarget::BookingId(12) })),
-        ("cancel #12", Ok(Command::Cancel { target: CancelTarget::BookingId(12) })),
-        ("cancel tomorrow 9:00", Ok(Command::Cancel { target: CancelTarget::At(at(Some(Tomorrow), 9, 0)) })),
-        ("cancel 9am", Ok(Command::Cancel { target: CancelTarget::At(at(None, 9, 0)) })),
+        (
+            "cancel",
+            Ok(Command::Cancel {
+                target: CancelTarget::Next,
+            }),
+        ),
+        (
+            "cancel next",
+            Ok(Command::Cancel {
+                target: CancelTarget::Next,
+            }),
+        ),
+        (
+            "cancel 12",
+            Ok(Command::Cancel {
+                target: CancelTarget::BookingId(12),
+            }),
+        ),
+        (
+            "cancel #12",
+            Ok(Command::Cancel {
+                target: CancelTarget::BookingId(12),
+            }),
+        ),
+        (
+            "cancel tomorrow 9:00",
+            Ok(Command::Cancel {
+                target: CancelTarget::At(at(Some(Tomorrow), 9, 0)),
+            }),
+        ),
+        (
+            "cancel 9am",
+            Ok(Command::Cancel {
+                target: CancelTarget::At(at(None, 9, 0)),
+            }),
+        ),
         ("cancel #99999999999999999999", BadArguments("cancel")),
         ("cancel #", BadTime),
         ("cancel 12 13", BadTime),
@@ -120,43 +216,119 @@ fn command_table() {
         // Slots.
         ("slots", Ok(Command::Slots { day: None })),
         ("slots today", Ok(Command::Slots { day: Some(Today) })),
-        ("slots Tomorrow", Ok(Command::Slots { day: Some(Tomorrow) })),
-        ("slots mon", Ok(Command::Slots { day: Some(Weekday(Wd::Mon)) })),
-        ("slots wednesday", Ok(Command::Slots { day: Some(Weekday(Wd::Wed)) })),
-        ("slots 2026-12-01", Ok(Command::Slots { day: Some(Date(date("2026-12-01"))) })),
+        (
+            "slots Tomorrow",
+            Ok(Command::Slots {
+                day: Some(Tomorrow),
+            }),
+        ),
+        (
+            "slots mon",
+            Ok(Command::Slots {
+                day: Some(Weekday(Wd::Mon)),
+            }),
+        ),
+        (
+            "slots wednesday",
+            Ok(Command::Slots {
+                day: Some(Weekday(Wd::Wed)),
+            }),
+        ),
+        (
+            "slots 2026-12-01",
+            Ok(Command::Slots {
+                day: Some(Date(date("2026-12-01"))),
+            }),
+        ),
         ("slots someday", BadArguments("slots")),
         ("slots 2026-13-01", BadArguments("slots")),
         ("slots mon tue", BadArguments("slots")),
         // Time zone: passed through as typed, validated by the handler.
         ("timezone", Ok(Command::Timezone { zone: None })),
-        ("timezone Europe/Paris", Ok(Command::Timezone { zone: Some("Europe/Paris".into()) })),
-        ("timezone europe/pariss", Ok(Command::Timezone { zone: Some("europe/pariss".into()) })),
-        ("TIMEZONE America/New York", Ok(Command::Timezone { zone: Some("America/New York".into()) })),
+        (
+            "timezone Europe/Paris",
+            Ok(Command::Timezone {
+                zone: Some("Europe/Paris".into()),
+            }),
+        ),
+        (
+            "timezone europe/pariss",
+            Ok(Command::Timezone {
+                zone: Some("europe/pariss".into()),
+            }),
+        ),
+        (
+            "TIMEZONE America/New York",
+            Ok(Command::Timezone {
+                zone: Some("America/New York".into()),
+            }),
+        ),
         // Prefs.
         ("prefs", Ok(Command::Prefs { change: None })),
-        ("prefs reminders on", Ok(Command::Prefs { change: Some(PrefsChange::Reminders(true)) })),
-        ("prefs Reminders OFF", Ok(Command::Prefs { change: Some(PrefsChange::Reminders(false)) })),
+        (
+            "prefs reminders on",
+            Ok(Command::Prefs {
+                change: Some(PrefsChange::Reminders(true)),
+            }),
+        ),
+        (
+            "prefs Reminders OFF",
+            Ok(Command::Prefs {
+                change: Some(PrefsChange::Reminders(false)),
+            }),
+        ),
         ("prefs reminders", BadArguments("prefs")),
         ("prefs reminders maybe", BadArguments("prefs")),
         ("prefs colour blue", BadArguments("prefs")),
         // Relations.
-        ("friend @bob", Ok(relate(RelationKind::Friend, "bob", false))),
+        (
+            "friend @bob",
+            Ok(relate(RelationKind::Friend, "bob", false)),
+        ),
         ("friend bob", Ok(relate(RelationKind::Friend, "bob", false))),
-        ("unfriend @bob", Ok(relate(RelationKind::Friend, "bob", true))),
-        ("favourite @Bob Smith", Ok(relate(RelationKind::Favourite, "Bob Smith", false))),
-        ("favorite @bob", Ok(relate(RelationKind::Favourite, "bob", false))),
-        ("unfavourite @bob", Ok(relate(RelationKind::Favourite, "bob", true))),
+        (
+            "unfriend @bob",
+            Ok(relate(RelationKind::Friend, "bob", true)),
+        ),
+        (
+            "favourite @Bob Smith",
+            Ok(relate(RelationKind::Favourite, "Bob Smith", false)),
+        ),
+        (
+            "favorite @bob",
+            Ok(relate(RelationKind::Favourite, "bob", false)),
+        ),
+        (
+            "unfavourite @bob",
+            Ok(relate(RelationKind::Favourite, "bob", true)),
+        ),
         ("block @bob", Ok(relate(RelationKind::Block, "bob", false))),
         ("unblock @bob", Ok(relate(RelationKind::Block, "bob", true))),
-        ("block @@bob", Ok(relate(RelationKind::Block, "@bob", false))),
-        ("block @bob:matrix.org", Ok(relate(RelationKind::Block, "bob:matrix.org", false))),
+        (
+            "block @@bob",
+            Ok(relate(RelationKind::Block, "@bob", false)),
+        ),
+        (
+            "block @bob:matrix.org",
+            Ok(relate(RelationKind::Block, "bob:matrix.org", false)),
+        ),
         ("friend", BadArguments("friend")),
         ("block @", BadArguments("block")),
         ("unblock", BadArguments("unblock")),
         // Help.
         ("help", Ok(Command::Help { topic: None })),
-        ("help book", Ok(Command::Help { topic: Some("book".into()) })),
-        ("HELP Cancel", Ok(Command::Help { topic: Some("cancel".into()) })),
+        (
+            "help book",
+            Ok(Command::Help {
+                topic: Some("book".into()),
+            }),
+        ),
+        (
+            "HELP Cancel",
+            Ok(Command::Help {
+                topic: Some("cancel".into()),
+            }),
+        ),
         // Unknown commands with a suggestion when it looks like a typo.
         ("bok 9:00", Unknown("bok", Some("book"))),
         ("Cancle", Unknown("cancle", Some("cancel"))),
@@ -184,12 +356,16 @@ fn every_command_name_parses_or_asks_for_arguments() {
 #[test]
 fn error_texts_are_plain_words_with_usage() {
     let text = |input: &str| parse_command(input).expect_err("should fail").to_string();
-    assert_eq!(text("bok 9:00"), "I don't know the command \"bok\". Did you mean book? Say help for the list of commands.");
+    assert_eq!(
+        text("bok 9:00"),
+        "I don't know the command \"bok\". Did you mean book? Say help for the list of commands."
+    );
     assert_eq!(
         text("book 9ish"),
         "I couldn't read \"9ish\" as a time. Try 9:00, 9am, tomorrow 14:30, mon 9:15, next, or 2026-12-01T09:00."
     );
-    assert!(text("book").ends_with("Usage: book <time> [25m|50m|75m] [weekly] (e.g. book tomorrow 9:00 50m)"));
+    assert!(text("book")
+        .ends_with("Usage: book <time> [25m|50m|75m] [weekly] (e.g. book tomorrow 9:00 50m)"));
     assert!(text("prefs reminders maybe").contains("Usage: prefs [reminders on|off]"));
     assert!(text("").contains("help"));
     // A long paste is not echoed back whole.
@@ -206,7 +382,10 @@ fn help_lists_every_command_with_an_example() {
     let overall = help_text(None);
     for name in COMMAND_NAMES {
         assert!(overall.contains(name), "{name} missing from:\n{overall}");
-        assert!(help_text(Some(name)).contains(&format!("Usage: {name}")), "help {name}");
+        assert!(
+            help_text(Some(name)).contains(&format!("Usage: {name}")),
+            "help {name}"
+        );
     }
     assert!(overall.contains("e.g. book tomorrow 9:00 50m"));
 }
@@ -223,7 +402,10 @@ const ZONES: [Tz; 5] = [
 /// Returns how many resolutions succeeded, so the fuzz test can check it got that far.
 fn exercise(input: &str, nows: &[DateTime<Utc>]) -> usize {
     let spec = match parse_command(input) {
-        Ok(Command::Book { when, .. }) | Ok(Command::Cancel { target: CancelTarget::At(when) }) => when,
+        Ok(Command::Book { when, .. })
+        | Ok(Command::Cancel {
+            target: CancelTarget::At(when),
+        }) => when,
         Ok(_) => return 0,
         Err(error) => {
             let _ = error.to_string();
@@ -237,7 +419,9 @@ fn exercise(input: &str, nows: &[DateTime<Utc>]) -> usize {
                 Ok(starts_at) => {
                     resolved += 1;
                     // And on into the booking rules, whose messages render the time back.
-                    if let Err(rejection) = check_new_booking(*now, starts_at, 50, &CommunitySettings::default(), &[]) {
+                    if let Err(rejection) =
+                        check_new_booking(*now, starts_at, 50, &CommunitySettings::default(), &[])
+                    {
                         let _ = rejection.describe(zone);
                     }
                 }
@@ -260,47 +444,156 @@ fn nows() -> Vec<DateTime<Utc>> {
         "2026-11-01T05:40:00Z",
     ]
     .iter()
-    .map(|text| DateTime::parse_from_rfc3339(text).expect("literal").with_timezone(&Utc))
+    .map(|text| {
+        DateTime::parse_from_rfc3339(text)
+            .expect("literal")
+            .with_timezone(&Utc)
+    })
     .chain([DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC])
     .collect()
 }
 
 /// Words a member might plausibly type, so random strings often get deep into the parser.
 const VOCABULARY: &[&str] = &[
-    "book", "cancel", "sessions", "slots", "timezone", "prefs", "friend", "unfriend", "favourite", "favorite",
-    "unfavourite", "block", "unblock", "help", "!cofocus", "/", "/book", "next", "slot", "today", "tomorrow", "tmrw",
-    "mon", "monday", "tues", "thurs", "sun", "at", "on", "am", "pm", "a.m.", "p.m.", "noon", "midnight", "weekly",
-    "25m", "50m", "75m", "50", "50min", "min", "minutes", "reminders", "on", "off", "@bob", "@", "#", "#12", "9:00",
-    "09:00", "9am", "9:15pm", "12am", "14h30", "14h", "24:00", "23:59:60", "2026-12-01", "2026-02-29",
-    "2026-12-01T09:00", "2026-12-01T09:00:00+01:00", "2026-12-01T09:00Z", "0000-01-01T00:00:00+23:59",
-    "9999-12-31T23:59:59-23:59", "9999-12-31", "0000-01-01", "2026-03-29", "2026-10-25", "2:30", "02:30", "1:30",
-    "Europe/Paris", "Europe/Pariss", "é", "日本", "🙂", "\u{0}", "\u{200b}", "\u{feff}", "ß", "İ", "ǅ", "\u{301}",
-    "-1", "0", "18446744073709551616", "99999999999999999999", "+01:00", "Z", "T", ":", "h", "::",
+    "book",
+    "cancel",
+    "sessions",
+    "slots",
+    "timezone",
+    "prefs",
+    "friend",
+    "unfriend",
+    "favourite",
+    "favorite",
+    "unfavourite",
+    "block",
+    "unblock",
+    "help",
+    "!cofocus",
+    "/",
+    "/book",
+    "next",
+    "slot",
+    "today",
+    "tomorrow",
+    "tmrw",
+    "mon",
+    "monday",
+    "tues",
+    "thurs",
+    "sun",
+    "at",
+    "on",
+    "am",
+    "pm",
+    "a.m.",
+    "p.m.",
+    "noon",
+    "midnight",
+    "weekly",
+    "25m",
+    "50m",
+    "75m",
+    "50",
+    "50min",
+    "min",
+    "minutes",
+    "reminders",
+    "on",
+    "off",
+    "@bob",
+    "@",
+    "#",
+    "#12",
+    "9:00",
+    "09:00",
+    "9am",
+    "9:15pm",
+    "12am",
+    "14h30",
+    "14h",
+    "24:00",
+    "23:59:60",
+    "2026-12-01",
+    "2026-02-29",
+    "2026-12-01T09:00",
+    "2026-12-01T09:00:00+01:00",
+    "2026-12-01T09:00Z",
+    "0000-01-01T00:00:00+23:59",
+    "9999-12-31T23:59:59-23:59",
+    "9999-12-31",
+    "0000-01-01",
+    "2026-03-29",
+    "2026-10-25",
+    "2:30",
+    "02:30",
+    "1:30",
+    "Europe/Paris",
+    "Europe/Pariss",
+    "é",
+    "日本",
+    "🙂",
+    "\u{0}",
+    "\u{200b}",
+    "\u{feff}",
+    "ß",
+    "İ",
+    "ǅ",
+    "\u{301}",
+    "-1",
+    "0",
+    "18446744073709551616",
+    "99999999999999999999",
+    "+01:00",
+    "Z",
+    "T",
+    ":",
+    "h",
+    "::",
 ];
 
 /// A well-formed-looking `book`/`cancel` with random day, time and offset values, so many
 /// inputs get through parsing and the resolver meets random dates, DST nights included.
 fn structured_input(rng: &mut impl Rng) -> String {
-    let mut parts: Vec<String> = vec![if rng.random_bool(0.7) { "book" } else { "cancel" }.to_string()];
+    let mut parts: Vec<String> = vec![if rng.random_bool(0.7) {
+        "book"
+    } else {
+        "cancel"
+    }
+    .to_string()];
     let year = match rng.random_range(0..10) {
         0 => rng.random_range(0..=9999),
         _ => rng.random_range(2024..=2030),
     };
     let (month, day) = (rng.random_range(0..=13), rng.random_range(0..=32));
-    let (hour, minute) = (rng.random_range(0..=25), [0, 15, 30, 45, 7, 59, 60][rng.random_range(0..7)]);
+    let (hour, minute) = (
+        rng.random_range(0..=25),
+        [0, 15, 30, 45, 7, 59, 60][rng.random_range(0..7)],
+    );
     match rng.random_range(0..4) {
         0 => parts.push(format!("{year:04}-{month:02}-{day:02}")),
-        1 => parts.push(["today", "tomorrow", "mon", "tues", "wed", "thurs", "fri", "sat", "sun"][rng.random_range(0..9)].to_string()),
+        1 => parts.push(
+            [
+                "today", "tomorrow", "mon", "tues", "wed", "thurs", "fri", "sat", "sun",
+            ][rng.random_range(0..9)]
+            .to_string(),
+        ),
         _ => {}
     }
     match rng.random_range(0..5) {
-        0 => parts.push(format!("{}{}", rng.random_range(0..=13), ["am", "pm", " am", " p.m."][rng.random_range(0..4)])),
+        0 => parts.push(format!(
+            "{}{}",
+            rng.random_range(0..=13),
+            ["am", "pm", " am", " p.m."][rng.random_range(0..4)]
+        )),
         1 => {
             let offset_hours = rng.random_range(-24..=24);
             let offset_minutes = [0, 30, 45, 59][rng.random_range(0..4)];
             parts.push(format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:00{offset_hours:+03}:{offset_minutes:02}"));
         }
-        2 => parts.push(format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}")),
+        2 => parts.push(format!(
+            "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}"
+        )),
         _ => parts.push(format!("{hour}:{minute:02}")),
     }
     if rng.random_bool(0.3) {
@@ -328,9 +621,13 @@ fn random_input(rng: &mut impl Rng) -> String {
             5 => rng.random_range(-100_000i64..100_000).to_string(),
             6 => format!("{}:{:02}", rng.random_range(0..30), rng.random_range(0..70)),
             // Arbitrary chars: any Unicode scalar value, including controls and combining marks.
-            7 => (0..rng.random_range(1..6)).map(|_| rng.random::<char>()).collect(),
+            7 => (0..rng.random_range(1..6))
+                .map(|_| rng.random::<char>())
+                .collect(),
             // Bytes taken as chars: Latin-1 and ASCII noise.
-            8 => (0..rng.random_range(1..6)).map(|_| char::from(rng.random::<u8>())).collect(),
+            8 => (0..rng.random_range(1..6))
+                .map(|_| char::from(rng.random::<u8>()))
+                .collect(),
             _ => {
                 // A vocabulary word with a random char spliced in somewhere.
                 let word = VOCABULARY[rng.random_range(0..VOCABULARY.len())];
@@ -369,7 +666,10 @@ fn hundred_thousand_random_strings_never_panic() {
     }
     // Guards the generator: if it stopped producing real times, this test would prove little.
     eprintln!("resolved {resolved} times");
-    assert!(resolved > 50_000, "only {resolved} inputs reached a resolved time");
+    assert!(
+        resolved > 50_000,
+        "only {resolved} inputs reached a resolved time"
+    );
 }
 
 proptest! {

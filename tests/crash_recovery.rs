@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use common::{at, spawn_app, TestApp};
 use cofocus::engine::jobs::JobError;
 use cofocus::engine::{FaultInjector, FaultPoint, NoFaults};
 use cofocus::fast_forward::fast_forward_to;
+use common::{at, spawn_app, TestApp};
 
 const MEMBERS: [&str; 7] = ["ann", "ben", "cat", "dan", "eve", "fay", "gus"];
 
@@ -54,7 +54,8 @@ async fn run_scenario(mut app: TestApp) -> (TestApp, usize) {
         if index == 0 {
             // Everyone shows except the first member of each of the two pairs.
             let rooms = app.room_memberships();
-            let pairs: Vec<&Vec<String>> = rooms.iter().filter(|members| members.len() == 2).collect();
+            let pairs: Vec<&Vec<String>> =
+                rooms.iter().filter(|members| members.len() == 2).collect();
             assert_eq!(pairs.len(), 2, "two pairs and a trio: {rooms:?}");
             for member in MEMBERS {
                 if pairs.iter().all(|pair| pair[0] != member) {
@@ -74,30 +75,59 @@ async fn run_scenario(mut app: TestApp) -> (TestApp, usize) {
 }
 
 fn dms_by_member(app: &TestApp) -> BTreeMap<String, Vec<String>> {
-    MEMBERS.iter().map(|member| (member.to_string(), app.dms(member))).collect()
+    MEMBERS
+        .iter()
+        .map(|member| (member.to_string(), app.dms(member)))
+        .collect()
 }
 
 #[tokio::test]
 async fn every_dm_is_delivered_exactly_once_whatever_the_crash_point() {
     // A counting run finds how many fault points the scenario passes, and the expected DMs.
-    let counter = Arc::new(CrashAtPoint { target: usize::MAX, seen: AtomicUsize::new(0), crashed_at: Mutex::new(None) });
+    let counter = Arc::new(CrashAtPoint {
+        target: usize::MAX,
+        seen: AtomicUsize::new(0),
+        crashed_at: Mutex::new(None),
+    });
     let app = spawn_app().await;
     let app = app.restart("worker-1", counter.clone()).await;
     let (baseline_app, restarts) = run_scenario(app).await;
     assert_eq!(restarts, 0);
     let expected = dms_by_member(&baseline_app);
     let points = counter.seen.load(Ordering::SeqCst);
-    assert!(points > 40, "the scenario passes many fault points ({points})");
-    assert!(expected.values().all(|dms| dms.len() >= 3), "reminder, announcement, check-in at least: {expected:?}");
+    assert!(
+        points > 40,
+        "the scenario passes many fault points ({points})"
+    );
+    assert!(
+        expected.values().all(|dms| dms.len() >= 3),
+        "reminder, announcement, check-in at least: {expected:?}"
+    );
 
     let mut deduplicated_by_platform = 0;
     for target in 0..points {
-        let injector = Arc::new(CrashAtPoint { target, seen: AtomicUsize::new(0), crashed_at: Mutex::new(None) });
-        let app = spawn_app().await.restart("worker-1", injector.clone()).await;
+        let injector = Arc::new(CrashAtPoint {
+            target,
+            seen: AtomicUsize::new(0),
+            crashed_at: Mutex::new(None),
+        });
+        let app = spawn_app()
+            .await
+            .restart("worker-1", injector.clone())
+            .await;
         let (app, restarts) = run_scenario(app).await;
-        let crashed_at = injector.crashed_at.lock().unwrap().clone().expect("crashed");
+        let crashed_at = injector
+            .crashed_at
+            .lock()
+            .unwrap()
+            .clone()
+            .expect("crashed");
         assert_eq!(restarts, 1, "crash point {target}: {crashed_at}");
-        assert_eq!(dms_by_member(&app), expected, "crash point {target}: {crashed_at}");
+        assert_eq!(
+            dms_by_member(&app),
+            expected,
+            "crash point {target}: {crashed_at}"
+        );
         // Only a crash between a DM and its record makes the platform see a retry.
         let duplicates = app.platform.duplicate_deliveries();
         if crashed_at.contains("AfterEffectBeforeRecord") && crashed_at.contains("dm:") {
@@ -106,7 +136,13 @@ async fn every_dm_is_delivered_exactly_once_whatever_the_crash_point() {
         } else {
             assert_eq!(duplicates, 0, "crash point {target}: {crashed_at}");
         }
-        assert!(app.platform.rooms().values().all(|room| !room.open), "rooms closed after crash {target}");
+        assert!(
+            app.platform.rooms().values().all(|room| !room.open),
+            "rooms closed after crash {target}"
+        );
     }
-    assert!(deduplicated_by_platform > 10, "the after-effect-before-record case was exercised");
+    assert!(
+        deduplicated_by_platform > 10,
+        "the after-effect-before-record case was exercised"
+    );
 }

@@ -17,32 +17,78 @@ fn text(value: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn setup_names_the_missing_permission_and_the_role_order() {
-    let app = spawn(Options { bot_permissions: perms::BOT_DEFAULT & !perms::MOVE_MEMBERS, run_setup: false, ..Options::default() }).await;
+    let app = spawn(Options {
+        bot_permissions: perms::BOT_DEFAULT & !perms::MOVE_MEMBERS,
+        run_setup: false,
+        ..Options::default()
+    })
+    .await;
     let admin = app.owner;
-    let answer = app.command(admin, "setup", &[("category", text(&app.category.to_string())), ("lobby", text(&app.lobby.to_string()))]).await;
+    let answer = app
+        .command(
+            admin,
+            "setup",
+            &[
+                ("category", text(&app.category.to_string())),
+                ("lobby", text(&app.lobby.to_string())),
+            ],
+        )
+        .await;
     assert!(answer.contains("Setup saved"), "{answer}");
-    assert!(answer.contains("Move Members") && !answer.contains("Manage Channels"), "names exactly what is missing: {answer}");
-    assert!(answer.contains(&format!("<#{}>", app.category)), "and where: {answer}");
+    assert!(
+        answer.contains("Move Members") && !answer.contains("Manage Channels"),
+        "names exactly what is missing: {answer}"
+    );
+    assert!(
+        answer.contains(&format!("<#{}>", app.category)),
+        "and where: {answer}"
+    );
 
-    app.fake.set_role_permissions(app.guild, app.fake.bot_role(app.guild), perms::BOT_DEFAULT);
-    let mods = app.fake.add_role(app.guild, "Mods", 0, discord_common::fake_discord::BOT_ROLE_POSITION + 1);
+    app.fake
+        .set_role_permissions(app.guild, app.fake.bot_role(app.guild), perms::BOT_DEFAULT);
+    let mods = app.fake.add_role(
+        app.guild,
+        "Mods",
+        0,
+        discord_common::fake_discord::BOT_ROLE_POSITION + 1,
+    );
     // The role changes reach the bot's cache through the gateway; ask until it has them.
     let mut answer = String::new();
     for _ in 0..50 {
-        answer = app.command(admin, "setup", &[("moderator_role", text(&mods.to_string()))]).await;
+        answer = app
+            .command(
+                admin,
+                "setup",
+                &[("moderator_role", text(&mods.to_string()))],
+            )
+            .await;
         if !answer.contains("Move Members") && answer.contains("drag my role above") {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(!answer.contains("Move Members"), "fixed: {answer}");
-    assert!(answer.contains("drag my role above"), "role order: {answer}");
+    assert!(
+        answer.contains("drag my role above"),
+        "role order: {answer}"
+    );
 
     // A member who may not Manage Server cannot change anything.
     let member = app.member("ann");
-    let refused = app.command(member, "setup", &[("lobby", text(&app.general.to_string()))]).await;
-    assert!(refused.contains("Only people who may Manage Server"), "{refused}");
-    let lengths = app.command(admin, "setup", &[("durations", text("25 50"))]).await;
+    let refused = app
+        .command(
+            member,
+            "setup",
+            &[("lobby", text(&app.general.to_string()))],
+        )
+        .await;
+    assert!(
+        refused.contains("Only people who may Manage Server"),
+        "{refused}"
+    );
+    let lengths = app
+        .command(admin, "setup", &[("durations", text("25 50"))])
+        .await;
     assert!(lengths.contains("sessions of 25/50"), "{lengths}");
 }
 
@@ -50,35 +96,119 @@ async fn setup_names_the_missing_permission_and_the_role_order() {
 async fn autocomplete_offers_slots_bookings_zones_and_lengths_in_the_members_terms() {
     let app = spawn(Options::default()).await;
     let ann = app.member("ann");
-    assert!(app.command(ann, "timezone", &[("zone", text("Europe/Paris"))]).await.contains("Europe/Paris"));
+    assert!(app
+        .command(ann, "timezone", &[("zone", text("Europe/Paris"))])
+        .await
+        .contains("Europe/Paris"));
 
-    let zones = app.fake.autocomplete(app.guild, ann, app.general, "timezone", &[("zone", text("paris"))], "zone").await;
+    let zones = app
+        .fake
+        .autocomplete(
+            app.guild,
+            ann,
+            app.general,
+            "timezone",
+            &[("zone", text("paris"))],
+            "zone",
+        )
+        .await;
     assert_eq!(zones[0]["value"], "Europe/Paris");
 
-    let slots = app.fake.autocomplete(app.guild, ann, app.general, "book", &[("when", text(""))], "when").await;
+    let slots = app
+        .fake
+        .autocomplete(
+            app.guild,
+            ann,
+            app.general,
+            "book",
+            &[("when", text(""))],
+            "when",
+        )
+        .await;
     assert_eq!(slots.len(), 25, "Discord shows at most 25");
     // 08:00 UTC is 09:00 in Paris; the first bookable slot is 09:15 Paris time.
-    assert!(slots[0]["name"].as_str().unwrap().contains("09:15 CET"), "{slots:?}");
+    assert!(
+        slots[0]["name"].as_str().unwrap().contains("09:15 CET"),
+        "{slots:?}"
+    );
 
-    let typed = app.fake.autocomplete(app.guild, ann, app.general, "book", &[("when", text("tomorrow 9"))], "when").await;
-    assert!(typed[0]["name"].as_str().unwrap().starts_with("Tue 1 Dec 09:00 CET"), "{typed:?}");
+    let typed = app
+        .fake
+        .autocomplete(
+            app.guild,
+            ann,
+            app.general,
+            "book",
+            &[("when", text("tomorrow 9"))],
+            "when",
+        )
+        .await;
+    assert!(
+        typed[0]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("Tue 1 Dec 09:00 CET"),
+        "{typed:?}"
+    );
     let value = typed[0]["value"].as_str().unwrap().to_string();
     assert_eq!(value, "2026-12-01T09:00:00+01:00");
-    let booked = app.command(ann, "book", &[("when", text(&value)), ("duration", Value::from(25))]).await;
+    let booked = app
+        .command(
+            ann,
+            "book",
+            &[("when", text(&value)), ("duration", Value::from(25))],
+        )
+        .await;
     assert!(booked.contains("Booked #1"), "{booked}");
 
-    let lengths = app.fake.autocomplete(app.guild, ann, app.general, "book", &[("when", text(&value)), ("duration", text(""))], "duration").await;
-    let values: Vec<i64> = lengths.iter().map(|c| c["value"].as_i64().unwrap()).collect();
+    let lengths = app
+        .fake
+        .autocomplete(
+            app.guild,
+            ann,
+            app.general,
+            "book",
+            &[("when", text(&value)), ("duration", text(""))],
+            "duration",
+        )
+        .await;
+    let values: Vec<i64> = lengths
+        .iter()
+        .map(|c| c["value"].as_i64().unwrap())
+        .collect();
     assert_eq!(values, [25, 50, 75]);
 
-    let mine = app.fake.autocomplete(app.guild, ann, app.general, "cancel", &[("booking", text(""))], "booking").await;
+    let mine = app
+        .fake
+        .autocomplete(
+            app.guild,
+            ann,
+            app.general,
+            "cancel",
+            &[("booking", text(""))],
+            "booking",
+        )
+        .await;
     assert_eq!(mine.len(), 1);
-    assert!(mine[0]["name"].as_str().unwrap().starts_with("#1 · Tue 1 Dec 09:00 CET · 25 min"), "{mine:?}");
-    let cancelled = app.command(ann, "cancel", &[("booking", mine[0]["value"].clone())]).await;
+    assert!(
+        mine[0]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("#1 · Tue 1 Dec 09:00 CET · 25 min"),
+        "{mine:?}"
+    );
+    let cancelled = app
+        .command(ann, "cancel", &[("booking", mine[0]["value"].clone())])
+        .await;
     assert!(cancelled.contains("Cancelled #1"), "{cancelled}");
 
-    let nonsense = app.command(ann, "book", &[("when", text("whenever"))]).await;
-    assert!(nonsense.contains("couldn't read"), "plain words: {nonsense}");
+    let nonsense = app
+        .command(ann, "book", &[("when", text("whenever"))])
+        .await;
+    assert!(
+        nonsense.contains("couldn't read"),
+        "plain words: {nonsense}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -89,41 +219,91 @@ async fn dm_buttons_cancel_from_the_reminder_and_book_again_from_the_check_in() 
         assert!(app.book(member, "9:00", 25).await.contains("Booked"));
     }
     app.advance_to(at(8, 50)).await;
-    let reminder = app.fake.dms(cat).into_iter().find(|m| m.content.contains("starts in")).expect("reminder");
-    let custom_id = reminder.components[0]["components"][0]["custom_id"].as_str().unwrap().to_string();
+    let reminder = app
+        .fake
+        .dms(cat)
+        .into_iter()
+        .find(|m| m.content.contains("starts in"))
+        .expect("reminder");
+    let custom_id = reminder.components[0]["components"][0]["custom_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let click = app.fake.click(cat, reminder.id, &custom_id);
     let answer = app.fake.answer(click).await;
-    assert_eq!(app.fake.interaction(click).callbacks, [7], "the DM itself is updated");
+    assert_eq!(
+        app.fake.interaction(click).callbacks,
+        [7],
+        "the DM itself is updated"
+    );
     assert!(answer.content().contains("Cancelled"), "{:?}", answer.data);
-    let updated = app.fake.dms(cat).into_iter().find(|m| m.id == reminder.id).unwrap();
+    let updated = app
+        .fake
+        .dms(cat)
+        .into_iter()
+        .find(|m| m.id == reminder.id)
+        .unwrap();
     assert_eq!(updated.components, Value::Array(vec![]), "no second click");
-    assert!(app.command(cat, "sessions", &[]).await.contains("No upcoming sessions"));
+    assert!(app
+        .command(cat, "sessions", &[])
+        .await
+        .contains("No upcoming sessions"));
 
     app.advance_to(at(9, 0)).await;
     for member in [ann, ben] {
         app.join(member, app.room_of(member)).await;
     }
     app.advance_to(at(9, 25)).await;
-    let check_in = app.fake.dms(ann).into_iter().find(|m| m.content.contains("Session done")).expect("check-in");
-    let custom_id = check_in.components[0]["components"][0]["custom_id"].as_str().unwrap().to_string();
+    let check_in = app
+        .fake
+        .dms(ann)
+        .into_iter()
+        .find(|m| m.content.contains("Session done"))
+        .expect("check-in");
+    let custom_id = check_in.components[0]["components"][0]["custom_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let click = app.fake.click(ann, check_in.id, &custom_id);
     let form = app.fake.answer(click).await;
     assert_eq!(app.fake.interaction(click).callbacks, [9], "a form opens");
     let form_id = form.data["custom_id"].as_str().unwrap().to_string();
     let dm_channel = check_in.channel_id;
-    let submit = app.fake.submit_modal(None, ann, dm_channel, &form_id, &[("when", "tomorrow 9:00"), ("minutes", "50")]);
+    let submit = app.fake.submit_modal(
+        None,
+        ann,
+        dm_channel,
+        &form_id,
+        &[("when", "tomorrow 9:00"), ("minutes", "50")],
+    );
     let booked = app.fake.answer(submit).await;
-    assert!(booked.content().contains("Booked") && booked.content().contains("50 min"), "{:?}", booked.data);
+    assert!(
+        booked.content().contains("Booked") && booked.content().contains("50 min"),
+        "{:?}",
+        booked.data
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_answer_is_deferred_and_edited_in() {
-    let app = spawn(Options { bot: BotOptions { defer_after: Duration::ZERO }, ..Options::default() }).await;
+    let app = spawn(Options {
+        bot: BotOptions {
+            defer_after: Duration::ZERO,
+        },
+        ..Options::default()
+    })
+    .await;
     let ann = app.member("ann");
-    let interaction = app.fake.invoke(app.guild, ann, app.general, "sessions", &[]);
+    let interaction = app
+        .fake
+        .invoke(app.guild, ann, app.general, "sessions", &[]);
     let answer = app.fake.answer(interaction).await;
     let seen = app.fake.interaction(interaction);
     assert_eq!(seen.callbacks, [5], "deferred first");
     assert!(seen.deferred && seen.late_callbacks == 0);
-    assert!(answer.content().contains("No upcoming sessions"), "then edited in: {:?}", answer.data);
+    assert!(
+        answer.content().contains("No upcoming sessions"),
+        "then edited in: {:?}",
+        answer.data
+    );
 }

@@ -17,15 +17,25 @@ async fn five_members_make_a_pair_and_a_trio_from_slash_command_to_closed_room()
     let members: Vec<u64> = names.iter().map(|name| app.member(name)).collect();
     for member in &members {
         let answer = app.book(*member, "9:00", 50).await;
-        assert!(answer.contains("Booked") && answer.contains("<t:1796029200:F>"), "{answer}");
+        assert!(
+            answer.contains("Booked") && answer.contains("<t:1796029200:F>"),
+            "{answer}"
+        );
     }
 
     app.advance_to(at(8, 50)).await;
     for member in &members {
         let dms = app.fake.dms(*member);
-        assert_eq!(dms.iter().filter(|m| m.content.contains(REMINDER)).count(), 1, "reminded once");
+        assert_eq!(
+            dms.iter().filter(|m| m.content.contains(REMINDER)).count(),
+            1,
+            "reminded once"
+        );
         let reminder = dms.iter().find(|m| m.content.contains(REMINDER)).unwrap();
-        assert!(reminder.components.to_string().contains("cf:cancel:"), "the reminder offers a cancel button");
+        assert!(
+            reminder.components.to_string().contains("cf:cancel:"),
+            "the reminder offers a cancel button"
+        );
     }
 
     app.advance_to(at(8, 58)).await;
@@ -36,33 +46,83 @@ async fn five_members_make_a_pair_and_a_trio_from_slash_command_to_closed_room()
     }
     for room in &rooms {
         let channel = app.fake.channel(*room).unwrap();
-        assert_eq!(channel.parent_id, Some(app.category), "rooms go in the configured category");
+        assert_eq!(
+            channel.parent_id,
+            Some(app.category),
+            "rooms go in the configured category"
+        );
         assert!(channel.name.starts_with("focus-g"), "{}", channel.name);
-        let everyone = channel.overwrites.iter().find(|o| o.id == app.guild).expect("@everyone overwrite");
-        assert_ne!(everyone.deny & perms::VIEW_CHANNEL, 0, "strangers can't see the room");
-        sizes.push(channel.overwrites.iter().filter(|o| o.kind == 1 && o.id != app.fake.bot_id()).count());
+        let everyone = channel
+            .overwrites
+            .iter()
+            .find(|o| o.id == app.guild)
+            .expect("@everyone overwrite");
+        assert_ne!(
+            everyone.deny & perms::VIEW_CHANNEL,
+            0,
+            "strangers can't see the room"
+        );
+        sizes.push(
+            channel
+                .overwrites
+                .iter()
+                .filter(|o| o.kind == 1 && o.id != app.fake.bot_id())
+                .count(),
+        );
     }
     sizes.sort();
     assert_eq!(sizes, [2, 3], "a pair and a trio, made before T");
     // Overwrites were part of the create call: one create per room, no per-member edits.
-    let creates = app.fake.lock().request_log.iter().filter(|(m, r, _)| m == "POST" && r == "POST /guilds/{}/channels").count();
+    let creates = app
+        .fake
+        .lock()
+        .request_log
+        .iter()
+        .filter(|(m, r, _)| m == "POST" && r == "POST /guilds/{}/channels")
+        .count();
     assert_eq!(creates, 2);
-    let patches = app.fake.lock().request_log.iter().filter(|(m, _, _)| m == "PATCH" || m == "PUT").filter(|(_, r, _)| r.starts_with("PATCH /channels") || r.contains("permissions")).count();
+    let patches = app
+        .fake
+        .lock()
+        .request_log
+        .iter()
+        .filter(|(m, _, _)| m == "PATCH" || m == "PUT")
+        .filter(|(_, r, _)| r.starts_with("PATCH /channels") || r.contains("permissions"))
+        .count();
     assert_eq!(patches, 0);
 
     // Someone else can't get in.
     let stranger = app.member("zed");
     let any_room = *rooms.iter().next().unwrap();
-    assert!(app.fake.join_voice(app.guild, stranger, any_room).is_err(), "overwrites keep strangers out");
+    assert!(
+        app.fake.join_voice(app.guild, stranger, any_room).is_err(),
+        "overwrites keep strangers out"
+    );
 
     app.advance_to(at(9, 0)).await;
     for member in &members {
-        let announce: Vec<String> = app.dm_texts(*member).into_iter().filter(|t| t.contains(ANNOUNCE)).collect();
+        let announce: Vec<String> = app
+            .dm_texts(*member)
+            .into_iter()
+            .filter(|t| t.contains(ANNOUNCE))
+            .collect();
         assert_eq!(announce.len(), 1, "announced once: {announce:?}");
         let room = app.room_of(*member);
-        assert!(announce[0].contains(&format!("<#{room}>")), "names the room: {}", announce[0]);
-        assert!(announce[0].contains("<@"), "mentions the partner: {}", announce[0]);
-        assert!(!announce[0].contains(&format!("<@{member}>")), "not themselves: {}", announce[0]);
+        assert!(
+            announce[0].contains(&format!("<#{room}>")),
+            "names the room: {}",
+            announce[0]
+        );
+        assert!(
+            announce[0].contains("<@"),
+            "mentions the partner: {}",
+            announce[0]
+        );
+        assert!(
+            !announce[0].contains(&format!("<@{member}>")),
+            "not themselves: {}",
+            announce[0]
+        );
     }
     for member in &members {
         app.join(*member, app.room_of(*member)).await;
@@ -71,26 +131,54 @@ async fn five_members_make_a_pair_and_a_trio_from_slash_command_to_closed_room()
     app.advance_to(at(10, 0)).await;
     for member in &members {
         let texts = app.dm_texts(*member);
-        assert_eq!(texts.iter().filter(|t| t.contains(CHECK_IN)).count(), 1, "checked in once");
+        assert_eq!(
+            texts.iter().filter(|t| t.contains(CHECK_IN)).count(),
+            1,
+            "checked in once"
+        );
         assert!(texts.iter().all(|t| !t.contains("missed you")));
-        let check_in = app.fake.dms(*member).into_iter().find(|m| m.content.contains(CHECK_IN)).unwrap();
-        assert!(check_in.content.contains("`/book next`"), "text hints become slash commands: {}", check_in.content);
-        assert!(check_in.components.to_string().contains("cf:book:"), "the check-in offers to book again");
+        let check_in = app
+            .fake
+            .dms(*member)
+            .into_iter()
+            .find(|m| m.content.contains(CHECK_IN))
+            .unwrap();
+        assert!(
+            check_in.content.contains("`/book next`"),
+            "text hints become slash commands: {}",
+            check_in.content
+        );
+        assert!(
+            check_in.components.to_string().contains("cf:book:"),
+            "the check-in offers to book again"
+        );
     }
     for room in &rooms {
-        assert!(app.fake.channel(*room).is_none(), "room {room} deleted after the session");
+        assert!(
+            app.fake.channel(*room).is_none(),
+            "room {room} deleted after the session"
+        );
     }
     let stats = app.command(members[0], "prefs", &[]).await;
-    assert!(stats.contains("sessions: 1") && stats.contains("no-shows: 0"), "{stats}");
+    assert!(
+        stats.contains("sessions: 1") && stats.contains("no-shows: 0"),
+        "{stats}"
+    );
     assert_eq!(app.fake.stats().violations, 0);
     let opens = app.fake.lock().dm_opens.clone();
-    assert!(members.iter().all(|m| opens.get(m) == Some(&1)), "each DM channel opened once: {opens:?}");
+    assert!(
+        members.iter().all(|m| opens.get(m) == Some(&1)),
+        "each DM channel opened once: {opens:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_no_show_is_spotted_from_voice_and_the_stranded_are_re_paired() {
     let app = spawn(Options::default()).await;
-    let members: Vec<u64> = ["ann", "ben", "cat", "dan"].iter().map(|name| app.member(name)).collect();
+    let members: Vec<u64> = ["ann", "ben", "cat", "dan"]
+        .iter()
+        .map(|name| app.member(name))
+        .collect();
     for member in &members {
         assert!(app.book(*member, "9:00", 25).await.contains("Booked"));
     }
@@ -115,17 +203,31 @@ async fn a_no_show_is_spotted_from_voice_and_the_stranded_are_re_paired() {
 
     app.advance_to(at(9, 3)).await;
     for (member, _) in &stranded {
-        assert_eq!(app.fake.dms_containing(*member, "re-paired you"), 1, "rematched once");
+        assert_eq!(
+            app.fake.dms_containing(*member, "re-paired you"),
+            1,
+            "rematched once"
+        );
     }
-    let rematch_room = app.rooms_of(stranded[0].0).into_iter().find(|room| *room != stranded[0].1).expect("a rematch room");
-    assert!(app.rooms_of(stranded[1].0).contains(&rematch_room), "the stranded share the new room");
+    let rematch_room = app
+        .rooms_of(stranded[0].0)
+        .into_iter()
+        .find(|room| *room != stranded[0].1)
+        .expect("a rematch room");
+    assert!(
+        app.rooms_of(stranded[1].0).contains(&rematch_room),
+        "the stranded share the new room"
+    );
     for member in &no_shows {
         assert_eq!(app.fake.dms_containing(*member, "We missed you"), 1);
         let stats = app.command(*member, "prefs", &[]).await;
         assert!(stats.contains("no-shows: 1"), "{stats}");
     }
     app.advance_to(at(9, 40)).await;
-    assert!(app.rooms_of(stranded[0].0).is_empty(), "original and rematch rooms closed");
+    assert!(
+        app.rooms_of(stranded[0].0).is_empty(),
+        "original and rematch rooms closed"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -139,17 +241,35 @@ async fn closed_dms_get_the_room_through_one_lobby_mention_and_nothing_private_l
     app.advance_to(at(9, 0)).await;
 
     let lobby = app.fake.channel_messages(app.lobby);
-    assert_eq!(lobby.len(), 1, "one lobby post: {:?}", lobby.iter().map(|m| &m.content).collect::<Vec<_>>());
-    assert!(lobby[0].content.starts_with(&format!("<@{ben}>")), "{}", lobby[0].content);
+    assert_eq!(
+        lobby.len(),
+        1,
+        "one lobby post: {:?}",
+        lobby.iter().map(|m| &m.content).collect::<Vec<_>>()
+    );
+    assert!(
+        lobby[0].content.starts_with(&format!("<@{ben}>")),
+        "{}",
+        lobby[0].content
+    );
     let room = app.room_of(ben);
-    assert!(lobby[0].content.contains(&format!("<#{room}>")), "{}", lobby[0].content);
+    assert!(
+        lobby[0].content.contains(&format!("<#{room}>")),
+        "{}",
+        lobby[0].content
+    );
     assert!(app.fake.dms(ben).is_empty());
 
     // Ben comes; ann doesn't. The reminder and "we missed you" never go public.
     app.join(ben, room).await;
     app.advance_to(at(9, 40)).await;
     let lobby = app.fake.channel_messages(app.lobby);
-    assert_eq!(lobby.len(), 1, "still one: {:?}", lobby.iter().map(|m| &m.content).collect::<Vec<_>>());
+    assert_eq!(
+        lobby.len(),
+        1,
+        "still one: {:?}",
+        lobby.iter().map(|m| &m.content).collect::<Vec<_>>()
+    );
     let stats = app.command(ben, "prefs", &[]).await;
     assert!(stats.contains("sessions: 1"), "ben attended: {stats}");
 }

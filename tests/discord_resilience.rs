@@ -23,7 +23,8 @@ struct CrashAfterEffect {
 
 impl FaultInjector for CrashAfterEffect {
     fn should_crash(&self, point: &FaultPoint<'_>) -> bool {
-        matches!(point, FaultPoint::AfterEffectBeforeRecord { key } if key.starts_with(self.prefix)) && !self.fired.swap(true, Ordering::SeqCst)
+        matches!(point, FaultPoint::AfterEffectBeforeRecord { key } if key.starts_with(self.prefix))
+            && !self.fired.swap(true, Ordering::SeqCst)
     }
 }
 
@@ -46,10 +47,17 @@ async fn a_429_storm_during_the_fan_out_is_waited_out_without_losing_or_doubling
 
     let stats = app.fake.stats();
     assert_eq!(stats.injected_served, 10, "{stats:?}");
-    assert_eq!(stats.violations, 0, "nothing was sent while Discord said wait: {stats:?}");
+    assert_eq!(
+        stats.violations, 0,
+        "nothing was sent while Discord said wait: {stats:?}"
+    );
     let mut rooms = std::collections::BTreeSet::new();
     for member in &members {
-        assert_eq!(app.fake.dms_containing(*member, ANNOUNCE), 1, "announced exactly once");
+        assert_eq!(
+            app.fake.dms_containing(*member, ANNOUNCE),
+            1,
+            "announced exactly once"
+        );
         rooms.insert(app.room_of(*member));
     }
     assert_eq!(rooms.len(), 6, "six pair rooms, none doubled");
@@ -70,7 +78,11 @@ async fn a_gateway_resumed_mid_slot_replays_who_joined_meanwhile() {
     let fake = app.fake.clone();
     wait_until("the bot to resume", || fake.lock().gateway.resumes >= 1).await;
     app.join(ben, room).await;
-    assert_eq!(app.fake.lock().gateway.identifies, 1, "resumed, not re-identified");
+    assert_eq!(
+        app.fake.lock().gateway.identifies,
+        1,
+        "resumed, not re-identified"
+    );
 
     app.advance_to(at(9, 3)).await;
     for member in [ann, ben] {
@@ -98,31 +110,53 @@ async fn a_lost_session_is_rebuilt_from_guild_create_voice_states() {
     app.fake.leave_voice(app.guild, ann);
     app.fake.join_voice(app.guild, ben, room).unwrap();
     let fake = app.fake.clone();
-    wait_until("the bot to identify again", || fake.lock().gateway.identifies >= 2).await;
+    wait_until("the bot to identify again", || {
+        fake.lock().gateway.identifies >= 2
+    })
+    .await;
     app.fake.wait_connected(1).await;
     let platform = app.platform.clone();
     let room_ref = format!("{}/{room}", app.guild);
     discord_common::wait_until_async("presence rebuilt", || {
         let platform = platform.clone();
         let room_ref = room_ref.clone();
-        async move { cofocus::platform::ChatPlatform::present_members(platform.as_ref(), &room_ref).await.unwrap() == vec![ben.to_string()] }
+        async move {
+            cofocus::platform::ChatPlatform::present_members(platform.as_ref(), &room_ref)
+                .await
+                .unwrap()
+                == vec![ben.to_string()]
+        }
     })
     .await;
 
     app.advance_to(at(9, 3)).await;
-    assert_eq!(app.fake.dms_containing(ann, "We missed you"), 1, "ann left before the check");
-    assert_eq!(app.fake.dms_containing(ben, "We missed you"), 0, "ben is there");
+    assert_eq!(
+        app.fake.dms_containing(ann, "We missed you"),
+        1,
+        "ann left before the check"
+    );
+    assert_eq!(
+        app.fake.dms_containing(ben, "We missed you"),
+        0,
+        "ben is there"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_between_prepare_and_announce_reuses_the_rooms_and_announces_once() {
     let mut app = spawn(Options::default()).await;
-    let members: Vec<u64> = ["ann", "ben", "cat", "dan"].iter().map(|name| app.member(name)).collect();
+    let members: Vec<u64> = ["ann", "ben", "cat", "dan"]
+        .iter()
+        .map(|name| app.member(name))
+        .collect();
     for member in &members {
         assert!(app.book(*member, "9:00", 25).await.contains("Booked"));
     }
     // The engine dies right after Discord made the first room, before recording it.
-    app.engine = app.engine.clone().with_faults(Arc::new(CrashAfterEffect { prefix: "room:", fired: AtomicBool::new(false) }));
+    app.engine = app.engine.clone().with_faults(Arc::new(CrashAfterEffect {
+        prefix: "room:",
+        fired: AtomicBool::new(false),
+    }));
     let crashed = fast_forward_to(&app.engine, &app.clock, at(8, 58)).await;
     assert!(crashed.is_err(), "the fault fired");
     app.restart("worker-1").await;
@@ -131,19 +165,35 @@ async fn a_restart_between_prepare_and_announce_reuses_the_rooms_and_announces_o
 
     // Down again between prepare and announce; announce then crashes after one DM was sent.
     app.restart("worker-1").await;
-    app.engine = app.engine.clone().with_faults(Arc::new(CrashAfterEffect { prefix: "dm:announce:", fired: AtomicBool::new(false) }));
+    app.engine = app.engine.clone().with_faults(Arc::new(CrashAfterEffect {
+        prefix: "dm:announce:",
+        fired: AtomicBool::new(false),
+    }));
     let crashed = fast_forward_to(&app.engine, &app.clock, at(9, 0)).await;
     assert!(crashed.is_err(), "the fault fired");
     app.restart("worker-1").await;
     app.advance_to(at(9, 1)).await;
 
-    let voice_rooms = app.fake.channels(app.guild).into_iter().filter(|c| c.name.starts_with("focus-")).count();
+    let voice_rooms = app
+        .fake
+        .channels(app.guild)
+        .into_iter()
+        .filter(|c| c.name.starts_with("focus-"))
+        .count();
     assert_eq!(voice_rooms, 2, "no room was made twice");
     for (member, room) in members.iter().zip(&rooms_before) {
         assert_eq!(app.room_of(*member), *room, "the same room after restarts");
-        assert_eq!(app.fake.dms_containing(*member, ANNOUNCE), 1, "announced exactly once");
+        assert_eq!(
+            app.fake.dms_containing(*member, ANNOUNCE),
+            1,
+            "announced exactly once"
+        );
     }
-    assert_eq!(app.fake.lock().nonce_dedupes, 1, "the retried DM was swallowed by its nonce");
+    assert_eq!(
+        app.fake.lock().nonce_dedupes,
+        1,
+        "the retried DM was swallowed by its nonce"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -158,9 +208,22 @@ async fn the_startup_sweep_deletes_rooms_of_sessions_that_are_over_and_nothing_e
     assert!(app.fake.channel(room.id).is_none(), "closed normally");
     // The same room shows up again (a delete Discord lost, a restore): ours by name and
     // record, and its session is over. A channel that merely looks similar is left alone.
-    let ghost = app.fake.add_channel(app.guild, discord_common::CHANNEL_VOICE, &room.name, Some(app.category));
-    let lookalike = app.fake.add_channel(app.guild, discord_common::CHANNEL_VOICE, "focus-g77 · not ours", Some(app.category));
+    let ghost = app.fake.add_channel(
+        app.guild,
+        discord_common::CHANNEL_VOICE,
+        &room.name,
+        Some(app.category),
+    );
+    let lookalike = app.fake.add_channel(
+        app.guild,
+        discord_common::CHANNEL_VOICE,
+        "focus-g77 · not ours",
+        Some(app.category),
+    );
     app.restart("worker-1").await;
     assert!(app.fake.channel(ghost).is_none(), "the leftover was swept");
-    assert!(app.fake.channel(lookalike).is_some(), "no record, not ours to delete");
+    assert!(
+        app.fake.channel(lookalike).is_some(),
+        "no record, not ours to delete"
+    );
 }

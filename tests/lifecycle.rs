@@ -23,8 +23,16 @@ async fn five_members_make_a_pair_and_a_trio_and_everyone_gets_every_dm() {
 
     app.advance_to(at(8, 50)).await;
     for member in members {
-        assert_eq!(app.dms_containing(member, REMINDER), 1, "{member} reminded once");
-        assert_eq!(app.dms_containing(member, ANNOUNCE), 0, "no announcement before T");
+        assert_eq!(
+            app.dms_containing(member, REMINDER),
+            1,
+            "{member} reminded once"
+        );
+        assert_eq!(
+            app.dms_containing(member, ANNOUNCE),
+            0,
+            "no announcement before T"
+        );
     }
     app.advance_to(at(8, 59)).await;
     let mut sizes: Vec<usize> = app.room_memberships().iter().map(Vec::len).collect();
@@ -33,17 +41,34 @@ async fn five_members_make_a_pair_and_a_trio_and_everyone_gets_every_dm() {
 
     app.advance_to(at(9, 0)).await;
     for member in members {
-        assert_eq!(app.dms_containing(member, ANNOUNCE), 1, "{member} announced once");
+        assert_eq!(
+            app.dms_containing(member, ANNOUNCE),
+            1,
+            "{member} announced once"
+        );
     }
     app.join(&members);
     app.advance_to(at(10, 0)).await;
     for member in members {
-        assert_eq!(app.dms_containing(member, CHECK_IN), 1, "{member} checked in once");
-        assert!(app.dms(member).iter().all(|text| !text.contains("missed you")));
+        assert_eq!(
+            app.dms_containing(member, CHECK_IN),
+            1,
+            "{member} checked in once"
+        );
+        assert!(app
+            .dms(member)
+            .iter()
+            .all(|text| !text.contains("missed you")));
     }
-    assert!(app.platform.rooms().values().all(|room| !room.open), "rooms closed after the session");
+    assert!(
+        app.platform.rooms().values().all(|room| !room.open),
+        "rooms closed after the session"
+    );
     let stats = app.say("ann", "prefs").await;
-    assert!(stats.contains("sessions: 1") && stats.contains("no-shows: 0"), "{stats}");
+    assert!(
+        stats.contains("sessions: 1") && stats.contains("no-shows: 0"),
+        "{stats}"
+    );
 }
 
 #[tokio::test]
@@ -61,10 +86,21 @@ async fn stranded_partners_of_no_shows_are_re_paired_together() {
 
     app.advance_to(at(9, 3)).await;
     for member in &stranded {
-        assert_eq!(app.dms_containing(member, "re-paired you"), 1, "{member} rematched");
+        assert_eq!(
+            app.dms_containing(member, "re-paired you"),
+            1,
+            "{member} rematched"
+        );
     }
-    let rematch_room = app.platform.open_room_of(&stranded[0]).expect("rematch room");
-    assert_eq!(app.platform.open_room_of(&stranded[1]).as_deref(), Some(rematch_room.as_str()), "stranded share a new room");
+    let rematch_room = app
+        .platform
+        .open_room_of(&stranded[0])
+        .expect("rematch room");
+    assert_eq!(
+        app.platform.open_room_of(&stranded[1]).as_deref(),
+        Some(rematch_room.as_str()),
+        "stranded share a new room"
+    );
     for member in &no_shows {
         assert_eq!(app.dms_containing(member, "We missed you"), 1);
         let stats = app.say(member, "prefs").await;
@@ -75,7 +111,10 @@ async fn stranded_partners_of_no_shows_are_re_paired_together() {
     for member in &stranded {
         assert_eq!(app.dms_containing(member, CHECK_IN), 1);
     }
-    assert!(app.platform.rooms().values().all(|room| !room.open), "original and rematch rooms closed");
+    assert!(
+        app.platform.rooms().values().all(|room| !room.open),
+        "original and rematch rooms closed"
+    );
 }
 
 #[tokio::test]
@@ -105,8 +144,16 @@ async fn downtime_is_never_a_no_show_and_stale_reminders_are_dropped() {
     app.clock.advance_to(at(9, 20));
     app.advance_to(at(9, 20)).await;
     for member in ["ann", "ben"] {
-        assert_eq!(app.dms_containing(member, REMINDER), 0, "a reminder after the start is pointless");
-        assert_eq!(app.dms_containing(member, ANNOUNCE), 1, "late announcement still sent");
+        assert_eq!(
+            app.dms_containing(member, REMINDER),
+            0,
+            "a reminder after the start is pointless"
+        );
+        assert_eq!(
+            app.dms_containing(member, ANNOUNCE),
+            1,
+            "late announcement still sent"
+        );
         assert_eq!(app.dms_containing(member, "We missed you"), 0);
         let stats = app.say(member, "prefs").await;
         assert!(stats.contains("no-shows: 0"), "{stats}");
@@ -117,7 +164,10 @@ async fn downtime_is_never_a_no_show_and_stale_reminders_are_dropped() {
 async fn reminders_respect_the_opt_out() {
     let app = spawn_app().await;
     book_all(&app, &["ann", "ben"], "book 9:00 50m").await;
-    assert!(app.say("ann", "prefs reminders off").await.contains("Reminders: off"));
+    assert!(app
+        .say("ann", "prefs reminders off")
+        .await
+        .contains("Reminders: off"));
     app.advance_to(at(8, 55)).await;
     assert_eq!(app.dms_containing("ann", REMINDER), 0);
     assert_eq!(app.dms_containing("ben", REMINDER), 1);
@@ -131,7 +181,11 @@ async fn cancelling_after_matching_leaves_the_partner_informed() {
     let reply = app.say("ann", "cancel").await;
     assert!(reply.contains("late cancel"), "{reply}");
     app.advance_to(at(9, 0)).await;
-    assert_eq!(app.dms_containing("ann", ANNOUNCE), 0, "a cancelled member gets no announcement");
+    assert_eq!(
+        app.dms_containing("ann", ANNOUNCE),
+        0,
+        "a cancelled member gets no announcement"
+    );
     assert_eq!(app.dms_containing("ben", "partner cancelled"), 1);
     let stats = app.say("ann", "prefs").await;
     assert!(stats.contains("late cancels: 1"), "{stats}");
@@ -144,7 +198,10 @@ async fn friends_are_paired_and_blocked_members_never_are() {
     for member in members {
         app.say(member, "help").await; // everyone exists before relations are set
     }
-    assert!(app.say("ann", "friend dan").await.contains("dan is now your friend"));
+    assert!(app
+        .say("ann", "friend dan")
+        .await
+        .contains("dan is now your friend"));
     assert!(app.say("ann", "block ben").await.contains("Blocked ben"));
     book_all(&app, &members, "book 9:00 50m").await;
     app.advance_to(at(9, 0)).await;
@@ -167,7 +224,8 @@ async fn weekly_bookings_roll_forward_at_the_same_local_time() {
     app.say("ann", "timezone America/New_York").await;
     let reply = app.say("ann", "book tomorrow 9:00 50m weekly").await;
     assert!(reply.contains("every week"), "{reply}");
-    app.advance_to(common::test_start() + chrono::Duration::days(2)).await;
+    app.advance_to(common::test_start() + chrono::Duration::days(2))
+        .await;
     let sessions = app.say("ann", "sessions").await;
     assert!(sessions.contains("Tue 8 Dec 09:00 EST"), "{sessions}");
 }

@@ -4,10 +4,10 @@
 //! invites, join pair rooms and read their DMs. One binary, so the slow default-rate-limits
 //! test overlaps the others instead of adding its minute to the run.
 
-#[path = "support/synapse.rs"]
-mod synapse;
 #[path = "support/matrix.rs"]
 mod support;
+#[path = "support/synapse.rs"]
+mod synapse;
 
 #[path = "matrix_e2e/basics.rs"]
 mod basics;

@@ -10,11 +10,11 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
-use common::{at, build, test_start};
 use cofocus::clock::ManualClock;
 use cofocus::engine::NoFaults;
 use cofocus::platform::shell::ShellPlatform;
 use cofocus::store::Store;
+use common::{at, build, test_start};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_on_one_postgres_run_each_job_once() {
@@ -72,16 +72,35 @@ async fn two_instances_on_one_postgres_run_each_job_once() {
         }
     }
 
-    assert!(ran.len() >= 24 + 3 * 5, "every reminder and slot job ran: {}", ran.len());
-    let doubled: Vec<_> = ran.iter().filter(|(_, runners)| runners.len() != 1).collect();
+    assert!(
+        ran.len() >= 24 + 3 * 5,
+        "every reminder and slot job ran: {}",
+        ran.len()
+    );
+    let doubled: Vec<_> = ran
+        .iter()
+        .filter(|(_, runners)| runners.len() != 1)
+        .collect();
     assert!(doubled.is_empty(), "jobs run more than once: {doubled:?}");
     let by_a = ran.values().filter(|runners| runners[0] == "a").count();
-    assert!(by_a > 0 && by_a < ran.len(), "both instances did work ({by_a} of {})", ran.len());
-    assert_eq!(platform.duplicate_deliveries(), 0, "no DM was even attempted twice");
+    assert!(
+        by_a > 0 && by_a < ran.len(),
+        "both instances did work ({by_a} of {})",
+        ran.len()
+    );
+    assert_eq!(
+        platform.duplicate_deliveries(),
+        0,
+        "no DM was even attempted twice"
+    );
     for member in &members {
         let dms = platform.direct_messages_to(member);
         for needle in ["starts in", "It's time!", "Session done"] {
-            assert_eq!(dms.iter().filter(|text| text.contains(needle)).count(), 1, "{member}: {needle} in {dms:?}");
+            assert_eq!(
+                dms.iter().filter(|text| text.contains(needle)).count(),
+                1,
+                "{member}: {needle} in {dms:?}"
+            );
         }
     }
     database.drop_database().await;

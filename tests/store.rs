@@ -943,13 +943,28 @@ async fn claim_order_and_lease(store: Store) {
     assert_eq!(store.next_pending_due_at().await.unwrap(), Some(t(20)));
 
     // A restarted instance voids its own leases only.
-    let held_by_w3 = store.claim_due_job("w3", t(21), lease).await.unwrap().expect("c is due");
-    assert_eq!(store.claim_due_job("w3", t(21), lease).await.unwrap(), None, "leased");
+    let held_by_w3 = store
+        .claim_due_job("w3", t(21), lease)
+        .await
+        .unwrap()
+        .expect("c is due");
+    assert_eq!(
+        store.claim_due_job("w3", t(21), lease).await.unwrap(),
+        None,
+        "leased"
+    );
     assert_eq!(store.release_leases_held_by("w-other").await.unwrap(), 0);
     assert_eq!(store.release_leases_held_by("w3").await.unwrap(), 1);
-    let reclaimed = store.claim_due_job("w3", t(21), lease).await.unwrap().expect("released");
+    let reclaimed = store
+        .claim_due_job("w3", t(21), lease)
+        .await
+        .unwrap()
+        .expect("released");
     assert_eq!((reclaimed.id, reclaimed.attempts), (held_by_w3.id, 2));
-    assert!(store.finish_job(reclaimed.id, "w3", "done", t(21)).await.unwrap());
+    assert!(store
+        .finish_job(reclaimed.id, "w3", "done", t(21))
+        .await
+        .unwrap());
 }
 
 async fn retry_releases_the_lease(store: Store) {
@@ -1145,33 +1160,92 @@ async fn unknown_url_schemes_are_rejected() {
 }
 
 async fn platform_state_round_trips(store: Store) {
-    assert_eq!(store.platform_state("discord", "guild-1", "setup").await.unwrap(), None);
-    store.set_platform_state("discord", "guild-1", "setup", "{\"v\":1}", t(0)).await.unwrap();
-    store.set_platform_state("discord", "guild-1", "setup", "{\"v\":2}", t(1)).await.unwrap();
-    store.set_platform_state("discord", "guild-2", "setup", "{\"v\":3}", t(1)).await.unwrap();
-    store.set_platform_state("matrix", "guild-1", "setup", "other platform", t(1)).await.unwrap();
-    assert_eq!(store.platform_state("discord", "guild-1", "setup").await.unwrap().as_deref(), Some("{\"v\":2}"));
     assert_eq!(
-        store.platform_state_by_name("discord", "setup").await.unwrap(),
-        vec![("guild-1".to_string(), "{\"v\":2}".to_string()), ("guild-2".to_string(), "{\"v\":3}".to_string())]
+        store
+            .platform_state("discord", "guild-1", "setup")
+            .await
+            .unwrap(),
+        None
     );
-    assert!(store.set_platform_state("telegram", "x", "setup", "v", t(1)).await.is_err(), "platform is checked");
+    store
+        .set_platform_state("discord", "guild-1", "setup", "{\"v\":1}", t(0))
+        .await
+        .unwrap();
+    store
+        .set_platform_state("discord", "guild-1", "setup", "{\"v\":2}", t(1))
+        .await
+        .unwrap();
+    store
+        .set_platform_state("discord", "guild-2", "setup", "{\"v\":3}", t(1))
+        .await
+        .unwrap();
+    store
+        .set_platform_state("matrix", "guild-1", "setup", "other platform", t(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .platform_state("discord", "guild-1", "setup")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("{\"v\":2}")
+    );
+    assert_eq!(
+        store
+            .platform_state_by_name("discord", "setup")
+            .await
+            .unwrap(),
+        vec![
+            ("guild-1".to_string(), "{\"v\":2}".to_string()),
+            ("guild-2".to_string(), "{\"v\":3}".to_string())
+        ]
+    );
+    assert!(
+        store
+            .set_platform_state("telegram", "x", "setup", "v", t(1))
+            .await
+            .is_err(),
+        "platform is checked"
+    );
 }
 
 async fn claims_can_be_limited_to_one_platform(store: Store) {
     let defaults = CommunitySettings::default();
-    let discord = store.ensure_community("discord", "guild", &defaults).await.unwrap();
-    let matrix = store.ensure_community("matrix", "!room", &defaults).await.unwrap();
+    let discord = store
+        .ensure_community("discord", "guild", &defaults)
+        .await
+        .unwrap();
+    let matrix = store
+        .ensure_community("matrix", "!room", &defaults)
+        .await
+        .unwrap();
     let discord_slot = store.ensure_slot(discord.id, t(0), 25).await.unwrap();
     let matrix_slot = store.ensure_slot(matrix.id, t(0), 25).await.unwrap();
-    store.schedule_job(&job("d", JobKind::Announce, &discord_slot, t(0))).await.unwrap();
-    store.schedule_job(&job("m", JobKind::Announce, &matrix_slot, t(1))).await.unwrap();
+    store
+        .schedule_job(&job("d", JobKind::Announce, &discord_slot, t(0)))
+        .await
+        .unwrap();
+    store
+        .schedule_job(&job("m", JobKind::Announce, &matrix_slot, t(1)))
+        .await
+        .unwrap();
     let lease = Duration::seconds(60);
     let claim = |platform: Option<&'static str>| {
         let store = store.clone();
-        async move { store.claim_due_job_of_platform("w", t(5), lease, platform).await.unwrap().map(|job| job.key) }
+        async move {
+            store
+                .claim_due_job_of_platform("w", t(5), lease, platform)
+                .await
+                .unwrap()
+                .map(|job| job.key)
+        }
     };
-    assert_eq!(claim(Some("matrix")).await.as_deref(), Some("m"), "skips the earlier Discord job");
+    assert_eq!(
+        claim(Some("matrix")).await.as_deref(),
+        Some("m"),
+        "skips the earlier Discord job"
+    );
     assert_eq!(claim(Some("matrix")).await, None);
     assert_eq!(claim(Some("shell")).await, None);
     assert_eq!(claim(None).await.as_deref(), Some("d"));
@@ -1192,11 +1266,24 @@ fn request(member: &Member, starts_at: DateTime<Utc>, length_minutes: u32) -> Ne
 
 /// A slot's five jobs and the booking's reminder, keyed like the engine keys them.
 fn jobs_of(slot: &Slot, booking: &Booking) -> Vec<NewJob> {
-    let mut jobs: Vec<NewJob> = [JobKind::Prepare, JobKind::Announce, JobKind::AttendanceCheck, JobKind::CheckIn, JobKind::CloseRooms]
-        .into_iter()
-        .enumerate()
-        .map(|(n, kind)| job(&format!("{}:slot:{}", kind.as_str(), slot.id), kind, slot, slot.starts_at + Duration::minutes(n as i64)))
-        .collect();
+    let mut jobs: Vec<NewJob> = [
+        JobKind::Prepare,
+        JobKind::Announce,
+        JobKind::AttendanceCheck,
+        JobKind::CheckIn,
+        JobKind::CloseRooms,
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(n, kind)| {
+        job(
+            &format!("{}:slot:{}", kind.as_str(), slot.id),
+            kind,
+            slot,
+            slot.starts_at + Duration::minutes(n as i64),
+        )
+    })
+    .collect();
     jobs.push(NewJob {
         key: format!("remind:booking:{}", booking.id),
         kind: JobKind::Remind,
@@ -1208,10 +1295,16 @@ fn jobs_of(slot: &Slot, booking: &Booking) -> Vec<NewJob> {
 }
 
 /// Half-open overlap with any existing booking, like the core's rule.
-fn no_overlap(starts_at: DateTime<Utc>, length_minutes: u32) -> impl Fn(&[Booking]) -> Result<(), String> + Send + Sync {
+fn no_overlap(
+    starts_at: DateTime<Utc>,
+    length_minutes: u32,
+) -> impl Fn(&[Booking]) -> Result<(), String> + Send + Sync {
     move |existing: &[Booking]| {
         let ends_at = starts_at + Duration::minutes(length_minutes as i64);
-        match existing.iter().find(|b| b.starts_at < ends_at && starts_at < b.ends_at()) {
+        match existing
+            .iter()
+            .find(|b| b.starts_at < ends_at && starts_at < b.ends_at())
+        {
             Some(clash) => Err(format!("overlaps #{}", clash.id)),
             None => Ok(()),
         }
@@ -1240,10 +1333,14 @@ async fn booking_with_jobs_commits_together(store: Store) {
     // The rules ran once before the transaction (no bookings) and once inside it.
     assert_eq!(*seen.lock().unwrap(), vec![0, 0]);
     assert_eq!(slot, store.ensure_slot(c.id, t(0), 25).await.unwrap());
-    assert_eq!(Some(booking.clone()), store.booking(booking.id).await.unwrap());
+    assert_eq!(
+        Some(booking.clone()),
+        store.booking(booking.id).await.unwrap()
+    );
     assert_eq!(booking.status, BookingStatus::Active);
     assert_eq!(booking.created_at, t(-60));
-    let keys = |jobs: Vec<(Job, String)>| jobs.into_iter().map(|(job, _)| job.key).collect::<Vec<_>>();
+    let keys =
+        |jobs: Vec<(Job, String)>| jobs.into_iter().map(|(job, _)| job.key).collect::<Vec<_>>();
     assert_eq!(keys(store.jobs_for_slot(slot.id).await.unwrap()).len(), 6);
 
     // The slot exists now: a second member's booking adds only its reminder.
@@ -1264,15 +1361,27 @@ async fn booking_with_jobs_commits_together(store: Store) {
         .unwrap();
     assert_eq!(rejected, Err(format!("overlaps #{}", booking.id)));
     // A rejection writes nothing: no slot at 09:15.
-    let counts = store.slot_booking_counts(c.id, t(-60), t(120)).await.unwrap();
+    let counts = store
+        .slot_booking_counts(c.id, t(-60), t(120))
+        .await
+        .unwrap();
     assert_eq!(counts.len(), 1);
 
     // The schema still decides duplicates (rules that let it through get a conflict).
     let again = store
         .create_booking_with_jobs(&request(&ann, t(0), 25), |_| Ok::<(), String>(()), jobs_of)
         .await;
-    assert!(matches!(again, Err(StoreError::BookingConflict)), "{again:?}");
-    assert_eq!(store.active_bookings_for_member(ann.id, t(-60)).await.unwrap(), vec![booking]);
+    assert!(
+        matches!(again, Err(StoreError::BookingConflict)),
+        "{again:?}"
+    );
+    assert_eq!(
+        store
+            .active_bookings_for_member(ann.id, t(-60))
+            .await
+            .unwrap(),
+        vec![booking]
+    );
     assert_eq!(store.jobs_for_slot(slot.id).await.unwrap().len(), 7);
 }
 
@@ -1281,15 +1390,27 @@ async fn booking_with_jobs_rolls_back_on_failure(store: Store) {
     let ann = member(&store, &c, "ann").await;
     // A job the schema refuses (empty key) fails the whole booking: no slot, booking or job.
     let failed = store
-        .create_booking_with_jobs(&request(&ann, t(30), 50), |_| Ok::<(), String>(()), |slot, booking| {
-            let mut jobs = jobs_of(slot, booking);
-            jobs[5].key = String::new();
-            jobs
-        })
+        .create_booking_with_jobs(
+            &request(&ann, t(30), 50),
+            |_| Ok::<(), String>(()),
+            |slot, booking| {
+                let mut jobs = jobs_of(slot, booking);
+                jobs[5].key = String::new();
+                jobs
+            },
+        )
         .await;
     assert!(matches!(failed, Err(StoreError::Database(_))), "{failed:?}");
-    assert!(store.active_bookings_for_member(ann.id, t(-60)).await.unwrap().is_empty());
-    assert!(store.slot_booking_counts(c.id, t(-60), t(120)).await.unwrap().is_empty());
+    assert!(store
+        .active_bookings_for_member(ann.id, t(-60))
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .slot_booking_counts(c.id, t(-60), t(120))
+        .await
+        .unwrap()
+        .is_empty());
     assert_eq!(store.next_pending_due_at().await.unwrap(), None);
     // The connection went back clean: the same booking works now.
     let (slot, _) = store
@@ -1310,7 +1431,9 @@ async fn overlapping_bookings_of_one_member_are_checked_one_at_a_time(store: Sto
             let store = store.clone();
             let request = request(&ann, t(15 * n), 75);
             tokio::spawn(async move {
-                store.create_booking_with_jobs(&request, no_overlap(request.starts_at, 75), jobs_of).await
+                store
+                    .create_booking_with_jobs(&request, no_overlap(request.starts_at, 75), jobs_of)
+                    .await
             })
         })
         .collect();
@@ -1322,7 +1445,14 @@ async fn overlapping_bookings_of_one_member_are_checked_one_at_a_time(store: Sto
         }
     }
     assert_eq!(booked, 1);
-    assert_eq!(store.active_bookings_for_member(ann.id, t(-60)).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .active_bookings_for_member(ann.id, t(-60))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 async fn jobs_schedule_in_one_statement(store: Store) {
@@ -1336,7 +1466,9 @@ async fn jobs_schedule_in_one_statement(store: Store) {
     ];
     assert_eq!(store.schedule_jobs(&jobs).await.unwrap(), 2);
     assert_eq!(store.schedule_jobs(&jobs).await.unwrap(), 0);
-    let mut many: Vec<NewJob> = (0..450).map(|n| job(&format!("many:{n}"), JobKind::CheckIn, &slot, t(n))).collect();
+    let mut many: Vec<NewJob> = (0..450)
+        .map(|n| job(&format!("many:{n}"), JobKind::CheckIn, &slot, t(n)))
+        .collect();
     many.push(job("b", JobKind::Announce, &slot, t(0)));
     assert_eq!(store.schedule_jobs(&many).await.unwrap(), 450);
     let stored = store.jobs_for_slot(slot.id).await.unwrap();
@@ -1350,8 +1482,14 @@ async fn concurrent_ensures_agree(store: Store) {
         .map(|_| {
             let store = store.clone();
             tokio::spawn(async move {
-                let c = store.ensure_community("matrix", "!race:example.org", &CommunitySettings::default()).await.unwrap();
-                let m = store.ensure_member(&c, "@racer:example.org", "Racer", t(0)).await.unwrap();
+                let c = store
+                    .ensure_community("matrix", "!race:example.org", &CommunitySettings::default())
+                    .await
+                    .unwrap();
+                let m = store
+                    .ensure_member(&c, "@racer:example.org", "Racer", t(0))
+                    .await
+                    .unwrap();
                 (c.id, m.id)
             })
         })
@@ -1362,17 +1500,38 @@ async fn concurrent_ensures_agree(store: Store) {
     }
     assert!(ids.windows(2).all(|pair| pair[0] == pair[1]), "{ids:?}");
     let c = store.community(ids[0].0).await.unwrap();
-    let m = store.find_member(c.id, "@racer:example.org").await.unwrap().unwrap();
-    assert_eq!((m.id, m.display_name.as_str(), m.time_zone), (ids[0].1, "Racer", chrono_tz::UTC));
+    let m = store
+        .find_member(c.id, "@racer:example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (m.id, m.display_name.as_str(), m.time_zone),
+        (ids[0].1, "Racer", chrono_tz::UTC)
+    );
 }
 
 async fn community_generation_moves_on_update(store: Store) {
     let c = community(&store).await;
     let before = store.community_generation();
     let clone = store.clone();
-    clone.update_community_settings(c.id, &c.settings).await.unwrap();
-    assert_ne!(store.community_generation(), before, "clones share the generation");
+    clone
+        .update_community_settings(c.id, &c.settings)
+        .await
+        .unwrap();
+    assert_ne!(
+        store.community_generation(),
+        before,
+        "clones share the generation"
+    );
     let after = store.community_generation();
-    assert!(store.update_community_settings(CommunityId(9999), &c.settings).await.is_err());
-    assert_eq!(store.community_generation(), after, "a failed update changes nothing");
+    assert!(store
+        .update_community_settings(CommunityId(9999), &c.settings)
+        .await
+        .is_err());
+    assert_eq!(
+        store.community_generation(),
+        after,
+        "a failed update changes nothing"
+    );
 }

@@ -8,7 +8,11 @@ use crate::core::time_input::{DaySpec, TimeSpec};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// `book tomorrow 9:00 50m [weekly]`
-    Book { when: TimeSpec, length_minutes: Option<u32>, repeat_weekly: bool },
+    Book {
+        when: TimeSpec,
+        length_minutes: Option<u32>,
+        repeat_weekly: bool,
+    },
     /// `cancel` (next booking), `cancel 12` (booking id), `cancel tomorrow 9:00`
     Cancel { target: CancelTarget },
     /// `sessions`: my upcoming bookings.
@@ -20,7 +24,11 @@ pub enum Command {
     /// `prefs` shows, `prefs reminders off` changes.
     Prefs { change: Option<PrefsChange> },
     /// `friend @bob`, `favourite @bob`, `block @bob`, `unblock @bob`, `unfriend @bob`...
-    Relate { kind: crate::core::model::RelationKind, target: String, remove: bool },
+    Relate {
+        kind: crate::core::model::RelationKind,
+        target: String,
+        remove: bool,
+    },
     /// `setup` shows, `setup lengths 25 50`, `setup reminder 10m` change community rules (admins).
     Setup { change: Option<SetupChange> },
     /// `help [command]`

@@ -13,14 +13,27 @@ use crate::core::time_input::{parse_day_spec, parse_time_spec, TimeInputError};
 
 /// Every command word, in the order the overall help lists them.
 pub const COMMAND_NAMES: &[&str] = &[
-    "book", "cancel", "sessions", "slots", "timezone", "prefs", "friend", "unfriend", "favourite", "unfavourite",
-    "block", "unblock", "setup", "help",
+    "book",
+    "cancel",
+    "sessions",
+    "slots",
+    "timezone",
+    "prefs",
+    "friend",
+    "unfriend",
+    "favourite",
+    "unfavourite",
+    "block",
+    "unblock",
+    "setup",
+    "help",
 ];
 
 const PREFIX: &str = "!cofocus";
 
 const USAGE_BOOK: &str = "book <time> [25m|50m|75m] [weekly] (e.g. book tomorrow 9:00 50m)";
-const USAGE_CANCEL: &str = "cancel [<booking number>|<time>] (e.g. cancel, cancel 12, cancel tomorrow 9:00)";
+const USAGE_CANCEL: &str =
+    "cancel [<booking number>|<time>] (e.g. cancel, cancel 12, cancel tomorrow 9:00)";
 const USAGE_SESSIONS: &str = "sessions";
 const USAGE_SLOTS: &str = "slots [today|tomorrow|mon|2026-12-01]";
 const USAGE_TIMEZONE: &str = "timezone [Zone/Name] (e.g. timezone Europe/Paris)";
@@ -37,8 +50,15 @@ const USAGE_HELP: &str = "help [command] (e.g. help book)";
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CommandParseError {
     Empty,
-    UnknownCommand { word: String, suggestion: Option<String> },
-    BadArguments { command: &'static str, problem: String, usage: &'static str },
+    UnknownCommand {
+        word: String,
+        suggestion: Option<String>,
+    },
+    BadArguments {
+        command: &'static str,
+        problem: String,
+        usage: &'static str,
+    },
     BadTime(#[from] TimeInputError),
 }
 
@@ -56,7 +76,9 @@ impl fmt::Display for CommandParseError {
                 }
                 write!(f, " Say help for the list of commands.")
             }
-            CommandParseError::BadArguments { problem, usage, .. } => write!(f, "{problem} Usage: {usage}"),
+            CommandParseError::BadArguments { problem, usage, .. } => {
+                write!(f, "{problem} Usage: {usage}")
+            }
             CommandParseError::BadTime(inner) => write!(f, "{inner}"),
         }
     }
@@ -74,15 +96,26 @@ fn shorten(word: &str) -> String {
     }
 }
 
-fn bad(command: &'static str, usage: &'static str, problem: impl Into<String>) -> CommandParseError {
-    CommandParseError::BadArguments { command, problem: problem.into(), usage }
+fn bad(
+    command: &'static str,
+    usage: &'static str,
+    problem: impl Into<String>,
+) -> CommandParseError {
+    CommandParseError::BadArguments {
+        command,
+        problem: problem.into(),
+        usage,
+    }
 }
 
 /// Parses one message. `!cofocus` and a leading `/` are optional, the command word is
 /// case-insensitive, and words are separated by any whitespace.
 pub fn parse_command(input: &str) -> Result<Command, CommandParseError> {
     let mut words: Vec<&str> = input.split_whitespace().collect();
-    if words.first().is_some_and(|first| first.eq_ignore_ascii_case(PREFIX)) {
+    if words
+        .first()
+        .is_some_and(|first| first.eq_ignore_ascii_case(PREFIX))
+    {
         words.remove(0);
     }
     let Some(first) = words.first() else {
@@ -106,25 +139,61 @@ pub fn parse_command(input: &str) -> Result<Command, CommandParseError> {
         "cancel" => parse_cancel(&args),
         "sessions" => no_arguments("sessions", USAGE_SESSIONS, &args).map(|()| Command::Sessions),
         "slots" => parse_slots(&args),
-        "timezone" => Ok(Command::Timezone { zone: (!args.is_empty()).then(|| args.join(" ")) }),
+        "timezone" => Ok(Command::Timezone {
+            zone: (!args.is_empty()).then(|| args.join(" ")),
+        }),
         "prefs" => parse_prefs(&args),
         "friend" => relate("friend", USAGE_FRIEND, RelationKind::Friend, false, &args),
-        "unfriend" => relate("unfriend", USAGE_UNFRIEND, RelationKind::Friend, true, &args),
+        "unfriend" => relate(
+            "unfriend",
+            USAGE_UNFRIEND,
+            RelationKind::Friend,
+            true,
+            &args,
+        ),
         // Both spellings: members write whichever they grew up with.
-        "favourite" | "favorite" => relate("favourite", USAGE_FAVOURITE, RelationKind::Favourite, false, &args),
-        "unfavourite" | "unfavorite" => relate("unfavourite", USAGE_UNFAVOURITE, RelationKind::Favourite, true, &args),
+        "favourite" | "favorite" => relate(
+            "favourite",
+            USAGE_FAVOURITE,
+            RelationKind::Favourite,
+            false,
+            &args,
+        ),
+        "unfavourite" | "unfavorite" => relate(
+            "unfavourite",
+            USAGE_UNFAVOURITE,
+            RelationKind::Favourite,
+            true,
+            &args,
+        ),
         "block" => relate("block", USAGE_BLOCK, RelationKind::Block, false, &args),
         "unblock" => relate("unblock", USAGE_UNBLOCK, RelationKind::Block, true, &args),
         "setup" => parse_setup(&args),
-        "help" => Ok(Command::Help { topic: args.first().map(|topic| normalise_topic(topic)) }),
-        _ => Err(CommandParseError::UnknownCommand { suggestion: closest_command(&name), word: name }),
+        "help" => Ok(Command::Help {
+            topic: args.first().map(|topic| normalise_topic(topic)),
+        }),
+        _ => Err(CommandParseError::UnknownCommand {
+            suggestion: closest_command(&name),
+            word: name,
+        }),
     }
 }
 
-fn no_arguments(command: &'static str, usage: &'static str, args: &[&str]) -> Result<(), CommandParseError> {
+fn no_arguments(
+    command: &'static str,
+    usage: &'static str,
+    args: &[&str],
+) -> Result<(), CommandParseError> {
     match args.first() {
         None => Ok(()),
-        Some(extra) => Err(bad(command, usage, format!("{command} takes nothing after it, but I got \"{}\".", shorten(extra)))),
+        Some(extra) => Err(bad(
+            command,
+            usage,
+            format!(
+                "{command} takes nothing after it, but I got \"{}\".",
+                shorten(extra)
+            ),
+        )),
     }
 }
 
@@ -160,10 +229,18 @@ fn parse_book(args: &[&str]) -> Result<Command, CommandParseError> {
         index += 1;
     }
     if time_words.is_empty() {
-        return Err(bad(CMD, USAGE_BOOK, "Which time? Say a time to book, or next for the next slot."));
+        return Err(bad(
+            CMD,
+            USAGE_BOOK,
+            "Which time? Say a time to book, or next for the next slot.",
+        ));
     }
     let when = parse_time_spec(&time_words.join(" "))?;
-    Ok(Command::Book { when, length_minutes, repeat_weekly })
+    Ok(Command::Book {
+        when,
+        length_minutes,
+        repeat_weekly,
+    })
 }
 
 struct Length {
@@ -178,7 +255,9 @@ const MINUTE_UNITS: &[&str] = &["m", "min", "mins", "minute", "minutes"];
 /// community allows that length is the booking rules' call. A number glued to am/pm or
 /// followed by one ("9 am") is a time, not a length.
 fn parse_length(word: &str, next: Option<&str>) -> Option<Result<Length, String>> {
-    let digits_end = word.find(|c: char| !c.is_ascii_digit()).unwrap_or(word.len());
+    let digits_end = word
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(word.len());
     // `find` returns a char boundary and the prefix is ASCII digits, so both halves are safe.
     let (number, unit) = word.split_at(digits_end);
     if number.is_empty() {
@@ -197,9 +276,17 @@ fn parse_length(word: &str, next: Option<&str>) -> Option<Result<Length, String>
     };
     let minutes = match number.parse::<u32>() {
         Ok(minutes) if minutes > 0 => minutes,
-        _ => return Some(Err(format!("\"{}\" isn't a session length I can use.", shorten(word)))),
+        _ => {
+            return Some(Err(format!(
+                "\"{}\" isn't a session length I can use.",
+                shorten(word)
+            )))
+        }
     };
-    Some(Ok(Length { minutes, used_next_word }))
+    Some(Ok(Length {
+        minutes,
+        used_next_word,
+    }))
 }
 
 /// `setup` shows the community's rules; `setup lengths 25 50` and `setup reminder 10m` change
@@ -214,19 +301,42 @@ fn parse_setup(args: &[&str]) -> Result<Command, CommandParseError> {
             .iter()
             .flat_map(|word| word.split(','))
             .filter(|part| !part.is_empty())
-            .map(|part| part.trim_end_matches(['m', 'M']).parse::<u32>().ok().filter(|minutes| *minutes > 0))
+            .map(|part| {
+                part.trim_end_matches(['m', 'M'])
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|minutes| *minutes > 0)
+            })
             .collect();
         parsed.filter(|list| !list.is_empty())
     };
     match first.to_lowercase().as_str() {
         "lengths" | "length" | "durations" => numbers(rest)
-            .map(|lengths| Command::Setup { change: Some(SetupChange::AllowedLengths(lengths)) })
-            .ok_or_else(|| bad(CMD, USAGE_SETUP, "Give the allowed session lengths in minutes, like: setup lengths 25 50 75")),
+            .map(|lengths| Command::Setup {
+                change: Some(SetupChange::AllowedLengths(lengths)),
+            })
+            .ok_or_else(|| {
+                bad(
+                    CMD,
+                    USAGE_SETUP,
+                    "Give the allowed session lengths in minutes, like: setup lengths 25 50 75",
+                )
+            }),
         "reminder" => match numbers(rest).as_deref() {
-            Some([minutes]) => Ok(Command::Setup { change: Some(SetupChange::ReminderLeadMinutes(*minutes)) }),
-            _ => Err(bad(CMD, USAGE_SETUP, "Give one reminder time in minutes, like: setup reminder 10m")),
+            Some([minutes]) => Ok(Command::Setup {
+                change: Some(SetupChange::ReminderLeadMinutes(*minutes)),
+            }),
+            _ => Err(bad(
+                CMD,
+                USAGE_SETUP,
+                "Give one reminder time in minutes, like: setup reminder 10m",
+            )),
         },
-        other => Err(bad(CMD, USAGE_SETUP, format!("I can set lengths or reminder, not \"{}\".", shorten(other)))),
+        other => Err(bad(
+            CMD,
+            USAGE_SETUP,
+            format!("I can set lengths or reminder, not \"{}\".", shorten(other)),
+        )),
     }
 }
 
@@ -239,9 +349,13 @@ fn parse_cancel(args: &[&str]) -> Result<Command, CommandParseError> {
         [word] if word.eq_ignore_ascii_case("next") => CancelTarget::Next,
         [word] if is_booking_number(word) => {
             let digits = word.strip_prefix('#').unwrap_or(word);
-            let id = digits
-                .parse::<i64>()
-                .map_err(|_| bad(CMD, USAGE_CANCEL, format!("There's no booking number {}.", shorten(word))))?;
+            let id = digits.parse::<i64>().map_err(|_| {
+                bad(
+                    CMD,
+                    USAGE_CANCEL,
+                    format!("There's no booking number {}.", shorten(word)),
+                )
+            })?;
             CancelTarget::BookingId(id)
         }
         _ => CancelTarget::At(parse_time_spec(&args.join(" "))?),
@@ -260,7 +374,11 @@ fn parse_slots(args: &[&str]) -> Result<Command, CommandParseError> {
         [] => Ok(Command::Slots { day: None }),
         [word] => match parse_day_spec(word) {
             Ok(day) => Ok(Command::Slots { day: Some(day) }),
-            Err(_) => Err(bad(CMD, USAGE_SLOTS, format!("I couldn't read \"{}\" as a day.", shorten(word)))),
+            Err(_) => Err(bad(
+                CMD,
+                USAGE_SLOTS,
+                format!("I couldn't read \"{}\" as a day.", shorten(word)),
+            )),
         },
         _ => Err(bad(CMD, USAGE_SLOTS, "Give one day, like tomorrow or mon.")),
     }
@@ -273,24 +391,54 @@ fn parse_prefs(args: &[&str]) -> Result<Command, CommandParseError> {
     match lowered.as_slice() {
         [] => Ok(Command::Prefs { change: None }),
         ["reminders" | "reminder", setting] => match *setting {
-            "on" | "yes" | "true" => Ok(Command::Prefs { change: Some(PrefsChange::Reminders(true)) }),
-            "off" | "no" | "false" => Ok(Command::Prefs { change: Some(PrefsChange::Reminders(false)) }),
+            "on" | "yes" | "true" => Ok(Command::Prefs {
+                change: Some(PrefsChange::Reminders(true)),
+            }),
+            "off" | "no" | "false" => Ok(Command::Prefs {
+                change: Some(PrefsChange::Reminders(false)),
+            }),
             _ => Err(bad(CMD, USAGE_PREFS, "Reminders can be on or off.")),
         },
-        ["reminders" | "reminder"] => Err(bad(CMD, USAGE_PREFS, "Say whether reminders should be on or off.")),
-        _ => Err(bad(CMD, USAGE_PREFS, "The only preference so far is reminders.")),
+        ["reminders" | "reminder"] => Err(bad(
+            CMD,
+            USAGE_PREFS,
+            "Say whether reminders should be on or off.",
+        )),
+        _ => Err(bad(
+            CMD,
+            USAGE_PREFS,
+            "The only preference so far is reminders.",
+        )),
     }
 }
 
 /// The rest of the line is the name (display names may contain spaces); a leading '@' from
 /// the member's habit of mentioning is dropped. Who that is, is the handler's lookup.
-fn relate(command: &'static str, usage: &'static str, kind: RelationKind, remove: bool, args: &[&str]) -> Result<Command, CommandParseError> {
+fn relate(
+    command: &'static str,
+    usage: &'static str,
+    kind: RelationKind,
+    remove: bool,
+    args: &[&str],
+) -> Result<Command, CommandParseError> {
     let joined = args.join(" ");
-    let target = joined.strip_prefix('@').unwrap_or(&joined).trim().to_string();
+    let target = joined
+        .strip_prefix('@')
+        .unwrap_or(&joined)
+        .trim()
+        .to_string();
     if target.is_empty() {
-        return Err(bad(command, usage, format!("Who? Say {command} and a name.")));
+        return Err(bad(
+            command,
+            usage,
+            format!("Who? Say {command} and a name."),
+        ));
     }
-    Ok(Command::Relate { kind, target, remove })
+    Ok(Command::Relate {
+        kind,
+        target,
+        remove,
+    })
 }
 
 fn normalise_topic(topic: &str) -> String {
@@ -308,7 +456,10 @@ fn closest_command(word: &str) -> Option<String> {
     }
     // One edit for short words ("bok", but not "dance" -> cancel), two for longer ones ("timzeone").
     let allowed = if length <= 5 { 1 } else { 2 };
-    let candidates = COMMAND_NAMES.iter().copied().chain(["favorite", "unfavorite"]);
+    let candidates = COMMAND_NAMES
+        .iter()
+        .copied()
+        .chain(["favorite", "unfavorite"]);
     candidates
         .map(|name| (strsim::damerau_levenshtein(word, name), name))
         .filter(|(distance, _)| *distance <= allowed)
@@ -374,8 +525,16 @@ mod tests {
     fn help_covers_every_command() {
         let overall = help_text(None);
         for name in COMMAND_NAMES {
-            assert!(HELP.iter().any(|(n, _, _)| n == name), "no help entry for {name}");
-            assert!(overall.lines().any(|line| line.trim_start().starts_with(name)), "{name} missing from help");
+            assert!(
+                HELP.iter().any(|(n, _, _)| n == name),
+                "no help entry for {name}"
+            );
+            assert!(
+                overall
+                    .lines()
+                    .any(|line| line.trim_start().starts_with(name)),
+                "{name} missing from help"
+            );
             assert!(help_text(Some(name)).contains("Usage: "), "help {name}");
         }
         assert!(help_text(Some("BOOK")).contains("Usage: book"));

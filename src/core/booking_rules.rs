@@ -15,14 +15,28 @@ use crate::platform::message::render_time_in_zone;
 #[derive(Debug, Clone, PartialEq)]
 pub enum BookingRejection {
     InPast,
-    TooSoon { cutoff_minutes: i64 },
+    TooSoon {
+        cutoff_minutes: i64,
+    },
     /// `latest` is the last grid slot that could be booked right now.
-    BeyondHorizon { latest: DateTime<Utc> },
+    BeyondHorizon {
+        latest: DateTime<Utc>,
+    },
     /// The grid slots either side of the requested start.
-    OffGrid { earlier: DateTime<Utc>, later: DateTime<Utc> },
-    LengthNotAllowed { requested: u32, allowed: Vec<u32> },
+    OffGrid {
+        earlier: DateTime<Utc>,
+        later: DateTime<Utc>,
+    },
+    LengthNotAllowed {
+        requested: u32,
+        allowed: Vec<u32>,
+    },
     /// The first (earliest) of the member's active bookings the new one would overlap.
-    Overlaps { booking_id: BookingId, starts_at: DateTime<Utc>, length_minutes: u32 },
+    Overlaps {
+        booking_id: BookingId,
+        starts_at: DateTime<Utc>,
+        length_minutes: u32,
+    },
 }
 
 impl BookingRejection {
@@ -108,7 +122,10 @@ pub fn check_new_booking(
         let mut allowed = settings.allowed_lengths_minutes.clone();
         allowed.sort_unstable();
         allowed.dedup();
-        return Err(BookingRejection::LengthNotAllowed { requested: length_minutes, allowed });
+        return Err(BookingRejection::LengthNotAllowed {
+            requested: length_minutes,
+            allowed,
+        });
     }
     if !slot_grid::is_on_grid(starts_at) {
         let (earlier, later) = slot_grid::nearest_grid_slots(starts_at);
@@ -118,10 +135,14 @@ pub fn check_new_booking(
         return Err(BookingRejection::InPast);
     }
     if starts_at.signed_duration_since(now) < settings.booking_cutoff {
-        return Err(BookingRejection::TooSoon { cutoff_minutes: settings.booking_cutoff.num_minutes() });
+        return Err(BookingRejection::TooSoon {
+            cutoff_minutes: settings.booking_cutoff.num_minutes(),
+        });
     }
     // Saturating: a horizon past the end of time means "no limit", not a panic.
-    let horizon_end = now.checked_add_signed(settings.booking_horizon).unwrap_or(DateTime::<Utc>::MAX_UTC);
+    let horizon_end = now
+        .checked_add_signed(settings.booking_horizon)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
     if starts_at > horizon_end {
         // The last on-grid start not beyond the horizon, so the message names a real slot.
         let latest = if slot_grid::is_on_grid(horizon_end) {
@@ -131,7 +152,9 @@ pub fn check_new_booking(
         };
         return Err(BookingRejection::BeyondHorizon { latest });
     }
-    let ends_at = starts_at.checked_add_signed(Duration::minutes(length_minutes as i64)).unwrap_or(DateTime::<Utc>::MAX_UTC);
+    let ends_at = starts_at
+        .checked_add_signed(Duration::minutes(length_minutes as i64))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
     // Half-open [start, end) intervals: a session ending at 10:00 and one starting at 10:00
     // do not overlap, so back-to-back sessions are fine.
     let clash = members_active_bookings
@@ -218,7 +241,9 @@ pub fn next_weekly_occurrence(starts_at: DateTime<Utc>, zone: Tz) -> Option<Date
     let wall = slot_grid::wall_clock(starts_at, zone)?;
     let next_wall = wall.checked_add_days(chrono::Days::new(7))?;
     match zone.from_local_datetime(&next_wall) {
-        MappedLocalTime::Single(at) | MappedLocalTime::Ambiguous(at, _) => Some(at.with_timezone(&Utc)),
+        MappedLocalTime::Single(at) | MappedLocalTime::Ambiguous(at, _) => {
+            Some(at.with_timezone(&Utc))
+        }
         MappedLocalTime::None => None,
     }
 }
@@ -230,7 +255,9 @@ mod tests {
     use chrono_tz::{America, Asia, Europe};
 
     fn utc(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).expect("test literal").with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .expect("test literal")
+            .with_timezone(&Utc)
     }
 
     fn booking(id: i64, starts_at: &str, length_minutes: u32, status: BookingStatus) -> Booking {
@@ -253,13 +280,19 @@ mod tests {
     fn new_booking_table() {
         use BookingStatus::*;
         let settings = CommunitySettings::default(); // 25/50/75, horizon 14 d, cutoff 1 min
-        let cutoff = |minutes| CommunitySettings { booking_cutoff: Duration::minutes(minutes), ..CommunitySettings::default() };
+        let cutoff = |minutes| CommunitySettings {
+            booking_cutoff: Duration::minutes(minutes),
+            ..CommunitySettings::default()
+        };
         let (cutoff_5, cutoff_15, cutoff_16) = (cutoff(5), cutoff(15), cutoff(16));
-        let only_50 = CommunitySettings { allowed_lengths_minutes: vec![50], ..CommunitySettings::default() };
+        let only_50 = CommunitySettings {
+            allowed_lengths_minutes: vec![50],
+            ..CommunitySettings::default()
+        };
         let existing = vec![
-            booking(1, "2026-11-30T10:00:00Z", 50, Active),   // 10:00-10:50
+            booking(1, "2026-11-30T10:00:00Z", 50, Active), // 10:00-10:50
             booking(2, "2026-11-30T12:00:00Z", 25, Cancelled), // ignored
-            booking(3, "2026-11-30T14:00:00Z", 75, Active),   // 14:00-15:15
+            booking(3, "2026-11-30T14:00:00Z", 75, Active), // 14:00-15:15
         ];
         let overlaps_1 = Err(BookingRejection::Overlaps {
             booking_id: BookingId(1),
@@ -274,49 +307,120 @@ mod tests {
         // (starts_at, length, settings, expected)
         let cases: Vec<(&str, u32, &CommunitySettings, Result<(), BookingRejection>)> = vec![
             ("2026-11-30T09:00:00Z", 50, &settings, Ok(())),
-            ("2026-11-30T09:00:00Z", 30, &settings,
-                Err(BookingRejection::LengthNotAllowed { requested: 30, allowed: vec![25, 50, 75] })),
-            ("2026-11-30T09:00:00Z", 25, &only_50,
-                Err(BookingRejection::LengthNotAllowed { requested: 25, allowed: vec![50] })),
+            (
+                "2026-11-30T09:00:00Z",
+                30,
+                &settings,
+                Err(BookingRejection::LengthNotAllowed {
+                    requested: 30,
+                    allowed: vec![25, 50, 75],
+                }),
+            ),
+            (
+                "2026-11-30T09:00:00Z",
+                25,
+                &only_50,
+                Err(BookingRejection::LengthNotAllowed {
+                    requested: 25,
+                    allowed: vec![50],
+                }),
+            ),
             // Length is reported before the off-grid time.
-            ("2026-11-30T09:07:00Z", 30, &settings,
-                Err(BookingRejection::LengthNotAllowed { requested: 30, allowed: vec![25, 50, 75] })),
-            ("2026-11-30T09:07:00Z", 50, &settings,
-                Err(BookingRejection::OffGrid { earlier: utc("2026-11-30T09:00:00Z"), later: utc("2026-11-30T09:15:00Z") })),
-            ("2026-11-30T09:00:30Z", 50, &settings,
-                Err(BookingRejection::OffGrid { earlier: utc("2026-11-30T09:00:00Z"), later: utc("2026-11-30T09:15:00Z") })),
+            (
+                "2026-11-30T09:07:00Z",
+                30,
+                &settings,
+                Err(BookingRejection::LengthNotAllowed {
+                    requested: 30,
+                    allowed: vec![25, 50, 75],
+                }),
+            ),
+            (
+                "2026-11-30T09:07:00Z",
+                50,
+                &settings,
+                Err(BookingRejection::OffGrid {
+                    earlier: utc("2026-11-30T09:00:00Z"),
+                    later: utc("2026-11-30T09:15:00Z"),
+                }),
+            ),
+            (
+                "2026-11-30T09:00:30Z",
+                50,
+                &settings,
+                Err(BookingRejection::OffGrid {
+                    earlier: utc("2026-11-30T09:00:00Z"),
+                    later: utc("2026-11-30T09:15:00Z"),
+                }),
+            ),
             // Off-grid in the past: the grid is reported first.
-            ("2026-11-29T09:07:00Z", 50, &settings,
-                Err(BookingRejection::OffGrid { earlier: utc("2026-11-29T09:00:00Z"), later: utc("2026-11-29T09:15:00Z") })),
+            (
+                "2026-11-29T09:07:00Z",
+                50,
+                &settings,
+                Err(BookingRejection::OffGrid {
+                    earlier: utc("2026-11-29T09:00:00Z"),
+                    later: utc("2026-11-29T09:15:00Z"),
+                }),
+            ),
             // Kolkata 14:30 / Kathmandu 14:45 local are on the grid.
             ("2026-11-30T14:30:00+05:30", 25, &settings, Ok(())),
             ("2026-11-30T14:45:00+05:45", 25, &settings, Ok(())),
             // Past and now.
-            ("2026-11-30T07:45:00Z", 50, &settings, Err(BookingRejection::InPast)),
-            ("2026-11-30T08:00:00Z", 50, &settings, Err(BookingRejection::InPast)),
+            (
+                "2026-11-30T07:45:00Z",
+                50,
+                &settings,
+                Err(BookingRejection::InPast),
+            ),
+            (
+                "2026-11-30T08:00:00Z",
+                50,
+                &settings,
+                Err(BookingRejection::InPast),
+            ),
             // Cutoff edges: exactly the cutoff ahead is allowed.
             ("2026-11-30T08:15:00Z", 50, &settings, Ok(())),
             ("2026-11-30T08:15:00Z", 50, &cutoff_5, Ok(())),
             ("2026-11-30T08:15:00Z", 50, &cutoff_15, Ok(())),
-            ("2026-11-30T08:15:00Z", 50, &cutoff_16, Err(BookingRejection::TooSoon { cutoff_minutes: 16 })),
+            (
+                "2026-11-30T08:15:00Z",
+                50,
+                &cutoff_16,
+                Err(BookingRejection::TooSoon { cutoff_minutes: 16 }),
+            ),
             // Horizon edges: exactly now + 14 days is allowed, one slot later is not.
             ("2026-12-14T08:00:00Z", 50, &settings, Ok(())),
-            ("2026-12-14T08:15:00Z", 50, &settings, Err(BookingRejection::BeyondHorizon { latest: utc("2026-12-14T08:00:00Z") })),
-            ("2027-06-01T08:00:00Z", 50, &settings, Err(BookingRejection::BeyondHorizon { latest: utc("2026-12-14T08:00:00Z") })),
+            (
+                "2026-12-14T08:15:00Z",
+                50,
+                &settings,
+                Err(BookingRejection::BeyondHorizon {
+                    latest: utc("2026-12-14T08:00:00Z"),
+                }),
+            ),
+            (
+                "2027-06-01T08:00:00Z",
+                50,
+                &settings,
+                Err(BookingRejection::BeyondHorizon {
+                    latest: utc("2026-12-14T08:00:00Z"),
+                }),
+            ),
             // Overlap edges with 10:00-10:50: back-to-back both ways is fine.
-            ("2026-11-30T09:15:00Z", 25, &settings, Ok(())),        // 09:15-09:40
+            ("2026-11-30T09:15:00Z", 25, &settings, Ok(())), // 09:15-09:40
             ("2026-11-30T09:15:00Z", 50, &settings, overlaps_1.clone()), // 09:15-10:05 ends after 10:00
             ("2026-11-30T09:15:00Z", 75, &settings, overlaps_1.clone()), // 09:15-10:30
             ("2026-11-30T09:30:00Z", 50, &settings, overlaps_1.clone()), // 09:30-10:20
-            ("2026-11-30T09:30:00Z", 25, &settings, Ok(())),        // 09:30-09:55
+            ("2026-11-30T09:30:00Z", 25, &settings, Ok(())),             // 09:30-09:55
             ("2026-11-30T09:45:00Z", 25, &settings, overlaps_1.clone()), // 09:45-10:10
             ("2026-11-30T10:00:00Z", 25, &settings, overlaps_1.clone()), // same start
             ("2026-11-30T10:45:00Z", 25, &settings, overlaps_1.clone()), // inside the tail
-            ("2026-11-30T11:00:00Z", 50, &settings, Ok(())),        // after 10:50
+            ("2026-11-30T11:00:00Z", 50, &settings, Ok(())),             // after 10:50
             // Cancelled bookings never block.
             ("2026-11-30T12:00:00Z", 25, &settings, Ok(())),
             // Ending exactly when booking 3 starts, and starting exactly when it ends.
-            ("2026-11-30T13:15:00Z", 25, &settings, Ok(())),        // 13:15-13:40
+            ("2026-11-30T13:15:00Z", 25, &settings, Ok(())), // 13:15-13:40
             ("2026-11-30T13:15:00Z", 75, &settings, overlaps_3.clone()), // 13:15-14:30
             ("2026-11-30T15:15:00Z", 75, &settings, Ok(())),
             ("2026-11-30T15:00:00Z", 25, &settings, overlaps_3.clone()),
@@ -326,8 +430,14 @@ mod tests {
             assert_eq!(got, expected, "book {starts_at} for {length} min");
         }
         // Spanning two bookings names the earlier one.
-        let long = CommunitySettings { allowed_lengths_minutes: vec![300], ..CommunitySettings::default() };
-        assert_eq!(check_new_booking(utc(NOW), utc("2026-11-30T09:45:00Z"), 300, &long, &existing), overlaps_1);
+        let long = CommunitySettings {
+            allowed_lengths_minutes: vec![300],
+            ..CommunitySettings::default()
+        };
+        assert_eq!(
+            check_new_booking(utc(NOW), utc("2026-11-30T09:45:00Z"), 300, &long, &existing),
+            overlaps_1
+        );
     }
 
     #[test]
@@ -339,18 +449,35 @@ mod tests {
             check_new_booking(now, utc("2026-11-30T08:15:00Z"), 25, &settings, &[]),
             Err(BookingRejection::TooSoon { cutoff_minutes: 1 })
         );
-        assert_eq!(check_new_booking(utc("2026-11-30T08:14:00Z"), utc("2026-11-30T08:15:00Z"), 25, &settings, &[]), Ok(()));
+        assert_eq!(
+            check_new_booking(
+                utc("2026-11-30T08:14:00Z"),
+                utc("2026-11-30T08:15:00Z"),
+                25,
+                &settings,
+                &[]
+            ),
+            Ok(())
+        );
     }
 
     #[test]
     fn horizon_latest_is_a_grid_slot() {
-        let settings = CommunitySettings { booking_horizon: Duration::days(14), ..CommunitySettings::default() };
+        let settings = CommunitySettings {
+            booking_horizon: Duration::days(14),
+            ..CommunitySettings::default()
+        };
         let now = utc("2026-11-30T08:07:00Z");
         assert_eq!(
             check_new_booking(now, utc("2026-12-14T08:15:00Z"), 25, &settings, &[]),
-            Err(BookingRejection::BeyondHorizon { latest: utc("2026-12-14T08:00:00Z") })
+            Err(BookingRejection::BeyondHorizon {
+                latest: utc("2026-12-14T08:00:00Z")
+            })
         );
-        assert_eq!(check_new_booking(now, utc("2026-12-14T08:00:00Z"), 25, &settings, &[]), Ok(()));
+        assert_eq!(
+            check_new_booking(now, utc("2026-12-14T08:00:00Z"), 25, &settings, &[]),
+            Ok(())
+        );
     }
 
     #[test]
@@ -359,45 +486,138 @@ mod tests {
         let settings = CommunitySettings::default(); // late window 60 min
         let me = MemberId(7);
         let cases: Vec<(&str, Booking, MemberId, Result<CancelKind, CancelRejection>)> = vec![
-            ("2026-11-30T08:00:00Z", booking(1, "2026-11-30T10:00:00Z", 50, Active), me, Ok(CancelKind::OnTime)),
+            (
+                "2026-11-30T08:00:00Z",
+                booking(1, "2026-11-30T10:00:00Z", 50, Active),
+                me,
+                Ok(CancelKind::OnTime),
+            ),
             // Exactly the window ahead is on time; a second inside it is late.
-            ("2026-11-30T09:00:00Z", booking(1, "2026-11-30T10:00:00Z", 50, Active), me, Ok(CancelKind::OnTime)),
-            ("2026-11-30T09:00:01Z", booking(1, "2026-11-30T10:00:00Z", 50, Active), me, Ok(CancelKind::Late)),
-            ("2026-11-30T09:59:59Z", booking(1, "2026-11-30T10:00:00Z", 50, Active), me, Ok(CancelKind::Late)),
-            ("2026-11-30T10:00:00Z", booking(1, "2026-11-30T10:00:00Z", 50, Active), me, Err(CancelRejection::AlreadyStarted)),
-            ("2026-11-30T10:20:00Z", booking(1, "2026-11-30T10:00:00Z", 50, Active), me, Err(CancelRejection::AlreadyStarted)),
-            ("2026-11-30T08:00:00Z", booking(1, "2026-11-30T10:00:00Z", 50, Cancelled), me, Err(CancelRejection::AlreadyCancelled)),
-            ("2026-11-30T11:00:00Z", booking(1, "2026-11-30T10:00:00Z", 50, Cancelled), me, Err(CancelRejection::AlreadyCancelled)),
-            ("2026-11-30T08:00:00Z", booking(1, "2026-11-30T10:00:00Z", 50, Active), MemberId(8), Err(CancelRejection::NotYours)),
-            ("2026-11-30T08:00:00Z", booking(1, "2026-11-30T10:00:00Z", 50, Cancelled), MemberId(8), Err(CancelRejection::NotYours)),
+            (
+                "2026-11-30T09:00:00Z",
+                booking(1, "2026-11-30T10:00:00Z", 50, Active),
+                me,
+                Ok(CancelKind::OnTime),
+            ),
+            (
+                "2026-11-30T09:00:01Z",
+                booking(1, "2026-11-30T10:00:00Z", 50, Active),
+                me,
+                Ok(CancelKind::Late),
+            ),
+            (
+                "2026-11-30T09:59:59Z",
+                booking(1, "2026-11-30T10:00:00Z", 50, Active),
+                me,
+                Ok(CancelKind::Late),
+            ),
+            (
+                "2026-11-30T10:00:00Z",
+                booking(1, "2026-11-30T10:00:00Z", 50, Active),
+                me,
+                Err(CancelRejection::AlreadyStarted),
+            ),
+            (
+                "2026-11-30T10:20:00Z",
+                booking(1, "2026-11-30T10:00:00Z", 50, Active),
+                me,
+                Err(CancelRejection::AlreadyStarted),
+            ),
+            (
+                "2026-11-30T08:00:00Z",
+                booking(1, "2026-11-30T10:00:00Z", 50, Cancelled),
+                me,
+                Err(CancelRejection::AlreadyCancelled),
+            ),
+            (
+                "2026-11-30T11:00:00Z",
+                booking(1, "2026-11-30T10:00:00Z", 50, Cancelled),
+                me,
+                Err(CancelRejection::AlreadyCancelled),
+            ),
+            (
+                "2026-11-30T08:00:00Z",
+                booking(1, "2026-11-30T10:00:00Z", 50, Active),
+                MemberId(8),
+                Err(CancelRejection::NotYours),
+            ),
+            (
+                "2026-11-30T08:00:00Z",
+                booking(1, "2026-11-30T10:00:00Z", 50, Cancelled),
+                MemberId(8),
+                Err(CancelRejection::NotYours),
+            ),
         ];
         for (now, booking, actor, expected) in cases {
-            assert_eq!(check_cancel(utc(now), &booking, actor, &settings), expected, "cancel {booking:?} at {now} by {actor}");
+            assert_eq!(
+                check_cancel(utc(now), &booking, actor, &settings),
+                expected,
+                "cancel {booking:?} at {now} by {actor}"
+            );
         }
     }
 
     #[test]
     fn weekly_table() {
         let cases: Vec<(&str, Tz, Option<&str>)> = vec![
-            ("2026-11-30T08:00:00Z", Europe::Paris, Some("2026-12-07T08:00:00Z")),
+            (
+                "2026-11-30T08:00:00Z",
+                Europe::Paris,
+                Some("2026-12-07T08:00:00Z"),
+            ),
             // Across Paris spring forward (29 Mar): Mon 23 Mar 09:00 CET -> Mon 30 Mar 09:00 CEST.
-            ("2026-03-23T08:00:00Z", Europe::Paris, Some("2026-03-30T07:00:00Z")),
+            (
+                "2026-03-23T08:00:00Z",
+                Europe::Paris,
+                Some("2026-03-30T07:00:00Z"),
+            ),
             // Across fall back (25 Oct): 09:00 CEST -> 09:00 CET.
-            ("2026-10-19T07:00:00Z", Europe::Paris, Some("2026-10-26T08:00:00Z")),
+            (
+                "2026-10-19T07:00:00Z",
+                Europe::Paris,
+                Some("2026-10-26T08:00:00Z"),
+            ),
             // Sun 22 Mar 02:30 CET -> Sun 29 Mar 02:30 does not exist.
             ("2026-03-22T01:30:00Z", Europe::Paris, None),
             // Sun 18 Oct 02:30 CEST -> Sun 25 Oct 02:30 happens twice: the earlier (CEST).
-            ("2026-10-18T00:30:00Z", Europe::Paris, Some("2026-10-25T00:30:00Z")),
+            (
+                "2026-10-18T00:30:00Z",
+                Europe::Paris,
+                Some("2026-10-25T00:30:00Z"),
+            ),
             ("2026-03-01T07:15:00Z", America::New_York, None), // Sun 02:15 EST -> 8 Mar gap
-            ("2026-03-01T14:00:00Z", America::New_York, Some("2026-03-08T13:00:00Z")),
-            ("2026-10-25T05:30:00Z", America::New_York, Some("2026-11-01T05:30:00Z")), // 01:30 EDT twice -> EDT
-            ("2026-11-30T03:30:00Z", Asia::Kolkata, Some("2026-12-07T03:30:00Z")),
-            ("2026-11-30T03:30:00Z", Asia::Kathmandu, Some("2026-12-07T03:30:00Z")),
+            (
+                "2026-03-01T14:00:00Z",
+                America::New_York,
+                Some("2026-03-08T13:00:00Z"),
+            ),
+            (
+                "2026-10-25T05:30:00Z",
+                America::New_York,
+                Some("2026-11-01T05:30:00Z"),
+            ), // 01:30 EDT twice -> EDT
+            (
+                "2026-11-30T03:30:00Z",
+                Asia::Kolkata,
+                Some("2026-12-07T03:30:00Z"),
+            ),
+            (
+                "2026-11-30T03:30:00Z",
+                Asia::Kathmandu,
+                Some("2026-12-07T03:30:00Z"),
+            ),
         ];
         for (starts_at, zone, expected) in cases {
-            assert_eq!(next_weekly_occurrence(utc(starts_at), zone), expected.map(utc), "{starts_at} in {zone}");
+            assert_eq!(
+                next_weekly_occurrence(utc(starts_at), zone),
+                expected.map(utc),
+                "{starts_at} in {zone}"
+            );
         }
-        assert_eq!(next_weekly_occurrence(DateTime::<Utc>::MAX_UTC, Europe::Paris), None);
+        assert_eq!(
+            next_weekly_occurrence(DateTime::<Utc>::MAX_UTC, Europe::Paris),
+            None
+        );
     }
 
     #[test]
@@ -428,19 +648,36 @@ mod tests {
         assert!(BookingRejection::InPast.describe(paris).contains("passed"));
         assert!(CancelRejection::NotYours.describe().contains("isn't yours"));
         // The ends of chrono's range render in UTC instead of panicking.
-        let _ = BookingRejection::BeyondHorizon { latest: DateTime::<Utc>::MAX_UTC }.describe(chrono_tz::Pacific::Kiritimati);
+        let _ = BookingRejection::BeyondHorizon {
+            latest: DateTime::<Utc>::MAX_UTC,
+        }
+        .describe(chrono_tz::Pacific::Kiritimati);
         let _ = BookingRejection::InPast.describe(chrono_tz::Pacific::Kiritimati);
-        let at_the_end = check_new_booking(DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MAX_UTC, 25, &CommunitySettings::default(), &[]);
-        assert!(matches!(at_the_end, Err(BookingRejection::OffGrid { .. })), "{at_the_end:?}");
+        let at_the_end = check_new_booking(
+            DateTime::<Utc>::MAX_UTC,
+            DateTime::<Utc>::MAX_UTC,
+            25,
+            &CommunitySettings::default(),
+            &[],
+        );
+        assert!(
+            matches!(at_the_end, Err(BookingRejection::OffGrid { .. })),
+            "{at_the_end:?}"
+        );
         let _ = at_the_end.map_err(|rejection| rejection.describe(chrono_tz::Pacific::Kiritimati));
         assert_eq!(
             BookingRejection::LengthNotAllowed { requested: 25, allowed: vec![] }.describe(paris),
             "This community has no session lengths open for booking right now, so 25 minutes isn't available."
         );
-        assert!(BookingRejection::TooSoon { cutoff_minutes: 0 }.describe(paris).contains("a few seconds"));
+        assert!(BookingRejection::TooSoon { cutoff_minutes: 0 }
+            .describe(paris)
+            .contains("a few seconds"));
         // Kathmandu renders the same instant on its own :45 grid.
         assert_eq!(
-            BookingRejection::BeyondHorizon { latest: utc("2026-12-14T08:00:00Z") }.describe(Asia::Kathmandu),
+            BookingRejection::BeyondHorizon {
+                latest: utc("2026-12-14T08:00:00Z")
+            }
+            .describe(Asia::Kathmandu),
             "That's too far ahead. You can book up to Mon 14 Dec 13:45 +0545."
         );
     }

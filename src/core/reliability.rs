@@ -26,7 +26,9 @@ pub fn reliability(member: &Member) -> f64 {
 pub fn experience(member: &Member) -> Experience {
     if member.sessions_attended < NEWCOMER_BELOW_SESSIONS {
         Experience::Newcomer
-    } else if member.sessions_attended >= REGULAR_FROM_SESSIONS && reliability(member) >= REGULAR_MIN_RELIABILITY {
+    } else if member.sessions_attended >= REGULAR_FROM_SESSIONS
+        && reliability(member) >= REGULAR_MIN_RELIABILITY
+    {
         Experience::Regular
     } else {
         Experience::Other
@@ -65,7 +67,11 @@ mod tests {
             ((8, 1, 2), Experience::Other),
         ];
         for ((attended, no_shows, late), expected) in table {
-            assert_eq!(experience(&member(attended, no_shows, late)), expected, "{attended}/{no_shows}/{late}");
+            assert_eq!(
+                experience(&member(attended, no_shows, late)),
+                expected,
+                "{attended}/{no_shows}/{late}"
+            );
         }
         assert_eq!(reliability(&member(0, 0, 0)), 1.0);
         assert_eq!(reliability(&member(3, 1, 0)), 0.75);

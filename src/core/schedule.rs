@@ -76,18 +76,27 @@ pub enum JobTiming {
     Drop { reason: &'static str },
 }
 
-pub fn job_timing(kind: JobKind, due_at: DateTime<Utc>, now: DateTime<Utc>, slot: &Slot) -> JobTiming {
+pub fn job_timing(
+    kind: JobKind,
+    due_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    slot: &Slot,
+) -> JobTiming {
     let delayed = now - due_at > ON_TIME_TOLERANCE;
     let started = now >= slot.starts_at;
     let ended = now >= slot.ends_at();
     match kind {
-        JobKind::Remind if started => JobTiming::Drop { reason: "session already started" },
+        JobKind::Remind if started => JobTiming::Drop {
+            reason: "session already started",
+        },
         JobKind::Prepare | JobKind::Announce | JobKind::AttendanceCheck if ended => {
-            JobTiming::Drop { reason: "session already ended" }
+            JobTiming::Drop {
+                reason: "session already ended",
+            }
         }
-        JobKind::CheckIn if now - slot.ends_at() > CHECK_IN_STALE_AFTER => {
-            JobTiming::Drop { reason: "check-in too long after the session" }
-        }
+        JobKind::CheckIn if now - slot.ends_at() > CHECK_IN_STALE_AFTER => JobTiming::Drop {
+            reason: "check-in too long after the session",
+        },
         // Closing rooms always matters: a room left open is a leak.
         _ => JobTiming::Run { delayed },
     }
@@ -115,7 +124,13 @@ mod tests {
         let kinds: Vec<_> = jobs.iter().map(|job| job.kind).collect();
         assert_eq!(
             kinds,
-            [JobKind::Prepare, JobKind::Announce, JobKind::AttendanceCheck, JobKind::CheckIn, JobKind::CloseRooms]
+            [
+                JobKind::Prepare,
+                JobKind::Announce,
+                JobKind::AttendanceCheck,
+                JobKind::CheckIn,
+                JobKind::CloseRooms
+            ]
         );
         assert!(jobs.windows(2).all(|pair| pair[0].due_at < pair[1].due_at));
         assert_eq!(jobs[0].key, "prepare:slot:7");
@@ -128,19 +143,79 @@ mod tests {
         let at = |minutes: i64| slot.starts_at + Duration::minutes(minutes);
         // (kind, due, now, expected)
         let table = [
-            (JobKind::Remind, at(-10), at(-10), JobTiming::Run { delayed: false }),
-            (JobKind::Remind, at(-10), at(-5), JobTiming::Run { delayed: true }),
-            (JobKind::Remind, at(-10), at(0), JobTiming::Drop { reason: "session already started" }),
-            (JobKind::Prepare, at(-2), at(10), JobTiming::Run { delayed: true }),
-            (JobKind::Announce, at(0), at(0), JobTiming::Run { delayed: false }),
-            (JobKind::Announce, at(0), at(50), JobTiming::Drop { reason: "session already ended" }),
-            (JobKind::AttendanceCheck, at(3), at(3) + Duration::seconds(59), JobTiming::Run { delayed: false }),
-            (JobKind::AttendanceCheck, at(3), at(20), JobTiming::Run { delayed: true }),
-            (JobKind::CheckIn, at(50), at(50 + 6 * 60 + 1), JobTiming::Drop { reason: "check-in too long after the session" }),
-            (JobKind::CloseRooms, at(55), at(60 * 24), JobTiming::Run { delayed: true }),
+            (
+                JobKind::Remind,
+                at(-10),
+                at(-10),
+                JobTiming::Run { delayed: false },
+            ),
+            (
+                JobKind::Remind,
+                at(-10),
+                at(-5),
+                JobTiming::Run { delayed: true },
+            ),
+            (
+                JobKind::Remind,
+                at(-10),
+                at(0),
+                JobTiming::Drop {
+                    reason: "session already started",
+                },
+            ),
+            (
+                JobKind::Prepare,
+                at(-2),
+                at(10),
+                JobTiming::Run { delayed: true },
+            ),
+            (
+                JobKind::Announce,
+                at(0),
+                at(0),
+                JobTiming::Run { delayed: false },
+            ),
+            (
+                JobKind::Announce,
+                at(0),
+                at(50),
+                JobTiming::Drop {
+                    reason: "session already ended",
+                },
+            ),
+            (
+                JobKind::AttendanceCheck,
+                at(3),
+                at(3) + Duration::seconds(59),
+                JobTiming::Run { delayed: false },
+            ),
+            (
+                JobKind::AttendanceCheck,
+                at(3),
+                at(20),
+                JobTiming::Run { delayed: true },
+            ),
+            (
+                JobKind::CheckIn,
+                at(50),
+                at(50 + 6 * 60 + 1),
+                JobTiming::Drop {
+                    reason: "check-in too long after the session",
+                },
+            ),
+            (
+                JobKind::CloseRooms,
+                at(55),
+                at(60 * 24),
+                JobTiming::Run { delayed: true },
+            ),
         ];
         for (kind, due, now, expected) in table {
-            assert_eq!(job_timing(kind, due, now, &slot), expected, "{kind:?} due {due} at {now}");
+            assert_eq!(
+                job_timing(kind, due, now, &slot),
+                expected,
+                "{kind:?} due {due} at {now}"
+            );
         }
     }
 }

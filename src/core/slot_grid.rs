@@ -11,7 +11,9 @@
 //! Every function here saturates at chrono's representable range instead of panicking; the
 //! times come from user input and a silly year must not take the bot down.
 
-use chrono::{DateTime, Days, Duration, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
+use chrono::{
+    DateTime, Days, Duration, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc,
+};
 use chrono_tz::Tz;
 
 /// Sessions start at :00, :15, :30 and :45.
@@ -38,7 +40,8 @@ fn floor_to_grid(at: DateTime<Utc>) -> DateTime<Utc> {
 
 /// Adds one grid step, staying at the last representable instant rather than overflowing.
 fn step_forward(at: DateTime<Utc>) -> DateTime<Utc> {
-    at.checked_add_signed(grid_step()).unwrap_or(DateTime::<Utc>::MAX_UTC)
+    at.checked_add_signed(grid_step())
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// The grid instants just before and just after an off-grid instant, for "did you mean"
@@ -63,7 +66,11 @@ pub fn grid_slots_between(from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<DateTim
     if to <= from {
         return slots;
     }
-    let mut at = if is_on_grid(from) { from } else { next_grid_slot_after(from) };
+    let mut at = if is_on_grid(from) {
+        from
+    } else {
+        next_grid_slot_after(from)
+    };
     while at < to {
         slots.push(at);
         match at.checked_add_signed(grid_step()) {
@@ -117,7 +124,9 @@ mod tests {
     use super::*;
 
     fn utc(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).expect("test literal").with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .expect("test literal")
+            .with_timezone(&Utc)
     }
 
     fn date(text: &str) -> NaiveDate {
@@ -148,13 +157,21 @@ mod tests {
     #[test]
     fn every_local_quarter_hour_in_odd_offset_zones_is_on_grid() {
         // Why the UTC grid is every member's grid: walk a whole local day in each zone.
-        for zone in [chrono_tz::Asia::Kolkata, chrono_tz::Asia::Kathmandu, chrono_tz::Australia::Adelaide,
-            chrono_tz::Australia::Eucla, chrono_tz::America::St_Johns, chrono_tz::Pacific::Chatham]
-        {
+        for zone in [
+            chrono_tz::Asia::Kolkata,
+            chrono_tz::Asia::Kathmandu,
+            chrono_tz::Australia::Adelaide,
+            chrono_tz::Australia::Eucla,
+            chrono_tz::America::St_Johns,
+            chrono_tz::Pacific::Chatham,
+        ] {
             let day = date("2026-06-15");
             for quarter in 0..96 {
                 let wall = day.and_time(NaiveTime::MIN) + Duration::minutes(quarter * GRID_MINUTES);
-                let at = zone.from_local_datetime(&wall).earliest().expect("no gap that day");
+                let at = zone
+                    .from_local_datetime(&wall)
+                    .earliest()
+                    .expect("no gap that day");
                 assert!(is_on_grid(at.with_timezone(&Utc)), "{zone} {wall}");
             }
         }
@@ -164,14 +181,43 @@ mod tests {
     fn nearest_and_next_table() {
         // input, nearest earlier, nearest later, next strictly after
         let cases = [
-            ("2026-11-30T09:07:00Z", "2026-11-30T09:00:00Z", "2026-11-30T09:15:00Z", "2026-11-30T09:15:00Z"),
-            ("2026-11-30T09:00:00Z", "2026-11-30T09:00:00Z", "2026-11-30T09:00:00Z", "2026-11-30T09:15:00Z"),
-            ("2026-11-30T09:14:59.999Z", "2026-11-30T09:00:00Z", "2026-11-30T09:15:00Z", "2026-11-30T09:15:00Z"),
-            ("2026-11-30T23:59:00Z", "2026-11-30T23:45:00Z", "2026-12-01T00:00:00Z", "2026-12-01T00:00:00Z"),
-            ("1969-12-31T23:59:00Z", "1969-12-31T23:45:00Z", "1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z"),
+            (
+                "2026-11-30T09:07:00Z",
+                "2026-11-30T09:00:00Z",
+                "2026-11-30T09:15:00Z",
+                "2026-11-30T09:15:00Z",
+            ),
+            (
+                "2026-11-30T09:00:00Z",
+                "2026-11-30T09:00:00Z",
+                "2026-11-30T09:00:00Z",
+                "2026-11-30T09:15:00Z",
+            ),
+            (
+                "2026-11-30T09:14:59.999Z",
+                "2026-11-30T09:00:00Z",
+                "2026-11-30T09:15:00Z",
+                "2026-11-30T09:15:00Z",
+            ),
+            (
+                "2026-11-30T23:59:00Z",
+                "2026-11-30T23:45:00Z",
+                "2026-12-01T00:00:00Z",
+                "2026-12-01T00:00:00Z",
+            ),
+            (
+                "1969-12-31T23:59:00Z",
+                "1969-12-31T23:45:00Z",
+                "1970-01-01T00:00:00Z",
+                "1970-01-01T00:00:00Z",
+            ),
         ];
         for (input, earlier, later, next) in cases {
-            assert_eq!(nearest_grid_slots(utc(input)), (utc(earlier), utc(later)), "nearest({input})");
+            assert_eq!(
+                nearest_grid_slots(utc(input)),
+                (utc(earlier), utc(later)),
+                "nearest({input})"
+            );
             assert_eq!(next_grid_slot_after(utc(input)), utc(next), "next({input})");
         }
     }
@@ -189,22 +235,43 @@ mod tests {
         let _ = local_day_bounds(NaiveDate::MIN, chrono_tz::Pacific::Kiritimati);
         assert_eq!(wall_clock(max, chrono_tz::Pacific::Kiritimati), None);
         assert_eq!(wall_clock(min, chrono_tz::America::New_York), None);
-        assert_eq!(wall_clock(max, chrono_tz::America::New_York).map(|t| t < max.naive_utc()), Some(true));
+        assert_eq!(
+            wall_clock(max, chrono_tz::America::New_York).map(|t| t < max.naive_utc()),
+            Some(true)
+        );
     }
 
     #[test]
     fn slots_between_table() {
         let cases: [(&str, &str, &[&str]); 4] = [
-            ("2026-11-30T09:00:00Z", "2026-11-30T09:45:00Z",
-                &["2026-11-30T09:00:00Z", "2026-11-30T09:15:00Z", "2026-11-30T09:30:00Z"]),
-            ("2026-11-30T09:01:00Z", "2026-11-30T09:45:01Z",
-                &["2026-11-30T09:15:00Z", "2026-11-30T09:30:00Z", "2026-11-30T09:45:00Z"]),
+            (
+                "2026-11-30T09:00:00Z",
+                "2026-11-30T09:45:00Z",
+                &[
+                    "2026-11-30T09:00:00Z",
+                    "2026-11-30T09:15:00Z",
+                    "2026-11-30T09:30:00Z",
+                ],
+            ),
+            (
+                "2026-11-30T09:01:00Z",
+                "2026-11-30T09:45:01Z",
+                &[
+                    "2026-11-30T09:15:00Z",
+                    "2026-11-30T09:30:00Z",
+                    "2026-11-30T09:45:00Z",
+                ],
+            ),
             ("2026-11-30T09:00:00Z", "2026-11-30T09:00:00Z", &[]),
             ("2026-11-30T10:00:00Z", "2026-11-30T09:00:00Z", &[]),
         ];
         for (from, to, expected) in cases {
             let expected: Vec<_> = expected.iter().map(|t| utc(t)).collect();
-            assert_eq!(grid_slots_between(utc(from), utc(to)), expected, "[{from}, {to})");
+            assert_eq!(
+                grid_slots_between(utc(from), utc(to)),
+                expected,
+                "[{from}, {to})"
+            );
         }
     }
 
@@ -213,20 +280,64 @@ mod tests {
         use chrono_tz::{America, Asia, Europe};
         let cases = [
             // Ordinary winter day in Paris: 24 h starting 23:00 UTC the day before.
-            (Europe::Paris, "2026-11-30", "2026-11-29T23:00:00Z", "2026-11-30T23:00:00Z"),
+            (
+                Europe::Paris,
+                "2026-11-30",
+                "2026-11-29T23:00:00Z",
+                "2026-11-30T23:00:00Z",
+            ),
             // Spring forward: 23 hours.
-            (Europe::Paris, "2026-03-29", "2026-03-28T23:00:00Z", "2026-03-29T22:00:00Z"),
+            (
+                Europe::Paris,
+                "2026-03-29",
+                "2026-03-28T23:00:00Z",
+                "2026-03-29T22:00:00Z",
+            ),
             // Fall back: 25 hours.
-            (Europe::Paris, "2026-10-25", "2026-10-24T22:00:00Z", "2026-10-25T23:00:00Z"),
-            (America::New_York, "2026-03-08", "2026-03-08T05:00:00Z", "2026-03-09T04:00:00Z"),
-            (America::New_York, "2026-11-01", "2026-11-01T04:00:00Z", "2026-11-02T05:00:00Z"),
-            (Asia::Kolkata, "2026-11-30", "2026-11-29T18:30:00Z", "2026-11-30T18:30:00Z"),
-            (Asia::Kathmandu, "2026-11-30", "2026-11-29T18:15:00Z", "2026-11-30T18:15:00Z"),
+            (
+                Europe::Paris,
+                "2026-10-25",
+                "2026-10-24T22:00:00Z",
+                "2026-10-25T23:00:00Z",
+            ),
+            (
+                America::New_York,
+                "2026-03-08",
+                "2026-03-08T05:00:00Z",
+                "2026-03-09T04:00:00Z",
+            ),
+            (
+                America::New_York,
+                "2026-11-01",
+                "2026-11-01T04:00:00Z",
+                "2026-11-02T05:00:00Z",
+            ),
+            (
+                Asia::Kolkata,
+                "2026-11-30",
+                "2026-11-29T18:30:00Z",
+                "2026-11-30T18:30:00Z",
+            ),
+            (
+                Asia::Kathmandu,
+                "2026-11-30",
+                "2026-11-29T18:15:00Z",
+                "2026-11-30T18:15:00Z",
+            ),
             // Santiago springs forward at midnight: 2026-09-06 starts at 01:00 local (-03).
-            (America::Santiago, "2026-09-06", "2026-09-06T04:00:00Z", "2026-09-07T03:00:00Z"),
+            (
+                America::Santiago,
+                "2026-09-06",
+                "2026-09-06T04:00:00Z",
+                "2026-09-07T03:00:00Z",
+            ),
         ];
         for (zone, day, start, end) in cases {
-            assert_eq!(local_day_bounds(date(day), zone), (utc(start), utc(end)), "{zone} {day}");
+            assert_eq!(
+                local_day_bounds(date(day), zone),
+                (utc(start), utc(end)),
+                "{zone} {day}"
+            );
         }
     }
 }

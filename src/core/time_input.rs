@@ -34,16 +34,28 @@ pub enum TimeSpec {
     NextSlot,
     /// A wall-clock time in the member's zone, optionally on a named day. Without a day it
     /// means the next time the clock shows that time.
-    Local { day: Option<DaySpec>, time: NaiveTime },
+    Local {
+        day: Option<DaySpec>,
+        time: NaiveTime,
+    },
     /// A timestamp with an explicit offset; the member's zone does not matter.
     Absolute(DateTime<FixedOffset>),
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TimeInputError {
-    Unrecognised { input: String },
-    NonexistentLocalTime { zone: String, date: NaiveDate, time: NaiveTime },
-    UnknownTimeZone { input: String, suggestion: Option<String> },
+    Unrecognised {
+        input: String,
+    },
+    NonexistentLocalTime {
+        zone: String,
+        date: NaiveDate,
+        time: NaiveTime,
+    },
+    UnknownTimeZone {
+        input: String,
+        suggestion: Option<String>,
+    },
 }
 
 // Hand-written rather than `#[error(...)]` because the texts format dates and optional parts.
@@ -90,10 +102,14 @@ const FILLER_WORDS: &[&str] = &["at", "on"];
 /// Parses what a member typed as a time. Case-insensitive; words may be separated by any
 /// whitespace. See the module tests for the accepted forms.
 pub fn parse_time_spec(text: &str) -> Result<TimeSpec, TimeInputError> {
-    let unrecognised = || TimeInputError::Unrecognised { input: text.trim().to_string() };
+    let unrecognised = || TimeInputError::Unrecognised {
+        input: text.trim().to_string(),
+    };
     let lowered = text.to_lowercase();
-    let words: Vec<&str> =
-        lowered.split_whitespace().filter(|word| !FILLER_WORDS.contains(word)).collect();
+    let words: Vec<&str> = lowered
+        .split_whitespace()
+        .filter(|word| !FILLER_WORDS.contains(word))
+        .collect();
     if words.is_empty() {
         return Err(unrecognised());
     }
@@ -107,7 +123,10 @@ pub fn parse_time_spec(text: &str) -> Result<TimeSpec, TimeInputError> {
     }
     if let [single] = words.as_slice() {
         if let Some(local) = parse_local_datetime(single) {
-            return Ok(TimeSpec::Local { day: Some(DaySpec::Date(local.date())), time: local.time() });
+            return Ok(TimeSpec::Local {
+                day: Some(DaySpec::Date(local.date())),
+                time: local.time(),
+            });
         }
     }
 
@@ -145,8 +164,9 @@ pub fn parse_time_spec(text: &str) -> Result<TimeSpec, TimeInputError> {
 /// (mon, monday, tues...) or an ISO date (2026-12-01).
 pub fn parse_day_spec(text: &str) -> Result<DaySpec, TimeInputError> {
     let lowered = text.trim().to_lowercase();
-    parse_day_spec_word(&lowered)
-        .ok_or_else(|| TimeInputError::Unrecognised { input: text.trim().to_string() })
+    parse_day_spec_word(&lowered).ok_or_else(|| TimeInputError::Unrecognised {
+        input: text.trim().to_string(),
+    })
 }
 
 fn parse_day_spec_word(word: &str) -> Option<DaySpec> {
@@ -219,9 +239,15 @@ fn parse_clock(word: &str) -> Option<NaiveTime> {
         "midnight" => return NaiveTime::from_hms_opt(0, 0, 0),
         _ => {}
     }
-    let (body, meridiem) = if let Some(body) = word.strip_suffix("a.m.").or_else(|| word.strip_suffix("am")) {
+    let (body, meridiem) = if let Some(body) = word
+        .strip_suffix("a.m.")
+        .or_else(|| word.strip_suffix("am"))
+    {
         (body, Some("AM"))
-    } else if let Some(body) = word.strip_suffix("p.m.").or_else(|| word.strip_suffix("pm")) {
+    } else if let Some(body) = word
+        .strip_suffix("p.m.")
+        .or_else(|| word.strip_suffix("pm"))
+    {
         (body, Some("PM"))
     } else {
         (word, None)
@@ -285,7 +311,8 @@ fn add_days(date: NaiveDate, days: u64) -> Option<NaiveDate> {
 
 /// Days from `from` to the next `weekday`, 0 when `from` is that weekday.
 fn days_until(from: NaiveDate, weekday: Weekday) -> u64 {
-    let delta = weekday.num_days_from_monday() as i64 - from.weekday().num_days_from_monday() as i64;
+    let delta =
+        weekday.num_days_from_monday() as i64 - from.weekday().num_days_from_monday() as i64;
     delta.rem_euclid(7) as u64
 }
 
@@ -322,13 +349,22 @@ fn wall_time(date: NaiveDate, time: NaiveTime, zone: Tz) -> WallTime {
 }
 
 fn nonexistent(zone: Tz, date: NaiveDate, time: NaiveTime) -> TimeInputError {
-    TimeInputError::NonexistentLocalTime { zone: zone.name().to_string(), date, time }
+    TimeInputError::NonexistentLocalTime {
+        zone: zone.name().to_string(),
+        date,
+        time,
+    }
 }
 
 /// The wall time on `date`: on a fall-back night the earlier instant, unless only the later
 /// one is still ahead of `now` (a member typing "2:30" at 02:40 summer time means the 02:30
 /// that is coming, not the one that has gone).
-fn resolve_on_date(date: NaiveDate, time: NaiveTime, now: DateTime<Utc>, zone: Tz) -> Result<DateTime<Utc>, TimeInputError> {
+fn resolve_on_date(
+    date: NaiveDate,
+    time: NaiveTime,
+    now: DateTime<Utc>,
+    zone: Tz,
+) -> Result<DateTime<Utc>, TimeInputError> {
     match wall_time(date, time, zone) {
         WallTime::At(instants) => {
             let first = instants[0];
@@ -339,7 +375,12 @@ fn resolve_on_date(date: NaiveDate, time: NaiveTime, now: DateTime<Utc>, zone: T
 }
 
 /// The wall time today if it is still ahead of `now`, else on the date `days_later` days on.
-fn resolve_from_today(time: NaiveTime, days_later: u64, now: DateTime<Utc>, zone: Tz) -> Result<DateTime<Utc>, TimeInputError> {
+fn resolve_from_today(
+    time: NaiveTime,
+    days_later: u64,
+    now: DateTime<Utc>,
+    zone: Tz,
+) -> Result<DateTime<Utc>, TimeInputError> {
     let today = local_today(now, zone);
     match wall_time(today, time, zone) {
         WallTime::At(instants) => {
@@ -372,12 +413,19 @@ fn resolve_from_today(time: NaiveTime, days_later: u64, now: DateTime<Utc>, zone
 /// - A wall time skipped by a spring-forward jump is an error naming the zone and date; one
 ///   that happens twice (fall back) is the earlier instant, unless only the later is ahead.
 /// - `Absolute`: as given.
-pub fn resolve_time_spec(spec: &TimeSpec, now: DateTime<Utc>, zone: Tz) -> Result<DateTime<Utc>, TimeInputError> {
+pub fn resolve_time_spec(
+    spec: &TimeSpec,
+    now: DateTime<Utc>,
+    zone: Tz,
+) -> Result<DateTime<Utc>, TimeInputError> {
     match spec {
         TimeSpec::NextSlot => Ok(slot_grid::next_grid_slot_after(now)),
         TimeSpec::Absolute(at) => Ok(at.with_timezone(&Utc)),
         TimeSpec::Local { day: None, time } => resolve_from_today(*time, 1, now, zone),
-        TimeSpec::Local { day: Some(DaySpec::Weekday(weekday)), time } => {
+        TimeSpec::Local {
+            day: Some(DaySpec::Weekday(weekday)),
+            time,
+        } => {
             let today = local_today(now, zone);
             match days_until(today, *weekday) {
                 0 => resolve_from_today(*time, 7, now, zone),
@@ -387,9 +435,10 @@ pub fn resolve_time_spec(spec: &TimeSpec, now: DateTime<Utc>, zone: Tz) -> Resul
                 }
             }
         }
-        TimeSpec::Local { day: Some(day), time } => {
-            resolve_on_date(resolve_day(day, now, zone), *time, now, zone)
-        }
+        TimeSpec::Local {
+            day: Some(day),
+            time,
+        } => resolve_on_date(resolve_day(day, now, zone), *time, now, zone),
     }
 }
 
@@ -397,10 +446,16 @@ pub fn resolve_time_spec(spec: &TimeSpec, now: DateTime<Utc>, zone: Tz) -> Resul
 /// underscores). On failure the error suggests the closest known name.
 pub fn parse_time_zone(text: &str) -> Result<Tz, TimeInputError> {
     let wanted = text.split_whitespace().collect::<Vec<_>>().join("_");
-    if let Some(zone) = chrono_tz::TZ_VARIANTS.iter().find(|zone| zone.name().eq_ignore_ascii_case(&wanted)) {
+    if let Some(zone) = chrono_tz::TZ_VARIANTS
+        .iter()
+        .find(|zone| zone.name().eq_ignore_ascii_case(&wanted))
+    {
         return Ok(*zone);
     }
-    Err(TimeInputError::UnknownTimeZone { input: text.trim().to_string(), suggestion: closest_zone_name(&wanted) })
+    Err(TimeInputError::UnknownTimeZone {
+        input: text.trim().to_string(),
+        suggestion: closest_zone_name(&wanted),
+    })
 }
 
 /// The known zone most like `wanted`, comparing against both the full name and its city part
@@ -425,7 +480,8 @@ fn closest_zone_name(wanted: &str) -> Option<String> {
             best = Some((score, name));
         }
     }
-    best.filter(|(score, _)| *score >= MIN_SIMILARITY).map(|(_, name)| name.to_string())
+    best.filter(|(score, _)| *score >= MIN_SIMILARITY)
+        .map(|(_, name)| name.to_string())
 }
 
 #[cfg(test)]
@@ -434,7 +490,9 @@ mod tests {
     use chrono_tz::{America, Asia, Australia, Europe};
 
     fn utc(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).expect("test literal").with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .expect("test literal")
+            .with_timezone(&Utc)
     }
     fn hm(h: u32, m: u32) -> NaiveTime {
         NaiveTime::from_hms_opt(h, m, 0).expect("test literal")
@@ -443,10 +501,15 @@ mod tests {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("test literal")
     }
     fn local(day: Option<DaySpec>, h: u32, m: u32) -> TimeSpec {
-        TimeSpec::Local { day, time: hm(h, m) }
+        TimeSpec::Local {
+            day,
+            time: hm(h, m),
+        }
     }
     fn unrecognised(input: &str) -> TimeInputError {
-        TimeInputError::Unrecognised { input: input.to_string() }
+        TimeInputError::Unrecognised {
+            input: input.to_string(),
+        }
     }
 
     #[test]
@@ -462,7 +525,13 @@ mod tests {
             ("  9:00  ", ok(local(None, 9, 0))),
             ("23:45", ok(local(None, 23, 45))),
             ("0:00", ok(local(None, 0, 0))),
-            ("9:00:30", ok(TimeSpec::Local { day: None, time: NaiveTime::from_hms_opt(9, 0, 30).unwrap() })),
+            (
+                "9:00:30",
+                ok(TimeSpec::Local {
+                    day: None,
+                    time: NaiveTime::from_hms_opt(9, 0, 30).unwrap(),
+                }),
+            ),
             ("9am", ok(local(None, 9, 0))),
             ("9AM", ok(local(None, 9, 0))),
             ("9 am", ok(local(None, 9, 0))),
@@ -479,20 +548,74 @@ mod tests {
             ("14:30 tomorrow", ok(local(Some(Tomorrow), 14, 30))),
             ("tmrw 8:00", ok(local(Some(Tomorrow), 8, 0))),
             ("today 9:00", ok(local(Some(Today), 9, 0))),
-            ("mon 9:15", ok(local(Some(Weekday(chrono::Weekday::Mon)), 9, 15))),
-            ("monday 9:15", ok(local(Some(Weekday(chrono::Weekday::Mon)), 9, 15))),
-            ("on Tues at 7pm", ok(local(Some(Weekday(chrono::Weekday::Tue)), 19, 0))),
-            ("THURS 10:45", ok(local(Some(Weekday(chrono::Weekday::Thu)), 10, 45))),
-            ("sun\t6:00", ok(local(Some(Weekday(chrono::Weekday::Sun)), 6, 0))),
-            ("2026-12-01 09:00", ok(local(Some(Date(date("2026-12-01"))), 9, 0))),
-            ("2026-12-01T09:00", ok(local(Some(Date(date("2026-12-01"))), 9, 0))),
-            ("2026-12-01t09:00:00", ok(local(Some(Date(date("2026-12-01"))), 9, 0))),
-            ("2026-12-01T09:00:00+01:00", ok(TimeSpec::Absolute(DateTime::parse_from_rfc3339("2026-12-01T09:00:00+01:00").unwrap()))),
-            ("2026-12-01T09:00:00Z", ok(TimeSpec::Absolute(DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z").unwrap()))),
-            ("2026-12-01t09:00:00z", ok(TimeSpec::Absolute(DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z").unwrap()))),
-            ("2026-12-01 09:00:00-05:00", ok(TimeSpec::Absolute(DateTime::parse_from_rfc3339("2026-12-01T09:00:00-05:00").unwrap()))),
-            ("2026-12-01T09:00+05:45", ok(TimeSpec::Absolute(DateTime::parse_from_rfc3339("2026-12-01T09:00:00+05:45").unwrap()))),
-            ("2026-12-01T09:00Z", ok(TimeSpec::Absolute(DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z").unwrap()))),
+            (
+                "mon 9:15",
+                ok(local(Some(Weekday(chrono::Weekday::Mon)), 9, 15)),
+            ),
+            (
+                "monday 9:15",
+                ok(local(Some(Weekday(chrono::Weekday::Mon)), 9, 15)),
+            ),
+            (
+                "on Tues at 7pm",
+                ok(local(Some(Weekday(chrono::Weekday::Tue)), 19, 0)),
+            ),
+            (
+                "THURS 10:45",
+                ok(local(Some(Weekday(chrono::Weekday::Thu)), 10, 45)),
+            ),
+            (
+                "sun\t6:00",
+                ok(local(Some(Weekday(chrono::Weekday::Sun)), 6, 0)),
+            ),
+            (
+                "2026-12-01 09:00",
+                ok(local(Some(Date(date("2026-12-01"))), 9, 0)),
+            ),
+            (
+                "2026-12-01T09:00",
+                ok(local(Some(Date(date("2026-12-01"))), 9, 0)),
+            ),
+            (
+                "2026-12-01t09:00:00",
+                ok(local(Some(Date(date("2026-12-01"))), 9, 0)),
+            ),
+            (
+                "2026-12-01T09:00:00+01:00",
+                ok(TimeSpec::Absolute(
+                    DateTime::parse_from_rfc3339("2026-12-01T09:00:00+01:00").unwrap(),
+                )),
+            ),
+            (
+                "2026-12-01T09:00:00Z",
+                ok(TimeSpec::Absolute(
+                    DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z").unwrap(),
+                )),
+            ),
+            (
+                "2026-12-01t09:00:00z",
+                ok(TimeSpec::Absolute(
+                    DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z").unwrap(),
+                )),
+            ),
+            (
+                "2026-12-01 09:00:00-05:00",
+                ok(TimeSpec::Absolute(
+                    DateTime::parse_from_rfc3339("2026-12-01T09:00:00-05:00").unwrap(),
+                )),
+            ),
+            (
+                "2026-12-01T09:00+05:45",
+                ok(TimeSpec::Absolute(
+                    DateTime::parse_from_rfc3339("2026-12-01T09:00:00+05:45").unwrap(),
+                )),
+            ),
+            (
+                "2026-12-01T09:00Z",
+                ok(TimeSpec::Absolute(
+                    DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z").unwrap(),
+                )),
+            ),
             // Not times.
             ("", Err(unrecognised(""))),
             ("   ", Err(unrecognised(""))),
@@ -509,16 +632,26 @@ mod tests {
             ("+9:00", Err(unrecognised("+9:00"))),
             ("9h30pm", Err(unrecognised("9h30pm"))),
             ("tomorrow", Err(unrecognised("tomorrow"))),
-            ("tomorrow today 9:00", Err(unrecognised("tomorrow today 9:00"))),
+            (
+                "tomorrow today 9:00",
+                Err(unrecognised("tomorrow today 9:00")),
+            ),
             ("9:00 10:00", Err(unrecognised("9:00 10:00"))),
             ("2026-02-30 9:00", Err(unrecognised("2026-02-30 9:00"))),
             ("+2026-12-01 9:00", Err(unrecognised("+2026-12-01 9:00"))),
-            ("12026-12-01T09:00:00Z", Err(unrecognised("12026-12-01T09:00:00Z"))),
+            (
+                "12026-12-01T09:00:00Z",
+                Err(unrecognised("12026-12-01T09:00:00Z")),
+            ),
             ("９:００", Err(unrecognised("９:００"))),
             ("ßam", Err(unrecognised("ßam"))),
         ];
         for (input, expected) in cases {
-            assert_eq!(parse_time_spec(input), expected, "parse_time_spec({input:?})");
+            assert_eq!(
+                parse_time_spec(input),
+                expected,
+                "parse_time_spec({input:?})"
+            );
         }
     }
 
@@ -530,62 +663,251 @@ mod tests {
         // (now, zone, spec, expected instant or error)
         let cases: Vec<(&str, Tz, TimeSpec, Result<&str, TimeInputError>)> = vec![
             // Monday 30 Nov 2026, 08:00 in Paris (07:00Z).
-            ("2026-11-30T07:00:00Z", Europe::Paris, local(None, 9, 0), Ok("2026-11-30T08:00:00Z")),
-            ("2026-11-30T07:00:00Z", Europe::Paris, local(None, 8, 0), Ok("2026-12-01T07:00:00Z")),
-            ("2026-11-30T07:00:00Z", Europe::Paris, local(None, 7, 59), Ok("2026-12-01T06:59:00Z")),
-            ("2026-11-30T07:00:00Z", Europe::Paris, local(Some(Today), 7, 0), Ok("2026-11-30T06:00:00Z")),
-            ("2026-11-30T07:00:00Z", Europe::Paris, local(Some(Tomorrow), 9, 0), Ok("2026-12-01T08:00:00Z")),
+            (
+                "2026-11-30T07:00:00Z",
+                Europe::Paris,
+                local(None, 9, 0),
+                Ok("2026-11-30T08:00:00Z"),
+            ),
+            (
+                "2026-11-30T07:00:00Z",
+                Europe::Paris,
+                local(None, 8, 0),
+                Ok("2026-12-01T07:00:00Z"),
+            ),
+            (
+                "2026-11-30T07:00:00Z",
+                Europe::Paris,
+                local(None, 7, 59),
+                Ok("2026-12-01T06:59:00Z"),
+            ),
+            (
+                "2026-11-30T07:00:00Z",
+                Europe::Paris,
+                local(Some(Today), 7, 0),
+                Ok("2026-11-30T06:00:00Z"),
+            ),
+            (
+                "2026-11-30T07:00:00Z",
+                Europe::Paris,
+                local(Some(Tomorrow), 9, 0),
+                Ok("2026-12-01T08:00:00Z"),
+            ),
             // Weekday: today counts if still ahead, otherwise a week later.
-            ("2026-11-30T07:00:00Z", Europe::Paris, local(Some(Weekday(mon)), 9, 0), Ok("2026-11-30T08:00:00Z")),
-            ("2026-11-30T07:00:00Z", Europe::Paris, local(Some(Weekday(mon)), 8, 0), Ok("2026-12-07T07:00:00Z")),
-            ("2026-11-30T07:00:00Z", Europe::Paris, local(Some(Weekday(sun)), 8, 0), Ok("2026-12-06T07:00:00Z")),
+            (
+                "2026-11-30T07:00:00Z",
+                Europe::Paris,
+                local(Some(Weekday(mon)), 9, 0),
+                Ok("2026-11-30T08:00:00Z"),
+            ),
+            (
+                "2026-11-30T07:00:00Z",
+                Europe::Paris,
+                local(Some(Weekday(mon)), 8, 0),
+                Ok("2026-12-07T07:00:00Z"),
+            ),
+            (
+                "2026-11-30T07:00:00Z",
+                Europe::Paris,
+                local(Some(Weekday(sun)), 8, 0),
+                Ok("2026-12-06T07:00:00Z"),
+            ),
             // Local date rollover: 23:30Z Sunday is already Monday 00:30 in Paris.
-            ("2026-11-29T23:30:00Z", Europe::Paris, local(Some(Weekday(mon)), 9, 0), Ok("2026-11-30T08:00:00Z")),
-            ("2026-11-29T23:30:00Z", Europe::Paris, local(Some(Today), 9, 0), Ok("2026-11-30T08:00:00Z")),
-            ("2026-11-29T23:30:00Z", Europe::Paris, local(Some(Tomorrow), 9, 0), Ok("2026-12-01T08:00:00Z")),
+            (
+                "2026-11-29T23:30:00Z",
+                Europe::Paris,
+                local(Some(Weekday(mon)), 9, 0),
+                Ok("2026-11-30T08:00:00Z"),
+            ),
+            (
+                "2026-11-29T23:30:00Z",
+                Europe::Paris,
+                local(Some(Today), 9, 0),
+                Ok("2026-11-30T08:00:00Z"),
+            ),
+            (
+                "2026-11-29T23:30:00Z",
+                Europe::Paris,
+                local(Some(Tomorrow), 9, 0),
+                Ok("2026-12-01T08:00:00Z"),
+            ),
             // ...while it is still Sunday evening in New York.
-            ("2026-11-29T23:30:00Z", America::New_York, local(Some(Weekday(mon)), 9, 0), Ok("2026-11-30T14:00:00Z")),
-            ("2026-11-29T23:30:00Z", America::New_York, local(Some(Weekday(sun)), 19, 0), Ok("2026-11-30T00:00:00Z")),
-            ("2026-11-29T23:30:00Z", America::New_York, local(Some(Weekday(sun)), 18, 0), Ok("2026-12-06T23:00:00Z")),
-            ("2026-11-30T07:00:00Z", Europe::Paris, local(Some(Date(date("2026-12-24"))), 9, 0), Ok("2026-12-24T08:00:00Z")),
+            (
+                "2026-11-29T23:30:00Z",
+                America::New_York,
+                local(Some(Weekday(mon)), 9, 0),
+                Ok("2026-11-30T14:00:00Z"),
+            ),
+            (
+                "2026-11-29T23:30:00Z",
+                America::New_York,
+                local(Some(Weekday(sun)), 19, 0),
+                Ok("2026-11-30T00:00:00Z"),
+            ),
+            (
+                "2026-11-29T23:30:00Z",
+                America::New_York,
+                local(Some(Weekday(sun)), 18, 0),
+                Ok("2026-12-06T23:00:00Z"),
+            ),
+            (
+                "2026-11-30T07:00:00Z",
+                Europe::Paris,
+                local(Some(Date(date("2026-12-24"))), 9, 0),
+                Ok("2026-12-24T08:00:00Z"),
+            ),
             // :30 and :45 offsets.
-            ("2026-11-30T00:00:00Z", Asia::Kolkata, local(None, 9, 0), Ok("2026-11-30T03:30:00Z")),
-            ("2026-11-30T00:00:00Z", Asia::Kathmandu, local(None, 9, 15), Ok("2026-11-30T03:30:00Z")),
-            ("2026-11-30T00:00:00Z", Australia::Eucla, local(None, 9, 0), Ok("2026-11-30T00:15:00Z")),
+            (
+                "2026-11-30T00:00:00Z",
+                Asia::Kolkata,
+                local(None, 9, 0),
+                Ok("2026-11-30T03:30:00Z"),
+            ),
+            (
+                "2026-11-30T00:00:00Z",
+                Asia::Kathmandu,
+                local(None, 9, 15),
+                Ok("2026-11-30T03:30:00Z"),
+            ),
+            (
+                "2026-11-30T00:00:00Z",
+                Australia::Eucla,
+                local(None, 9, 0),
+                Ok("2026-11-30T00:15:00Z"),
+            ),
             // Next slot is strictly after now.
-            ("2026-11-30T07:00:00Z", Europe::Paris, TimeSpec::NextSlot, Ok("2026-11-30T07:15:00Z")),
-            ("2026-11-30T07:00:01Z", Europe::Paris, TimeSpec::NextSlot, Ok("2026-11-30T07:15:00Z")),
-            ("2026-11-30T07:14:59Z", Asia::Kathmandu, TimeSpec::NextSlot, Ok("2026-11-30T07:15:00Z")),
-            ("2026-11-30T07:00:00Z", Europe::Paris,
-                TimeSpec::Absolute(DateTime::parse_from_rfc3339("2026-12-01T09:00:00+01:00").unwrap()), Ok("2026-12-01T08:00:00Z")),
+            (
+                "2026-11-30T07:00:00Z",
+                Europe::Paris,
+                TimeSpec::NextSlot,
+                Ok("2026-11-30T07:15:00Z"),
+            ),
+            (
+                "2026-11-30T07:00:01Z",
+                Europe::Paris,
+                TimeSpec::NextSlot,
+                Ok("2026-11-30T07:15:00Z"),
+            ),
+            (
+                "2026-11-30T07:14:59Z",
+                Asia::Kathmandu,
+                TimeSpec::NextSlot,
+                Ok("2026-11-30T07:15:00Z"),
+            ),
+            (
+                "2026-11-30T07:00:00Z",
+                Europe::Paris,
+                TimeSpec::Absolute(
+                    DateTime::parse_from_rfc3339("2026-12-01T09:00:00+01:00").unwrap(),
+                ),
+                Ok("2026-12-01T08:00:00Z"),
+            ),
             // Paris spring forward, Sun 29 Mar 2026: 02:00 -> 03:00.
-            ("2026-03-28T12:00:00Z", Europe::Paris, local(Some(Tomorrow), 2, 30),
-                Err(TimeInputError::NonexistentLocalTime { zone: "Europe/Paris".into(), date: date("2026-03-29"), time: hm(2, 30) })),
-            ("2026-03-28T12:00:00Z", Europe::Paris, local(Some(Tomorrow), 3, 0), Ok("2026-03-29T01:00:00Z")),
-            ("2026-03-28T12:00:00Z", Europe::Paris, local(Some(Tomorrow), 1, 45), Ok("2026-03-29T00:45:00Z")),
+            (
+                "2026-03-28T12:00:00Z",
+                Europe::Paris,
+                local(Some(Tomorrow), 2, 30),
+                Err(TimeInputError::NonexistentLocalTime {
+                    zone: "Europe/Paris".into(),
+                    date: date("2026-03-29"),
+                    time: hm(2, 30),
+                }),
+            ),
+            (
+                "2026-03-28T12:00:00Z",
+                Europe::Paris,
+                local(Some(Tomorrow), 3, 0),
+                Ok("2026-03-29T01:00:00Z"),
+            ),
+            (
+                "2026-03-28T12:00:00Z",
+                Europe::Paris,
+                local(Some(Tomorrow), 1, 45),
+                Ok("2026-03-29T00:45:00Z"),
+            ),
             // "2:30" with no day, asked at 00:30 on the night: the gap is still ahead -> error.
-            ("2026-03-28T23:30:00Z", Europe::Paris, local(None, 2, 30),
-                Err(TimeInputError::NonexistentLocalTime { zone: "Europe/Paris".into(), date: date("2026-03-29"), time: hm(2, 30) })),
+            (
+                "2026-03-28T23:30:00Z",
+                Europe::Paris,
+                local(None, 2, 30),
+                Err(TimeInputError::NonexistentLocalTime {
+                    zone: "Europe/Paris".into(),
+                    date: date("2026-03-29"),
+                    time: hm(2, 30),
+                }),
+            ),
             // Asked at 04:00 local, the gap is behind: tomorrow's 02:30 exists.
-            ("2026-03-29T02:00:00Z", Europe::Paris, local(None, 2, 30), Ok("2026-03-30T00:30:00Z")),
+            (
+                "2026-03-29T02:00:00Z",
+                Europe::Paris,
+                local(None, 2, 30),
+                Ok("2026-03-30T00:30:00Z"),
+            ),
             // Paris fall back, Sun 25 Oct 2026: 03:00 CEST -> 02:00 CET; 02:30 happens twice.
-            ("2026-10-24T12:00:00Z", Europe::Paris, local(Some(Tomorrow), 2, 30), Ok("2026-10-25T00:30:00Z")),
-            ("2026-10-24T23:00:00Z", Europe::Paris, local(None, 2, 30), Ok("2026-10-25T00:30:00Z")),
+            (
+                "2026-10-24T12:00:00Z",
+                Europe::Paris,
+                local(Some(Tomorrow), 2, 30),
+                Ok("2026-10-25T00:30:00Z"),
+            ),
+            (
+                "2026-10-24T23:00:00Z",
+                Europe::Paris,
+                local(None, 2, 30),
+                Ok("2026-10-25T00:30:00Z"),
+            ),
             // At 02:40 CEST the first 02:30 has gone; the coming one is the CET one.
-            ("2026-10-25T00:40:00Z", Europe::Paris, local(None, 2, 30), Ok("2026-10-25T01:30:00Z")),
+            (
+                "2026-10-25T00:40:00Z",
+                Europe::Paris,
+                local(None, 2, 30),
+                Ok("2026-10-25T01:30:00Z"),
+            ),
             // After both: tomorrow.
-            ("2026-10-25T01:40:00Z", Europe::Paris, local(None, 2, 30), Ok("2026-10-26T01:30:00Z")),
+            (
+                "2026-10-25T01:40:00Z",
+                Europe::Paris,
+                local(None, 2, 30),
+                Ok("2026-10-26T01:30:00Z"),
+            ),
             // New York spring forward, Sun 8 Mar 2026: 02:00 -> 03:00.
-            ("2026-03-07T17:00:00Z", America::New_York, local(Some(Weekday(sun)), 2, 15),
-                Err(TimeInputError::NonexistentLocalTime { zone: "America/New_York".into(), date: date("2026-03-08"), time: hm(2, 15) })),
-            ("2026-03-07T17:00:00Z", America::New_York, local(Some(Weekday(sun)), 9, 0), Ok("2026-03-08T13:00:00Z")),
+            (
+                "2026-03-07T17:00:00Z",
+                America::New_York,
+                local(Some(Weekday(sun)), 2, 15),
+                Err(TimeInputError::NonexistentLocalTime {
+                    zone: "America/New_York".into(),
+                    date: date("2026-03-08"),
+                    time: hm(2, 15),
+                }),
+            ),
+            (
+                "2026-03-07T17:00:00Z",
+                America::New_York,
+                local(Some(Weekday(sun)), 9, 0),
+                Ok("2026-03-08T13:00:00Z"),
+            ),
             // New York fall back, Sun 1 Nov 2026: 01:30 happens twice, the earlier (EDT) wins.
-            ("2026-10-31T17:00:00Z", America::New_York, local(Some(Date(date("2026-11-01"))), 1, 30), Ok("2026-11-01T05:30:00Z")),
-            ("2026-10-31T17:00:00Z", America::New_York, local(Some(Weekday(sun)), 1, 30), Ok("2026-11-01T05:30:00Z")),
+            (
+                "2026-10-31T17:00:00Z",
+                America::New_York,
+                local(Some(Date(date("2026-11-01"))), 1, 30),
+                Ok("2026-11-01T05:30:00Z"),
+            ),
+            (
+                "2026-10-31T17:00:00Z",
+                America::New_York,
+                local(Some(Weekday(sun)), 1, 30),
+                Ok("2026-11-01T05:30:00Z"),
+            ),
         ];
         for (now, zone, spec, expected) in cases {
             let expected = expected.map(utc);
-            assert_eq!(resolve_time_spec(&spec, utc(now), zone), expected, "{spec:?} at {now} in {zone}");
+            assert_eq!(
+                resolve_time_spec(&spec, utc(now), zone),
+                expected,
+                "{spec:?} at {now} in {zone}"
+            );
         }
     }
 
@@ -594,16 +916,50 @@ mod tests {
         use DaySpec::*;
         let cases = [
             ("2026-11-30T07:00:00Z", Europe::Paris, Today, "2026-11-30"),
-            ("2026-11-30T07:00:00Z", Europe::Paris, Tomorrow, "2026-12-01"),
-            ("2026-11-30T07:00:00Z", Europe::Paris, Weekday(chrono::Weekday::Mon), "2026-11-30"),
-            ("2026-11-30T07:00:00Z", Europe::Paris, Weekday(chrono::Weekday::Sun), "2026-12-06"),
+            (
+                "2026-11-30T07:00:00Z",
+                Europe::Paris,
+                Tomorrow,
+                "2026-12-01",
+            ),
+            (
+                "2026-11-30T07:00:00Z",
+                Europe::Paris,
+                Weekday(chrono::Weekday::Mon),
+                "2026-11-30",
+            ),
+            (
+                "2026-11-30T07:00:00Z",
+                Europe::Paris,
+                Weekday(chrono::Weekday::Sun),
+                "2026-12-06",
+            ),
             ("2026-11-29T23:30:00Z", Europe::Paris, Today, "2026-11-30"),
-            ("2026-11-29T23:30:00Z", America::New_York, Today, "2026-11-29"),
-            ("2026-11-29T23:30:00Z", America::New_York, Weekday(chrono::Weekday::Mon), "2026-11-30"),
-            ("2026-11-30T07:00:00Z", Europe::Paris, Date(date("2027-01-01")), "2027-01-01"),
+            (
+                "2026-11-29T23:30:00Z",
+                America::New_York,
+                Today,
+                "2026-11-29",
+            ),
+            (
+                "2026-11-29T23:30:00Z",
+                America::New_York,
+                Weekday(chrono::Weekday::Mon),
+                "2026-11-30",
+            ),
+            (
+                "2026-11-30T07:00:00Z",
+                Europe::Paris,
+                Date(date("2027-01-01")),
+                "2027-01-01",
+            ),
         ];
         for (now, zone, day, expected) in cases {
-            assert_eq!(resolve_day(&day, utc(now), zone), date(expected), "{day:?} at {now} in {zone}");
+            assert_eq!(
+                resolve_day(&day, utc(now), zone),
+                date(expected),
+                "{day:?} at {now} in {zone}"
+            );
         }
     }
 
@@ -662,13 +1018,29 @@ mod tests {
     #[test]
     fn extreme_dates_do_not_panic() {
         let far = [
-            "0000-01-01T00:00:00+23:59", "9999-12-31T23:59:59-23:59", "0000-01-01 00:00", "9999-12-31 23:59",
-            "9999-12-31T23:59", "0000-01-01T00:00",
+            "0000-01-01T00:00:00+23:59",
+            "9999-12-31T23:59:59-23:59",
+            "0000-01-01 00:00",
+            "9999-12-31 23:59",
+            "9999-12-31T23:59",
+            "0000-01-01T00:00",
         ];
-        for now in [DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC, utc("2026-11-30T07:00:00Z")] {
-            for text in far.iter().chain(["mon 9:00", "tomorrow 9:00", "9:00", "next"].iter()) {
+        for now in [
+            DateTime::<Utc>::MIN_UTC,
+            DateTime::<Utc>::MAX_UTC,
+            utc("2026-11-30T07:00:00Z"),
+        ] {
+            for text in far
+                .iter()
+                .chain(["mon 9:00", "tomorrow 9:00", "9:00", "next"].iter())
+            {
                 let spec = parse_time_spec(text).expect("parses");
-                for zone in [Europe::Paris, Asia::Kathmandu, chrono_tz::Pacific::Kiritimati, chrono_tz::Etc::GMTPlus12] {
+                for zone in [
+                    Europe::Paris,
+                    Asia::Kathmandu,
+                    chrono_tz::Pacific::Kiritimati,
+                    chrono_tz::Etc::GMTPlus12,
+                ] {
                     let _ = resolve_time_spec(&spec, now, zone);
                 }
             }

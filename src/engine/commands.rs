@@ -37,22 +37,42 @@ impl Engine {
     }
 
     async fn try_handle_command(&self, actor: &Actor, command: Command) -> CommandResult {
-        let community = self.community_for(actor).await.map_err(CommandFailure::Unexpected)?;
+        let community = self
+            .community_for(actor)
+            .await
+            .map_err(CommandFailure::Unexpected)?;
         let member = self
             .store
-            .ensure_member(&community, &actor.platform_user_id, &actor.display_name, self.clock.now())
+            .ensure_member(
+                &community,
+                &actor.platform_user_id,
+                &actor.display_name,
+                self.clock.now(),
+            )
             .await
             .map_err(unexpected)?;
         match command {
-            Command::Book { when, length_minutes, repeat_weekly } => {
-                self.book(&community, &member, &when, length_minutes, repeat_weekly).await
+            Command::Book {
+                when,
+                length_minutes,
+                repeat_weekly,
+            } => {
+                self.book(&community, &member, &when, length_minutes, repeat_weekly)
+                    .await
             }
             Command::Cancel { target } => self.cancel(&community, &member, target).await,
             Command::Sessions => self.sessions(&member).await,
             Command::Slots { day } => self.slots(&community, &member, day).await,
             Command::Timezone { zone } => self.timezone(&member, zone).await,
             Command::Prefs { change } => self.prefs(&member, change).await,
-            Command::Relate { kind, target, remove } => self.relate(&community, &member, kind, &target, remove).await,
+            Command::Relate {
+                kind,
+                target,
+                remove,
+            } => {
+                self.relate(&community, &member, kind, &target, remove)
+                    .await
+            }
             Command::Setup { change } => self.setup(actor, &community, change).await,
             Command::Help { topic } => Ok(OutgoingMessage::new().text(help_text(topic.as_deref()))),
         }
@@ -69,7 +89,8 @@ impl Engine {
         let now = self.clock.now();
         let settings = effective_settings(&community.settings);
         let starts_at = resolve_time_spec(when, now, member.time_zone)?;
-        let length = length_minutes.unwrap_or_else(|| default_length(&settings.allowed_lengths_minutes));
+        let length =
+            length_minutes.unwrap_or_else(|| default_length(&settings.allowed_lengths_minutes));
         let request = NewBookingRequest {
             community_id: community.id,
             member_id: member.id,
@@ -90,7 +111,9 @@ impl Engine {
             .await;
         let booking = match booked {
             Ok(Ok((_slot, booking))) => booking,
-            Ok(Err(rejection)) => return Err(UserError::Booking(rejection, member.time_zone).into()),
+            Ok(Err(rejection)) => {
+                return Err(UserError::Booking(rejection, member.time_zone).into())
+            }
             Err(StoreError::BookingConflict) => return Err(UserError::AlreadyBooked.into()),
             Err(error) => return Err(unexpected(error)),
         };
@@ -111,13 +134,23 @@ impl Engine {
         Ok(reply)
     }
 
-    async fn cancel(&self, community: &Community, member: &Member, target: CancelTarget) -> CommandResult {
+    async fn cancel(
+        &self,
+        community: &Community,
+        member: &Member,
+        target: CancelTarget,
+    ) -> CommandResult {
         let now = self.clock.now();
-        let upcoming = self.store.active_bookings_for_member(member.id, now).await.map_err(unexpected)?;
+        let upcoming = self
+            .store
+            .active_bookings_for_member(member.id, now)
+            .await
+            .map_err(unexpected)?;
         let booking: Booking = match target {
-            CancelTarget::Next => {
-                upcoming.into_iter().find(|booking| booking.starts_at > now).ok_or(UserError::NothingToCancel)?
-            }
+            CancelTarget::Next => upcoming
+                .into_iter()
+                .find(|booking| booking.starts_at > now)
+                .ok_or(UserError::NothingToCancel)?,
             CancelTarget::BookingId(id) => self
                 .store
                 .booking(crate::core::model::BookingId(id))
@@ -127,16 +160,30 @@ impl Engine {
                 .ok_or(UserError::NoSuchBooking(id))?,
             CancelTarget::At(spec) => {
                 let at = resolve_time_spec(&spec, now, member.time_zone)?;
-                upcoming.into_iter().find(|booking| booking.starts_at == at).ok_or_else(|| {
-                    UserError::NoBookingAt(crate::platform::message::render_time_in_zone(at, member.time_zone))
-                })?
+                upcoming
+                    .into_iter()
+                    .find(|booking| booking.starts_at == at)
+                    .ok_or_else(|| {
+                        UserError::NoBookingAt(crate::platform::message::render_time_in_zone(
+                            at,
+                            member.time_zone,
+                        ))
+                    })?
             }
         };
-        let kind = check_cancel(now, &booking, member.id, &community.settings).map_err(UserError::Cancel)?;
+        let kind = check_cancel(now, &booking, member.id, &community.settings)
+            .map_err(UserError::Cancel)?;
         let late = kind == CancelKind::Late;
-        let cancelled = self.store.cancel_booking(booking.id, late).await.map_err(unexpected)?;
+        let cancelled = self
+            .store
+            .cancel_booking(booking.id, late)
+            .await
+            .map_err(unexpected)?;
         if !cancelled {
-            return Err(UserError::Cancel(crate::core::booking_rules::CancelRejection::AlreadyCancelled).into());
+            return Err(UserError::Cancel(
+                crate::core::booking_rules::CancelRejection::AlreadyCancelled,
+            )
+            .into());
         }
         let mut reply = OutgoingMessage::new()
             .text(format!("Cancelled #{} at ", booking.id))
@@ -156,30 +203,59 @@ impl Engine {
 
     async fn sessions(&self, member: &Member) -> CommandResult {
         let now = self.clock.now();
-        let bookings = self.store.active_bookings_for_member(member.id, now).await.map_err(unexpected)?;
+        let bookings = self
+            .store
+            .active_bookings_for_member(member.id, now)
+            .await
+            .map_err(unexpected)?;
         if bookings.is_empty() {
-            return Ok(OutgoingMessage::new().text("No upcoming sessions. Book one with `book next` or `book tomorrow 9:00 50m`."));
+            return Ok(OutgoingMessage::new().text(
+                "No upcoming sessions. Book one with `book next` or `book tomorrow 9:00 50m`.",
+            ));
         }
         let mut reply = OutgoingMessage::new().text("Your upcoming sessions:");
         for booking in &bookings {
             reply = reply
                 .text(format!("\n  #{} ", booking.id))
                 .time(booking.starts_at, member.time_zone)
-                .text(format!(" · {} min{}", booking.length_minutes, if booking.recurring_weekly { " · weekly" } else { "" }));
+                .text(format!(
+                    " · {} min{}",
+                    booking.length_minutes,
+                    if booking.recurring_weekly {
+                        " · weekly"
+                    } else {
+                        ""
+                    }
+                ));
         }
         Ok(reply)
     }
 
-    async fn slots(&self, community: &Community, member: &Member, day: Option<DaySpec>) -> CommandResult {
+    async fn slots(
+        &self,
+        community: &Community,
+        member: &Member,
+        day: Option<DaySpec>,
+    ) -> CommandResult {
         let now = self.clock.now();
         let date = resolve_day(&day.unwrap_or(DaySpec::Today), now, member.time_zone);
         let (day_start, day_end) = local_day_bounds(date, member.time_zone);
-        let counts = self.store.slot_booking_counts(community.id, day_start.max(now), day_end).await.map_err(unexpected)?;
+        let counts = self
+            .store
+            .slot_booking_counts(community.id, day_start.max(now), day_end)
+            .await
+            .map_err(unexpected)?;
         let mut reply = OutgoingMessage::new().text(format!(
             "Slots on {} ({}): any quarter hour can be booked, {} min long.",
             date.format("%a %-d %b"),
             member.time_zone,
-            community.settings.allowed_lengths_minutes.iter().map(u32::to_string).collect::<Vec<_>>().join("/")
+            community
+                .settings
+                .allowed_lengths_minutes
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join("/")
         ));
         if counts.is_empty() {
             reply = reply.text(" Nobody has booked that day yet — be the first!");
@@ -189,7 +265,10 @@ impl Engine {
                 reply = reply
                     .text("\n  ")
                     .time(count.starts_at, member.time_zone)
-                    .text(format!(" · {} min · {} booked", count.length_minutes, count.active_bookings));
+                    .text(format!(
+                        " · {} min · {} booked",
+                        count.length_minutes, count.active_bookings
+                    ));
             }
         }
         Ok(reply)
@@ -203,7 +282,10 @@ impl Engine {
             )));
         };
         let zone = parse_time_zone(&zone)?;
-        self.store.set_member_time_zone(member.id, zone).await.map_err(unexpected)?;
+        self.store
+            .set_member_time_zone(member.id, zone)
+            .await
+            .map_err(unexpected)?;
         Ok(OutgoingMessage::new()
             .text(format!("Time zone set to {zone}. It's now "))
             .time(self.clock.now(), zone)
@@ -213,7 +295,10 @@ impl Engine {
     async fn prefs(&self, member: &Member, change: Option<PrefsChange>) -> CommandResult {
         let mut reminders = member.reminders_enabled;
         if let Some(PrefsChange::Reminders(enabled)) = change {
-            self.store.set_member_reminders(member.id, enabled).await.map_err(unexpected)?;
+            self.store
+                .set_member_reminders(member.id, enabled)
+                .await
+                .map_err(unexpected)?;
             reminders = enabled;
         }
         Ok(OutgoingMessage::new().text(format!(
@@ -244,18 +329,35 @@ impl Engine {
         if other.id == member.id {
             return Err(UserError::RelationToSelf.into());
         }
-        let relation = Relation { member: member.id, other: other.id, kind };
+        let relation = Relation {
+            member: member.id,
+            other: other.id,
+            kind,
+        };
         let verb = kind.as_str();
         if remove {
-            self.store.remove_relation(relation).await.map_err(unexpected)?;
-            Ok(OutgoingMessage::new().text(format!("{} is no longer your {verb}.", other.display_name)))
+            self.store
+                .remove_relation(relation)
+                .await
+                .map_err(unexpected)?;
+            Ok(OutgoingMessage::new()
+                .text(format!("{} is no longer your {verb}.", other.display_name)))
         } else {
-            self.store.set_relation(relation).await.map_err(unexpected)?;
+            self.store
+                .set_relation(relation)
+                .await
+                .map_err(unexpected)?;
             let text = match kind {
                 crate::core::model::RelationKind::Block => {
-                    format!("Blocked {} — you'll never be paired together.", other.display_name)
+                    format!(
+                        "Blocked {} — you'll never be paired together.",
+                        other.display_name
+                    )
                 }
-                _ => format!("{} is now your {verb} — you'll be paired more often.", other.display_name),
+                _ => format!(
+                    "{} is now your {verb} — you'll be paired more often.",
+                    other.display_name
+                ),
             };
             Ok(OutgoingMessage::new().text(text))
         }

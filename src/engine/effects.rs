@@ -62,17 +62,27 @@ impl Engine {
                 tracing::warn!(key, %why, "recipient unreachable; recording so it is not retried");
                 EffectResult::Unreachable
             }
-            Err(PlatformError::Temporary(why)) => return Err(JobError::Retry(format!("{key}: {why}"))),
-            Err(PlatformError::Permanent(why)) => return Err(JobError::Retry(format!("{key}: {why}"))),
+            Err(PlatformError::Temporary(why)) => {
+                return Err(JobError::Retry(format!("{key}: {why}")))
+            }
+            Err(PlatformError::Permanent(why)) => {
+                return Err(JobError::Retry(format!("{key}: {why}")))
+            }
         };
-        if self.faults.should_crash(&FaultPoint::AfterEffectBeforeRecord { key }) {
+        if self
+            .faults
+            .should_crash(&FaultPoint::AfterEffectBeforeRecord { key })
+        {
             return Err(JobError::Crashed);
         }
         let recorded = match &result {
             EffectResult::Done(text) => text.as_str(),
             EffectResult::Unreachable => UNREACHABLE_RESULT,
         };
-        self.store.record_effect(key, recorded, self.clock.now()).await.map_err(JobError::unexpected)?;
+        self.store
+            .record_effect(key, recorded, self.clock.now())
+            .await
+            .map_err(JobError::unexpected)?;
         Ok(result)
     }
 }

@@ -41,7 +41,12 @@ impl Engine {
         let now = self.clock.now();
         let Some(job) = self
             .store
-            .claim_due_job_of_platform(&self.runner.worker_id, now, self.runner.job_lease, self.runner.only_platform.as_deref())
+            .claim_due_job_of_platform(
+                &self.runner.worker_id,
+                now,
+                self.runner.job_lease,
+                self.runner.only_platform.as_deref(),
+            )
             .await
             .map_err(JobError::unexpected)?
         else {
@@ -61,10 +66,16 @@ impl Engine {
                     .retry_job_at(job.id, &self.runner.worker_id, &error.to_string(), retry_at)
                     .await
                     .map_err(JobError::unexpected)?;
-                return Ok(Some(JobReport { job, outcome: format!("retry: {error}") }));
+                return Ok(Some(JobReport {
+                    job,
+                    outcome: format!("retry: {error}"),
+                }));
             }
         };
-        if self.faults.should_crash(&FaultPoint::BeforeFinishingJob { job_key: &job.key }) {
+        if self
+            .faults
+            .should_crash(&FaultPoint::BeforeFinishingJob { job_key: &job.key })
+        {
             return Err(JobError::Crashed);
         }
         let finished = self
@@ -84,7 +95,11 @@ impl Engine {
         let slot_id = job
             .slot_id
             .ok_or_else(|| JobError::unexpected(anyhow::anyhow!("job {} has no slot", job.key)))?;
-        let slot = self.store.slot(slot_id).await.map_err(JobError::unexpected)?;
+        let slot = self
+            .store
+            .slot(slot_id)
+            .await
+            .map_err(JobError::unexpected)?;
         let delayed = match job_timing(job.kind, job.due_at, now, &slot) {
             JobTiming::Drop { reason } => return Ok(format!("dropped: {reason}")),
             JobTiming::Run { delayed } => delayed,
@@ -129,8 +144,12 @@ impl Engine {
                 }
             };
             let max_sleep = self.runner.max_idle_sleep;
-            let sleep_for = next_due.map(|due| (due - now).clamp(chrono::Duration::zero(), max_sleep)).unwrap_or(max_sleep);
-            let sleep_for = sleep_for.to_std().unwrap_or(std::time::Duration::from_secs(1));
+            let sleep_for = next_due
+                .map(|due| (due - now).clamp(chrono::Duration::zero(), max_sleep))
+                .unwrap_or(max_sleep);
+            let sleep_for = sleep_for
+                .to_std()
+                .unwrap_or(std::time::Duration::from_secs(1));
             tokio::select! {
                 _ = tokio::time::sleep(sleep_for) => {}
                 _ = self.wake_runner.notified() => {}

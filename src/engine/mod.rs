@@ -118,28 +118,54 @@ impl Engine {
         let generation = self.store.community_generation();
         if let Some(cached) = self.cached_community(&key) {
             let age = now.signed_duration_since(cached.fetched_at);
-            if cached.generation == generation && age >= Duration::zero() && age < COMMUNITY_CACHE_TTL {
+            if cached.generation == generation
+                && age >= Duration::zero()
+                && age < COMMUNITY_CACHE_TTL
+            {
                 return Ok(cached.community);
             }
         }
         let community = self
             .store
-            .ensure_community(&actor.platform, &actor.platform_community_id, &self.community_defaults)
+            .ensure_community(
+                &actor.platform,
+                &actor.platform_community_id,
+                &self.community_defaults,
+            )
             .await?;
-        let entry = CachedCommunity { community: community.clone(), fetched_at: now, generation };
-        self.communities.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(key, entry);
+        let entry = CachedCommunity {
+            community: community.clone(),
+            fetched_at: now,
+            generation,
+        };
+        self.communities
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(key, entry);
         Ok(community)
     }
 
     fn cached_community(&self, key: &(String, String)) -> Option<CachedCommunity> {
-        self.communities.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(key).cloned()
+        self.communities
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(key)
+            .cloned()
     }
 }
 
 /// Every job a booking needs: its slot's (idempotent by key, so only the slot's first booking
 /// really adds them) and its own reminder.
-pub(crate) fn planned_jobs(settings: &CommunitySettings, slot: &Slot, booking: &Booking) -> Vec<NewJob> {
-    slot_jobs(slot, settings).into_iter().chain(booking_jobs(booking, settings)).map(NewJob::from).collect()
+pub(crate) fn planned_jobs(
+    settings: &CommunitySettings,
+    slot: &Slot,
+    booking: &Booking,
+) -> Vec<NewJob> {
+    slot_jobs(slot, settings)
+        .into_iter()
+        .chain(booking_jobs(booking, settings))
+        .map(NewJob::from)
+        .collect()
 }
 
 /// The cutoff actually enforced: a booking made after the prepare job ran would miss matching,
@@ -163,12 +189,21 @@ mod tests {
     #[tokio::test]
     async fn community_cache_expires_and_follows_local_updates() {
         let directory = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", directory.path().join("cache.sqlite").display());
+        let url = format!(
+            "sqlite://{}",
+            directory.path().join("cache.sqlite").display()
+        );
         let store = Store::connect_and_migrate(&url).await.unwrap();
         let other_instance = Store::connect(&url).await.unwrap();
         let start = Utc.with_ymd_and_hms(2030, 1, 7, 9, 0, 0).unwrap();
         let clock = Arc::new(ManualClock::new(start));
-        let engine = Engine::new(store.clone(), Arc::new(ShellPlatform::new()), clock.clone(), CommunitySettings::default(), RunnerSettings::default());
+        let engine = Engine::new(
+            store.clone(),
+            Arc::new(ShellPlatform::new()),
+            clock.clone(),
+            CommunitySettings::default(),
+            RunnerSettings::default(),
+        );
         let actor = Actor::new("shell", "cache", "ann", "Ann");
         let lengths = |community: Community| community.settings.allowed_lengths_minutes;
 
@@ -177,14 +212,32 @@ mod tests {
 
         let mut settings = community.settings.clone();
         settings.allowed_lengths_minutes = vec![25];
-        other_instance.update_community_settings(community.id, &settings).await.unwrap();
+        other_instance
+            .update_community_settings(community.id, &settings)
+            .await
+            .unwrap();
         clock.advance_by(COMMUNITY_CACHE_TTL - Duration::seconds(1));
-        assert_eq!(lengths(engine.community_for(&actor).await.unwrap()), vec![25, 50, 75], "cached");
+        assert_eq!(
+            lengths(engine.community_for(&actor).await.unwrap()),
+            vec![25, 50, 75],
+            "cached"
+        );
         clock.advance_by(Duration::seconds(1));
-        assert_eq!(lengths(engine.community_for(&actor).await.unwrap()), vec![25], "expired");
+        assert_eq!(
+            lengths(engine.community_for(&actor).await.unwrap()),
+            vec![25],
+            "expired"
+        );
 
         settings.allowed_lengths_minutes = vec![50];
-        store.update_community_settings(community.id, &settings).await.unwrap();
-        assert_eq!(lengths(engine.clone().community_for(&actor).await.unwrap()), vec![50], "local update");
+        store
+            .update_community_settings(community.id, &settings)
+            .await
+            .unwrap();
+        assert_eq!(
+            lengths(engine.clone().community_for(&actor).await.unwrap()),
+            vec![50],
+            "local update"
+        );
     }
 }

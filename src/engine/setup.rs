@@ -25,7 +25,10 @@ impl Engine {
             }
             match change {
                 SetupChange::AllowedLengths(mut lengths) => {
-                    if let Some(bad) = lengths.iter().find(|minutes| **minutes % 5 != 0 || **minutes > LONGEST_SESSION_MINUTES) {
+                    if let Some(bad) = lengths
+                        .iter()
+                        .find(|minutes| **minutes % 5 != 0 || **minutes > LONGEST_SESSION_MINUTES)
+                    {
                         return Err(UserError::BadSetup(format!(
                             "{bad} minutes can't be a session length: use multiples of 5 up to {LONGEST_SESSION_MINUTES}."
                         ))
@@ -37,14 +40,24 @@ impl Engine {
                 }
                 SetupChange::ReminderLeadMinutes(minutes) => {
                     if minutes > 24 * 60 {
-                        return Err(UserError::BadSetup("A reminder more than a day ahead isn't a reminder.".into()).into());
+                        return Err(UserError::BadSetup(
+                            "A reminder more than a day ahead isn't a reminder.".into(),
+                        )
+                        .into());
                     }
                     settings.reminder_lead = chrono::Duration::minutes(minutes as i64);
                 }
             }
-            self.store.update_community_settings(community.id, &settings).await.map_err(unexpected)?;
+            self.store
+                .update_community_settings(community.id, &settings)
+                .await
+                .map_err(unexpected)?;
         }
-        let lengths: Vec<String> = settings.allowed_lengths_minutes.iter().map(u32::to_string).collect();
+        let lengths: Vec<String> = settings
+            .allowed_lengths_minutes
+            .iter()
+            .map(u32::to_string)
+            .collect();
         Ok(OutgoingMessage::new().text(format!(
             "Community rules: sessions of {} min · reminder {} min before · booking up to {} days ahead · late cancel within {} min.",
             lengths.join("/"),

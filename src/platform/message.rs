@@ -8,11 +8,20 @@ use chrono_tz::Tz;
 pub enum MessagePart {
     Text(String),
     /// An instant, to be shown in `zone` where the platform cannot localise it itself.
-    Time { at: DateTime<Utc>, zone: Tz },
+    Time {
+        at: DateTime<Utc>,
+        zone: Tz,
+    },
     /// A member mention.
-    Mention { platform_user_id: String, display_name: String },
+    Mention {
+        platform_user_id: String,
+        display_name: String,
+    },
     /// A pair room reference.
-    Room { room: String, title: String },
+    Room {
+        room: String,
+        title: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -32,7 +41,11 @@ impl OutgoingMessage {
         self.parts.push(MessagePart::Time { at, zone });
         self
     }
-    pub fn mention(mut self, platform_user_id: impl Into<String>, display_name: impl Into<String>) -> Self {
+    pub fn mention(
+        mut self,
+        platform_user_id: impl Into<String>,
+        display_name: impl Into<String>,
+    ) -> Self {
         self.parts.push(MessagePart::Mention {
             platform_user_id: platform_user_id.into(),
             display_name: display_name.into(),
@@ -40,7 +53,10 @@ impl OutgoingMessage {
         self
     }
     pub fn room(mut self, room: impl Into<String>, title: impl Into<String>) -> Self {
-        self.parts.push(MessagePart::Room { room: room.into(), title: title.into() });
+        self.parts.push(MessagePart::Room {
+            room: room.into(),
+            title: title.into(),
+        });
         self
     }
 
@@ -67,5 +83,7 @@ impl OutgoingMessage {
 
 /// "Mon 30 Nov 09:00 CET" — always with the zone abbreviation, so nobody guesses which zone.
 pub fn render_time_in_zone(at: DateTime<Utc>, zone: Tz) -> String {
-    at.with_timezone(&zone).format("%a %-d %b %H:%M %Z").to_string()
+    at.with_timezone(&zone)
+        .format("%a %-d %b %H:%M %Z")
+        .to_string()
 }

@@ -12,9 +12,19 @@ use super::{ChatPlatform, OutgoingMessage, PairRoomRequest, PlatformError, Recip
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ShellEvent {
-    DirectMessage { to: String, text: String, idempotency_key: String },
-    RoomOpened { room: String, title: String, members: Vec<String> },
-    RoomClosed { room: String },
+    DirectMessage {
+        to: String,
+        text: String,
+        idempotency_key: String,
+    },
+    RoomOpened {
+        room: String,
+        title: String,
+        members: Vec<String>,
+    },
+    RoomClosed {
+        room: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -50,7 +60,9 @@ impl ShellPlatform {
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, ShellState> {
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Events not yet returned by a previous call, for printing.
@@ -79,7 +91,11 @@ impl ShellPlatform {
 
     /// DMs the platform swallowed because their key was already delivered.
     pub fn duplicate_deliveries(&self) -> usize {
-        self.state().delivered_keys.values().map(|count| count - 1).sum()
+        self.state()
+            .delivered_keys
+            .values()
+            .map(|count| count - 1)
+            .sum()
     }
 
     pub fn send_attempts(&self) -> usize {
@@ -154,7 +170,10 @@ impl ChatPlatform for ShellPlatform {
         state.send_attempts += 1;
         Self::take_injected_failure(&mut state)?;
         if state.unreachable.contains(&to.platform_user_id) {
-            return Err(PlatformError::Unreachable(format!("{} does not accept DMs", to.platform_user_id)));
+            return Err(PlatformError::Unreachable(format!(
+                "{} does not accept DMs",
+                to.platform_user_id
+            )));
         }
         if let Some(count) = state.delivered_keys.get_mut(idempotency_key) {
             // Same nonce as a delivered message: the platform swallows the duplicate.
@@ -170,20 +189,39 @@ impl ChatPlatform for ShellPlatform {
         Ok(())
     }
 
-    async fn open_pair_room(&self, request: &PairRoomRequest, idempotency_key: &str) -> Result<String, PlatformError> {
+    async fn open_pair_room(
+        &self,
+        request: &PairRoomRequest,
+        idempotency_key: &str,
+    ) -> Result<String, PlatformError> {
         let mut state = self.state();
         Self::take_injected_failure(&mut state)?;
         if let Some(existing) = state.room_by_key.get(idempotency_key) {
             return Ok(existing.clone());
         }
         let room = idempotency_key.replace(':', "-");
-        let members: Vec<String> = request.members.iter().map(|member| member.platform_user_id.clone()).collect();
+        let members: Vec<String> = request
+            .members
+            .iter()
+            .map(|member| member.platform_user_id.clone())
+            .collect();
         state.rooms.insert(
             room.clone(),
-            ShellRoom { title: request.title.clone(), members: members.clone(), open: true, present: BTreeSet::new() },
+            ShellRoom {
+                title: request.title.clone(),
+                members: members.clone(),
+                open: true,
+                present: BTreeSet::new(),
+            },
         );
-        state.room_by_key.insert(idempotency_key.to_string(), room.clone());
-        state.events.push(ShellEvent::RoomOpened { room: room.clone(), title: request.title.clone(), members });
+        state
+            .room_by_key
+            .insert(idempotency_key.to_string(), room.clone());
+        state.events.push(ShellEvent::RoomOpened {
+            room: room.clone(),
+            title: request.title.clone(),
+            members,
+        });
         Ok(room)
     }
 
@@ -199,7 +237,9 @@ impl ChatPlatform for ShellPlatform {
             _ => false,
         };
         if closed_now {
-            state.events.push(ShellEvent::RoomClosed { room: room.to_string() });
+            state.events.push(ShellEvent::RoomClosed {
+                room: room.to_string(),
+            });
         }
         Ok(())
     }
@@ -207,6 +247,10 @@ impl ChatPlatform for ShellPlatform {
     async fn present_members(&self, room: &str) -> Result<Vec<String>, PlatformError> {
         let mut state = self.state();
         Self::take_injected_failure(&mut state)?;
-        Ok(state.rooms.get(room).map(|room| room.present.iter().cloned().collect()).unwrap_or_default())
+        Ok(state
+            .rooms
+            .get(room)
+            .map(|room| room.present.iter().cloned().collect())
+            .unwrap_or_default())
     }
 }

@@ -99,7 +99,8 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
         }
-        let existing = active_bookings_for_member_on(&mut tx, request.member_id, request.created_at).await?;
+        let existing =
+            active_bookings_for_member_on(&mut tx, request.member_id, request.created_at).await?;
         if let Err(rejection) = check(&existing) {
             return Ok(Err(rejection)); // dropping `tx` rolls back (nothing was written)
         }
@@ -115,12 +116,14 @@ impl Store {
                 .bind(i64::from(request.length_minutes))
                 .execute(&mut *tx)
                 .await?;
-                insert_booking_into_slot(&mut tx, request).await?.ok_or_else(|| {
-                    StoreError::NotFound(format!(
-                        "slot {} ({} min)",
-                        request.starts_at, request.length_minutes
-                    ))
-                })?
+                insert_booking_into_slot(&mut tx, request)
+                    .await?
+                    .ok_or_else(|| {
+                        StoreError::NotFound(format!(
+                            "slot {} ({} min)",
+                            request.starts_at, request.length_minutes
+                        ))
+                    })?
             }
         };
         // Everything else is the request itself, read back the way the columns store it.
@@ -384,7 +387,14 @@ async fn insert_jobs(conn: &mut AnyConnection, jobs: &[NewJob]) -> Result<u64> {
         let rows = (0..chunk.len())
             .map(|row| {
                 let p = row * 5;
-                format!("(${}, ${}, ${}, ${}, ${}, 'pending', 0)", p + 1, p + 2, p + 3, p + 4, p + 5)
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, 'pending', 0)",
+                    p + 1,
+                    p + 2,
+                    p + 3,
+                    p + 4,
+                    p + 5
+                )
             })
             .collect::<Vec<_>>()
             .join(", ");

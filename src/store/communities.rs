@@ -32,20 +32,20 @@ impl Store {
              ON CONFLICT (platform, platform_community_id) DO NOTHING RETURNING {COLUMNS}"
         );
         let inserted = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(platform)
-        .bind(platform_community_id)
-        .bind(lengths_text(&s.allowed_lengths_minutes))
-        .bind(seconds(s.booking_horizon))
-        .bind(seconds(s.booking_cutoff))
-        .bind(seconds(s.late_cancel_window))
-        .bind(seconds(s.reminder_lead))
-        .bind(seconds(s.prepare_lead))
-        .bind(seconds(s.attendance_grace))
-        .bind(seconds(s.close_delay))
-        .bind(s.recent_repeat_days)
-        .bind(s.default_time_zone.name())
-        .fetch_optional(&self.pool)
-        .await?;
+            .bind(platform)
+            .bind(platform_community_id)
+            .bind(lengths_text(&s.allowed_lengths_minutes))
+            .bind(seconds(s.booking_horizon))
+            .bind(seconds(s.booking_cutoff))
+            .bind(seconds(s.late_cancel_window))
+            .bind(seconds(s.reminder_lead))
+            .bind(seconds(s.prepare_lead))
+            .bind(seconds(s.attendance_grace))
+            .bind(seconds(s.close_delay))
+            .bind(s.recent_repeat_days)
+            .bind(s.default_time_zone.name())
+            .fetch_optional(&self.pool)
+            .await?;
         if let Some(row) = inserted {
             return from_row(&row);
         }

@@ -72,7 +72,8 @@ impl Store {
         now: DateTime<Utc>,
         lease: Duration,
     ) -> Result<Option<Job>> {
-        self.claim_due_job_of_platform(worker, now, lease, None).await
+        self.claim_due_job_of_platform(worker, now, lease, None)
+            .await
     }
 
     /// As [`Store::claim_due_job`], limited to jobs of communities on `platform` when given.

@@ -116,7 +116,11 @@ impl Store {
             Backend::Postgres => AnyPoolOptions::new().connect(url).await?,
             Backend::Sqlite => connect_sqlite(url).await?,
         };
-        Ok(Store { pool, backend, community_generation: Arc::new(AtomicU64::new(0)) })
+        Ok(Store {
+            pool,
+            backend,
+            community_generation: Arc::new(AtomicU64::new(0)),
+        })
     }
 
     pub async fn connect_and_migrate(url: &str) -> Result<Store> {

@@ -7,13 +7,20 @@ use sqlx::Row;
 use super::{unix, Result, Store};
 
 impl Store {
-    pub async fn platform_state(&self, platform: &str, scope: &str, name: &str) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT value FROM platform_state WHERE platform = $1 AND scope = $2 AND name = $3")
-            .bind(platform)
-            .bind(scope)
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?;
+    pub async fn platform_state(
+        &self,
+        platform: &str,
+        scope: &str,
+        name: &str,
+    ) -> Result<Option<String>> {
+        let row = sqlx::query(
+            "SELECT value FROM platform_state WHERE platform = $1 AND scope = $2 AND name = $3",
+        )
+        .bind(platform)
+        .bind(scope)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(match row {
             Some(row) => Some(row.try_get::<String, _>("value")?),
             None => None,
@@ -44,14 +51,23 @@ impl Store {
     }
 
     /// Every (scope, value) stored under `name` for a platform, e.g. all guild setups at start.
-    pub async fn platform_state_by_name(&self, platform: &str, name: &str) -> Result<Vec<(String, String)>> {
+    pub async fn platform_state_by_name(
+        &self,
+        platform: &str,
+        name: &str,
+    ) -> Result<Vec<(String, String)>> {
         let rows = sqlx::query("SELECT scope, value FROM platform_state WHERE platform = $1 AND name = $2 ORDER BY scope")
             .bind(platform)
             .bind(name)
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
-            .map(|row| Ok((row.try_get::<String, _>("scope")?, row.try_get::<String, _>("value")?)))
+            .map(|row| {
+                Ok((
+                    row.try_get::<String, _>("scope")?,
+                    row.try_get::<String, _>("value")?,
+                ))
+            })
             .collect()
     }
 }

@@ -35,9 +35,22 @@ pub fn at(hour: u32, minute: u32) -> DateTime<Utc> {
 
 pub async fn spawn_app() -> TestApp {
     let directory = Arc::new(tempfile::tempdir().expect("temp dir"));
-    let database_url = format!("sqlite://{}", directory.path().join("cofocus.sqlite").display());
-    let store = Store::connect_and_migrate(&database_url).await.expect("store");
-    build(store, Arc::new(ShellPlatform::new()), Arc::new(ManualClock::new(test_start())), database_url, directory, "worker-1", Arc::new(NoFaults))
+    let database_url = format!(
+        "sqlite://{}",
+        directory.path().join("cofocus.sqlite").display()
+    );
+    let store = Store::connect_and_migrate(&database_url)
+        .await
+        .expect("store");
+    build(
+        store,
+        Arc::new(ShellPlatform::new()),
+        Arc::new(ManualClock::new(test_start())),
+        database_url,
+        directory,
+        "worker-1",
+        Arc::new(NoFaults),
+    )
 }
 
 pub fn build(
@@ -49,16 +62,42 @@ pub fn build(
     worker: &str,
     faults: Arc<dyn FaultInjector>,
 ) -> TestApp {
-    let runner = RunnerSettings { worker_id: worker.to_string(), ..RunnerSettings::default() };
-    let engine = Engine::new(store, platform.clone(), clock.clone(), CommunitySettings::default(), runner).with_faults(faults);
-    TestApp { engine, platform, clock, database_url, directory }
+    let runner = RunnerSettings {
+        worker_id: worker.to_string(),
+        ..RunnerSettings::default()
+    };
+    let engine = Engine::new(
+        store,
+        platform.clone(),
+        clock.clone(),
+        CommunitySettings::default(),
+        runner,
+    )
+    .with_faults(faults);
+    TestApp {
+        engine,
+        platform,
+        clock,
+        database_url,
+        directory,
+    }
 }
 
 impl TestApp {
     /// A new process on the same database, platform and clock: what a restart looks like.
     pub async fn restart(&self, worker: &str, faults: Arc<dyn FaultInjector>) -> TestApp {
-        let store = Store::connect_and_migrate(&self.database_url).await.expect("store");
-        let app = build(store, self.platform.clone(), self.clock.clone(), self.database_url.clone(), self.directory.clone(), worker, faults);
+        let store = Store::connect_and_migrate(&self.database_url)
+            .await
+            .expect("store");
+        let app = build(
+            store,
+            self.platform.clone(),
+            self.clock.clone(),
+            self.database_url.clone(),
+            self.directory.clone(),
+            worker,
+            faults,
+        );
         app.engine.startup_sweep().await.expect("startup sweep");
         app
     }
@@ -69,13 +108,18 @@ impl TestApp {
     }
 
     pub async fn advance_to(&self, target: DateTime<Utc>) {
-        fast_forward_to(&self.engine, &self.clock, target).await.expect("jobs run");
+        fast_forward_to(&self.engine, &self.clock, target)
+            .await
+            .expect("jobs run");
     }
 
     /// Every member in `members` joins the open room they belong to.
     pub fn join(&self, members: &[&str]) {
         for member in members {
-            let room = self.platform.open_room_of(member).unwrap_or_else(|| panic!("{member} has no open room"));
+            let room = self
+                .platform
+                .open_room_of(member)
+                .unwrap_or_else(|| panic!("{member} has no open room"));
             self.platform.join(&room, member).expect("join");
         }
     }
@@ -85,11 +129,18 @@ impl TestApp {
     }
 
     pub fn dms_containing(&self, member: &str, needle: &str) -> usize {
-        self.dms(member).iter().filter(|text| text.contains(needle)).count()
+        self.dms(member)
+            .iter()
+            .filter(|text| text.contains(needle))
+            .count()
     }
 
     /// The members of each room, for finding who was paired with whom.
     pub fn room_memberships(&self) -> Vec<Vec<String>> {
-        self.platform.rooms().values().map(|room| room.members.clone()).collect()
+        self.platform
+            .rooms()
+            .values()
+            .map(|room| room.members.clone())
+            .collect()
     }
 }

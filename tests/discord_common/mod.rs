@@ -24,7 +24,9 @@ use cofocus::platform::ChatPlatform;
 use cofocus::store::Store;
 
 #[allow(unused_imports)]
-pub use fake_discord::{perms, FakeDiscord, LimitConfig, CHANNEL_CATEGORY, CHANNEL_TEXT, CHANNEL_VOICE};
+pub use fake_discord::{
+    perms, FakeDiscord, LimitConfig, CHANNEL_CATEGORY, CHANNEL_TEXT, CHANNEL_VOICE,
+};
 
 /// Mon 30 Nov 2026 08:00 UTC.
 pub fn test_start() -> DateTime<Utc> {
@@ -78,7 +80,10 @@ pub struct DiscordApp {
     _directory: Arc<tempfile::TempDir>,
 }
 
-pub fn config_for(fake: &FakeDiscord, (first_shard, shard_count, total_shards): (u32, u32, u32)) -> DiscordConfig {
+pub fn config_for(
+    fake: &FakeDiscord,
+    (first_shard, shard_count, total_shards): (u32, u32, u32),
+) -> DiscordConfig {
     DiscordConfig {
         token: Some(fake.token.clone()),
         api_base_url: fake.base_url(),
@@ -92,16 +97,30 @@ pub fn config_for(fake: &FakeDiscord, (first_shard, shard_count, total_shards): 
 
 pub async fn spawn(options: Options) -> DiscordApp {
     let fake = FakeDiscord::start(options.limits.clone()).await;
-    let guild = fake.add_guild_at("Focus Club", options.bot_permissions, options.guild_timestamp);
+    let guild = fake.add_guild_at(
+        "Focus Club",
+        options.bot_permissions,
+        options.guild_timestamp,
+    );
     let owner = fake.owner_of(guild);
     let general = fake.add_channel(guild, CHANNEL_TEXT, "general", None);
     let lobby = fake.add_channel(guild, CHANNEL_TEXT, "lobby", None);
     let moderators = fake.add_channel(guild, CHANNEL_TEXT, "mods", None);
     let category = fake.add_channel(guild, CHANNEL_CATEGORY, "Focus rooms", None);
     let directory = Arc::new(tempfile::tempdir().expect("temp dir"));
-    let database_url = format!("sqlite://{}", directory.path().join("cofocus.sqlite").display());
+    let database_url = format!(
+        "sqlite://{}",
+        directory.path().join("cofocus.sqlite").display()
+    );
     let clock = Arc::new(ManualClock::new(test_start()));
-    let (engine, platform) = build_engine(&fake, &database_url, clock.clone(), "worker-1", options.shards).await;
+    let (engine, platform) = build_engine(
+        &fake,
+        &database_url,
+        clock.clone(),
+        "worker-1",
+        options.shards,
+    )
+    .await;
     let mut app = DiscordApp {
         fake,
         guild,
@@ -125,7 +144,11 @@ pub async fn spawn(options: Options) -> DiscordApp {
             .command(
                 owner,
                 "setup",
-                &[("category", Value::from(category.to_string())), ("lobby", Value::from(lobby.to_string())), ("moderators", Value::from(moderators.to_string()))],
+                &[
+                    ("category", Value::from(category.to_string())),
+                    ("lobby", Value::from(lobby.to_string())),
+                    ("moderators", Value::from(moderators.to_string())),
+                ],
             )
             .await;
         assert!(answer.contains("Setup saved"), "{answer}");
@@ -133,21 +156,50 @@ pub async fn spawn(options: Options) -> DiscordApp {
     app
 }
 
-pub async fn build_engine(fake: &FakeDiscord, database_url: &str, clock: Arc<ManualClock>, worker: &str, shards: (u32, u32, u32)) -> (Engine, Arc<DiscordPlatform>) {
-    let store = Store::connect_and_migrate(database_url).await.expect("store");
-    let platform = DiscordPlatform::new(&config_for(fake, shards), store.clone(), clock.clone()).expect("platform");
-    let runner = RunnerSettings { worker_id: worker.to_string(), ..RunnerSettings::default() };
-    let engine = Engine::new(store, platform.clone(), clock, CommunitySettings::default(), runner);
+pub async fn build_engine(
+    fake: &FakeDiscord,
+    database_url: &str,
+    clock: Arc<ManualClock>,
+    worker: &str,
+    shards: (u32, u32, u32),
+) -> (Engine, Arc<DiscordPlatform>) {
+    let store = Store::connect_and_migrate(database_url)
+        .await
+        .expect("store");
+    let platform = DiscordPlatform::new(&config_for(fake, shards), store.clone(), clock.clone())
+        .expect("platform");
+    let runner = RunnerSettings {
+        worker_id: worker.to_string(),
+        ..RunnerSettings::default()
+    };
+    let engine = Engine::new(
+        store,
+        platform.clone(),
+        clock,
+        CommunitySettings::default(),
+        runner,
+    );
     (engine, platform)
 }
 
 impl DiscordApp {
     pub async fn start_bot(&mut self) {
-        let bot = DiscordBot::start(&config_for(&self.fake, self.shards), self.platform.clone(), self.engine.clone(), self.options.clone()).await.expect("bot starts");
+        let bot = DiscordBot::start(
+            &config_for(&self.fake, self.shards),
+            self.platform.clone(),
+            self.engine.clone(),
+            self.options.clone(),
+        )
+        .await
+        .expect("bot starts");
         self.bot = Some(bot);
         let guild = self.guild;
         let platform = self.platform.clone();
-        self.fake.wait_for("the bot's commands and guild", |shared| (!shared.world.commands.is_empty()).then_some(())).await;
+        self.fake
+            .wait_for("the bot's commands and guild", |shared| {
+                (!shared.world.commands.is_empty()).then_some(())
+            })
+            .await;
         wait_until("the guild's GUILD_CREATE", || platform.owns_guild(guild)).await;
     }
 
@@ -157,9 +209,19 @@ impl DiscordApp {
         if let Some(bot) = self.bot.take() {
             bot.shutdown().await;
         }
-        let (engine, platform) = build_engine(&self.fake, &self.database_url, self.clock.clone(), worker, self.shards).await;
+        let (engine, platform) = build_engine(
+            &self.fake,
+            &self.database_url,
+            self.clock.clone(),
+            worker,
+            self.shards,
+        )
+        .await;
         engine.startup_sweep().await.expect("engine sweep");
-        platform.sweep_leftover_rooms().await.expect("adapter sweep");
+        platform
+            .sweep_leftover_rooms()
+            .await
+            .expect("adapter sweep");
         self.engine = engine;
         self.platform = platform;
         self.start_bot().await;
@@ -171,53 +233,92 @@ impl DiscordApp {
 
     /// A member runs a slash command in #general and reads the (ephemeral) answer.
     pub async fn command(&self, user: u64, name: &str, options: &[(&str, Value)]) -> String {
-        let interaction = self.fake.invoke(self.guild, user, self.general, name, options);
+        let interaction = self
+            .fake
+            .invoke(self.guild, user, self.general, name, options);
         let answer = self.fake.answer(interaction).await;
-        assert!(answer.ephemeral(), "/{name} answers privately: {:?}", answer.data);
+        assert!(
+            answer.ephemeral(),
+            "/{name} answers privately: {:?}",
+            answer.data
+        );
         answer.content().to_string()
     }
 
     pub async fn book(&self, user: u64, when: &str, minutes: u32) -> String {
-        self.command(user, "book", &[("when", Value::from(when)), ("duration", Value::from(minutes))]).await
+        self.command(
+            user,
+            "book",
+            &[
+                ("when", Value::from(when)),
+                ("duration", Value::from(minutes)),
+            ],
+        )
+        .await
     }
 
     pub async fn advance_to(&self, target: DateTime<Utc>) {
-        fast_forward_to(&self.engine, &self.clock, target).await.expect("jobs run");
+        fast_forward_to(&self.engine, &self.clock, target)
+            .await
+            .expect("jobs run");
     }
 
     /// The pair rooms (voice channels in our categories) a member may join.
     pub fn rooms_of(&self, user: u64) -> Vec<u64> {
-        self.fake.voice_channels_of(self.guild, user).into_iter().map(|(id, _)| id).collect()
+        self.fake
+            .voice_channels_of(self.guild, user)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect()
     }
 
     pub fn room_of(&self, user: u64) -> u64 {
         let rooms = self.rooms_of(user);
-        assert_eq!(rooms.len(), 1, "user {user} has exactly one room: {rooms:?}");
+        assert_eq!(
+            rooms.len(),
+            1,
+            "user {user} has exactly one room: {rooms:?}"
+        );
         rooms[0]
     }
 
     /// Joins voice and waits until the adapter has seen it (serenity runs on real time).
     pub async fn join(&self, user: u64, channel: u64) {
-        self.fake.join_voice(self.guild, user, channel).expect("allowed to join");
+        self.fake
+            .join_voice(self.guild, user, channel)
+            .expect("allowed to join");
         let room = format!("{}/{channel}", self.guild);
         let platform = self.platform.clone();
         wait_until_async("the adapter to see the member in the room", || {
             let platform = platform.clone();
             let room = room.clone();
-            async move { platform.present_members(&room).await.unwrap_or_default().contains(&user.to_string()) }
+            async move {
+                platform
+                    .present_members(&room)
+                    .await
+                    .unwrap_or_default()
+                    .contains(&user.to_string())
+            }
         })
         .await;
     }
 
     pub fn dm_texts(&self, user: u64) -> Vec<String> {
-        self.fake.dms(user).into_iter().map(|message| message.content).collect()
+        self.fake
+            .dms(user)
+            .into_iter()
+            .map(|message| message.content)
+            .collect()
     }
 }
 
 pub async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     while !check() {
-        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
@@ -229,7 +330,10 @@ where
 {
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     while !check().await {
-        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }

@@ -50,8 +50,14 @@ pub fn shard_of(guild_id: u64, total: u64) -> u64 {
 impl Gateway {
     /// Queues a dispatch for every live session that should see it; sends it if connected.
     pub fn dispatch(&mut self, name: &str, data: &Value, guild_id: Option<u64>, intent: u64) {
-        for session in self.sessions.iter_mut().filter(|session| !session.invalidated) {
-            let shard = guild_id.map(|guild| shard_of(guild, session.shard.1)).unwrap_or(0);
+        for session in self
+            .sessions
+            .iter_mut()
+            .filter(|session| !session.invalidated)
+        {
+            let shard = guild_id
+                .map(|guild| shard_of(guild, session.shard.1))
+                .unwrap_or(0);
             if shard != session.shard.0 || (intent != NO_INTENT && session.intents & intent == 0) {
                 continue;
             }
@@ -72,7 +78,10 @@ impl Gateway {
     }
 
     pub fn connected_sessions(&self) -> usize {
-        self.sessions.iter().filter(|session| session.conn.is_some() && !session.invalidated).count()
+        self.sessions
+            .iter()
+            .filter(|session| session.conn.is_some() && !session.invalidated)
+            .count()
     }
 }
 
@@ -98,7 +107,8 @@ async fn connection(fake: Arc<FakeDiscord>, mut socket: WebSocket) {
         shared.gateway.next_conn += 1;
         shared.gateway.next_conn
     };
-    let hello = json!({"op": 10, "d": {"heartbeat_interval": 41250}, "s": null, "t": null}).to_string();
+    let hello =
+        json!({"op": 10, "d": {"heartbeat_interval": 41250}, "s": null, "t": null}).to_string();
     if socket.send(Message::Text(hello.into())).await.is_err() {
         return;
     }
@@ -134,22 +144,41 @@ async fn connection(fake: Arc<FakeDiscord>, mut socket: WebSocket) {
     }
 }
 
-fn handle_op(fake: &FakeDiscord, conn_id: u64, sender: &mpsc::UnboundedSender<Outgoing>, payload: &Value) {
+fn handle_op(
+    fake: &FakeDiscord,
+    conn_id: u64,
+    sender: &mpsc::UnboundedSender<Outgoing>,
+    payload: &Value,
+) {
     let op = payload["op"].as_u64().unwrap_or(u64::MAX);
     let data = &payload["d"];
     let mut shared = fake.lock();
     match op {
         1 => {
-            let _ = sender.send(Outgoing::Text(json!({"op": 11, "d": null, "s": null, "t": null}).to_string()));
+            let _ = sender.send(Outgoing::Text(
+                json!({"op": 11, "d": null, "s": null, "t": null}).to_string(),
+            ));
         }
         2 => {
             shared.gateway.identifies += 1;
-            let shard = data["shard"].as_array().map(|pair| (pair[0].as_u64().unwrap_or(0), pair[1].as_u64().unwrap_or(1))).unwrap_or((0, 1));
+            let shard = data["shard"]
+                .as_array()
+                .map(|pair| (pair[0].as_u64().unwrap_or(0), pair[1].as_u64().unwrap_or(1)))
+                .unwrap_or((0, 1));
             let intents = data["intents"].as_u64().unwrap_or(0);
             let session_id = format!("session-{conn_id}-{}", shared.gateway.identifies);
             // A new IDENTIFY for a shard replaces that shard's previous session.
-            shared.gateway.sessions.retain(|session| session.shard != shard);
-            let guild_ids: Vec<u64> = shared.world.guilds.keys().copied().filter(|guild| shard_of(*guild, shard.1) == shard.0).collect();
+            shared
+                .gateway
+                .sessions
+                .retain(|session| session.shard != shard);
+            let guild_ids: Vec<u64> = shared
+                .world
+                .guilds
+                .keys()
+                .copied()
+                .filter(|guild| shard_of(*guild, shard.1) == shard.0)
+                .collect();
             let bot = shared.world.user_json(shared.world.bot_id);
             let ready = json!({
                 "v": 10,
@@ -160,8 +189,19 @@ fn handle_op(fake: &FakeDiscord, conn_id: u64, sender: &mpsc::UnboundedSender<Ou
                 "shard": [shard.0, shard.1],
                 "application": {"id": shared.world.application_id.to_string(), "flags": 0},
             });
-            let guild_creates: Vec<Value> = guild_ids.iter().map(|id| shared.world.guild_create_json(*id)).collect();
-            let mut session = Session { session_id, shard, intents, seq: 0, log: Vec::new(), conn: Some((conn_id, sender.clone())), invalidated: false };
+            let guild_creates: Vec<Value> = guild_ids
+                .iter()
+                .map(|id| shared.world.guild_create_json(*id))
+                .collect();
+            let mut session = Session {
+                session_id,
+                shard,
+                intents,
+                seq: 0,
+                log: Vec::new(),
+                conn: Some((conn_id, sender.clone())),
+                invalidated: false,
+            };
             session.send_dispatch("READY", &ready);
             if intents & INTENT_GUILDS != 0 {
                 for guild in &guild_creates {
@@ -174,7 +214,12 @@ fn handle_op(fake: &FakeDiscord, conn_id: u64, sender: &mpsc::UnboundedSender<Ou
             shared.gateway.resumes += 1;
             let wanted = data["session_id"].as_str().unwrap_or_default().to_string();
             let seq = data["seq"].as_u64().unwrap_or(0);
-            match shared.gateway.sessions.iter_mut().find(|session| session.session_id == wanted && !session.invalidated) {
+            match shared
+                .gateway
+                .sessions
+                .iter_mut()
+                .find(|session| session.session_id == wanted && !session.invalidated)
+            {
                 Some(session) => {
                     for (_, text) in session.log.iter().filter(|(s, _)| *s > seq) {
                         let _ = sender.send(Outgoing::Text(text.clone()));
@@ -183,7 +228,9 @@ fn handle_op(fake: &FakeDiscord, conn_id: u64, sender: &mpsc::UnboundedSender<Ou
                     session.send_dispatch("RESUMED", &json!({}));
                 }
                 None => {
-                    let _ = sender.send(Outgoing::Text(json!({"op": 9, "d": false, "s": null, "t": null}).to_string()));
+                    let _ = sender.send(Outgoing::Text(
+                        json!({"op": 9, "d": false, "s": null, "t": null}).to_string(),
+                    ));
                 }
             }
         }

@@ -40,7 +40,14 @@ pub struct Interaction {
 }
 
 impl Interaction {
-    pub fn new(id: u64, token: String, kind: u8, user: u64, channel_id: u64, message_id: Option<u64>) -> Self {
+    pub fn new(
+        id: u64,
+        token: String,
+        kind: u8,
+        user: u64,
+        channel_id: u64,
+        message_id: Option<u64>,
+    ) -> Self {
         Interaction {
             id,
             token,
@@ -61,7 +68,10 @@ impl Interaction {
 
     /// True once the member would see an answer (or the bot chose a silent acknowledgement).
     pub fn answered(&self) -> bool {
-        self.original.is_some() || self.choices.is_some() || self.modal.is_some() || self.callbacks.contains(&6)
+        self.original.is_some()
+            || self.choices.is_some()
+            || self.modal.is_some()
+            || self.callbacks.contains(&6)
     }
 }
 
@@ -70,12 +80,23 @@ fn error(status: StatusCode, code: u32, message: &str) -> (StatusCode, Value) {
 }
 
 fn content_ok(data: &Value) -> bool {
-    data["content"].as_str().is_none_or(|content| content.chars().count() <= 2000)
+    data["content"]
+        .as_str()
+        .is_none_or(|content| content.chars().count() <= 2000)
 }
 
-pub fn callback(shared: &mut Shared, interaction_id: u64, token: &str, body: &Value) -> (StatusCode, Value) {
+pub fn callback(
+    shared: &mut Shared,
+    interaction_id: u64,
+    token: &str,
+    body: &Value,
+) -> (StatusCode, Value) {
     let deadline = shared.interaction_deadline;
-    let Some(interaction) = shared.interactions.get_mut(&interaction_id).filter(|i| i.token == token) else {
+    let Some(interaction) = shared
+        .interactions
+        .get_mut(&interaction_id)
+        .filter(|i| i.token == token)
+    else {
         return error(StatusCode::NOT_FOUND, 10062, "Unknown interaction");
     };
     if interaction.created.elapsed() > deadline {
@@ -86,7 +107,11 @@ pub fn callback(shared: &mut Shared, interaction_id: u64, token: &str, body: &Va
     let already = !interaction.callbacks.is_empty();
     interaction.callbacks.push(kind);
     if already {
-        return error(StatusCode::BAD_REQUEST, 40060, "Interaction has already been acknowledged.");
+        return error(
+            StatusCode::BAD_REQUEST,
+            40060,
+            "Interaction has already been acknowledged.",
+        );
     }
     let allowed = match interaction.kind {
         APPLICATION_COMMAND => [4, 5, 9].contains(&kind),
@@ -97,11 +122,19 @@ pub fn callback(shared: &mut Shared, interaction_id: u64, token: &str, body: &Va
         _ => false,
     };
     if !allowed {
-        return error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body (interaction response type)");
+        return error(
+            StatusCode::BAD_REQUEST,
+            50035,
+            "Invalid Form Body (interaction response type)",
+        );
     }
     let data = body["data"].clone();
     if !content_ok(&data) {
-        return error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body (content: at most 2000 characters)");
+        return error(
+            StatusCode::BAD_REQUEST,
+            50035,
+            "Invalid Form Body (content: at most 2000 characters)",
+        );
     }
     match kind {
         4 => interaction.original = Some(data),
@@ -109,7 +142,9 @@ pub fn callback(shared: &mut Shared, interaction_id: u64, token: &str, body: &Va
         7 => {
             let message_id = interaction.message_id;
             interaction.original = Some(data.clone());
-            if let Some(message) = message_id.and_then(|id| shared.world.messages.iter_mut().find(|m| m.id == id)) {
+            if let Some(message) =
+                message_id.and_then(|id| shared.world.messages.iter_mut().find(|m| m.id == id))
+            {
                 if let Some(content) = data["content"].as_str() {
                     message.content = content.to_string();
                 }
@@ -125,8 +160,14 @@ pub fn callback(shared: &mut Shared, interaction_id: u64, token: &str, body: &Va
     (StatusCode::NO_CONTENT, Value::Null)
 }
 
-fn by_token<'a>(shared: &'a mut Shared, token: &str) -> Option<&'a mut super::interactions::Interaction> {
-    shared.interactions.values_mut().find(|i| i.token == token && i.created.elapsed() < Duration::from_secs(15 * 60))
+fn by_token<'a>(
+    shared: &'a mut Shared,
+    token: &str,
+) -> Option<&'a mut super::interactions::Interaction> {
+    shared
+        .interactions
+        .values_mut()
+        .find(|i| i.token == token && i.created.elapsed() < Duration::from_secs(15 * 60))
 }
 
 fn message_for(shared: &mut Shared, channel_id: u64, data: &Value) -> Value {
@@ -145,9 +186,15 @@ fn message_for(shared: &mut Shared, channel_id: u64, data: &Value) -> Value {
 
 pub fn edit_original(shared: &mut Shared, token: &str, body: &Value) -> (StatusCode, Value) {
     if !content_ok(body) {
-        return error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body (content: at most 2000 characters)");
+        return error(
+            StatusCode::BAD_REQUEST,
+            50035,
+            "Invalid Form Body (content: at most 2000 characters)",
+        );
     }
-    let Some(interaction) = by_token(shared, token) else { return error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook") };
+    let Some(interaction) = by_token(shared, token) else {
+        return error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook");
+    };
     if interaction.callbacks.is_empty() {
         return error(StatusCode::NOT_FOUND, 10008, "Unknown Message");
     }
@@ -161,7 +208,9 @@ pub fn edit_original(shared: &mut Shared, token: &str, body: &Value) -> (StatusC
 }
 
 pub fn get_original(shared: &mut Shared, token: &str) -> (StatusCode, Value) {
-    let Some(interaction) = by_token(shared, token) else { return error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook") };
+    let Some(interaction) = by_token(shared, token) else {
+        return error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook");
+    };
     let (channel_id, original) = (interaction.channel_id, interaction.original.clone());
     match original {
         Some(original) => (StatusCode::OK, message_for(shared, channel_id, &original)),
@@ -171,9 +220,15 @@ pub fn get_original(shared: &mut Shared, token: &str) -> (StatusCode, Value) {
 
 pub fn followup(shared: &mut Shared, token: &str, body: &Value) -> (StatusCode, Value) {
     if !content_ok(body) {
-        return error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body (content: at most 2000 characters)");
+        return error(
+            StatusCode::BAD_REQUEST,
+            50035,
+            "Invalid Form Body (content: at most 2000 characters)",
+        );
     }
-    let Some(interaction) = by_token(shared, token) else { return error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook") };
+    let Some(interaction) = by_token(shared, token) else {
+        return error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook");
+    };
     if interaction.callbacks.is_empty() {
         return error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook");
     }

@@ -29,10 +29,26 @@ impl Default for LimitConfig {
             global_per_second: 50,
             routes: vec![
                 // Discord: 5 messages per 5 s per channel.
-                RouteLimit { route: "POST /channels/{}/messages", limit: 5, window: Duration::from_secs(5) },
-                RouteLimit { route: "POST /guilds/{}/channels", limit: 50, window: Duration::from_secs(1) },
-                RouteLimit { route: "DELETE /channels/{}", limit: 50, window: Duration::from_secs(1) },
-                RouteLimit { route: "POST /users/@me/channels", limit: 50, window: Duration::from_secs(1) },
+                RouteLimit {
+                    route: "POST /channels/{}/messages",
+                    limit: 5,
+                    window: Duration::from_secs(5),
+                },
+                RouteLimit {
+                    route: "POST /guilds/{}/channels",
+                    limit: 50,
+                    window: Duration::from_secs(1),
+                },
+                RouteLimit {
+                    route: "DELETE /channels/{}",
+                    limit: 50,
+                    window: Duration::from_secs(1),
+                },
+                RouteLimit {
+                    route: "POST /users/@me/channels",
+                    limit: 50,
+                    window: Duration::from_secs(1),
+                },
             ],
             default_route: (50, Duration::from_secs(1)),
         }
@@ -72,10 +88,12 @@ pub struct Limiter {
     injected: VecDeque<(Duration, bool)>,
 }
 
-
 fn epoch_secs(at: Instant) -> f64 {
     let now = Instant::now();
-    let wall = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs_f64();
+    let wall = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs_f64();
     if at >= now {
         wall + (at - now).as_secs_f64()
     } else {
@@ -85,7 +103,10 @@ fn epoch_secs(at: Instant) -> f64 {
 
 impl Limiter {
     pub fn new(config: LimitConfig) -> Limiter {
-        Limiter { config, ..Limiter::default() }
+        Limiter {
+            config,
+            ..Limiter::default()
+        }
     }
 
     /// The next `count` limited requests get a 429 with this `retry_after`.
@@ -96,12 +117,22 @@ impl Limiter {
     }
 
     /// Checks one request; `Ok` carries the headers to add to a success.
-    pub fn check(&mut self, route: &str, major: &str, exempt_from_global: bool) -> Result<Vec<(String, String)>, Rejection> {
+    pub fn check(
+        &mut self,
+        route: &str,
+        major: &str,
+        exempt_from_global: bool,
+    ) -> Result<Vec<(String, String)>, Rejection> {
         let now = Instant::now();
         self.stats.requests += 1;
         let key = format!("{route} {major}");
-        let route_blocked = self.buckets.get(&key).and_then(|bucket| bucket.blocked_until).is_some_and(|until| now < until);
-        let global_blocked = !exempt_from_global && self.global_blocked_until.is_some_and(|until| now < until);
+        let route_blocked = self
+            .buckets
+            .get(&key)
+            .and_then(|bucket| bucket.blocked_until)
+            .is_some_and(|until| now < until);
+        let global_blocked =
+            !exempt_from_global && self.global_blocked_until.is_some_and(|until| now < until);
         if route_blocked || global_blocked {
             self.stats.violations += 1;
         }
@@ -111,7 +142,11 @@ impl Limiter {
                 self.stats.injected_served += 1;
                 return Err(self.reject(&key, route, now, retry_after, global));
             }
-            while self.global_log.front().is_some_and(|first| now.duration_since(*first) >= Duration::from_secs(1)) {
+            while self
+                .global_log
+                .front()
+                .is_some_and(|first| now.duration_since(*first) >= Duration::from_secs(1))
+            {
                 self.global_log.pop_front();
             }
             if self.global_log.len() as u32 >= self.config.global_per_second {
@@ -128,7 +163,11 @@ impl Limiter {
             .find(|limit| limit.route == route)
             .map(|limit| (limit.limit, limit.window))
             .unwrap_or(self.config.default_route);
-        let bucket = self.buckets.entry(key.clone()).or_insert(Bucket { count: 0, reset_at: now + window, blocked_until: None });
+        let bucket = self.buckets.entry(key.clone()).or_insert(Bucket {
+            count: 0,
+            reset_at: now + window,
+            blocked_until: None,
+        });
         if now >= bucket.reset_at {
             bucket.count = 0;
             bucket.reset_at = now + window;
@@ -141,40 +180,77 @@ impl Limiter {
         let (count, reset_at) = (bucket.count, bucket.reset_at);
         if !exempt_from_global {
             self.global_log.push_back(now);
-            self.stats.peak_per_second = self.stats.peak_per_second.max(self.global_log.len() as u32);
+            self.stats.peak_per_second =
+                self.stats.peak_per_second.max(self.global_log.len() as u32);
         }
         Ok(vec![
             ("X-RateLimit-Limit".into(), limit.to_string()),
             ("X-RateLimit-Remaining".into(), (limit - count).to_string()),
-            ("X-RateLimit-Reset".into(), format!("{:.3}", epoch_secs(reset_at))),
-            ("X-RateLimit-Reset-After".into(), format!("{:.3}", (reset_at - now).as_secs_f64())),
+            (
+                "X-RateLimit-Reset".into(),
+                format!("{:.3}", epoch_secs(reset_at)),
+            ),
+            (
+                "X-RateLimit-Reset-After".into(),
+                format!("{:.3}", (reset_at - now).as_secs_f64()),
+            ),
             ("X-RateLimit-Bucket".into(), bucket_hash(route)),
         ])
     }
 
-    fn reject(&mut self, key: &str, route: &str, now: Instant, retry_after: Duration, global: bool) -> Rejection {
+    fn reject(
+        &mut self,
+        key: &str,
+        route: &str,
+        now: Instant,
+        retry_after: Duration,
+        global: bool,
+    ) -> Rejection {
         self.stats.rate_limited += 1;
         let until = now + retry_after;
         if global {
-            self.global_blocked_until = Some(self.global_blocked_until.map_or(until, |old| old.max(until)));
+            self.global_blocked_until = Some(
+                self.global_blocked_until
+                    .map_or(until, |old| old.max(until)),
+            );
         } else if let Some(bucket) = self.buckets.get_mut(key) {
             bucket.blocked_until = Some(until);
         } else {
-            self.buckets.insert(key.to_string(), Bucket { count: 0, reset_at: until, blocked_until: Some(until) });
+            self.buckets.insert(
+                key.to_string(),
+                Bucket {
+                    count: 0,
+                    reset_at: until,
+                    blocked_until: Some(until),
+                },
+            );
         }
         let mut headers = vec![
-            ("Retry-After".to_string(), retry_after.as_secs_f64().ceil().to_string()),
-            ("X-RateLimit-Scope".to_string(), if global { "global" } else { "user" }.to_string()),
+            (
+                "Retry-After".to_string(),
+                retry_after.as_secs_f64().ceil().to_string(),
+            ),
+            (
+                "X-RateLimit-Scope".to_string(),
+                if global { "global" } else { "user" }.to_string(),
+            ),
         ];
         if global {
             headers.push(("X-RateLimit-Global".into(), "true".into()));
         } else {
             headers.push(("X-RateLimit-Limit".into(), "1".into()));
             headers.push(("X-RateLimit-Remaining".into(), "0".into()));
-            headers.push(("X-RateLimit-Reset-After".into(), format!("{:.3}", retry_after.as_secs_f64())));
+            headers.push((
+                "X-RateLimit-Reset-After".into(),
+                format!("{:.3}", retry_after.as_secs_f64()),
+            ));
             headers.push(("X-RateLimit-Bucket".into(), bucket_hash(route)));
         }
-        Rejection { retry_after, global, headers }
+        Rejection {
+            retry_after,
+            global,
+            headers,
+        }
     }
 }
 

@@ -88,8 +88,12 @@ impl FakeDiscord {
             .route("/gateway", axum::routing::get(gateway::upgrade))
             .fallback(rest::handle)
             .with_state(fake.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
-        fake.addr.set(listener.local_addr().expect("addr")).expect("once");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1");
+        fake.addr
+            .set(listener.local_addr().expect("addr"))
+            .expect("once");
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -97,7 +101,9 @@ impl FakeDiscord {
     }
 
     pub fn lock(&self) -> MutexGuard<'_, Shared> {
-        self.shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.shared
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// What replaces `https://discord.com` in the bot's REST URLs.
@@ -121,7 +127,12 @@ impl FakeDiscord {
     }
 
     /// Like `add_guild`, with the guild id's timestamp part chosen (shard = part % shards).
-    pub fn add_guild_at(&self, name: &str, bot_permissions: u64, timestamp_part: Option<u64>) -> u64 {
+    pub fn add_guild_at(
+        &self,
+        name: &str,
+        bot_permissions: u64,
+        timestamp_part: Option<u64>,
+    ) -> u64 {
         let mut shared = self.lock();
         let world = &mut shared.world;
         let guild_id = match timestamp_part {
@@ -129,17 +140,45 @@ impl FakeDiscord {
             None => world.snowflake(),
         };
         let owner = world.snowflake();
-        world.users.insert(owner, User { id: owner, name: format!("{name}-owner"), bot: false, dms_open: true });
+        world.users.insert(
+            owner,
+            User {
+                id: owner,
+                name: format!("{name}-owner"),
+                bot: false,
+                dms_open: true,
+            },
+        );
         let bot_role = world.snowflake();
         let roles = vec![
-            Role { id: guild_id, name: "@everyone".into(), permissions: perms::EVERYONE_DEFAULT, position: 0 },
+            Role {
+                id: guild_id,
+                name: "@everyone".into(),
+                permissions: perms::EVERYONE_DEFAULT,
+                position: 0,
+            },
             // Bots' roles usually sit above the roles members get.
-            Role { id: bot_role, name: "cofocus".into(), permissions: bot_permissions, position: BOT_ROLE_POSITION },
+            Role {
+                id: bot_role,
+                name: "cofocus".into(),
+                permissions: bot_permissions,
+                position: BOT_ROLE_POSITION,
+            },
         ];
         let mut members = std::collections::BTreeMap::new();
         members.insert(owner, vec![]);
         members.insert(world.bot_id, vec![bot_role]);
-        world.guilds.insert(guild_id, Guild { id: guild_id, name: name.into(), owner_id: owner, roles, members, voice_states: Default::default() });
+        world.guilds.insert(
+            guild_id,
+            Guild {
+                id: guild_id,
+                name: name.into(),
+                owner_id: owner,
+                roles,
+                members,
+                voice_states: Default::default(),
+            },
+        );
         guild_id
     }
 
@@ -153,14 +192,26 @@ impl FakeDiscord {
 
     pub fn set_role_permissions(&self, guild: u64, role: u64, permissions: u64) {
         let mut shared = self.lock();
-        let Some(updated) = shared.world.guild_mut(guild).roles.iter_mut().find(|r| r.id == role).map(|role| {
-            role.permissions = permissions;
-            role.clone()
-        }) else {
+        let Some(updated) = shared
+            .world
+            .guild_mut(guild)
+            .roles
+            .iter_mut()
+            .find(|r| r.id == role)
+            .map(|role| {
+                role.permissions = permissions;
+                role.clone()
+            })
+        else {
             return;
         };
         let payload = json!({"guild_id": guild.to_string(), "role": World::role_json(&updated)});
-        shared.gateway.dispatch("GUILD_ROLE_UPDATE", &payload, Some(guild), gateway::INTENT_GUILDS);
+        shared.gateway.dispatch(
+            "GUILD_ROLE_UPDATE",
+            &payload,
+            Some(guild),
+            gateway::INTENT_GUILDS,
+        );
     }
 
     /// A role placed at `position` (1 = just above @everyone; above `BOT_ROLE_POSITION` it
@@ -168,31 +219,62 @@ impl FakeDiscord {
     pub fn add_role(&self, guild: u64, name: &str, permissions: u64, position: u16) -> u64 {
         let mut shared = self.lock();
         let id = shared.world.snowflake();
-        let role = Role { id, name: name.into(), permissions, position };
+        let role = Role {
+            id,
+            name: name.into(),
+            permissions,
+            position,
+        };
         let payload = json!({"guild_id": guild.to_string(), "role": World::role_json(&role)});
         shared.world.guild_mut(guild).roles.push(role);
-        shared.gateway.dispatch("GUILD_ROLE_CREATE", &payload, Some(guild), gateway::INTENT_GUILDS);
+        shared.gateway.dispatch(
+            "GUILD_ROLE_CREATE",
+            &payload,
+            Some(guild),
+            gateway::INTENT_GUILDS,
+        );
         id
     }
 
     pub fn add_member(&self, guild: u64, name: &str) -> u64 {
         let mut shared = self.lock();
         let user = shared.world.snowflake();
-        shared.world.users.insert(user, User { id: user, name: name.into(), bot: false, dms_open: true });
+        shared.world.users.insert(
+            user,
+            User {
+                id: user,
+                name: name.into(),
+                bot: false,
+                dms_open: true,
+            },
+        );
         shared.world.guild_mut(guild).members.insert(user, vec![]);
         let member = shared.world.member_json(guild, user, None);
         let mut payload = member.clone();
         payload["guild_id"] = json!(guild.to_string());
-        shared.gateway.dispatch("GUILD_MEMBER_ADD", &payload, Some(guild), 1 << 1);
+        shared
+            .gateway
+            .dispatch("GUILD_MEMBER_ADD", &payload, Some(guild), 1 << 1);
         user
     }
 
     pub fn give_role(&self, guild: u64, user: u64, role: u64) {
-        self.lock().world.guild_mut(guild).members.get_mut(&user).expect("member").push(role);
+        self.lock()
+            .world
+            .guild_mut(guild)
+            .members
+            .get_mut(&user)
+            .expect("member")
+            .push(role);
     }
 
     pub fn set_dms_open(&self, user: u64, open: bool) {
-        self.lock().world.users.get_mut(&user).expect("user").dms_open = open;
+        self.lock()
+            .world
+            .users
+            .get_mut(&user)
+            .expect("user")
+            .dms_open = open;
     }
 
     /// A channel made by an admin (not the bot); dispatched like Discord does.
@@ -200,15 +282,44 @@ impl FakeDiscord {
         self.add_channel_with(guild, kind, name, parent, vec![])
     }
 
-    pub fn add_channel_with(&self, guild: u64, kind: u8, name: &str, parent: Option<u64>, overwrites: Vec<(u64, u8, u64, u64)>) -> u64 {
+    pub fn add_channel_with(
+        &self,
+        guild: u64,
+        kind: u8,
+        name: &str,
+        parent: Option<u64>,
+        overwrites: Vec<(u64, u8, u64, u64)>,
+    ) -> u64 {
         let mut shared = self.lock();
         let id = shared.world.snowflake();
         let position = shared.world.guild_channel_count(guild) as u16;
-        let overwrites = overwrites.into_iter().map(|(id, kind, allow, deny)| Overwrite { id, kind, allow, deny }).collect();
-        let channel = Channel { id, kind, guild_id: Some(guild), name: name.into(), parent_id: parent, position, overwrites, recipient: None };
+        let overwrites = overwrites
+            .into_iter()
+            .map(|(id, kind, allow, deny)| Overwrite {
+                id,
+                kind,
+                allow,
+                deny,
+            })
+            .collect();
+        let channel = Channel {
+            id,
+            kind,
+            guild_id: Some(guild),
+            name: name.into(),
+            parent_id: parent,
+            position,
+            overwrites,
+            recipient: None,
+        };
         let payload = shared.world.channel_json(&channel);
         shared.world.channels.insert(id, channel);
-        shared.gateway.dispatch("CHANNEL_CREATE", &payload, Some(guild), gateway::INTENT_GUILDS);
+        shared.gateway.dispatch(
+            "CHANNEL_CREATE",
+            &payload,
+            Some(guild),
+            gateway::INTENT_GUILDS,
+        );
         id
     }
 
@@ -216,40 +327,75 @@ impl FakeDiscord {
 
     fn registered_command(&self, guild: Option<u64>, name: &str) -> Value {
         let shared = self.lock();
-        let find = |scope: Option<u64>| shared.world.commands.get(&scope).and_then(|list| list.iter().find(|c| c["name"] == name).cloned());
-        guild.and_then(|g| find(Some(g))).or_else(|| find(None)).unwrap_or_else(|| panic!("/{name} is not registered"))
+        let find = |scope: Option<u64>| {
+            shared
+                .world
+                .commands
+                .get(&scope)
+                .and_then(|list| list.iter().find(|c| c["name"] == name).cloned())
+        };
+        guild
+            .and_then(|g| find(Some(g)))
+            .or_else(|| find(None))
+            .unwrap_or_else(|| panic!("/{name} is not registered"))
     }
 
     /// Typed options from (name, value) pairs using the registered option types, the way a
     /// Discord client builds them; unknown option names fail the test.
-    fn build_options(&self, guild: u64, command: &Value, given: &[(&str, Value)], focused: Option<&str>) -> (Vec<Value>, Value) {
+    fn build_options(
+        &self,
+        guild: u64,
+        command: &Value,
+        given: &[(&str, Value)],
+        focused: Option<&str>,
+    ) -> (Vec<Value>, Value) {
         let schema = command["options"].as_array().cloned().unwrap_or_default();
         let mut resolved = json!({});
         let mut options = Vec::new();
         for (name, value) in given {
-            let option = schema.iter().find(|o| o["name"] == *name).unwrap_or_else(|| panic!("/{} has no option {name}", command["name"]));
+            let option = schema
+                .iter()
+                .find(|o| o["name"] == *name)
+                .unwrap_or_else(|| panic!("/{} has no option {name}", command["name"]));
             let kind = option["type"].as_u64().unwrap_or(3);
             let mut entry = json!({"name": name, "type": kind, "value": value});
             if focused == Some(*name) {
                 entry["focused"] = json!(true);
-                entry["value"] = json!(value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string()));
+                entry["value"] = json!(value
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| value.to_string()));
             }
             let shared = self.lock();
             match kind {
                 6 => {
-                    let user: u64 = value.as_str().and_then(|v| v.parse().ok()).expect("user id");
+                    let user: u64 = value
+                        .as_str()
+                        .and_then(|v| v.parse().ok())
+                        .expect("user id");
                     resolved["users"][user.to_string()] = shared.world.user_json(user);
                     let mut member = shared.world.member_json(guild, user, None);
                     member.as_object_mut().map(|m| m.remove("user"));
                     resolved["members"][user.to_string()] = member;
                 }
                 8 => {
-                    let role: u64 = value.as_str().and_then(|v| v.parse().ok()).expect("role id");
-                    let found = shared.world.guilds[&guild].roles.iter().find(|r| r.id == role).expect("role").clone();
+                    let role: u64 = value
+                        .as_str()
+                        .and_then(|v| v.parse().ok())
+                        .expect("role id");
+                    let found = shared.world.guilds[&guild]
+                        .roles
+                        .iter()
+                        .find(|r| r.id == role)
+                        .expect("role")
+                        .clone();
                     resolved["roles"][role.to_string()] = World::role_json(&found);
                 }
                 7 => {
-                    let channel: u64 = value.as_str().and_then(|v| v.parse().ok()).expect("channel id");
+                    let channel: u64 = value
+                        .as_str()
+                        .and_then(|v| v.parse().ok())
+                        .expect("channel id");
                     let c = &shared.world.channels[&channel];
                     resolved["channels"][channel.to_string()] = json!({
                         "id": channel.to_string(), "name": c.name, "type": c.kind,
@@ -265,7 +411,16 @@ impl FakeDiscord {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn new_interaction(&self, kind: u8, guild: Option<u64>, user: u64, channel: u64, data: Value, message: Option<Value>, message_id: Option<u64>) -> u64 {
+    fn new_interaction(
+        &self,
+        kind: u8,
+        guild: Option<u64>,
+        user: u64,
+        channel: u64,
+        data: Value,
+        message: Option<Value>,
+        message_id: Option<u64>,
+    ) -> u64 {
         let mut shared = self.lock();
         let id = shared.world.snowflake();
         let token = format!("itoken-{id}");
@@ -295,50 +450,133 @@ impl FakeDiscord {
         if let Some(message) = message {
             payload["message"] = message;
         }
-        shared.interactions.insert(id, Interaction::new(id, token, kind, user, channel, message_id));
-        shared.gateway.dispatch("INTERACTION_CREATE", &payload, guild, NO_INTENT);
+        shared.interactions.insert(
+            id,
+            Interaction::new(id, token, kind, user, channel, message_id),
+        );
+        shared
+            .gateway
+            .dispatch("INTERACTION_CREATE", &payload, guild, NO_INTENT);
         id
     }
 
     /// A member runs `/name` in `channel`; returns the interaction id.
-    pub fn invoke(&self, guild: u64, user: u64, channel: u64, name: &str, options: &[(&str, Value)]) -> u64 {
+    pub fn invoke(
+        &self,
+        guild: u64,
+        user: u64,
+        channel: u64,
+        name: &str,
+        options: &[(&str, Value)],
+    ) -> u64 {
         let command = self.registered_command(Some(guild), name);
         let (options, resolved) = self.build_options(guild, &command, options, None);
         let data = json!({"id": command["id"], "name": name, "type": 1, "options": options, "resolved": resolved, "guild_id": guild.to_string()});
-        self.new_interaction(interactions::APPLICATION_COMMAND, Some(guild), user, channel, data, None, None)
+        self.new_interaction(
+            interactions::APPLICATION_COMMAND,
+            Some(guild),
+            user,
+            channel,
+            data,
+            None,
+            None,
+        )
     }
 
     /// A member types into an autocompleted option; returns the choices the bot offered.
-    pub async fn autocomplete(&self, guild: u64, user: u64, channel: u64, name: &str, options: &[(&str, Value)], focused: &str) -> Vec<Value> {
+    pub async fn autocomplete(
+        &self,
+        guild: u64,
+        user: u64,
+        channel: u64,
+        name: &str,
+        options: &[(&str, Value)],
+        focused: &str,
+    ) -> Vec<Value> {
         let command = self.registered_command(Some(guild), name);
         let (options, resolved) = self.build_options(guild, &command, options, Some(focused));
         let data = json!({"id": command["id"], "name": name, "type": 1, "options": options, "resolved": resolved});
-        let id = self.new_interaction(interactions::AUTOCOMPLETE, Some(guild), user, channel, data, None, None);
-        self.wait_for(&format!("autocomplete choices for /{name}"), |shared| shared.interactions[&id].choices.clone()).await
+        let id = self.new_interaction(
+            interactions::AUTOCOMPLETE,
+            Some(guild),
+            user,
+            channel,
+            data,
+            None,
+            None,
+        );
+        self.wait_for(&format!("autocomplete choices for /{name}"), |shared| {
+            shared.interactions[&id].choices.clone()
+        })
+        .await
     }
 
     /// A member clicks a button on a message they can see; returns the interaction id.
     pub fn click(&self, user: u64, message_id: u64, custom_id: &str) -> u64 {
         let (guild, channel, message_json) = {
             let shared = self.lock();
-            let message = shared.world.messages.iter().find(|m| m.id == message_id).expect("message").clone();
-            let has_button = message.components.to_string().contains(&format!("\"custom_id\":\"{custom_id}\""));
-            assert!(has_button, "message {message_id} has no button {custom_id}: {}", message.components);
-            let guild = shared.world.channels.get(&message.channel_id).and_then(|c| c.guild_id);
-            (guild, message.channel_id, shared.world.message_json(&message))
+            let message = shared
+                .world
+                .messages
+                .iter()
+                .find(|m| m.id == message_id)
+                .expect("message")
+                .clone();
+            let has_button = message
+                .components
+                .to_string()
+                .contains(&format!("\"custom_id\":\"{custom_id}\""));
+            assert!(
+                has_button,
+                "message {message_id} has no button {custom_id}: {}",
+                message.components
+            );
+            let guild = shared
+                .world
+                .channels
+                .get(&message.channel_id)
+                .and_then(|c| c.guild_id);
+            (
+                guild,
+                message.channel_id,
+                shared.world.message_json(&message),
+            )
         };
         let data = json!({"custom_id": custom_id, "component_type": 2});
-        self.new_interaction(interactions::MESSAGE_COMPONENT, guild, user, channel, data, Some(message_json), Some(message_id))
+        self.new_interaction(
+            interactions::MESSAGE_COMPONENT,
+            guild,
+            user,
+            channel,
+            data,
+            Some(message_json),
+            Some(message_id),
+        )
     }
 
     /// A member submits a modal the bot showed them.
-    pub fn submit_modal(&self, guild: Option<u64>, user: u64, channel: u64, custom_id: &str, fields: &[(&str, &str)]) -> u64 {
+    pub fn submit_modal(
+        &self,
+        guild: Option<u64>,
+        user: u64,
+        channel: u64,
+        custom_id: &str,
+        fields: &[(&str, &str)],
+    ) -> u64 {
         let rows: Vec<Value> = fields
             .iter()
             .map(|(id, value)| json!({"type": 1, "components": [{"type": 4, "custom_id": id, "value": value}]}))
             .collect();
         let data = json!({"custom_id": custom_id, "components": rows});
-        self.new_interaction(interactions::MODAL_SUBMIT, guild, user, channel, data, None, None)
+        self.new_interaction(
+            interactions::MODAL_SUBMIT,
+            guild,
+            user,
+            channel,
+            data,
+            None,
+            None,
+        )
     }
 
     /// Waits until the member sees an answer to the interaction.
@@ -347,7 +585,12 @@ impl FakeDiscord {
             .wait_for("an interaction answer", |shared| {
                 let i = &shared.interactions[&interaction];
                 if i.answered() {
-                    Some(i.original.clone().or_else(|| i.modal.clone()).unwrap_or(json!({})))
+                    Some(
+                        i.original
+                            .clone()
+                            .or_else(|| i.modal.clone())
+                            .unwrap_or(json!({})),
+                    )
                 } else {
                     None
                 }
@@ -363,7 +606,9 @@ impl FakeDiscord {
     /// Joins a voice channel, if Discord would let this member in (View Channel + Connect).
     pub fn join_voice(&self, guild: u64, user: u64, channel: u64) -> Result<(), String> {
         let mut shared = self.lock();
-        let Some(target) = shared.world.channels.get(&channel) else { return Err(format!("no channel {channel}")) };
+        let Some(target) = shared.world.channels.get(&channel) else {
+            return Err(format!("no channel {channel}"));
+        };
         if target.kind != CHANNEL_VOICE {
             return Err(format!("{} is not a voice channel", target.name));
         }
@@ -371,17 +616,37 @@ impl FakeDiscord {
         if shared.world.permissions_in(guild, user, Some(channel)) & needed != needed {
             return Err(format!("user {user} may not join {}", target.name));
         }
-        shared.world.guild_mut(guild).voice_states.insert(user, channel);
+        shared
+            .world
+            .guild_mut(guild)
+            .voice_states
+            .insert(user, channel);
         let state = shared.world.voice_state_json(guild, user, Some(channel));
-        shared.gateway.dispatch("VOICE_STATE_UPDATE", &state, Some(guild), INTENT_GUILD_VOICE_STATES);
+        shared.gateway.dispatch(
+            "VOICE_STATE_UPDATE",
+            &state,
+            Some(guild),
+            INTENT_GUILD_VOICE_STATES,
+        );
         Ok(())
     }
 
     pub fn leave_voice(&self, guild: u64, user: u64) {
         let mut shared = self.lock();
-        if shared.world.guild_mut(guild).voice_states.remove(&user).is_some() {
+        if shared
+            .world
+            .guild_mut(guild)
+            .voice_states
+            .remove(&user)
+            .is_some()
+        {
             let state = shared.world.voice_state_json(guild, user, None);
-            shared.gateway.dispatch("VOICE_STATE_UPDATE", &state, Some(guild), INTENT_GUILD_VOICE_STATES);
+            shared.gateway.dispatch(
+                "VOICE_STATE_UPDATE",
+                &state,
+                Some(guild),
+                INTENT_GUILD_VOICE_STATES,
+            );
         }
     }
 
@@ -407,16 +672,33 @@ impl FakeDiscord {
     /// Messages in a member's DM channel, oldest first.
     pub fn dms(&self, user: u64) -> Vec<Message> {
         let shared = self.lock();
-        let Some(channel) = shared.world.dm_channel_of.get(&user) else { return vec![] };
-        shared.world.messages.iter().filter(|m| m.channel_id == *channel).cloned().collect()
+        let Some(channel) = shared.world.dm_channel_of.get(&user) else {
+            return vec![];
+        };
+        shared
+            .world
+            .messages
+            .iter()
+            .filter(|m| m.channel_id == *channel)
+            .cloned()
+            .collect()
     }
 
     pub fn dms_containing(&self, user: u64, needle: &str) -> usize {
-        self.dms(user).iter().filter(|m| m.content.contains(needle)).count()
+        self.dms(user)
+            .iter()
+            .filter(|m| m.content.contains(needle))
+            .count()
     }
 
     pub fn channel_messages(&self, channel: u64) -> Vec<Message> {
-        self.lock().world.messages.iter().filter(|m| m.channel_id == channel).cloned().collect()
+        self.lock()
+            .world
+            .messages
+            .iter()
+            .filter(|m| m.channel_id == channel)
+            .cloned()
+            .collect()
     }
 
     /// Voice channels whose overwrites allow this member in.
@@ -427,13 +709,23 @@ impl FakeDiscord {
             .channels
             .values()
             .filter(|c| c.guild_id == Some(guild) && c.kind == CHANNEL_VOICE)
-            .filter(|c| c.overwrites.iter().any(|o| o.kind == 1 && o.id == user && o.allow & perms::CONNECT != 0))
+            .filter(|c| {
+                c.overwrites
+                    .iter()
+                    .any(|o| o.kind == 1 && o.id == user && o.allow & perms::CONNECT != 0)
+            })
             .map(|c| (c.id, c.name.clone()))
             .collect()
     }
 
     pub fn channels(&self, guild: u64) -> Vec<Channel> {
-        self.lock().world.channels.values().filter(|c| c.guild_id == Some(guild)).cloned().collect()
+        self.lock()
+            .world
+            .channels
+            .values()
+            .filter(|c| c.guild_id == Some(guild))
+            .cloned()
+            .collect()
     }
 
     pub fn channel(&self, id: u64) -> Option<Channel> {
@@ -454,6 +746,9 @@ impl FakeDiscord {
     }
 
     pub async fn wait_connected(&self, sessions: usize) {
-        self.wait_for("the bot's gateway sessions", |shared| (shared.gateway.connected_sessions() >= sessions).then_some(())).await;
+        self.wait_for("the bot's gateway sessions", |shared| {
+            (shared.gateway.connected_sessions() >= sessions).then_some(())
+        })
+        .await;
     }
 }

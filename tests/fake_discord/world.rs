@@ -21,10 +21,18 @@ pub mod perms {
     pub const MANAGE_ROLES: u64 = 1 << 28;
     pub const ALL: u64 = (1 << 50) - 1;
     /// What a bot invited with the permissions cofocus asks for gets.
-    pub const BOT_DEFAULT: u64 =
-        MANAGE_CHANNELS | MANAGE_ROLES | MOVE_MEMBERS | VIEW_CHANNEL | CONNECT | SPEAK | SEND_MESSAGES | EMBED_LINKS | READ_MESSAGE_HISTORY;
+    pub const BOT_DEFAULT: u64 = MANAGE_CHANNELS
+        | MANAGE_ROLES
+        | MOVE_MEMBERS
+        | VIEW_CHANNEL
+        | CONNECT
+        | SPEAK
+        | SEND_MESSAGES
+        | EMBED_LINKS
+        | READ_MESSAGE_HISTORY;
     /// @everyone on a fresh server.
-    pub const EVERYONE_DEFAULT: u64 = VIEW_CHANNEL | SEND_MESSAGES | READ_MESSAGE_HISTORY | CONNECT | SPEAK;
+    pub const EVERYONE_DEFAULT: u64 =
+        VIEW_CHANNEL | SEND_MESSAGES | READ_MESSAGE_HISTORY | CONNECT | SPEAK;
 }
 
 pub const CHANNEL_TEXT: u8 = 0;
@@ -113,10 +121,21 @@ pub struct World {
 
 impl World {
     pub fn new() -> World {
-        let mut world = World { next_id: 1, ..World::default() };
+        let mut world = World {
+            next_id: 1,
+            ..World::default()
+        };
         world.application_id = world.snowflake();
         world.bot_id = world.application_id;
-        world.users.insert(world.bot_id, User { id: world.bot_id, name: "cofocus".into(), bot: true, dms_open: true });
+        world.users.insert(
+            world.bot_id,
+            User {
+                id: world.bot_id,
+                name: "cofocus".into(),
+                bot: true,
+                dms_open: true,
+            },
+        );
         world
     }
 
@@ -131,22 +150,39 @@ impl World {
     }
 
     pub fn guild_channel_count(&self, guild_id: u64) -> usize {
-        self.channels.values().filter(|channel| channel.guild_id == Some(guild_id)).count()
+        self.channels
+            .values()
+            .filter(|channel| channel.guild_id == Some(guild_id))
+            .count()
     }
 
     pub fn children_of(&self, category_id: u64) -> usize {
-        self.channels.values().filter(|channel| channel.parent_id == Some(category_id)).count()
+        self.channels
+            .values()
+            .filter(|channel| channel.parent_id == Some(category_id))
+            .count()
     }
 
     /// Discord's permission algorithm: base from @everyone and roles, then the channel's
     /// overwrites for @everyone, the member's roles, and the member, in that order.
     pub fn permissions_in(&self, guild_id: u64, user_id: u64, channel_id: Option<u64>) -> u64 {
-        let Some(guild) = self.guilds.get(&guild_id) else { return 0 };
+        let Some(guild) = self.guilds.get(&guild_id) else {
+            return 0;
+        };
         if guild.owner_id == user_id {
             return perms::ALL;
         }
-        let Some(member_roles) = guild.members.get(&user_id) else { return 0 };
-        let role_perms = |id: u64| guild.roles.iter().find(|role| role.id == id).map(|role| role.permissions).unwrap_or(0);
+        let Some(member_roles) = guild.members.get(&user_id) else {
+            return 0;
+        };
+        let role_perms = |id: u64| {
+            guild
+                .roles
+                .iter()
+                .find(|role| role.id == id)
+                .map(|role| role.permissions)
+                .unwrap_or(0)
+        };
         let mut base = role_perms(guild_id);
         for role in member_roles {
             base |= role_perms(*role);
@@ -154,18 +190,32 @@ impl World {
         if base & perms::ADMINISTRATOR != 0 {
             return perms::ALL;
         }
-        let Some(channel) = channel_id.and_then(|id| self.channels.get(&id)) else { return base };
+        let Some(channel) = channel_id.and_then(|id| self.channels.get(&id)) else {
+            return base;
+        };
         let mut permissions = base;
-        if let Some(everyone) = channel.overwrites.iter().find(|o| o.kind == 0 && o.id == guild_id) {
+        if let Some(everyone) = channel
+            .overwrites
+            .iter()
+            .find(|o| o.kind == 0 && o.id == guild_id)
+        {
             permissions = (permissions & !everyone.deny) | everyone.allow;
         }
         let (mut allow, mut deny) = (0, 0);
-        for overwrite in channel.overwrites.iter().filter(|o| o.kind == 0 && member_roles.contains(&o.id)) {
+        for overwrite in channel
+            .overwrites
+            .iter()
+            .filter(|o| o.kind == 0 && member_roles.contains(&o.id))
+        {
             allow |= overwrite.allow;
             deny |= overwrite.deny;
         }
         permissions = (permissions & !deny) | allow;
-        if let Some(member) = channel.overwrites.iter().find(|o| o.kind == 1 && o.id == user_id) {
+        if let Some(member) = channel
+            .overwrites
+            .iter()
+            .find(|o| o.kind == 1 && o.id == user_id)
+        {
             permissions = (permissions & !member.deny) | member.allow;
         }
         permissions
@@ -174,7 +224,12 @@ impl World {
     // ---- payloads -------------------------------------------------------------------------
 
     pub fn user_json(&self, user_id: u64) -> Value {
-        let user = self.users.get(&user_id).cloned().unwrap_or(User { id: user_id, name: format!("user{user_id}"), bot: false, dms_open: true });
+        let user = self.users.get(&user_id).cloned().unwrap_or(User {
+            id: user_id,
+            name: format!("user{user_id}"),
+            bot: false,
+            dms_open: true,
+        });
         json!({
             "id": user.id.to_string(),
             "username": user.name,
@@ -187,8 +242,17 @@ impl World {
         })
     }
 
-    pub fn member_json(&self, guild_id: u64, user_id: u64, with_permissions_in: Option<Option<u64>>) -> Value {
-        let roles: Vec<String> = self.guilds[&guild_id].members.get(&user_id).map(|roles| roles.iter().map(u64::to_string).collect()).unwrap_or_default();
+    pub fn member_json(
+        &self,
+        guild_id: u64,
+        user_id: u64,
+        with_permissions_in: Option<Option<u64>>,
+    ) -> Value {
+        let roles: Vec<String> = self.guilds[&guild_id]
+            .members
+            .get(&user_id)
+            .map(|roles| roles.iter().map(u64::to_string).collect())
+            .unwrap_or_default();
         let mut member = json!({
             "user": self.user_json(user_id),
             "nick": null,
@@ -202,7 +266,8 @@ impl World {
             "pending": false,
         });
         if let Some(channel) = with_permissions_in {
-            member["permissions"] = json!(self.permissions_in(guild_id, user_id, channel).to_string());
+            member["permissions"] =
+                json!(self.permissions_in(guild_id, user_id, channel).to_string());
         }
         member
     }
@@ -289,14 +354,20 @@ impl World {
             .filter(|channel| channel.guild_id == Some(guild_id))
             .map(|channel| self.channel_json(channel))
             .collect();
-        let members: Vec<Value> = guild.members.keys().map(|user| self.member_json(guild_id, *user, None)).collect();
+        let members: Vec<Value> = guild
+            .members
+            .keys()
+            .map(|user| self.member_json(guild_id, *user, None))
+            .collect();
         let voice_states: Vec<Value> = guild
             .voice_states
             .iter()
             .map(|(user, channel)| {
                 let mut state = self.voice_state_json(guild_id, *user, Some(*channel));
                 // In GUILD_CREATE voice states carry no guild_id (serenity fills it in).
-                state.as_object_mut().map(|object| object.remove("guild_id"));
+                state
+                    .as_object_mut()
+                    .map(|object| object.remove("guild_id"));
                 state
             })
             .collect();
@@ -346,7 +417,10 @@ impl World {
 
     pub fn message_json(&self, message: &Message) -> Value {
         let channel = self.channels.get(&message.channel_id);
-        let mentions: Vec<Value> = mentioned_user_ids(&message.content).into_iter().map(|id| self.user_json(id)).collect();
+        let mentions: Vec<Value> = mentioned_user_ids(&message.content)
+            .into_iter()
+            .map(|id| self.user_json(id))
+            .collect();
         let mut value = json!({
             "id": message.id.to_string(),
             "channel_id": message.channel_id.to_string(),
@@ -381,7 +455,11 @@ pub fn mentioned_user_ids(content: &str) -> Vec<u64> {
     let mut rest = content;
     while let Some(start) = rest.find("<@") {
         rest = &rest[start + 2..];
-        let digits: String = rest.trim_start_matches('!').chars().take_while(char::is_ascii_digit).collect();
+        let digits: String = rest
+            .trim_start_matches('!')
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
         if let Ok(id) = digits.parse() {
             if !ids.contains(&id) {
                 ids.push(id);

@@ -8,7 +8,11 @@ use crate::support::{BotHome, Member};
 use crate::synapse::Synapse;
 
 fn recipient(member: &Member) -> Recipient {
-    Recipient { platform_user_id: member.user_id.to_string(), display_name: member.name.clone(), time_zone: chrono_tz::Europe::Paris }
+    Recipient {
+        platform_user_id: member.user_id.to_string(),
+        display_name: member.name.clone(),
+        time_zone: chrono_tz::Europe::Paris,
+    }
 }
 
 #[tokio::test]
@@ -17,48 +21,104 @@ async fn the_bot_logs_in_once_and_a_dm_sent_twice_under_one_key_arrives_once() {
     let bot = synapse.register("bot").await;
     let ann = Member::new(&synapse, "ann").await;
     let home = BotHome::new(&synapse, &bot, crate::test_start());
-    let store = Store::connect_and_migrate(&home.database_url).await.unwrap();
+    let store = Store::connect_and_migrate(&home.database_url)
+        .await
+        .unwrap();
 
-    let platform = MatrixPlatform::connect(home.config.clone(), store.clone(), home.clock.clone()).await.expect("password login");
+    let platform = MatrixPlatform::connect(home.config.clone(), store.clone(), home.clock.clone())
+        .await
+        .expect("password login");
     let device = platform.device_id().expect("device");
-    let message = OutgoingMessage::new().text("Your session starts at ").time(crate::at(9, 0), chrono_tz::Europe::Paris);
+    let message = OutgoingMessage::new()
+        .text("Your session starts at ")
+        .time(crate::at(9, 0), chrono_tz::Europe::Paris);
     for _ in 0..2 {
-        platform.send_direct_message(&recipient(&ann), &message, "dm:test:1").await.expect("dm");
+        platform
+            .send_direct_message(&recipient(&ann), &message, "dm:test:1")
+            .await
+            .expect("dm");
     }
     let bot_id = platform.user_id().to_string();
     let room = ann.dm_room(&bot_id).await;
     let texts = ann.dms(&bot_id).await;
-    assert_eq!(texts, ["Your session starts at Mon 30 Nov 10:00 CET"], "one delivery, in ann's zone");
+    assert_eq!(
+        texts,
+        ["Your session starts at Mon 30 Nov 10:00 CET"],
+        "one delivery, in ann's zone"
+    );
 
     // The DM room: direct, unencrypted, and says so.
-    assert!(ann.state(&room, "m.room.encryption", "").await.is_none(), "DM rooms stay unencrypted");
+    assert!(
+        ann.state(&room, "m.room.encryption", "").await.is_none(),
+        "DM rooms stay unencrypted"
+    );
     let topic = ann.state(&room, "m.room.topic", "").await.expect("topic");
-    assert!(topic["topic"].as_str().unwrap().contains("not end-to-end encrypted"), "{topic}");
+    assert!(
+        topic["topic"]
+            .as_str()
+            .unwrap()
+            .contains("not end-to-end encrypted"),
+        "{topic}"
+    );
     let history = ann.history(&room).await;
     assert!(
-        history.iter().any(|event| event["content"]["msgtype"] == "m.notice" && event["content"]["body"].as_str().unwrap().contains("not end-to-end encrypted")),
+        history
+            .iter()
+            .any(|event| event["content"]["msgtype"] == "m.notice"
+                && event["content"]["body"]
+                    .as_str()
+                    .unwrap()
+                    .contains("not end-to-end encrypted")),
         "the first message explains the missing encryption"
     );
 
     // A restart restores the stored session: no second login, no new device.
     let devices_before = synapse.devices(&bot.access_token).await;
     drop(platform);
-    let again = MatrixPlatform::connect(home.config.clone(), store.clone(), home.clock.clone()).await.expect("restore");
+    let again = MatrixPlatform::connect(home.config.clone(), store.clone(), home.clock.clone())
+        .await
+        .expect("restore");
     assert_eq!(again.device_id(), Some(device.clone()));
     assert_eq!(synapse.devices(&bot.access_token).await, devices_before);
     // Same member, another key: the same DM room is reused.
-    again.send_direct_message(&recipient(&ann), &OutgoingMessage::new().text("second"), "dm:test:2").await.expect("dm");
+    again
+        .send_direct_message(
+            &recipient(&ann),
+            &OutgoingMessage::new().text("second"),
+            "dm:test:2",
+        )
+        .await
+        .expect("dm");
     assert_eq!(ann.dms(&bot_id).await.len(), 2);
-    let direct_invites = ann.invites().into_iter().filter(|invite| invite.is_direct).count();
+    let direct_invites = ann
+        .invites()
+        .into_iter()
+        .filter(|invite| invite.is_direct)
+        .count();
     assert_eq!(direct_invites, 1, "one DM room per member");
 
     // Someone logs the bot's session out: the next start logs in again, on the same device.
     again.client().logout().await.expect("logout");
     drop(again);
-    let store = Store::connect_and_migrate(&home.database_url).await.unwrap();
-    let relogged = MatrixPlatform::connect(home.config.clone(), store, home.clock.clone()).await.expect("log in again");
-    assert_eq!(relogged.device_id(), Some(device.clone()), "the same device id after a revoked token");
-    relogged.send_direct_message(&recipient(&ann), &OutgoingMessage::new().text("third"), "dm:test:3").await.expect("dm");
+    let store = Store::connect_and_migrate(&home.database_url)
+        .await
+        .unwrap();
+    let relogged = MatrixPlatform::connect(home.config.clone(), store, home.clock.clone())
+        .await
+        .expect("log in again");
+    assert_eq!(
+        relogged.device_id(),
+        Some(device.clone()),
+        "the same device id after a revoked token"
+    );
+    relogged
+        .send_direct_message(
+            &recipient(&ann),
+            &OutgoingMessage::new().text("third"),
+            "dm:test:3",
+        )
+        .await
+        .expect("dm");
     assert_eq!(ann.dms(&bot_id).await.len(), 3);
 }
 
@@ -68,9 +128,17 @@ async fn opening_twice_under_one_key_finds_the_first_room_and_the_sweep_closes_f
     let bot = synapse.register("bot").await;
     let ann = Member::new(&synapse, "ann").await;
     // The bot's clock is a day ahead of the session it is asked to open: a room it forgot.
-    let home = BotHome::new(&synapse, &bot, crate::test_start() + chrono::Duration::days(1));
-    let store = Store::connect_and_migrate(&home.database_url).await.unwrap();
-    let platform = MatrixPlatform::connect(home.config.clone(), store, home.clock.clone()).await.unwrap();
+    let home = BotHome::new(
+        &synapse,
+        &bot,
+        crate::test_start() + chrono::Duration::days(1),
+    );
+    let store = Store::connect_and_migrate(&home.database_url)
+        .await
+        .unwrap();
+    let platform = MatrixPlatform::connect(home.config.clone(), store, home.clock.clone())
+        .await
+        .unwrap();
     let request = cofocus::platform::PairRoomRequest {
         platform_community_id: "!community".to_string(),
         title: "Focus 09:00–09:25 UTC · ann".to_string(),
@@ -78,18 +146,35 @@ async fn opening_twice_under_one_key_finds_the_first_room_and_the_sweep_closes_f
         starts_at: crate::at(9, 0),
         ends_at: crate::at(9, 25),
     };
-    let first = platform.open_pair_room(&request, "room:g1").await.expect("open");
+    let first = platform
+        .open_pair_room(&request, "room:g1")
+        .await
+        .expect("open");
     // A retry after a crash that lost the answer: the alias leads back to the same room.
-    let again = platform.open_pair_room(&request, "room:g1").await.expect("open again");
+    let again = platform
+        .open_pair_room(&request, "room:g1")
+        .await
+        .expect("open again");
     assert_eq!(first, again);
-    assert_eq!(ann.wait_for_room_invites(platform.user_id().as_str(), 1).await.len(), 1, "invited once");
+    assert_eq!(
+        ann.wait_for_room_invites(platform.user_id().as_str(), 1)
+            .await
+            .len(),
+        1,
+        "invited once"
+    );
     drop(platform);
 
     // A restarted bot finds the ended room among its rooms and closes it.
     let running = crate::support::Bot::start_fresh(&home).await;
     let room = matrix_sdk::ruma::OwnedRoomId::try_from(first.as_str()).unwrap();
     crate::support::eventually("the sweep to close the forgotten room", || async {
-        synapse.memberships(room.as_str()).await.values().all(|membership| membership == "leave").then_some(())
+        synapse
+            .memberships(room.as_str())
+            .await
+            .values()
+            .all(|membership| membership == "leave")
+            .then_some(())
     })
     .await;
     running.stop().await;

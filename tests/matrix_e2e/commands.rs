@@ -19,10 +19,16 @@ async fn commands_get_threaded_notices_admins_change_rules_and_dms_work_without_
     // Chat that is not for the bot stays unanswered; an unknown command gets a hint.
     let chatter = ann.say(room, "good morning everyone").await;
     let hint = ann.command(room, "!cofocus dance").await;
-    assert!(hint.contains("I don't know the command \"dance\"") && hint.contains("`!cofocus help`"), "{hint}");
+    assert!(
+        hint.contains("I don't know the command \"dance\"") && hint.contains("`!cofocus help`"),
+        "{hint}"
+    );
     let history = ann.history(room).await;
     assert!(
-        history.iter().all(|event| event["content"]["m.relates_to"]["m.in_reply_to"]["event_id"] != chatter.as_str()),
+        history.iter().all(
+            |event| event["content"]["m.relates_to"]["m.in_reply_to"]["event_id"]
+                != chatter.as_str()
+        ),
         "plain chat is not answered"
     );
 
@@ -38,7 +44,10 @@ async fn commands_get_threaded_notices_admins_change_rules_and_dms_work_without_
         .expect("threaded reply");
     assert_eq!(reply["content"]["msgtype"], "m.notice");
     assert_eq!(reply["content"]["m.relates_to"]["rel_type"], "m.thread");
-    assert_eq!(reply["content"]["m.mentions"]["user_ids"], json!([ann.user.user_id]));
+    assert_eq!(
+        reply["content"]["m.mentions"]["user_ids"],
+        json!([ann.user.user_id])
+    );
 
     // ann created the room (room version 12: creators have infinite power, unlisted in
     // power_levels); ben is a plain member.
@@ -48,7 +57,10 @@ async fn commands_get_threaded_notices_admins_change_rules_and_dms_work_without_
     assert!(changed.contains("sessions of 25/50 min"), "{changed}");
 
     // After booking, ann's DM room exists and takes commands without the prefix.
-    assert!(ann.command(room, "!cofocus book 9:00 25m").await.contains("Booked"));
+    assert!(ann
+        .command(room, "!cofocus book 9:00 25m")
+        .await
+        .contains("Booked"));
     let dm = ann.dm_room(&community.bot_id()).await;
     let sessions = ann.command(&dm, "sessions").await;
     assert!(sessions.contains("25 min"), "{sessions}");
@@ -69,7 +81,13 @@ async fn only_allowed_invites_are_taken_and_encrypted_rooms_are_refused_plainly(
     }))
     .unwrap()
     .cast_unchecked()];
-    let encrypted = ann.client.create_room(encrypted).await.unwrap().room_id().to_owned();
+    let encrypted = ann
+        .client
+        .create_room(encrypted)
+        .await
+        .unwrap()
+        .room_id()
+        .to_owned();
     let allowed_rooms = vec![allowed.to_string(), encrypted.to_string()];
     let home = BotHome::with_config(&synapse, &bot_user, crate::test_start(), |config| {
         // Nobody's homeserver is trusted here: only the named rooms are.
@@ -79,18 +97,38 @@ async fn only_allowed_invites_are_taken_and_encrypted_rooms_are_refused_plainly(
     let bot = Bot::start(&home, Arc::new(cofocus::engine::NoFaults)).await;
     bot.wait_until_joined(&ann, &allowed).await;
     let hello = eventually("the bot's hello", || async {
-        ann.history(&allowed).await.into_iter().find(|event| event["sender"] == bot_id.as_str())
+        ann.history(&allowed)
+            .await
+            .into_iter()
+            .find(|event| event["sender"] == bot_id.as_str())
     })
     .await;
-    assert!(hello["content"]["body"].as_str().unwrap().contains("!cofocus book"), "{hello}");
+    assert!(
+        hello["content"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("!cofocus book"),
+        "{hello}"
+    );
 
     // The encrypted room: a plaintext explanation, then the bot leaves.
     eventually("the bot to leave the encrypted room", || async {
         (ann.membership_of(&encrypted, &bot_id).await.as_deref() == Some("leave")).then_some(())
     })
     .await;
-    let refusal = ann.history(&encrypted).await.into_iter().find(|event| event["sender"] == bot_id.as_str()).expect("refusal");
-    assert!(refusal["content"]["body"].as_str().unwrap().contains("end-to-end encrypted"), "{refusal}");
+    let refusal = ann
+        .history(&encrypted)
+        .await
+        .into_iter()
+        .find(|event| event["sender"] == bot_id.as_str())
+        .expect("refusal");
+    assert!(
+        refusal["content"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("end-to-end encrypted"),
+        "{refusal}"
+    );
 
     // A room not on the list, from a homeserver not on the list: declined.
     let stranger = ann.create_community(&bot_id).await;

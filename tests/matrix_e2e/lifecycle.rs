@@ -12,34 +12,64 @@ use crate::{at, ANNOUNCE, CHECK_IN, REMINDER};
 
 #[tokio::test]
 async fn a_pair_and_a_trio_get_rooms_with_a_call_every_dm_once_and_closed_rooms() {
-    let community = Community::start(Synapse::from_env(), &["ann", "ben", "cat", "dan", "eve"]).await;
+    let community =
+        Community::start(Synapse::from_env(), &["ann", "ben", "cat", "dan", "eve"]).await;
     let bot = community.bot_id();
     community.book_all("!cofocus book 9:00 50m").await;
-    let paris = community.member("cat").command(&community.room, "!cofocus timezone Europe/Paris").await;
+    let paris = community
+        .member("cat")
+        .command(&community.room, "!cofocus timezone Europe/Paris")
+        .await;
     assert!(paris.contains("Europe/Paris"), "{paris}");
 
     community.bot.advance_to(at(8, 50)).await;
     for member in &community.members {
-        assert_eq!(member.dms_containing(&bot, REMINDER).await, 1, "{} reminded once", member.name);
-        assert_eq!(member.dms_containing(&bot, ANNOUNCE).await, 0, "no announcement before T");
+        assert_eq!(
+            member.dms_containing(&bot, REMINDER).await,
+            1,
+            "{} reminded once",
+            member.name
+        );
+        assert_eq!(
+            member.dms_containing(&bot, ANNOUNCE).await,
+            0,
+            "no announcement before T"
+        );
     }
-    assert!(community.member("cat").dms(&bot).await[0].contains("10:00 CET"), "cat reads her own zone");
+    assert!(
+        community.member("cat").dms(&bot).await[0].contains("10:00 CET"),
+        "cat reads her own zone"
+    );
 
     community.bot.advance_to(at(8, 59)).await;
     let rooms = community.pair_rooms(1).await;
     let mut sizes: Vec<usize> = rooms.values().map(Vec::len).collect();
     sizes.sort();
-    assert_eq!(sizes, [2, 3], "a pair and a trio, rooms ready before T: {rooms:?}");
+    assert_eq!(
+        sizes,
+        [2, 3],
+        "a pair and a trio, rooms ready before T: {rooms:?}"
+    );
 
     community.bot.advance_to(at(9, 0)).await;
     for (room, names) in &rooms {
         for name in names {
             let member = community.member(name);
             let announcement = member.wait_for_dm(&bot, ANNOUNCE).await;
-            assert_eq!(member.dms_containing(&bot, ANNOUNCE).await, 1, "{name} announced once");
-            assert!(announcement.contains(room.as_str()), "the DM links the room: {announcement}");
+            assert_eq!(
+                member.dms_containing(&bot, ANNOUNCE).await,
+                1,
+                "{name} announced once"
+            );
+            assert!(
+                announcement.contains(room.as_str()),
+                "the DM links the room: {announcement}"
+            );
             for partner in names.iter().filter(|other| *other != name) {
-                assert!(announcement.contains(community.member(partner).user.localpart.as_str()), "{announcement}");
+                assert!(
+                    announcement.contains(community.member(partner).user.localpart.as_str()),
+                    "{announcement}"
+                );
             }
             member.join(room).await;
         }
@@ -47,25 +77,57 @@ async fn a_pair_and_a_trio_get_rooms_with_a_call_every_dm_once_and_closed_rooms(
     // What a member finds in their room: a name, invite-only, no encryption, a Jitsi call.
     let (room, names) = rooms.iter().next().unwrap();
     let member = community.member(&names[0]);
-    let widget = member.state(room, "im.vector.modular.widgets", "cofocus-call").await.expect("call widget");
+    let widget = member
+        .state(room, "im.vector.modular.widgets", "cofocus-call")
+        .await
+        .expect("call widget");
     assert_eq!(widget["type"], "jitsi");
     assert_eq!(widget["data"]["domain"], "meet.jit.si");
-    assert!(widget["url"].as_str().unwrap().starts_with("https://meet.jit.si/cofocus"), "{widget}");
-    assert_eq!(member.state(room, "m.room.join_rules", "").await.unwrap()["join_rule"], "invite");
+    assert!(
+        widget["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://meet.jit.si/cofocus"),
+        "{widget}"
+    );
+    assert_eq!(
+        member.state(room, "m.room.join_rules", "").await.unwrap()["join_rule"],
+        "invite"
+    );
     let name = member.state(room, "m.room.name", "").await.unwrap();
-    assert!(name["name"].as_str().unwrap().starts_with("Focus 09:00–09:50 UTC · "), "{name}");
+    assert!(
+        name["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("Focus 09:00–09:50 UTC · "),
+        "{name}"
+    );
     assert!(member.state(room, "m.room.encryption", "").await.is_none());
 
     community.bot.advance_to(at(10, 0)).await;
     for member in &community.members {
-        assert_eq!(member.dms_containing(&bot, CHECK_IN).await, 1, "{} checked in once", member.name);
+        assert_eq!(
+            member.dms_containing(&bot, CHECK_IN).await,
+            1,
+            "{} checked in once",
+            member.name
+        );
         assert_eq!(member.dms_containing(&bot, "missed you").await, 0);
     }
     for room in rooms.keys() {
-        assert!(community.room_is_closed(room).await, "members removed and the bot gone");
+        assert!(
+            community.room_is_closed(room).await,
+            "members removed and the bot gone"
+        );
     }
-    let stats = community.member("ann").command(&community.room, "!cofocus prefs").await;
-    assert!(stats.contains("sessions: 1") && stats.contains("no-shows: 0"), "{stats}");
+    let stats = community
+        .member("ann")
+        .command(&community.room, "!cofocus prefs")
+        .await;
+    assert!(
+        stats.contains("sessions: 1") && stats.contains("no-shows: 0"),
+        "{stats}"
+    );
 }
 
 #[tokio::test]
@@ -86,27 +148,45 @@ async fn no_shows_are_spotted_from_room_presence_and_the_stranded_are_re_paired(
     community.bot.advance_to(at(9, 3)).await;
     for name in &no_shows {
         let member = community.member(name);
-        assert_eq!(member.dms_containing(&bot, "We missed you").await, 1, "{name}");
+        assert_eq!(
+            member.dms_containing(&bot, "We missed you").await,
+            1,
+            "{name}"
+        );
         let stats = member.command(&community.room, "!cofocus prefs").await;
         assert!(stats.contains("no-shows: 1"), "{stats}");
     }
     let mut rematch_rooms = Vec::new();
     for name in &stranded {
         let member = community.member(name);
-        assert_eq!(member.dms_containing(&bot, "re-paired you").await, 1, "{name} rematched");
+        assert_eq!(
+            member.dms_containing(&bot, "re-paired you").await,
+            1,
+            "{name} rematched"
+        );
         let invites = member.wait_for_room_invites(&bot, 2).await;
         rematch_rooms.push(invites[1].clone());
     }
-    assert_eq!(rematch_rooms[0], rematch_rooms[1], "the stranded share a new room");
+    assert_eq!(
+        rematch_rooms[0], rematch_rooms[1],
+        "the stranded share a new room"
+    );
     for name in &stranded {
         community.member(name).join(&rematch_rooms[0]).await;
     }
 
     community.bot.advance_to(at(9, 40)).await;
     for name in &stranded {
-        assert_eq!(community.member(name).dms_containing(&bot, CHECK_IN).await, 1, "{name}");
+        assert_eq!(
+            community.member(name).dms_containing(&bot, CHECK_IN).await,
+            1,
+            "{name}"
+        );
     }
     for room in rooms.keys().chain(std::iter::once(&rematch_rooms[0])) {
-        assert!(community.room_is_closed(room).await, "original and rematch rooms closed");
+        assert!(
+            community.room_is_closed(room).await,
+            "original and rematch rooms closed"
+        );
     }
 }

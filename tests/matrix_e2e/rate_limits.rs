@@ -16,20 +16,39 @@ async fn on_default_rate_limits_every_announcement_still_arrives() {
     let bot_user = synapse.register("bot").await;
     for index in 0..8 {
         let (status, body) = synapse
-            .call(&bot_user.access_token, reqwest::Method::POST, "/_matrix/client/v3/createRoom", Some(serde_json::json!({})))
+            .call(
+                &bot_user.access_token,
+                reqwest::Method::POST,
+                "/_matrix/client/v3/createRoom",
+                Some(serde_json::json!({})),
+            )
             .await;
         assert_eq!(status, 200, "earlier room {index}: {body}");
     }
     let home = crate::support::BotHome::new(&synapse, &bot_user, crate::test_start());
-    let community =
-        Community::start_with(synapse, bot_user, home, &["ann", "ben"], std::sync::Arc::new(cofocus::engine::NoFaults)).await;
+    let community = Community::start_with(
+        synapse,
+        bot_user,
+        home,
+        &["ann", "ben"],
+        std::sync::Arc::new(cofocus::engine::NoFaults),
+    )
+    .await;
     let bot = community.bot_id();
     community.book_all("!cofocus book 9:00 25m").await;
     // Two DM rooms (the 9th and 10th rooms), then the pair room: over the burst.
     community.bot.advance_to(at(9, 0)).await;
     for member in &community.members {
-        assert_eq!(member.dms_containing(&bot, ANNOUNCE).await, 1, "{} announced", member.name);
+        assert_eq!(
+            member.dms_containing(&bot, ANNOUNCE).await,
+            1,
+            "{} announced",
+            member.name
+        );
     }
     assert_eq!(community.pair_rooms(1).await.len(), 1);
-    assert!(community.bot.platform.rate_limits_waited_out() >= 1, "the homeserver did rate-limit the bot");
+    assert!(
+        community.bot.platform.rate_limits_waited_out() >= 1,
+        "the homeserver did rate-limit the bot"
+    );
 }

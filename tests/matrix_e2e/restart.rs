@@ -31,12 +31,25 @@ async fn a_restart_mid_slot_keeps_the_device_and_doubles_no_dm_and_no_reply() {
     let bot_user = synapse.register("bot").await;
     let home = BotHome::new(&synapse, &bot_user, crate::test_start());
     let faults = Arc::new(DieAfterFirstAnnouncement::default());
-    let community = Community::start_with(synapse.clone(), bot_user.clone(), home.clone(), &["ann", "ben"], faults.clone()).await;
+    let community = Community::start_with(
+        synapse.clone(),
+        bot_user.clone(),
+        home.clone(),
+        &["ann", "ben"],
+        faults.clone(),
+    )
+    .await;
     let bot = community.bot_id();
     let (ann, ben) = (community.member("ann"), community.member("ben"));
     let booked = ann.say(&community.room, "!cofocus book 9:00 50m").await;
-    assert!(ann.reply_to(&community.room, &booked).await.contains("Booked"));
-    assert!(ben.command(&community.room, "!cofocus book 9:00 50m").await.contains("Booked"));
+    assert!(ann
+        .reply_to(&community.room, &booked)
+        .await
+        .contains("Booked"));
+    assert!(ben
+        .command(&community.room, "!cofocus book 9:00 50m")
+        .await
+        .contains("Booked"));
     let device = community.bot.platform.device_id();
     let devices = synapse.devices(&bot_user.access_token).await;
 
@@ -46,7 +59,12 @@ async fn a_restart_mid_slot_keeps_the_device_and_doubles_no_dm_and_no_reply() {
         other => panic!("expected the simulated crash, got {other:?}"),
     }
     assert!(faults.died.load(Ordering::SeqCst));
-    let Community { bot: dead, members, room, .. } = community;
+    let Community {
+        bot: dead,
+        members,
+        room,
+        ..
+    } = community;
     dead.stop().await;
 
     // While the bot is down, ben asks something.
@@ -54,20 +72,40 @@ async fn a_restart_mid_slot_keeps_the_device_and_doubles_no_dm_and_no_reply() {
     let asked = ben.say(&room, "!cofocus sessions").await;
 
     let bot_again = Bot::start(&home, Arc::new(NoFaults)).await;
-    assert_eq!(bot_again.platform.device_id(), device, "the stored session is restored");
-    assert_eq!(synapse.devices(&bot_user.access_token).await, devices, "no new device");
-    assert!(ben.reply_to(&room, &asked).await.contains("Your upcoming sessions"), "answered after the restart");
+    assert_eq!(
+        bot_again.platform.device_id(),
+        device,
+        "the stored session is restored"
+    );
+    assert_eq!(
+        synapse.devices(&bot_user.access_token).await,
+        devices,
+        "no new device"
+    );
+    assert!(
+        ben.reply_to(&room, &asked)
+            .await
+            .contains("Your upcoming sessions"),
+        "answered after the restart"
+    );
 
     bot_again.advance_to(at(9, 1)).await;
     for member in [ann, ben] {
-        assert_eq!(member.dms_containing(&bot, ANNOUNCE).await, 1, "{}: exactly one announcement", member.name);
+        assert_eq!(
+            member.dms_containing(&bot, ANNOUNCE).await,
+            1,
+            "{}: exactly one announcement",
+            member.name
+        );
     }
     // The replayed sync did not answer the booking a second time.
     let replies_to_booking = ann
         .history(&room)
         .await
         .into_iter()
-        .filter(|event| event["content"]["m.relates_to"]["m.in_reply_to"]["event_id"] == booked.as_str())
+        .filter(|event| {
+            event["content"]["m.relates_to"]["m.in_reply_to"]["event_id"] == booked.as_str()
+        })
         .count();
     assert_eq!(replies_to_booking, 1);
 }

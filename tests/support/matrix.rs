@@ -43,7 +43,10 @@ where
         if let Some(value) = check().await {
             return value;
         }
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -80,11 +83,21 @@ impl Member {
     pub async fn new(synapse: &Synapse, name: &str) -> Member {
         let user = synapse.register(name).await;
         let user_id = OwnedUserId::try_from(user.user_id.as_str()).unwrap();
-        let client = Client::builder().homeserver_url(&synapse.url).build().await.expect("member client");
+        let client = Client::builder()
+            .homeserver_url(&synapse.url)
+            .build()
+            .await
+            .expect("member client");
         client
             .restore_session(MatrixSession {
-                meta: SessionMeta { user_id: user_id.clone(), device_id: user.device_id.as_str().into() },
-                tokens: SessionTokens { access_token: user.access_token.clone(), refresh_token: None },
+                meta: SessionMeta {
+                    user_id: user_id.clone(),
+                    device_id: user.device_id.as_str().into(),
+                },
+                tokens: SessionTokens {
+                    access_token: user.access_token.clone(),
+                    refresh_token: None,
+                },
             })
             .await
             .expect("restore member session");
@@ -99,7 +112,11 @@ impl Member {
                     return;
                 }
                 let is_direct = event.content.is_direct.unwrap_or(false);
-                recorded.lock().unwrap().push(Invite { room: room.room_id().to_owned(), from: event.sender.clone(), is_direct });
+                recorded.lock().unwrap().push(Invite {
+                    room: room.room_id().to_owned(),
+                    from: event.sender.clone(),
+                    is_direct,
+                });
                 if is_direct {
                     for _ in 0..5 {
                         if room.join().await.is_ok() {
@@ -112,9 +129,18 @@ impl Member {
         });
         let syncing = client.clone();
         let sync = tokio::spawn(async move {
-            let _ = syncing.sync(SyncSettings::default().timeout(Duration::from_secs(5))).await;
+            let _ = syncing
+                .sync(SyncSettings::default().timeout(Duration::from_secs(5)))
+                .await;
         });
-        Member { name: name.to_string(), user, user_id, client, invites, sync }
+        Member {
+            name: name.to_string(),
+            user,
+            user_id,
+            client,
+            invites,
+            sync,
+        }
     }
 
     pub fn invites(&self) -> Vec<Invite> {
@@ -127,7 +153,12 @@ impl Member {
         request.name = Some("Focus club".to_string());
         request.preset = Some(create_room::v3::RoomPreset::PublicChat);
         request.invite = vec![OwnedUserId::try_from(bot).unwrap()];
-        self.client.create_room(request).await.expect("create community").room_id().to_owned()
+        self.client
+            .create_room(request)
+            .await
+            .expect("create community")
+            .room_id()
+            .to_owned()
     }
 
     pub async fn join(&self, room: &RoomId) {
@@ -143,13 +174,25 @@ impl Member {
     }
 
     pub async fn leave(&self, room: &RoomId) {
-        self.client.get_room(room).expect("known room").leave().await.expect("leave");
+        self.client
+            .get_room(room)
+            .expect("known room")
+            .leave()
+            .await
+            .expect("leave");
     }
 
     /// Sends a plain text message and returns its event id.
     pub async fn say(&self, room: &RoomId, text: &str) -> OwnedEventId {
-        let room = eventually("the member's client to know the room", || async { self.client.get_room(room) }).await;
-        room.send(RoomMessageEventContent::text_plain(text)).await.expect("send").response.event_id
+        let room = eventually("the member's client to know the room", || async {
+            self.client.get_room(room)
+        })
+        .await;
+        room.send(RoomMessageEventContent::text_plain(text))
+            .await
+            .expect("send")
+            .response
+            .event_id
     }
 
     /// Says `text` in `room` and waits for the bot's reply to it (the notice whose relation
@@ -161,15 +204,20 @@ impl Member {
 
     pub async fn reply_to(&self, room: &RoomId, event: &OwnedEventId) -> String {
         let wanted = event.to_string();
-        eventually(&format!("{}'s reply to {text:?}", self.name, text = wanted), || async {
-            self.history(room).await.into_iter().find_map(|event| {
-                let content = &event["content"];
-                let relation = &content["m.relates_to"];
-                let points_here =
-                    relation["m.in_reply_to"]["event_id"].as_str() == Some(&wanted) || relation["event_id"].as_str() == Some(&wanted);
-                (points_here && content["msgtype"] == "m.notice").then(|| content["body"].as_str().unwrap_or_default().to_string())
-            })
-        })
+        eventually(
+            &format!("{}'s reply to {text:?}", self.name, text = wanted),
+            || async {
+                self.history(room).await.into_iter().find_map(|event| {
+                    let content = &event["content"];
+                    let relation = &content["m.relates_to"];
+                    let points_here = relation["m.in_reply_to"]["event_id"].as_str()
+                        == Some(&wanted)
+                        || relation["event_id"].as_str() == Some(&wanted);
+                    (points_here && content["msgtype"] == "m.notice")
+                        .then(|| content["body"].as_str().unwrap_or_default().to_string())
+                })
+            },
+        )
         .await
     }
 
@@ -182,7 +230,11 @@ impl Member {
         request.filter = filter;
         match self.client.send(request).await {
             Ok(response) => {
-                let mut events: Vec<Value> = response.chunk.iter().filter_map(|raw| raw.deserialize_as_unchecked().ok()).collect();
+                let mut events: Vec<Value> = response
+                    .chunk
+                    .iter()
+                    .filter_map(|raw| raw.deserialize_as_unchecked().ok())
+                    .collect();
                 events.reverse();
                 events
             }
@@ -193,58 +245,94 @@ impl Member {
     /// The DM room the bot opened with this member (once the invite has arrived).
     /// The DM room the bot opened with this member, once the member has joined it.
     pub async fn dm_room(&self, bot: &str) -> OwnedRoomId {
-        eventually(&format!("{} to join the bot's DM room", self.name), || async {
-            let room = self.invites().into_iter().find(|invite| invite.is_direct && invite.from.as_str() == bot)?.room;
-            (self.client.get_room(&room)?.state() == matrix_sdk::RoomState::Joined).then_some(room)
-        })
+        eventually(
+            &format!("{} to join the bot's DM room", self.name),
+            || async {
+                let room = self
+                    .invites()
+                    .into_iter()
+                    .find(|invite| invite.is_direct && invite.from.as_str() == bot)?
+                    .room;
+                (self.client.get_room(&room)?.state() == matrix_sdk::RoomState::Joined)
+                    .then_some(room)
+            },
+        )
         .await
     }
 
     /// Bodies of the bot's DMs (`m.text`) to this member, oldest first.
     pub async fn dms(&self, bot: &str) -> Vec<String> {
-        let Some(room) = self.invites().into_iter().find(|invite| invite.is_direct && invite.from.as_str() == bot).map(|i| i.room) else {
+        let Some(room) = self
+            .invites()
+            .into_iter()
+            .find(|invite| invite.is_direct && invite.from.as_str() == bot)
+            .map(|i| i.room)
+        else {
             return Vec::new();
         };
         self.history(&room)
             .await
             .into_iter()
             .filter(|event| event["sender"] == bot && event["content"]["msgtype"] == "m.text")
-            .map(|event| event["content"]["body"].as_str().unwrap_or_default().to_string())
+            .map(|event| {
+                event["content"]["body"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
             .collect()
     }
 
     pub async fn dms_containing(&self, bot: &str, needle: &str) -> usize {
-        self.dms(bot).await.iter().filter(|text| text.contains(needle)).count()
+        self.dms(bot)
+            .await
+            .iter()
+            .filter(|text| text.contains(needle))
+            .count()
     }
 
     /// Waits until exactly... at least one DM contains `needle`; returns the first.
     pub async fn wait_for_dm(&self, bot: &str, needle: &str) -> String {
-        eventually(&format!("a DM to {} containing {needle:?}", self.name), || async {
-            self.dms(bot).await.into_iter().find(|text| text.contains(needle))
-        })
+        eventually(
+            &format!("a DM to {} containing {needle:?}", self.name),
+            || async {
+                self.dms(bot)
+                    .await
+                    .into_iter()
+                    .find(|text| text.contains(needle))
+            },
+        )
         .await
     }
 
     /// Pair-room invites (not DMs) from the bot, oldest first.
     pub fn room_invites_from(&self, bot: &str) -> Vec<OwnedRoomId> {
-        self.invites().into_iter().filter(|invite| !invite.is_direct && invite.from.as_str() == bot).map(|invite| invite.room).collect()
+        self.invites()
+            .into_iter()
+            .filter(|invite| !invite.is_direct && invite.from.as_str() == bot)
+            .map(|invite| invite.room)
+            .collect()
     }
 
     pub async fn wait_for_room_invites(&self, bot: &str, count: usize) -> Vec<OwnedRoomId> {
-        eventually(&format!("{count} pair-room invites for {}", self.name), || async {
-            let rooms = self.room_invites_from(bot);
-            (rooms.len() >= count).then_some(rooms)
-        })
+        eventually(
+            &format!("{count} pair-room invites for {}", self.name),
+            || async {
+                let rooms = self.room_invites_from(bot);
+                (rooms.len() >= count).then_some(rooms)
+            },
+        )
         .await
     }
 
     /// This member's membership in a room, from the server.
     pub async fn membership_of(&self, room: &RoomId, user: &str) -> Option<String> {
-        let request = matrix_sdk::ruma::api::client::state::get_state_event_for_key::v3::Request::new(
-            room.to_owned(),
-            matrix_sdk::ruma::events::StateEventType::RoomMember,
-            user.to_string(),
-        );
+        let request =
+            matrix_sdk::ruma::api::client::state::get_state_event_for_key::v3::Request::new(
+                room.to_owned(),
+                matrix_sdk::ruma::events::StateEventType::RoomMember,
+                user.to_string(),
+            );
         let response = self.client.send(request).await.ok()?;
         let content: Value = serde_json::from_str(response.event_or_content.get()).ok()?;
         content["membership"].as_str().map(str::to_string)
@@ -252,11 +340,12 @@ impl Member {
 
     /// A state event's content, from the server.
     pub async fn state(&self, room: &RoomId, event_type: &str, state_key: &str) -> Option<Value> {
-        let request = matrix_sdk::ruma::api::client::state::get_state_event_for_key::v3::Request::new(
-            room.to_owned(),
-            event_type.into(),
-            state_key.to_string(),
-        );
+        let request =
+            matrix_sdk::ruma::api::client::state::get_state_event_for_key::v3::Request::new(
+                room.to_owned(),
+                event_type.into(),
+                state_key.to_string(),
+            );
         let response = self.client.send(request).await.ok()?;
         serde_json::from_str(response.event_or_content.get()).ok()
     }
@@ -287,9 +376,17 @@ impl BotHome {
         Self::with_config(synapse, bot, start, |_| {})
     }
 
-    pub fn with_config(synapse: &Synapse, bot: &Registered, start: DateTime<Utc>, configure: impl FnOnce(&mut MatrixConfig)) -> Arc<BotHome> {
+    pub fn with_config(
+        synapse: &Synapse,
+        bot: &Registered,
+        start: DateTime<Utc>,
+        configure: impl FnOnce(&mut MatrixConfig),
+    ) -> Arc<BotHome> {
         let directory = Arc::new(tempfile::tempdir().expect("temp dir"));
-        let database_url = format!("sqlite://{}", directory.path().join("cofocus.sqlite").display());
+        let database_url = format!(
+            "sqlite://{}",
+            directory.path().join("cofocus.sqlite").display()
+        );
         let mut config = MatrixConfig {
             homeserver_url: synapse.url.clone(),
             user_id: bot.user_id.clone(),
@@ -298,7 +395,12 @@ impl BotHome {
             ..MatrixConfig::default()
         };
         configure(&mut config);
-        Arc::new(BotHome { directory, database_url, config, clock: Arc::new(ManualClock::new(start)) })
+        Arc::new(BotHome {
+            directory,
+            database_url,
+            config,
+            clock: Arc::new(ManualClock::new(start)),
+        })
     }
 }
 
@@ -306,17 +408,42 @@ impl Bot {
     /// Starts a bot process: connect (login or restored session), startup sweep, sync loop.
     pub async fn start(home: &Arc<BotHome>, faults: Arc<dyn FaultInjector>) -> Bot {
         // The bot's log, shown with a failing test's output.
-        let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("cofocus=debug").try_init();
-        let store = Store::connect_and_migrate(&home.database_url).await.expect("store");
-        let platform = MatrixPlatform::connect(home.config.clone(), store.clone(), home.clock.clone()).await.expect("connect");
-        let runner = RunnerSettings { worker_id: "matrix-worker".to_string(), ..RunnerSettings::default() };
-        let engine =
-            Engine::new(store, platform.clone(), home.clock.clone(), CommunitySettings::default(), runner).with_faults(faults);
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter("cofocus=debug")
+            .try_init();
+        let store = Store::connect_and_migrate(&home.database_url)
+            .await
+            .expect("store");
+        let platform =
+            MatrixPlatform::connect(home.config.clone(), store.clone(), home.clock.clone())
+                .await
+                .expect("connect");
+        let runner = RunnerSettings {
+            worker_id: "matrix-worker".to_string(),
+            ..RunnerSettings::default()
+        };
+        let engine = Engine::new(
+            store,
+            platform.clone(),
+            home.clock.clone(),
+            CommunitySettings::default(),
+            runner,
+        )
+        .with_faults(faults);
         engine.startup_sweep().await.expect("startup sweep");
         let (shutdown, receiver) = tokio::sync::watch::channel(false);
         let sync = tokio::spawn(run_sync(platform.clone(), engine.clone(), receiver));
-        tokio::time::timeout(WAIT, platform.wait_until_listening()).await.expect("bot listening");
-        Bot { engine, platform, home: home.clone(), shutdown, sync: Some(sync) }
+        tokio::time::timeout(WAIT, platform.wait_until_listening())
+            .await
+            .expect("bot listening");
+        Bot {
+            engine,
+            platform,
+            home: home.clone(),
+            shutdown,
+            sync: Some(sync),
+        }
     }
 
     pub async fn start_fresh(home: &Arc<BotHome>) -> Bot {
@@ -329,11 +456,18 @@ impl Bot {
 
     /// Runs every job due up to `target`, each at its own time (see `fast_forward_to`).
     pub async fn advance_to(&self, target: DateTime<Utc>) {
-        fast_forward_to(&self.engine, &self.home.clock, target).await.expect("jobs run");
+        fast_forward_to(&self.engine, &self.home.clock, target)
+            .await
+            .expect("jobs run");
     }
 
-    pub async fn try_advance_to(&self, target: DateTime<Utc>) -> Result<(), cofocus::engine::jobs::JobError> {
-        fast_forward_to(&self.engine, &self.home.clock, target).await.map(|_| ())
+    pub async fn try_advance_to(
+        &self,
+        target: DateTime<Utc>,
+    ) -> Result<(), cofocus::engine::jobs::JobError> {
+        fast_forward_to(&self.engine, &self.home.clock, target)
+            .await
+            .map(|_| ())
     }
 
     /// Stops syncing, as a process that exits (or dies) would.
@@ -383,7 +517,13 @@ impl Community {
         Self::start_with(synapse, bot_user, home, names, Arc::new(NoFaults)).await
     }
 
-    pub async fn start_with(synapse: Synapse, bot_user: Registered, home: Arc<BotHome>, names: &[&str], faults: Arc<dyn FaultInjector>) -> Community {
+    pub async fn start_with(
+        synapse: Synapse,
+        bot_user: Registered,
+        home: Arc<BotHome>,
+        names: &[&str],
+        faults: Arc<dyn FaultInjector>,
+    ) -> Community {
         let bot = Bot::start(&home, faults).await;
         let mut members = Vec::new();
         for name in names {
@@ -394,7 +534,14 @@ impl Community {
         for member in &members[1..] {
             member.join(&room).await;
         }
-        Community { synapse, bot_user, home, bot, members, room }
+        Community {
+            synapse,
+            bot_user,
+            home,
+            bot,
+            members,
+            room,
+        }
     }
 
     pub fn bot_id(&self) -> String {
@@ -402,7 +549,10 @@ impl Community {
     }
 
     pub fn member(&self, name: &str) -> &Member {
-        self.members.iter().find(|member| member.name == name).unwrap_or_else(|| panic!("no member {name}"))
+        self.members
+            .iter()
+            .find(|member| member.name == name)
+            .unwrap_or_else(|| panic!("no member {name}"))
     }
 
     /// Every member books with `command` and is told "Booked".
@@ -416,11 +566,18 @@ impl Community {
     /// True when nobody is in the room or invited to it any more, the bot included (read as a
     /// server admin: the bot forgot the room, and removed members see it as it was when they left).
     pub async fn room_is_closed(&self, room: &RoomId) -> bool {
-        self.synapse.memberships(room.as_str()).await.values().all(|membership| membership == "leave")
+        self.synapse
+            .memberships(room.as_str())
+            .await
+            .values()
+            .all(|membership| membership == "leave")
     }
 
     /// The pair rooms the bot invited each member to, grouped: room → member names.
-    pub async fn pair_rooms(&self, invites_each: usize) -> std::collections::BTreeMap<OwnedRoomId, Vec<String>> {
+    pub async fn pair_rooms(
+        &self,
+        invites_each: usize,
+    ) -> std::collections::BTreeMap<OwnedRoomId, Vec<String>> {
         let mut rooms: std::collections::BTreeMap<OwnedRoomId, Vec<String>> = Default::default();
         let bot = self.bot_id();
         for member in &self.members {

@@ -77,7 +77,15 @@ impl Synapse {
 
     pub async fn register_as(&self, localpart: &str, admin: bool) -> Registered {
         let endpoint = format!("{}/_synapse/admin/v1/register", self.url);
-        let nonce: Value = self.http.get(&endpoint).send().await.expect("GET register nonce").json().await.expect("nonce json");
+        let nonce: Value = self
+            .http
+            .get(&endpoint)
+            .send()
+            .await
+            .expect("GET register nonce")
+            .json()
+            .await
+            .expect("nonce json");
         let nonce = nonce["nonce"].as_str().expect("nonce").to_string();
         let password = format!("pw-{localpart}");
         let mut mac = Hmac::<sha1::Sha1>::new_from_slice(self.secret.as_bytes()).expect("hmac key");
@@ -87,7 +95,11 @@ impl Synapse {
         mac.update(b"\0");
         mac.update(password.as_bytes());
         mac.update(b"\0");
-        mac.update(if admin { b"admin" as &[u8] } else { b"notadmin" });
+        mac.update(if admin {
+            b"admin" as &[u8]
+        } else {
+            b"notadmin"
+        });
         let mac = hex::encode(mac.finalize().into_bytes());
         let response = self
             .http
@@ -98,23 +110,41 @@ impl Synapse {
             .expect("POST register");
         let status = response.status();
         let body: Value = response.json().await.expect("register json");
-        assert!(status.is_success(), "registering {localpart}: {status} {body}");
+        assert!(
+            status.is_success(),
+            "registering {localpart}: {status} {body}"
+        );
         Registered {
             user_id: body["user_id"].as_str().expect("user_id").to_string(),
             localpart: localpart.to_string(),
             password,
-            access_token: body["access_token"].as_str().expect("access_token").to_string(),
+            access_token: body["access_token"]
+                .as_str()
+                .expect("access_token")
+                .to_string(),
             device_id: body["device_id"].as_str().expect("device_id").to_string(),
         }
     }
 
     /// A raw client-server call with a user's token (for what a test checks behind the bot).
-    pub async fn call(&self, token: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut request = self.http.request(method, format!("{}{path}", self.url)).bearer_auth(token);
+    pub async fn call(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.url))
+            .bearer_auth(token);
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let response = request.send().await.unwrap_or_else(|error| panic!("{path}: {error}"));
+        let response = request
+            .send()
+            .await
+            .unwrap_or_else(|error| panic!("{path}: {error}"));
         let status = response.status().as_u16();
         let body = response.json().await.unwrap_or(Value::Null);
         (status, body)
@@ -123,9 +153,15 @@ impl Synapse {
     /// A room's current members and their membership (server admin view), e.g. after the bot
     /// left and forgot a room.
     pub async fn memberships(&self, room: &str) -> std::collections::BTreeMap<String, String> {
-        let admin = self.admin.get_or_init(|| async { self.register_as(&unique("overseer"), true).await }).await.clone();
+        let admin = self
+            .admin
+            .get_or_init(|| async { self.register_as(&unique("overseer"), true).await })
+            .await
+            .clone();
         let path = format!("/_synapse/admin/v1/rooms/{room}/state");
-        let (status, body) = self.call(&admin.access_token, reqwest::Method::GET, &path, None).await;
+        let (status, body) = self
+            .call(&admin.access_token, reqwest::Method::GET, &path, None)
+            .await;
         assert_eq!(status, 200, "{body}");
         body["state"]
             .as_array()
@@ -133,17 +169,34 @@ impl Synapse {
             .iter()
             .filter(|event| event["type"] == "m.room.member")
             .map(|event| {
-                (event["state_key"].as_str().unwrap_or_default().to_string(), event["content"]["membership"].as_str().unwrap_or_default().to_string())
+                (
+                    event["state_key"].as_str().unwrap_or_default().to_string(),
+                    event["content"]["membership"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                )
             })
             .collect()
     }
 
     /// The devices of a user, by id.
     pub async fn devices(&self, token: &str) -> Vec<String> {
-        let (status, body) = self.call(token, reqwest::Method::GET, "/_matrix/client/v3/devices", None).await;
+        let (status, body) = self
+            .call(
+                token,
+                reqwest::Method::GET,
+                "/_matrix/client/v3/devices",
+                None,
+            )
+            .await;
         assert_eq!(status, 200, "{body}");
-        let mut devices: Vec<String> =
-            body["devices"].as_array().expect("devices").iter().filter_map(|d| d["device_id"].as_str().map(str::to_string)).collect();
+        let mut devices: Vec<String> = body["devices"]
+            .as_array()
+            .expect("devices")
+            .iter()
+            .filter_map(|d| d["device_id"].as_str().map(str::to_string))
+            .collect();
         devices.sort();
         devices
     }
@@ -152,6 +205,15 @@ impl Synapse {
 /// `ann` becomes `ann_<pid>_<n>_<nanos>`: fresh users per test, and per run on a reused server.
 pub fn unique(name: &str) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    format!("{}_{}_{}_{}", name.to_lowercase(), std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), nanos % 100_000)
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "{}_{}_{}_{}",
+        name.to_lowercase(),
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        nanos % 100_000
+    )
 }

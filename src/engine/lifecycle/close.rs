@@ -7,7 +7,11 @@ use crate::platform::OutgoingMessage;
 
 impl Engine {
     pub(crate) async fn run_check_in(&self, slot: &Slot) -> Result<String, JobError> {
-        let outcomes = self.store.attendance_for_slot(slot.id).await.map_err(JobError::unexpected)?;
+        let outcomes = self
+            .store
+            .attendance_for_slot(slot.id)
+            .await
+            .map_err(JobError::unexpected)?;
         let attended: Vec<_> = outcomes
             .iter()
             .filter(|(_, outcome)| *outcome == AttendanceOutcome::Attended)
@@ -15,20 +19,34 @@ impl Engine {
             .collect();
         let members = self.members_by_id(&attended).await?;
         for member_id in &attended {
-            let Some(member) = members.get(member_id) else { continue };
+            let Some(member) = members.get(member_id) else {
+                continue;
+            };
             let message = OutgoingMessage::new().text(format!(
                 "✅ Session done — {} minutes of focus. How did it go? Liked your partner? `friend <name>` pairs you again; `book next` books another.",
                 slot.length_minutes
             ));
-            self.send_dm_once(&format!("dm:checkin:s{}:m{}", slot.id, member.id), member, message).await?;
+            self.send_dm_once(
+                &format!("dm:checkin:s{}:m{}", slot.id, member.id),
+                member,
+                message,
+            )
+            .await?;
         }
         Ok(format!("checked in with {} members", attended.len()))
     }
 
     pub(crate) async fn run_close_rooms(&self, slot: &Slot) -> Result<String, JobError> {
-        let groups = self.store.groups_for_slot(slot.id).await.map_err(JobError::unexpected)?;
+        let groups = self
+            .store
+            .groups_for_slot(slot.id)
+            .await
+            .map_err(JobError::unexpected)?;
         let mut closed = 0;
-        for group in groups.iter().filter(|group| group.state == GroupState::Open) {
+        for group in groups
+            .iter()
+            .filter(|group| group.state == GroupState::Open)
+        {
             if let Some(room) = &group.room {
                 self.close_room_once(group.id, room).await?;
                 closed += 1;
@@ -37,16 +55,25 @@ impl Engine {
         Ok(format!("closed {closed} rooms"))
     }
 
-    async fn close_room_once(&self, group_id: crate::core::model::GroupId, room: &str) -> Result<(), JobError> {
+    async fn close_room_once(
+        &self,
+        group_id: crate::core::model::GroupId,
+        room: &str,
+    ) -> Result<(), JobError> {
         let platform = self.platform.clone();
         let room_to_close = room.to_string();
         // Done or unreachable (a room already gone): either way it is closed for us.
-        self
-            .effect_once(&format!("close:g{group_id}"), || async move {
-                platform.close_pair_room(&room_to_close).await.map(|()| String::new())
-            })
-            .await?;
-        self.store.mark_group_closed(group_id).await.map_err(JobError::unexpected)?;
+        self.effect_once(&format!("close:g{group_id}"), || async move {
+            platform
+                .close_pair_room(&room_to_close)
+                .await
+                .map(|()| String::new())
+        })
+        .await?;
+        self.store
+            .mark_group_closed(group_id)
+            .await
+            .map_err(JobError::unexpected)?;
         Ok(())
     }
 
@@ -54,7 +81,10 @@ impl Engine {
     /// jobs (a crash between saving a booking and scheduling its jobs must not lose them).
     pub async fn startup_sweep(&self) -> anyhow::Result<String> {
         let now = self.clock.now();
-        let released = self.store.release_leases_held_by(&self.runner.worker_id).await?;
+        let released = self
+            .store
+            .release_leases_held_by(&self.runner.worker_id)
+            .await?;
         let mut closed = 0;
         for (group, slot) in self.store.open_groups_of_slots_ended_before(now).await? {
             let community = self.store.community(slot.community_id).await?;
@@ -62,7 +92,9 @@ impl Engine {
                 continue; // its close job is still ahead and will do it
             }
             if let Some(room) = &group.room {
-                self.close_room_once(group.id, room).await.map_err(|error| anyhow::anyhow!("{error}"))?;
+                self.close_room_once(group.id, room)
+                    .await
+                    .map_err(|error| anyhow::anyhow!("{error}"))?;
                 closed += 1;
             }
         }

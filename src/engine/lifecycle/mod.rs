@@ -14,7 +14,9 @@ use chrono::Duration;
 
 use super::jobs::JobError;
 use super::Engine;
-use crate::core::matching::{match_members, Candidate, MatchingInput, MatchingOutcome, PairNote, PairTie};
+use crate::core::matching::{
+    match_members, Candidate, MatchingInput, MatchingOutcome, PairNote, PairTie,
+};
 use crate::core::model::{Community, Group, Member, MemberId, RelationKind, Slot};
 use crate::core::reliability::experience;
 use crate::platform::{PairRoomRequest, Recipient};
@@ -30,19 +32,36 @@ pub fn recipient(member: &Member) -> Recipient {
 /// "Focus 09:00–09:50 UTC · alice & bob": the slot in UTC because a room is shared across zones;
 /// DMs show each member their own zone.
 pub fn room_title(slot: &Slot, members: &[Member]) -> String {
-    let names: Vec<&str> = members.iter().map(|member| member.display_name.as_str()).collect();
+    let names: Vec<&str> = members
+        .iter()
+        .map(|member| member.display_name.as_str())
+        .collect();
     let names = match names.split_last() {
         Some((last, [])) => last.to_string(),
         Some((last, rest)) => format!("{} & {last}", rest.join(", ")),
         None => String::new(),
     };
-    format!("Focus {}–{} UTC · {names}", slot.starts_at.format("%H:%M"), slot.ends_at().format("%H:%M"))
+    format!(
+        "Focus {}–{} UTC · {names}",
+        slot.starts_at.format("%H:%M"),
+        slot.ends_at().format("%H:%M")
+    )
 }
 
 impl Engine {
-    pub(crate) async fn members_by_id(&self, ids: &[MemberId]) -> Result<HashMap<MemberId, Member>, JobError> {
-        let members = self.store.members_by_ids(ids).await.map_err(JobError::unexpected)?;
-        Ok(members.into_iter().map(|member| (member.id, member)).collect())
+    pub(crate) async fn members_by_id(
+        &self,
+        ids: &[MemberId],
+    ) -> Result<HashMap<MemberId, Member>, JobError> {
+        let members = self
+            .store
+            .members_by_ids(ids)
+            .await
+            .map_err(JobError::unexpected)?;
+        Ok(members
+            .into_iter()
+            .map(|member| (member.id, member))
+            .collect())
     }
 
     /// Builds the matcher's view of these members: relations, recent meetings, experience.
@@ -54,9 +73,17 @@ impl Engine {
         seed: u64,
     ) -> Result<MatchingOutcome, JobError> {
         let ids: Vec<MemberId> = members.iter().map(|member| member.id).collect();
-        let relations = self.store.relations_among(&ids).await.map_err(JobError::unexpected)?;
+        let relations = self
+            .store
+            .relations_among(&ids)
+            .await
+            .map_err(JobError::unexpected)?;
         let since = slot.starts_at - Duration::days(community.settings.recent_repeat_days);
-        let meetings = self.store.recent_meetings_among(&ids, since).await.map_err(JobError::unexpected)?;
+        let meetings = self
+            .store
+            .recent_meetings_among(&ids, since)
+            .await
+            .map_err(JobError::unexpected)?;
         let mut notes: Vec<PairNote> = relations
             .iter()
             .map(|relation| PairNote {
@@ -69,12 +96,26 @@ impl Engine {
                 },
             })
             .collect();
-        notes.extend(meetings.iter().map(|&(a, b, times)| PairNote { a, b, tie: PairTie::RecentlyMet { times } }));
+        notes.extend(meetings.iter().map(|&(a, b, times)| PairNote {
+            a,
+            b,
+            tie: PairTie::RecentlyMet { times },
+        }));
         let candidates = members
             .iter()
-            .map(|member| Candidate { member: member.id, experience: experience(member) })
+            .map(|member| Candidate {
+                member: member.id,
+                experience: experience(member),
+            })
             .collect();
-        Ok(match_members(&MatchingInput { candidates, notes, seed }, &self.weights))
+        Ok(match_members(
+            &MatchingInput {
+                candidates,
+                notes,
+                seed,
+            },
+            &self.weights,
+        ))
     }
 
     /// Opens the group's room unless it is open already; returns the room reference.
@@ -88,7 +129,11 @@ impl Engine {
         if let Some(room) = &group.room {
             return Ok(Some(room.clone()));
         }
-        let group_members: Vec<Member> = group.members.iter().filter_map(|id| members.get(id).cloned()).collect();
+        let group_members: Vec<Member> = group
+            .members
+            .iter()
+            .filter_map(|id| members.get(id).cloned())
+            .collect();
         let request = PairRoomRequest {
             platform_community_id: community.platform_community_id.clone(),
             title: room_title(slot, &group_members),
@@ -99,9 +144,17 @@ impl Engine {
         let key = format!("room:g{}", group.id);
         let platform = self.platform.clone();
         let room_key = key.clone();
-        match self.effect_once(&key, || async move { platform.open_pair_room(&request, &room_key).await }).await? {
+        match self
+            .effect_once(&key, || async move {
+                platform.open_pair_room(&request, &room_key).await
+            })
+            .await?
+        {
             super::effects::EffectResult::Done(room) => {
-                self.store.set_group_room(group.id, &room).await.map_err(JobError::unexpected)?;
+                self.store
+                    .set_group_room(group.id, &room)
+                    .await
+                    .map_err(JobError::unexpected)?;
                 Ok(Some(room))
             }
             super::effects::EffectResult::Unreachable => Ok(None),

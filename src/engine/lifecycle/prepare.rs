@@ -14,19 +14,36 @@ use crate::store::{NewBooking, StoreError};
 
 impl Engine {
     pub(crate) async fn run_prepare(&self, slot: &Slot) -> Result<String, JobError> {
-        let community = self.store.community(slot.community_id).await.map_err(JobError::unexpected)?;
-        let bookings = self.store.active_bookings_for_slot(slot.id).await.map_err(JobError::unexpected)?;
+        let community = self
+            .store
+            .community(slot.community_id)
+            .await
+            .map_err(JobError::unexpected)?;
+        let bookings = self
+            .store
+            .active_bookings_for_slot(slot.id)
+            .await
+            .map_err(JobError::unexpected)?;
         let member_ids: Vec<MemberId> = bookings.iter().map(|booking| booking.member_id).collect();
         let members = self.members_by_id(&member_ids).await?;
 
-        let mut groups = self.store.groups_for_slot(slot.id).await.map_err(JobError::unexpected)?;
+        let mut groups = self
+            .store
+            .groups_for_slot(slot.id)
+            .await
+            .map_err(JobError::unexpected)?;
         groups.retain(|group| group.origin == GroupOrigin::Matched);
         if groups.is_empty() && member_ids.len() >= 2 {
             // Matching happens once per slot: the stored groups are the decision, so a retry
             // after a crash reuses them instead of matching again with a different outcome.
-            let slot_members: Vec<Member> = member_ids.iter().filter_map(|id| members.get(id).cloned()).collect();
+            let slot_members: Vec<Member> = member_ids
+                .iter()
+                .filter_map(|id| members.get(id).cloned())
+                .collect();
             let seed = slot.id.0 as u64;
-            let outcome = self.match_these_members(&community, slot, &slot_members, seed).await?;
+            let outcome = self
+                .match_these_members(&community, slot, &slot_members, seed)
+                .await?;
             groups = self
                 .store
                 .create_groups(slot.id, GroupOrigin::Matched, &outcome.groups)
@@ -35,30 +52,60 @@ impl Engine {
         }
 
         for group in &groups {
-            self.ensure_group_room(&community, slot, group, &members).await?;
+            self.ensure_group_room(&community, slot, group, &members)
+                .await?;
         }
 
-        let grouped: HashSet<MemberId> = groups.iter().flat_map(|group| group.members.iter().copied()).collect();
-        for member in member_ids.iter().filter(|id| !grouped.contains(id)).filter_map(|id| members.get(id)) {
+        let grouped: HashSet<MemberId> = groups
+            .iter()
+            .flat_map(|group| group.members.iter().copied())
+            .collect();
+        for member in member_ids
+            .iter()
+            .filter(|id| !grouped.contains(id))
+            .filter_map(|id| members.get(id))
+        {
             let message = OutgoingMessage::new()
                 .text("Nobody else could be matched with you for ")
                 .time(slot.starts_at, member.time_zone)
                 .text(". Your booking stays, so you can still focus solo — or pick a busier slot with `slots`.");
-            self.send_dm_once(&format!("dm:alone:s{}:m{}", slot.id, member.id), member, message).await?;
+            self.send_dm_once(
+                &format!("dm:alone:s{}:m{}", slot.id, member.id),
+                member,
+                message,
+            )
+            .await?;
         }
 
         self.roll_recurring_bookings_forward(slot).await?;
-        Ok(format!("{} members in {} groups", grouped.len(), groups.len()))
+        Ok(format!(
+            "{} members in {} groups",
+            grouped.len(),
+            groups.len()
+        ))
     }
 
     /// A weekly booking books the same local wall time next week, in the member's own zone so
     /// a DST change keeps 9:00 at 9:00. An existing booking there (already rolled) is fine.
     async fn roll_recurring_bookings_forward(&self, slot: &Slot) -> Result<(), JobError> {
-        let community = self.store.community(slot.community_id).await.map_err(JobError::unexpected)?;
-        let bookings = self.store.active_bookings_for_slot(slot.id).await.map_err(JobError::unexpected)?;
+        let community = self
+            .store
+            .community(slot.community_id)
+            .await
+            .map_err(JobError::unexpected)?;
+        let bookings = self
+            .store
+            .active_bookings_for_slot(slot.id)
+            .await
+            .map_err(JobError::unexpected)?;
         for booking in bookings.iter().filter(|booking| booking.recurring_weekly) {
-            let member = self.store.member(booking.member_id).await.map_err(JobError::unexpected)?;
-            let Some(next_start) = next_weekly_occurrence(booking.starts_at, member.time_zone) else {
+            let member = self
+                .store
+                .member(booking.member_id)
+                .await
+                .map_err(JobError::unexpected)?;
+            let Some(next_start) = next_weekly_occurrence(booking.starts_at, member.time_zone)
+            else {
                 continue;
             };
             let next_slot = self
@@ -78,7 +125,8 @@ impl Engine {
                 .await;
             match created {
                 Ok(next_booking) => {
-                    self.schedule_jobs_for_booking(&community.settings, &next_slot, &next_booking).await?;
+                    self.schedule_jobs_for_booking(&community.settings, &next_slot, &next_booking)
+                        .await?;
                 }
                 Err(StoreError::BookingConflict) => {}
                 Err(error) => return Err(JobError::unexpected(error)),
@@ -94,20 +142,34 @@ impl Engine {
         booking: &crate::core::model::Booking,
     ) -> Result<(), JobError> {
         // One multi-row insert; keys that exist already (the slot's jobs, a re-run) are skipped.
-        let planned: Vec<crate::store::NewJob> =
-            slot_jobs(slot, settings).into_iter().chain(booking_jobs(booking, settings)).map(Into::into).collect();
-        self.store.schedule_jobs(&planned).await.map_err(JobError::unexpected)?;
+        let planned: Vec<crate::store::NewJob> = slot_jobs(slot, settings)
+            .into_iter()
+            .chain(booking_jobs(booking, settings))
+            .map(Into::into)
+            .collect();
+        self.store
+            .schedule_jobs(&planned)
+            .await
+            .map_err(JobError::unexpected)?;
         self.wake_runner.notify_one();
         Ok(())
     }
 
     /// Sends one DM at most once, keyed by `key`. Unreachable members are logged and skipped.
-    pub(crate) async fn send_dm_once(&self, key: &str, member: &Member, message: OutgoingMessage) -> Result<(), JobError> {
+    pub(crate) async fn send_dm_once(
+        &self,
+        key: &str,
+        member: &Member,
+        message: OutgoingMessage,
+    ) -> Result<(), JobError> {
         let to = recipient(member);
         let platform = self.platform.clone();
         let sent_key = key.to_string();
         self.effect_once(key, || async move {
-            platform.send_direct_message(&to, &message, &sent_key).await.map(|()| String::new())
+            platform
+                .send_direct_message(&to, &message, &sent_key)
+                .await
+                .map(|()| String::new())
         })
         .await?;
         Ok(())

@@ -37,8 +37,16 @@ pub struct DiscordPlatform {
 }
 
 impl DiscordPlatform {
-    pub fn new(config: &DiscordConfig, store: Store, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<DiscordPlatform>> {
-        let token = config.token.clone().filter(|token| !token.trim().is_empty()).ok_or_else(|| anyhow::anyhow!("[discord] token is not set"))?;
+    pub fn new(
+        config: &DiscordConfig,
+        store: Store,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Arc<DiscordPlatform>> {
+        let token = config
+            .token
+            .clone()
+            .filter(|token| !token.trim().is_empty())
+            .ok_or_else(|| anyhow::anyhow!("[discord] token is not set"))?;
         Ok(Arc::new(DiscordPlatform {
             rest: DiscordRest::new(&config.api_base_url, &token, config.requests_per_second)?,
             store,
@@ -62,14 +70,24 @@ impl DiscordPlatform {
         if known != 0 {
             return Ok(known);
         }
-        let me = self.rest.call(Method::GET, "/users/@me", None).await.map_err(|error| error.into_platform("who am I"))?;
-        let id = me["id"].as_str().and_then(|id| id.parse().ok()).ok_or_else(|| PlatformError::Temporary("no id in /users/@me".into()))?;
+        let me = self
+            .rest
+            .call(Method::GET, "/users/@me", None)
+            .await
+            .map_err(|error| error.into_platform("who am I"))?;
+        let id = me["id"]
+            .as_str()
+            .and_then(|id| id.parse().ok())
+            .ok_or_else(|| PlatformError::Temporary("no id in /users/@me".into()))?;
         self.set_bot_user_id(id);
         Ok(id)
     }
 
     pub fn owns_guild(&self, guild: u64) -> bool {
-        self.owned_guilds.read().unwrap_or_else(|poisoned| poisoned.into_inner()).contains(&guild)
+        self.owned_guilds
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .contains(&guild)
     }
 
     /// Channels of the guild the adapter knows of (tests wait on the gateway with this).
@@ -78,7 +96,10 @@ impl DiscordPlatform {
     }
 
     pub(super) fn mark_owned(&self, guild: u64, owned: bool) {
-        let mut guilds = self.owned_guilds.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guilds = self
+            .owned_guilds
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if owned {
             guilds.insert(guild);
         } else {
@@ -93,31 +114,56 @@ impl DiscordPlatform {
         let members = if self.owns_guild(room.guild) {
             self.presence.members_in(room.guild, room.channel)
         } else {
-            self.stored_presence(room.channel).await.map_err(|error| PlatformError::Temporary(format!("stored presence: {error:#}")))?
+            self.stored_presence(room.channel)
+                .await
+                .map_err(|error| PlatformError::Temporary(format!("stored presence: {error:#}")))?
         };
-        Ok(members.into_iter().filter(|member| *member != bot).collect())
+        Ok(members
+            .into_iter()
+            .filter(|member| *member != bot)
+            .collect())
     }
 }
 
 #[async_trait]
 impl ChatPlatform for DiscordPlatform {
-    async fn send_direct_message(&self, to: &Recipient, message: &OutgoingMessage, idempotency_key: &str) -> Result<(), PlatformError> {
+    async fn send_direct_message(
+        &self,
+        to: &Recipient,
+        message: &OutgoingMessage,
+        idempotency_key: &str,
+    ) -> Result<(), PlatformError> {
         self.send_dm(to, message, idempotency_key).await
     }
 
-    async fn open_pair_room(&self, request: &PairRoomRequest, idempotency_key: &str) -> Result<String, PlatformError> {
-        self.open_room(request, idempotency_key).await.map(|room| room.to_string())
+    async fn open_pair_room(
+        &self,
+        request: &PairRoomRequest,
+        idempotency_key: &str,
+    ) -> Result<String, PlatformError> {
+        self.open_room(request, idempotency_key)
+            .await
+            .map(|room| room.to_string())
     }
 
     async fn close_pair_room(&self, room: &str) -> Result<(), PlatformError> {
         let Some(room) = RoomRef::parse(room) else {
-            return Err(PlatformError::Permanent(format!("{room:?} is not a Discord room")));
+            return Err(PlatformError::Permanent(format!(
+                "{room:?} is not a Discord room"
+            )));
         };
         self.close_room(&room).await
     }
 
     async fn present_members(&self, room: &str) -> Result<Vec<String>, PlatformError> {
-        let Some(room) = RoomRef::parse(room) else { return Ok(Vec::new()) };
-        Ok(self.members_in_room(&room).await?.into_iter().map(|id| id.to_string()).collect())
+        let Some(room) = RoomRef::parse(room) else {
+            return Ok(Vec::new());
+        };
+        Ok(self
+            .members_in_room(&room)
+            .await?
+            .into_iter()
+            .map(|id| id.to_string())
+            .collect())
     }
 }

@@ -14,7 +14,8 @@ use crate::platform::message::render_time_in_zone;
 const MAX_CHOICES: usize = 25;
 
 fn response(choices: Vec<serenity::AutocompleteChoice>) -> serenity::CreateAutocompleteResponse {
-    serenity::CreateAutocompleteResponse::new().set_choices(choices.into_iter().take(MAX_CHOICES).collect())
+    serenity::CreateAutocompleteResponse::new()
+        .set_choices(choices.into_iter().take(MAX_CHOICES).collect())
 }
 
 /// The community and (if they used the bot before) the member behind this interaction.
@@ -22,13 +23,27 @@ async fn who(ctx: Context<'_>) -> Option<(Community, Option<Member>)> {
     let actor = actor_of(ctx)?;
     let engine = &ctx.data().engine;
     let community = engine.community_for(&actor).await.ok()?;
-    let member = engine.store.find_member(community.id, &actor.platform_user_id).await.ok().flatten();
+    let member = engine
+        .store
+        .find_member(community.id, &actor.platform_user_id)
+        .await
+        .ok()
+        .flatten();
     Some((community, member))
 }
 
-pub async fn autocomplete_when(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
-    let Some((community, member)) = who(ctx).await else { return response(vec![]) };
-    let zone = member.as_ref().map_or(community.settings.default_time_zone, |member| member.time_zone);
+pub async fn autocomplete_when(
+    ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
+    let Some((community, member)) = who(ctx).await else {
+        return response(vec![]);
+    };
+    let zone = member
+        .as_ref()
+        .map_or(community.settings.default_time_zone, |member| {
+            member.time_zone
+        });
     let engine = &ctx.data().engine;
     let now = engine.clock.now();
     let settings = effective_settings(&community.settings);
@@ -37,48 +52,81 @@ pub async fn autocomplete_when(ctx: Context<'_>, partial: &str) -> serenity::Cre
     // What they typed, if it reads as a time: offered first, resolved so they see the date.
     // Half-typed hours ("tomorrow 9") are read as whole hours.
     let whole_hour = format!("{typed}:00");
-    let readable = parse_time_spec(typed).or_else(|error| match typed.ends_with(|c: char| c.is_ascii_digit()) {
-        true => parse_time_spec(&whole_hour),
-        false => Err(error),
+    let readable = parse_time_spec(typed).or_else(|error| {
+        match typed.ends_with(|c: char| c.is_ascii_digit()) {
+            true => parse_time_spec(&whole_hour),
+            false => Err(error),
+        }
     });
     if let Ok(spec) = readable {
         if let Ok(at) = resolve_time_spec(&spec, now, zone) {
             let value = at.with_timezone(&zone).to_rfc3339();
-            choices.push(serenity::AutocompleteChoice::new(format!("{} ({zone})", render_time_in_zone(at, zone)), value));
+            choices.push(serenity::AutocompleteChoice::new(
+                format!("{} ({zone})", render_time_in_zone(at, zone)),
+                value,
+            ));
         }
     }
     let earliest = now + settings.booking_cutoff;
     let mut at = next_grid_slot_after(earliest);
     let horizon = at + chrono::Duration::hours(12);
-    let counts = engine.store.slot_booking_counts(community.id, at, horizon).await.unwrap_or_default();
+    let counts = engine
+        .store
+        .slot_booking_counts(community.id, at, horizon)
+        .await
+        .unwrap_or_default();
     let needle = typed.to_lowercase();
     while at < horizon && choices.len() < MAX_CHOICES {
-        let booked: i64 = counts.iter().filter(|count| count.starts_at == at).map(|count| count.active_bookings).sum();
+        let booked: i64 = counts
+            .iter()
+            .filter(|count| count.starts_at == at)
+            .map(|count| count.active_bookings)
+            .sum();
         let label = match booked {
             0 => render_time_in_zone(at, zone),
             1 => format!("{} · 1 person booked", render_time_in_zone(at, zone)),
             n => format!("{} · {n} people booked", render_time_in_zone(at, zone)),
         };
         if needle.is_empty() || label.to_lowercase().contains(&needle) || choices.is_empty() {
-            choices.push(serenity::AutocompleteChoice::new(label, at.with_timezone(&zone).to_rfc3339()));
+            choices.push(serenity::AutocompleteChoice::new(
+                label,
+                at.with_timezone(&zone).to_rfc3339(),
+            ));
         }
         at = next_grid_slot_after(at);
     }
     response(choices)
 }
 
-pub async fn autocomplete_duration(ctx: Context<'_>, _partial: &str) -> serenity::CreateAutocompleteResponse {
+pub async fn autocomplete_duration(
+    ctx: Context<'_>,
+    _partial: &str,
+) -> serenity::CreateAutocompleteResponse {
     let lengths = match who(ctx).await {
         Some((community, _)) => community.settings.allowed_lengths_minutes,
         None => vec![25, 50, 75],
     };
-    response(lengths.into_iter().map(|minutes| serenity::AutocompleteChoice::new(format!("{minutes} minutes"), minutes)).collect())
+    response(
+        lengths
+            .into_iter()
+            .map(|minutes| serenity::AutocompleteChoice::new(format!("{minutes} minutes"), minutes))
+            .collect(),
+    )
 }
 
-pub async fn autocomplete_booking(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
-    let Some((_, Some(member))) = who(ctx).await else { return response(vec![]) };
+pub async fn autocomplete_booking(
+    ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
+    let Some((_, Some(member))) = who(ctx).await else {
+        return response(vec![]);
+    };
     let engine = &ctx.data().engine;
-    let bookings = engine.store.active_bookings_for_member(member.id, engine.clock.now()).await.unwrap_or_default();
+    let bookings = engine
+        .store
+        .active_bookings_for_member(member.id, engine.clock.now())
+        .await
+        .unwrap_or_default();
     let needle = partial.trim().trim_start_matches('#').to_lowercase();
     let choices = bookings
         .iter()
@@ -88,7 +136,11 @@ pub async fn autocomplete_booking(ctx: Context<'_>, partial: &str) -> serenity::
                 booking.id,
                 render_time_in_zone(booking.starts_at, member.time_zone),
                 booking.length_minutes,
-                if booking.recurring_weekly { " · weekly" } else { "" }
+                if booking.recurring_weekly {
+                    " · weekly"
+                } else {
+                    ""
+                }
             );
             (label, booking.id.to_string())
         })
@@ -98,14 +150,26 @@ pub async fn autocomplete_booking(ctx: Context<'_>, partial: &str) -> serenity::
     response(choices)
 }
 
-pub async fn autocomplete_zone(_ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+pub async fn autocomplete_zone(
+    _ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
     let needle = partial.trim().to_lowercase().replace(' ', "_");
-    let mut names: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|zone| zone.name()).filter(|name| name.contains('/') || needle.len() > 1).collect();
+    let mut names: Vec<&str> = chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|zone| zone.name())
+        .filter(|name| name.contains('/') || needle.len() > 1)
+        .collect();
     names.retain(|name| name.to_lowercase().contains(&needle));
     // "par" → Europe/Paris before America/Paramaribo: city starts first.
     names.sort_by_key(|name| {
         let city = name.rsplit('/').next().unwrap_or(name).to_lowercase();
         (!city.starts_with(&needle), name.len(), *name)
     });
-    response(names.into_iter().map(|name| serenity::AutocompleteChoice::new(name, name)).collect())
+    response(
+        names
+            .into_iter()
+            .map(|name| serenity::AutocompleteChoice::new(name, name))
+            .collect(),
+    )
 }

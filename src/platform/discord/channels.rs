@@ -63,12 +63,19 @@ impl ChannelIndex {
     }
 
     pub fn replace_guild(&self, guild: u64, channels: Vec<ChannelInfo>) {
-        let channels = channels.into_iter().map(|channel| (channel.id, channel)).collect();
+        let channels = channels
+            .into_iter()
+            .map(|channel| (channel.id, channel))
+            .collect();
         self.write().insert(guild, GuildChannels { channels });
     }
 
     pub fn upsert(&self, guild: u64, channel: ChannelInfo) {
-        self.write().entry(guild).or_default().channels.insert(channel.id, channel);
+        self.write()
+            .entry(guild)
+            .or_default()
+            .channels
+            .insert(channel.id, channel);
     }
 
     pub fn remove(&self, guild: u64, channel: u64) {
@@ -78,32 +85,56 @@ impl ChannelIndex {
     }
 
     pub fn get(&self, guild: u64, channel: u64) -> Option<ChannelInfo> {
-        self.read().get(&guild).and_then(|known| known.channels.get(&channel).cloned())
+        self.read()
+            .get(&guild)
+            .and_then(|known| known.channels.get(&channel).cloned())
     }
 
     pub fn find_by_name_prefix(&self, guild: u64, prefix: &str) -> Option<ChannelInfo> {
-        self.read().get(&guild).and_then(|known| known.channels.values().find(|c| c.name.starts_with(prefix)).cloned())
+        self.read().get(&guild).and_then(|known| {
+            known
+                .channels
+                .values()
+                .find(|c| c.name.starts_with(prefix))
+                .cloned()
+        })
     }
 
     pub fn count(&self, guild: u64) -> usize {
-        self.read().get(&guild).map_or(0, |known| known.channels.len())
+        self.read()
+            .get(&guild)
+            .map_or(0, |known| known.channels.len())
     }
 
     pub fn children(&self, guild: u64, category: u64) -> usize {
-        self.read().get(&guild).map_or(0, |known| known.channels.values().filter(|c| c.parent == Some(category)).count())
+        self.read().get(&guild).map_or(0, |known| {
+            known
+                .channels
+                .values()
+                .filter(|c| c.parent == Some(category))
+                .count()
+        })
     }
 
     pub fn all(&self, guild: u64) -> Vec<ChannelInfo> {
-        let mut channels: Vec<ChannelInfo> = self.read().get(&guild).map(|known| known.channels.values().cloned().collect()).unwrap_or_default();
+        let mut channels: Vec<ChannelInfo> = self
+            .read()
+            .get(&guild)
+            .map(|known| known.channels.values().cloned().collect())
+            .unwrap_or_default();
         channels.sort_by_key(|channel| (channel.position, channel.id));
         channels
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<u64, GuildChannels>> {
-        self.guilds.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.guilds
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<u64, GuildChannels>> {
-        self.guilds.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.guilds
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

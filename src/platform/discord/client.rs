@@ -28,7 +28,9 @@ pub struct BotOptions {
 impl Default for BotOptions {
     fn default() -> Self {
         // Discord allows 3 s; deferring after 1.5 s leaves room for a slow network.
-        BotOptions { defer_after: Duration::from_millis(1500) }
+        BotOptions {
+            defer_after: Duration::from_millis(1500),
+        }
     }
 }
 
@@ -40,16 +42,30 @@ pub struct DiscordBot {
 }
 
 impl DiscordBot {
-    pub async fn start(config: &DiscordConfig, platform: Arc<DiscordPlatform>, engine: Engine, options: BotOptions) -> anyhow::Result<DiscordBot> {
+    pub async fn start(
+        config: &DiscordConfig,
+        platform: Arc<DiscordPlatform>,
+        engine: Engine,
+        options: BotOptions,
+    ) -> anyhow::Result<DiscordBot> {
         let token = config.token.clone().unwrap_or_default();
         let mut http = serenity::HttpBuilder::new(&token);
         if config.is_proxy() {
             http = http.proxy(config.api_base_url.trim_end_matches('/'));
         }
-        let http = http.ratelimiter_disabled(!config.use_serenity_ratelimiter).build();
-        let data = Arc::new(Data { engine, platform: platform.clone(), defer_after: options.defer_after });
+        let http = http
+            .ratelimiter_disabled(!config.use_serenity_ratelimiter)
+            .build();
+        let data = Arc::new(Data {
+            engine,
+            platform: platform.clone(),
+            defer_after: options.defer_after,
+        });
         let (first, last, total) = config.shard_range();
-        let command_guild = config.command_guild_id.as_deref().and_then(|id| id.trim().parse::<u64>().ok());
+        let command_guild = config
+            .command_guild_id
+            .as_deref()
+            .and_then(|id| id.trim().parse::<u64>().ok());
         let setup_data = data.clone();
         let framework = poise::Framework::builder()
             .options(poise::FrameworkOptions {
@@ -64,8 +80,21 @@ impl DiscordBot {
                     // One instance (the one with shard 0) registers; PUT is a full overwrite.
                     if first == 0 {
                         let registered = match command_guild {
-                            Some(guild) => poise::builtins::register_in_guild(ctx, &framework.options().commands, serenity::GuildId::new(guild)).await,
-                            None => poise::builtins::register_globally(ctx, &framework.options().commands).await,
+                            Some(guild) => {
+                                poise::builtins::register_in_guild(
+                                    ctx,
+                                    &framework.options().commands,
+                                    serenity::GuildId::new(guild),
+                                )
+                                .await
+                            }
+                            None => {
+                                poise::builtins::register_globally(
+                                    ctx,
+                                    &framework.options().commands,
+                                )
+                                .await
+                            }
                         };
                         if let Err(error) = registered {
                             tracing::error!(%error, "slash commands not registered");
@@ -75,7 +104,8 @@ impl DiscordBot {
                 })
             })
             .build();
-        let intents = serenity::GatewayIntents::GUILDS | serenity::GatewayIntents::GUILD_VOICE_STATES;
+        let intents =
+            serenity::GatewayIntents::GUILDS | serenity::GatewayIntents::GUILD_VOICE_STATES;
         let mut client = serenity::ClientBuilder::new_with_http(http, intents)
             .framework(framework)
             .event_handler(Handler { data })
@@ -87,7 +117,11 @@ impl DiscordBot {
                 tracing::error!(%error, "Discord client stopped");
             }
         });
-        Ok(DiscordBot { platform, shard_manager, task })
+        Ok(DiscordBot {
+            platform,
+            shard_manager,
+            task,
+        })
     }
 
     /// Closes the gateway connections and waits for the client to stop.
@@ -101,7 +135,9 @@ async fn on_error(error: poise::FrameworkError<'_, Arc<Data>, commands::Error>) 
     match error {
         poise::FrameworkError::Command { error, ctx, .. } => {
             tracing::error!(command = %ctx.command().qualified_name, error = ?error, "command failed");
-            let reply = poise::CreateReply::default().content(crate::engine::errors::GENERIC_FAILURE_REPLY).ephemeral(true);
+            let reply = poise::CreateReply::default()
+                .content(crate::engine::errors::GENERIC_FAILURE_REPLY)
+                .ephemeral(true);
             let _ = ctx.send(reply).await;
         }
         other => {
@@ -128,7 +164,9 @@ pub async fn run_discord(
     tracing::info!(%swept, "startup sweep");
     match platform.sweep_leftover_rooms().await {
         Ok(deleted) => tracing::info!(deleted, "removed pair rooms of sessions that are over"),
-        Err(error) => tracing::warn!(%error, "leftover-room sweep failed; the next start tries again"),
+        Err(error) => {
+            tracing::warn!(%error, "leftover-room sweep failed; the next start tries again")
+        }
     }
     let bot = DiscordBot::start(config, platform, engine.clone(), BotOptions::default()).await?;
     let runner = tokio::spawn({

@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use poise::serenity_prelude as serenity;
 
-use super::autocomplete::{autocomplete_booking, autocomplete_duration, autocomplete_when, autocomplete_zone};
+use super::autocomplete::{
+    autocomplete_booking, autocomplete_duration, autocomplete_when, autocomplete_zone,
+};
 use super::render::render;
 use super::DiscordPlatform;
 use crate::command::{CancelTarget, Command, PrefsChange};
@@ -30,19 +32,47 @@ pub type Error = anyhow::Error;
 pub type Context<'a> = poise::Context<'a, Arc<Data>, Error>;
 
 pub fn all() -> Vec<poise::Command<Arc<Data>, Error>> {
-    vec![book(), cancel(), sessions(), slots(), timezone(), prefs(), partner(), help(), super::setup_command::setup()]
+    vec![
+        book(),
+        cancel(),
+        sessions(),
+        slots(),
+        timezone(),
+        prefs(),
+        partner(),
+        help(),
+        super::setup_command::setup(),
+    ]
 }
 
 /// The member as the engine knows them; admins are those Discord says may Manage Server.
 pub fn actor_of(ctx: Context<'_>) -> Option<Actor> {
     let guild = ctx.guild_id()?;
-    let poise::Context::Application(app) = ctx else { return None };
+    let poise::Context::Application(app) = ctx else {
+        return None;
+    };
     let member = app.interaction.member.as_deref();
     let user = &app.interaction.user;
-    let name = member.and_then(|m| m.nick.clone()).or_else(|| user.global_name.clone()).unwrap_or_else(|| user.name.clone());
-    let actor = Actor::new("discord", &guild.get().to_string(), &user.id.get().to_string(), &name);
-    let permissions = member.and_then(|m| m.permissions).unwrap_or_else(serenity::Permissions::empty);
-    Some(if permissions.manage_guild() || permissions.administrator() { actor.as_community_admin() } else { actor })
+    let name = member
+        .and_then(|m| m.nick.clone())
+        .or_else(|| user.global_name.clone())
+        .unwrap_or_else(|| user.name.clone());
+    let actor = Actor::new(
+        "discord",
+        &guild.get().to_string(),
+        &user.id.get().to_string(),
+        &name,
+    );
+    let permissions = member
+        .and_then(|m| m.permissions)
+        .unwrap_or_else(serenity::Permissions::empty);
+    Some(
+        if permissions.manage_guild() || permissions.administrator() {
+            actor.as_community_admin()
+        } else {
+            actor
+        },
+    )
 }
 
 /// Runs the engine for this command and answers ephemerally, deferring if it is slow.
@@ -56,7 +86,12 @@ where
         // "Always defer" must not race a timer against a fast answer.
         ctx.defer_ephemeral().await?;
         let message = work.await;
-        ctx.send(poise::CreateReply::default().content(render(&message)).ephemeral(true)).await?;
+        ctx.send(
+            poise::CreateReply::default()
+                .content(render(&message))
+                .ephemeral(true),
+        )
+        .await?;
         return Ok(());
     }
     let message = match tokio::time::timeout(defer_after, &mut work).await {
@@ -66,14 +101,22 @@ where
             work.await
         }
     };
-    ctx.send(poise::CreateReply::default().content(render(&message)).ephemeral(true)).await?;
+    ctx.send(
+        poise::CreateReply::default()
+            .content(render(&message))
+            .ephemeral(true),
+    )
+    .await?;
     Ok(())
 }
 
 /// The usual path: the engine handles `command` for the invoking member.
 async fn run(ctx: Context<'_>, command: Result<Command, String>) -> Result<(), Error> {
     let Some(actor) = actor_of(ctx) else {
-        return answer(ctx, async { OutgoingMessage::new().text("Use me in a server: sessions belong to a community.") }).await;
+        return answer(ctx, async {
+            OutgoingMessage::new().text("Use me in a server: sessions belong to a community.")
+        })
+        .await;
     };
     remember_home_guild(ctx, &actor);
     let engine = ctx.data().engine.clone();
@@ -102,7 +145,12 @@ async fn run(ctx: Context<'_>, command: Result<Command, String>) -> Result<(), E
 /// DM buttons act in the guild where the member last used the bot.
 fn remember_home_guild(ctx: Context<'_>, actor: &Actor) {
     let platform = ctx.data().platform.clone();
-    let (Ok(user), Ok(guild)) = (actor.platform_user_id.parse::<u64>(), actor.platform_community_id.parse::<u64>()) else { return };
+    let (Ok(user), Ok(guild)) = (
+        actor.platform_user_id.parse::<u64>(),
+        actor.platform_community_id.parse::<u64>(),
+    ) else {
+        return;
+    };
     tokio::spawn(async move {
         if let Err(error) = platform.save_home_guild(user, guild).await {
             tracing::warn!(user, %error, "cannot remember the member's server");
@@ -150,7 +198,9 @@ pub async fn cancel(
         None | Some("") => Ok(CancelTarget::Next),
         Some(text) => match text.trim_start_matches('#').parse::<i64>() {
             Ok(id) => Ok(CancelTarget::BookingId(id)),
-            Err(_) => parse_time_spec(text).map(CancelTarget::At).map_err(|error| error.to_string()),
+            Err(_) => parse_time_spec(text)
+                .map(CancelTarget::At)
+                .map_err(|error| error.to_string()),
         },
     };
     run(ctx, target.map(|target| Command::Cancel { target })).await
@@ -164,10 +214,15 @@ pub async fn sessions(ctx: Context<'_>) -> Result<(), Error> {
 
 /// Slots on a day and how many people booked each.
 #[poise::command(slash_command, guild_only)]
-pub async fn slots(ctx: Context<'_>, #[description = "today, tomorrow, mon…sun or 2026-12-01"] day: Option<String>) -> Result<(), Error> {
+pub async fn slots(
+    ctx: Context<'_>,
+    #[description = "today, tomorrow, mon…sun or 2026-12-01"] day: Option<String>,
+) -> Result<(), Error> {
     let command = match day.as_deref().map(str::trim).filter(|day| !day.is_empty()) {
         None => Ok(Command::Slots { day: None }),
-        Some(day) => parse_day_spec(day).map(|day| Command::Slots { day: Some(day) }).map_err(|error| error.to_string()),
+        Some(day) => parse_day_spec(day)
+            .map(|day| Command::Slots { day: Some(day) })
+            .map_err(|error| error.to_string()),
     };
     run(ctx, command).await
 }
@@ -185,8 +240,17 @@ pub async fn timezone(
 
 /// Show your stats, or turn reminders on or off.
 #[poise::command(slash_command, guild_only)]
-pub async fn prefs(ctx: Context<'_>, #[description = "Reminder DMs before sessions"] reminders: Option<bool>) -> Result<(), Error> {
-    run(ctx, Ok(Command::Prefs { change: reminders.map(PrefsChange::Reminders) })).await
+pub async fn prefs(
+    ctx: Context<'_>,
+    #[description = "Reminder DMs before sessions"] reminders: Option<bool>,
+) -> Result<(), Error> {
+    run(
+        ctx,
+        Ok(Command::Prefs {
+            change: reminders.map(PrefsChange::Reminders),
+        }),
+    )
+    .await
 }
 
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
@@ -220,7 +284,15 @@ pub async fn partner(
         PartnerAction::Unfavourite => (RelationKind::Favourite, true),
         PartnerAction::Unblock => (RelationKind::Block, true),
     };
-    run(ctx, Ok(Command::Relate { kind, target: member.id.get().to_string(), remove })).await
+    run(
+        ctx,
+        Ok(Command::Relate {
+            kind,
+            target: member.id.get().to_string(),
+            remove,
+        }),
+    )
+    .await
 }
 
 const HELP: &str = "**cofocus** pairs you with a body-doubling partner: you each work on your own thing, \
@@ -233,8 +305,14 @@ Please allow DMs from this server so I can reach you.";
 
 /// How cofocus works.
 #[poise::command(slash_command)]
-pub async fn help(ctx: Context<'_>, #[description = "A command, e.g. book"] topic: Option<String>) -> Result<(), Error> {
-    let text = match topic.map(|topic| topic.trim().trim_start_matches('/').to_string()).filter(|topic| !topic.is_empty()) {
+pub async fn help(
+    ctx: Context<'_>,
+    #[description = "A command, e.g. book"] topic: Option<String>,
+) -> Result<(), Error> {
+    let text = match topic
+        .map(|topic| topic.trim().trim_start_matches('/').to_string())
+        .filter(|topic| !topic.is_empty())
+    {
         Some(topic) => crate::command::parse::help_text(Some(&topic)),
         None => HELP.to_string(),
     };

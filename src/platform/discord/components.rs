@@ -25,8 +25,15 @@ const BOOK_FORM: &str = "cf:bookform";
 pub fn for_dm(key: &str, guild: Option<u64>) -> Option<Value> {
     let guild = guild?;
     let button = |label: &str, style: u8, custom_id: String| json!([{"type": 1, "components": [{"type": 2, "style": style, "label": label, "custom_id": custom_id}]}]);
-    if let Some(booking) = key.strip_prefix("dm:remind:b").and_then(|id| id.parse::<i64>().ok()) {
-        return Some(button("Cancel this session", 4, format!("{CANCEL}:{guild}:{booking}")));
+    if let Some(booking) = key
+        .strip_prefix("dm:remind:b")
+        .and_then(|id| id.parse::<i64>().ok())
+    {
+        return Some(button(
+            "Cancel this session",
+            4,
+            format!("{CANCEL}:{guild}:{booking}"),
+        ));
     }
     if key.starts_with("dm:checkin:") {
         return Some(button("Book another session", 1, format!("{BOOK}:{guild}")));
@@ -35,29 +42,58 @@ pub fn for_dm(key: &str, guild: Option<u64>) -> Option<Value> {
 }
 
 fn actor(guild: u64, user: &serenity::User) -> Actor {
-    let name = user.global_name.clone().unwrap_or_else(|| user.name.clone());
-    Actor::new("discord", &guild.to_string(), &user.id.get().to_string(), &name)
+    let name = user
+        .global_name
+        .clone()
+        .unwrap_or_else(|| user.name.clone());
+    Actor::new(
+        "discord",
+        &guild.to_string(),
+        &user.id.get().to_string(),
+        &name,
+    )
 }
 
-pub async fn on_component(ctx: &serenity::Context, data: &Arc<Data>, interaction: &serenity::ComponentInteraction) {
+pub async fn on_component(
+    ctx: &serenity::Context,
+    data: &Arc<Data>,
+    interaction: &serenity::ComponentInteraction,
+) {
     let parts: Vec<&str> = interaction.data.custom_id.split(':').collect();
     let result = match parts.as_slice() {
         ["cf", "cancel", guild, booking] => match (guild.parse::<u64>(), booking.parse::<i64>()) {
-            (Ok(guild), Ok(booking)) => cancel_from_reminder(ctx, data, interaction, guild, booking).await,
+            (Ok(guild), Ok(booking)) => {
+                cancel_from_reminder(ctx, data, interaction, guild, booking).await
+            }
             _ => Ok(()),
         },
         ["cf", "book", guild] => {
-            let form = serenity::CreateModal::new(format!("{BOOK_FORM}:{guild}"), "Book another session").components(vec![
-                serenity::CreateActionRow::InputText(
-                    serenity::CreateInputText::new(serenity::InputTextStyle::Short, "When? (your time zone)", "when")
-                        .placeholder("tomorrow 9:00")
-                        .required(true),
-                ),
-                serenity::CreateActionRow::InputText(
-                    serenity::CreateInputText::new(serenity::InputTextStyle::Short, "Minutes", "minutes").placeholder("50").required(false),
-                ),
-            ]);
-            interaction.create_response(&ctx.http, serenity::CreateInteractionResponse::Modal(form)).await.map_err(anyhow::Error::from)
+            let form =
+                serenity::CreateModal::new(format!("{BOOK_FORM}:{guild}"), "Book another session")
+                    .components(vec![
+                        serenity::CreateActionRow::InputText(
+                            serenity::CreateInputText::new(
+                                serenity::InputTextStyle::Short,
+                                "When? (your time zone)",
+                                "when",
+                            )
+                            .placeholder("tomorrow 9:00")
+                            .required(true),
+                        ),
+                        serenity::CreateActionRow::InputText(
+                            serenity::CreateInputText::new(
+                                serenity::InputTextStyle::Short,
+                                "Minutes",
+                                "minutes",
+                            )
+                            .placeholder("50")
+                            .required(false),
+                        ),
+                    ]);
+            interaction
+                .create_response(&ctx.http, serenity::CreateInteractionResponse::Modal(form))
+                .await
+                .map_err(anyhow::Error::from)
         }
         _ => Ok(()),
     };
@@ -76,27 +112,68 @@ async fn cancel_from_reminder(
 ) -> anyhow::Result<()> {
     let actor = actor(guild, &interaction.user);
     let engine = data.engine.clone();
-    let work = async move { engine.handle_command(&actor, Command::Cancel { target: CancelTarget::BookingId(booking) }).await };
+    let work = async move {
+        engine
+            .handle_command(
+                &actor,
+                Command::Cancel {
+                    target: CancelTarget::BookingId(booking),
+                },
+            )
+            .await
+    };
     tokio::pin!(work);
     let original = interaction.message.content.clone();
-    let updated = |reply: &OutgoingMessage| truncate(&format!("{original}\n\n**{}**", render(reply)), MAX_MESSAGE_CHARS);
+    let updated = |reply: &OutgoingMessage| {
+        truncate(
+            &format!("{original}\n\n**{}**", render(reply)),
+            MAX_MESSAGE_CHARS,
+        )
+    };
     match tokio::time::timeout(data.defer_after, &mut work).await {
         Ok(reply) => {
-            let message = serenity::CreateInteractionResponseMessage::new().content(updated(&reply)).components(vec![]);
-            interaction.create_response(&ctx.http, serenity::CreateInteractionResponse::UpdateMessage(message)).await?;
+            let message = serenity::CreateInteractionResponseMessage::new()
+                .content(updated(&reply))
+                .components(vec![]);
+            interaction
+                .create_response(
+                    &ctx.http,
+                    serenity::CreateInteractionResponse::UpdateMessage(message),
+                )
+                .await?;
         }
         Err(_) => {
-            interaction.create_response(&ctx.http, serenity::CreateInteractionResponse::Acknowledge).await?;
+            interaction
+                .create_response(&ctx.http, serenity::CreateInteractionResponse::Acknowledge)
+                .await?;
             let reply = work.await;
-            interaction.edit_response(&ctx.http, serenity::EditInteractionResponse::new().content(updated(&reply)).components(vec![])).await?;
+            interaction
+                .edit_response(
+                    &ctx.http,
+                    serenity::EditInteractionResponse::new()
+                        .content(updated(&reply))
+                        .components(vec![]),
+                )
+                .await?;
         }
     }
     Ok(())
 }
 
 /// The "Book another session" form was sent.
-pub async fn on_modal(ctx: &serenity::Context, data: &Arc<Data>, interaction: &serenity::ModalInteraction) {
-    let Some(guild) = interaction.data.custom_id.strip_prefix(&format!("{BOOK_FORM}:")).and_then(|g| g.parse::<u64>().ok()) else { return };
+pub async fn on_modal(
+    ctx: &serenity::Context,
+    data: &Arc<Data>,
+    interaction: &serenity::ModalInteraction,
+) {
+    let Some(guild) = interaction
+        .data
+        .custom_id
+        .strip_prefix(&format!("{BOOK_FORM}:"))
+        .and_then(|g| g.parse::<u64>().ok())
+    else {
+        return;
+    };
     let mut when = String::new();
     let mut minutes = None;
     for row in &interaction.data.components {
@@ -115,22 +192,48 @@ pub async fn on_modal(ctx: &serenity::Context, data: &Arc<Data>, interaction: &s
     let engine = data.engine.clone();
     let work = async move {
         match parse_time_spec(&when) {
-            Ok(spec) => engine.handle_command(&actor, Command::Book { when: spec, length_minutes: minutes, repeat_weekly: false }).await,
+            Ok(spec) => {
+                engine
+                    .handle_command(
+                        &actor,
+                        Command::Book {
+                            when: spec,
+                            length_minutes: minutes,
+                            repeat_weekly: false,
+                        },
+                    )
+                    .await
+            }
             Err(error) => OutgoingMessage::new().text(error.to_string()),
         }
     };
     tokio::pin!(work);
     let answered = match tokio::time::timeout(data.defer_after, &mut work).await {
         Ok(reply) => {
-            let message = serenity::CreateInteractionResponseMessage::new().content(render(&reply)).ephemeral(true);
-            interaction.create_response(&ctx.http, serenity::CreateInteractionResponse::Message(message)).await
+            let message = serenity::CreateInteractionResponseMessage::new()
+                .content(render(&reply))
+                .ephemeral(true);
+            interaction
+                .create_response(
+                    &ctx.http,
+                    serenity::CreateInteractionResponse::Message(message),
+                )
+                .await
         }
         Err(_) => {
-            let deferred = serenity::CreateInteractionResponse::Defer(serenity::CreateInteractionResponseMessage::new().ephemeral(true));
+            let deferred = serenity::CreateInteractionResponse::Defer(
+                serenity::CreateInteractionResponseMessage::new().ephemeral(true),
+            );
             match interaction.create_response(&ctx.http, deferred).await {
                 Ok(()) => {
                     let reply = work.await;
-                    interaction.edit_response(&ctx.http, serenity::EditInteractionResponse::new().content(render(&reply))).await.map(|_| ())
+                    interaction
+                        .edit_response(
+                            &ctx.http,
+                            serenity::EditInteractionResponse::new().content(render(&reply)),
+                        )
+                        .await
+                        .map(|_| ())
                 }
                 Err(error) => Err(error),
             }

@@ -33,11 +33,21 @@ pub fn nonce_for(key: &str) -> String {
 }
 
 fn user_id(recipient: &Recipient) -> Result<u64, PlatformError> {
-    recipient.platform_user_id.parse().map_err(|_| PlatformError::Permanent(format!("{:?} is not a Discord user id", recipient.platform_user_id)))
+    recipient.platform_user_id.parse().map_err(|_| {
+        PlatformError::Permanent(format!(
+            "{:?} is not a Discord user id",
+            recipient.platform_user_id
+        ))
+    })
 }
 
 impl DiscordPlatform {
-    pub(super) async fn send_dm(&self, to: &Recipient, message: &OutgoingMessage, key: &str) -> Result<(), PlatformError> {
+    pub(super) async fn send_dm(
+        &self,
+        to: &Recipient,
+        message: &OutgoingMessage,
+        key: &str,
+    ) -> Result<(), PlatformError> {
         let user = user_id(to)?;
         let content = render(message);
         let home = self.home_guild(user).await.ok().flatten();
@@ -52,12 +62,25 @@ impl DiscordPlatform {
             body["components"] = rows;
         }
         let channel = self.ensure_dm_channel(user).await?;
-        match self.rest.call(Method::POST, &format!("/channels/{channel}/messages"), Some(&body)).await {
+        match self
+            .rest
+            .call(
+                Method::POST,
+                &format!("/channels/{channel}/messages"),
+                Some(&body),
+            )
+            .await
+        {
             Ok(_) => Ok(()),
-            Err(error) if error.code() == Some(codes::CANNOT_DM_USER) => self.post_in_lobby(user, message, &content, key).await,
+            Err(error) if error.code() == Some(codes::CANNOT_DM_USER) => {
+                self.post_in_lobby(user, message, &content, key).await
+            }
             Err(error) if error.code() == Some(codes::UNKNOWN_CHANNEL) => {
                 // The remembered DM channel is gone: forget it; the retry opens a new one.
-                self.dm_channels.lock().unwrap_or_else(|p| p.into_inner()).remove(&user);
+                self.dm_channels
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(&user);
                 Err(PlatformError::Temporary("DM channel vanished".into()))
             }
             Err(error) => Err(error.into_platform("send DM")),
@@ -66,7 +89,13 @@ impl DiscordPlatform {
 
     /// The member's DM channel: remembered, or opened once (`POST /users/@me/channels`).
     pub async fn ensure_dm_channel(&self, user: u64) -> Result<u64, PlatformError> {
-        let remembered = || self.dm_channels.lock().unwrap_or_else(|p| p.into_inner()).get(&user).copied();
+        let remembered = || {
+            self.dm_channels
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&user)
+                .copied()
+        };
         if let Some(channel) = remembered() {
             return Ok(channel);
         }
@@ -74,23 +103,44 @@ impl DiscordPlatform {
         if let Some(channel) = remembered() {
             return Ok(channel);
         }
-        let stored = self.stored_dm_channel(user).await.map_err(|e| PlatformError::Temporary(format!("store: {e:#}")))?;
+        let stored = self
+            .stored_dm_channel(user)
+            .await
+            .map_err(|e| PlatformError::Temporary(format!("store: {e:#}")))?;
         let channel = match stored {
             Some(channel) => channel,
             None => {
                 let body = json!({"recipient_id": user.to_string()});
-                let opened = self.rest.call(Method::POST, "/users/@me/channels", Some(&body)).await.map_err(|e| e.into_platform("open DM channel"))?;
-                let channel: u64 = opened["id"].as_str().and_then(|id| id.parse().ok()).ok_or_else(|| PlatformError::Temporary("DM channel without id".into()))?;
-                self.save_dm_channel(user, channel).await.map_err(|e| PlatformError::Temporary(format!("store: {e:#}")))?;
+                let opened = self
+                    .rest
+                    .call(Method::POST, "/users/@me/channels", Some(&body))
+                    .await
+                    .map_err(|e| e.into_platform("open DM channel"))?;
+                let channel: u64 = opened["id"]
+                    .as_str()
+                    .and_then(|id| id.parse().ok())
+                    .ok_or_else(|| PlatformError::Temporary("DM channel without id".into()))?;
+                self.save_dm_channel(user, channel)
+                    .await
+                    .map_err(|e| PlatformError::Temporary(format!("store: {e:#}")))?;
                 channel
             }
         };
-        self.dm_channels.lock().unwrap_or_else(|p| p.into_inner()).insert(user, channel);
+        self.dm_channels
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(user, channel);
         Ok(channel)
     }
 
     /// DMs closed: a message that names a room goes to the guild's lobby with a mention.
-    async fn post_in_lobby(&self, user: u64, message: &OutgoingMessage, content: &str, key: &str) -> Result<(), PlatformError> {
+    async fn post_in_lobby(
+        &self,
+        user: u64,
+        message: &OutgoingMessage,
+        content: &str,
+        key: &str,
+    ) -> Result<(), PlatformError> {
         let unreachable = || PlatformError::Unreachable(format!("user {user} does not accept DMs"));
         let Some(room) = message.parts.iter().find_map(|part| match part {
             MessagePart::Room { room, .. } => RoomRef::parse(room),
@@ -98,8 +148,13 @@ impl DiscordPlatform {
         }) else {
             return Err(unreachable());
         };
-        let setup = self.guild_setup(room.guild).await.map_err(|e| PlatformError::Temporary(format!("store: {e:#}")))?;
-        let Some(lobby) = setup.lobby else { return Err(unreachable()) };
+        let setup = self
+            .guild_setup(room.guild)
+            .await
+            .map_err(|e| PlatformError::Temporary(format!("store: {e:#}")))?;
+        let Some(lobby) = setup.lobby else {
+            return Err(unreachable());
+        };
         let text = format!(
             "<@{user}> I can't DM you (your DMs from this server are closed), so here it is:\n{content}\n-# Allow direct messages from server members to get these privately."
         );
@@ -109,7 +164,15 @@ impl DiscordPlatform {
             "enforce_nonce": true,
             "allowed_mentions": {"users": [user.to_string()]},
         });
-        match self.rest.call(Method::POST, &format!("/channels/{lobby}/messages"), Some(&body)).await {
+        match self
+            .rest
+            .call(
+                Method::POST,
+                &format!("/channels/{lobby}/messages"),
+                Some(&body),
+            )
+            .await
+        {
             Ok(_) => Ok(()),
             Err(error) if error.status() == Some(403) || error.status() == Some(404) => {
                 tracing::warn!(user, lobby, %error, "cannot post in the lobby either");

@@ -22,7 +22,10 @@ impl DiscordPlatform {
     /// guild. Callers hold `write_through` while they change the picture and write it.
     async fn write_through_locked(&self, guild: u64, channels: &[u64]) {
         for channel in channels {
-            let ours = self.channels.get(guild, *channel).is_some_and(|info| info.name.starts_with(ROOM_PREFIX));
+            let ours = self
+                .channels
+                .get(guild, *channel)
+                .is_some_and(|info| info.name.starts_with(ROOM_PREFIX));
             if !ours {
                 continue;
             }
@@ -36,11 +39,22 @@ impl DiscordPlatform {
     pub async fn on_guild_create(&self, guild: &serenity::Guild) {
         let id = guild.id.get();
         self.mark_owned(id, true);
-        self.channels.replace_guild(id, guild.channels.values().map(ChannelInfo::from_serenity).collect());
+        self.channels.replace_guild(
+            id,
+            guild
+                .channels
+                .values()
+                .map(ChannelInfo::from_serenity)
+                .collect(),
+        );
         let states: HashMap<u64, u64> = guild
             .voice_states
             .values()
-            .filter_map(|state| state.channel_id.map(|channel| (state.user_id.get(), channel.get())))
+            .filter_map(|state| {
+                state
+                    .channel_id
+                    .map(|channel| (state.user_id.get(), channel.get()))
+            })
             .collect();
         let _serialised = self.write_through.lock().await;
         let changed = self.presence.replace_guild(id, states);
@@ -55,38 +69,81 @@ impl serenity::EventHandler for Handler {
         tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), shard = ?ready.shard, "connected to Discord");
     }
 
-    async fn guild_create(&self, _ctx: serenity::Context, guild: serenity::Guild, _is_new: Option<bool>) {
+    async fn guild_create(
+        &self,
+        _ctx: serenity::Context,
+        guild: serenity::Guild,
+        _is_new: Option<bool>,
+    ) {
         self.data.platform.on_guild_create(&guild).await;
     }
 
-    async fn guild_delete(&self, _ctx: serenity::Context, incomplete: serenity::UnavailableGuild, _full: Option<serenity::Guild>) {
+    async fn guild_delete(
+        &self,
+        _ctx: serenity::Context,
+        incomplete: serenity::UnavailableGuild,
+        _full: Option<serenity::Guild>,
+    ) {
         // Kicked, or an outage: either way we no longer know its presence first-hand.
         self.data.platform.mark_owned(incomplete.id.get(), false);
-        self.data.platform.presence.forget_guild(incomplete.id.get());
+        self.data
+            .platform
+            .presence
+            .forget_guild(incomplete.id.get());
     }
 
     async fn channel_create(&self, _ctx: serenity::Context, channel: serenity::GuildChannel) {
-        self.data.platform.channels.upsert(channel.guild_id.get(), ChannelInfo::from_serenity(&channel));
+        self.data
+            .platform
+            .channels
+            .upsert(channel.guild_id.get(), ChannelInfo::from_serenity(&channel));
     }
 
     // serenity reports categories apart from other channels.
     async fn category_create(&self, _ctx: serenity::Context, category: serenity::GuildChannel) {
-        self.data.platform.channels.upsert(category.guild_id.get(), ChannelInfo::from_serenity(&category));
+        self.data.platform.channels.upsert(
+            category.guild_id.get(),
+            ChannelInfo::from_serenity(&category),
+        );
     }
 
     async fn category_delete(&self, _ctx: serenity::Context, category: serenity::GuildChannel) {
-        self.data.platform.channels.remove(category.guild_id.get(), category.id.get());
+        self.data
+            .platform
+            .channels
+            .remove(category.guild_id.get(), category.id.get());
     }
 
-    async fn channel_update(&self, _ctx: serenity::Context, _old: Option<serenity::GuildChannel>, new: serenity::GuildChannel) {
-        self.data.platform.channels.upsert(new.guild_id.get(), ChannelInfo::from_serenity(&new));
+    async fn channel_update(
+        &self,
+        _ctx: serenity::Context,
+        _old: Option<serenity::GuildChannel>,
+        new: serenity::GuildChannel,
+    ) {
+        self.data
+            .platform
+            .channels
+            .upsert(new.guild_id.get(), ChannelInfo::from_serenity(&new));
     }
 
-    async fn channel_delete(&self, _ctx: serenity::Context, channel: serenity::GuildChannel, _messages: Option<Vec<serenity::Message>>) {
-        self.data.platform.channels.remove(channel.guild_id.get(), channel.id.get());
+    async fn channel_delete(
+        &self,
+        _ctx: serenity::Context,
+        channel: serenity::GuildChannel,
+        _messages: Option<Vec<serenity::Message>>,
+    ) {
+        self.data
+            .platform
+            .channels
+            .remove(channel.guild_id.get(), channel.id.get());
     }
 
-    async fn voice_state_update(&self, ctx: serenity::Context, _old: Option<serenity::VoiceState>, new: serenity::VoiceState) {
+    async fn voice_state_update(
+        &self,
+        ctx: serenity::Context,
+        _old: Option<serenity::VoiceState>,
+        new: serenity::VoiceState,
+    ) {
         // Handlers run as concurrent tasks, so two quick updates (leave, rejoin) may reach us
         // out of order. serenity's cache applies them in gateway order before dispatching:
         // take the guild's picture from there instead of applying this one event.
@@ -96,19 +153,35 @@ impl serenity::EventHandler for Handler {
         let platform = &self.data.platform;
         let _serialised = platform.write_through.lock().await;
         let cached: Option<HashMap<u64, u64>> = ctx.cache.guild(guild).map(|cached| {
-            cached.voice_states.values().filter_map(|state| state.channel_id.map(|channel| (state.user_id.get(), channel.get()))).collect()
+            cached
+                .voice_states
+                .values()
+                .filter_map(|state| {
+                    state
+                        .channel_id
+                        .map(|channel| (state.user_id.get(), channel.get()))
+                })
+                .collect()
         });
         let changed = match cached {
             Some(states) => platform.presence.replace_guild(guild.get(), states),
-            None => platform.presence.update(guild.get(), new.user_id.get(), new.channel_id.map(|c| c.get())),
+            None => platform.presence.update(
+                guild.get(),
+                new.user_id.get(),
+                new.channel_id.map(|c| c.get()),
+            ),
         };
         platform.write_through_locked(guild.get(), &changed).await;
     }
 
     async fn interaction_create(&self, ctx: serenity::Context, interaction: serenity::Interaction) {
         match interaction {
-            serenity::Interaction::Component(component) => components::on_component(&ctx, &self.data, &component).await,
-            serenity::Interaction::Modal(modal) => components::on_modal(&ctx, &self.data, &modal).await,
+            serenity::Interaction::Component(component) => {
+                components::on_component(&ctx, &self.data, &component).await
+            }
+            serenity::Interaction::Modal(modal) => {
+                components::on_modal(&ctx, &self.data, &modal).await
+            }
             // Slash commands and autocomplete are poise's.
             _ => {}
         }

@@ -29,8 +29,14 @@ impl Pacer {
     pub fn new(requests_per_second: u32) -> Pacer {
         let rate = requests_per_second.clamp(1, 50);
         let period = Duration::from_secs_f64(1.0 / f64::from(rate));
-        let quota = Quota::with_period(period).expect("non-zero period").allow_burst(NonZeroU32::MIN);
-        Pacer { global: RateLimiter::direct(quota), global_blocked_until: Mutex::new(None), routes: Mutex::new(HashMap::new()) }
+        let quota = Quota::with_period(period)
+            .expect("non-zero period")
+            .allow_burst(NonZeroU32::MIN);
+        Pacer {
+            global: RateLimiter::direct(quota),
+            global_blocked_until: Mutex::new(None),
+            routes: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Waits until a request on `route` may go out, and reserves its place in the route bucket.
@@ -50,7 +56,9 @@ impl Pacer {
     }
 
     fn wait_needed(&self, route: &str, now: Instant) -> Duration {
-        let global = lock(&self.global_blocked_until).map(|until| until.saturating_duration_since(now)).unwrap_or_default();
+        let global = lock(&self.global_blocked_until)
+            .map(|until| until.saturating_duration_since(now))
+            .unwrap_or_default();
         let route_wait = lock(&self.routes)
             .get(route)
             .filter(|state| state.remaining == 0)
@@ -81,7 +89,13 @@ impl Pacer {
     pub fn observe(&self, route: &str, remaining: Option<u32>, reset_after: Option<Duration>) {
         if let (Some(remaining), Some(reset_after)) = (remaining, reset_after) {
             let reset_at = Instant::now() + reset_after;
-            lock(&self.routes).insert(route.to_string(), RouteState { remaining, reset_at });
+            lock(&self.routes).insert(
+                route.to_string(),
+                RouteState {
+                    remaining,
+                    reset_at,
+                },
+            );
         }
     }
 
@@ -92,13 +106,21 @@ impl Pacer {
             let mut blocked = lock(&self.global_blocked_until);
             *blocked = Some(blocked.map_or(until, |old| old.max(until)));
         } else {
-            lock(&self.routes).insert(route.to_string(), RouteState { remaining: 0, reset_at: until });
+            lock(&self.routes).insert(
+                route.to_string(),
+                RouteState {
+                    remaining: 0,
+                    reset_at: until,
+                },
+            );
         }
     }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]
@@ -113,7 +135,11 @@ mod tests {
             pacer.acquire("GET /x").await;
         }
         // 26 requests at 50/s with burst 1: the last leaves ~0.5 s after the first.
-        assert!(started.elapsed() >= Duration::from_millis(480), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() >= Duration::from_millis(480),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[tokio::test]

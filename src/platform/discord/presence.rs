@@ -19,7 +19,10 @@ impl Presence {
     /// A member joined, moved or left (`channel` None). Returns the channels whose occupants
     /// changed: where they were and where they are.
     pub fn update(&self, guild: u64, user: u64, channel: Option<u64>) -> Vec<u64> {
-        let mut guilds = self.guilds.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guilds = self
+            .guilds
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let states = guilds.entry(guild).or_default();
         let before = match channel {
             Some(channel) => states.insert(user, channel),
@@ -33,7 +36,10 @@ impl Presence {
     /// The guild's voice states as a whole (GUILD_CREATE, or serenity's cache after an
     /// update); returns the channels whose occupants changed.
     pub fn replace_guild(&self, guild: u64, states: HashMap<u64, u64>) -> Vec<u64> {
-        let mut guilds = self.guilds.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guilds = self
+            .guilds
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let old = guilds.insert(guild, states.clone()).unwrap_or_default();
         let occupants = |map: &HashMap<u64, u64>| {
             let mut by_channel: HashMap<u64, BTreeSet<u64>> = HashMap::new();
@@ -44,21 +50,36 @@ impl Presence {
         };
         let (before, after) = (occupants(&old), occupants(&states));
         let channels: BTreeSet<u64> = before.keys().chain(after.keys()).copied().collect();
-        channels.into_iter().filter(|channel| before.get(channel) != after.get(channel)).collect()
+        channels
+            .into_iter()
+            .filter(|channel| before.get(channel) != after.get(channel))
+            .collect()
     }
 
     pub fn members_in(&self, guild: u64, channel: u64) -> Vec<u64> {
-        let guilds = self.guilds.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let guilds = self
+            .guilds
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut members: Vec<u64> = guilds
             .get(&guild)
-            .map(|states| states.iter().filter(|(_, c)| **c == channel).map(|(user, _)| *user).collect())
+            .map(|states| {
+                states
+                    .iter()
+                    .filter(|(_, c)| **c == channel)
+                    .map(|(user, _)| *user)
+                    .collect()
+            })
             .unwrap_or_default();
         members.sort_unstable();
         members
     }
 
     pub fn forget_guild(&self, guild: u64) {
-        self.guilds.write().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&guild);
+        self.guilds
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&guild);
     }
 }
 
@@ -85,7 +106,12 @@ mod tests {
         // Left while we were disconnected: the rebuild drops them.
         let changed = presence.replace_guild(1, HashMap::from([(11, 100), (12, 200)]));
         assert_eq!(changed, vec![100, 200]);
-        assert!(presence.replace_guild(1, HashMap::from([(11, 100), (12, 200)])).is_empty(), "nothing changed");
+        assert!(
+            presence
+                .replace_guild(1, HashMap::from([(11, 100), (12, 200)]))
+                .is_empty(),
+            "nothing changed"
+        );
         assert_eq!(presence.members_in(1, 100), vec![11]);
     }
 }

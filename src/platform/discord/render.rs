@@ -8,8 +8,20 @@ use crate::platform::{MessagePart, OutgoingMessage};
 pub const MAX_MESSAGE_CHARS: usize = 2000;
 
 const COMMAND_WORDS: &[&str] = &[
-    "book", "cancel", "sessions", "slots", "timezone", "prefs", "friend", "unfriend", "favourite", "unfavourite", "block", "unblock",
-    "help", "setup",
+    "book",
+    "cancel",
+    "sessions",
+    "slots",
+    "timezone",
+    "prefs",
+    "friend",
+    "unfriend",
+    "favourite",
+    "unfavourite",
+    "block",
+    "unblock",
+    "help",
+    "setup",
 ];
 
 pub fn render(message: &OutgoingMessage) -> String {
@@ -21,7 +33,10 @@ pub fn render(message: &OutgoingMessage) -> String {
                 let unix = at.timestamp();
                 out.push_str(&format!("<t:{unix}:F> (<t:{unix}:R>)"));
             }
-            MessagePart::Mention { platform_user_id, display_name } => match platform_user_id.parse::<u64>() {
+            MessagePart::Mention {
+                platform_user_id,
+                display_name,
+            } => match platform_user_id.parse::<u64>() {
                 Ok(id) => out.push_str(&format!("<@{id}>")),
                 Err(_) => out.push_str(&format!("@{}", escape_markdown(display_name))),
             },
@@ -47,7 +62,10 @@ pub fn truncate(text: &str, max_chars: usize) -> String {
 pub fn escape_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if matches!(c, '*' | '_' | '`' | '~' | '|' | '>' | '\\' | '[' | ']' | '(' | ')') {
+        if matches!(
+            c,
+            '*' | '_' | '`' | '~' | '|' | '>' | '\\' | '[' | ']' | '(' | ')'
+        ) {
             out.push('\\');
         }
         out.push(c);
@@ -108,6 +126,9 @@ mod tests {
 
     #[test]
     fn names_cannot_ping_everyone() {
-        assert_eq!(escape_markdown("@everyone *x*"), "@\u{200b}everyone \\*x\\*");
+        assert_eq!(
+            escape_markdown("@everyone *x*"),
+            "@\u{200b}everyone \\*x\\*"
+        );
     }
 }

@@ -28,7 +28,12 @@ pub mod codes {
 #[derive(Debug, Clone)]
 pub enum RestError {
     /// Discord answered with an error status and JSON body.
-    Discord { status: u16, code: i64, message: String, body: Value },
+    Discord {
+        status: u16,
+        code: i64,
+        message: String,
+        body: Value,
+    },
     /// Still rate-limited after our retries, or asked to wait longer than we wait inline.
     RateLimited(Duration),
     Network(String),
@@ -52,14 +57,22 @@ impl RestError {
     /// Mapped to the port's error kinds: retry what may pass later, not what never will.
     pub fn into_platform(self, what: &str) -> PlatformError {
         match &self {
-            RestError::Discord { code, .. } if *code == codes::CANNOT_DM_USER => PlatformError::Unreachable(format!("{what}: {self}")),
-            RestError::Discord { status, .. } if *status >= 500 => PlatformError::Temporary(format!("{what}: {self}")),
+            RestError::Discord { code, .. } if *code == codes::CANNOT_DM_USER => {
+                PlatformError::Unreachable(format!("{what}: {self}"))
+            }
+            RestError::Discord { status, .. } if *status >= 500 => {
+                PlatformError::Temporary(format!("{what}: {self}"))
+            }
             // Missing permissions may be fixed by an admin before the next attempt.
-            RestError::Discord { code, .. } if *code == codes::MISSING_PERMISSIONS || *code == codes::MISSING_ACCESS => {
+            RestError::Discord { code, .. }
+                if *code == codes::MISSING_PERMISSIONS || *code == codes::MISSING_ACCESS =>
+            {
                 PlatformError::Temporary(format!("{what}: {self}"))
             }
             RestError::Discord { .. } => PlatformError::Permanent(format!("{what}: {self}")),
-            RestError::RateLimited(_) | RestError::Network(_) => PlatformError::Temporary(format!("{what}: {self}")),
+            RestError::RateLimited(_) | RestError::Network(_) => {
+                PlatformError::Temporary(format!("{what}: {self}"))
+            }
         }
     }
 }
@@ -67,7 +80,12 @@ impl RestError {
 impl std::fmt::Display for RestError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            RestError::Discord { status, code, message, .. } => write!(f, "Discord said {status} (code {code}): {message}"),
+            RestError::Discord {
+                status,
+                code,
+                message,
+                ..
+            } => write!(f, "Discord said {status} (code {code}): {message}"),
             RestError::RateLimited(wait) => write!(f, "rate limited for {wait:?} more"),
             RestError::Network(why) => write!(f, "network: {why}"),
         }
@@ -83,45 +101,88 @@ pub struct DiscordRest {
 }
 
 impl DiscordRest {
-    pub fn new(api_base_url: &str, token: &str, requests_per_second: u32) -> anyhow::Result<DiscordRest> {
+    pub fn new(
+        api_base_url: &str,
+        token: &str,
+        requests_per_second: u32,
+    ) -> anyhow::Result<DiscordRest> {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(20))
-            .user_agent(concat!("DiscordBot (cofocus, ", env!("CARGO_PKG_VERSION"), ")"))
+            .user_agent(concat!(
+                "DiscordBot (cofocus, ",
+                env!("CARGO_PKG_VERSION"),
+                ")"
+            ))
             .build()?;
         let token = token.trim();
-        let authorization = if token.starts_with("Bot ") { token.to_string() } else { format!("Bot {token}") };
-        Ok(DiscordRest { client, base: format!("{}/api/v10", api_base_url.trim_end_matches('/')), authorization, pacer: Pacer::new(requests_per_second) })
+        let authorization = if token.starts_with("Bot ") {
+            token.to_string()
+        } else {
+            format!("Bot {token}")
+        };
+        Ok(DiscordRest {
+            client,
+            base: format!("{}/api/v10", api_base_url.trim_end_matches('/')),
+            authorization,
+            pacer: Pacer::new(requests_per_second),
+        })
     }
 
     /// One request. `route` names its rate-limit bucket: method, path template and major
     /// parameter, e.g. `POST /channels/123/messages` (each channel is its own bucket).
-    pub async fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value, RestError> {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, RestError> {
         let route = route_key(&method, path);
         let mut attempt = 0;
         loop {
             self.pacer.acquire(&route).await;
-            let mut request = self.client.request(method.clone(), format!("{}{path}", self.base)).header("Authorization", &self.authorization);
+            let mut request = self
+                .client
+                .request(method.clone(), format!("{}{path}", self.base))
+                .header("Authorization", &self.authorization);
             if let Some(body) = body {
                 request = request.json(body);
             }
-            let response = request.send().await.map_err(|error| RestError::Network(error.to_string()))?;
+            let response = request
+                .send()
+                .await
+                .map_err(|error| RestError::Network(error.to_string()))?;
             let status = response.status();
             let headers = response.headers().clone();
-            let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok()).map(str::to_string);
+            let header = |name: &str| {
+                headers
+                    .get(name)
+                    .and_then(|value| value.to_str().ok())
+                    .map(str::to_string)
+            };
             self.pacer.observe(
                 &route,
                 header("x-ratelimit-remaining").and_then(|v| v.parse().ok()),
-                header("x-ratelimit-reset-after").and_then(|v| v.parse::<f64>().ok()).map(Duration::from_secs_f64),
+                header("x-ratelimit-reset-after")
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .map(Duration::from_secs_f64),
             );
-            let text = response.text().await.map_err(|error| RestError::Network(error.to_string()))?;
-            let json: Value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+            let text = response
+                .text()
+                .await
+                .map_err(|error| RestError::Network(error.to_string()))?;
+            let json: Value = if text.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&text).unwrap_or(Value::String(text))
+            };
             if status == StatusCode::TOO_MANY_REQUESTS {
                 let retry_after = json["retry_after"]
                     .as_f64()
                     .or_else(|| header("retry-after").and_then(|v| v.parse().ok()))
                     .map(Duration::from_secs_f64)
                     .unwrap_or(Duration::from_secs(1));
-                let global = json["global"].as_bool().unwrap_or(false) || header("x-ratelimit-global").is_some_and(|v| v == "true");
+                let global = json["global"].as_bool().unwrap_or(false)
+                    || header("x-ratelimit-global").is_some_and(|v| v == "true");
                 self.pacer.rate_limited(&route, retry_after, global);
                 attempt += 1;
                 tracing::warn!(%route, ?retry_after, global, attempt, "Discord rate limit; waiting it out");
@@ -153,7 +214,10 @@ impl DiscordRest {
 /// it shouldn't.
 pub fn route_key(method: &Method, path: &str) -> String {
     let path = path.split('?').next().unwrap_or(path);
-    let segments: Vec<&str> = path.split('/').filter(|segment| !segment.is_empty()).collect();
+    let segments: Vec<&str> = path
+        .split('/')
+        .filter(|segment| !segment.is_empty())
+        .collect();
     let templated: Vec<String> = segments
         .iter()
         .enumerate()
@@ -175,8 +239,17 @@ mod tests {
 
     #[test]
     fn route_keys_keep_the_major_parameter() {
-        assert_eq!(route_key(&Method::POST, "/channels/42/messages"), "POST /channels/42/messages");
-        assert_eq!(route_key(&Method::PATCH, "/channels/42/messages/7"), "PATCH /channels/42/messages/{id}");
-        assert_eq!(route_key(&Method::POST, "/users/@me/channels"), "POST /users/@me/channels");
+        assert_eq!(
+            route_key(&Method::POST, "/channels/42/messages"),
+            "POST /channels/42/messages"
+        );
+        assert_eq!(
+            route_key(&Method::PATCH, "/channels/42/messages/7"),
+            "PATCH /channels/42/messages/{id}"
+        );
+        assert_eq!(
+            route_key(&Method::POST, "/users/@me/channels"),
+            "POST /users/@me/channels"
+        );
     }
 }

@@ -51,19 +51,33 @@ impl RoomRef {
             Some("pool") => true,
             Some(_) => return None,
         };
-        Some(RoomRef { guild, channel, pool })
+        Some(RoomRef {
+            guild,
+            channel,
+            pool,
+        })
     }
 }
 
 impl fmt::Display for RoomRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}{}", self.guild, self.channel, if self.pool { "/pool" } else { "" })
+        write!(
+            f,
+            "{}/{}{}",
+            self.guild,
+            self.channel,
+            if self.pool { "/pool" } else { "" }
+        )
     }
 }
 
 /// "room:g12" → "g12": the part of the key that goes into the channel name.
 fn key_token(key: &str) -> String {
-    key.strip_prefix("room:").unwrap_or(key).chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect()
+    key.strip_prefix("room:")
+        .unwrap_or(key)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect()
 }
 
 /// The name prefix that identifies the room made for `key` (the space ends the token, so
@@ -86,7 +100,9 @@ pub fn key_from_channel_name(name: &str) -> Option<String> {
 
 fn invalid_form_code(error: &RestError) -> Option<String> {
     match error {
-        RestError::Discord { body, .. } => body["errors"]["parent_id"]["_errors"][0]["code"].as_str().map(str::to_string),
+        RestError::Discord { body, .. } => body["errors"]["parent_id"]["_errors"][0]["code"]
+            .as_str()
+            .map(str::to_string),
         _ => None,
     }
 }
@@ -96,25 +112,44 @@ fn store_error(error: anyhow::Error) -> PlatformError {
 }
 
 impl DiscordPlatform {
-    pub(super) async fn open_room(&self, request: &PairRoomRequest, key: &str) -> Result<RoomRef, PlatformError> {
-        let guild: u64 = request
-            .platform_community_id
-            .parse()
-            .map_err(|_| PlatformError::Permanent(format!("{:?} is not a guild id", request.platform_community_id)))?;
+    pub(super) async fn open_room(
+        &self,
+        request: &PairRoomRequest,
+        key: &str,
+    ) -> Result<RoomRef, PlatformError> {
+        let guild: u64 = request.platform_community_id.parse().map_err(|_| {
+            PlatformError::Permanent(format!(
+                "{:?} is not a guild id",
+                request.platform_community_id
+            ))
+        })?;
         if let Some(room) = self.existing_room(guild, key).await? {
             return Ok(room);
         }
         // Decision before effect: a crash after the create finds this record and looks the
         // channel up by name instead of making a second one.
         let ends_at = request.ends_at.timestamp();
-        self.save_room_record(guild, key, &RoomRecord { channel: None, ends_at, pool: false }).await.map_err(store_error)?;
+        self.save_room_record(
+            guild,
+            key,
+            &RoomRecord {
+                channel: None,
+                ends_at,
+                pool: false,
+            },
+        )
+        .await
+        .map_err(store_error)?;
         self.ensure_index(guild).await?;
         let mut setup = self.guild_setup(guild).await.map_err(store_error)?;
         let overwrites = self.room_overwrites(guild, request, &setup).await?;
 
         if self.channels.count(guild) >= NEAR_CHANNEL_LIMIT {
             self.warn_channel_limit(guild, &mut setup).await;
-            if let Some(room) = self.lend_pool_channel(guild, key, ends_at, &setup, &overwrites).await? {
+            if let Some(room) = self
+                .lend_pool_channel(guild, key, ends_at, &setup, &overwrites)
+                .await?
+            {
                 return Ok(room);
             }
         }
@@ -124,11 +159,31 @@ impl DiscordPlatform {
             attempts += 1;
             let parent = self.category_with_room(guild, &mut setup).await?;
             let body = json!({"name": name, "type": VOICE, "parent_id": parent.to_string(), "permission_overwrites": overwrites});
-            match self.rest.call(Method::POST, &format!("/guilds/{guild}/channels"), Some(&body)).await {
+            match self
+                .rest
+                .call(
+                    Method::POST,
+                    &format!("/guilds/{guild}/channels"),
+                    Some(&body),
+                )
+                .await
+            {
                 Ok(created) => {
-                    let info = ChannelInfo::from_json(&created).ok_or_else(|| PlatformError::Temporary("channel create answered without an id".into()))?;
+                    let info = ChannelInfo::from_json(&created).ok_or_else(|| {
+                        PlatformError::Temporary("channel create answered without an id".into())
+                    })?;
                     self.channels.upsert(guild, info.clone());
-                    self.save_room_record(guild, key, &RoomRecord { channel: Some(info.id), ends_at, pool: false }).await.map_err(store_error)?;
+                    self.save_room_record(
+                        guild,
+                        key,
+                        &RoomRecord {
+                            channel: Some(info.id),
+                            ends_at,
+                            pool: false,
+                        },
+                    )
+                    .await
+                    .map_err(store_error)?;
                     // Members' DM channels are opened now, so the announcement at T only sends.
                     for member in &request.members {
                         if let Ok(user) = member.platform_user_id.parse() {
@@ -137,17 +192,30 @@ impl DiscordPlatform {
                             }
                         }
                     }
-                    return Ok(RoomRef { guild, channel: info.id, pool: false });
+                    return Ok(RoomRef {
+                        guild,
+                        channel: info.id,
+                        pool: false,
+                    });
                 }
-                Err(error) if invalid_form_code(&error).as_deref() == Some("CHANNEL_PARENT_MAX_CHANNELS") && attempts < 3 => {
+                Err(error)
+                    if invalid_form_code(&error).as_deref()
+                        == Some("CHANNEL_PARENT_MAX_CHANNELS")
+                        && attempts < 3 =>
+                {
                     // Someone filled the category behind our back: relist and pick again.
                     self.refresh_index(guild).await?;
                 }
                 Err(error) if error.code() == Some(codes::MAX_GUILD_CHANNELS) => {
                     self.warn_channel_limit(guild, &mut setup).await;
-                    return match self.lend_pool_channel(guild, key, ends_at, &setup, &overwrites).await? {
+                    return match self
+                        .lend_pool_channel(guild, key, ends_at, &setup, &overwrites)
+                        .await?
+                    {
                         Some(room) => Ok(room),
-                        None => Err(PlatformError::Temporary("the server has 500 channels and no free pool channel".into())),
+                        None => Err(PlatformError::Temporary(
+                            "the server has 500 channels and no free pool channel".into(),
+                        )),
                     };
                 }
                 Err(error) => {
@@ -162,10 +230,16 @@ impl DiscordPlatform {
 
     /// The room made for `key` earlier, if it still exists.
     async fn existing_room(&self, guild: u64, key: &str) -> Result<Option<RoomRef>, PlatformError> {
-        let Some(record) = self.room_record(guild, key).await.map_err(store_error)? else { return Ok(None) };
+        let Some(record) = self.room_record(guild, key).await.map_err(store_error)? else {
+            return Ok(None);
+        };
         if let Some(channel) = record.channel {
             if record.pool || self.channel_exists(guild, channel).await? {
-                return Ok(Some(RoomRef { guild, channel, pool: record.pool }));
+                return Ok(Some(RoomRef {
+                    guild,
+                    channel,
+                    pool: record.pool,
+                }));
             }
             return Ok(None);
         }
@@ -173,8 +247,21 @@ impl DiscordPlatform {
         self.refresh_index(guild).await?;
         match self.channels.find_by_name_prefix(guild, &name_prefix(key)) {
             Some(found) => {
-                self.save_room_record(guild, key, &RoomRecord { channel: Some(found.id), ..record }).await.map_err(store_error)?;
-                Ok(Some(RoomRef { guild, channel: found.id, pool: false }))
+                self.save_room_record(
+                    guild,
+                    key,
+                    &RoomRecord {
+                        channel: Some(found.id),
+                        ..record
+                    },
+                )
+                .await
+                .map_err(store_error)?;
+                Ok(Some(RoomRef {
+                    guild,
+                    channel: found.id,
+                    pool: false,
+                }))
             }
             None => Ok(None),
         }
@@ -184,7 +271,11 @@ impl DiscordPlatform {
         if self.channels.knows(guild) {
             return Ok(self.channels.get(guild, channel).is_some());
         }
-        match self.rest.call(Method::GET, &format!("/channels/{channel}"), None).await {
+        match self
+            .rest
+            .call(Method::GET, &format!("/channels/{channel}"), None)
+            .await
+        {
             Ok(_) => Ok(true),
             Err(error) if error.code() == Some(codes::UNKNOWN_CHANNEL) => Ok(false),
             Err(error) => Err(error.into_platform("look up channel")),
@@ -199,101 +290,229 @@ impl DiscordPlatform {
     }
 
     pub(super) async fn refresh_index(&self, guild: u64) -> Result<(), PlatformError> {
-        let listed = self.rest.call(Method::GET, &format!("/guilds/{guild}/channels"), None).await.map_err(|e| e.into_platform("list channels"))?;
-        let channels = listed.as_array().map(|list| list.iter().filter_map(ChannelInfo::from_json).collect()).unwrap_or_default();
+        let listed = self
+            .rest
+            .call(Method::GET, &format!("/guilds/{guild}/channels"), None)
+            .await
+            .map_err(|e| e.into_platform("list channels"))?;
+        let channels = listed
+            .as_array()
+            .map(|list| list.iter().filter_map(ChannelInfo::from_json).collect())
+            .unwrap_or_default();
         self.channels.replace_guild(guild, channels);
         Ok(())
     }
 
-    async fn room_overwrites(&self, guild: u64, request: &PairRoomRequest, setup: &GuildSetup) -> Result<Value, PlatformError> {
+    async fn room_overwrites(
+        &self,
+        guild: u64,
+        request: &PairRoomRequest,
+        setup: &GuildSetup,
+    ) -> Result<Value, PlatformError> {
         let bot = self.bot_user_id().await?;
         let member_allow = perms::VIEW_CHANNEL | perms::CONNECT | perms::SPEAK;
-        let mut overwrites = vec![json!({"id": guild.to_string(), "type": 0, "allow": "0", "deny": (perms::VIEW_CHANNEL | perms::CONNECT).to_string()})];
+        let mut overwrites = vec![
+            json!({"id": guild.to_string(), "type": 0, "allow": "0", "deny": (perms::VIEW_CHANNEL | perms::CONNECT).to_string()}),
+        ];
         for member in &request.members {
             overwrites.push(json!({"id": member.platform_user_id, "type": 1, "allow": member_allow.to_string(), "deny": "0"}));
         }
         // The bot must keep seeing the room to delete it later.
         let bot_allow = perms::VIEW_CHANNEL | perms::CONNECT | perms::MANAGE_CHANNELS;
-        overwrites.push(json!({"id": bot.to_string(), "type": 1, "allow": bot_allow.to_string(), "deny": "0"}));
+        overwrites.push(
+            json!({"id": bot.to_string(), "type": 1, "allow": bot_allow.to_string(), "deny": "0"}),
+        );
         if let Some(role) = setup.moderator_role {
             let allow = perms::VIEW_CHANNEL | perms::CONNECT;
-            overwrites.push(json!({"id": role.to_string(), "type": 0, "allow": allow.to_string(), "deny": "0"}));
+            overwrites.push(
+                json!({"id": role.to_string(), "type": 0, "allow": allow.to_string(), "deny": "0"}),
+            );
         }
         Ok(Value::Array(overwrites))
     }
 
     /// The configured category, or the first overflow one with room; makes one when all are full.
-    async fn category_with_room(&self, guild: u64, setup: &mut GuildSetup) -> Result<u64, PlatformError> {
-        let base = match setup.category.filter(|category| self.channels.get(guild, *category).is_some_and(|c| c.kind == CATEGORY)) {
+    async fn category_with_room(
+        &self,
+        guild: u64,
+        setup: &mut GuildSetup,
+    ) -> Result<u64, PlatformError> {
+        let base = match setup.category.filter(|category| {
+            self.channels
+                .get(guild, *category)
+                .is_some_and(|c| c.kind == CATEGORY)
+        }) {
             Some(category) => category,
             None => {
                 // No /setup yet (or its category was deleted): make one, as admins would.
-                let made = self.create_category(guild, DEFAULT_CATEGORY_NAME, json!([]), None).await?;
+                let made = self
+                    .create_category(guild, DEFAULT_CATEGORY_NAME, json!([]), None)
+                    .await?;
                 setup.category = Some(made.id);
-                self.save_guild_setup(guild, setup).await.map_err(store_error)?;
+                self.save_guild_setup(guild, setup)
+                    .await
+                    .map_err(store_error)?;
                 made.id
             }
         };
-        setup.overflow_categories.retain(|category| self.channels.get(guild, *category).is_some());
-        let candidates: Vec<u64> = std::iter::once(base).chain(setup.overflow_categories.iter().copied()).collect();
-        if let Some(free) = candidates.iter().copied().find(|category| self.channels.children(guild, *category) < CATEGORY_CAPACITY) {
+        setup
+            .overflow_categories
+            .retain(|category| self.channels.get(guild, *category).is_some());
+        let candidates: Vec<u64> = std::iter::once(base)
+            .chain(setup.overflow_categories.iter().copied())
+            .collect();
+        if let Some(free) = candidates
+            .iter()
+            .copied()
+            .find(|category| self.channels.children(guild, *category) < CATEGORY_CAPACITY)
+        {
             return Ok(free);
         }
         let base_info = self.channels.get(guild, base);
-        let base_name = base_info.as_ref().map_or(DEFAULT_CATEGORY_NAME.to_string(), |c| c.name.clone());
+        let base_name = base_info
+            .as_ref()
+            .map_or(DEFAULT_CATEGORY_NAME.to_string(), |c| c.name.clone());
         let name = format!("{base_name} ({})", candidates.len() + 1);
-        let overwrites = base_info.as_ref().map_or(json!([]), |c| c.overwrites.clone());
+        let overwrites = base_info
+            .as_ref()
+            .map_or(json!([]), |c| c.overwrites.clone());
         let position = base_info.map(|c| c.position + candidates.len() as u16);
-        let made = self.create_category(guild, &name, overwrites, position).await?;
+        let made = self
+            .create_category(guild, &name, overwrites, position)
+            .await?;
         setup.overflow_categories.push(made.id);
-        self.save_guild_setup(guild, setup).await.map_err(store_error)?;
+        self.save_guild_setup(guild, setup)
+            .await
+            .map_err(store_error)?;
         Ok(made.id)
     }
 
-    async fn create_category(&self, guild: u64, name: &str, overwrites: Value, position: Option<u16>) -> Result<ChannelInfo, PlatformError> {
+    async fn create_category(
+        &self,
+        guild: u64,
+        name: &str,
+        overwrites: Value,
+        position: Option<u16>,
+    ) -> Result<ChannelInfo, PlatformError> {
         let mut body = json!({"name": name, "type": CATEGORY, "permission_overwrites": overwrites});
         if let Some(position) = position {
             body["position"] = json!(position);
         }
-        let created = self.rest.call(Method::POST, &format!("/guilds/{guild}/channels"), Some(&body)).await.map_err(|e| e.into_platform("create category"))?;
-        let info = ChannelInfo::from_json(&created).ok_or_else(|| PlatformError::Temporary("category create answered without an id".into()))?;
+        let created = self
+            .rest
+            .call(
+                Method::POST,
+                &format!("/guilds/{guild}/channels"),
+                Some(&body),
+            )
+            .await
+            .map_err(|e| e.into_platform("create category"))?;
+        let info = ChannelInfo::from_json(&created).ok_or_else(|| {
+            PlatformError::Temporary("category create answered without an id".into())
+        })?;
         self.channels.upsert(guild, info.clone());
         Ok(info)
     }
 
     /// A free standing channel from the pool category, made private for this pair.
-    async fn lend_pool_channel(&self, guild: u64, key: &str, ends_at: i64, setup: &GuildSetup, overwrites: &Value) -> Result<Option<RoomRef>, PlatformError> {
-        let Some(pool) = setup.pool_category else { return Ok(None) };
+    async fn lend_pool_channel(
+        &self,
+        guild: u64,
+        key: &str,
+        ends_at: i64,
+        setup: &GuildSetup,
+        overwrites: &Value,
+    ) -> Result<Option<RoomRef>, PlatformError> {
+        let Some(pool) = setup.pool_category else {
+            return Ok(None);
+        };
         let now = self.now().timestamp();
-        for channel in self.channels.all(guild).into_iter().filter(|c| c.parent == Some(pool) && c.kind == VOICE) {
-            let loan = self.pool_loan(guild, channel.id).await.map_err(store_error)?;
+        for channel in self
+            .channels
+            .all(guild)
+            .into_iter()
+            .filter(|c| c.parent == Some(pool) && c.kind == VOICE)
+        {
+            let loan = self
+                .pool_loan(guild, channel.id)
+                .await
+                .map_err(store_error)?;
             // A loan whose session ended long ago was not given back (crash): reusable.
             if loan.as_ref().is_some_and(|loan| loan.ends_at + 600 > now) {
                 continue;
             }
-            let base_overwrites = loan.map_or(channel.overwrites.clone(), |old| old.base_overwrites);
-            let loan = PoolLoan { key: key.to_string(), ends_at, base_overwrites };
-            self.save_pool_loan(guild, channel.id, Some(&loan)).await.map_err(store_error)?;
+            let base_overwrites =
+                loan.map_or(channel.overwrites.clone(), |old| old.base_overwrites);
+            let loan = PoolLoan {
+                key: key.to_string(),
+                ends_at,
+                base_overwrites,
+            };
+            self.save_pool_loan(guild, channel.id, Some(&loan))
+                .await
+                .map_err(store_error)?;
             let body = json!({"permission_overwrites": overwrites});
-            self.rest.call(Method::PATCH, &format!("/channels/{}", channel.id), Some(&body)).await.map_err(|e| e.into_platform("lend pool channel"))?;
-            self.save_room_record(guild, key, &RoomRecord { channel: Some(channel.id), ends_at, pool: true }).await.map_err(store_error)?;
-            return Ok(Some(RoomRef { guild, channel: channel.id, pool: true }));
+            self.rest
+                .call(
+                    Method::PATCH,
+                    &format!("/channels/{}", channel.id),
+                    Some(&body),
+                )
+                .await
+                .map_err(|e| e.into_platform("lend pool channel"))?;
+            self.save_room_record(
+                guild,
+                key,
+                &RoomRecord {
+                    channel: Some(channel.id),
+                    ends_at,
+                    pool: true,
+                },
+            )
+            .await
+            .map_err(store_error)?;
+            return Ok(Some(RoomRef {
+                guild,
+                channel: channel.id,
+                pool: true,
+            }));
         }
         Ok(None)
     }
 
     pub(super) async fn close_room(&self, room: &RoomRef) -> Result<(), PlatformError> {
         if room.pool {
-            let Some(loan) = self.pool_loan(room.guild, room.channel).await.map_err(store_error)? else { return Ok(()) };
+            let Some(loan) = self
+                .pool_loan(room.guild, room.channel)
+                .await
+                .map_err(store_error)?
+            else {
+                return Ok(());
+            };
             let body = json!({"permission_overwrites": loan.base_overwrites});
-            match self.rest.call(Method::PATCH, &format!("/channels/{}", room.channel), Some(&body)).await {
+            match self
+                .rest
+                .call(
+                    Method::PATCH,
+                    &format!("/channels/{}", room.channel),
+                    Some(&body),
+                )
+                .await
+            {
                 Ok(_) => {}
                 Err(error) if error.code() == Some(codes::UNKNOWN_CHANNEL) => {}
                 Err(error) => return Err(error.into_platform("return pool channel")),
             }
-            return self.save_pool_loan(room.guild, room.channel, None).await.map_err(store_error);
+            return self
+                .save_pool_loan(room.guild, room.channel, None)
+                .await
+                .map_err(store_error);
         }
-        match self.rest.call(Method::DELETE, &format!("/channels/{}", room.channel), None).await {
+        match self
+            .rest
+            .call(Method::DELETE, &format!("/channels/{}", room.channel), None)
+            .await
+        {
             Ok(_) => {}
             // Already gone (an admin deleted it, or our earlier attempt did): closed all the same.
             Err(error) if error.code() == Some(codes::UNKNOWN_CHANNEL) => {}
@@ -306,7 +525,10 @@ impl DiscordPlatform {
     /// Tells admins once a day that the guild is close to Discord's 500-channel limit.
     async fn warn_channel_limit(&self, guild: u64, setup: &mut GuildSetup) {
         let now = self.now().timestamp();
-        if setup.limit_warned_at.is_some_and(|at| now - at < LIMIT_WARNING_EVERY_SECONDS) {
+        if setup
+            .limit_warned_at
+            .is_some_and(|at| now - at < LIMIT_WARNING_EVERY_SECONDS)
+        {
             return;
         }
         let count = self.channels.count(guild);
@@ -315,7 +537,13 @@ impl DiscordPlatform {
             None => "Rooms can't be created past 500. Free some channels, or give me a pool of standing voice channels with `/setup pool:`.",
         };
         let text = format!("⚠️ This server has {count} of Discord's 500 channels. {pool}");
-        self.tell_moderators(guild, setup, &format!("limit:{}", now / LIMIT_WARNING_EVERY_SECONDS), &text).await;
+        self.tell_moderators(
+            guild,
+            setup,
+            &format!("limit:{}", now / LIMIT_WARNING_EVERY_SECONDS),
+            &text,
+        )
+        .await;
         setup.limit_warned_at = Some(now);
         if let Err(error) = self.save_guild_setup(guild, setup).await {
             tracing::warn!(guild, %error, "cannot remember the channel-limit warning");
@@ -323,13 +551,27 @@ impl DiscordPlatform {
     }
 
     /// A note in the moderators' channel (best effort: a failure here must not fail the room).
-    pub(super) async fn tell_moderators(&self, guild: u64, setup: &GuildSetup, key: &str, text: &str) {
+    pub(super) async fn tell_moderators(
+        &self,
+        guild: u64,
+        setup: &GuildSetup,
+        key: &str,
+        text: &str,
+    ) {
         let Some(channel) = setup.moderators else {
             tracing::warn!(guild, text, "no moderators' channel configured to tell");
             return;
         };
         let body = json!({"content": text, "nonce": super::dm::nonce_for(key), "enforce_nonce": true, "allowed_mentions": {"parse": []}});
-        if let Err(error) = self.rest.call(Method::POST, &format!("/channels/{channel}/messages"), Some(&body)).await {
+        if let Err(error) = self
+            .rest
+            .call(
+                Method::POST,
+                &format!("/channels/{channel}/messages"),
+                Some(&body),
+            )
+            .await
+        {
             tracing::warn!(guild, %error, "cannot post in the moderators' channel");
         }
     }

@@ -34,16 +34,26 @@ pub async fn setup(
     #[description = "Channel where I tell moderators about problems"]
     #[channel_types("Text")]
     moderators: Option<serenity::ChannelId>,
-    #[description = "Role that may look into every pair room"] moderator_role: Option<serenity::RoleId>,
+    #[description = "Role that may look into every pair room"] moderator_role: Option<
+        serenity::RoleId,
+    >,
     #[description = "Category of standing voice channels to lend when the server nears 500 channels"]
     #[channel_types("Category")]
     pool: Option<serenity::ChannelId>,
     #[description = "Allowed session lengths in minutes, e.g. 25 50 75"] durations: Option<String>,
     #[description = "Reminder this many minutes before a session"] reminder: Option<u32>,
 ) -> Result<(), Error> {
-    let Some(actor) = actor_of(ctx) else { return Ok(()) };
+    let Some(actor) = actor_of(ctx) else {
+        return Ok(());
+    };
     let guild = ctx.guild_id().map(|id| id.get()).unwrap_or_default();
-    let changing = category.is_some() || lobby.is_some() || moderators.is_some() || moderator_role.is_some() || pool.is_some() || durations.is_some() || reminder.is_some();
+    let changing = category.is_some()
+        || lobby.is_some()
+        || moderators.is_some()
+        || moderator_role.is_some()
+        || pool.is_some()
+        || durations.is_some()
+        || reminder.is_some();
     let data = ctx.data().clone();
     let bot_id = ctx.framework().bot_id().get();
     // The permission report reads the cache synchronously (its guard must not live across
@@ -51,7 +61,10 @@ pub async fn setup(
     let mut setup = data.platform.guild_setup(guild).await?;
     let mut notes: Vec<String> = Vec::new();
     if changing && !actor.is_community_admin {
-        return answer(ctx, async { OutgoingMessage::new().text("Only people who may Manage Server can change the setup.") }).await;
+        return answer(ctx, async {
+            OutgoingMessage::new().text("Only people who may Manage Server can change the setup.")
+        })
+        .await;
     }
     if changing {
         setup.category = category.map(|c| c.get()).or(setup.category);
@@ -65,16 +78,33 @@ pub async fn setup(
         data.platform.save_guild_setup(guild, &setup).await?;
         let mut changes = Vec::new();
         if let Some(text) = &durations {
-            match text.split(|c: char| c == ',' || c.is_whitespace()).filter(|w| !w.is_empty()).map(str::parse::<u32>).collect::<Result<Vec<_>, _>>() {
-                Ok(lengths) if !lengths.is_empty() => changes.push(SetupChange::AllowedLengths(lengths)),
-                _ => notes.push(format!("\"{text}\" isn't a list of minutes; write e.g. 25 50 75.")),
+            match text
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|w| !w.is_empty())
+                .map(str::parse::<u32>)
+                .collect::<Result<Vec<_>, _>>()
+            {
+                Ok(lengths) if !lengths.is_empty() => {
+                    changes.push(SetupChange::AllowedLengths(lengths))
+                }
+                _ => notes.push(format!(
+                    "\"{text}\" isn't a list of minutes; write e.g. 25 50 75."
+                )),
             }
         }
         if let Some(minutes) = reminder {
             changes.push(SetupChange::ReminderLeadMinutes(minutes));
         }
         for change in changes {
-            let reply = data.engine.handle_command(&actor, Command::Setup { change: Some(change) }).await;
+            let reply = data
+                .engine
+                .handle_command(
+                    &actor,
+                    Command::Setup {
+                        change: Some(change),
+                    },
+                )
+                .await;
             // The engine answers with the rules on success; keep only its complaints.
             let text = reply.render_plain();
             if !text.starts_with("Community rules") {
@@ -85,7 +115,10 @@ pub async fn setup(
     let report = permission_report(ctx, guild, bot_id, &setup);
     let engine = data.engine.clone();
     answer(ctx, async move {
-        let rules = engine.handle_command(&actor, Command::Setup { change: None }).await.render_plain();
+        let rules = engine
+            .handle_command(&actor, Command::Setup { change: None })
+            .await
+            .render_plain();
         let mut text = String::new();
         if changing {
             text.push_str("✅ Setup saved.\n");
@@ -110,14 +143,23 @@ fn channel(id: Option<u64>) -> String {
 fn describe(setup: &super::state::GuildSetup) -> String {
     let mut text = format!(
         "Pair rooms: {} · Lobby: {} · Moderators: {} · Moderator role: {} · Pool: {}",
-        setup.category.map_or("not set (I'll make a \"Focus rooms\" category)".to_string(), |id| format!("<#{id}>")),
+        setup.category.map_or(
+            "not set (I'll make a \"Focus rooms\" category)".to_string(),
+            |id| format!("<#{id}>")
+        ),
         channel(setup.lobby),
         channel(setup.moderators),
-        setup.moderator_role.map_or("not set".to_string(), |id| format!("<@&{id}>")),
+        setup
+            .moderator_role
+            .map_or("not set".to_string(), |id| format!("<@&{id}>")),
         channel(setup.pool_category),
     );
     if !setup.overflow_categories.is_empty() {
-        let extra: Vec<String> = setup.overflow_categories.iter().map(|id| format!("<#{id}>")).collect();
+        let extra: Vec<String> = setup
+            .overflow_categories
+            .iter()
+            .map(|id| format!("<#{id}>"))
+            .collect();
         text.push_str(&format!(" (+ overflow {})", extra.join(", ")));
     }
     text
@@ -125,8 +167,17 @@ fn describe(setup: &super::state::GuildSetup) -> String {
 
 /// What the bot lacks, channel by channel, from the cached guild (roles, overwrites, its own
 /// member), plus the role-order rule for the moderator role.
-fn permission_report(ctx: Context<'_>, guild: u64, bot_id: u64, setup: &super::state::GuildSetup) -> String {
-    let Some(cached) = ctx.serenity_context().cache.guild(serenity::GuildId::new(guild)) else {
+fn permission_report(
+    ctx: Context<'_>,
+    guild: u64,
+    bot_id: u64,
+    setup: &super::state::GuildSetup,
+) -> String {
+    let Some(cached) = ctx
+        .serenity_context()
+        .cache
+        .guild(serenity::GuildId::new(guild))
+    else {
         return "I can't check my permissions yet (this server isn't loaded); try again in a minute.".to_string();
     };
     let Some(me) = cached.members.get(&serenity::UserId::new(bot_id)) else {
@@ -137,11 +188,16 @@ fn permission_report(ctx: Context<'_>, guild: u64, bot_id: u64, setup: &super::s
     let mut check = |id: Option<u64>, needed: Permissions, what: &str| {
         let Some(id) = id else { return };
         match cached.channels.get(&serenity::ChannelId::new(id)) {
-            None => problems.push(format!("the {what} <#{id}> no longer exists — pick another")),
+            None => problems.push(format!(
+                "the {what} <#{id}> no longer exists — pick another"
+            )),
             Some(channel) => {
                 let missing = needed - cached.user_permissions_in(channel, me);
                 if !missing.is_empty() {
-                    problems.push(format!("in <#{id}> ({what}) I'm missing **{}**", missing.get_permission_names().join(", ")));
+                    problems.push(format!(
+                        "in <#{id}> ({what}) I'm missing **{}**",
+                        missing.get_permission_names().join(", ")
+                    ));
                 }
             }
         }
@@ -151,7 +207,10 @@ fn permission_report(ctx: Context<'_>, guild: u64, bot_id: u64, setup: &super::s
         None => {
             let missing = ROOM_PERMISSIONS - cached.member_permissions(me);
             if !missing.is_empty() {
-                server_wide = Some(format!("server-wide I'm missing **{}**", missing.get_permission_names().join(", ")));
+                server_wide = Some(format!(
+                    "server-wide I'm missing **{}**",
+                    missing.get_permission_names().join(", ")
+                ));
             }
         }
     }
@@ -163,7 +222,10 @@ fn permission_report(ctx: Context<'_>, guild: u64, bot_id: u64, setup: &super::s
     check(setup.moderators, POST_PERMISSIONS, "moderators' channel");
     problems.extend(server_wide);
     if let Some(role) = setup.moderator_role {
-        let mine = cached.member_highest_role(me).map(|role| role.position).unwrap_or(0);
+        let mine = cached
+            .member_highest_role(me)
+            .map(|role| role.position)
+            .unwrap_or(0);
         match cached.roles.get(&serenity::RoleId::new(role)) {
             None => problems.push("the moderator role no longer exists — pick another".to_string()),
             Some(moderator) if !cached.member_permissions(me).administrator() && moderator.position >= mine => problems.push(format!(

@@ -49,19 +49,35 @@ pub struct PoolLoan {
 }
 
 impl DiscordPlatform {
-    async fn read_state<T: for<'de> Deserialize<'de>>(&self, scope: &str, name: &str) -> anyhow::Result<Option<T>> {
-        let Some(text) = self.store.platform_state(PLATFORM, scope, name).await? else { return Ok(None) };
+    async fn read_state<T: for<'de> Deserialize<'de>>(
+        &self,
+        scope: &str,
+        name: &str,
+    ) -> anyhow::Result<Option<T>> {
+        let Some(text) = self.store.platform_state(PLATFORM, scope, name).await? else {
+            return Ok(None);
+        };
         Ok(serde_json::from_str(&text).ok())
     }
 
-    async fn write_state<T: Serialize>(&self, scope: &str, name: &str, value: &T) -> anyhow::Result<()> {
+    async fn write_state<T: Serialize>(
+        &self,
+        scope: &str,
+        name: &str,
+        value: &T,
+    ) -> anyhow::Result<()> {
         let text = serde_json::to_string(value)?;
-        self.store.set_platform_state(PLATFORM, scope, name, &text, self.clock.now()).await?;
+        self.store
+            .set_platform_state(PLATFORM, scope, name, &text, self.clock.now())
+            .await?;
         Ok(())
     }
 
     pub async fn guild_setup(&self, guild: u64) -> anyhow::Result<GuildSetup> {
-        Ok(self.read_state(&guild.to_string(), "setup").await?.unwrap_or_default())
+        Ok(self
+            .read_state(&guild.to_string(), "setup")
+            .await?
+            .unwrap_or_default())
     }
 
     pub async fn save_guild_setup(&self, guild: u64, setup: &GuildSetup) -> anyhow::Result<()> {
@@ -73,7 +89,9 @@ impl DiscordPlatform {
         let rows = self.store.platform_state_by_name(PLATFORM, "setup").await?;
         Ok(rows
             .into_iter()
-            .filter_map(|(scope, value)| Some((scope.parse().ok()?, serde_json::from_str(&value).ok()?)))
+            .filter_map(|(scope, value)| {
+                Some((scope.parse().ok()?, serde_json::from_str(&value).ok()?))
+            })
             .collect())
     }
 
@@ -81,17 +99,29 @@ impl DiscordPlatform {
         self.read_state(&guild.to_string(), key).await
     }
 
-    pub async fn save_room_record(&self, guild: u64, key: &str, record: &RoomRecord) -> anyhow::Result<()> {
+    pub async fn save_room_record(
+        &self,
+        guild: u64,
+        key: &str,
+        record: &RoomRecord,
+    ) -> anyhow::Result<()> {
         self.write_state(&guild.to_string(), key, record).await
     }
 
     pub async fn pool_loan(&self, guild: u64, channel: u64) -> anyhow::Result<Option<PoolLoan>> {
-        self.read_state(&guild.to_string(), &format!("pool:{channel}")).await
+        self.read_state(&guild.to_string(), &format!("pool:{channel}"))
+            .await
     }
 
     /// `None` marks the channel free again.
-    pub async fn save_pool_loan(&self, guild: u64, channel: u64, loan: Option<&PoolLoan>) -> anyhow::Result<()> {
-        self.write_state(&guild.to_string(), &format!("pool:{channel}"), &loan).await
+    pub async fn save_pool_loan(
+        &self,
+        guild: u64,
+        channel: u64,
+        loan: Option<&PoolLoan>,
+    ) -> anyhow::Result<()> {
+        self.write_state(&guild.to_string(), &format!("pool:{channel}"), &loan)
+            .await
     }
 
     pub async fn stored_dm_channel(&self, user: u64) -> anyhow::Result<Option<u64>> {
@@ -99,7 +129,8 @@ impl DiscordPlatform {
     }
 
     pub async fn save_dm_channel(&self, user: u64, channel: u64) -> anyhow::Result<()> {
-        self.write_state(&user.to_string(), "dm_channel", &channel).await
+        self.write_state(&user.to_string(), "dm_channel", &channel)
+            .await
     }
 
     /// The guild a member last used the bot in: DM buttons act there.
@@ -115,11 +146,15 @@ impl DiscordPlatform {
     }
 
     pub async fn stored_presence(&self, channel: u64) -> anyhow::Result<Vec<u64>> {
-        Ok(self.read_state(&channel.to_string(), "voice").await?.unwrap_or_default())
+        Ok(self
+            .read_state(&channel.to_string(), "voice")
+            .await?
+            .unwrap_or_default())
     }
 
     pub async fn save_presence(&self, channel: u64, members: &[u64]) -> anyhow::Result<()> {
-        self.write_state(&channel.to_string(), "voice", &members).await
+        self.write_state(&channel.to_string(), "voice", &members)
+            .await
     }
 
     pub fn now(&self) -> DateTime<Utc> {

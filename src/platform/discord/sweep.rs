@@ -20,25 +20,43 @@ impl DiscordPlatform {
         let now = self.now();
         let mut deleted = 0;
         for (guild, setup) in self.configured_guilds().await? {
-            let categories: Vec<u64> = setup.category.into_iter().chain(setup.overflow_categories.iter().copied()).collect();
+            let categories: Vec<u64> = setup
+                .category
+                .into_iter()
+                .chain(setup.overflow_categories.iter().copied())
+                .collect();
             if let Err(error) = self.refresh_index(guild).await {
                 tracing::warn!(guild, %error, "cannot list channels for the sweep");
                 continue;
             }
             for channel in self.channels.all(guild) {
-                if channel.kind != VOICE || !channel.parent.is_some_and(|parent| categories.contains(&parent)) {
+                if channel.kind != VOICE
+                    || !channel
+                        .parent
+                        .is_some_and(|parent| categories.contains(&parent))
+                {
                     continue;
                 }
-                let Some(key) = key_from_channel_name(&channel.name) else { continue };
-                let Some(record) = self.room_record(guild, &key).await? else { continue };
+                let Some(key) = key_from_channel_name(&channel.name) else {
+                    continue;
+                };
+                let Some(record) = self.room_record(guild, &key).await? else {
+                    continue;
+                };
                 let ended = chrono::DateTime::from_timestamp(record.ends_at, 0).unwrap_or(now);
                 if now < ended + Duration::seconds(LEFTOVER_AFTER_END) {
                     continue;
                 }
-                match self.rest.call(Method::DELETE, &format!("/channels/{}", channel.id), None).await {
+                match self
+                    .rest
+                    .call(Method::DELETE, &format!("/channels/{}", channel.id), None)
+                    .await
+                {
                     Ok(_) => deleted += 1,
                     Err(error) if error.code() == Some(codes::UNKNOWN_CHANNEL) => {}
-                    Err(error) => tracing::warn!(guild, channel = channel.id, %error, "leftover room not deleted"),
+                    Err(error) => {
+                        tracing::warn!(guild, channel = channel.id, %error, "leftover room not deleted")
+                    }
                 }
                 self.channels.remove(guild, channel.id);
             }

@@ -11,7 +11,9 @@ use std::time::{Duration, SystemTime};
 
 use matrix_sdk::ruma::api::client::membership::leave_room;
 use matrix_sdk::ruma::api::client::state::get_state_event_for_key;
-use matrix_sdk::ruma::events::room::message::{MessageType, OriginalSyncRoomMessageEvent, Relation};
+use matrix_sdk::ruma::events::room::message::{
+    MessageType, OriginalSyncRoomMessageEvent, Relation,
+};
 use matrix_sdk::ruma::events::room::power_levels::UserPowerLevel;
 use matrix_sdk::ruma::events::StateEventType;
 use matrix_sdk::ruma::{OwnedRoomId, OwnedUserId, RoomId, UserId};
@@ -34,7 +36,11 @@ const ADMIN_POWER: i64 = 50;
 
 pub(super) enum Incoming {
     Message(Box<OriginalSyncRoomMessageEvent>, Room),
-    Invite { room: Room, inviter: OwnedUserId, is_direct: bool },
+    Invite {
+        room: Room,
+        inviter: OwnedUserId,
+        is_direct: bool,
+    },
     EncryptionEnabled(Room),
 }
 
@@ -53,22 +59,39 @@ can't work here and I'm leaving. Invite me to an unencrypted room (community roo
 
 /// Handles events one at a time, in the order the homeserver sent them, so "timezone …" then
 /// "book 9:00" from one member are answered in that order. Invites run on their own.
-pub(super) async fn worker(platform: Arc<MatrixPlatform>, engine: Engine, mut incoming: tokio::sync::mpsc::UnboundedReceiver<Incoming>) {
+pub(super) async fn worker(
+    platform: Arc<MatrixPlatform>,
+    engine: Engine,
+    mut incoming: tokio::sync::mpsc::UnboundedReceiver<Incoming>,
+) {
     let threads = match platform.client.server_versions().await {
         Ok(versions) => versions.contains(&matrix_sdk::ruma::api::MatrixVersion::V1_4),
         Err(_) => true,
     };
     while let Some(event) = incoming.recv().await {
         match event {
-            Incoming::Message(event, room) => handle_message(&platform, &engine, &event, &room, threads).await,
-            Incoming::Invite { room, inviter, is_direct } => {
+            Incoming::Message(event, room) => {
+                handle_message(&platform, &engine, &event, &room, threads).await
+            }
+            Incoming::Invite {
+                room,
+                inviter,
+                is_direct,
+            } => {
                 let platform = platform.clone();
-                tokio::spawn(async move { handle_invite(&platform, room, inviter, is_direct).await });
+                tokio::spawn(
+                    async move { handle_invite(&platform, room, inviter, is_direct).await },
+                );
             }
             Incoming::EncryptionEnabled(room) => {
                 // Our own DM and pair rooms only get encrypted when the homeserver forces it;
                 // members still read the bot there, so staying beats vanishing.
-                let ours = platform.state(room.room_id().as_str(), DM_OF).await.ok().flatten().is_some_and(|owner| !owner.is_empty())
+                let ours = platform
+                    .state(room.room_id().as_str(), DM_OF)
+                    .await
+                    .ok()
+                    .flatten()
+                    .is_some_and(|owner| !owner.is_empty())
                     || is_pair_room(&room).await;
                 if ours {
                     tracing::warn!(room = %room.room_id(), "one of the bot's own rooms became encrypted; the bot cannot read it");
@@ -80,18 +103,31 @@ pub(super) async fn worker(platform: Arc<MatrixPlatform>, engine: Engine, mut in
     }
 }
 
-async fn handle_message(platform: &Arc<MatrixPlatform>, engine: &Engine, event: &OriginalSyncRoomMessageEvent, room: &Room, threads: bool) {
+async fn handle_message(
+    platform: &Arc<MatrixPlatform>,
+    engine: &Engine,
+    event: &OriginalSyncRoomMessageEvent,
+    room: &Room,
+    threads: bool,
+) {
     if event.sender == platform.bot {
         return;
     }
     // Notices are bots talking; answering them is how two bots loop forever.
-    let MessageType::Text(text) = &event.content.msgtype else { return };
+    let MessageType::Text(text) = &event.content.msgtype else {
+        return;
+    };
     if matches!(event.content.relates_to, Some(Relation::Replacement(_))) {
         return; // an edit of an earlier message, not a new command
     }
     let body = strip_reply_fallback(&text.body);
     let room_id = room.room_id();
-    let dm_owner = platform.state(room_id.as_str(), DM_OF).await.ok().flatten().filter(|owner| !owner.is_empty());
+    let dm_owner = platform
+        .state(room_id.as_str(), DM_OF)
+        .await
+        .ok()
+        .flatten()
+        .filter(|owner| !owner.is_empty());
     tracing::debug!(room = %room_id, sender = %event.sender, dm_owner = ?dm_owner, "message");
     let place = match dm_owner {
         Some(owner) if owner == event.sender.as_str() => Where::Dm,
@@ -101,7 +137,8 @@ async fn handle_message(platform: &Arc<MatrixPlatform>, engine: &Engine, event: 
     };
     // A pair room is no community: booking there would start a community of two.
     if place == Where::Community && is_pair_room(room).await {
-        let reply = OutgoingMessage::new().text("This is your session room: send commands in your community room or in our DM.");
+        let reply = OutgoingMessage::new()
+            .text("This is your session room: send commands in your community room or in our DM.");
         send_reply(platform, room_id, event, &reply, place, threads).await;
         return;
     }
@@ -124,7 +161,13 @@ async fn handle_message(platform: &Arc<MatrixPlatform>, engine: &Engine, event: 
             remember_community(platform, &event.sender, room_id).await;
             room_id.to_owned()
         }
-        Where::Dm => match platform.state(event.sender.as_str(), COMMUNITY).await.ok().flatten().and_then(|id| OwnedRoomId::try_from(id).ok()) {
+        Where::Dm => match platform
+            .state(event.sender.as_str(), COMMUNITY)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|id| OwnedRoomId::try_from(id).ok())
+        {
             Some(community) => community,
             None => {
                 let reply = OutgoingMessage::new()
@@ -135,11 +178,21 @@ async fn handle_message(platform: &Arc<MatrixPlatform>, engine: &Engine, event: 
         },
     };
     let community_room = platform.client.get_room(&community);
-    let display_name = match community_room.as_ref().unwrap_or(room).get_member_no_sync(&event.sender).await {
+    let display_name = match community_room
+        .as_ref()
+        .unwrap_or(room)
+        .get_member_no_sync(&event.sender)
+        .await
+    {
         Ok(Some(member)) => member.name().to_string(),
         _ => event.sender.localpart().to_string(),
     };
-    let mut actor = Actor::new(super::PLATFORM, community.as_str(), event.sender.as_str(), &display_name);
+    let mut actor = Actor::new(
+        super::PLATFORM,
+        community.as_str(),
+        event.sender.as_str(),
+        &display_name,
+    );
     if let Some(community_room) = &community_room {
         if is_admin(community_room, &event.sender).await {
             actor = actor.as_community_admin();
@@ -163,8 +216,12 @@ async fn handle_message(platform: &Arc<MatrixPlatform>, engine: &Engine, event: 
             }
             reply
         }
-        Err(error @ (CommandParseError::Empty | CommandParseError::UnknownCommand { .. })) if place == Where::Community => {
-            OutgoingMessage::new().text(format!("{error}\nIn this room, commands start with `!cofocus`, e.g. `!cofocus help`."))
+        Err(error @ (CommandParseError::Empty | CommandParseError::UnknownCommand { .. }))
+            if place == Where::Community =>
+        {
+            OutgoingMessage::new().text(format!(
+                "{error}\nIn this room, commands start with `!cofocus`, e.g. `!cofocus help`."
+            ))
         }
         Err(error) => OutgoingMessage::new().text(error.to_string()),
     };
@@ -172,12 +229,18 @@ async fn handle_message(platform: &Arc<MatrixPlatform>, engine: &Engine, event: 
 }
 
 async fn is_pair_room(room: &Room) -> bool {
-    matches!(room.get_state_event(StateEventType::from(PAIR_ROOM_EVENT), "").await, Ok(Some(_)))
+    matches!(
+        room.get_state_event(StateEventType::from(PAIR_ROOM_EVENT), "")
+            .await,
+        Ok(Some(_))
+    )
 }
 
 /// `!cofocus` (any case) as the first word; `!cofocusfoo` is someone else's bot.
 fn addressed_to_bot(body: &str) -> bool {
-    body.split_whitespace().next().is_some_and(|first| first.eq_ignore_ascii_case("!cofocus"))
+    body.split_whitespace()
+        .next()
+        .is_some_and(|first| first.eq_ignore_ascii_case("!cofocus"))
 }
 
 /// Older clients quote the message they reply to ("> <@a:b> text") above the new text.
@@ -204,8 +267,18 @@ async fn is_admin(room: &Room, user: &UserId) -> bool {
 }
 
 async fn remember_community(platform: &MatrixPlatform, user: &UserId, room: &RoomId) {
-    if platform.state(user.as_str(), COMMUNITY).await.ok().flatten().as_deref() != Some(room.as_str()) {
-        if let Err(error) = platform.set_state(user.as_str(), COMMUNITY, room.as_str()).await {
+    if platform
+        .state(user.as_str(), COMMUNITY)
+        .await
+        .ok()
+        .flatten()
+        .as_deref()
+        != Some(room.as_str())
+    {
+        if let Err(error) = platform
+            .set_state(user.as_str(), COMMUNITY, room.as_str())
+            .await
+        {
             tracing::warn!(%user, %error, "could not remember the member's community");
         }
     }
@@ -214,7 +287,14 @@ async fn remember_community(platform: &MatrixPlatform, user: &UserId, room: &Roo
 /// A notice mentioning the sender, replying to the command: in community rooms in a thread
 /// under it (with the reply fallback for clients without threads). The transaction id comes
 /// from the command's event id, so answering the same command twice posts one reply.
-async fn send_reply(platform: &MatrixPlatform, room: &RoomId, to: &OriginalSyncRoomMessageEvent, message: &OutgoingMessage, place: Where, threads: bool) {
+async fn send_reply(
+    platform: &MatrixPlatform,
+    room: &RoomId,
+    to: &OriginalSyncRoomMessageEvent,
+    message: &OutgoingMessage,
+    place: Where,
+    threads: bool,
+) {
     let mut content = message_content("m.notice", &render(message, platform.server_name()));
     content["m.mentions"] = json!({"user_ids": [to.sender]});
     // In a DM a plain reply keeps the chat linear; in a community room a thread keeps the
@@ -228,19 +308,35 @@ async fn send_reply(platform: &MatrixPlatform, room: &RoomId, to: &OriginalSyncR
     } else {
         json!({"m.in_reply_to": {"event_id": to.event_id}})
     };
-    if let Err(error) = platform.send_message(room, content, platform.txn_id(&format!("reply:{}", to.event_id))).await {
+    if let Err(error) = platform
+        .send_message(
+            room,
+            content,
+            platform.txn_id(&format!("reply:{}", to.event_id)),
+        )
+        .await
+    {
         tracing::warn!(%room, command = %to.event_id, %error, "could not reply");
     }
 }
 
-async fn handle_invite(platform: &MatrixPlatform, room: Room, inviter: OwnedUserId, is_direct: bool) {
+async fn handle_invite(
+    platform: &MatrixPlatform,
+    room: Room,
+    inviter: OwnedUserId,
+    is_direct: bool,
+) {
     let room_id = room.room_id().to_owned();
     if !invite_allowed(platform, &room, &inviter) {
         tracing::info!(room = %room_id, %inviter, "declining an invite from outside the allow-list");
         let _ = platform
             .limiter
             .call(RateClass::Join, "decline an invite", || async {
-                platform.client.send(leave_room::v3::Request::new(room_id.clone())).await.map_err(matrix_sdk::Error::from)
+                platform
+                    .client
+                    .send(leave_room::v3::Request::new(room_id.clone()))
+                    .await
+                    .map_err(matrix_sdk::Error::from)
             })
             .await;
         return;
@@ -248,7 +344,13 @@ async fn handle_invite(platform: &MatrixPlatform, room: Room, inviter: OwnedUser
     // Right after an invite the homeserver occasionally is not ready for the join yet.
     let mut joined = false;
     for attempt in 0..4u32 {
-        match platform.limiter.call(RateClass::Join, "join a room", || platform.client.join_room_by_id(&room_id)).await {
+        match platform
+            .limiter
+            .call(RateClass::Join, "join a room", || {
+                platform.client.join_room_by_id(&room_id)
+            })
+            .await
+        {
             Ok(_) => {
                 joined = true;
                 break;
@@ -276,8 +378,18 @@ async fn handle_invite(platform: &MatrixPlatform, room: Room, inviter: OwnedUser
     } else {
         COMMUNITY_INTRO
     };
-    let content = message_content("m.notice", &render(&OutgoingMessage::new().text(intro), platform.server_name()));
-    if let Err(error) = platform.send_message(&room_id, content, platform.txn_id(&format!("hello:{room_id}"))).await {
+    let content = message_content(
+        "m.notice",
+        &render(&OutgoingMessage::new().text(intro), platform.server_name()),
+    );
+    if let Err(error) = platform
+        .send_message(
+            &room_id,
+            content,
+            platform.txn_id(&format!("hello:{room_id}")),
+        )
+        .await
+    {
         tracing::warn!(room = %room_id, %error, "could not say hello");
     }
 }
@@ -287,24 +399,40 @@ async fn handle_invite(platform: &MatrixPlatform, room: Room, inviter: OwnedUser
 fn invite_allowed(platform: &MatrixPlatform, room: &Room, inviter: &UserId) -> bool {
     let config = &platform.config;
     let named = config.allowed_rooms.iter().any(|allowed| {
-        allowed == room.room_id().as_str() || room.canonical_alias().is_some_and(|alias| alias.as_str() == allowed)
+        allowed == room.room_id().as_str()
+            || room
+                .canonical_alias()
+                .is_some_and(|alias| alias.as_str() == allowed)
     });
     let server = inviter.server_name().as_str();
     let server_ok = if config.allowed_servers.is_empty() {
         server == platform.server_name()
     } else {
-        config.allowed_servers.iter().any(|allowed| allowed == "*" || allowed.eq_ignore_ascii_case(server))
+        config
+            .allowed_servers
+            .iter()
+            .any(|allowed| allowed == "*" || allowed.eq_ignore_ascii_case(server))
     };
     named || server_ok
 }
 
 async fn room_is_encrypted(platform: &MatrixPlatform, room: &RoomId) -> bool {
-    let request = get_state_event_for_key::v3::Request::new(room.to_owned(), StateEventType::RoomEncryption, String::new());
+    let request = get_state_event_for_key::v3::Request::new(
+        room.to_owned(),
+        StateEventType::RoomEncryption,
+        String::new(),
+    );
     platform
         .limiter
         .call(RateClass::Other, "read room encryption", || {
             let request = request.clone();
-            async move { platform.client.send(request).await.map_err(matrix_sdk::Error::from) }
+            async move {
+                platform
+                    .client
+                    .send(request)
+                    .await
+                    .map_err(matrix_sdk::Error::from)
+            }
         })
         .await
         .is_ok()
@@ -313,12 +441,28 @@ async fn room_is_encrypted(platform: &MatrixPlatform, room: &RoomId) -> bool {
 /// Says why, in plaintext (the only thing the bot can send), then leaves for good.
 async fn refuse_encrypted(platform: &MatrixPlatform, room: &RoomId) {
     tracing::warn!(%room, "room is end-to-end encrypted; leaving");
-    let content = message_content("m.notice", &render(&OutgoingMessage::new().text(ENCRYPTED_REFUSAL), platform.server_name()));
-    if let Err(error) = platform.send_message(room, content, platform.txn_id(&format!("encrypted:{room}"))).await {
+    let content = message_content(
+        "m.notice",
+        &render(
+            &OutgoingMessage::new().text(ENCRYPTED_REFUSAL),
+            platform.server_name(),
+        ),
+    );
+    if let Err(error) = platform
+        .send_message(room, content, platform.txn_id(&format!("encrypted:{room}")))
+        .await
+    {
         tracing::warn!(%room, %error, "could not explain the encryption refusal");
     }
     if let Some(owner) = platform.state(room.as_str(), DM_OF).await.ok().flatten() {
-        if platform.state(&owner, DM_ROOM).await.ok().flatten().as_deref() == Some(room.as_str()) {
+        if platform
+            .state(&owner, DM_ROOM)
+            .await
+            .ok()
+            .flatten()
+            .as_deref()
+            == Some(room.as_str())
+        {
             let _ = platform.set_state(&owner, DM_ROOM, "").await;
         }
         let _ = platform.set_state(room.as_str(), DM_OF, "").await;
@@ -326,7 +470,11 @@ async fn refuse_encrypted(platform: &MatrixPlatform, room: &RoomId) {
     let _ = platform
         .limiter
         .call(RateClass::Join, "leave an encrypted room", || async {
-            platform.client.send(leave_room::v3::Request::new(room.to_owned())).await.map_err(matrix_sdk::Error::from)
+            platform
+                .client
+                .send(leave_room::v3::Request::new(room.to_owned()))
+                .await
+                .map_err(matrix_sdk::Error::from)
         })
         .await;
 }
@@ -346,7 +494,10 @@ mod tests {
 
     #[test]
     fn reply_fallbacks_are_stripped() {
-        assert_eq!(strip_reply_fallback("> <@a:b> hi\n> there\n\n!cofocus sessions"), "!cofocus sessions");
+        assert_eq!(
+            strip_reply_fallback("> <@a:b> hi\n> there\n\n!cofocus sessions"),
+            "!cofocus sessions"
+        );
         assert_eq!(strip_reply_fallback("sessions"), "sessions");
     }
 }

@@ -32,16 +32,25 @@ This chat is not end-to-end encrypted — I can't read encrypted messages — so
 private here. You can type commands in this chat without the `!cofocus` prefix, e.g. `sessions` or `help`.";
 
 impl MatrixPlatform {
-    pub(super) async fn send_dm(&self, to: &Recipient, message: &OutgoingMessage, key: &str) -> Result<(), PlatformError> {
-        let user = OwnedUserId::try_from(to.platform_user_id.as_str())
-            .map_err(|_| PlatformError::Unreachable(format!("{:?} is not a Matrix user", to.platform_user_id)))?;
+    pub(super) async fn send_dm(
+        &self,
+        to: &Recipient,
+        message: &OutgoingMessage,
+        key: &str,
+    ) -> Result<(), PlatformError> {
+        let user = OwnedUserId::try_from(to.platform_user_id.as_str()).map_err(|_| {
+            PlatformError::Unreachable(format!("{:?} is not a Matrix user", to.platform_user_id))
+        })?;
         let mut content = message_content("m.text", &render(message, self.server_name()));
         // Partners are named with pills; nobody should be pinged by a DM about them.
         content["m.mentions"] = json!({});
         for attempt in 0..2 {
             let room = self.dm_room(&user).await?;
             self.make_sure_they_can_read(&room, &user).await?;
-            match self.send_message(&room, content.clone(), self.txn_id(key)).await {
+            match self
+                .send_message(&room, content.clone(), self.txn_id(key))
+                .await
+            {
                 Ok(_) => return Ok(()),
                 // The bot is no longer in that room (someone removed it): start a new DM once.
                 Err(error) if attempt == 0 && error.is(&ErrorKind::Forbidden) => {
@@ -51,17 +60,26 @@ impl MatrixPlatform {
                 Err(error) => return Err(error.into_platform("sending a DM")),
             }
         }
-        Err(PlatformError::Unreachable(format!("no usable DM room with {user}")))
+        Err(PlatformError::Unreachable(format!(
+            "no usable DM room with {user}"
+        )))
     }
 
     /// The member's DM room, created on first use. Serialised per member.
     pub(super) async fn dm_room(&self, user: &UserId) -> Result<OwnedRoomId, PlatformError> {
         let lock = {
             let mut locks = self.dm_locks.lock().await;
-            locks.entry(user.to_owned()).or_insert_with(|| Arc::new(tokio::sync::Mutex::new(()))).clone()
+            locks
+                .entry(user.to_owned())
+                .or_insert_with(|| Arc::new(tokio::sync::Mutex::new(())))
+                .clone()
         };
         let _guard = lock.lock().await;
-        if let Some(room) = self.state(user.as_str(), DM_ROOM).await?.filter(|room| !room.is_empty()) {
+        if let Some(room) = self
+            .state(user.as_str(), DM_ROOM)
+            .await?
+            .filter(|room| !room.is_empty())
+        {
             if let Ok(room) = OwnedRoomId::try_from(room) {
                 return Ok(room);
             }
@@ -85,10 +103,20 @@ impl MatrixPlatform {
     }
 
     /// Adopts a DM room the member opened with the bot themselves (unencrypted ones only).
-    pub(super) async fn adopt_dm_room(&self, user: &UserId, room: &RoomId) -> Result<(), PlatformError> {
+    pub(super) async fn adopt_dm_room(
+        &self,
+        user: &UserId,
+        room: &RoomId,
+    ) -> Result<(), PlatformError> {
         self.set_state(room.as_str(), DM_OF, user.as_str()).await?;
-        if self.state(user.as_str(), DM_ROOM).await?.filter(|room| !room.is_empty()).is_none() {
-            self.set_state(user.as_str(), DM_ROOM, room.as_str()).await?;
+        if self
+            .state(user.as_str(), DM_ROOM)
+            .await?
+            .filter(|room| !room.is_empty())
+            .is_none()
+        {
+            self.set_state(user.as_str(), DM_ROOM, room.as_str())
+                .await?;
         }
         Ok(())
     }
@@ -110,14 +138,22 @@ impl MatrixPlatform {
             .limiter
             .call(RateClass::RoomCreation, "create a DM room", || {
                 let request = request.clone();
-                async move { self.client.send(request).await.map_err(matrix_sdk::Error::from) }
+                async move {
+                    self.client
+                        .send(request)
+                        .await
+                        .map_err(matrix_sdk::Error::from)
+                }
             })
             .await
             .map_err(|error| match error {
                 // Their server refuses invites from us, or they ignore the bot.
-                CallError::Matrix { kind: ErrorKind::Forbidden, message } => {
-                    PlatformError::Unreachable(format!("{user} cannot be invited to a DM: {message}"))
-                }
+                CallError::Matrix {
+                    kind: ErrorKind::Forbidden,
+                    message,
+                } => PlatformError::Unreachable(format!(
+                    "{user} cannot be invited to a DM: {message}"
+                )),
                 other => other.into_platform("creating a DM room"),
             })?;
         let room = response.room_id;
@@ -126,15 +162,24 @@ impl MatrixPlatform {
         if let Err(error) = self
             .limiter
             .call(RateClass::Other, "mark the DM room in m.direct", || async {
-                self.client.account().mark_as_dm(&room, &[user.to_owned()]).await
+                self.client
+                    .account()
+                    .mark_as_dm(&room, &[user.to_owned()])
+                    .await
             })
             .await
         {
             // Clients then show it as a group chat of two; everything else works.
             tracing::warn!(%room, %error, "could not list the DM room in m.direct");
         }
-        let content = message_content("m.notice", &render(&OutgoingMessage::new().text(DM_INTRO), self.server_name()));
-        if let Err(error) = self.send_message(&room, content, self.txn_id(&format!("intro:{room}"))).await {
+        let content = message_content(
+            "m.notice",
+            &render(&OutgoingMessage::new().text(DM_INTRO), self.server_name()),
+        );
+        if let Err(error) = self
+            .send_message(&room, content, self.txn_id(&format!("intro:{room}")))
+            .await
+        {
             tracing::warn!(%room, %error, "could not post the DM introduction");
         }
         Ok(room)
@@ -144,14 +189,19 @@ impl MatrixPlatform {
         let direct = self
             .limiter
             .call(RateClass::Other, "read m.direct", || async {
-                self.client.account().fetch_account_data(GlobalAccountDataEventType::Direct).await
+                self.client
+                    .account()
+                    .fetch_account_data(GlobalAccountDataEventType::Direct)
+                    .await
             })
             .await
             .ok()??;
         let direct: Value = direct.deserialize_as_unchecked().ok()?;
         let rooms = direct.get(user.as_str())?.as_array()?.clone();
         for room in rooms.iter().rev().filter_map(Value::as_str) {
-            let Ok(room) = OwnedRoomId::try_from(room) else { continue };
+            let Ok(room) = OwnedRoomId::try_from(room) else {
+                continue;
+            };
             let bot_joined = self.membership(&room, &self.bot).await.as_deref() == Some("join");
             let theirs = self.membership(&room, user).await;
             if bot_joined && matches!(theirs.as_deref(), Some("join" | "invite")) {
@@ -162,7 +212,11 @@ impl MatrixPlatform {
     }
 
     /// A member who left their DM room is invited back: they booked, so they want the DM.
-    async fn make_sure_they_can_read(&self, room: &RoomId, user: &UserId) -> Result<(), PlatformError> {
+    async fn make_sure_they_can_read(
+        &self,
+        room: &RoomId,
+        user: &UserId,
+    ) -> Result<(), PlatformError> {
         let membership = match self.client.get_room(room) {
             Some(known) => match known.get_member_no_sync(user).await {
                 Ok(Some(member)) => Some(member.membership().to_string()),
@@ -174,45 +228,78 @@ impl MatrixPlatform {
             Some("leave") => {
                 let request = invite_user::v3::Request::new(
                     room.to_owned(),
-                    invite_user::v3::InvitationRecipient::UserId(invite_user::v3::InviteUserId::new(user.to_owned())),
+                    invite_user::v3::InvitationRecipient::UserId(
+                        invite_user::v3::InviteUserId::new(user.to_owned()),
+                    ),
                 );
                 self.limiter
                     .call(RateClass::Invite, "re-invite to the DM room", || {
                         let request = request.clone();
-                        async move { self.client.send(request).await.map_err(matrix_sdk::Error::from) }
+                        async move {
+                            self.client
+                                .send(request)
+                                .await
+                                .map_err(matrix_sdk::Error::from)
+                        }
                     })
                     .await
-                    .map_err(|error| PlatformError::Unreachable(format!("{user} left their DM room and cannot be re-invited: {error}")))?;
+                    .map_err(|error| {
+                        PlatformError::Unreachable(format!(
+                            "{user} left their DM room and cannot be re-invited: {error}"
+                        ))
+                    })?;
                 Ok(())
             }
-            Some("ban") => Err(PlatformError::Unreachable(format!("{user} is banned from their DM room"))),
+            Some("ban") => Err(PlatformError::Unreachable(format!(
+                "{user} is banned from their DM room"
+            ))),
             _ => Ok(()),
         }
     }
 
     /// A user's current membership in a room, straight from the server.
     pub(super) async fn membership(&self, room: &RoomId, user: &UserId) -> Option<String> {
-        let request = get_state_event_for_key::v3::Request::new(room.to_owned(), StateEventType::RoomMember, user.to_string());
+        let request = get_state_event_for_key::v3::Request::new(
+            room.to_owned(),
+            StateEventType::RoomMember,
+            user.to_string(),
+        );
         let response = self
             .limiter
             .call(RateClass::Other, "read a membership", || {
                 let request = request.clone();
-                async move { self.client.send(request).await.map_err(matrix_sdk::Error::from) }
+                async move {
+                    self.client
+                        .send(request)
+                        .await
+                        .map_err(matrix_sdk::Error::from)
+                }
             })
             .await
             .ok()?;
         let content: Value = serde_json::from_str(response.event_or_content.get()).ok()?;
-        content.get("membership").and_then(Value::as_str).map(str::to_string)
+        content
+            .get("membership")
+            .and_then(Value::as_str)
+            .map(str::to_string)
     }
 
     /// Everyone invited to or joined in a room, except the bot (server's view).
-    pub(super) async fn invited_or_joined(&self, room: &RoomId) -> Result<Vec<OwnedUserId>, CallError> {
+    pub(super) async fn invited_or_joined(
+        &self,
+        room: &RoomId,
+    ) -> Result<Vec<OwnedUserId>, CallError> {
         let request = get_member_events::v3::Request::new(room.to_owned());
         let response = self
             .limiter
             .call(RateClass::Other, "list room members", || {
                 let request = request.clone();
-                async move { self.client.send(request).await.map_err(matrix_sdk::Error::from) }
+                async move {
+                    self.client
+                        .send(request)
+                        .await
+                        .map_err(matrix_sdk::Error::from)
+                }
             })
             .await?;
         Ok(response

@@ -28,7 +28,9 @@ use async_trait::async_trait;
 use matrix_sdk::ruma::api::client::message::send_message_event;
 use matrix_sdk::ruma::events::MessageLikeEventType;
 use matrix_sdk::ruma::serde::Raw;
-use matrix_sdk::ruma::{OwnedDeviceId, OwnedEventId, OwnedRoomId, OwnedTransactionId, OwnedUserId, RoomId, UserId};
+use matrix_sdk::ruma::{
+    OwnedDeviceId, OwnedEventId, OwnedRoomId, OwnedTransactionId, OwnedUserId, RoomId, UserId,
+};
 use matrix_sdk::Client;
 use serde_json::Value;
 
@@ -61,7 +63,11 @@ pub struct MatrixPlatform {
 
 impl MatrixPlatform {
     /// Logs in (or restores the stored session) and returns the platform, not yet syncing.
-    pub async fn connect(config: MatrixConfig, store: Store, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<Self>> {
+    pub async fn connect(
+        config: MatrixConfig,
+        store: Store,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Arc<Self>> {
         let limiter = Limiter::new(config.max_rate_limit_wait.as_std());
         let connected = session::connect(&config, &store, clock.as_ref(), &limiter).await?;
         let bot = connected
@@ -132,14 +138,28 @@ impl MatrixPlatform {
 
     /// Sends an `m.room.message` with the given JSON content under a deterministic transaction
     /// id: sending it again (a retry after a crash) returns the first event, delivers nothing.
-    async fn send_message(&self, room: &RoomId, content: Value, txn: OwnedTransactionId) -> Result<OwnedEventId, CallError> {
+    async fn send_message(
+        &self,
+        room: &RoomId,
+        content: Value,
+        txn: OwnedTransactionId,
+    ) -> Result<OwnedEventId, CallError> {
         let body: Raw<matrix_sdk::ruma::events::AnyMessageLikeEventContent> = raw_json(&content)?;
         let response = self
             .limiter
             .call(RateClass::Message, "send a message", || {
-                let request =
-                    send_message_event::v3::Request::new_raw(room.to_owned(), txn.clone(), MessageLikeEventType::RoomMessage, body.clone());
-                async move { self.client.send(request).await.map_err(matrix_sdk::Error::from) }
+                let request = send_message_event::v3::Request::new_raw(
+                    room.to_owned(),
+                    txn.clone(),
+                    MessageLikeEventType::RoomMessage,
+                    body.clone(),
+                );
+                async move {
+                    self.client
+                        .send(request)
+                        .await
+                        .map_err(matrix_sdk::Error::from)
+                }
             })
             .await?;
         Ok(response.event_id)
@@ -153,7 +173,9 @@ pub(crate) fn raw_json<T>(value: &Value) -> Result<Raw<T>, CallError> {
 }
 
 pub(crate) fn parse_room_id(room: &str) -> Result<OwnedRoomId, PlatformError> {
-    OwnedRoomId::try_from(room).map_err(|error| PlatformError::Permanent(format!("{room:?} is not a Matrix room id: {error}")))
+    OwnedRoomId::try_from(room).map_err(|error| {
+        PlatformError::Permanent(format!("{room:?} is not a Matrix room id: {error}"))
+    })
 }
 
 #[async_trait]
@@ -167,8 +189,14 @@ impl ChatPlatform for MatrixPlatform {
         self.send_dm(to, message, idempotency_key).await
     }
 
-    async fn open_pair_room(&self, request: &PairRoomRequest, idempotency_key: &str) -> Result<String, PlatformError> {
-        self.open_room(request, idempotency_key).await.map(|room| room.to_string())
+    async fn open_pair_room(
+        &self,
+        request: &PairRoomRequest,
+        idempotency_key: &str,
+    ) -> Result<String, PlatformError> {
+        self.open_room(request, idempotency_key)
+            .await
+            .map(|room| room.to_string())
     }
 
     async fn close_pair_room(&self, room: &str) -> Result<(), PlatformError> {
@@ -195,7 +223,9 @@ pub async fn run_matrix(
     let engine = Engine::new(store, platform.clone(), clock, community_defaults, runner);
     match engine.startup_sweep().await {
         Ok(summary) => tracing::info!(%summary, "startup sweep"),
-        Err(error) => tracing::error!(error = %format!("{error:#}"), "startup sweep failed; carrying on"),
+        Err(error) => {
+            tracing::error!(error = %format!("{error:#}"), "startup sweep failed; carrying on")
+        }
     }
     let jobs = {
         let engine = engine.clone();

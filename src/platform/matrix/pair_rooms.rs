@@ -7,6 +7,7 @@
 //! room-creation token and one message token — the least a homeserver can be asked for.
 
 use chrono::{DateTime, Utc};
+use matrix_sdk::deserialized_responses::RawAnySyncOrStrippedState;
 use matrix_sdk::ruma::api::client::alias::{delete_alias, get_alias};
 use matrix_sdk::ruma::api::client::filter::RoomEventFilter;
 use matrix_sdk::ruma::api::client::membership::{forget_room, invite_user, kick_user, leave_room};
@@ -16,7 +17,6 @@ use matrix_sdk::ruma::api::client::state::get_state_event_for_key;
 use matrix_sdk::ruma::api::error::ErrorKind;
 use matrix_sdk::ruma::events::StateEventType;
 use matrix_sdk::ruma::{OwnedRoomAliasId, OwnedRoomId, OwnedUserId, RoomId, UInt};
-use matrix_sdk::deserialized_responses::RawAnySyncOrStrippedState;
 use serde_json::{json, Value};
 
 use super::ratelimit::{CallError, RateClass};
@@ -32,10 +32,15 @@ const WIDGET_ID: &str = "cofocus-call";
 /// The engine closes rooms a few minutes after the end; the adapter's own sweep only takes
 /// rooms that are clearly forgotten (a crash lost the record, the slot was dropped).
 const SWEEP_AFTER: chrono::Duration = chrono::Duration::hours(1);
-const CLOSING_REASON: &str = "The session is over — thanks for focusing! Book the next one with !cofocus book next.";
+const CLOSING_REASON: &str =
+    "The session is over — thanks for focusing! Book the next one with !cofocus book next.";
 
 impl MatrixPlatform {
-    pub(super) async fn open_room(&self, request: &PairRoomRequest, key: &str) -> Result<OwnedRoomId, PlatformError> {
+    pub(super) async fn open_room(
+        &self,
+        request: &PairRoomRequest,
+        key: &str,
+    ) -> Result<OwnedRoomId, PlatformError> {
         let members: Vec<OwnedUserId> = request
             .members
             .iter()
@@ -48,12 +53,19 @@ impl MatrixPlatform {
             })
             .collect();
         let alias_local = self.alias_localpart(key);
-        let create = self.pair_room_request(request, key, &alias_local, &members).map_err(|error| error.into_platform("building a pair room"))?;
+        let create = self
+            .pair_room_request(request, key, &alias_local, &members)
+            .map_err(|error| error.into_platform("building a pair room"))?;
         let created = self
             .limiter
             .call(RateClass::RoomCreation, "create a pair room", || {
                 let create = create.clone();
-                async move { self.client.send(create).await.map_err(matrix_sdk::Error::from) }
+                async move {
+                    self.client
+                        .send(create)
+                        .await
+                        .map_err(matrix_sdk::Error::from)
+                }
             })
             .await;
         match created {
@@ -97,10 +109,18 @@ impl MatrixPlatform {
         create.room_alias_name = Some(alias_local.to_string());
         create.invite = members.to_vec();
         create.initial_state = vec![
-            state("m.room.guest_access", "", json!({"guest_access": "forbidden"}))?,
+            state(
+                "m.room.guest_access",
+                "",
+                json!({"guest_access": "forbidden"}),
+            )?,
             state(WIDGET_EVENT, WIDGET_ID, widget)?,
             // Pins the call to the top of the room in Element.
-            state(LAYOUT_EVENT, "", json!({"widgets": {WIDGET_ID: {"container": "top", "index": 0, "width": 100, "height": 50}}}))?,
+            state(
+                LAYOUT_EVENT,
+                "",
+                json!({"widgets": {WIDGET_ID: {"container": "top", "index": 0, "width": 100, "height": 50}}}),
+            )?,
             state(
                 PAIR_ROOM_EVENT,
                 "",
@@ -126,7 +146,13 @@ impl MatrixPlatform {
     /// clients open `url`), or Element Call where the deployment has one.
     fn widget_content(&self, conference: &str, title: &str) -> Value {
         let creator = self.bot.as_str();
-        match self.config.element_call_url.as_deref().map(|url| url.trim_end_matches('/')).filter(|url| !url.is_empty()) {
+        match self
+            .config
+            .element_call_url
+            .as_deref()
+            .map(|url| url.trim_end_matches('/'))
+            .filter(|url| !url.is_empty())
+        {
             Some(call) => json!({
                 "type": "m.custom",
                 "name": "Element Call",
@@ -153,7 +179,13 @@ impl MatrixPlatform {
     fn alias_localpart(&self, key: &str) -> String {
         let key: String = key
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '_' { c.to_ascii_lowercase() } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
             .collect();
         format!("cofocus-{}-{key}", self.install_id)
     }
@@ -169,24 +201,43 @@ impl MatrixPlatform {
             .limiter
             .call(RateClass::Other, "resolve a pair room alias", || {
                 let request = request.clone();
-                async move { self.client.send(request).await.map_err(matrix_sdk::Error::from) }
+                async move {
+                    self.client
+                        .send(request)
+                        .await
+                        .map_err(matrix_sdk::Error::from)
+                }
             })
             .await
             .map_err(|error| error.into_platform("resolving a pair room alias"))?;
         Ok(response.room_id)
     }
 
-    async fn invite_missing(&self, room: &RoomId, members: &[OwnedUserId]) -> Result<(), PlatformError> {
-        let present = self.invited_or_joined(room).await.map_err(|error| error.into_platform("listing pair room members"))?;
+    async fn invite_missing(
+        &self,
+        room: &RoomId,
+        members: &[OwnedUserId],
+    ) -> Result<(), PlatformError> {
+        let present = self
+            .invited_or_joined(room)
+            .await
+            .map_err(|error| error.into_platform("listing pair room members"))?;
         for user in members.iter().filter(|user| !present.contains(user)) {
             let request = invite_user::v3::Request::new(
                 room.to_owned(),
-                invite_user::v3::InvitationRecipient::UserId(invite_user::v3::InviteUserId::new(user.clone())),
+                invite_user::v3::InvitationRecipient::UserId(invite_user::v3::InviteUserId::new(
+                    user.clone(),
+                )),
             );
             self.limiter
                 .call(RateClass::Invite, "invite to a pair room", || {
                     let request = request.clone();
-                    async move { self.client.send(request).await.map_err(matrix_sdk::Error::from) }
+                    async move {
+                        self.client
+                            .send(request)
+                            .await
+                            .map_err(matrix_sdk::Error::from)
+                    }
                 })
                 .await
                 .map_err(|error| error.into_platform("inviting to a pair room"))?;
@@ -207,10 +258,19 @@ impl MatrixPlatform {
             request.reason = Some(CLOSING_REASON.to_string());
             match self
                 .limiter
-                .call(RateClass::Message, "remove a member from a pair room", || {
-                    let request = request.clone();
-                    async move { self.client.send(request).await.map_err(matrix_sdk::Error::from) }
-                })
+                .call(
+                    RateClass::Message,
+                    "remove a member from a pair room",
+                    || {
+                        let request = request.clone();
+                        async move {
+                            self.client
+                                .send(request)
+                                .await
+                                .map_err(matrix_sdk::Error::from)
+                        }
+                    },
+                )
                 .await
             {
                 Ok(_) => {}
@@ -224,17 +284,31 @@ impl MatrixPlatform {
                 .limiter
                 .call(RateClass::Other, "delete a pair room alias", || {
                     let request = request.clone();
-                    async move { self.client.send(request).await.map_err(matrix_sdk::Error::from) }
+                    async move {
+                        self.client
+                            .send(request)
+                            .await
+                            .map_err(matrix_sdk::Error::from)
+                    }
                 })
                 .await;
-            if let Some(error) = deleted.as_ref().err().filter(|error| !error.is_forbidden_or_not_found()) {
-                return Err(PlatformError::Temporary(format!("deleting a pair room alias: {error}")));
+            if let Some(error) = deleted
+                .as_ref()
+                .err()
+                .filter(|error| !error.is_forbidden_or_not_found())
+            {
+                return Err(PlatformError::Temporary(format!(
+                    "deleting a pair room alias: {error}"
+                )));
             }
         }
         let left = self
             .limiter
             .call(RateClass::Join, "leave a pair room", || async {
-                self.client.send(leave_room::v3::Request::new(room.to_owned())).await.map_err(matrix_sdk::Error::from)
+                self.client
+                    .send(leave_room::v3::Request::new(room.to_owned()))
+                    .await
+                    .map_err(matrix_sdk::Error::from)
             })
             .await;
         match left {
@@ -246,7 +320,10 @@ impl MatrixPlatform {
         let _ = self
             .limiter
             .call(RateClass::Other, "forget a pair room", || async {
-                self.client.send(forget_room::v3::Request::new(room.to_owned())).await.map_err(matrix_sdk::Error::from)
+                self.client
+                    .send(forget_room::v3::Request::new(room.to_owned()))
+                    .await
+                    .map_err(matrix_sdk::Error::from)
             })
             .await;
         tracing::info!(%room, "closed a pair room");
@@ -254,12 +331,21 @@ impl MatrixPlatform {
     }
 
     async fn canonical_alias(&self, room: &RoomId) -> Option<OwnedRoomAliasId> {
-        let request = get_state_event_for_key::v3::Request::new(room.to_owned(), StateEventType::RoomCanonicalAlias, String::new());
+        let request = get_state_event_for_key::v3::Request::new(
+            room.to_owned(),
+            StateEventType::RoomCanonicalAlias,
+            String::new(),
+        );
         let response = self
             .limiter
             .call(RateClass::Other, "read a pair room alias", || {
                 let request = request.clone();
-                async move { self.client.send(request).await.map_err(matrix_sdk::Error::from) }
+                async move {
+                    self.client
+                        .send(request)
+                        .await
+                        .map_err(matrix_sdk::Error::from)
+                }
             })
             .await
             .ok()?;
@@ -274,25 +360,42 @@ impl MatrixPlatform {
         let mut request = get_message_events::v3::Request::backward(room.to_owned());
         request.limit = UInt::from(500u32);
         let mut filter = RoomEventFilter::empty();
-        filter.types = Some(vec!["m.room.member".to_string(), CALL_MEMBER_EVENT.to_string(), "m.call.member".to_string()]);
+        filter.types = Some(vec![
+            "m.room.member".to_string(),
+            CALL_MEMBER_EVENT.to_string(),
+            "m.call.member".to_string(),
+        ]);
         request.filter = filter;
         let response = self
             .limiter
             .call(RateClass::Other, "read pair room presence", || {
                 let request = request.clone();
-                async move { self.client.send(request).await.map_err(matrix_sdk::Error::from) }
+                async move {
+                    self.client
+                        .send(request)
+                        .await
+                        .map_err(matrix_sdk::Error::from)
+                }
             })
             .await
             .map_err(|error| error.into_platform("reading pair room presence"))?;
         let mut present: Vec<String> = Vec::new();
         for event in &response.chunk {
             let event_type: Option<String> = event.get_field("type").ok().flatten();
-            let content: Value = event.get_field("content").ok().flatten().unwrap_or(Value::Null);
+            let content: Value = event
+                .get_field("content")
+                .ok()
+                .flatten()
+                .unwrap_or(Value::Null);
             let user: Option<String> = match event_type.as_deref() {
-                Some("m.room.member") if content.get("membership").and_then(Value::as_str) == Some("join") => {
+                Some("m.room.member")
+                    if content.get("membership").and_then(Value::as_str) == Some("join") =>
+                {
                     event.get_field("state_key").ok().flatten()
                 }
-                Some(CALL_MEMBER_EVENT | "m.call.member") if content.as_object().is_some_and(|fields| !fields.is_empty()) => {
+                Some(CALL_MEMBER_EVENT | "m.call.member")
+                    if content.as_object().is_some_and(|fields| !fields.is_empty()) =>
+                {
                     event.get_field("sender").ok().flatten()
                 }
                 _ => None,
@@ -312,7 +415,12 @@ impl MatrixPlatform {
         let now = self.clock.now();
         let mut closed = 0;
         for room in self.client.joined_rooms() {
-            let Ok(Some(state)) = room.get_state_event(StateEventType::from(PAIR_ROOM_EVENT), "").await else { continue };
+            let Ok(Some(state)) = room
+                .get_state_event(StateEventType::from(PAIR_ROOM_EVENT), "")
+                .await
+            else {
+                continue;
+            };
             let content: Option<Value> = match &state {
                 RawAnySyncOrStrippedState::Sync(raw) => raw.get_field("content").ok().flatten(),
                 RawAnySyncOrStrippedState::Stripped(raw) => raw.get_field("content").ok().flatten(),
@@ -321,13 +429,19 @@ impl MatrixPlatform {
             if content.get("install").and_then(Value::as_str) != Some(self.install_id.as_str()) {
                 continue;
             }
-            let Some(ends_at) = content.get("ends_at").and_then(Value::as_i64).and_then(|at| DateTime::<Utc>::from_timestamp(at, 0)) else {
+            let Some(ends_at) = content
+                .get("ends_at")
+                .and_then(Value::as_i64)
+                .and_then(|at| DateTime::<Utc>::from_timestamp(at, 0))
+            else {
                 continue;
             };
             if ends_at + SWEEP_AFTER < now {
                 match self.close_room(room.room_id()).await {
                     Ok(()) => closed += 1,
-                    Err(error) => tracing::warn!(room = %room.room_id(), %error, "could not close a forgotten pair room"),
+                    Err(error) => {
+                        tracing::warn!(room = %room.room_id(), %error, "could not close a forgotten pair room")
+                    }
                 }
             }
         }

@@ -73,8 +73,12 @@ impl CallError {
 impl std::fmt::Display for CallError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CallError::RateLimited(wait) => write!(f, "rate-limited for {:.0} s", wait.as_secs_f64()),
-            CallError::Matrix { kind, message } => write!(f, "{}: {message}", kind.errcode().as_str()),
+            CallError::RateLimited(wait) => {
+                write!(f, "rate-limited for {:.0} s", wait.as_secs_f64())
+            }
+            CallError::Matrix { kind, message } => {
+                write!(f, "{}: {message}", kind.errcode().as_str())
+            }
             CallError::Transient(why) | CallError::Other(why) => f.write_str(why),
         }
     }
@@ -90,7 +94,11 @@ pub struct Limiter {
 
 impl Limiter {
     pub fn new(max_wait: Duration) -> Self {
-        Limiter { max_wait, not_before: Mutex::new(HashMap::new()), waited: Default::default() }
+        Limiter {
+            max_wait,
+            not_before: Mutex::new(HashMap::new()),
+            waited: Default::default(),
+        }
     }
 
     pub fn rate_limits_waited_out(&self) -> usize {
@@ -98,7 +106,12 @@ impl Limiter {
     }
 
     /// Runs `request` (built afresh for each attempt), waiting out rate limits within budget.
-    pub async fn call<T, F, Fut>(&self, class: RateClass, what: &str, mut request: F) -> Result<T, CallError>
+    pub async fn call<T, F, Fut>(
+        &self,
+        class: RateClass,
+        what: &str,
+        mut request: F,
+    ) -> Result<T, CallError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, matrix_sdk::Error>>,
@@ -112,14 +125,25 @@ impl Limiter {
             };
             match classify(&error) {
                 Classified::RateLimited(retry_after) => {
-                    let wait = retry_after.unwrap_or(Duration::from_secs(2)) + Duration::from_millis(50);
+                    let wait =
+                        retry_after.unwrap_or(Duration::from_secs(2)) + Duration::from_millis(50);
                     let spent = started.elapsed();
                     if spent + wait > self.max_wait {
-                        tracing::warn!(what, wait_s = wait.as_secs_f64(), "rate-limited beyond max_rate_limit_wait; giving the job back");
+                        tracing::warn!(
+                            what,
+                            wait_s = wait.as_secs_f64(),
+                            "rate-limited beyond max_rate_limit_wait; giving the job back"
+                        );
                         return Err(CallError::RateLimited(wait));
                     }
-                    tracing::info!(what, wait_s = wait.as_secs_f64(), ?class, "rate-limited by the homeserver (M_LIMIT_EXCEEDED); waiting as asked");
-                    self.waited.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    tracing::info!(
+                        what,
+                        wait_s = wait.as_secs_f64(),
+                        ?class,
+                        "rate-limited by the homeserver (M_LIMIT_EXCEEDED); waiting as asked"
+                    );
+                    self.waited
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     self.close_gate(class, wait);
                 }
                 Classified::Failed(call_error) => return Err(call_error),
@@ -147,7 +171,9 @@ impl Limiter {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<RateClass, Instant>> {
-        self.not_before.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.not_before
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -167,17 +193,30 @@ fn classify(error: &matrix_sdk::Error) -> Classified {
                 return Classified::RateLimited(data.retry_after.map(retry_after_duration));
             }
             if api_error.status_code.is_server_error() {
-                return Classified::Failed(CallError::Transient(format!("{}: {}: {message}", api_error.status_code, kind.errcode().as_str())));
+                return Classified::Failed(CallError::Transient(format!(
+                    "{}: {}: {message}",
+                    api_error.status_code,
+                    kind.errcode().as_str()
+                )));
             }
-            return Classified::Failed(CallError::Matrix { kind: kind.clone(), message });
+            return Classified::Failed(CallError::Matrix {
+                kind: kind.clone(),
+                message,
+            });
         }
         if api_error.status_code.as_u16() == 429 {
             return Classified::RateLimited(None);
         }
         if api_error.status_code.is_server_error() {
-            return Classified::Failed(CallError::Transient(format!("{}: {message}", api_error.status_code)));
+            return Classified::Failed(CallError::Transient(format!(
+                "{}: {message}",
+                api_error.status_code
+            )));
         }
-        return Classified::Failed(CallError::Other(format!("{}: {message}", api_error.status_code)));
+        return Classified::Failed(CallError::Other(format!(
+            "{}: {message}",
+            api_error.status_code
+        )));
     }
     match error {
         matrix_sdk::Error::Http(http) if matches!(**http, matrix_sdk::HttpError::Reqwest(_)) => {
@@ -207,22 +246,34 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use matrix_sdk::ruma::api::client::uiaa::UiaaResponse;
-    use matrix_sdk::ruma::api::error::{Error as ApiError, ErrorBody, FromHttpResponseError, LimitExceededErrorData, StandardErrorBody};
+    use matrix_sdk::ruma::api::error::{
+        Error as ApiError, ErrorBody, FromHttpResponseError, LimitExceededErrorData,
+        StandardErrorBody,
+    };
 
     use super::*;
 
     fn limit_exceeded(retry_after: Duration) -> matrix_sdk::Error {
         let mut data = LimitExceededErrorData::new();
         data.retry_after = Some(RetryAfter::Delay(retry_after));
-        let body = ErrorBody::Standard(StandardErrorBody::new(ErrorKind::LimitExceeded(data), "Too Many Requests".into()));
+        let body = ErrorBody::Standard(StandardErrorBody::new(
+            ErrorKind::LimitExceeded(data),
+            "Too Many Requests".into(),
+        ));
         let error = ApiError::new(matrix_sdk::reqwest::StatusCode::TOO_MANY_REQUESTS, body);
-        matrix_sdk::HttpError::Api(Box::new(FromHttpResponseError::Server(UiaaResponse::MatrixError(error)))).into()
+        matrix_sdk::HttpError::Api(Box::new(FromHttpResponseError::Server(
+            UiaaResponse::MatrixError(error),
+        )))
+        .into()
     }
 
     fn forbidden() -> matrix_sdk::Error {
         let body = ErrorBody::Standard(StandardErrorBody::new(ErrorKind::Forbidden, "no".into()));
         let error = ApiError::new(matrix_sdk::reqwest::StatusCode::FORBIDDEN, body);
-        matrix_sdk::HttpError::Api(Box::new(FromHttpResponseError::Server(UiaaResponse::MatrixError(error)))).into()
+        matrix_sdk::HttpError::Api(Box::new(FromHttpResponseError::Server(
+            UiaaResponse::MatrixError(error),
+        )))
+        .into()
     }
 
     #[tokio::test]
@@ -240,7 +291,11 @@ mod tests {
             .await;
         assert_eq!(result.unwrap(), "created");
         assert_eq!(attempts.load(Ordering::SeqCst), 3);
-        assert!(started.elapsed() >= Duration::from_millis(300), "waited {:?}", started.elapsed());
+        assert!(
+            started.elapsed() >= Duration::from_millis(300),
+            "waited {:?}",
+            started.elapsed()
+        );
         assert_eq!(limiter.rate_limits_waited_out(), 2);
     }
 
@@ -248,12 +303,31 @@ mod tests {
     async fn gives_the_job_back_beyond_the_budget_and_maps_other_errors() {
         let limiter = Limiter::new(Duration::from_secs(90));
         let started = tokio::time::Instant::now();
-        let error = limiter.call(RateClass::Message, "test", || async { Err::<(), _>(limit_exceeded(Duration::from_secs(120))) }).await.unwrap_err();
-        assert!(started.elapsed() < Duration::from_secs(1), "no pointless wait");
+        let error = limiter
+            .call(RateClass::Message, "test", || async {
+                Err::<(), _>(limit_exceeded(Duration::from_secs(120)))
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "no pointless wait"
+        );
         assert!(matches!(error, CallError::RateLimited(_)));
-        assert!(matches!(error.into_platform("x"), PlatformError::Temporary(_)));
-        let error = limiter.call(RateClass::Message, "test", || async { Err::<(), _>(forbidden()) }).await.unwrap_err();
+        assert!(matches!(
+            error.into_platform("x"),
+            PlatformError::Temporary(_)
+        ));
+        let error = limiter
+            .call(RateClass::Message, "test", || async {
+                Err::<(), _>(forbidden())
+            })
+            .await
+            .unwrap_err();
         assert!(error.is(&ErrorKind::Forbidden));
-        assert!(matches!(error.into_platform("x"), PlatformError::Permanent(_)));
+        assert!(matches!(
+            error.into_platform("x"),
+            PlatformError::Permanent(_)
+        ));
     }
 }

@@ -27,7 +27,10 @@ pub fn render(message: &OutgoingMessage, via_server: &str) -> Rendered {
                 html.push_str(&escape(&text));
                 body.push_str(&text);
             }
-            MessagePart::Mention { platform_user_id, display_name } => {
+            MessagePart::Mention {
+                platform_user_id,
+                display_name,
+            } => {
                 body.push_str(display_name);
                 if is_matrix_user_id(platform_user_id) {
                     html.push_str(&format!(
@@ -42,7 +45,11 @@ pub fn render(message: &OutgoingMessage, via_server: &str) -> Rendered {
             MessagePart::Room { room, title } => {
                 let link = room_link(room, via_server);
                 body.push_str(&format!("{title} ({link})"));
-                html.push_str(&format!("<a href=\"{}\">{}</a>", escape(&link), escape(title)));
+                html.push_str(&format!(
+                    "<a href=\"{}\">{}</a>",
+                    escape(&link),
+                    escape(title)
+                ));
             }
         }
     }
@@ -117,8 +124,12 @@ mod tests {
             rendered.body,
             "<b> with Bob at Mon 30 Nov 09:00 CET in Focus 08:00 · a & b (https://matrix.to/#/!abc?via=example.org) — `help`"
         );
-        assert!(rendered.html.starts_with("&lt;b&gt; with <a href=\"https://matrix.to/#/@bob:example.org\">Bob</a>"));
-        assert!(rendered.html.contains("<a href=\"https://matrix.to/#/!abc?via=example.org\">Focus 08:00 · a &amp; b</a>"));
+        assert!(rendered.html.starts_with(
+            "&lt;b&gt; with <a href=\"https://matrix.to/#/@bob:example.org\">Bob</a>"
+        ));
+        assert!(rendered.html.contains(
+            "<a href=\"https://matrix.to/#/!abc?via=example.org\">Focus 08:00 · a &amp; b</a>"
+        ));
         assert!(rendered.html.ends_with("<code>help</code>"));
     }
 

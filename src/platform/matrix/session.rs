@@ -31,41 +31,76 @@ pub struct Connected {
     pub install_id: String,
 }
 
-pub async fn connect(config: &MatrixConfig, store: &Store, clock: &dyn Clock, limiter: &Limiter) -> anyhow::Result<Connected> {
-    let user_id = OwnedUserId::try_from(config.user_id.trim())
-        .map_err(|error| anyhow!("matrix.user_id {:?} is not a Matrix user id: {error}", config.user_id))?;
+pub async fn connect(
+    config: &MatrixConfig,
+    store: &Store,
+    clock: &dyn Clock,
+    limiter: &Limiter,
+) -> anyhow::Result<Connected> {
+    let user_id = OwnedUserId::try_from(config.user_id.trim()).map_err(|error| {
+        anyhow!(
+            "matrix.user_id {:?} is not a Matrix user id: {error}",
+            config.user_id
+        )
+    })?;
     let store_dir = PathBuf::from(&config.store_path).join(directory_name(&user_id));
-    std::fs::create_dir_all(&store_dir).with_context(|| format!("creating the Matrix store {}", store_dir.display()))?;
+    std::fs::create_dir_all(&store_dir)
+        .with_context(|| format!("creating the Matrix store {}", store_dir.display()))?;
     let client = Client::builder()
         .homeserver_url(config.homeserver_url.trim())
         .sqlite_store(&store_dir, None)
         // Retries (429 included) are ours: bounded, logged, and aware of the job lease.
-        .request_config(RequestConfig::new().disable_retry().timeout(Duration::from_secs(60)))
+        .request_config(
+            RequestConfig::new()
+                .disable_retry()
+                .timeout(Duration::from_secs(60)),
+        )
         .build()
         .await
         .with_context(|| format!("connecting to {}", config.homeserver_url))?;
 
     let install_id = install_id(store, clock).await?;
     let session_name = format!("session:{user_id}");
-    let stored: Option<MatrixSession> = match store.platform_state(PLATFORM, SCOPE, &session_name).await? {
-        Some(json) => Some(serde_json::from_str(&json).context("reading the stored Matrix session")?),
-        None => None,
-    };
+    let stored: Option<MatrixSession> =
+        match store.platform_state(PLATFORM, SCOPE, &session_name).await? {
+            Some(json) => {
+                Some(serde_json::from_str(&json).context("reading the stored Matrix session")?)
+            }
+            None => None,
+        };
 
-    if let Some(token) = config.access_token.as_deref().filter(|token| !token.trim().is_empty()) {
+    if let Some(token) = config
+        .access_token
+        .as_deref()
+        .filter(|token| !token.trim().is_empty())
+    {
         let session = session_for_token(&client, token.trim()).await?;
         if session.meta.user_id != user_id {
-            return Err(anyhow!("matrix.access_token belongs to {}, not matrix.user_id {user_id}", session.meta.user_id));
+            return Err(anyhow!(
+                "matrix.access_token belongs to {}, not matrix.user_id {user_id}",
+                session.meta.user_id
+            ));
         }
         client.restore_session(session.clone()).await?;
         persist(store, clock, &session_name, &session).await?;
         return Ok(Connected { client, install_id });
     }
 
-    let password = config.password.as_deref().ok_or_else(|| anyhow!("[matrix] needs a password or an access_token"))?;
-    if let Some(session) = stored.clone().filter(|session| session.meta.user_id == user_id) {
+    let password = config
+        .password
+        .as_deref()
+        .ok_or_else(|| anyhow!("[matrix] needs a password or an access_token"))?;
+    if let Some(session) = stored
+        .clone()
+        .filter(|session| session.meta.user_id == user_id)
+    {
         client.restore_session(session.clone()).await?;
-        match limiter.call(RateClass::Other, "whoami", || async { client.whoami().await.map_err(Into::into) }).await {
+        match limiter
+            .call(RateClass::Other, "whoami", || async {
+                client.whoami().await.map_err(Into::into)
+            })
+            .await
+        {
             Ok(_) => {
                 tracing::info!(device = %session.meta.device_id, "restored the stored Matrix session");
                 return Ok(Connected { client, install_id });
@@ -86,7 +121,10 @@ pub async fn connect(config: &MatrixConfig, store: &Store, clock: &dyn Clock, li
     let device: Option<OwnedDeviceId> = stored.map(|session| session.meta.device_id);
     let response = limiter
         .call(RateClass::Other, "login", || {
-            let mut login = client.matrix_auth().login_username(user_id.as_str(), password).initial_device_display_name(&config.device_name);
+            let mut login = client
+                .matrix_auth()
+                .login_username(user_id.as_str(), password)
+                .initial_device_display_name(&config.device_name);
             if let Some(device) = &device {
                 login = login.device_id(device.as_str());
             }
@@ -95,43 +133,91 @@ pub async fn connect(config: &MatrixConfig, store: &Store, clock: &dyn Clock, li
         .await
         .map_err(|error| anyhow!("logging in as {user_id}: {error}"))?;
     tracing::info!(device = %response.device_id, "logged in to Matrix");
-    let session = client.matrix_auth().session().ok_or_else(|| anyhow!("login succeeded but left no session"))?;
+    let session = client
+        .matrix_auth()
+        .session()
+        .ok_or_else(|| anyhow!("login succeeded but left no session"))?;
     persist(store, clock, &session_name, &session).await?;
     Ok(Connected { client, install_id })
 }
 
 fn unknown_token(error: &CallError) -> bool {
-    matches!(error, CallError::Matrix { kind: ErrorKind::UnknownToken(_), .. })
+    matches!(
+        error,
+        CallError::Matrix {
+            kind: ErrorKind::UnknownToken(_),
+            ..
+        }
+    )
 }
 
 async fn rebuild(config: &MatrixConfig, store_dir: &std::path::Path) -> anyhow::Result<Client> {
     Ok(Client::builder()
         .homeserver_url(config.homeserver_url.trim())
         .sqlite_store(store_dir, None)
-        .request_config(RequestConfig::new().disable_retry().timeout(Duration::from_secs(60)))
+        .request_config(
+            RequestConfig::new()
+                .disable_retry()
+                .timeout(Duration::from_secs(60)),
+        )
         .build()
         .await?)
 }
 
 /// `whoami` tells which user and device a configured access token belongs to.
 async fn session_for_token(client: &Client, token: &str) -> anyhow::Result<MatrixSession> {
-    let url = client.homeserver().join("_matrix/client/v3/account/whoami")?;
-    let response = client.http_client().get(url).bearer_auth(token).send().await.context("whoami")?;
+    let url = client
+        .homeserver()
+        .join("_matrix/client/v3/account/whoami")?;
+    let response = client
+        .http_client()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .context("whoami")?;
     let status = response.status();
-    let body: serde_json::Value = serde_json::from_slice(&response.bytes().await.context("whoami response")?).context("whoami response")?;
+    let body: serde_json::Value =
+        serde_json::from_slice(&response.bytes().await.context("whoami response")?)
+            .context("whoami response")?;
     if !status.is_success() {
-        return Err(anyhow!("matrix.access_token was refused by the homeserver ({status}): {body}"));
+        return Err(anyhow!(
+            "matrix.access_token was refused by the homeserver ({status}): {body}"
+        ));
     }
-    let user_id = body["user_id"].as_str().ok_or_else(|| anyhow!("whoami returned no user_id"))?;
-    let device_id = body["device_id"].as_str().ok_or_else(|| anyhow!("whoami returned no device_id (appservice tokens are not supported)"))?;
+    let user_id = body["user_id"]
+        .as_str()
+        .ok_or_else(|| anyhow!("whoami returned no user_id"))?;
+    let device_id = body["device_id"].as_str().ok_or_else(|| {
+        anyhow!("whoami returned no device_id (appservice tokens are not supported)")
+    })?;
     Ok(MatrixSession {
-        meta: SessionMeta { user_id: user_id.try_into()?, device_id: device_id.into() },
-        tokens: SessionTokens { access_token: token.to_string(), refresh_token: None },
+        meta: SessionMeta {
+            user_id: user_id.try_into()?,
+            device_id: device_id.into(),
+        },
+        tokens: SessionTokens {
+            access_token: token.to_string(),
+            refresh_token: None,
+        },
     })
 }
 
-async fn persist(store: &Store, clock: &dyn Clock, name: &str, session: &MatrixSession) -> anyhow::Result<()> {
-    store.set_platform_state(PLATFORM, SCOPE, name, &serde_json::to_string(session)?, clock.now()).await?;
+async fn persist(
+    store: &Store,
+    clock: &dyn Clock,
+    name: &str,
+    session: &MatrixSession,
+) -> anyhow::Result<()> {
+    store
+        .set_platform_state(
+            PLATFORM,
+            SCOPE,
+            name,
+            &serde_json::to_string(session)?,
+            clock.now(),
+        )
+        .await?;
     Ok(())
 }
 
@@ -140,12 +226,27 @@ async fn install_id(store: &Store, clock: &dyn Clock) -> anyhow::Result<String> 
         return Ok(id);
     }
     let id = format!("{:08x}", rand::random::<u32>());
-    store.set_platform_state(PLATFORM, SCOPE, "install_id", &id, clock.now()).await?;
+    store
+        .set_platform_state(PLATFORM, SCOPE, "install_id", &id, clock.now())
+        .await?;
     // Two instances starting together on a fresh database: whoever wrote last wins for both.
-    Ok(store.platform_state(PLATFORM, SCOPE, "install_id").await?.unwrap_or(id))
+    Ok(store
+        .platform_state(PLATFORM, SCOPE, "install_id")
+        .await?
+        .unwrap_or(id))
 }
 
 /// One store directory per account, so changing `user_id` never mixes two accounts' state.
 fn directory_name(user_id: &OwnedUserId) -> String {
-    user_id.as_str().chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect()
+    user_id
+        .as_str()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }

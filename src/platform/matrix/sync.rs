@@ -30,15 +30,27 @@ const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
 /// Runs until `shutdown` is true. The engine answers the commands; it should be built on this
 /// same platform.
-pub async fn run_sync(platform: Arc<MatrixPlatform>, engine: Engine, mut shutdown: tokio::sync::watch::Receiver<bool>) -> anyhow::Result<()> {
+pub async fn run_sync(
+    platform: Arc<MatrixPlatform>,
+    engine: Engine,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
     let client = platform.client().clone();
     // Members' join/leave in big community rooms are not needed to answer commands.
-    let settings = SyncSettings::new().filter(sync_events::v3::Filter::FilterDefinition(FilterDefinition::with_lazy_loading()));
+    let settings = SyncSettings::new().filter(sync_events::v3::Filter::FilterDefinition(
+        FilterDefinition::with_lazy_loading(),
+    ));
 
     warn_if_encryption_is_forced(&client).await;
     if !has_synced_before(&client).await {
         tracing::info!("first sync of a new store: reading history without answering it");
-        if !sync_until_ok(&client, settings.clone().timeout(Duration::ZERO), &mut shutdown).await? {
+        if !sync_until_ok(
+            &client,
+            settings.clone().timeout(Duration::ZERO),
+            &mut shutdown,
+        )
+        .await?
+        {
             return Ok(());
         }
     }
@@ -50,7 +62,11 @@ pub async fn run_sync(platform: Arc<MatrixPlatform>, engine: Engine, mut shutdow
     for room in client.invited_rooms() {
         if let Ok(details) = room.invite_details().await {
             let is_direct = room.is_direct().await.unwrap_or(false);
-            let _ = sender.send(Incoming::Invite { room, inviter: details.inviter_id, is_direct });
+            let _ = sender.send(Incoming::Invite {
+                room,
+                inviter: details.inviter_id,
+                is_direct,
+            });
         }
     }
     let swept = platform.sweep_forgotten_pair_rooms().await;
@@ -73,7 +89,11 @@ pub async fn run_sync(platform: Arc<MatrixPlatform>, engine: Engine, mut shutdow
 }
 
 /// One successful sync (retrying with backoff); `Ok(false)` if shut down meanwhile.
-async fn sync_until_ok(client: &Client, settings: SyncSettings, shutdown: &mut tokio::sync::watch::Receiver<bool>) -> anyhow::Result<bool> {
+async fn sync_until_ok(
+    client: &Client,
+    settings: SyncSettings,
+    shutdown: &mut tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<bool> {
     let mut backoff = Duration::from_secs(1);
     loop {
         if *shutdown.borrow() {
@@ -87,7 +107,10 @@ async fn sync_until_ok(client: &Client, settings: SyncSettings, shutdown: &mut t
             Ok(_) => return Ok(true),
             Err(error) => error,
         };
-        if matches!(error.client_api_error_kind(), Some(ErrorKind::UnknownToken(_))) {
+        if matches!(
+            error.client_api_error_kind(),
+            Some(ErrorKind::UnknownToken(_))
+        ) {
             return Err(anyhow::anyhow!(
                 "the homeserver no longer accepts the bot's access token (logged out?); restart cofocus to log in again: {error}"
             ));
@@ -112,8 +135,11 @@ async fn sync_until_ok(client: &Client, settings: SyncSettings, shutdown: &mut t
 /// encrypted, and members' answers there unreadable to it.
 async fn warn_if_encryption_is_forced(client: &Client) {
     if let Ok(features) = client.unstable_features().await {
-        let forced: Vec<String> =
-            features.iter().map(|feature| feature.to_string()).filter(|name| name.starts_with("io.element.e2ee_forced")).collect();
+        let forced: Vec<String> = features
+            .iter()
+            .map(|feature| feature.to_string())
+            .filter(|name| name.starts_with("io.element.e2ee_forced"))
+            .collect();
         if !forced.is_empty() {
             tracing::warn!(?forced, "the homeserver may force encryption on new rooms; the bot cannot read encrypted replies");
         }
@@ -121,11 +147,21 @@ async fn warn_if_encryption_is_forced(client: &Client) {
 }
 
 async fn has_synced_before(client: &Client) -> bool {
-    matches!(client.state_store().get_kv_data(StateStoreDataKey::SyncToken).await, Ok(Some(StateStoreDataValue::SyncToken(_))))
+    matches!(
+        client
+            .state_store()
+            .get_kv_data(StateStoreDataKey::SyncToken)
+            .await,
+        Ok(Some(StateStoreDataValue::SyncToken(_)))
+    )
 }
 
 /// Handlers only queue events; the worker answers them in order, off the sync loop.
-fn register_handlers(client: &Client, platform: &Arc<MatrixPlatform>, sender: tokio::sync::mpsc::UnboundedSender<Incoming>) {
+fn register_handlers(
+    client: &Client,
+    platform: &Arc<MatrixPlatform>,
+    sender: tokio::sync::mpsc::UnboundedSender<Incoming>,
+) {
     let messages = sender.clone();
     client.add_event_handler(move |event: OriginalSyncRoomMessageEvent, room: Room| {
         let messages = messages.clone();
@@ -141,7 +177,11 @@ fn register_handlers(client: &Client, platform: &Arc<MatrixPlatform>, sender: to
         async move {
             if event.state_key == bot && event.content.membership == MembershipState::Invite {
                 let is_direct = event.content.is_direct.unwrap_or(false);
-                let _ = invites.send(Incoming::Invite { room, inviter: event.sender, is_direct });
+                let _ = invites.send(Incoming::Invite {
+                    room,
+                    inviter: event.sender,
+                    is_direct,
+                });
             }
         }
     });
