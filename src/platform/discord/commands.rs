@@ -118,7 +118,7 @@ async fn run(ctx: Context<'_>, command: Result<Command, String>) -> Result<(), E
         })
         .await;
     };
-    remember_home_guild(ctx, &actor);
+    remember_home_guild(ctx, &actor).await;
     let engine = ctx.data().engine.clone();
     let is_booking = matches!(command, Ok(Command::Book { .. }));
     answer(ctx, async move {
@@ -143,7 +143,9 @@ async fn run(ctx: Context<'_>, command: Result<Command, String>) -> Result<(), E
 }
 
 /// DM buttons act in the guild where the member last used the bot.
-fn remember_home_guild(ctx: Context<'_>, actor: &Actor) {
+/// Awaited, not spawned: the reminder's buttons need this guild, and a job running right after
+/// the command must see it (a background save raced the reminder in tests under load).
+async fn remember_home_guild(ctx: Context<'_>, actor: &Actor) {
     let platform = ctx.data().platform.clone();
     let (Ok(user), Ok(guild)) = (
         actor.platform_user_id.parse::<u64>(),
@@ -151,11 +153,9 @@ fn remember_home_guild(ctx: Context<'_>, actor: &Actor) {
     ) else {
         return;
     };
-    tokio::spawn(async move {
-        if let Err(error) = platform.save_home_guild(user, guild).await {
-            tracing::warn!(user, %error, "cannot remember the member's server");
-        }
-    });
+    if let Err(error) = platform.save_home_guild(user, guild).await {
+        tracing::warn!(user, %error, "cannot remember the member's server");
+    }
 }
 
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
