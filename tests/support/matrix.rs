@@ -118,7 +118,8 @@ impl Member {
                     is_direct,
                 });
                 if is_direct {
-                    for _ in 0..5 {
+                    // A busy homeserver may refuse the first tries; a person would try again.
+                    for _ in 0..50 {
                         if room.join().await.is_ok() {
                             break;
                         }
@@ -221,28 +222,31 @@ impl Member {
         .await
     }
 
-    /// Every `m.room.message` in the room, oldest first, as the server has them.
+    /// Every `m.room.message` in the room, oldest first, as the server has them. A failed read
+    /// (the member not joined yet, a busy server) is retried rather than read as "no messages":
+    /// an empty history that hides an error would make a count of DMs race the member's sync.
     pub async fn history(&self, room: &RoomId) -> Vec<Value> {
-        let mut request = get_message_events::v3::Request::backward(room.to_owned());
-        request.limit = UInt::from(500u32);
-        let mut filter = RoomEventFilter::empty();
-        filter.types = Some(vec!["m.room.message".to_string()]);
-        request.filter = filter;
-        match self.client.send(request).await {
-            Ok(response) => {
+        eventually(
+            &format!("{} to read the history of {room}", self.name),
+            || async {
+                let mut request = get_message_events::v3::Request::backward(room.to_owned());
+                request.limit = UInt::from(500u32);
+                let mut filter = RoomEventFilter::empty();
+                filter.types = Some(vec!["m.room.message".to_string()]);
+                request.filter = filter;
+                let response = self.client.send(request).await.ok()?;
                 let mut events: Vec<Value> = response
                     .chunk
                     .iter()
                     .filter_map(|raw| raw.deserialize_as_unchecked().ok())
                     .collect();
                 events.reverse();
-                events
-            }
-            Err(_) => Vec::new(),
-        }
+                Some(events)
+            },
+        )
+        .await
     }
 
-    /// The DM room the bot opened with this member (once the invite has arrived).
     /// The DM room the bot opened with this member, once the member has joined it.
     pub async fn dm_room(&self, bot: &str) -> OwnedRoomId {
         eventually(
@@ -262,14 +266,9 @@ impl Member {
 
     /// Bodies of the bot's DMs (`m.text`) to this member, oldest first.
     pub async fn dms(&self, bot: &str) -> Vec<String> {
-        let Some(room) = self
-            .invites()
-            .into_iter()
-            .find(|invite| invite.is_direct && invite.from.as_str() == bot)
-            .map(|i| i.room)
-        else {
-            return Vec::new();
-        };
+        // Waits for the member's own sync to deliver and accept the DM invite: every caller
+        // expects the DM room to exist, and reading before the join would count nothing.
+        let room = self.dm_room(bot).await;
         self.history(&room)
             .await
             .into_iter()

@@ -134,17 +134,7 @@ impl MatrixPlatform {
             "type": "m.room.guest_access", "state_key": "", "content": {"guest_access": "forbidden"}
         }))
         .map_err(|error| error.into_platform("building a DM room"))?];
-        let response = self
-            .limiter
-            .call(RateClass::RoomCreation, "create a DM room", || {
-                let request = request.clone();
-                async move {
-                    self.client
-                        .send(request)
-                        .await
-                        .map_err(matrix_sdk::Error::from)
-                }
-            })
+        let response = send_limited!(self, RateClass::RoomCreation, "create a DM room", request)
             .await
             .map_err(|error| match error {
                 // Their server refuses invites from us, or they ignore the bot.
@@ -232,16 +222,7 @@ impl MatrixPlatform {
                         invite_user::v3::InviteUserId::new(user.to_owned()),
                     ),
                 );
-                self.limiter
-                    .call(RateClass::Invite, "re-invite to the DM room", || {
-                        let request = request.clone();
-                        async move {
-                            self.client
-                                .send(request)
-                                .await
-                                .map_err(matrix_sdk::Error::from)
-                        }
-                    })
+                send_limited!(self, RateClass::Invite, "re-invite to the DM room", request)
                     .await
                     .map_err(|error| {
                         PlatformError::Unreachable(format!(
@@ -264,17 +245,7 @@ impl MatrixPlatform {
             StateEventType::RoomMember,
             user.to_string(),
         );
-        let response = self
-            .limiter
-            .call(RateClass::Other, "read a membership", || {
-                let request = request.clone();
-                async move {
-                    self.client
-                        .send(request)
-                        .await
-                        .map_err(matrix_sdk::Error::from)
-                }
-            })
+        let response = send_limited!(self, RateClass::Other, "read a membership", request)
             .await
             .ok()?;
         let content: Value = serde_json::from_str(response.event_or_content.get()).ok()?;
@@ -290,18 +261,7 @@ impl MatrixPlatform {
         room: &RoomId,
     ) -> Result<Vec<OwnedUserId>, CallError> {
         let request = get_member_events::v3::Request::new(room.to_owned());
-        let response = self
-            .limiter
-            .call(RateClass::Other, "list room members", || {
-                let request = request.clone();
-                async move {
-                    self.client
-                        .send(request)
-                        .await
-                        .map_err(matrix_sdk::Error::from)
-                }
-            })
-            .await?;
+        let response = send_limited!(self, RateClass::Other, "list room members", request).await?;
         Ok(response
             .chunk
             .iter()

@@ -13,6 +13,24 @@
 //! types and sent through [`ratelimit::Limiter`], so it never depends on the local store being
 //! caught up (after a crash the store may lag the server; the server is the truth).
 
+/// `platform.client.send(request)` through the rate limiter, which waits out 429s and retries
+/// with a fresh clone. A macro, not a method: `Client::send`'s bounds name matrix-sdk traits
+/// that are not public, so a generic wrapper cannot spell them.
+macro_rules! send_limited {
+    ($platform:expr, $class:expr, $what:expr, $request:ident) => {
+        $platform.limiter.call($class, $what, || {
+            let request = $request.clone();
+            async move {
+                $platform
+                    .client
+                    .send(request)
+                    .await
+                    .map_err(matrix_sdk::Error::from)
+            }
+        })
+    };
+}
+
 mod commands;
 mod dm;
 mod pair_rooms;

@@ -56,18 +56,8 @@ impl MatrixPlatform {
         let create = self
             .pair_room_request(request, key, &alias_local, &members)
             .map_err(|error| error.into_platform("building a pair room"))?;
-        let created = self
-            .limiter
-            .call(RateClass::RoomCreation, "create a pair room", || {
-                let create = create.clone();
-                async move {
-                    self.client
-                        .send(create)
-                        .await
-                        .map_err(matrix_sdk::Error::from)
-                }
-            })
-            .await;
+        let created =
+            send_limited!(self, RateClass::RoomCreation, "create a pair room", create).await;
         match created {
             Ok(response) => {
                 tracing::info!(room = %response.room_id, title = %request.title, "opened a pair room");
@@ -197,17 +187,7 @@ impl MatrixPlatform {
 
     async fn resolve_alias(&self, localpart: &str) -> Result<OwnedRoomId, PlatformError> {
         let request = get_alias::v3::Request::new(self.alias(localpart)?);
-        let response = self
-            .limiter
-            .call(RateClass::Other, "resolve a pair room alias", || {
-                let request = request.clone();
-                async move {
-                    self.client
-                        .send(request)
-                        .await
-                        .map_err(matrix_sdk::Error::from)
-                }
-            })
+        let response = send_limited!(self, RateClass::Other, "resolve a pair room alias", request)
             .await
             .map_err(|error| error.into_platform("resolving a pair room alias"))?;
         Ok(response.room_id)
@@ -229,16 +209,7 @@ impl MatrixPlatform {
                     user.clone(),
                 )),
             );
-            self.limiter
-                .call(RateClass::Invite, "invite to a pair room", || {
-                    let request = request.clone();
-                    async move {
-                        self.client
-                            .send(request)
-                            .await
-                            .map_err(matrix_sdk::Error::from)
-                    }
-                })
+            send_limited!(self, RateClass::Invite, "invite to a pair room", request)
                 .await
                 .map_err(|error| error.into_platform("inviting to a pair room"))?;
         }
@@ -280,18 +251,8 @@ impl MatrixPlatform {
         }
         if let Some(alias) = self.canonical_alias(room).await {
             let request = delete_alias::v3::Request::new(alias);
-            let deleted = self
-                .limiter
-                .call(RateClass::Other, "delete a pair room alias", || {
-                    let request = request.clone();
-                    async move {
-                        self.client
-                            .send(request)
-                            .await
-                            .map_err(matrix_sdk::Error::from)
-                    }
-                })
-                .await;
+            let deleted =
+                send_limited!(self, RateClass::Other, "delete a pair room alias", request).await;
             if let Some(error) = deleted
                 .as_ref()
                 .err()
@@ -336,17 +297,7 @@ impl MatrixPlatform {
             StateEventType::RoomCanonicalAlias,
             String::new(),
         );
-        let response = self
-            .limiter
-            .call(RateClass::Other, "read a pair room alias", || {
-                let request = request.clone();
-                async move {
-                    self.client
-                        .send(request)
-                        .await
-                        .map_err(matrix_sdk::Error::from)
-                }
-            })
+        let response = send_limited!(self, RateClass::Other, "read a pair room alias", request)
             .await
             .ok()?;
         let content: Value = serde_json::from_str(response.event_or_content.get()).ok()?;
@@ -366,17 +317,7 @@ impl MatrixPlatform {
             "m.call.member".to_string(),
         ]);
         request.filter = filter;
-        let response = self
-            .limiter
-            .call(RateClass::Other, "read pair room presence", || {
-                let request = request.clone();
-                async move {
-                    self.client
-                        .send(request)
-                        .await
-                        .map_err(matrix_sdk::Error::from)
-                }
-            })
+        let response = send_limited!(self, RateClass::Other, "read pair room presence", request)
             .await
             .map_err(|error| error.into_platform("reading pair room presence"))?;
         let mut present: Vec<String> = Vec::new();
