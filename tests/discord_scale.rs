@@ -235,3 +235,38 @@ async fn two_instances_split_the_shards_and_presence_crosses_over_through_the_st
     }
     bot_b.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_big_slot_is_announced_early_enough_that_the_last_dm_lands_by_t() {
+    // 100 members at the bot's 47 requests/s need two seconds of DMs: announcing at T would
+    // leave the last pairs waiting until T+2 s, so the announcement starts at T−2 s.
+    let app = spawn(Options::default()).await;
+    let members: Vec<u64> = (0..100).map(|i| app.member(&format!("m{i}"))).collect();
+    for member in &members {
+        let actor = cofocus::engine::Actor::new(
+            "discord",
+            &app.guild.to_string(),
+            &member.to_string(),
+            &format!("m{member}"),
+        );
+        let reply = app
+            .engine
+            .handle_text(&actor, "book 9:00 25m")
+            .await
+            .render_plain();
+        assert!(reply.contains("Booked"), "{reply}");
+    }
+    let two_seconds_before = at(9, 0) - chrono::Duration::seconds(2);
+    app.advance_to(two_seconds_before - chrono::Duration::seconds(1))
+        .await;
+    let announced = |app: &discord_common::DiscordApp| {
+        members
+            .iter()
+            .filter(|member| app.fake.dms_containing(**member, "It's time!") == 1)
+            .count()
+    };
+    assert_eq!(announced(&app), 0, "not yet three seconds before T");
+    app.advance_to(two_seconds_before).await;
+    assert_eq!(announced(&app), 100, "everyone announced from T−2 s on");
+    assert_eq!(app.fake.stats().violations, 0, "within Discord's limits");
+}

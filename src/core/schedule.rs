@@ -67,6 +67,25 @@ pub fn booking_jobs(booking: &Booking, settings: &CommunitySettings) -> Vec<Plan
     }]
 }
 
+/// Announcements never start more than this before T: "it's time" should still be true.
+pub const MAX_ANNOUNCE_LEAD: Duration = Duration::seconds(60);
+
+/// When a slot's announcements start, so that `recipients` DMs at `messages_per_second` end
+/// by T (within a second) instead of trickling in for seconds after it. Whole seconds, as
+/// the job table stores them; rounded down, so a small slot is still announced at T.
+pub fn announce_due_at(
+    starts_at: DateTime<Utc>,
+    recipients: usize,
+    messages_per_second: Option<f64>,
+) -> DateTime<Utc> {
+    let Some(rate) = messages_per_second.filter(|rate| rate.is_finite() && *rate > 0.0) else {
+        return starts_at;
+    };
+    let seconds = (recipients as f64 / rate).floor();
+    let lead = Duration::seconds(seconds.min(MAX_ANNOUNCE_LEAD.num_seconds() as f64) as i64);
+    starts_at - lead
+}
+
 /// What to do with a claimed job, given how late it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobTiming {
@@ -135,6 +154,31 @@ mod tests {
         assert!(jobs.windows(2).all(|pair| pair[0].due_at < pair[1].due_at));
         assert_eq!(jobs[0].key, "prepare:slot:7");
         assert_eq!(jobs[3].due_at, slot().ends_at());
+    }
+
+    #[test]
+    fn announcements_start_early_enough_to_end_by_t_but_never_a_minute_before() {
+        let t = slot().starts_at;
+        // (recipients, rate, seconds before T)
+        let table = [
+            (4, Some(47.0), 0),
+            (46, Some(47.0), 0),
+            (47, Some(47.0), 1),
+            (400, Some(47.0), 8),
+            (400, Some(45.0), 8),
+            (100_000, Some(47.0), 60),
+            (400, None, 0),
+            (400, Some(0.0), 0),
+            (400, Some(f64::NAN), 0),
+            (0, Some(47.0), 0),
+        ];
+        for (recipients, rate, lead) in table {
+            assert_eq!(
+                announce_due_at(t, recipients, rate),
+                t - Duration::seconds(lead),
+                "{recipients} recipients at {rate:?}/s"
+            );
+        }
     }
 
     #[test]

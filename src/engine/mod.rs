@@ -6,6 +6,7 @@ pub mod actor;
 pub mod commands;
 pub mod effects;
 pub mod errors;
+pub mod fan_out;
 pub mod jobs;
 pub mod lifecycle;
 mod setup;

@@ -50,6 +50,14 @@ pub enum PlatformError {
 
 #[async_trait]
 pub trait ChatPlatform: Send + Sync {
+    /// How many direct messages per second the platform sustains, when that is known and low
+    /// enough to matter (Discord's global rate limit). The engine then starts a slot's
+    /// announcements early enough that the last one lands at T, not seconds after. `None`:
+    /// announcements start at T.
+    fn direct_messages_per_second(&self) -> Option<f64> {
+        None
+    }
+
     /// Sends a direct message. Sending twice with the same key delivers once.
     async fn send_direct_message(
         &self,

@@ -157,6 +157,20 @@ impl Store {
         Ok(())
     }
 
+    /// Moves a pending job's due time earlier (never later, never a job already done or
+    /// leased); `true` if it moved.
+    pub async fn move_job_earlier(&self, key: &str, due_at: DateTime<Utc>) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE jobs SET due_at = $2 \
+             WHERE key = $1 AND status = 'pending' AND lease_owner IS NULL AND due_at > $2",
+        )
+        .bind(key)
+        .bind(unix(due_at))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// The earliest time a pending job becomes claimable: its `due_at`, or for a job leased
     /// by someone, the later of `due_at` and the lease end. A scheduler sleeps until then.
     pub async fn next_pending_due_at(&self) -> Result<Option<DateTime<Utc>>> {

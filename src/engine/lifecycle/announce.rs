@@ -2,7 +2,8 @@
 
 use std::collections::HashSet;
 
-use crate::core::model::{GroupOrigin, Slot};
+use crate::core::model::{GroupOrigin, Member, Slot};
+use crate::engine::fan_out::run_concurrently;
 use crate::engine::jobs::JobError;
 use crate::engine::Engine;
 use crate::platform::OutgoingMessage;
@@ -27,17 +28,23 @@ impl Engine {
             .groups_for_slot(slot.id)
             .await
             .map_err(JobError::unexpected)?;
-        let mut announced = 0;
-        for group in groups
+        let matched: Vec<_> = groups
             .iter()
             .filter(|group| group.origin == GroupOrigin::Matched)
-        {
-            let members = self.members_by_id(&group.members).await?;
-            // The prepare job normally opened it; after downtime it may not have.
-            let Some(room) = self
-                .ensure_group_room(&community, slot, group, &members)
-                .await?
-            else {
+            .collect();
+        let all_ids: Vec<_> = matched
+            .iter()
+            .flat_map(|group| group.members.iter().copied())
+            .collect();
+        let members = self.members_by_id(&all_ids).await?;
+        // The prepare job normally opened them; after downtime it may not have.
+        let rooms = run_concurrently(&matched, |group| {
+            self.ensure_group_room(&community, slot, group, &members)
+        })
+        .await?;
+        let mut messages = Vec::new();
+        for (group, room) in matched.iter().zip(rooms) {
+            let Some(room) = room else {
                 continue;
             };
             let title = super::room_title(
@@ -58,43 +65,54 @@ impl Engine {
                     .filter(|id| *id != member_id && active.contains(id))
                     .filter_map(|id| members.get(id))
                     .collect();
-                let mut message = if partners.is_empty() {
-                    // Everyone else cancelled after matching: the attendance check re-pairs
-                    // stranded members, so say that instead of naming a partner who won't come.
-                    OutgoingMessage::new().text(
-                        "🎯 It's time! Your partner cancelled at the last minute. Join anyway — if anyone else is left without a partner, I'll pair you in a few minutes: ",
-                    )
-                } else {
-                    OutgoingMessage::new().text("🎯 It's time! You're with ")
-                };
-                for (index, partner) in partners.iter().enumerate() {
-                    if index > 0 {
-                        message = message.text(" and ");
-                    }
-                    message = message.mention(
-                        partner.platform_user_id.clone(),
-                        partner.display_name.clone(),
-                    );
-                }
-                message = message
-                    .text(if partners.is_empty() {
-                        ""
-                    } else {
-                        " — join "
-                    })
-                    .room(room.clone(), title.clone())
-                    .text(format!(". {} minutes, until ", slot.length_minutes))
-                    .time(slot.ends_at(), member.time_zone)
-                    .text(".");
-                self.send_dm_once(
-                    &format!("dm:announce:g{}:m{}", group.id, member.id),
-                    member,
-                    message,
-                )
-                .await?;
-                announced += 1;
+                let message = announcement(slot, member, &partners, &room, &title);
+                let key = format!("dm:announce:g{}:m{}", group.id, member.id);
+                messages.push((key, member, message));
             }
         }
+        let announced = messages.len();
+        run_concurrently(messages, |(key, member, message)| async move {
+            self.send_dm_once(&key, member, message).await
+        })
+        .await?;
         Ok(format!("announced to {announced} members"))
     }
+}
+
+/// "🎯 It's time! You're with @ben — join #room. 50 minutes, until 09:50 CET."
+fn announcement(
+    slot: &Slot,
+    member: &Member,
+    partners: &[&Member],
+    room: &str,
+    title: &str,
+) -> OutgoingMessage {
+    let mut message = if partners.is_empty() {
+        // Everyone else cancelled after matching: the attendance check re-pairs stranded
+        // members, so say that instead of naming a partner who won't come.
+        OutgoingMessage::new().text(
+            "🎯 It's time! Your partner cancelled at the last minute. Join anyway — if anyone else is left without a partner, I'll pair you in a few minutes: ",
+        )
+    } else {
+        OutgoingMessage::new().text("🎯 It's time! You're with ")
+    };
+    for (index, partner) in partners.iter().enumerate() {
+        if index > 0 {
+            message = message.text(" and ");
+        }
+        message = message.mention(
+            partner.platform_user_id.clone(),
+            partner.display_name.clone(),
+        );
+    }
+    message
+        .text(if partners.is_empty() {
+            ""
+        } else {
+            " — join "
+        })
+        .room(room.to_string(), title.to_string())
+        .text(format!(". {} minutes, until ", slot.length_minutes))
+        .time(slot.ends_at(), member.time_zone)
+        .text(".")
 }

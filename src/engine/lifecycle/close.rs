@@ -1,6 +1,7 @@
 //! Check-in (T + length), room closing (T + length + delay), and the startup sweep.
 
 use crate::core::model::{AttendanceOutcome, GroupState, Slot};
+use crate::engine::fan_out::run_concurrently;
 use crate::engine::jobs::JobError;
 use crate::engine::Engine;
 use crate::platform::OutgoingMessage;
@@ -18,21 +19,15 @@ impl Engine {
             .map(|(id, _)| *id)
             .collect();
         let members = self.members_by_id(&attended).await?;
-        for member_id in &attended {
-            let Some(member) = members.get(member_id) else {
-                continue;
-            };
+        run_concurrently(attended.iter().filter_map(|id| members.get(id)), |member| {
             let message = OutgoingMessage::new().text(format!(
                 "✅ Session done — {} minutes of focus. How did it go? Liked your partner? `friend <name>` pairs you again; `book next` books another.",
                 slot.length_minutes
             ));
-            self.send_dm_once(
-                &format!("dm:checkin:s{}:m{}", slot.id, member.id),
-                member,
-                message,
-            )
-            .await?;
-        }
+            let key = format!("dm:checkin:s{}:m{}", slot.id, member.id);
+            async move { self.send_dm_once(&key, member, message).await }
+        })
+        .await?;
         Ok(format!("checked in with {} members", attended.len()))
     }
 
@@ -42,16 +37,16 @@ impl Engine {
             .groups_for_slot(slot.id)
             .await
             .map_err(JobError::unexpected)?;
-        let mut closed = 0;
-        for group in groups
+        let open: Vec<_> = groups
             .iter()
             .filter(|group| group.state == GroupState::Open)
-        {
-            if let Some(room) = &group.room {
-                self.close_room_once(group.id, room).await?;
-                closed += 1;
-            }
-        }
+            .filter_map(|group| Some((group.id, group.room.as_deref()?)))
+            .collect();
+        let closed = open.len();
+        run_concurrently(open, |(group_id, room)| {
+            self.close_room_once(group_id, room)
+        })
+        .await?;
         Ok(format!("closed {closed} rooms"))
     }
 

@@ -5,8 +5,9 @@ use std::collections::HashSet;
 
 use super::recipient;
 use crate::core::booking_rules::next_weekly_occurrence;
-use crate::core::model::{GroupOrigin, Member, MemberId, Slot};
-use crate::core::schedule::{booking_jobs, slot_jobs};
+use crate::core::model::{GroupOrigin, JobKind, Member, MemberId, Slot};
+use crate::core::schedule::{announce_due_at, booking_jobs, slot_job_key, slot_jobs};
+use crate::engine::fan_out::run_concurrently;
 use crate::engine::jobs::JobError;
 use crate::engine::Engine;
 use crate::platform::OutgoingMessage;
@@ -51,31 +52,43 @@ impl Engine {
                 .map_err(JobError::unexpected)?;
         }
 
-        for group in &groups {
+        run_concurrently(&groups, |group| {
             self.ensure_group_room(&community, slot, group, &members)
-                .await?;
-        }
+        })
+        .await?;
 
         let grouped: HashSet<MemberId> = groups
             .iter()
             .flat_map(|group| group.members.iter().copied())
             .collect();
-        for member in member_ids
+        // With many members and a slow DM rate (Discord), announcing at T would leave the last
+        // members waiting seconds after T: start early enough that the last DM lands by T.
+        let announce_at = announce_due_at(
+            slot.starts_at,
+            grouped.len(),
+            self.platform.direct_messages_per_second(),
+        );
+        if announce_at < slot.starts_at {
+            self.store
+                .move_job_earlier(&slot_job_key(JobKind::Announce, slot.id), announce_at)
+                .await
+                .map_err(JobError::unexpected)?;
+        }
+
+        let alone: Vec<&Member> = member_ids
             .iter()
             .filter(|id| !grouped.contains(id))
             .filter_map(|id| members.get(id))
-        {
+            .collect();
+        run_concurrently(alone, |member| {
             let message = OutgoingMessage::new()
                 .text("Nobody else could be matched with you for ")
                 .time(slot.starts_at, member.time_zone)
                 .text(". Your booking stays, so you can still focus solo — or pick a busier slot with `slots`.");
-            self.send_dm_once(
-                &format!("dm:alone:s{}:m{}", slot.id, member.id),
-                member,
-                message,
-            )
-            .await?;
-        }
+            let key = format!("dm:alone:s{}:m{}", slot.id, member.id);
+            async move { self.send_dm_once(&key, member, message).await }
+        })
+        .await?;
 
         self.roll_recurring_bookings_forward(slot).await?;
         Ok(format!(

@@ -34,9 +34,20 @@ pub struct DiscordPlatform {
     pub(super) write_through: tokio::sync::Mutex<()>,
     /// One DM-channel open at a time, so a booking's early open and a job's don't both open.
     pub(super) dm_open: tokio::sync::Mutex<()>,
+    /// Per guild: one room opening at a time (see `open_room`).
+    room_opening: Mutex<HashMap<u64, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl DiscordPlatform {
+    pub(super) fn room_opening_lock(&self, guild: u64) -> Arc<tokio::sync::Mutex<()>> {
+        self.room_opening
+            .lock()
+            .expect("room-opening locks poisoned")
+            .entry(guild)
+            .or_default()
+            .clone()
+    }
+
     pub fn new(
         config: &DiscordConfig,
         store: Store,
@@ -58,6 +69,7 @@ impl DiscordPlatform {
             owned_guilds: RwLock::new(Default::default()),
             write_through: tokio::sync::Mutex::new(()),
             dm_open: tokio::sync::Mutex::new(()),
+            room_opening: Mutex::default(),
         }))
     }
 
@@ -127,6 +139,11 @@ impl DiscordPlatform {
 
 #[async_trait]
 impl ChatPlatform for DiscordPlatform {
+    /// Each DM is one request under the global pace (DM channels are opened at prepare).
+    fn direct_messages_per_second(&self) -> Option<f64> {
+        Some(f64::from(self.rest.requests_per_second()))
+    }
+
     async fn send_direct_message(
         &self,
         to: &Recipient,

@@ -23,6 +23,7 @@ pub struct Pacer {
     /// Set by a global 429: nobody sends before this.
     global_blocked_until: Mutex<Option<Instant>>,
     routes: Mutex<HashMap<String, RouteState>>,
+    requests_per_second: u32,
 }
 
 impl Pacer {
@@ -36,7 +37,13 @@ impl Pacer {
             global: RateLimiter::direct(quota),
             global_blocked_until: Mutex::new(None),
             routes: Mutex::new(HashMap::new()),
+            requests_per_second: rate,
         }
+    }
+
+    /// The global pace, in requests per second.
+    pub fn requests_per_second(&self) -> u32 {
+        self.requests_per_second
     }
 
     /// Waits until a request on `route` may go out, and reserves its place in the route bucket.

@@ -128,6 +128,11 @@ impl DiscordRest {
         })
     }
 
+    /// The global pace every call shares, in requests per second.
+    pub fn requests_per_second(&self) -> u32 {
+        self.pacer.requests_per_second()
+    }
+
     /// One request. `route` names its rate-limit bucket: method, path template and major
     /// parameter, e.g. `POST /channels/123/messages` (each channel is its own bucket).
     pub async fn call(

@@ -126,6 +126,31 @@ impl DiscordPlatform {
         if let Some(room) = self.existing_room(guild, key).await? {
             return Ok(room);
         }
+        let room = {
+            // The engine opens a slot's rooms concurrently; picking a category with room left
+            // (or a free pool channel) and taking it must not interleave within a guild, or two
+            // rooms would race for the last place in a category or the same pool channel.
+            let lock = self.room_opening_lock(guild);
+            let _one_at_a_time = lock.lock().await;
+            self.create_or_lend_room(guild, request, key).await?
+        };
+        // Members' DM channels are opened now, so the announcement at T only sends.
+        for member in &request.members {
+            if let Ok(user) = member.platform_user_id.parse() {
+                if let Err(error) = self.ensure_dm_channel(user).await {
+                    tracing::debug!(user, %error, "DM channel not opened ahead");
+                }
+            }
+        }
+        Ok(room)
+    }
+
+    async fn create_or_lend_room(
+        &self,
+        guild: u64,
+        request: &PairRoomRequest,
+        key: &str,
+    ) -> Result<RoomRef, PlatformError> {
         // Decision before effect: a crash after the create finds this record and looks the
         // channel up by name instead of making a second one.
         let ends_at = request.ends_at.timestamp();
@@ -184,14 +209,6 @@ impl DiscordPlatform {
                     )
                     .await
                     .map_err(store_error)?;
-                    // Members' DM channels are opened now, so the announcement at T only sends.
-                    for member in &request.members {
-                        if let Ok(user) = member.platform_user_id.parse() {
-                            if let Err(error) = self.ensure_dm_channel(user).await {
-                                tracing::debug!(user, %error, "DM channel not opened ahead");
-                            }
-                        }
-                    }
                     return Ok(RoomRef {
                         guild,
                         channel: info.id,
