@@ -1,3 +1,7 @@
+// Built without any chat platform (the quick start's `--no-default-features`), `run` has
+// nothing to start and only says so: the code that wires platforms up is unused then.
+#![cfg_attr(not(any(feature = "discord", feature = "matrix")), allow(unused))]
+
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};

@@ -95,8 +95,10 @@ async fn every_dm_is_delivered_exactly_once_whatever_the_crash_point() {
     assert_eq!(restarts, 0);
     let expected = dms_by_member(&baseline_app);
     let points = counter.seen.load(Ordering::SeqCst);
+    // Every effect and every job is a fault point: 7 members' DMs and rooms, and the jobs of
+    // one slot (its reminder is one job for everyone) — 37 when this was last counted.
     assert!(
-        points > 40,
+        points > 30,
         "the scenario passes many fault points ({points})"
     );
     assert!(

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::model::{Booking, BookingId, CommunitySettings, JobKind, Slot, SlotId};
+use super::model::{BookingId, CommunitySettings, JobKind, Slot, SlotId};
 
 /// A job the store should hold; `key` makes scheduling idempotent.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,15 +29,19 @@ pub fn slot_job_key(kind: JobKind, slot_id: SlotId) -> String {
     format!("{}:slot:{}", kind.as_str(), slot_id)
 }
 
-pub fn booking_job_key(kind: JobKind, booking_id: BookingId) -> String {
-    format!("{}:booking:{}", kind.as_str(), booking_id)
-}
-
-/// The per-slot jobs, in lifecycle order. Prepare runs early enough that rooms exist at T.
+/// The slot's jobs, in lifecycle order (with the default settings). They are written with
+/// the slot's first booking, so later bookings write nothing but themselves. Prepare runs
+/// early enough that rooms exist at T.
+///
+/// The reminder is one job for the whole slot rather than one per booking: it reminds every
+/// member booked at that moment, checking each one's opt-out when it runs (so changing the
+/// preference after booking is honoured). Someone who books after it ran booked minutes
+/// before the start and needs no reminder.
 pub fn slot_jobs(slot: &Slot, settings: &CommunitySettings) -> Vec<PlannedJob> {
     let start = slot.starts_at;
     let end = slot.ends_at();
     [
+        (JobKind::Remind, start - settings.reminder_lead),
         (JobKind::Prepare, start - settings.prepare_lead),
         (JobKind::Announce, start),
         (JobKind::AttendanceCheck, start + settings.attendance_grace),
@@ -53,18 +57,6 @@ pub fn slot_jobs(slot: &Slot, settings: &CommunitySettings) -> Vec<PlannedJob> {
         due_at,
     })
     .collect()
-}
-
-/// The per-booking jobs: only the reminder. Whether the member opted out is checked when it
-/// runs, so changing the preference after booking is honoured.
-pub fn booking_jobs(booking: &Booking, settings: &CommunitySettings) -> Vec<PlannedJob> {
-    vec![PlannedJob {
-        key: booking_job_key(JobKind::Remind, booking.id),
-        kind: JobKind::Remind,
-        slot_id: Some(booking.slot_id),
-        booking_id: Some(booking.id),
-        due_at: booking.starts_at - settings.reminder_lead,
-    }]
 }
 
 /// Announcements never start more than this before T: "it's time" should still be true.
@@ -144,6 +136,7 @@ mod tests {
         assert_eq!(
             kinds,
             [
+                JobKind::Remind,
                 JobKind::Prepare,
                 JobKind::Announce,
                 JobKind::AttendanceCheck,
@@ -152,8 +145,9 @@ mod tests {
             ]
         );
         assert!(jobs.windows(2).all(|pair| pair[0].due_at < pair[1].due_at));
-        assert_eq!(jobs[0].key, "prepare:slot:7");
-        assert_eq!(jobs[3].due_at, slot().ends_at());
+        assert_eq!(jobs[0].key, "remind:slot:7");
+        assert_eq!(jobs[1].key, "prepare:slot:7");
+        assert_eq!(jobs[4].due_at, slot().ends_at());
     }
 
     #[test]

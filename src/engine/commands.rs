@@ -106,7 +106,7 @@ impl Engine {
             .create_booking_with_jobs(
                 &request,
                 |existing| check_new_booking(now, starts_at, length, &settings, existing),
-                |slot, booking| planned_jobs(&community.settings, slot, booking),
+                |slot| planned_jobs(&community.settings, slot),
             )
             .await;
         let booking = match booked {
@@ -123,7 +123,9 @@ impl Engine {
             .time(starts_at, member.time_zone)
             .text(if repeat_weekly { ", every week" } else { "" })
             .text(". ");
-        reply = if member.reminders_enabled {
+        // The slot's reminder goes to whoever is booked when it runs: booked later, no reminder.
+        let reminder_still_ahead = starts_at - now > community.settings.reminder_lead;
+        reply = if member.reminders_enabled && reminder_still_ahead {
             reply.text(format!(
                 "I'll remind you {} min before and pair you when it starts.",
                 community.settings.reminder_lead.num_minutes()

@@ -18,8 +18,8 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::clock::Clock;
 use crate::core::matching::MatchingWeights;
-use crate::core::model::{Booking, Community, CommunitySettings, Slot};
-use crate::core::schedule::{booking_jobs, slot_jobs};
+use crate::core::model::{Community, CommunitySettings, Slot};
+use crate::core::schedule::slot_jobs;
 use crate::platform::ChatPlatform;
 use crate::store::{NewJob, Store};
 
@@ -155,16 +155,10 @@ impl Engine {
     }
 }
 
-/// Every job a booking needs: its slot's (idempotent by key, so only the slot's first booking
-/// really adds them) and its own reminder.
-pub(crate) fn planned_jobs(
-    settings: &CommunitySettings,
-    slot: &Slot,
-    booking: &Booking,
-) -> Vec<NewJob> {
+/// Every job a new slot needs (see [`slot_jobs`]).
+pub(crate) fn planned_jobs(settings: &CommunitySettings, slot: &Slot) -> Vec<NewJob> {
     slot_jobs(slot, settings)
         .into_iter()
-        .chain(booking_jobs(booking, settings))
         .map(NewJob::from)
         .collect()
 }

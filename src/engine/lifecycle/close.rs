@@ -93,17 +93,21 @@ impl Engine {
                 closed += 1;
             }
         }
-        let mut rescheduled = 0;
+        // Jobs belong to slots: one check per upcoming slot, however many bookings it has.
+        let mut slots_checked = std::collections::HashSet::new();
         for booking in self.store.active_bookings_starting_after(now).await? {
+            if !slots_checked.insert(booking.slot_id) {
+                continue;
+            }
             let slot = self.store.slot(booking.slot_id).await?;
             let community = self.store.community(slot.community_id).await?;
-            self.schedule_jobs_for_booking(&community.settings, &slot, &booking)
+            self.schedule_slot_jobs(&community.settings, &slot)
                 .await
                 .map_err(|error| anyhow::anyhow!("{error}"))?;
-            rescheduled += 1;
         }
         Ok(format!(
-            "released {released} leases of a previous run; closed {closed} leftover rooms; checked jobs of {rescheduled} upcoming bookings"
+            "released {released} leases of a previous run; closed {closed} leftover rooms; checked jobs of {} upcoming slots",
+            slots_checked.len()
         ))
     }
 }

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use super::recipient;
 use crate::core::booking_rules::next_weekly_occurrence;
 use crate::core::model::{GroupOrigin, JobKind, Member, MemberId, Slot};
-use crate::core::schedule::{announce_due_at, booking_jobs, slot_job_key, slot_jobs};
+use crate::core::schedule::{announce_due_at, slot_job_key};
 use crate::engine::fan_out::run_concurrently;
 use crate::engine::jobs::JobError;
 use crate::engine::Engine;
@@ -137,8 +137,8 @@ impl Engine {
                 })
                 .await;
             match created {
-                Ok(next_booking) => {
-                    self.schedule_jobs_for_booking(&community.settings, &next_slot, &next_booking)
+                Ok(_) => {
+                    self.schedule_slot_jobs(&community.settings, &next_slot)
                         .await?;
                 }
                 Err(StoreError::BookingConflict) => {}
@@ -148,18 +148,14 @@ impl Engine {
         Ok(())
     }
 
-    pub(crate) async fn schedule_jobs_for_booking(
+    /// Makes sure the slot has its jobs: one multi-row insert; keys that exist already (the
+    /// usual case, or a re-run) are skipped.
+    pub(crate) async fn schedule_slot_jobs(
         &self,
         settings: &crate::core::model::CommunitySettings,
         slot: &Slot,
-        booking: &crate::core::model::Booking,
     ) -> Result<(), JobError> {
-        // One multi-row insert; keys that exist already (the slot's jobs, a re-run) are skipped.
-        let planned: Vec<crate::store::NewJob> = slot_jobs(slot, settings)
-            .into_iter()
-            .chain(booking_jobs(booking, settings))
-            .map(Into::into)
-            .collect();
+        let planned = crate::engine::planned_jobs(settings, slot);
         self.store
             .schedule_jobs(&planned)
             .await

@@ -1,52 +1,59 @@
-use super::recipient;
-use crate::core::model::{BookingStatus, Job, Slot};
+//! Reminder (T − reminder lead): every member booked in the slot, unless they opted out.
+
+use crate::core::model::{Booking, BookingStatus, Job, Member, Slot};
+use crate::engine::fan_out::run_concurrently;
 use crate::engine::jobs::JobError;
 use crate::engine::Engine;
 use crate::platform::OutgoingMessage;
 
 impl Engine {
+    /// One job per slot reminds everyone booked. A job carrying a booking id comes from a
+    /// database written before reminders were per slot, and reminds that booking's member.
     pub(crate) async fn run_reminder(&self, job: &Job, slot: &Slot) -> Result<String, JobError> {
-        let booking_id = job.booking_id.ok_or_else(|| {
-            JobError::unexpected(anyhow::anyhow!("reminder {} has no booking", job.key))
-        })?;
-        let Some(booking) = self
-            .store
-            .booking(booking_id)
-            .await
-            .map_err(JobError::unexpected)?
-        else {
-            return Ok("booking gone".into());
-        };
-        if booking.status != BookingStatus::Active {
-            return Ok("booking cancelled".into());
-        }
-        let member = self
-            .store
-            .member(booking.member_id)
-            .await
-            .map_err(JobError::unexpected)?;
-        if !member.reminders_enabled {
-            return Ok("member opted out of reminders".into());
-        }
-        let minutes_left = (slot.starts_at - self.clock.now()).num_minutes().max(0);
-        let message = OutgoingMessage::new()
-            .text(format!(
-                "⏰ Your {}-minute focus session starts in {} min, at ",
-                slot.length_minutes, minutes_left
-            ))
-            .time(slot.starts_at, member.time_zone)
-            .text(". I'll tell you your partner and room when it starts.");
-        let key = format!("dm:remind:b{}", booking.id);
-        let to = recipient(&member);
-        let platform = self.platform.clone();
-        let sent_key = key.clone();
-        self.effect_once(&key, || async move {
-            platform
-                .send_direct_message(&to, &message, &sent_key)
+        let bookings: Vec<Booking> = match job.booking_id {
+            Some(booking_id) => self
+                .store
+                .booking(booking_id)
                 .await
-                .map(|()| String::new())
+                .map_err(JobError::unexpected)?
+                .into_iter()
+                .collect(),
+            None => self
+                .store
+                .active_bookings_for_slot(slot.id)
+                .await
+                .map_err(JobError::unexpected)?,
+        };
+        let active: Vec<&Booking> = bookings
+            .iter()
+            .filter(|booking| booking.status == BookingStatus::Active)
+            .collect();
+        let member_ids: Vec<_> = active.iter().map(|booking| booking.member_id).collect();
+        let members = self.members_by_id(&member_ids).await?;
+        let to_remind: Vec<(&Booking, &Member)> = active
+            .iter()
+            .filter_map(|booking| Some((*booking, members.get(&booking.member_id)?)))
+            .filter(|(_, member)| member.reminders_enabled)
+            .collect();
+        let minutes_left = (slot.starts_at - self.clock.now()).num_minutes().max(0);
+        let reminded = to_remind.len();
+        run_concurrently(to_remind, |(booking, member)| {
+            let message = OutgoingMessage::new()
+                .text(format!(
+                    "⏰ Your {}-minute focus session starts in {} min, at ",
+                    slot.length_minutes, minutes_left
+                ))
+                .time(slot.starts_at, member.time_zone)
+                .text(". I'll tell you your partner and room when it starts.");
+            // Keyed by booking, as before reminders were per slot: a reminder already sent
+            // by an old per-booking job is not sent again.
+            let key = format!("dm:remind:b{}", booking.id);
+            async move { self.send_dm_once(&key, member, message).await }
         })
         .await?;
-        Ok(format!("reminded {}", member.display_name))
+        Ok(format!(
+            "reminded {reminded} of {} booked members",
+            active.len()
+        ))
     }
 }
