@@ -229,3 +229,33 @@ async fn weekly_bookings_roll_forward_at_the_same_local_time() {
     let sessions = app.say("ann", "sessions").await;
     assert!(sessions.contains("Tue 8 Dec 09:00 EST"), "{sessions}");
 }
+
+#[tokio::test]
+async fn a_booking_right_after_a_time_zone_change_uses_the_new_zone() {
+    // `book` reads members from a short-lived cache; any other command must refresh it.
+    let app = spawn_app().await;
+    let first = app.say("ann", "book 9:00 25m").await;
+    assert!(first.contains("09:00 UTC"), "{first}");
+    assert!(app
+        .say("ann", "timezone Europe/Paris")
+        .await
+        .contains("Europe/Paris"));
+    let second = app.say("ann", "book 11:00 25m").await;
+    assert!(
+        second.contains("11:00 CET"),
+        "booked in the new zone: {second}"
+    );
+    let sessions = app.say("ann", "sessions").await;
+    assert!(
+        sessions.contains("10:00 CET") && sessions.contains("11:00 CET"),
+        "09:00 UTC is 10:00 in Paris: {sessions}"
+    );
+    // Reminders switched off right before booking: the reply does not promise one.
+    assert!(app
+        .say("ann", "prefs reminders off")
+        .await
+        .contains("Reminders: off"));
+    let third = app.say("ann", "book 13:00 25m").await;
+    assert!(third.contains("I'll pair you"), "{third}");
+    assert!(!third.contains("remind"), "{third}");
+}

@@ -41,16 +41,66 @@ impl Engine {
             .community_for(actor)
             .await
             .map_err(CommandFailure::Unexpected)?;
+        let now = self.clock.now();
+        if let Command::Book {
+            when,
+            length_minutes,
+            repeat_weekly,
+        } = &command
+        {
+            let member = match self.members.get(
+                community.id,
+                &actor.platform_user_id,
+                &actor.display_name,
+                now,
+            ) {
+                Some(member) => member,
+                None => {
+                    // Most members who book without a cached entry are new: try creating
+                    // them first, which is one statement for them (two for the others).
+                    let member = self
+                        .store
+                        .ensure_member_creating_first(
+                            &community,
+                            &actor.platform_user_id,
+                            &actor.display_name,
+                            now,
+                        )
+                        .await
+                        .map_err(unexpected)?;
+                    self.members.put(&member, now);
+                    member
+                }
+            };
+            return self
+                .book(&community, &member, when, *length_minutes, *repeat_weekly)
+                .await;
+        }
         let member = self
             .store
             .ensure_member(
                 &community,
                 &actor.platform_user_id,
                 &actor.display_name,
-                self.clock.now(),
+                now,
             )
             .await
             .map_err(unexpected)?;
+        let result = self
+            .handle_member_command(actor, &community, member, command)
+            .await;
+        // The command may have changed the member (time zone, preferences, cancels).
+        self.members.forget(community.id, &actor.platform_user_id);
+        result
+    }
+
+    async fn handle_member_command(
+        &self,
+        actor: &Actor,
+        community: &Community,
+        member: Member,
+        command: Command,
+    ) -> CommandResult {
         match command {
             Command::Book {
                 when,

@@ -7,6 +7,8 @@ pub mod commands;
 pub mod effects;
 pub mod errors;
 pub mod fan_out;
+mod member_cache;
+pub use member_cache::MEMBER_CACHE_TTL;
 pub mod jobs;
 pub mod lifecycle;
 mod setup;
@@ -68,6 +70,8 @@ pub struct Engine {
     pub faults: Arc<dyn FaultInjector>,
     /// Communities by (platform, platform community id), shared by clones of this engine.
     communities: Arc<Mutex<HashMap<(String, String), CachedCommunity>>>,
+    /// Members for the `book` command, shared by clones of this engine.
+    members: member_cache::MemberCache,
 }
 
 /// How long a cached community is trusted, by the engine's clock. Another instance sharing the
@@ -100,6 +104,7 @@ impl Engine {
             wake_runner: Arc::new(tokio::sync::Notify::new()),
             faults: Arc::new(NoFaults),
             communities: Arc::default(),
+            members: Default::default(),
         }
     }
 

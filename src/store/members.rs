@@ -42,6 +42,48 @@ impl Store {
             }
             return Ok(member);
         }
+        if let Some(member) = self
+            .insert_member_if_missing(community, platform_user_id, display_name, now)
+            .await?
+        {
+            return Ok(member);
+        }
+        // A concurrent caller inserted it first; theirs is the member (with their display
+        // name: the next command updates it).
+        self.member_by_platform_id(community.id, platform_user_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("member {platform_user_id}")))
+    }
+
+    /// [`Store::ensure_member`] for callers who expect a new member: tries the insert first,
+    /// so a new member costs one statement (an existing one costs two).
+    pub async fn ensure_member_creating_first(
+        &self,
+        community: &Community,
+        platform_user_id: &str,
+        display_name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Member> {
+        match self
+            .insert_member_if_missing(community, platform_user_id, display_name, now)
+            .await?
+        {
+            Some(member) => Ok(member),
+            None => {
+                self.ensure_member(community, platform_user_id, display_name, now)
+                    .await
+            }
+        }
+    }
+
+    /// Inserts the member with the community's defaults; `None` if they exist already.
+    async fn insert_member_if_missing(
+        &self,
+        community: &Community,
+        platform_user_id: &str,
+        display_name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Member>> {
         let sql = format!(
             "INSERT INTO members (community_id, platform_user_id, display_name, display_name_folded, \
                 time_zone, reminders_enabled, created_at) \
@@ -57,14 +99,7 @@ impl Store {
             .bind(unix(now))
             .fetch_optional(&self.pool)
             .await?;
-        if let Some(row) = inserted {
-            return from_row(&row);
-        }
-        // A concurrent caller inserted it first; theirs is the member (with their display
-        // name: the next command updates it).
-        self.member_by_platform_id(community.id, platform_user_id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("member {platform_user_id}")))
+        inserted.map(|row| from_row(&row)).transpose()
     }
 
     pub async fn member(&self, id: MemberId) -> Result<Member> {
