@@ -164,22 +164,7 @@ impl Store {
         &self,
         request: &NewBookingRequest,
     ) -> Result<Option<AnyRow>> {
-        let ends_at = request.starts_at + chrono::Duration::minutes(request.length_minutes.into());
-        let inserted = sqlx::query(INSERT_BOOKING_INTO_EXISTING_SLOT_UNLESS_OVERLAPPING)
-            .bind(request.community_id.0)
-            .bind(request.member_id.0)
-            .bind(flag(request.recurring_weekly))
-            .bind(unix(request.created_at))
-            .bind(unix(request.starts_at))
-            .bind(i64::from(request.length_minutes))
-            .bind(unix(ends_at))
-            .fetch_optional(&self.pool)
-            .await;
-        match inserted {
-            Ok(row) => Ok(row),
-            Err(error) if is_unique_violation(&error) => Err(StoreError::BookingConflict),
-            Err(error) => Err(error.into()),
-        }
+        insert_booking(&self.pool, request, RefuseOverlap::Yes).await
     }
 
     /// Inserts the jobs whose keys do not exist yet, in as few statements as possible (one for
@@ -420,16 +405,38 @@ async fn insert_booking_into_slot(
     conn: &mut AnyConnection,
     request: &NewBookingRequest,
 ) -> Result<Option<AnyRow>> {
-    let inserted = sqlx::query(INSERT_BOOKING_INTO_SLOT)
+    insert_booking(&mut *conn, request, RefuseOverlap::No).await
+}
+
+#[derive(PartialEq)]
+enum RefuseOverlap {
+    Yes,
+    No,
+}
+
+/// Inserts the booking into its existing slot (optionally unless it overlaps another of the
+/// member's bookings); `None` if nothing was inserted.
+async fn insert_booking<'c>(
+    executor: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    request: &NewBookingRequest,
+    refuse_overlap: RefuseOverlap,
+) -> Result<Option<AnyRow>> {
+    let sql = match refuse_overlap {
+        RefuseOverlap::Yes => INSERT_BOOKING_INTO_EXISTING_SLOT_UNLESS_OVERLAPPING,
+        RefuseOverlap::No => INSERT_BOOKING_INTO_SLOT,
+    };
+    let mut query = sqlx::query(sql)
         .bind(request.community_id.0)
         .bind(request.member_id.0)
         .bind(flag(request.recurring_weekly))
         .bind(unix(request.created_at))
         .bind(unix(request.starts_at))
-        .bind(i64::from(request.length_minutes))
-        .fetch_optional(&mut *conn)
-        .await;
-    match inserted {
+        .bind(i64::from(request.length_minutes));
+    if refuse_overlap == RefuseOverlap::Yes {
+        let ends_at = request.starts_at + chrono::Duration::minutes(request.length_minutes.into());
+        query = query.bind(unix(ends_at));
+    }
+    match query.fetch_optional(executor).await {
         Ok(row) => Ok(row),
         Err(error) if is_unique_violation(&error) => Err(StoreError::BookingConflict),
         Err(error) => Err(error.into()),
