@@ -1,0 +1,45 @@
+//! Configuration: built-in defaults < a TOML file < `COFOCUS_*` environment variables.
+//!
+//! * The file is the one given with `--config`, or else `cofocus.toml` in the working
+//!   directory when it exists (running with no file at all is fine: everything has a default).
+//! * An environment variable `COFOCUS_<SECTION>__<KEY>` (two underscores between section and
+//!   key) overrides `<key>` in `[<section>]`, e.g. `COFOCUS_DATABASE__URL`,
+//!   `COFOCUS_COMMUNITY_DEFAULTS__REMINDER_LEAD`. Lists may be written `25,50` or `[25, 50]`.
+//!   `COFOCUS_*` variables without `__` are not configuration (other tools may use the prefix),
+//!   unless they look exactly like a setting with one underscore too few, which is reported.
+//!
+//! Loading never stops at the first mistake: unknown keys (with a "did you mean"), values of
+//! the wrong type, and values that make no sense together are all collected into one
+//! [`ConfigError`], one plain-English [`ConfigProblem`] per line. Nothing here panics on any
+//! input.
+
+use std::time::Duration;
+
+mod duration;
+mod extract;
+mod load;
+mod messages;
+mod problems;
+mod schema;
+mod sections;
+mod validate;
+
+pub use duration::HumanDuration;
+pub use load::check_config;
+pub use problems::{ConfigError, ConfigProblem};
+pub use sections::{
+    CommunityDefaults, Config, DatabaseConfig, DiscordConfig, MatrixConfig, RunnerConfig,
+    ShellConfig, DISCORD_API_BASE,
+};
+
+/// Prefix of the environment variables that override the file.
+pub const ENV_PREFIX: &str = "COFOCUS_";
+/// Separator between section and key in an environment variable name.
+pub const ENV_SEPARATOR: &str = "__";
+/// The file read when no path is given, if it exists in the working directory.
+pub const DEFAULT_CONFIG_FILE: &str = "cofocus.toml";
+
+/// Nothing configurable may be longer than this; it keeps date arithmetic far from overflow.
+const MAX_DURATION: Duration = Duration::from_secs(366 * 24 * 60 * 60);
+const MAX_REPEAT_DAYS: i64 = 366;
+const MAX_SESSION_MINUTES: u32 = 24 * 60;
