@@ -236,6 +236,7 @@ async fn run(synapse: &Synapse, pairs: usize, run_id: &str) {
             platform_user_id: member.user_id.clone(),
             display_name: member.user_id.clone(),
             time_zone: chrono_tz::UTC,
+            platform_community_id: None,
         };
         platform
             .send_direct_message(

@@ -307,3 +307,33 @@ async fn a_slow_answer_is_deferred_and_edited_in() {
         answer.data
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dm_buttons_act_in_the_guild_of_the_session_not_the_last_guild_seen() {
+    let app = spawn(Options::default()).await;
+    let (ann, ben) = (app.member("ann"), app.member("ben"));
+    for member in [ann, ben] {
+        assert!(app.book(member, "9:00", 25).await.contains("Booked"));
+    }
+    // Ann used the bot in another server since she booked here.
+    let elsewhere = app.guild + 1;
+    app.platform.save_home_guild(ann, elsewhere).await.unwrap();
+    app.advance_to(at(8, 50)).await;
+    let reminder = app
+        .fake
+        .dms(ann)
+        .into_iter()
+        .find(|m| m.content.contains("starts in"))
+        .expect("reminder");
+    let custom_id = reminder.components[0]["components"][0]["custom_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        custom_id.starts_with(&format!("cf:cancel:{}:", app.guild)),
+        "the cancel button acts where the booking is: {custom_id}"
+    );
+    let click = app.fake.click(ann, reminder.id, &custom_id);
+    let answer = app.fake.answer(click).await;
+    assert!(answer.content().contains("Cancelled"), "{:?}", answer.data);
+}

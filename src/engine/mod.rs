@@ -20,7 +20,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::clock::Clock;
 use crate::core::matching::MatchingWeights;
-use crate::core::model::{Community, CommunitySettings, Slot};
+use crate::core::model::{Community, CommunityId, CommunitySettings, Member, Slot};
 use crate::core::schedule::slot_jobs;
 use crate::platform::ChatPlatform;
 use crate::store::{NewJob, Store};
@@ -72,6 +72,8 @@ pub struct Engine {
     communities: Arc<Mutex<HashMap<(String, String), CachedCommunity>>>,
     /// Members for the `book` command, shared by clones of this engine.
     members: member_cache::MemberCache,
+    /// Community id → platform community id. Never stale: a community's platform id is fixed.
+    platform_community_ids: Arc<Mutex<HashMap<CommunityId, String>>>,
 }
 
 /// How long a cached community is trusted, by the engine's clock. Another instance sharing the
@@ -105,6 +107,7 @@ impl Engine {
             faults: Arc::new(NoFaults),
             communities: Arc::default(),
             members: Default::default(),
+            platform_community_ids: Arc::default(),
         }
     }
 
@@ -149,6 +152,32 @@ impl Engine {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .insert(key, entry);
         Ok(community)
+    }
+
+    /// The platform's id of the member's community (a guild id, a Matrix room id).
+    pub(crate) async fn platform_community_id_of(
+        &self,
+        member: &Member,
+    ) -> Result<String, jobs::JobError> {
+        let known = self
+            .platform_community_ids
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(&member.community_id)
+            .cloned();
+        if let Some(id) = known {
+            return Ok(id);
+        }
+        let community = self
+            .store
+            .community(member.community_id)
+            .await
+            .map_err(jobs::JobError::unexpected)?;
+        self.platform_community_ids
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(community.id, community.platform_community_id.clone());
+        Ok(community.platform_community_id)
     }
 
     fn cached_community(&self, key: &(String, String)) -> Option<CachedCommunity> {

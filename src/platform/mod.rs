@@ -22,6 +22,9 @@ pub struct Recipient {
     pub platform_user_id: String,
     pub display_name: String,
     pub time_zone: chrono_tz::Tz,
+    /// The community the message is about, when known: a Discord DM's buttons (cancel, book
+    /// again) act in that guild, not in whichever guild the member was last seen in.
+    pub platform_community_id: Option<String>,
 }
 
 /// What the engine asks for when a pair/trio needs a room.

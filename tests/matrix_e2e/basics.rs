@@ -12,6 +12,7 @@ fn recipient(member: &Member) -> Recipient {
         platform_user_id: member.user_id.to_string(),
         display_name: member.name.clone(),
         time_zone: chrono_tz::Europe::Paris,
+        platform_community_id: None,
     }
 }
 

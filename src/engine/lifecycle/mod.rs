@@ -26,6 +26,7 @@ pub fn recipient(member: &Member) -> Recipient {
         platform_user_id: member.platform_user_id.clone(),
         display_name: member.display_name.clone(),
         time_zone: member.time_zone,
+        platform_community_id: None,
     }
 }
 

@@ -171,7 +171,8 @@ impl Engine {
         member: &Member,
         message: OutgoingMessage,
     ) -> Result<(), JobError> {
-        let to = recipient(member);
+        let mut to = recipient(member);
+        to.platform_community_id = Some(self.platform_community_id_of(member).await?);
         let platform = self.platform.clone();
         let sent_key = key.to_string();
         self.effect_once(key, || async move {

@@ -50,7 +50,11 @@ impl DiscordPlatform {
     ) -> Result<(), PlatformError> {
         let user = user_id(to)?;
         let content = render(message);
-        let home = self.home_guild(user).await.ok().flatten();
+        // The message's own guild; the member's last-seen guild only when it is not known.
+        let guild = match to.platform_community_id.as_deref().map(str::parse::<u64>) {
+            Some(Ok(guild)) => Some(guild),
+            _ => self.home_guild(user).await.ok().flatten(),
+        };
         let mut body = json!({
             "content": content,
             "nonce": nonce_for(key),
@@ -58,7 +62,7 @@ impl DiscordPlatform {
             // A DM mentions the partner by name; nobody needs a ping from it.
             "allowed_mentions": {"parse": []},
         });
-        if let Some(rows) = components::for_dm(key, home) {
+        if let Some(rows) = components::for_dm(key, guild) {
             body["components"] = rows;
         }
         let channel = self.ensure_dm_channel(user).await?;
