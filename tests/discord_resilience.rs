@@ -226,4 +226,28 @@ async fn the_startup_sweep_deletes_rooms_of_sessions_that_are_over_and_nothing_e
         app.fake.channel(lookalike).is_some(),
         "no record, not ours to delete"
     );
+
+    // A week later the room's record is forgotten too: records must not pile up forever.
+    let key = cofocus::platform::discord::rooms::key_from_channel_name(&room.name).unwrap();
+    let guild = app.guild.to_string();
+    let record = || async {
+        app.engine
+            .store
+            .platform_state("discord", &guild, &key)
+            .await
+            .unwrap()
+    };
+    assert!(
+        record().await.is_some(),
+        "kept while it may still be needed"
+    );
+    app.clock.advance_to(at(10, 0) + chrono::Duration::days(8));
+    app.restart("worker-1").await;
+    let record = app
+        .engine
+        .store
+        .platform_state("discord", &app.guild.to_string(), &key)
+        .await
+        .unwrap();
+    assert!(record.is_none(), "forgotten after a week");
 }

@@ -1208,6 +1208,43 @@ async fn platform_state_round_trips(store: Store) {
             .is_err(),
         "platform is checked"
     );
+
+    // Pruning: only this platform, only names with the prefix, only entries written before.
+    for (platform, name, at) in [
+        ("discord", "room:g1", t(0)),
+        ("discord", "room:g2", t(10)),
+        ("discord", "roomy", t(0)),
+        ("matrix", "room:g1", t(0)),
+    ] {
+        store
+            .set_platform_state(platform, "guild-1", name, "{}", at)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store
+            .delete_platform_state_older_than("discord", "room:", t(5))
+            .await
+            .unwrap(),
+        1
+    );
+    for (platform, name, kept) in [
+        ("discord", "room:g1", false),
+        ("discord", "room:g2", true),
+        ("discord", "roomy", true),
+        ("matrix", "room:g1", true),
+        ("discord", "setup", true),
+    ] {
+        assert_eq!(
+            store
+                .platform_state(platform, "guild-1", name)
+                .await
+                .unwrap()
+                .is_some(),
+            kept,
+            "{platform} {name}"
+        );
+    }
 }
 
 async fn claims_can_be_limited_to_one_platform(store: Store) {

@@ -70,4 +70,24 @@ impl Store {
             })
             .collect()
     }
+
+    /// Deletes a platform's entries whose name starts with `name_prefix` and that were last
+    /// written before `before` (e.g. records of rooms long closed); returns how many.
+    pub async fn delete_platform_state_older_than(
+        &self,
+        platform: &str,
+        name_prefix: &str,
+        before: DateTime<Utc>,
+    ) -> Result<u64> {
+        let done = sqlx::query(
+            "DELETE FROM platform_state \
+             WHERE platform = $1 AND substr(name, 1, length($2)) = $2 AND updated_at < $3",
+        )
+        .bind(platform)
+        .bind(name_prefix)
+        .bind(unix(before))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
 }

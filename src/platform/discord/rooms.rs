@@ -71,9 +71,13 @@ impl fmt::Display for RoomRef {
     }
 }
 
+/// How the engine's room keys start (`room:g12`). Room records are stored under the key, so
+/// this prefix also names them all (the startup sweep prunes old ones).
+pub const ROOM_RECORD_PREFIX: &str = "room:";
+
 /// "room:g12" → "g12": the part of the key that goes into the channel name.
 fn key_token(key: &str) -> String {
-    key.strip_prefix("room:")
+    key.strip_prefix(ROOM_RECORD_PREFIX)
         .unwrap_or(key)
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
@@ -95,7 +99,7 @@ pub fn channel_name(key: &str, title: &str) -> String {
 /// The engine key of a room channel of ours, from its name.
 pub fn key_from_channel_name(name: &str) -> Option<String> {
     let token = name.strip_prefix(ROOM_PREFIX)?.split(' ').next()?;
-    (!token.is_empty()).then(|| format!("room:{token}"))
+    (!token.is_empty()).then(|| format!("{ROOM_RECORD_PREFIX}{token}"))
 }
 
 fn invalid_form_code(error: &RestError) -> Option<String> {

@@ -14,6 +14,10 @@ use super::DiscordPlatform;
 /// Rooms normally close minutes after the end; past this they are leftovers for sure.
 const LEFTOVER_AFTER_END: i64 = 30 * 60;
 
+/// Room records are kept this long after they were written, so the sweep can still recognise
+/// a leftover channel; then they are deleted (one row per room would otherwise pile up).
+const ROOM_RECORDS_KEPT_DAYS: i64 = 7;
+
 impl DiscordPlatform {
     /// Deletes our rooms whose sessions ended; returns how many were deleted.
     pub async fn sweep_leftover_rooms(&self) -> anyhow::Result<usize> {
@@ -60,6 +64,17 @@ impl DiscordPlatform {
                 }
                 self.channels.remove(guild, channel.id);
             }
+        }
+        let pruned = self
+            .store
+            .delete_platform_state_older_than(
+                super::state::PLATFORM,
+                super::rooms::ROOM_RECORD_PREFIX,
+                now - Duration::days(ROOM_RECORDS_KEPT_DAYS),
+            )
+            .await?;
+        if pruned > 0 {
+            tracing::info!(pruned, "forgot room records older than a week");
         }
         Ok(deleted)
     }
