@@ -48,30 +48,7 @@ impl Engine {
             repeat_weekly,
         } = &command
         {
-            let member = match self.members.get(
-                community.id,
-                &actor.platform_user_id,
-                &actor.display_name,
-                now,
-            ) {
-                Some(member) => member,
-                None => {
-                    // Most members who book without a cached entry are new: try creating
-                    // them first, which is one statement for them (two for the others).
-                    let member = self
-                        .store
-                        .ensure_member_creating_first(
-                            &community,
-                            &actor.platform_user_id,
-                            &actor.display_name,
-                            now,
-                        )
-                        .await
-                        .map_err(unexpected)?;
-                    self.members.put(&member, now);
-                    member
-                }
-            };
+            let member = self.member_for_booking(&community, actor, now).await?;
             return self
                 .book(&community, &member, when, *length_minutes, *repeat_weekly)
                 .await;
@@ -92,6 +69,37 @@ impl Engine {
         // The command may have changed the member (time zone, preferences, cancels).
         self.members.forget(community.id, &actor.platform_user_id);
         result
+    }
+
+    /// The member as `book` needs them: from the short-lived cache, or else created (most
+    /// members who book without a cached entry are new, so creating first is one statement
+    /// for them and two for the others).
+    async fn member_for_booking(
+        &self,
+        community: &Community,
+        actor: &Actor,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Member, CommandFailure> {
+        if let Some(member) = self.members.get(
+            community.id,
+            &actor.platform_user_id,
+            &actor.display_name,
+            now,
+        ) {
+            return Ok(member);
+        }
+        let member = self
+            .store
+            .ensure_member_creating_first(
+                community,
+                &actor.platform_user_id,
+                &actor.display_name,
+                now,
+            )
+            .await
+            .map_err(unexpected)?;
+        self.members.put(&member, now);
+        Ok(member)
     }
 
     async fn handle_member_command(
