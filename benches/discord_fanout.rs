@@ -13,7 +13,6 @@ mod discord_common;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use cofocus::engine::Actor;
 use discord_common::{at, spawn, Options};
 
 const GLOBAL_PER_SECOND: f64 = 50.0;
@@ -64,18 +63,7 @@ async fn fan_out(pairs: usize) -> bool {
         .collect();
     // Booked in advance through the engine (the slash-command path is measured elsewhere).
     for member in &members {
-        let actor = Actor::new(
-            "discord",
-            &app.guild.to_string(),
-            &member.to_string(),
-            &format!("member{member}"),
-        );
-        let reply = app
-            .engine
-            .handle_text(&actor, "book 9:00 25m")
-            .await
-            .render_plain();
-        assert!(reply.contains("Booked"), "{reply}");
+        app.book_through_engine(*member, "book 9:00 25m").await;
     }
     println!("{pairs} pairs ({} members), one guild:", members.len());
     let reminders = run_phase(&app, "reminders (T−10 min)", at(8, 50)).await;

@@ -219,16 +219,7 @@ async fn dm_buttons_cancel_from_the_reminder_and_book_again_from_the_check_in() 
         assert!(app.book(member, "9:00", 25).await.contains("Booked"));
     }
     app.advance_to(at(8, 50)).await;
-    let reminder = app
-        .fake
-        .dms(cat)
-        .into_iter()
-        .find(|m| m.content.contains("starts in"))
-        .expect("reminder");
-    let custom_id = reminder.components[0]["components"][0]["custom_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (reminder, custom_id) = dm_with_button(&app, cat, "starts in");
     let click = app.fake.click(cat, reminder.id, &custom_id);
     let answer = app.fake.answer(click).await;
     assert_eq!(
@@ -254,16 +245,7 @@ async fn dm_buttons_cancel_from_the_reminder_and_book_again_from_the_check_in() 
         app.join(member, app.room_of(member)).await;
     }
     app.advance_to(at(9, 25)).await;
-    let check_in = app
-        .fake
-        .dms(ann)
-        .into_iter()
-        .find(|m| m.content.contains("Session done"))
-        .expect("check-in");
-    let custom_id = check_in.components[0]["components"][0]["custom_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (check_in, custom_id) = dm_with_button(&app, ann, "Session done");
     let click = app.fake.click(ann, check_in.id, &custom_id);
     let form = app.fake.answer(click).await;
     assert_eq!(app.fake.interaction(click).callbacks, [9], "a form opens");
@@ -319,16 +301,7 @@ async fn dm_buttons_act_in_the_guild_of_the_session_not_the_last_guild_seen() {
     let elsewhere = app.guild + 1;
     app.platform.save_home_guild(ann, elsewhere).await.unwrap();
     app.advance_to(at(8, 50)).await;
-    let reminder = app
-        .fake
-        .dms(ann)
-        .into_iter()
-        .find(|m| m.content.contains("starts in"))
-        .expect("reminder");
-    let custom_id = reminder.components[0]["components"][0]["custom_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (reminder, custom_id) = dm_with_button(&app, ann, "starts in");
     assert!(
         custom_id.starts_with(&format!("cf:cancel:{}:", app.guild)),
         "the cancel button acts where the booking is: {custom_id}"
@@ -336,4 +309,23 @@ async fn dm_buttons_act_in_the_guild_of_the_session_not_the_last_guild_seen() {
     let click = app.fake.click(ann, reminder.id, &custom_id);
     let answer = app.fake.answer(click).await;
     assert!(answer.content().contains("Cancelled"), "{:?}", answer.data);
+}
+
+/// The member's DM containing `text`, and the custom id of its first button.
+fn dm_with_button(
+    app: &discord_common::DiscordApp,
+    member: u64,
+    text: &str,
+) -> (discord_common::fake_discord::Message, String) {
+    let message = app
+        .fake
+        .dms(member)
+        .into_iter()
+        .find(|m| m.content.contains(text))
+        .unwrap_or_else(|| panic!("a DM containing {text:?}"));
+    let custom_id = message.components[0]["components"][0]["custom_id"]
+        .as_str()
+        .expect("a button")
+        .to_string();
+    (message, custom_id)
 }

@@ -243,18 +243,7 @@ async fn a_big_slot_is_announced_early_enough_that_the_last_dm_lands_by_t() {
     let app = spawn(Options::default()).await;
     let members: Vec<u64> = (0..100).map(|i| app.member(&format!("m{i}"))).collect();
     for member in &members {
-        let actor = cofocus::engine::Actor::new(
-            "discord",
-            &app.guild.to_string(),
-            &member.to_string(),
-            &format!("m{member}"),
-        );
-        let reply = app
-            .engine
-            .handle_text(&actor, "book 9:00 25m")
-            .await
-            .render_plain();
-        assert!(reply.contains("Booked"), "{reply}");
+        app.book_through_engine(*member, "book 9:00 25m").await;
     }
     let two_seconds_before = at(9, 0) - chrono::Duration::seconds(2);
     app.advance_to(two_seconds_before - chrono::Duration::seconds(1))

@@ -231,6 +231,19 @@ impl DiscordApp {
         self.fake.add_member(self.guild, name)
     }
 
+    /// Books straight through the engine, as the slash command would, for tests and benches
+    /// that need many bookings fast (the slash-command path is exercised elsewhere).
+    pub async fn book_through_engine(&self, member: u64, text: &str) {
+        let actor = cofocus::engine::Actor::new(
+            "discord",
+            &self.guild.to_string(),
+            &member.to_string(),
+            &format!("member{member}"),
+        );
+        let reply = self.engine.handle_text(&actor, text).await.render_plain();
+        assert!(reply.contains("Booked"), "{reply}");
+    }
+
     /// A member runs a slash command in #general and reads the (ephemeral) answer.
     pub async fn command(&self, user: u64, name: &str, options: &[(&str, Value)]) -> String {
         let interaction = self
