@@ -36,6 +36,9 @@ pub async fn build_shell_session(
     let clock = Arc::new(ManualClock::new(start));
     let runner = RunnerSettings {
         worker_id: format!("shell-{}", std::process::id()),
+        // One effect at a time: the shell prints DMs as they are sent, and a story reads
+        // better (and the same every run) in a stable order. Nothing here is rate-limited.
+        effects_in_flight: 1,
         ..RunnerSettings::default()
     };
     let engine = Engine::new(store, platform.clone(), clock.clone(), defaults, runner);

@@ -204,6 +204,7 @@ fn runner_settings(config: &Config, platform: &str) -> anyhow::Result<RunnerSett
         retry_delay: to_chrono(config.runner.retry_delay, "retry_delay")?,
         max_idle_sleep: to_chrono(config.runner.max_idle_sleep, "max_idle_sleep")?,
         only_platform: Some(platform.to_string()),
+        effects_in_flight: config.runner.effects_in_flight as usize,
         ..RunnerSettings::default()
     })
 }

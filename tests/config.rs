@@ -284,6 +284,12 @@ const CASES: &[Case] = &[
         expect: Problems(&["`database.max_connections` = -1 is out of range"]),
     },
     Case {
+        name: "effects in flight must be from 1 to 256",
+        toml: "[runner]\neffects_in_flight = 0\n",
+        env: &[("COFOCUS_RUNNER__EFFECTS_IN_FLIGHT", "1000")],
+        expect: Problems(&["`runner.effects_in_flight` = 1000 must be from 1 to 256"]),
+    },
+    Case {
         name: "not TOML at all",
         toml: "[database\nurl = ",
         env: &[],
@@ -460,6 +466,7 @@ fn example_file_mentions_every_key() {
         "job_lease",
         "max_idle_sleep",
         "retry_delay",
+        "effects_in_flight",
         "community",
     ];
     for key in keys {

@@ -78,6 +78,7 @@ pub(super) static SCHEMA: &[Section] = &[
             field("job_lease", FieldKind::Duration, "\"2m\""),
             field("max_idle_sleep", FieldKind::Duration, "\"30s\""),
             field("retry_delay", FieldKind::Duration, "\"20s\""),
+            field("effects_in_flight", FieldKind::Count, "16"),
         ],
     },
     Section {

@@ -92,6 +92,8 @@ pub struct RunnerConfig {
     pub max_idle_sleep: HumanDuration,
     /// How long a failed job waits before it is tried again.
     pub retry_delay: HumanDuration,
+    /// How many of one job's effects (DMs, rooms) are in flight at once.
+    pub effects_in_flight: u32,
 }
 
 impl Default for RunnerConfig {
@@ -101,6 +103,7 @@ impl Default for RunnerConfig {
             job_lease: HumanDuration::from_mins(2),
             max_idle_sleep: HumanDuration::from_secs(30),
             retry_delay: HumanDuration::from_secs(20),
+            effects_in_flight: 16,
         }
     }
 }

@@ -7,8 +7,8 @@ use crate::core::model::CommunitySettings;
 
 use super::messages::{join_and, time_zone_problem, too_long_problem};
 use super::{
-    Config, ConfigError, ConfigProblem, HumanDuration, MAX_DURATION, MAX_REPEAT_DAYS,
-    MAX_SESSION_MINUTES,
+    Config, ConfigError, ConfigProblem, HumanDuration, MAX_DURATION, MAX_EFFECTS_IN_FLIGHT,
+    MAX_REPEAT_DAYS, MAX_SESSION_MINUTES,
 };
 
 impl Config {
@@ -268,6 +268,16 @@ impl Config {
             ("max_idle_sleep", self.runner.max_idle_sleep, "30s"),
             ("retry_delay", self.runner.retry_delay, "20s"),
         ];
+        if !(1..=MAX_EFFECTS_IN_FLIGHT).contains(&self.runner.effects_in_flight) {
+            problems.push(ConfigProblem::new(
+                "runner.effects_in_flight",
+                format!(
+                    "`runner.effects_in_flight` = {} must be from 1 to {MAX_EFFECTS_IN_FLIGHT}; \
+                     e.g. 16 (the platforms' own rate limits pace the rest)",
+                    self.runner.effects_in_flight
+                ),
+            ));
+        }
         for (name, duration, example) in durations {
             let key = format!("runner.{name}");
             if duration.0.is_zero() {

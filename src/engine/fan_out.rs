@@ -15,13 +15,15 @@ use futures_util::stream::{self, StreamExt};
 
 use super::jobs::JobError;
 
-/// Effects in flight at once per job. Enough to hide round trips behind the platforms' own
-/// pacing; small enough that a burst of 429s stays a small burst.
-pub const EFFECT_CONCURRENCY: usize = 16;
+/// Effects in flight at once per job, by default (`[runner] effects_in_flight`). Enough to
+/// hide round trips behind the platforms' own pacing; small enough that a burst of 429s stays
+/// a small burst.
+pub const DEFAULT_EFFECTS_IN_FLIGHT: usize = 16;
 
-/// Performs `effect` for every item, at most [`EFFECT_CONCURRENCY`] at a time, and returns the
+/// Performs `effect` for every item, at most `limit` at a time (at least one), and returns the
 /// outputs in the items' order — or the most serious error once all have finished.
 pub async fn run_concurrently<T, O, F, Fut>(
+    limit: usize,
     items: impl IntoIterator<Item = T>,
     effect: F,
 ) -> Result<Vec<O>, JobError>
@@ -39,7 +41,7 @@ where
         })
         .collect();
     let mut finished: Vec<(usize, Result<O, JobError>)> = stream::iter(futures)
-        .buffer_unordered(EFFECT_CONCURRENCY)
+        .buffer_unordered(limit.max(1))
         .collect()
         .await;
     finished.sort_by_key(|(index, _)| *index);
@@ -84,7 +86,7 @@ mod tests {
     async fn outputs_keep_the_items_order_and_concurrency_stays_bounded() {
         let in_flight = Arc::new(AtomicUsize::new(0));
         let peak = Arc::new(AtomicUsize::new(0));
-        let outputs = run_concurrently(0..100u64, |item| {
+        let outputs = run_concurrently(DEFAULT_EFFECTS_IN_FLIGHT, 0..100u64, |item| {
             let (in_flight, peak) = (in_flight.clone(), peak.clone());
             async move {
                 let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
@@ -98,13 +100,13 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(outputs, (0..100).map(|item| item * 2).collect::<Vec<_>>());
-        assert_eq!(peak.load(Ordering::SeqCst), EFFECT_CONCURRENCY);
+        assert_eq!(peak.load(Ordering::SeqCst), DEFAULT_EFFECTS_IN_FLIGHT);
     }
 
     #[tokio::test]
     async fn every_effect_finishes_and_the_most_serious_error_wins() {
         let finished = Arc::new(AtomicUsize::new(0));
-        let result = run_concurrently(0..40u64, |item| {
+        let result = run_concurrently(4, 0..40u64, |item| {
             let finished = finished.clone();
             async move {
                 tokio::time::sleep(Duration::from_millis(item % 7)).await;

@@ -41,6 +41,8 @@ pub struct RunnerSettings {
     /// Take only jobs of communities on this platform ("discord", "matrix"); `None` takes all.
     /// One process runs one engine per platform, each with its own adapter.
     pub only_platform: Option<String>,
+    /// How many of one job's effects (DMs, rooms) are in flight at once (see `fan_out`).
+    pub effects_in_flight: usize,
 }
 
 impl Default for RunnerSettings {
@@ -52,6 +54,7 @@ impl Default for RunnerSettings {
             max_idle_sleep: Duration::seconds(30),
             max_attempts: 10,
             only_platform: None,
+            effects_in_flight: fan_out::DEFAULT_EFFECTS_IN_FLIGHT,
         }
     }
 }

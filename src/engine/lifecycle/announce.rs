@@ -38,7 +38,7 @@ impl Engine {
             .collect();
         let members = self.members_by_id(&all_ids).await?;
         // The prepare job normally opened them; after downtime it may not have.
-        let rooms = run_concurrently(&matched, |group| {
+        let rooms = run_concurrently(self.runner.effects_in_flight, &matched, |group| {
             self.ensure_group_room(&community, slot, group, &members)
         })
         .await?;
@@ -71,9 +71,11 @@ impl Engine {
             }
         }
         let announced = messages.len();
-        run_concurrently(messages, |(key, member, message)| async move {
-            self.send_dm_once(&key, member, message).await
-        })
+        run_concurrently(
+            self.runner.effects_in_flight,
+            messages,
+            |(key, member, message)| async move { self.send_dm_once(&key, member, message).await },
+        )
         .await?;
         Ok(format!("announced to {announced} members"))
     }

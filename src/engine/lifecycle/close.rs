@@ -19,7 +19,7 @@ impl Engine {
             .map(|(id, _)| *id)
             .collect();
         let members = self.members_by_id(&attended).await?;
-        run_concurrently(attended.iter().filter_map(|id| members.get(id)), |member| {
+        run_concurrently(self.runner.effects_in_flight, attended.iter().filter_map(|id| members.get(id)), |member| {
             let message = OutgoingMessage::new().text(format!(
                 "✅ Session done — {} minutes of focus. How did it go? Liked your partner? `friend <name>` pairs you again; `book next` books another.",
                 slot.length_minutes
@@ -43,7 +43,7 @@ impl Engine {
             .filter_map(|group| Some((group.id, group.room.as_deref()?)))
             .collect();
         let closed = open.len();
-        run_concurrently(open, |(group_id, room)| {
+        run_concurrently(self.runner.effects_in_flight, open, |(group_id, room)| {
             self.close_room_once(group_id, room)
         })
         .await?;

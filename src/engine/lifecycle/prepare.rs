@@ -52,7 +52,7 @@ impl Engine {
                 .map_err(JobError::unexpected)?;
         }
 
-        run_concurrently(&groups, |group| {
+        run_concurrently(self.runner.effects_in_flight, &groups, |group| {
             self.ensure_group_room(&community, slot, group, &members)
         })
         .await?;
@@ -80,7 +80,7 @@ impl Engine {
             .filter(|id| !grouped.contains(id))
             .filter_map(|id| members.get(id))
             .collect();
-        run_concurrently(alone, |member| {
+        run_concurrently(self.runner.effects_in_flight, alone, |member| {
             let message = OutgoingMessage::new()
                 .text("Nobody else could be matched with you for ")
                 .time(slot.starts_at, member.time_zone)

@@ -37,19 +37,23 @@ impl Engine {
             .collect();
         let minutes_left = (slot.starts_at - self.clock.now()).num_minutes().max(0);
         let reminded = to_remind.len();
-        run_concurrently(to_remind, |(booking, member)| {
-            let message = OutgoingMessage::new()
-                .text(format!(
-                    "⏰ Your {}-minute focus session starts in {} min, at ",
-                    slot.length_minutes, minutes_left
-                ))
-                .time(slot.starts_at, member.time_zone)
-                .text(". I'll tell you your partner and room when it starts.");
-            // Keyed by booking, as before reminders were per slot: a reminder already sent
-            // by an old per-booking job is not sent again.
-            let key = format!("dm:remind:b{}", booking.id);
-            async move { self.send_dm_once(&key, member, message).await }
-        })
+        run_concurrently(
+            self.runner.effects_in_flight,
+            to_remind,
+            |(booking, member)| {
+                let message = OutgoingMessage::new()
+                    .text(format!(
+                        "⏰ Your {}-minute focus session starts in {} min, at ",
+                        slot.length_minutes, minutes_left
+                    ))
+                    .time(slot.starts_at, member.time_zone)
+                    .text(". I'll tell you your partner and room when it starts.");
+                // Keyed by booking, as before reminders were per slot: a reminder already sent
+                // by an old per-booking job is not sent again.
+                let key = format!("dm:remind:b{}", booking.id);
+                async move { self.send_dm_once(&key, member, message).await }
+            },
+        )
         .await?;
         Ok(format!(
             "reminded {reminded} of {} booked members",
