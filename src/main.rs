@@ -77,8 +77,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         CliCommand::Run => run_bot(Config::load(cli.config.as_deref())?).await,
         CliCommand::Migrate => {
             let config = Config::load(cli.config.as_deref())?;
-            Store::connect_and_migrate(&config.database.url).await?;
-            println!("migrations applied to {}", config.database.url);
+            Store::connect_and_migrate_with_pool_size(
+                &config.database.url,
+                config.database.max_connections,
+            )
+            .await?;
+            // Redacted: a PostgreSQL URL may carry a password.
+            println!("migrations applied to {}", config.database.redacted_url());
             Ok(())
         }
         CliCommand::Demo { database } => {
@@ -119,7 +124,11 @@ fn tempfile_path() -> anyhow::Result<PathBuf> {
 /// One engine per configured platform, each taking only its own communities' jobs, all on one
 /// database; Ctrl-C (or SIGTERM) stops them cleanly.
 async fn run_bot(config: Config) -> anyhow::Result<()> {
-    let store = Store::connect_and_migrate(&config.database.url).await?;
+    let store = Store::connect_and_migrate_with_pool_size(
+        &config.database.url,
+        config.database.max_connections,
+    )
+    .await?;
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         wait_for_stop_signal().await;

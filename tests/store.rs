@@ -1145,6 +1145,27 @@ async fn sqlite_runs_in_wal_mode_and_creates_the_file() {
 }
 
 #[tokio::test]
+async fn the_pool_size_is_the_configured_one_and_in_memory_keeps_one_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("pool.sqlite").display());
+    let store = Store::connect_and_migrate_with_pool_size(&url, 3)
+        .await
+        .unwrap();
+    assert_eq!(store.max_connections(), 3);
+    assert_eq!(
+        Store::connect_and_migrate(&url)
+            .await
+            .unwrap()
+            .max_connections(),
+        cofocus::store::DEFAULT_MAX_CONNECTIONS
+    );
+    let memory = Store::connect_and_migrate_with_pool_size("sqlite::memory:", 8)
+        .await
+        .unwrap();
+    assert_eq!(memory.max_connections(), 1);
+}
+
+#[tokio::test]
 async fn sqlite_in_memory_works() {
     let store = Store::connect_and_migrate("sqlite::memory:").await.unwrap();
     let c = community(&store).await;

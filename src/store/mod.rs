@@ -106,15 +106,30 @@ pub enum StoreError {
 
 type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// The pool size when the caller does not choose one (`[database] max_connections`).
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 5;
+
 impl Store {
     /// Connects without migrating. The URL picks the backend: `sqlite:`/`sqlite://` or
     /// `postgres://`/`postgresql://`.
     pub async fn connect(url: &str) -> Result<Store> {
+        Store::connect_with_pool_size(url, DEFAULT_MAX_CONNECTIONS).await
+    }
+
+    /// [`Store::connect`] with at most `max_connections` connections (an in-memory SQLite
+    /// database always has exactly one: it lives as long as its connection).
+    pub async fn connect_with_pool_size(url: &str, max_connections: u32) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = backend_of(url)?;
+        let max_connections = max_connections.max(1);
         let pool = match backend {
-            Backend::Postgres => AnyPoolOptions::new().connect(url).await?,
-            Backend::Sqlite => connect_sqlite(url).await?,
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(max_connections)
+                    .connect(url)
+                    .await?
+            }
+            Backend::Sqlite => connect_sqlite(url, max_connections).await?,
         };
         Ok(Store {
             pool,
@@ -124,9 +139,21 @@ impl Store {
     }
 
     pub async fn connect_and_migrate(url: &str) -> Result<Store> {
-        let store = Store::connect(url).await?;
+        Store::connect_and_migrate_with_pool_size(url, DEFAULT_MAX_CONNECTIONS).await
+    }
+
+    pub async fn connect_and_migrate_with_pool_size(
+        url: &str,
+        max_connections: u32,
+    ) -> Result<Store> {
+        let store = Store::connect_with_pool_size(url, max_connections).await?;
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// The most connections the pool opens.
+    pub fn max_connections(&self) -> u32 {
+        self.pool.options().get_max_connections()
     }
 
     /// Applies the embedded migrations of this backend; a no-op when they are applied already.
@@ -176,7 +203,7 @@ fn backend_of(url: &str) -> Result<Backend> {
     }
 }
 
-async fn connect_sqlite(url: &str) -> Result<AnyPool> {
+async fn connect_sqlite(url: &str, max_connections: u32) -> Result<AnyPool> {
     let in_memory = url.contains(":memory:") || url.contains("mode=memory");
     let url = if in_memory || url.contains("mode=") {
         url.to_owned()
@@ -198,7 +225,7 @@ async fn connect_sqlite(url: &str) -> Result<AnyPool> {
             .idle_timeout(None)
             .max_lifetime(None)
     } else {
-        options
+        options.max_connections(max_connections)
     };
     Ok(options.connect(&url).await?)
 }
