@@ -108,7 +108,7 @@ impl Store {
             return Ok(Err(rejection));
         }
         if self.backend == Backend::Sqlite {
-            if let Some(row) = self.insert_booking_unless_overlapping(request).await? {
+            if let Some(row) = insert_booking(&self.pool, request, RefuseOverlap::Yes).await? {
                 return Ok(Ok(booked_from_row(request, &row)?));
             }
             // No slot yet, or an overlap: the transaction below finds out which and says so.
@@ -158,17 +158,8 @@ impl Store {
         Ok(Ok((slot, booking)))
     }
 
-    /// The fast path of [`Store::create_booking_with_jobs`]: `None` when the slot does not
-    /// exist yet or the booking would overlap another.
-    async fn insert_booking_unless_overlapping(
-        &self,
-        request: &NewBookingRequest,
-    ) -> Result<Option<AnyRow>> {
-        insert_booking(&self.pool, request, RefuseOverlap::Yes).await
-    }
-
     /// Inserts the jobs whose keys do not exist yet, in as few statements as possible (one for
-    /// a booking's six); returns how many were new.
+    /// a slot's six); returns how many were new.
     pub async fn schedule_jobs(&self, jobs: &[NewJob]) -> Result<u64> {
         if jobs.is_empty() {
             return Ok(0);

@@ -10,6 +10,25 @@ const COLUMNS: &str =
     booking_cutoff_secs, late_cancel_window_secs, reminder_lead_secs, prepare_lead_secs, \
     attendance_grace_secs, close_delay_secs, recent_repeat_days, default_time_zone";
 
+/// Binds the settings columns in `COLUMNS` order (allowed lengths … default time zone), after
+/// whatever the query bound before them; insert and update share it so they cannot drift.
+fn bind_settings<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    s: &'q CommunitySettings,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    query
+        .bind(lengths_text(&s.allowed_lengths_minutes))
+        .bind(seconds(s.booking_horizon))
+        .bind(seconds(s.booking_cutoff))
+        .bind(seconds(s.late_cancel_window))
+        .bind(seconds(s.reminder_lead))
+        .bind(seconds(s.prepare_lead))
+        .bind(seconds(s.attendance_grace))
+        .bind(seconds(s.close_delay))
+        .bind(s.recent_repeat_days)
+        .bind(s.default_time_zone.name())
+}
+
 impl Store {
     /// Inserts the community with `defaults` as its settings if it is missing; returns the
     /// stored row either way (existing settings are left alone). One `SELECT` when it exists.
@@ -22,7 +41,6 @@ impl Store {
         if let Some(found) = self.find_community(platform, platform_community_id).await? {
             return Ok(found);
         }
-        let s = defaults;
         let sql = format!(
             "INSERT INTO communities (platform, platform_community_id, allowed_lengths, \
                 booking_horizon_secs, booking_cutoff_secs, late_cancel_window_secs, \
@@ -31,19 +49,10 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
              ON CONFLICT (platform, platform_community_id) DO NOTHING RETURNING {COLUMNS}"
         );
-        let inserted = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let query = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(platform)
-            .bind(platform_community_id)
-            .bind(lengths_text(&s.allowed_lengths_minutes))
-            .bind(seconds(s.booking_horizon))
-            .bind(seconds(s.booking_cutoff))
-            .bind(seconds(s.late_cancel_window))
-            .bind(seconds(s.reminder_lead))
-            .bind(seconds(s.prepare_lead))
-            .bind(seconds(s.attendance_grace))
-            .bind(seconds(s.close_delay))
-            .bind(s.recent_repeat_days)
-            .bind(s.default_time_zone.name())
+            .bind(platform_community_id);
+        let inserted = bind_settings(query, defaults)
             .fetch_optional(&self.pool)
             .await?;
         if let Some(row) = inserted {
@@ -73,27 +82,15 @@ impl Store {
         id: CommunityId,
         settings: &CommunitySettings,
     ) -> Result<()> {
-        let s = settings;
-        let done = sqlx::query(
+        let query = sqlx::query(
             "UPDATE communities SET allowed_lengths = $2, booking_horizon_secs = $3, \
                 booking_cutoff_secs = $4, late_cancel_window_secs = $5, reminder_lead_secs = $6, \
                 prepare_lead_secs = $7, attendance_grace_secs = $8, close_delay_secs = $9, \
                 recent_repeat_days = $10, default_time_zone = $11 \
              WHERE id = $1",
         )
-        .bind(id.0)
-        .bind(lengths_text(&s.allowed_lengths_minutes))
-        .bind(seconds(s.booking_horizon))
-        .bind(seconds(s.booking_cutoff))
-        .bind(seconds(s.late_cancel_window))
-        .bind(seconds(s.reminder_lead))
-        .bind(seconds(s.prepare_lead))
-        .bind(seconds(s.attendance_grace))
-        .bind(seconds(s.close_delay))
-        .bind(s.recent_repeat_days)
-        .bind(s.default_time_zone.name())
-        .execute(&self.pool)
-        .await?;
+        .bind(id.0);
+        let done = bind_settings(query, settings).execute(&self.pool).await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("community {id}")));
         }

@@ -1,11 +1,11 @@
 //! Prepare (T − prepare lead): match the slot's members, store the groups, open their rooms,
 //! tell anyone who could not be matched, and roll recurring bookings a week forward.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::recipient;
 use crate::core::booking_rules::next_weekly_occurrence;
-use crate::core::model::{GroupOrigin, JobKind, Member, MemberId, Slot};
+use crate::core::model::{Booking, Community, GroupOrigin, JobKind, Member, MemberId, Slot};
 use crate::core::schedule::{announce_due_at, slot_job_key};
 use crate::engine::fan_out::run_concurrently;
 use crate::engine::jobs::JobError;
@@ -90,7 +90,8 @@ impl Engine {
         })
         .await?;
 
-        self.roll_recurring_bookings_forward(slot).await?;
+        self.roll_recurring_bookings_forward(&community, slot, &bookings, &members)
+            .await?;
         Ok(format!(
             "{} members in {} groups",
             grouped.len(),
@@ -100,23 +101,18 @@ impl Engine {
 
     /// A weekly booking books the same local wall time next week, in the member's own zone so
     /// a DST change keeps 9:00 at 9:00. An existing booking there (already rolled) is fine.
-    async fn roll_recurring_bookings_forward(&self, slot: &Slot) -> Result<(), JobError> {
-        let community = self
-            .store
-            .community(slot.community_id)
-            .await
-            .map_err(JobError::unexpected)?;
-        let bookings = self
-            .store
-            .active_bookings_for_slot(slot.id)
-            .await
-            .map_err(JobError::unexpected)?;
+    /// `bookings` and `members` are the slot's, as prepare read them.
+    async fn roll_recurring_bookings_forward(
+        &self,
+        community: &Community,
+        slot: &Slot,
+        bookings: &[Booking],
+        members: &HashMap<MemberId, Member>,
+    ) -> Result<(), JobError> {
         for booking in bookings.iter().filter(|booking| booking.recurring_weekly) {
-            let member = self
-                .store
-                .member(booking.member_id)
-                .await
-                .map_err(JobError::unexpected)?;
+            let Some(member) = members.get(&booking.member_id) else {
+                continue;
+            };
             let Some(next_start) = next_weekly_occurrence(booking.starts_at, member.time_zone)
             else {
                 continue;

@@ -2,27 +2,11 @@
 //! relative `<t:unix:R>`, mentions as `<@id>`, pair rooms as `<#channel>`; text-command hints
 //! (`book next`) become the slash commands members have here (`/book next`).
 
+use crate::command::parse::COMMAND_NAMES;
 use crate::platform::{MessagePart, OutgoingMessage};
 
 /// Discord refuses longer messages.
 pub const MAX_MESSAGE_CHARS: usize = 2000;
-
-const COMMAND_WORDS: &[&str] = &[
-    "book",
-    "cancel",
-    "sessions",
-    "slots",
-    "timezone",
-    "prefs",
-    "friend",
-    "unfriend",
-    "favourite",
-    "unfavourite",
-    "block",
-    "unblock",
-    "help",
-    "setup",
-];
 
 pub fn render(message: &OutgoingMessage) -> String {
     let mut out = String::new();
@@ -83,7 +67,7 @@ fn slash_hints(text: &str) -> String {
         }
         if inside {
             let first = piece.split_whitespace().next().unwrap_or_default();
-            if COMMAND_WORDS.contains(&first) {
+            if COMMAND_NAMES.contains(&first) {
                 out.push('/');
             }
         }
