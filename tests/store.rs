@@ -60,6 +60,7 @@ on_both_backends! {
         booking_with_jobs_commits_together,
         booking_with_jobs_rolls_back_on_failure,
         overlapping_bookings_of_one_member_are_checked_one_at_a_time,
+        many_new_members_booking_at_once_are_each_stored_once,
         jobs_schedule_in_one_statement,
         concurrent_ensures_agree,
         community_generation_moves_on_update,
@@ -1527,6 +1528,68 @@ async fn overlapping_bookings_of_one_member_are_checked_one_at_a_time(store: Sto
             .len(),
         1
     );
+}
+
+/// The top of the hour in a busy community: forty new members book the same new slot at once
+/// (on SQLite through the group commit, where one commit carries many members' writes), and
+/// three of them send their booking twice.
+async fn many_new_members_booking_at_once_are_each_stored_once(store: Store) {
+    let c = community(&store).await;
+    let attempts: Vec<_> = (0..43)
+        .map(|n| {
+            let (store, c) = (store.clone(), c.clone());
+            tokio::spawn(async move {
+                let name = format!("member{}", n % 40);
+                let member = store
+                    .ensure_member_creating_first(&c, &name, &name, t(-120))
+                    .await
+                    .unwrap();
+                let request = request(&member, t(0), 50);
+                let booked = store
+                    .create_booking_with_jobs(&request, no_overlap(t(0), 50), jobs_of)
+                    .await;
+                (member, booked)
+            })
+        })
+        .collect();
+    let (mut booked, mut refused) = (Vec::new(), 0);
+    for attempt in attempts {
+        let (member, result) = attempt.await.unwrap();
+        // The member handed back is the member stored.
+        assert_eq!(store.member(member.id).await.unwrap(), member);
+        match result {
+            Ok(Ok((_slot, booking))) => {
+                assert_eq!(booking.member_id, member.id);
+                assert_eq!(
+                    Some(booking.clone()),
+                    store.booking(booking.id).await.unwrap()
+                );
+                booked.push(booking);
+            }
+            // The twice-sent booking: the overlap rule or the unique index says no.
+            Ok(Err(_)) | Err(StoreError::BookingConflict) => refused += 1,
+            Err(other) => panic!("unexpected: {other}"),
+        }
+    }
+    assert_eq!((booked.len(), refused), (40, 3));
+    let slot = store.ensure_slot(c.id, t(0), 50).await.unwrap();
+    assert!(booked.iter().all(|booking| booking.slot_id == slot.id));
+    assert_eq!(
+        store.active_bookings_for_slot(slot.id).await.unwrap().len(),
+        40
+    );
+    assert_eq!(store.jobs_for_slot(slot.id).await.unwrap().len(), 6);
+    match store.backend() {
+        // Every member insert and every fast-path booking went through the group commit.
+        Backend::Sqlite => {
+            let stats = store
+                .group_commit_stats()
+                .expect("SQLite groups its commits");
+            assert!(stats.statements >= 43, "{stats:?}");
+            assert!(stats.commits <= stats.statements, "{stats:?}");
+        }
+        Backend::Postgres => assert_eq!(store.group_commit_stats(), None),
+    }
 }
 
 async fn jobs_schedule_in_one_statement(store: Store) {

@@ -5,8 +5,9 @@ use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 
 use super::{
-    boolean, corrupt, flag, int, is_unique_violation, minutes, text, time, unix, Backend, NewJob,
-    Result, Store, StoreError,
+    boolean, corrupt, flag, int, is_unique_violation, minutes, text, time, unix,
+    write_statement_on, Backend, GroupedWrite, NewJob, Result, ReturnedIntegers, Store, StoreError,
+    WriteValue,
 };
 use crate::core::model::{Booking, BookingId, BookingStatus, CommunityId, MemberId, Slot, SlotId};
 use crate::core::schedule::PlannedJob;
@@ -108,8 +109,11 @@ impl Store {
             return Ok(Err(rejection));
         }
         if self.backend == Backend::Sqlite {
-            if let Some(row) = insert_booking(&self.pool, request, RefuseOverlap::Yes).await? {
-                return Ok(Ok(booked_from_row(request, &row)?));
+            let inserted = self
+                .write_statement(booking_insert(request, RefuseOverlap::Yes))
+                .await;
+            if let Some(ids) = booking_conflict_if_unique_violation(inserted)? {
+                return Ok(Ok(booked_from_ids(request, &ids)?));
             }
             // No slot yet, or an overlap: the transaction below finds out which and says so.
         }
@@ -125,7 +129,7 @@ impl Store {
         if let Err(rejection) = check(&existing) {
             return Ok(Err(rejection)); // dropping `tx` rolls back (nothing was written)
         }
-        let (row, slot_created) = match insert_booking_into_slot(&mut tx, request).await? {
+        let (ids, slot_created) = match insert_booking_into_slot(&mut tx, request).await? {
             Some(row) => (row, false),
             None => {
                 sqlx::query(
@@ -137,7 +141,7 @@ impl Store {
                 .bind(i64::from(request.length_minutes))
                 .execute(&mut *tx)
                 .await?;
-                let row = insert_booking_into_slot(&mut tx, request)
+                let ids = insert_booking_into_slot(&mut tx, request)
                     .await?
                     .ok_or_else(|| {
                         StoreError::NotFound(format!(
@@ -145,10 +149,10 @@ impl Store {
                             request.starts_at, request.length_minutes
                         ))
                     })?;
-                (row, true)
+                (ids, true)
             }
         };
-        let (slot, booking) = booked_from_row(request, &row)?;
+        let (slot, booking) = booked_from_ids(request, &ids)?;
         if slot_created {
             // A slot and its jobs are committed together, so an existing slot has its jobs
             // (the startup sweep re-plans any a crash could have left out elsewhere).
@@ -367,17 +371,22 @@ async fn active_bookings_for_member_on(
     rows.iter().map(booking_from_row).collect()
 }
 
-/// The slot and booking a successful insert made: ids from the `RETURNING` row, everything
-/// else from the request, read back the way the columns store it.
-fn booked_from_row(request: &NewBookingRequest, row: &AnyRow) -> Result<(Slot, Booking)> {
+/// The slot and booking a successful insert made: ids from the `RETURNING id, slot_id` row,
+/// everything else from the request, read back the way the columns store it.
+fn booked_from_ids(request: &NewBookingRequest, ids: &[i64]) -> Result<(Slot, Booking)> {
+    let &[booking_id, slot_id] = ids else {
+        return Err(corrupt(format!(
+            "booking insert returned {ids:?}, not (id, slot_id)"
+        )));
+    };
     let slot = Slot {
-        id: SlotId(int(row, "slot_id")?),
+        id: SlotId(slot_id),
         community_id: request.community_id,
         starts_at: time(unix(request.starts_at))?,
         length_minutes: request.length_minutes,
     };
     let booking = Booking {
-        id: BookingId(int(row, "id")?),
+        id: BookingId(booking_id),
         community_id: request.community_id,
         member_id: request.member_id,
         slot_id: slot.id,
@@ -390,13 +399,15 @@ fn booked_from_row(request: &NewBookingRequest, row: &AnyRow) -> Result<(Slot, B
     Ok((slot, booking))
 }
 
-/// [`INSERT_BOOKING_INTO_SLOT`]; `None` if the slot does not exist, `BookingConflict` if the
-/// member already has an active booking in it.
+/// [`INSERT_BOOKING_INTO_SLOT`] on `conn`: `(id, slot_id)`, or `None` if the slot does not
+/// exist; `BookingConflict` if the member already has an active booking in it.
 async fn insert_booking_into_slot(
     conn: &mut AnyConnection,
     request: &NewBookingRequest,
-) -> Result<Option<AnyRow>> {
-    insert_booking(&mut *conn, request, RefuseOverlap::No).await
+) -> Result<ReturnedIntegers> {
+    booking_conflict_if_unique_violation(
+        write_statement_on(&mut *conn, booking_insert(request, RefuseOverlap::No)).await,
+    )
 }
 
 #[derive(PartialEq)]
@@ -405,32 +416,33 @@ enum RefuseOverlap {
     No,
 }
 
-/// Inserts the booking into its existing slot (optionally unless it overlaps another of the
-/// member's bookings); `None` if nothing was inserted.
-async fn insert_booking<'c>(
-    executor: impl sqlx::Executor<'c, Database = sqlx::Any>,
-    request: &NewBookingRequest,
-    refuse_overlap: RefuseOverlap,
-) -> Result<Option<AnyRow>> {
+/// The statement inserting the booking into its existing slot (optionally unless it overlaps
+/// another of the member's bookings); it returns `(id, slot_id)`, or no row.
+fn booking_insert(request: &NewBookingRequest, refuse_overlap: RefuseOverlap) -> GroupedWrite {
     let sql = match refuse_overlap {
         RefuseOverlap::Yes => INSERT_BOOKING_INTO_EXISTING_SLOT_UNLESS_OVERLAPPING,
         RefuseOverlap::No => INSERT_BOOKING_INTO_SLOT,
     };
-    let mut query = sqlx::query(sql)
-        .bind(request.community_id.0)
-        .bind(request.member_id.0)
-        .bind(flag(request.recurring_weekly))
-        .bind(unix(request.created_at))
-        .bind(unix(request.starts_at))
-        .bind(i64::from(request.length_minutes));
+    let mut values = vec![
+        WriteValue::Integer(request.community_id.0),
+        WriteValue::Integer(request.member_id.0),
+        WriteValue::Integer(flag(request.recurring_weekly)),
+        WriteValue::Integer(unix(request.created_at)),
+        WriteValue::Integer(unix(request.starts_at)),
+        WriteValue::Integer(i64::from(request.length_minutes)),
+    ];
     if refuse_overlap == RefuseOverlap::Yes {
         let ends_at = request.starts_at + chrono::Duration::minutes(request.length_minutes.into());
-        query = query.bind(unix(ends_at));
+        values.push(WriteValue::Integer(unix(ends_at)));
     }
-    match query.fetch_optional(executor).await {
-        Ok(row) => Ok(row),
-        Err(error) if is_unique_violation(&error) => Err(StoreError::BookingConflict),
-        Err(error) => Err(error.into()),
+    GroupedWrite { sql, values }
+}
+
+/// The partial unique index (one active booking per member and slot) said no.
+fn booking_conflict_if_unique_violation<T>(result: Result<T>) -> Result<T> {
+    match result {
+        Err(StoreError::UniqueViolation(_)) => Err(StoreError::BookingConflict),
+        other => other,
     }
 }
 

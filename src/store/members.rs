@@ -7,9 +7,17 @@ use chrono_tz::Tz;
 use sqlx::any::AnyRow;
 
 use super::{
-    boolean, corrupt, flag, int, placeholders, text, time, unix, zone, Result, Store, StoreError,
+    boolean, corrupt, flag, int, placeholders, text, time, unix, zone, GroupedWrite, Result, Store,
+    StoreError, WriteValue,
 };
 use crate::core::model::{AttendanceOutcome, Community, CommunityId, Member, MemberId, SlotId};
+
+/// A new member: the community's default zone, reminders on, counters at their zero defaults.
+const INSERT_MEMBER_UNLESS_PRESENT: &str = "INSERT INTO members \
+    (community_id, platform_user_id, display_name, display_name_folded, time_zone, \
+     reminders_enabled, created_at) \
+    VALUES ($1, $2, $3, $4, $5, 1, $6) \
+    ON CONFLICT (community_id, platform_user_id) DO NOTHING RETURNING id";
 
 const COLUMNS: &str = "id, community_id, platform_user_id, display_name, time_zone, \
     reminders_enabled, sessions_attended, no_shows, late_cancels, created_at";
@@ -84,22 +92,42 @@ impl Store {
         display_name: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Member>> {
-        let sql = format!(
-            "INSERT INTO members (community_id, platform_user_id, display_name, display_name_folded, \
-                time_zone, reminders_enabled, created_at) \
-             VALUES ($1, $2, $3, $4, $5, 1, $6) \
-             ON CONFLICT (community_id, platform_user_id) DO NOTHING RETURNING {COLUMNS}"
-        );
-        let inserted = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(community.id.0)
-            .bind(platform_user_id)
-            .bind(display_name)
-            .bind(fold(display_name))
-            .bind(community.settings.default_time_zone.name())
-            .bind(unix(now))
-            .fetch_optional(&self.pool)
+        // A single statement, so on SQLite it can share a commit with other members' writes.
+        // It returns only the id: the rest of the row is what this insert wrote.
+        let zone = community.settings.default_time_zone;
+        let inserted = self
+            .write_statement(GroupedWrite {
+                sql: INSERT_MEMBER_UNLESS_PRESENT,
+                values: vec![
+                    WriteValue::Integer(community.id.0),
+                    WriteValue::Text(platform_user_id.to_owned()),
+                    WriteValue::Text(display_name.to_owned()),
+                    WriteValue::Text(fold(display_name)),
+                    WriteValue::Text(zone.name().to_owned()),
+                    WriteValue::Integer(unix(now)),
+                ],
+            })
             .await?;
-        inserted.map(|row| from_row(&row)).transpose()
+        let Some(returned) = inserted else {
+            return Ok(None);
+        };
+        let &[id] = returned.as_slice() else {
+            return Err(corrupt(format!(
+                "member insert returned {returned:?}, not (id)"
+            )));
+        };
+        Ok(Some(Member {
+            id: MemberId(id),
+            community_id: community.id,
+            platform_user_id: platform_user_id.to_owned(),
+            display_name: display_name.to_owned(),
+            time_zone: zone,
+            reminders_enabled: true,
+            sessions_attended: 0,
+            no_shows: 0,
+            late_cancels: 0,
+            created_at: time(unix(now))?,
+        }))
     }
 
     pub async fn member(&self, id: MemberId) -> Result<Member> {

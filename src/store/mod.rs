@@ -45,6 +45,15 @@
 //! Only job claiming differs per backend: PostgreSQL adds `FOR UPDATE SKIP LOCKED` so several
 //! instances claim different jobs without waiting on each other (see `jobs.rs`).
 //!
+//! # Decision: SQLite's single-statement booking writes share commits
+//!
+//! [`Store::write_statement`] runs one constant-SQL statement. On a SQLite file it goes through
+//! the group commit (`group_commit.rs`): statements that arrive together share one transaction,
+//! on a writer thread with its own `rusqlite` connection. On PostgreSQL (and in-memory SQLite)
+//! it runs through sqlx like everything else. `book` uses it for a new member's row and for the
+//! booking fast path; SQLite write transactions ([`Store::begin_write`]) take turns with it
+//! through a fair write gate.
+//!
 //! Migrations are embedded per backend (`migrations/sqlite`, `migrations/postgres`; same tables,
 //! same names, only the column types differ) and run through the `Any` connection.
 //! [`Store::connect`] does not migrate; [`Store::connect_and_migrate`] does.
@@ -52,6 +61,7 @@
 mod bookings;
 mod communities;
 mod effects;
+mod group_commit;
 mod groups;
 mod jobs;
 mod members;
@@ -62,6 +72,11 @@ pub use bookings::{NewBooking, NewBookingRequest, SlotBookingCount};
 pub use effects::EffectRecord;
 pub use jobs::NewJob;
 
+pub use group_commit::GroupCommitStats;
+use group_commit::{GroupedWrite, ReturnedIntegers, SqliteGroupCommit, WriteValue};
+
+use std::path::PathBuf;
+use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -69,6 +84,7 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
+use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyConnection, AnyPool, Executor, Row};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -88,6 +104,8 @@ pub struct Store {
     /// Bumped by every local change of community settings; in-process caches of communities
     /// compare it to drop what they hold (see `Engine::community_for`).
     community_generation: Arc<AtomicU64>,
+    /// SQLite only: grouped single-statement writes and the write gate (see `group_commit`).
+    sqlite_writes: Option<Arc<SqliteGroupCommit>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -102,6 +120,13 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A single-statement write broke a unique constraint (see [`Store::write_statement`]).
+    #[error("unique constraint violated: {0}")]
+    UniqueViolation(String),
+    /// A grouped write failed, or something else in its group did (see `group_commit`);
+    /// nothing of it is in the database.
+    #[error("write not committed: {0}")]
+    NotCommitted(String),
 }
 
 type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -122,19 +147,30 @@ impl Store {
         sqlx::any::install_default_drivers();
         let backend = backend_of(url)?;
         let max_connections = max_connections.max(1);
-        let pool = match backend {
+        let (pool, sqlite_writes) = match backend {
             Backend::Postgres => {
-                AnyPoolOptions::new()
+                let pool = AnyPoolOptions::new()
                     .max_connections(max_connections)
                     .connect(url)
-                    .await?
+                    .await?;
+                (pool, None)
             }
-            Backend::Sqlite => connect_sqlite(url, max_connections).await?,
+            Backend::Sqlite => {
+                let (pool, file) = connect_sqlite(url, max_connections).await?;
+                let group_commit = match file {
+                    Some(path) => Some(Arc::new(
+                        SqliteGroupCommit::start(path).map_err(sqlx::Error::Io)?,
+                    )),
+                    None => None,
+                };
+                (pool, group_commit)
+            }
         };
         Ok(Store {
             pool,
             backend,
             community_generation: Arc::new(AtomicU64::new(0)),
+            sqlite_writes,
         })
     }
 
@@ -179,12 +215,92 @@ impl Store {
 
     /// Starts a write transaction. SQLite: `BEGIN IMMEDIATE` takes the database's write lock
     /// now (waiting up to the busy timeout), so a transaction that reads before it writes
-    /// never hits `SQLITE_BUSY` on upgrading a read lock. PostgreSQL: a plain `BEGIN`.
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+    /// never hits `SQLITE_BUSY` on upgrading a read lock; the write gate is taken first, so
+    /// this transaction takes its turn with the grouped writes instead of polling for the lock
+    /// behind them. PostgreSQL: a plain `BEGIN`.
+    async fn begin_write(&self) -> Result<WriteTransaction> {
+        Ok(match &self.sqlite_writes {
+            Some(sqlite_writes) => {
+                let gate = sqlite_writes.enter_gate().await;
+                WriteTransaction {
+                    transaction: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    _gate: Some(gate),
+                }
+            }
+            None => WriteTransaction {
+                transaction: self.pool.begin().await?,
+                _gate: None,
+            },
         })
+    }
+
+    /// Runs one write statement and returns the integers of its `RETURNING` row, if any. On
+    /// SQLite it joins the next group commit (see `group_commit`); on PostgreSQL it runs on its
+    /// own, as concurrent PostgreSQL writers do not queue for one lock.
+    async fn write_statement(&self, write: GroupedWrite) -> Result<ReturnedIntegers> {
+        if let Some(sqlite_writes) = &self.sqlite_writes {
+            return sqlite_writes.write(write).await;
+        }
+        write_statement_on(&self.pool, write).await
+    }
+
+    /// How many SQLite commits the group commit made and how many writes they carried; `None`
+    /// without one (PostgreSQL, or an in-memory database).
+    pub fn group_commit_stats(&self) -> Option<GroupCommitStats> {
+        self.sqlite_writes.as_ref().map(|writes| writes.stats())
+    }
+}
+
+/// Runs `write` through sqlx on `executor` (PostgreSQL, or inside a SQLite transaction).
+async fn write_statement_on<'c>(
+    executor: impl Executor<'c, Database = sqlx::Any>,
+    write: GroupedWrite,
+) -> Result<ReturnedIntegers> {
+    let mut query = sqlx::query(write.sql);
+    for value in write.values {
+        query = match value {
+            WriteValue::Integer(integer) => query.bind(integer),
+            WriteValue::Text(text) => query.bind(text),
+        };
+    }
+    match query.fetch_optional(executor).await {
+        Ok(row) => row
+            .map(|row| {
+                (0..row.len())
+                    .map(|column| Ok(row.try_get::<i64, _>(column)?))
+                    .collect()
+            })
+            .transpose(),
+        Err(error) if is_unique_violation(&error) => {
+            Err(StoreError::UniqueViolation(error.to_string()))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// A write transaction, holding SQLite's write gate until it ends. Derefs to the connection,
+/// like [`sqlx::Transaction`]; dropping it uncommitted rolls back.
+struct WriteTransaction {
+    transaction: sqlx::Transaction<'static, sqlx::Any>,
+    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTransaction {
+    async fn commit(self) -> Result<()> {
+        Ok(self.transaction.commit().await?)
+    }
+}
+
+impl std::ops::Deref for WriteTransaction {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.transaction
+    }
+}
+
+impl std::ops::DerefMut for WriteTransaction {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.transaction
     }
 }
 
@@ -203,7 +319,8 @@ fn backend_of(url: &str) -> Result<Backend> {
     }
 }
 
-async fn connect_sqlite(url: &str, max_connections: u32) -> Result<AnyPool> {
+/// The pool, and the database file's path (`None` in memory).
+async fn connect_sqlite(url: &str, max_connections: u32) -> Result<(AnyPool, Option<PathBuf>)> {
     let in_memory = url.contains(":memory:") || url.contains("mode=memory");
     let url = if in_memory || url.contains("mode=") {
         url.to_owned()
@@ -227,7 +344,15 @@ async fn connect_sqlite(url: &str, max_connections: u32) -> Result<AnyPool> {
     } else {
         options.max_connections(max_connections)
     };
-    Ok(options.connect(&url).await?)
+    let pool = options.connect(&url).await?;
+    let file = if in_memory {
+        None
+    } else {
+        // sqlx's own reading of the URL, so both connections open the same file.
+        let parsed = SqliteConnectOptions::from_str(&url)?;
+        Some(parsed.get_filename().to_path_buf())
+    };
+    Ok((pool, file))
 }
 
 /// Per-connection SQLite settings. `journal_mode = WAL` is persistent in the file and a no-op
