@@ -188,14 +188,15 @@ impl Writer {
                 }
             },
         };
-        let healthy = if batch.len() == 1 {
-            let QueuedWrite { write, reply } = batch.into_iter().next().expect("one write");
-            let result = run_statement(&connection, &write);
-            let healthy = result.as_ref().is_ok() || is_constraint_violation(&result);
-            let _ = reply.send(result.map_err(store_error));
-            healthy
-        } else {
-            write_in_one_transaction(&connection, batch)
+        let healthy = match <[QueuedWrite; 1]>::try_from(batch) {
+            // Alone: autocommit, no BEGIN and COMMIT to pay for.
+            Ok([QueuedWrite { write, reply }]) => {
+                let result = run_statement(&connection, &write);
+                let healthy = result.is_ok() || is_constraint_violation(&result);
+                let _ = reply.send(result.map_err(store_error));
+                healthy
+            }
+            Err(batch) => write_in_one_transaction(&connection, batch),
         };
         if healthy {
             self.counters.commits.fetch_add(1, Ordering::Relaxed);

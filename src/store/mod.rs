@@ -217,7 +217,8 @@ impl Store {
     /// now (waiting up to the busy timeout), so a transaction that reads before it writes
     /// never hits `SQLITE_BUSY` on upgrading a read lock; the write gate is taken first, so
     /// this transaction takes its turn with the grouped writes instead of polling for the lock
-    /// behind them. PostgreSQL: a plain `BEGIN`.
+    /// behind them (so never call [`Store::write_statement`] while holding one: the writer
+    /// would wait for this gate). PostgreSQL: a plain `BEGIN`.
     async fn begin_write(&self) -> Result<WriteTransaction> {
         Ok(match &self.sqlite_writes {
             Some(sqlite_writes) => {
