@@ -240,7 +240,7 @@ impl Store {
     /// Active -> cancelled; a late cancel also bumps the member's `late_cancels`, in the same
     /// transaction. `false` if the booking was not active (or does not exist).
     pub async fn cancel_booking(&self, id: BookingId, late: bool) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "UPDATE bookings SET status = 'cancelled' WHERE id = $1 AND status = 'active' RETURNING member_id",
         )

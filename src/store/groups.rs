@@ -19,7 +19,7 @@ impl Store {
         origin: GroupOrigin,
         groups: &[Vec<MemberId>],
     ) -> Result<Vec<Group>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut created = Vec::with_capacity(groups.len());
         for members in groups {
             let row = sqlx::query(

@@ -220,7 +220,7 @@ impl Store {
         outcome: AttendanceOutcome,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let inserted = sqlx::query(
             "INSERT INTO attendance (slot_id, member_id, outcome, recorded_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (slot_id, member_id) DO NOTHING",

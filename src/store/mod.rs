@@ -220,18 +220,17 @@ impl Store {
     /// behind them (so never call [`Store::write_statement`] while holding one: the writer
     /// would wait for this gate). PostgreSQL: a plain `BEGIN`.
     async fn begin_write(&self) -> Result<WriteTransaction> {
-        Ok(match &self.sqlite_writes {
-            Some(sqlite_writes) => {
-                let gate = sqlite_writes.enter_gate().await;
-                WriteTransaction {
-                    transaction: self.pool.begin_with("BEGIN IMMEDIATE").await?,
-                    _gate: Some(gate),
-                }
-            }
-            None => WriteTransaction {
-                transaction: self.pool.begin().await?,
-                _gate: None,
-            },
+        let gate = match &self.sqlite_writes {
+            Some(sqlite_writes) => Some(sqlite_writes.enter_gate().await),
+            None => None,
+        };
+        let transaction = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(WriteTransaction {
+            transaction,
+            _gate: gate,
         })
     }
 
