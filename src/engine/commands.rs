@@ -115,23 +115,20 @@ impl Engine {
                 length_minutes,
                 repeat_weekly,
             } => {
-                self.book(&community, &member, &when, length_minutes, repeat_weekly)
+                self.book(community, &member, &when, length_minutes, repeat_weekly)
                     .await
             }
-            Command::Cancel { target } => self.cancel(&community, &member, target).await,
+            Command::Cancel { target } => self.cancel(community, &member, target).await,
             Command::Sessions => self.sessions(&member).await,
-            Command::Slots { day } => self.slots(&community, &member, day).await,
+            Command::Slots { day } => self.slots(community, &member, day).await,
             Command::Timezone { zone } => self.timezone(&member, zone).await,
             Command::Prefs { change } => self.prefs(&member, change).await,
             Command::Relate {
                 kind,
                 target,
                 remove,
-            } => {
-                self.relate(&community, &member, kind, &target, remove)
-                    .await
-            }
-            Command::Setup { change } => self.setup(actor, &community, change).await,
+            } => self.relate(community, &member, kind, &target, remove).await,
+            Command::Setup { change } => self.setup(actor, community, change).await,
             Command::Help { topic } => Ok(OutgoingMessage::new().text(help_text(topic.as_deref()))),
         }
     }

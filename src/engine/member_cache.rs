@@ -19,9 +19,12 @@ pub const MEMBER_CACHE_TTL: Duration = Duration::seconds(10);
 
 type Key = (CommunityId, String);
 
+/// A member and when it was read from the store.
+type Fetched = (Member, DateTime<Utc>);
+
 #[derive(Clone, Default)]
 pub(crate) struct MemberCache {
-    entries: Arc<Mutex<HashMap<Key, (Member, DateTime<Utc>)>>>,
+    entries: Arc<Mutex<HashMap<Key, Fetched>>>,
 }
 
 impl MemberCache {

@@ -130,7 +130,7 @@ impl Store {
             return Ok(Err(rejection)); // dropping `tx` rolls back (nothing was written)
         }
         let (ids, slot_created) = match insert_booking_into_slot(&mut tx, request).await? {
-            Some(row) => (row, false),
+            Some(ids) => (ids, false),
             None => {
                 sqlx::query(
                     "INSERT INTO slots (community_id, starts_at, length_minutes) VALUES ($1, $2, $3) \
