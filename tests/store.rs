@@ -1325,25 +1325,18 @@ fn request(member: &Member, starts_at: DateTime<Utc>, length_minutes: u32) -> Ne
 
 /// A slot's six jobs, keyed like the engine keys them.
 fn jobs_of(slot: &Slot) -> Vec<NewJob> {
-    [
-        JobKind::Remind,
-        JobKind::Prepare,
-        JobKind::Announce,
-        JobKind::AttendanceCheck,
-        JobKind::CheckIn,
-        JobKind::CloseRooms,
-    ]
-    .into_iter()
-    .enumerate()
-    .map(|(n, kind)| {
-        job(
-            &format!("{}:slot:{}", kind.as_str(), slot.id),
-            kind,
-            slot,
-            slot.starts_at + Duration::minutes(n as i64 - 1),
-        )
-    })
-    .collect()
+    JobKind::ALL
+        .into_iter()
+        .enumerate()
+        .map(|(n, kind)| {
+            job(
+                &format!("{}:slot:{}", kind.as_str(), slot.id),
+                kind,
+                slot,
+                slot.starts_at + Duration::minutes(n as i64 - 1),
+            )
+        })
+        .collect()
 }
 
 /// Half-open overlap with any existing booking, like the core's rule.

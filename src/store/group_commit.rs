@@ -159,10 +159,10 @@ struct Writer {
 
 impl Writer {
     fn run(mut self, inbox: mpsc::Receiver<QueuedWrite>) {
+        let gate = self.gate.clone();
         while let Ok(first) = inbox.recv() {
             // Take the gate before draining the inbox, so whatever arrived while we waited for
             // it joins this batch.
-            let gate = self.gate.clone();
             let _gate = gate.blocking_lock();
             let mut batch = vec![first];
             while batch.len() < MOST_STATEMENTS_PER_COMMIT {

@@ -15,6 +15,17 @@ use super::rooms::RoomRef;
 use super::DiscordPlatform;
 use crate::platform::{MessagePart, OutgoingMessage, PlatformError, Recipient};
 
+/// A channel message Discord creates at most once for `key` (its nonce, enforced), pinging
+/// nobody unless the caller sets `allowed_mentions` otherwise.
+pub(super) fn message_once(content: &str, key: &str) -> serde_json::Value {
+    json!({
+        "content": content,
+        "nonce": nonce_for(key),
+        "enforce_nonce": true,
+        "allowed_mentions": {"parse": []},
+    })
+}
+
 /// Discord nonces are at most 25 characters; keys can be longer, so they are hashed (FNV-1a,
 /// stable across runs and versions, unlike std's hasher).
 pub fn nonce_for(key: &str) -> String {
@@ -55,13 +66,8 @@ impl DiscordPlatform {
             Some(Ok(guild)) => Some(guild),
             _ => self.home_guild(user).await.ok().flatten(),
         };
-        let mut body = json!({
-            "content": content,
-            "nonce": nonce_for(key),
-            "enforce_nonce": true,
-            // A DM mentions the partner by name; nobody needs a ping from it.
-            "allowed_mentions": {"parse": []},
-        });
+        // A DM mentions the partner by name; nobody needs a ping from it.
+        let mut body = message_once(&content, key);
         if let Some(rows) = components::for_dm(key, guild) {
             body["components"] = rows;
         }
@@ -162,12 +168,8 @@ impl DiscordPlatform {
         let text = format!(
             "<@{user}> I can't DM you (your DMs from this server are closed), so here it is:\n{content}\n-# Allow direct messages from server members to get these privately."
         );
-        let body = json!({
-            "content": truncate(&text, MAX_MESSAGE_CHARS),
-            "nonce": nonce_for(&format!("lobby:{key}")),
-            "enforce_nonce": true,
-            "allowed_mentions": {"users": [user.to_string()]},
-        });
+        let mut body = message_once(&truncate(&text, MAX_MESSAGE_CHARS), &format!("lobby:{key}"));
+        body["allowed_mentions"] = json!({"users": [user.to_string()]});
         match self
             .rest
             .call(

@@ -583,7 +583,7 @@ impl DiscordPlatform {
             tracing::warn!(guild, text, "no moderators' channel configured to tell");
             return;
         };
-        let body = json!({"content": text, "nonce": super::dm::nonce_for(key), "enforce_nonce": true, "allowed_mentions": {"parse": []}});
+        let body = super::dm::message_once(text, key);
         if let Err(error) = self
             .rest
             .call(
