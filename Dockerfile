@@ -1,11 +1,11 @@
 # syntax=docker/dockerfile:1
 #
-# cofocus container image.
-#   docker build -t cofocus .
-#   docker run -v cofocus-data:/data cofocus            # runs `cofocus run`
-#   docker run -v cofocus-data:/data cofocus check-config
-# Configure with COFOCUS_<SECTION>__<KEY> environment variables (see config.example.toml),
-# or put a cofocus.toml into the /data volume (the working directory).
+# focusfolk container image.
+#   docker build -t focusfolk .
+#   docker run -v focusfolk-data:/data focusfolk            # runs `focusfolk run`
+#   docker run -v focusfolk-data:/data focusfolk check-config
+# Configure with FOCUSFOLK_<SECTION>__<KEY> environment variables (see config.example.toml),
+# or put a focusfolk.toml into the /data volume (the working directory).
 
 # ---- build -------------------------------------------------------------------------------
 FROM rust:1.95-bookworm AS builder
@@ -18,23 +18,23 @@ COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/build/target \
     cargo build --release --locked \
-    && install -D -m 0755 target/release/cofocus /out/cofocus
+    && install -D -m 0755 target/release/focusfolk /out/focusfolk
 
 # ---- run ---------------------------------------------------------------------------------
 FROM debian:bookworm-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates \
     && rm -rf /var/lib/apt/lists/*
-RUN groupadd --system --gid 10001 cofocus \
-    && useradd --system --uid 10001 --gid cofocus --home-dir /data --shell /usr/sbin/nologin cofocus \
+RUN groupadd --system --gid 10001 focusfolk \
+    && useradd --system --uid 10001 --gid focusfolk --home-dir /data --shell /usr/sbin/nologin focusfolk \
     && mkdir -p /data \
-    && chown cofocus:cofocus /data
-COPY --from=builder /out/cofocus /usr/local/bin/cofocus
-COPY --from=builder /build/config.example.toml /usr/share/doc/cofocus/config.example.toml
+    && chown focusfolk:focusfolk /data
+COPY --from=builder /out/focusfolk /usr/local/bin/focusfolk
+COPY --from=builder /build/config.example.toml /usr/share/doc/focusfolk/config.example.toml
 
-ENV COFOCUS_DATABASE__URL=sqlite:///data/cofocus.sqlite
+ENV FOCUSFOLK_DATABASE__URL=sqlite:///data/focusfolk.sqlite
 VOLUME ["/data"]
 WORKDIR /data
-USER cofocus
-ENTRYPOINT ["cofocus"]
+USER focusfolk
+ENTRYPOINT ["focusfolk"]
 CMD ["demo"]

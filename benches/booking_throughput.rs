@@ -25,11 +25,11 @@ use std::time::Instant;
 use chrono::{Duration, TimeZone, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use cofocus::clock::ManualClock;
-use cofocus::core::model::CommunitySettings;
-use cofocus::engine::{Actor, Engine, RunnerSettings};
-use cofocus::platform::shell::ShellPlatform;
-use cofocus::store::Store;
+use focusfolk::clock::ManualClock;
+use focusfolk::core::model::CommunitySettings;
+use focusfolk::engine::{Actor, Engine, RunnerSettings};
+use focusfolk::platform::shell::ShellPlatform;
+use focusfolk::store::Store;
 
 /// How many members book at the same moment in the concurrent runs (a busy community at the top
 /// of the hour; also the number of concurrent bare writers).

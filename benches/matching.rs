@@ -10,11 +10,11 @@
 
 use std::time::{Duration, Instant};
 
-use cofocus::core::matching::{
+use focusfolk::core::matching::{
     match_members, match_members_general, match_members_with_diagnostics, Candidate, Experience,
     MatchingInput, MatchingOutcome, MatchingWeights, PairNote, PairTie,
 };
-use cofocus::core::model::MemberId;
+use focusfolk::core::model::MemberId;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

@@ -6,7 +6,7 @@
 //!
 //!   cargo bench --bench matrix_fanout        (`cargo test` runs it with 2 pairs as a smoke test)
 //!
-//! Uses the Synapse named by COFOCUS_TEST_SYNAPSE_URL / _SECRET (as ./scripts/test exports),
+//! Uses the Synapse named by FOCUSFOLK_TEST_SYNAPSE_URL / _SECRET (as ./scripts/test exports),
 //! or starts one with scripts/synapse and stops it afterwards.
 
 use std::sync::Arc;
@@ -16,14 +16,14 @@ use chrono::{TimeZone, Utc};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 
-use cofocus::clock::ManualClock;
-use cofocus::config::MatrixConfig;
-use cofocus::core::model::CommunitySettings;
-use cofocus::engine::{Actor, Engine, RunnerSettings};
-use cofocus::fast_forward::fast_forward_to;
-use cofocus::platform::matrix::MatrixPlatform;
-use cofocus::platform::{ChatPlatform, OutgoingMessage, Recipient};
-use cofocus::store::Store;
+use focusfolk::clock::ManualClock;
+use focusfolk::config::MatrixConfig;
+use focusfolk::core::model::CommunitySettings;
+use focusfolk::engine::{Actor, Engine, RunnerSettings};
+use focusfolk::fast_forward::fast_forward_to;
+use focusfolk::platform::matrix::MatrixPlatform;
+use focusfolk::platform::{ChatPlatform, OutgoingMessage, Recipient};
+use focusfolk::store::Store;
 
 struct Synapse {
     url: String,
@@ -45,8 +45,8 @@ impl Drop for Synapse {
 
 fn synapse() -> Synapse {
     if let (Ok(url), Ok(secret)) = (
-        std::env::var("COFOCUS_TEST_SYNAPSE_URL"),
-        std::env::var("COFOCUS_TEST_SYNAPSE_SECRET"),
+        std::env::var("FOCUSFOLK_TEST_SYNAPSE_URL"),
+        std::env::var("FOCUSFOLK_TEST_SYNAPSE_SECRET"),
     ) {
         return Synapse {
             url,
@@ -55,7 +55,7 @@ fn synapse() -> Synapse {
         };
     }
     let directory = tempfile::tempdir().expect("temp dir");
-    eprintln!("starting a Synapse with scripts/synapse (set COFOCUS_TEST_SYNAPSE_URL/_SECRET to reuse one)");
+    eprintln!("starting a Synapse with scripts/synapse (set FOCUSFOLK_TEST_SYNAPSE_URL/_SECRET to reuse one)");
     let output = std::process::Command::new("scripts/synapse")
         .arg("start")
         .arg(directory.path())

@@ -1,4 +1,4 @@
-//! `cofocus demo`: a scripted morning, typed into the same shell a person would use, so the
+//! `focusfolk demo`: a scripted morning, typed into the same shell a person would use, so the
 //! transcript shows exactly what members see. Seven members in three zones book one 50-minute
 //! slot; matching makes two pairs and a trio; two members don't show and their stranded
 //! partners are re-paired together; check-ins go out; rooms close.

@@ -1,4 +1,4 @@
-//! cofocus: Focusmate-style body doubling for Discord and Matrix communities.
+//! focusfolk: Focusmate-style body doubling for Discord and Matrix communities.
 //! See ARCHITECTURE.md for the map.
 
 pub mod clock;

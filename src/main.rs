@@ -8,16 +8,16 @@ use clap::{Parser, Subcommand};
 
 use std::sync::Arc;
 
-use cofocus::clock::{Clock, SystemClock};
-use cofocus::config::{check_config, Config};
-use cofocus::engine::RunnerSettings;
-use cofocus::store::Store;
+use focusfolk::clock::{Clock, SystemClock};
+use focusfolk::config::{check_config, Config};
+use focusfolk::engine::RunnerSettings;
+use focusfolk::store::Store;
 
 /// Focusmate-style body doubling for Discord and Matrix communities.
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
-    /// Config file (TOML). Defaults to ./cofocus.toml when present; COFOCUS_* env vars override it.
+    /// Config file (TOML). Defaults to ./focusfolk.toml when present; FOCUSFOLK_* env vars override it.
     #[arg(long, global = true)]
     config: Option<PathBuf>,
     #[command(subcommand)]
@@ -34,7 +34,7 @@ enum CliCommand {
     },
     /// Interactive shell: be any member, type commands, move the clock, join rooms.
     Shell {
-        /// Database URL (default: the config's, i.e. sqlite://cofocus.sqlite).
+        /// Database URL (default: the config's, i.e. sqlite://focusfolk.sqlite).
         #[arg(long)]
         database: Option<String>,
         /// Start the clock here (RFC 3339) instead of now.
@@ -61,7 +61,7 @@ async fn main() -> std::process::ExitCode {
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("cofocus: {error:#}");
+            eprintln!("focusfolk: {error:#}");
             std::process::ExitCode::FAILURE
         }
     }
@@ -89,7 +89,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         CliCommand::Demo { database } => {
             let temporary = tempfile_path()?;
             let url = database.unwrap_or_else(|| format!("sqlite://{}", temporary.display()));
-            cofocus::demo::run_demo(&url, |line| println!("{line}")).await?;
+            focusfolk::demo::run_demo(&url, |line| println!("{line}")).await?;
             let _ = std::fs::remove_file(&temporary);
             Ok(())
         }
@@ -104,21 +104,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .with_timezone(&chrono::Utc),
                 None => chrono::Utc::now(),
             };
-            let session = cofocus::demo::build_shell_session(
+            let session = focusfolk::demo::build_shell_session(
                 &url,
                 config.community_settings()?,
                 start,
                 &config.shell.community,
             )
             .await?;
-            cofocus::shell_repl::run_interactive(session).await
+            focusfolk::shell_repl::run_interactive(session).await
         }
     }
 }
 
 fn tempfile_path() -> anyhow::Result<PathBuf> {
     let dir = std::env::temp_dir();
-    Ok(dir.join(format!("cofocus-demo-{}.sqlite", std::process::id())))
+    Ok(dir.join(format!("focusfolk-demo-{}.sqlite", std::process::id())))
 }
 
 /// One engine per configured platform, each taking only its own communities' jobs, all on one
@@ -148,7 +148,7 @@ async fn run_bot(config: Config) -> anyhow::Result<()> {
             "discord",
             tokio::spawn(async move {
                 let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-                cofocus::platform::discord::run_discord(
+                focusfolk::platform::discord::run_discord(
                     &discord, store, clock, defaults, runner, shutdown,
                 )
                 .await
@@ -168,7 +168,7 @@ async fn run_bot(config: Config) -> anyhow::Result<()> {
             "matrix",
             tokio::spawn(async move {
                 let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-                cofocus::platform::matrix::run_matrix(
+                focusfolk::platform::matrix::run_matrix(
                     matrix, store, clock, defaults, runner, shutdown,
                 )
                 .await
@@ -178,7 +178,7 @@ async fn run_bot(config: Config) -> anyhow::Result<()> {
     if running.is_empty() {
         anyhow::bail!(
             "no platform is configured: fill in [discord] or [matrix] (see config.example.toml), \
-             or try `cofocus demo` / `cofocus shell` locally"
+             or try `focusfolk demo` / `focusfolk shell` locally"
         );
     }
     let mut failure = None;
@@ -195,14 +195,14 @@ async fn run_bot(config: Config) -> anyhow::Result<()> {
 /// `[runner]` as the engine wants it. The worker id must be unique per running instance; the
 /// default (host + pid + platform) is, and an explicit one lets a restart reclaim its leases.
 fn runner_settings(config: &Config, platform: &str) -> anyhow::Result<RunnerSettings> {
-    let to_chrono = |value: cofocus::config::HumanDuration, key: &str| {
+    let to_chrono = |value: focusfolk::config::HumanDuration, key: &str| {
         value
             .to_chrono()
             .ok_or_else(|| anyhow::anyhow!("runner.{key} is too long"))
     };
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|name| name.trim().to_string())
-        .unwrap_or_else(|_| "cofocus".into());
+        .unwrap_or_else(|_| "focusfolk".into());
     let worker_id = match &config.runner.worker_id {
         Some(id) => format!("{id}-{platform}"),
         None => format!("{host}-{}-{platform}", std::process::id()),

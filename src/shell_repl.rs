@@ -1,4 +1,4 @@
-//! `cofocus shell`: the engine as a REPL. Lines are commands as on Matrix (`book tomorrow 9:00`);
+//! `focusfolk shell`: the engine as a REPL. Lines are commands as on Matrix (`book tomorrow 9:00`);
 //! lines starting with `/` drive the simulation: who you are, the clock, presence.
 
 use std::sync::Arc;
@@ -13,7 +13,7 @@ use crate::platform::shell::{ShellEvent, ShellPlatform};
 
 pub const SHELL_HELP: &str = "\
 Simulation: /as NAME (switch member) · /advance 10m · /at 09:00 (or /at tomorrow 9:00) · /join · /leave · /now · /rooms · /quit
-Everything else is a cofocus command, as on Matrix: book tomorrow 9:00 50m · cancel · sessions · slots · timezone Europe/Paris · prefs reminders off · friend NAME · help";
+Everything else is a focusfolk command, as on Matrix: book tomorrow 9:00 50m · cancel · sessions · slots · timezone Europe/Paris · prefs reminders off · friend NAME · help";
 
 pub struct ShellSession {
     pub engine: Engine,
@@ -31,7 +31,7 @@ impl ShellSession {
             return Some(String::new());
         }
         let mut output = match line.strip_prefix('/') {
-            Some(meta) if !meta.starts_with("cofocus") && is_meta_command(meta) => {
+            Some(meta) if !meta.starts_with("focusfolk") && is_meta_command(meta) => {
                 self.handle_meta(meta).await?
             }
             _ => {
@@ -190,7 +190,7 @@ pub fn describe_event(event: &ShellEvent) -> String {
 /// Reads stdin line by line until EOF or `/quit`.
 pub async fn run_interactive(mut session: ShellSession) -> anyhow::Result<()> {
     println!(
-        "cofocus shell — it is {} UTC. You are {}.",
+        "focusfolk shell — it is {} UTC. You are {}.",
         session.clock.now().format("%a %-d %b %H:%M"),
         session.current_user
     );

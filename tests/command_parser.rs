@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc, Weekday as Wd};
 use chrono_tz::Tz;
-use cofocus::command::parse::{help_text, parse_command, CommandParseError, COMMAND_NAMES};
-use cofocus::command::{CancelTarget, Command, PrefsChange};
-use cofocus::core::booking_rules::check_new_booking;
-use cofocus::core::model::{CommunitySettings, RelationKind};
-use cofocus::core::time_input::{resolve_time_spec, DaySpec, TimeInputError, TimeSpec};
+use focusfolk::command::parse::{help_text, parse_command, CommandParseError, COMMAND_NAMES};
+use focusfolk::command::{CancelTarget, Command, PrefsChange};
+use focusfolk::core::booking_rules::check_new_booking;
+use focusfolk::core::model::{CommunitySettings, RelationKind};
+use focusfolk::core::time_input::{resolve_time_spec, DaySpec, TimeInputError, TimeSpec};
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
 
@@ -155,19 +155,19 @@ fn command_table() {
         ("book tomorrow", BadTime),
         ("book 25:00", BadTime),
         // Prefixes and spacing.
-        ("!cofocus book 9:00", Ok(book(at(None, 9, 0), None, false))),
+        ("!focusfolk book 9:00", Ok(book(at(None, 9, 0), None, false))),
         (
-            "!COFOCUS   book\t9:00 ",
+            "!FOCUSFOLK   book\t9:00 ",
             Ok(book(at(None, 9, 0), None, false)),
         ),
         ("/book 9:00", Ok(book(at(None, 9, 0), None, false))),
-        ("!cofocus /book 9:00", Ok(book(at(None, 9, 0), None, false))),
+        ("!focusfolk /book 9:00", Ok(book(at(None, 9, 0), None, false))),
         ("/ sessions", Ok(Command::Sessions)),
         ("", Empty),
         ("   ", Empty),
-        ("!cofocus", Empty),
+        ("!focusfolk", Empty),
         ("/", Empty),
-        ("!cofocus /", Empty),
+        ("!focusfolk /", Empty),
         // Cancel.
         (
             "cancel",
@@ -336,7 +336,7 @@ fn command_table() {
         ("unfreind bob", Unknown("unfreind", Some("unfriend"))),
         ("dance", Unknown("dance", None)),
         ("9:00", Unknown("9:00", None)),
-        ("!cofocus!cofocus", Unknown("!cofocus!cofocus", None)),
+        ("!focusfolk!focusfolk", Unknown("!focusfolk!focusfolk", None)),
     ];
     for (input, expected) in &cases {
         check(input, expected);
@@ -469,7 +469,7 @@ const VOCABULARY: &[&str] = &[
     "block",
     "unblock",
     "help",
-    "!cofocus",
+    "!focusfolk",
     "/",
     "/book",
     "next",

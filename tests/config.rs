@@ -1,12 +1,12 @@
-//! Config loading: defaults < TOML < COFOCUS_* environment, and plain-word problems.
+//! Config loading: defaults < TOML < FOCUSFOLK_* environment, and plain-word problems.
 //!
 //! Most cases are rows of one table: a TOML snippet, environment pairs, and either the values
 //! expected (by dotted key) or the problems expected (substrings; the count must match too).
 
 use std::time::Duration;
 
-use cofocus::config::{check_config, Config, ConfigProblem, HumanDuration};
-use cofocus::core::model::CommunitySettings;
+use focusfolk::config::{check_config, Config, ConfigProblem, HumanDuration};
+use focusfolk::core::model::CommunitySettings;
 
 const EXAMPLE: &str = include_str!("../config.example.toml");
 
@@ -32,7 +32,7 @@ const CASES: &[Case] = &[
         toml: "",
         env: &[],
         expect: Values(&[
-            ("database.url", "sqlite://cofocus.sqlite"),
+            ("database.url", "sqlite://focusfolk.sqlite"),
             ("database.max_connections", "5"),
             ("community_defaults.allowed_lengths_minutes", "[25, 50, 75]"),
             ("community_defaults.booking_horizon", "14days"),
@@ -68,7 +68,7 @@ const CASES: &[Case] = &[
             ("community_defaults.default_time_zone", "Europe/Berlin"),
             ("community_defaults.prepare_lead", "2m"),
             ("shell.community", "team"),
-            ("database.url", "sqlite://cofocus.sqlite"),
+            ("database.url", "sqlite://focusfolk.sqlite"),
         ]),
     },
     Case {
@@ -81,11 +81,11 @@ const CASES: &[Case] = &[
             reminder_lead = "5m"
         "#,
         env: &[
-            ("COFOCUS_DATABASE__URL", "postgres://bot:secret@db/cofocus"),
-            ("COFOCUS_COMMUNITY_DEFAULTS__REMINDER_LEAD", "15m"),
+            ("FOCUSFOLK_DATABASE__URL", "postgres://bot:secret@db/focusfolk"),
+            ("FOCUSFOLK_COMMUNITY_DEFAULTS__REMINDER_LEAD", "15m"),
         ],
         expect: Values(&[
-            ("database.url", "postgres://bot:secret@db/cofocus"),
+            ("database.url", "postgres://bot:secret@db/focusfolk"),
             ("database.max_connections", "9"),
             ("community_defaults.reminder_lead", "15m"),
         ]),
@@ -94,12 +94,12 @@ const CASES: &[Case] = &[
         name: "environment values are read by the key's type",
         toml: "",
         env: &[
-            ("COFOCUS_COMMUNITY_DEFAULTS__ALLOWED_LENGTHS_MINUTES", "25,50"),
-            ("COFOCUS_DATABASE__MAX_CONNECTIONS", "12"),
-            ("COFOCUS_RUNNER__WORKER_ID", "123"),
-            ("COFOCUS_COMMUNITY_DEFAULTS__PREPARE_LEAD", "0"),
-            ("COFOCUS_COMMUNITY_DEFAULTS__RECENT_REPEAT_DAYS", "0"),
-            ("cofocus_shell__community", "lowercase-works"),
+            ("FOCUSFOLK_COMMUNITY_DEFAULTS__ALLOWED_LENGTHS_MINUTES", "25,50"),
+            ("FOCUSFOLK_DATABASE__MAX_CONNECTIONS", "12"),
+            ("FOCUSFOLK_RUNNER__WORKER_ID", "123"),
+            ("FOCUSFOLK_COMMUNITY_DEFAULTS__PREPARE_LEAD", "0"),
+            ("FOCUSFOLK_COMMUNITY_DEFAULTS__RECENT_REPEAT_DAYS", "0"),
+            ("focusfolk_shell__community", "lowercase-works"),
         ],
         expect: Values(&[
             ("community_defaults.allowed_lengths_minutes", "[25, 50]"),
@@ -113,14 +113,14 @@ const CASES: &[Case] = &[
     Case {
         name: "a bracketed list works in the environment too",
         toml: "",
-        env: &[("COFOCUS_COMMUNITY_DEFAULTS__ALLOWED_LENGTHS_MINUTES", "[50, 75]")],
+        env: &[("FOCUSFOLK_COMMUNITY_DEFAULTS__ALLOWED_LENGTHS_MINUTES", "[50, 75]")],
         expect: Values(&[("community_defaults.allowed_lengths_minutes", "[50, 75]")]),
     },
     Case {
         name: "variables that are not ours are ignored",
         toml: "",
-        env: &[("DATABASE__URL", "mysql://nope"), ("COFOCUS_LOG", "debug"), ("RUST_LOG", "info")],
-        expect: Values(&[("database.url", "sqlite://cofocus.sqlite")]),
+        env: &[("DATABASE__URL", "mysql://nope"), ("FOCUSFOLK_LOG", "debug"), ("RUST_LOG", "info")],
+        expect: Values(&[("database.url", "sqlite://focusfolk.sqlite")]),
     },
     Case {
         name: "zero reminder and prepare leads are allowed",
@@ -160,20 +160,20 @@ const CASES: &[Case] = &[
     Case {
         name: "unknown environment variable with a suggestion",
         toml: "",
-        env: &[("COFOCUS_DATABASE__URLL", "sqlite://x.sqlite")],
-        expect: Problems(&["`COFOCUS_DATABASE__URLL` is not a setting", "did you mean `COFOCUS_DATABASE__URL`?"]),
+        env: &[("FOCUSFOLK_DATABASE__URLL", "sqlite://x.sqlite")],
+        expect: Problems(&["`FOCUSFOLK_DATABASE__URLL` is not a setting", "did you mean `FOCUSFOLK_DATABASE__URL`?"]),
     },
     Case {
         name: "environment variable with one underscore too few",
         toml: "",
-        env: &[("COFOCUS_DATABASE_URL", "sqlite://x.sqlite")],
-        expect: Problems(&["did you mean `COFOCUS_DATABASE__URL` (two underscores between section and key)?"]),
+        env: &[("FOCUSFOLK_DATABASE_URL", "sqlite://x.sqlite")],
+        expect: Problems(&["did you mean `FOCUSFOLK_DATABASE__URL` (two underscores between section and key)?"]),
     },
     Case {
         name: "environment variable naming a wrong section",
         toml: "",
-        env: &[("COFOCUS_DATABSE__URL", "sqlite://x.sqlite")],
-        expect: Problems(&["there is no section [databse]; did you mean `COFOCUS_DATABASE__URL`?"]),
+        env: &[("FOCUSFOLK_DATABSE__URL", "sqlite://x.sqlite")],
+        expect: Problems(&["there is no section [databse]; did you mean `FOCUSFOLK_DATABASE__URL`?"]),
     },
     Case {
         name: "bad duration",
@@ -192,9 +192,9 @@ const CASES: &[Case] = &[
     Case {
         name: "bad duration from the environment names the variable",
         toml: "",
-        env: &[("COFOCUS_COMMUNITY_DEFAULTS__REMINDER_LEAD", "soon")],
+        env: &[("FOCUSFOLK_COMMUNITY_DEFAULTS__REMINDER_LEAD", "soon")],
         expect: Problems(&[
-            "`community_defaults.reminder_lead` = \"soon\" is not a duration; write e.g. \"10m\" or \"1h 30m\" (set by environment variable `COFOCUS_COMMUNITY_DEFAULTS__REMINDER_LEAD`)",
+            "`community_defaults.reminder_lead` = \"soon\" is not a duration; write e.g. \"10m\" or \"1h 30m\" (set by environment variable `FOCUSFOLK_COMMUNITY_DEFAULTS__REMINDER_LEAD`)",
         ]),
     },
     Case {
@@ -208,7 +208,7 @@ const CASES: &[Case] = &[
     Case {
         name: "time zone in the wrong case or as a city",
         toml: "",
-        env: &[("COFOCUS_COMMUNITY_DEFAULTS__DEFAULT_TIME_ZONE", "new york")],
+        env: &[("FOCUSFOLK_COMMUNITY_DEFAULTS__DEFAULT_TIME_ZONE", "new york")],
         expect: Problems(&["did you mean \"America/New_York\"?"]),
     },
     Case {
@@ -233,15 +233,15 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "unsupported database, password not shown",
-        toml: "[database]\nurl = \"mysql://bot:hunter2@db/cofocus\"\n",
+        toml: "[database]\nurl = \"mysql://bot:hunter2@db/focusfolk\"\n",
         env: &[],
-        expect: Problems(&["`database.url` = \"mysql://bot:***@db/cofocus\" is not a database cofocus can use"]),
+        expect: Problems(&["`database.url` = \"mysql://bot:***@db/focusfolk\" is not a database focusfolk can use"]),
     },
     Case {
         name: "postgresql scheme is fine",
-        toml: "[database]\nurl = \"postgresql://bot@db/cofocus\"\n",
+        toml: "[database]\nurl = \"postgresql://bot@db/focusfolk\"\n",
         env: &[],
-        expect: Values(&[("database.url", "postgresql://bot@db/cofocus")]),
+        expect: Values(&[("database.url", "postgresql://bot@db/focusfolk")]),
     },
     Case {
         name: "negative repeat days",
@@ -286,7 +286,7 @@ const CASES: &[Case] = &[
     Case {
         name: "effects in flight must be from 1 to 256",
         toml: "[runner]\neffects_in_flight = 0\n",
-        env: &[("COFOCUS_RUNNER__EFFECTS_IN_FLIGHT", "1000")],
+        env: &[("FOCUSFOLK_RUNNER__EFFECTS_IN_FLIGHT", "1000")],
         expect: Problems(&["`runner.effects_in_flight` = 1000 must be from 1 to 256"]),
     },
     Case {
@@ -310,7 +310,7 @@ const CASES: &[Case] = &[
             [shell]
             community = ""
         "#,
-        env: &[("COFOCUS_RUNNER__JOB_LEASE", "forever")],
+        env: &[("FOCUSFOLK_RUNNER__JOB_LEASE", "forever")],
         expect: Problems(&[
             "`database.url` = \"mysql://db\"",
             "`database.max_connections` = \"five\" is not a whole number",
@@ -410,7 +410,7 @@ fn problem_counts() {
     type Env = &'static [(&'static str, &'static str)];
     let counts: &[(&str, Env, usize)] = &[
         ("[community_defaults]\nreminder_leed = \"10m\"\n", &[], 1),
-        ("", &[("COFOCUS_DATABASE__URLL", "x")], 1),
+        ("", &[("FOCUSFOLK_DATABASE__URLL", "x")], 1),
         (
             "[community_defaults]\nallowed_lengths_minutes = [0, 27, 33, 50]\n",
             &[],
@@ -476,16 +476,16 @@ fn example_file_mentions_every_key() {
         );
     }
     assert!(EXAMPLE.contains("postgres://"));
-    assert!(EXAMPLE.contains("COFOCUS_DATABASE__URL"));
-    assert_eq!(defaults.database.url, "sqlite://cofocus.sqlite");
+    assert!(EXAMPLE.contains("FOCUSFOLK_DATABASE__URL"));
+    assert_eq!(defaults.database.url, "sqlite://focusfolk.sqlite");
 }
 
 #[test]
 fn load_reads_the_given_file_which_must_exist() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("cofocus.toml");
+    let path = dir.path().join("focusfolk.toml");
     std::fs::write(&path, "[shell]\ncommunity = \"from-file\"\n").unwrap();
-    // The process environment of a test run has no COFOCUS_SHELL__COMMUNITY.
+    // The process environment of a test run has no FOCUSFOLK_SHELL__COMMUNITY.
     let config = Config::load(Some(&path)).unwrap();
     assert_eq!(config.shell.community, "from-file");
 
@@ -507,7 +507,7 @@ fn check_config_summarises() {
         summary.starts_with("config OK: read config file"),
         "{summary}"
     );
-    assert!(summary.contains("sqlite://cofocus.sqlite"), "{summary}");
+    assert!(summary.contains("sqlite://focusfolk.sqlite"), "{summary}");
     assert!(summary.contains("25, 50, 75 minutes"), "{summary}");
 
     let dir = tempfile::tempdir().unwrap();
@@ -580,13 +580,13 @@ fn nothing_panics_on_odd_input() {
     ];
     let envs: &[&[(&str, &str)]] = &[
         &[],
-        &[("COFOCUS_", "x")],
-        &[("COFOCUS___", "x")],
-        &[("COFOCUS_A__B__C", "x")],
-        &[("COFOCUS_DATABASE", "x")],
-        &[("COFOCUS_DATABASE__MAX_CONNECTIONS", "[1, {")],
-        &[("COFOCUS_COMMUNITY_DEFAULTS__ALLOWED_LENGTHS_MINUTES", "")],
-        &[("COFOCUS_\u{1F600}__\u{1F600}", "\u{1F600}")],
+        &[("FOCUSFOLK_", "x")],
+        &[("FOCUSFOLK___", "x")],
+        &[("FOCUSFOLK_A__B__C", "x")],
+        &[("FOCUSFOLK_DATABASE", "x")],
+        &[("FOCUSFOLK_DATABASE__MAX_CONNECTIONS", "[1, {")],
+        &[("FOCUSFOLK_COMMUNITY_DEFAULTS__ALLOWED_LENGTHS_MINUTES", "")],
+        &[("FOCUSFOLK_\u{1F600}__\u{1F600}", "\u{1F600}")],
     ];
     for toml in inputs {
         for env in envs {

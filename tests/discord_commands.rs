@@ -7,7 +7,7 @@ mod discord_common;
 
 use std::time::Duration;
 
-use cofocus::platform::discord::BotOptions;
+use focusfolk::platform::discord::BotOptions;
 use discord_common::{at, perms, spawn, Options};
 use serde_json::Value;
 

@@ -84,7 +84,7 @@ async fn a_dropped_gateway_is_resumed_and_events_are_replayed() {
 
 #[test]
 fn proxy_mode_requires_serenitys_limiter_off_and_shards_must_fit() {
-    use cofocus::config::Config;
+    use focusfolk::config::Config;
     let toml = "[discord]\ntoken = \"t\"\napi_base_url = \"http://127.0.0.1:3000\"\n";
     let problems = Config::from_toml_str_and_env(toml, &[])
         .unwrap_err()
@@ -97,9 +97,9 @@ fn proxy_mode_requires_serenitys_limiter_off_and_shards_must_fit() {
     let config = Config::from_toml_str_and_env(&ok, &[]).expect("valid");
     assert_eq!(config.discord.shard_range(), (2, 3, 4));
     let env = [
-        ("COFOCUS_DISCORD__USE_SERENITY_RATELIMITER", "false"),
-        ("COFOCUS_DISCORD__FIRST_SHARD", "4"),
-        ("COFOCUS_DISCORD__TOTAL_SHARDS", "4"),
+        ("FOCUSFOLK_DISCORD__USE_SERENITY_RATELIMITER", "false"),
+        ("FOCUSFOLK_DISCORD__FIRST_SHARD", "4"),
+        ("FOCUSFOLK_DISCORD__TOTAL_SHARDS", "4"),
     ];
     let problems = Config::from_toml_str_and_env(toml, &env)
         .unwrap_err()

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use cofocus::engine::{FaultInjector, FaultPoint};
-use cofocus::fast_forward::fast_forward_to;
+use focusfolk::engine::{FaultInjector, FaultPoint};
+use focusfolk::fast_forward::fast_forward_to;
 use discord_common::{at, spawn, wait_until, Options};
 
 const ANNOUNCE: &str = "It's time!";
@@ -121,7 +121,7 @@ async fn a_lost_session_is_rebuilt_from_guild_create_voice_states() {
         let platform = platform.clone();
         let room_ref = room_ref.clone();
         async move {
-            cofocus::platform::ChatPlatform::present_members(platform.as_ref(), &room_ref)
+            focusfolk::platform::ChatPlatform::present_members(platform.as_ref(), &room_ref)
                 .await
                 .unwrap()
                 == vec![ben.to_string()]
@@ -228,7 +228,7 @@ async fn the_startup_sweep_deletes_rooms_of_sessions_that_are_over_and_nothing_e
     );
 
     // A week later the room's record is forgotten too: records must not pile up forever.
-    let key = cofocus::platform::discord::rooms::key_from_channel_name(&room.name).unwrap();
+    let key = focusfolk::platform::discord::rooms::key_from_channel_name(&room.name).unwrap();
     let guild = app.guild.to_string();
     let record = || async {
         app.engine

@@ -5,9 +5,9 @@
 
 mod discord_common;
 
-use cofocus::fast_forward::fast_forward_to;
-use cofocus::platform::discord::{BotOptions, DiscordBot};
-use cofocus::platform::ChatPlatform;
+use focusfolk::fast_forward::fast_forward_to;
+use focusfolk::platform::discord::{BotOptions, DiscordBot};
+use focusfolk::platform::ChatPlatform;
 use discord_common::{
     at, build_engine, config_for, perms, spawn, wait_until_async, Options, CHANNEL_CATEGORY,
     CHANNEL_TEXT, CHANNEL_VOICE,

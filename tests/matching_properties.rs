@@ -4,12 +4,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use cofocus::core::matching::{
+use focusfolk::core::matching::{
     match_members, match_members_general, match_members_with_diagnostics, pair_weight, Candidate,
     Experience, MatchingInput, MatchingOutcome, MatchingStrategy, MatchingWeights, PairNote,
     PairTie,
 };
-use cofocus::core::model::MemberId;
+use focusfolk::core::model::MemberId;
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------------------------

@@ -10,10 +10,10 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
-use cofocus::clock::ManualClock;
-use cofocus::engine::NoFaults;
-use cofocus::platform::shell::ShellPlatform;
-use cofocus::store::Store;
+use focusfolk::clock::ManualClock;
+use focusfolk::engine::NoFaults;
+use focusfolk::platform::shell::ShellPlatform;
+use focusfolk::store::Store;
 use common::{at, build, test_start};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

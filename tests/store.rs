@@ -1,6 +1,6 @@
 //! The store suite: every test is written once and runs on both backends — a fresh SQLite file
 //! in a temp dir (`sqlite::…`) and a fresh PostgreSQL database (`postgres::…`, needs
-//! `COFOCUS_TEST_POSTGRES_URL`; `./scripts/test` provides it).
+//! `FOCUSFOLK_TEST_POSTGRES_URL`; `./scripts/test` provides it).
 
 #[path = "support/postgres.rs"]
 mod pg;
@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use chrono::{DateTime, Duration, Utc};
-use cofocus::core::model::*;
-use cofocus::store::{Backend, NewBooking, NewBookingRequest, NewJob, Store, StoreError};
+use focusfolk::core::model::*;
+use focusfolk::store::{Backend, NewBooking, NewBookingRequest, NewJob, Store, StoreError};
 use sqlx::{Connection, Executor};
 
 // ---- harness ------------------------------------------------------------------------------
@@ -80,7 +80,7 @@ where
     let dir = tempfile::tempdir().expect("temp dir");
     test(format!(
         "sqlite://{}",
-        dir.path().join("cofocus.sqlite").display()
+        dir.path().join("focusfolk.sqlite").display()
     ))
     .await;
 }
@@ -1158,7 +1158,7 @@ async fn the_pool_size_is_the_configured_one_and_in_memory_keeps_one_connection(
             .await
             .unwrap()
             .max_connections(),
-        cofocus::store::DEFAULT_MAX_CONNECTIONS
+        focusfolk::store::DEFAULT_MAX_CONNECTIONS
     );
     let memory = Store::connect_and_migrate_with_pool_size("sqlite::memory:", 8)
         .await

@@ -1,4 +1,4 @@
--- cofocus schema, PostgreSQL flavour.
+-- focusfolk schema, PostgreSQL flavour.
 -- Keep in step with migrations/sqlite/0001_initial.sql: same tables, columns, constraints and
 -- index names. Only the id and integer column types differ (BIGSERIAL/BIGINT here, INTEGER there).
 -- Conventions (see src/store/mod.rs): times are unix seconds, durations are seconds,

@@ -1,4 +1,4 @@
--- cofocus schema, SQLite flavour.
+-- focusfolk schema, SQLite flavour.
 -- Keep in step with migrations/postgres/0001_initial.sql: same tables, columns, constraints and
 -- index names. Only the id/integer column types differ (INTEGER here, BIGSERIAL/BIGINT there),
 -- and tables here are STRICT so SQLite enforces column types too.

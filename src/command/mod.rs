@@ -1,4 +1,4 @@
-//! One command language for every platform: Discord slash commands, Matrix `!cofocus …`
+//! One command language for every platform: Discord slash commands, Matrix `!focusfolk …`
 //! messages and the shell all become a [`Command`], handled in one place.
 
 pub mod parse;

@@ -29,7 +29,7 @@ pub const COMMAND_NAMES: &[&str] = &[
     "help",
 ];
 
-const PREFIX: &str = "!cofocus";
+const PREFIX: &str = "!focusfolk";
 
 const USAGE_BOOK: &str = "book <time> [25m|50m|75m] [weekly] (e.g. book tomorrow 9:00 50m)";
 const USAGE_CANCEL: &str =
@@ -108,7 +108,7 @@ fn bad(
     }
 }
 
-/// Parses one message. `!cofocus` and a leading `/` are optional, the command word is
+/// Parses one message. `!focusfolk` and a leading `/` are optional, the command word is
 /// case-insensitive, and words are separated by any whitespace.
 pub fn parse_command(input: &str) -> Result<Command, CommandParseError> {
     let mut words: Vec<&str> = input.split_whitespace().collect();

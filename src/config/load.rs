@@ -1,4 +1,4 @@
-//! Loading: reading the file and the `COFOCUS_*` environment, merging them over the defaults,
+//! Loading: reading the file and the `FOCUSFOLK_*` environment, merging them over the defaults,
 //! and the `check-config` report.
 
 use std::collections::BTreeMap;
@@ -18,7 +18,7 @@ struct Source {
     text: String,
 }
 
-/// `COFOCUS_*` variables turned into a nested dict, and which variable set which key.
+/// `FOCUSFOLK_*` variables turned into a nested dict, and which variable set which key.
 struct EnvInput {
     dict: Dict,
     /// Dotted key (`database.url`) to the variable that set it.
@@ -42,9 +42,9 @@ impl Provider for EnvOverrides {
 }
 
 impl Config {
-    /// Defaults < the TOML file < `COFOCUS_*` environment variables, then [`Config::validate`].
+    /// Defaults < the TOML file < `FOCUSFOLK_*` environment variables, then [`Config::validate`].
     ///
-    /// With `Some(path)` the file must exist; with `None`, `cofocus.toml` in the working
+    /// With `Some(path)` the file must exist; with `None`, `focusfolk.toml` in the working
     /// directory is read when present. All problems found are returned together.
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         let source = read_source(path)?;
@@ -53,7 +53,7 @@ impl Config {
     }
 
     /// Like [`Config::load`] but from a TOML string and the given environment pairs (full names,
-    /// e.g. `("COFOCUS_DATABASE__URL", "sqlite::memory:")`; names without the prefix are
+    /// e.g. `("FOCUSFOLK_DATABASE__URL", "sqlite::memory:")`; names without the prefix are
     /// ignored, as in the real environment). Reads no file and no process environment.
     pub fn from_toml_str_and_env(toml: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let source = Source {
@@ -125,7 +125,7 @@ impl Config {
             out.push_str(&format!(
                 "\n  discord: REST {}{}, shards {first}..={last} of {total}, {} requests/s, commands {}",
                 self.discord.api_base_url,
-                if self.discord.use_serenity_ratelimiter { " (serenity rate limiter on)" } else { " (cofocus pacing only)" },
+                if self.discord.use_serenity_ratelimiter { " (serenity rate limiter on)" } else { " (focusfolk pacing only)" },
                 self.discord.requests_per_second,
                 self.discord.command_guild_id.as_deref().map_or("global".to_string(), |guild| format!("in guild {guild}"))
             ));
@@ -151,7 +151,7 @@ impl Config {
     }
 }
 
-/// What `cofocus check-config` prints: loads exactly like [`Config::load`] and summarises.
+/// What `focusfolk check-config` prints: loads exactly like [`Config::load`] and summarises.
 pub fn check_config(path: Option<&Path>) -> Result<String, ConfigError> {
     let source = read_source(path)?;
     let env = read_env(process_env());
@@ -182,7 +182,7 @@ fn read_source(path: Option<&Path>) -> Result<Option<Source>, ConfigError> {
     }
 }
 
-/// The process's `COFOCUS_*` variables; non-UTF-8 values become problems.
+/// The process's `FOCUSFOLK_*` variables; non-UTF-8 values become problems.
 fn process_env() -> Vec<Result<(String, String), ConfigProblem>> {
     std::env::vars_os()
         .filter_map(|(name, value)| {

@@ -148,16 +148,16 @@ mod tests {
     #[test]
     fn redacts_passwords() {
         assert_eq!(
-            redact_url("postgres://bot:s3cret@db:5432/cofocus"),
-            "postgres://bot:***@db:5432/cofocus"
+            redact_url("postgres://bot:s3cret@db:5432/focusfolk"),
+            "postgres://bot:***@db:5432/focusfolk"
         );
         assert_eq!(
-            redact_url("postgres://bot@db/cofocus"),
-            "postgres://bot@db/cofocus"
+            redact_url("postgres://bot@db/focusfolk"),
+            "postgres://bot@db/focusfolk"
         );
         assert_eq!(
-            redact_url("sqlite://cofocus.sqlite"),
-            "sqlite://cofocus.sqlite"
+            redact_url("sqlite://focusfolk.sqlite"),
+            "sqlite://focusfolk.sqlite"
         );
         assert_eq!(
             redact_url("postgres://db/x?password=a@b"),

@@ -1,11 +1,11 @@
-//! Configuration: built-in defaults < a TOML file < `COFOCUS_*` environment variables.
+//! Configuration: built-in defaults < a TOML file < `FOCUSFOLK_*` environment variables.
 //!
-//! * The file is the one given with `--config`, or else `cofocus.toml` in the working
+//! * The file is the one given with `--config`, or else `focusfolk.toml` in the working
 //!   directory when it exists (running with no file at all is fine: everything has a default).
-//! * An environment variable `COFOCUS_<SECTION>__<KEY>` (two underscores between section and
-//!   key) overrides `<key>` in `[<section>]`, e.g. `COFOCUS_DATABASE__URL`,
-//!   `COFOCUS_COMMUNITY_DEFAULTS__REMINDER_LEAD`. Lists may be written `25,50` or `[25, 50]`.
-//!   `COFOCUS_*` variables without `__` are not configuration (other tools may use the prefix),
+//! * An environment variable `FOCUSFOLK_<SECTION>__<KEY>` (two underscores between section and
+//!   key) overrides `<key>` in `[<section>]`, e.g. `FOCUSFOLK_DATABASE__URL`,
+//!   `FOCUSFOLK_COMMUNITY_DEFAULTS__REMINDER_LEAD`. Lists may be written `25,50` or `[25, 50]`.
+//!   `FOCUSFOLK_*` variables without `__` are not configuration (other tools may use the prefix),
 //!   unless they look exactly like a setting with one underscore too few, which is reported.
 //!
 //! Loading never stops at the first mistake: unknown keys (with a "did you mean"), values of
@@ -33,11 +33,11 @@ pub use sections::{
 };
 
 /// Prefix of the environment variables that override the file.
-pub const ENV_PREFIX: &str = "COFOCUS_";
+pub const ENV_PREFIX: &str = "FOCUSFOLK_";
 /// Separator between section and key in an environment variable name.
 pub const ENV_SEPARATOR: &str = "__";
 /// The file read when no path is given, if it exists in the working directory.
-pub const DEFAULT_CONFIG_FILE: &str = "cofocus.toml";
+pub const DEFAULT_CONFIG_FILE: &str = "focusfolk.toml";
 
 /// Nothing configurable may be longer than this; it keeps date arithmetic far from overflow.
 const MAX_DURATION: Duration = Duration::from_secs(366 * 24 * 60 * 60);

@@ -48,7 +48,7 @@ pub(super) static SCHEMA: &[Section] = &[
     Section {
         name: "database",
         fields: &[
-            field("url", FieldKind::Text, "\"sqlite://cofocus.sqlite\""),
+            field("url", FieldKind::Text, "\"sqlite://focusfolk.sqlite\""),
             field("max_connections", FieldKind::Count, "5"),
         ],
     },
@@ -93,10 +93,10 @@ pub(super) static SCHEMA: &[Section] = &[
                 FieldKind::Text,
                 "\"https://matrix.example.org\"",
             ),
-            field("user_id", FieldKind::Text, "\"@cofocus:example.org\""),
+            field("user_id", FieldKind::Text, "\"@focusfolk:example.org\""),
             field("password", FieldKind::OptionalText, "\"s3cret\""),
             field("access_token", FieldKind::OptionalText, "\"syt_…\""),
-            field("device_name", FieldKind::Text, "\"cofocus bot\""),
+            field("device_name", FieldKind::Text, "\"focusfolk bot\""),
             field("store_path", FieldKind::Text, "\"matrix-store\""),
             field("allowed_servers", FieldKind::TextList, "[\"example.org\"]"),
             field(
@@ -112,6 +112,7 @@ pub(super) static SCHEMA: &[Section] = &[
             ),
             field("max_rate_limit_wait", FieldKind::Duration, "\"90s\""),
             field("ignore_commands_older_than", FieldKind::Duration, "\"10m\""),
+            field("command_prefix", FieldKind::Text, "\"!focusfolk\""),
         ],
     },
     Section {

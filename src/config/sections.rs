@@ -35,7 +35,7 @@ pub struct DatabaseConfig {
 impl Default for DatabaseConfig {
     fn default() -> Self {
         DatabaseConfig {
-            url: "sqlite://cofocus.sqlite".to_string(),
+            url: "sqlite://focusfolk.sqlite".to_string(),
             max_connections: 5,
         }
     }
@@ -123,12 +123,15 @@ impl Default for ShellConfig {
     }
 }
 
+/// What `[matrix] command_prefix` is when the config does not say.
+pub const DEFAULT_MATRIX_COMMAND_PREFIX: &str = "!focusfolk";
+
 #[derive(Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MatrixConfig {
     /// `https://matrix.example.org`; empty means the Matrix adapter is not configured.
     pub homeserver_url: String,
-    /// The bot's account, e.g. `@cofocus:example.org`.
+    /// The bot's account, e.g. `@focusfolk:example.org`.
     pub user_id: String,
     /// Used to log in once; the session (device and token) is then kept in the database.
     pub password: Option<String>,
@@ -154,6 +157,9 @@ pub struct MatrixConfig {
     /// Commands older than this when the bot sees them (sent while it was offline) are not
     /// acted on; the sender is told to send them again.
     pub ignore_commands_older_than: HumanDuration,
+    /// The word that addresses the bot in a community room (`!focusfolk book 9:00`); members
+    /// can also mention the bot instead (`@focusfolk: book 9:00`, a pill in Element).
+    pub command_prefix: String,
 }
 
 impl Default for MatrixConfig {
@@ -163,7 +169,7 @@ impl Default for MatrixConfig {
             user_id: String::new(),
             password: None,
             access_token: None,
-            device_name: "cofocus bot".to_string(),
+            device_name: "focusfolk bot".to_string(),
             store_path: "matrix-store".to_string(),
             allowed_servers: Vec::new(),
             allowed_rooms: Vec::new(),
@@ -171,6 +177,7 @@ impl Default for MatrixConfig {
             element_call_url: None,
             max_rate_limit_wait: HumanDuration::from_secs(90),
             ignore_commands_older_than: HumanDuration::from_mins(10),
+            command_prefix: DEFAULT_MATRIX_COMMAND_PREFIX.to_string(),
         }
     }
 }
@@ -201,12 +208,13 @@ impl fmt::Debug for MatrixConfig {
                 "ignore_commands_older_than",
                 &self.ignore_commands_older_than,
             )
+            .field("command_prefix", &self.command_prefix)
             .finish()
     }
 }
 
 /// The Discord bot. In proxy mode (`api_base_url` not Discord's own) serenity's rate limiter
-/// must be off: serenity 0.12.5 builds its rate-limited requests without the proxy, so cofocus
+/// must be off: serenity 0.12.5 builds its rate-limited requests without the proxy, so focusfolk
 /// paces every request itself and honours each 429's `retry_after`.
 #[derive(Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -218,7 +226,7 @@ pub struct DiscordConfig {
     pub api_base_url: String,
     /// serenity's own per-route limiter; must be off behind a proxy.
     pub use_serenity_ratelimiter: bool,
-    /// cofocus' own pacing of its REST calls, below Discord's global 50 requests/s.
+    /// focusfolk's own pacing of its REST calls, below Discord's global 50 requests/s.
     pub requests_per_second: u32,
     /// Shards of the whole bot (all instances together).
     pub total_shards: u32,

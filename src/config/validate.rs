@@ -89,8 +89,8 @@ impl Config {
         if url.is_empty() {
             problems.push(ConfigProblem::new(
                 "database.url",
-                "`database.url` is empty; write e.g. url = \"sqlite://cofocus.sqlite\" or \
-                 url = \"postgres://cofocus:password@localhost/cofocus\"",
+                "`database.url` is empty; write e.g. url = \"sqlite://focusfolk.sqlite\" or \
+                 url = \"postgres://focusfolk:password@localhost/focusfolk\"",
             ));
         } else if !["sqlite:", "postgres:", "postgresql:"]
             .iter()
@@ -99,9 +99,9 @@ impl Config {
             problems.push(ConfigProblem::new(
                 "database.url",
                 format!(
-                    "`database.url` = {:?} is not a database cofocus can use; the URL must start \
-                     with sqlite: (e.g. \"sqlite://cofocus.sqlite\") or postgres: / postgresql: \
-                     (e.g. \"postgres://cofocus:password@localhost/cofocus\")",
+                    "`database.url` = {:?} is not a database focusfolk can use; the URL must start \
+                     with sqlite: (e.g. \"sqlite://focusfolk.sqlite\") or postgres: / postgresql: \
+                     (e.g. \"postgres://focusfolk:password@localhost/focusfolk\")",
                     self.database.redacted_url()
                 ),
             ));
@@ -318,7 +318,7 @@ impl Config {
                 "matrix.user_id",
                 format!(
                     "`matrix.user_id` = {:?} is not a Matrix user id; write the bot's full id, e.g. \
-                     user_id = \"@cofocus:example.org\"",
+                     user_id = \"@focusfolk:example.org\"",
                     matrix.user_id
                 ),
             ));
@@ -328,7 +328,7 @@ impl Config {
             problems.push(ConfigProblem::new(
                 "matrix.password",
                 "[matrix] needs `password` or `access_token` to log in; prefer the environment, \
-                 e.g. COFOCUS_MATRIX__PASSWORD=…",
+                 e.g. FOCUSFOLK_MATRIX__PASSWORD=…",
             ));
         }
         for (key, value) in [
@@ -356,6 +356,16 @@ impl Config {
             problems.push(too_long_problem(
                 "matrix.max_rate_limit_wait",
                 matrix.max_rate_limit_wait,
+            ));
+        }
+        let prefix = &matrix.command_prefix;
+        if prefix.is_empty() || prefix.chars().any(char::is_whitespace) || prefix.chars().count() > 32 {
+            problems.push(ConfigProblem::new(
+                "matrix.command_prefix",
+                format!(
+                    "`matrix.command_prefix` = {prefix:?} must be one word of at most 32 characters, \
+                     e.g. \"!focusfolk\" or \"!focus\" (members can also mention the bot)"
+                ),
             ));
         }
         if matrix.ignore_commands_older_than.0.is_zero() {
@@ -388,7 +398,7 @@ impl Config {
                 "discord.use_serenity_ratelimiter",
                 "`discord.use_serenity_ratelimiter` must be false when `discord.api_base_url` is a \
                  proxy: serenity 0.12.5 sends its rate-limited requests to Discord directly, \
-                 bypassing the proxy; cofocus' own pacing keeps the bot within limits",
+                 bypassing the proxy; focusfolk's own pacing keeps the bot within limits",
             ));
         }
         if discord.requests_per_second == 0 || discord.requests_per_second > 50 {

@@ -25,7 +25,7 @@ pub enum UserError {
     NoSuchBooking(i64),
     #[error("You have no booking at {0}. `sessions` lists yours.")]
     NoBookingAt(String),
-    #[error("I don't know anyone called \"{0}\" here yet — they need to have used cofocus once.")]
+    #[error("I don't know anyone called \"{0}\" here yet — they need to have used focusfolk once.")]
     UnknownMember(String),
     #[error("That's you! Pick someone else.")]
     RelationToSelf,

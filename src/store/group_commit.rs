@@ -107,7 +107,7 @@ impl SqliteGroupCommit {
             connection: None,
         };
         std::thread::Builder::new()
-            .name("cofocus-sqlite-writer".into())
+            .name("focusfolk-sqlite-writer".into())
             .spawn(move || writer.run(receiver))?;
         Ok(SqliteGroupCommit {
             gate,

@@ -6,7 +6,7 @@
 //! There is exactly one [`Store`]. It talks to an [`sqlx::AnyPool`] with portable SQL, so the
 //! same code and the same test suite (`tests/store.rs`) run on
 //!
-//! * **SQLite** — the embedded default (`sqlite://path/to/cofocus.sqlite` or `sqlite:path`): the
+//! * **SQLite** — the embedded default (`sqlite://path/to/focusfolk.sqlite` or `sqlite:path`): the
 //!   file is created if missing, and every connection runs in WAL mode with a 5 s busy timeout
 //!   and foreign keys on (set in `after_connect`, because `Any` connect options cannot carry
 //!   SQLite pragmas);

@@ -7,12 +7,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 
-use cofocus::clock::ManualClock;
-use cofocus::core::model::CommunitySettings;
-use cofocus::engine::{Actor, Engine, FaultInjector, NoFaults, RunnerSettings};
-use cofocus::fast_forward::fast_forward_to;
-use cofocus::platform::shell::ShellPlatform;
-use cofocus::store::Store;
+use focusfolk::clock::ManualClock;
+use focusfolk::core::model::CommunitySettings;
+use focusfolk::engine::{Actor, Engine, FaultInjector, NoFaults, RunnerSettings};
+use focusfolk::fast_forward::fast_forward_to;
+use focusfolk::platform::shell::ShellPlatform;
+use focusfolk::store::Store;
 
 pub const COMMUNITY: &str = "test-community";
 
@@ -37,7 +37,7 @@ pub async fn spawn_app() -> TestApp {
     let directory = Arc::new(tempfile::tempdir().expect("temp dir"));
     let database_url = format!(
         "sqlite://{}",
-        directory.path().join("cofocus.sqlite").display()
+        directory.path().join("focusfolk.sqlite").display()
     );
     let store = Store::connect_and_migrate(&database_url)
         .await

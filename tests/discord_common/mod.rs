@@ -14,14 +14,14 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::Value;
 
-use cofocus::clock::ManualClock;
-use cofocus::config::DiscordConfig;
-use cofocus::core::model::CommunitySettings;
-use cofocus::engine::{Engine, RunnerSettings};
-use cofocus::fast_forward::fast_forward_to;
-use cofocus::platform::discord::{BotOptions, DiscordBot, DiscordPlatform};
-use cofocus::platform::ChatPlatform;
-use cofocus::store::Store;
+use focusfolk::clock::ManualClock;
+use focusfolk::config::DiscordConfig;
+use focusfolk::core::model::CommunitySettings;
+use focusfolk::engine::{Engine, RunnerSettings};
+use focusfolk::fast_forward::fast_forward_to;
+use focusfolk::platform::discord::{BotOptions, DiscordBot, DiscordPlatform};
+use focusfolk::platform::ChatPlatform;
+use focusfolk::store::Store;
 
 #[allow(unused_imports)]
 pub use fake_discord::{
@@ -110,7 +110,7 @@ pub async fn spawn(options: Options) -> DiscordApp {
     let directory = Arc::new(tempfile::tempdir().expect("temp dir"));
     let database_url = format!(
         "sqlite://{}",
-        directory.path().join("cofocus.sqlite").display()
+        directory.path().join("focusfolk.sqlite").display()
     );
     let clock = Arc::new(ManualClock::new(test_start()));
     let (engine, platform) = build_engine(
@@ -234,7 +234,7 @@ impl DiscordApp {
     /// Books straight through the engine, as the slash command would, for tests and benches
     /// that need many bookings fast (the slash-command path is exercised elsewhere).
     pub async fn book_through_engine(&self, member: u64, text: &str) {
-        let actor = cofocus::engine::Actor::new(
+        let actor = focusfolk::engine::Actor::new(
             "discord",
             &self.guild.to_string(),
             &member.to_string(),

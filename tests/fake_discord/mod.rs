@@ -160,7 +160,7 @@ impl FakeDiscord {
             // Bots' roles usually sit above the roles members get.
             Role {
                 id: bot_role,
-                name: "cofocus".into(),
+                name: "focusfolk".into(),
                 permissions: bot_permissions,
                 position: BOT_ROLE_POSITION,
             },

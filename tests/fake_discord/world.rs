@@ -20,7 +20,7 @@ pub mod perms {
     pub const MOVE_MEMBERS: u64 = 1 << 24;
     pub const MANAGE_ROLES: u64 = 1 << 28;
     pub const ALL: u64 = (1 << 50) - 1;
-    /// What a bot invited with the permissions cofocus asks for gets.
+    /// What a bot invited with the permissions focusfolk asks for gets.
     pub const BOT_DEFAULT: u64 = MANAGE_CHANNELS
         | MANAGE_ROLES
         | MOVE_MEMBERS
@@ -131,7 +131,7 @@ impl World {
             world.bot_id,
             User {
                 id: world.bot_id,
-                name: "cofocus".into(),
+                name: "focusfolk".into(),
                 bot: true,
                 dms_open: true,
             },

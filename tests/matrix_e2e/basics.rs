@@ -1,8 +1,8 @@
 //! Logging in, staying one device, and a DM sent twice under one key arriving once.
 
-use cofocus::platform::matrix::MatrixPlatform;
-use cofocus::platform::{ChatPlatform, OutgoingMessage, Recipient};
-use cofocus::store::Store;
+use focusfolk::platform::matrix::MatrixPlatform;
+use focusfolk::platform::{ChatPlatform, OutgoingMessage, Recipient};
+use focusfolk::store::Store;
 
 use crate::support::{BotHome, Member};
 use crate::synapse::Synapse;
@@ -140,7 +140,7 @@ async fn opening_twice_under_one_key_finds_the_first_room_and_the_sweep_closes_f
     let platform = MatrixPlatform::connect(home.config.clone(), store, home.clock.clone())
         .await
         .unwrap();
-    let request = cofocus::platform::PairRoomRequest {
+    let request = focusfolk::platform::PairRoomRequest {
         platform_community_id: "!community".to_string(),
         title: "Focus 09:00–09:25 UTC · ann".to_string(),
         members: vec![recipient(&ann)],

@@ -18,9 +18,9 @@ async fn commands_get_threaded_notices_admins_change_rules_and_dms_work_without_
 
     // Chat that is not for the bot stays unanswered; an unknown command gets a hint.
     let chatter = ann.say(room, "good morning everyone").await;
-    let hint = ann.command(room, "!cofocus dance").await;
+    let hint = ann.command(room, "!focusfolk dance").await;
     assert!(
-        hint.contains("I don't know the command \"dance\"") && hint.contains("`!cofocus help`"),
+        hint.contains("I don't know the command \"dance\"") && hint.contains("`!focusfolk help`"),
         "{hint}"
     );
     let history = ann.history(room).await;
@@ -33,7 +33,7 @@ async fn commands_get_threaded_notices_admins_change_rules_and_dms_work_without_
     );
 
     // Replies are notices in a thread under the command, mentioning its author.
-    let help = ann.say(room, "!cofocus help").await;
+    let help = ann.say(room, "!focusfolk help").await;
     let body = ann.reply_to(room, &help).await;
     assert!(body.contains("book <time>"), "{body}");
     let reply = ann
@@ -51,18 +51,75 @@ async fn commands_get_threaded_notices_admins_change_rules_and_dms_work_without_
 
     // ann created the room (room version 12: creators have infinite power, unlisted in
     // power_levels); ben is a plain member.
-    let refused = ben.command(room, "!cofocus setup lengths 25 50").await;
+    let refused = ben.command(room, "!focusfolk setup lengths 25 50").await;
     assert!(refused.contains("Only community admins"), "{refused}");
-    let changed = ann.command(room, "!cofocus setup lengths 25 50").await;
+    let changed = ann.command(room, "!focusfolk setup lengths 25 50").await;
     assert!(changed.contains("sessions of 25/50 min"), "{changed}");
 
     // After booking, ann's DM room exists and takes commands without the prefix.
     assert!(ann
-        .command(room, "!cofocus book 9:00 25m")
+        .command(room, "!focusfolk book 9:00 25m")
         .await
         .contains("Booked"));
     let dm = ann.dm_room(&community.bot_id()).await;
     let sessions = ann.command(&dm, "sessions").await;
+    assert!(sessions.contains("25 min"), "{sessions}");
+}
+
+#[tokio::test]
+async fn members_book_by_mentioning_the_bot_or_with_a_custom_prefix() {
+    let synapse = Synapse::from_env();
+    let bot_user = synapse.register("bot").await;
+    let home = BotHome::with_config(&synapse, &bot_user, crate::test_start(), |config| {
+        config.command_prefix = "!focus".to_string();
+    });
+    let community = Community::start_with(
+        synapse,
+        bot_user,
+        home,
+        &["ann", "ben", "cat"],
+        Arc::new(focusfolk::engine::NoFaults),
+    )
+    .await;
+    let (ann, ben, cat) = (
+        community.member("ann"),
+        community.member("ben"),
+        community.member("cat"),
+    );
+    let room = &community.room;
+    let bot = community.bot_id();
+
+    // The custom prefix books; the default one is someone else's now. The bot answers in
+    // order, so once the second command is answered the first would have been too.
+    let ignored = ann.say(room, "!focusfolk sessions").await;
+    let booked = ann.command(room, "!focus book 9:00 25m").await;
+    assert!(booked.contains("Booked"), "{booked}");
+    let history = ann.history(room).await;
+    assert!(
+        history.iter().all(|event| {
+            let relation = &event["content"]["m.relates_to"];
+            relation["event_id"] != ignored.as_str()
+                && relation["m.in_reply_to"]["event_id"] != ignored.as_str()
+        }),
+        "the default prefix is not answered when another is configured"
+    );
+
+    // An Element pill (display name in the body, a matrix.to link in the HTML, m.mentions).
+    let pill = ben.mention(room, &bot, "bot", "book 9:00 25m").await;
+    let booked = ben.reply_to(room, &pill).await;
+    assert!(booked.contains("Booked"), "{booked}");
+
+    // A typed mention, as in "@focusfolk: book 9am".
+    let booked = cat.command(room, "@bot: book 9:00 25m").await;
+    assert!(booked.contains("Booked"), "{booked}");
+
+    // Help and hints show the prefix in use.
+    let help = ann.command(room, "!focus help").await;
+    assert!(help.contains("`!focus help`") && !help.contains("!focusfolk"), "{help}");
+    let hint = cat.command(room, "@bot: dance").await;
+    assert!(hint.contains("`!focus help`"), "{hint}");
+
+    let sessions = ben.command(room, "!focus sessions").await;
     assert!(sessions.contains("25 min"), "{sessions}");
 }
 
@@ -94,7 +151,7 @@ async fn only_allowed_invites_are_taken_and_encrypted_rooms_are_refused_plainly(
         config.allowed_servers = vec!["elsewhere.example".to_string()];
         config.allowed_rooms = allowed_rooms;
     });
-    let bot = Bot::start(&home, Arc::new(cofocus::engine::NoFaults)).await;
+    let bot = Bot::start(&home, Arc::new(focusfolk::engine::NoFaults)).await;
     bot.wait_until_joined(&ann, &allowed).await;
     let hello = eventually("the bot's hello", || async {
         ann.history(&allowed)
@@ -107,7 +164,7 @@ async fn only_allowed_invites_are_taken_and_encrypted_rooms_are_refused_plainly(
         hello["content"]["body"]
             .as_str()
             .unwrap()
-            .contains("!cofocus book"),
+            .contains("!focusfolk book"),
         "{hello}"
     );
 

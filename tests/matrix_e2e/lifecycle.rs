@@ -15,10 +15,10 @@ async fn a_pair_and_a_trio_get_rooms_with_a_call_every_dm_once_and_closed_rooms(
     let community =
         Community::start(Synapse::from_env(), &["ann", "ben", "cat", "dan", "eve"]).await;
     let bot = community.bot_id();
-    community.book_all("!cofocus book 9:00 50m").await;
+    community.book_all("!focusfolk book 9:00 50m").await;
     let paris = community
         .member("cat")
-        .command(&community.room, "!cofocus timezone Europe/Paris")
+        .command(&community.room, "!focusfolk timezone Europe/Paris")
         .await;
     assert!(paris.contains("Europe/Paris"), "{paris}");
 
@@ -78,7 +78,7 @@ async fn a_pair_and_a_trio_get_rooms_with_a_call_every_dm_once_and_closed_rooms(
     let (room, names) = rooms.iter().next().unwrap();
     let member = community.member(&names[0]);
     let widget = member
-        .state(room, "im.vector.modular.widgets", "cofocus-call")
+        .state(room, "im.vector.modular.widgets", "focusfolk-call")
         .await
         .expect("call widget");
     assert_eq!(widget["type"], "jitsi");
@@ -87,7 +87,7 @@ async fn a_pair_and_a_trio_get_rooms_with_a_call_every_dm_once_and_closed_rooms(
         widget["url"]
             .as_str()
             .unwrap()
-            .starts_with("https://meet.jit.si/cofocus"),
+            .starts_with("https://meet.jit.si/focusfolk"),
         "{widget}"
     );
     assert_eq!(
@@ -122,7 +122,7 @@ async fn a_pair_and_a_trio_get_rooms_with_a_call_every_dm_once_and_closed_rooms(
     }
     let stats = community
         .member("ann")
-        .command(&community.room, "!cofocus prefs")
+        .command(&community.room, "!focusfolk prefs")
         .await;
     assert!(
         stats.contains("sessions: 1") && stats.contains("no-shows: 0"),
@@ -134,7 +134,7 @@ async fn a_pair_and_a_trio_get_rooms_with_a_call_every_dm_once_and_closed_rooms(
 async fn no_shows_are_spotted_from_room_presence_and_the_stranded_are_re_paired() {
     let community = Community::start(Synapse::from_env(), &["ann", "ben", "cat", "dan"]).await;
     let bot = community.bot_id();
-    community.book_all("!cofocus book 9:00 25m").await;
+    community.book_all("!focusfolk book 9:00 25m").await;
     community.bot.advance_to(at(9, 0)).await;
     let rooms: BTreeMap<OwnedRoomId, Vec<String>> = community.pair_rooms(1).await;
     assert_eq!(rooms.len(), 2, "two pairs: {rooms:?}");
@@ -153,7 +153,7 @@ async fn no_shows_are_spotted_from_room_presence_and_the_stranded_are_re_paired(
             1,
             "{name}"
         );
-        let stats = member.command(&community.room, "!cofocus prefs").await;
+        let stats = member.command(&community.room, "!focusfolk prefs").await;
         assert!(stats.contains("no-shows: 1"), "{stats}");
     }
     let mut rematch_rooms = Vec::new();

@@ -31,11 +31,11 @@ async fn on_default_rate_limits_every_announcement_still_arrives() {
         bot_user,
         home,
         &["ann", "ben"],
-        std::sync::Arc::new(cofocus::engine::NoFaults),
+        std::sync::Arc::new(focusfolk::engine::NoFaults),
     )
     .await;
     let bot = community.bot_id();
-    community.book_all("!cofocus book 9:00 25m").await;
+    community.book_all("!focusfolk book 9:00 25m").await;
     // Two DM rooms (the 9th and 10th rooms), then the pair room: over the burst.
     community.bot.advance_to(at(9, 0)).await;
     for member in &community.members {

@@ -5,8 +5,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use cofocus::engine::jobs::JobError;
-use cofocus::engine::{FaultInjector, FaultPoint, NoFaults};
+use focusfolk::engine::jobs::JobError;
+use focusfolk::engine::{FaultInjector, FaultPoint, NoFaults};
 
 use crate::support::{Bot, BotHome, Community};
 use crate::synapse::Synapse;
@@ -41,13 +41,13 @@ async fn a_restart_mid_slot_keeps_the_device_and_doubles_no_dm_and_no_reply() {
     .await;
     let bot = community.bot_id();
     let (ann, ben) = (community.member("ann"), community.member("ben"));
-    let booked = ann.say(&community.room, "!cofocus book 9:00 50m").await;
+    let booked = ann.say(&community.room, "!focusfolk book 9:00 50m").await;
     assert!(ann
         .reply_to(&community.room, &booked)
         .await
         .contains("Booked"));
     assert!(ben
-        .command(&community.room, "!cofocus book 9:00 50m")
+        .command(&community.room, "!focusfolk book 9:00 50m")
         .await
         .contains("Booked"));
     let device = community.bot.platform.device_id();
@@ -69,7 +69,7 @@ async fn a_restart_mid_slot_keeps_the_device_and_doubles_no_dm_and_no_reply() {
 
     // While the bot is down, ben asks something.
     let (ann, ben) = (&members[0], &members[1]);
-    let asked = ben.say(&room, "!cofocus sessions").await;
+    let asked = ben.say(&room, "!focusfolk sessions").await;
 
     let bot_again = Bot::start(&home, Arc::new(NoFaults)).await;
     assert_eq!(

@@ -16,17 +16,18 @@ use matrix_sdk::ruma::api::client::message::get_message_events;
 use matrix_sdk::ruma::api::client::room::create_room;
 use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
 use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
+use matrix_sdk::ruma::events::Mentions;
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, RoomId, UInt};
 use matrix_sdk::{Client, Room, SessionMeta, SessionTokens};
 use serde_json::Value;
 
-use cofocus::clock::ManualClock;
-use cofocus::config::MatrixConfig;
-use cofocus::core::model::CommunitySettings;
-use cofocus::engine::{Engine, FaultInjector, NoFaults, RunnerSettings};
-use cofocus::fast_forward::fast_forward_to;
-use cofocus::platform::matrix::{run_sync, MatrixPlatform};
-use cofocus::store::Store;
+use focusfolk::clock::ManualClock;
+use focusfolk::config::MatrixConfig;
+use focusfolk::core::model::CommunitySettings;
+use focusfolk::engine::{Engine, FaultInjector, NoFaults, RunnerSettings};
+use focusfolk::fast_forward::fast_forward_to;
+use focusfolk::platform::matrix::{run_sync, MatrixPlatform};
+use focusfolk::store::Store;
 
 use super::synapse::{Registered, Synapse};
 
@@ -194,6 +195,23 @@ impl Member {
             .expect("send")
             .response
             .event_id
+    }
+
+    /// Sends what Element sends for a pill at the start of a message: the plain body starts
+    /// with `pill_text`, the HTML body with a matrix.to link to `user`, and `m.mentions` lists
+    /// `user`. Returns the event id.
+    pub async fn mention(&self, room: &RoomId, user: &str, pill_text: &str, rest: &str) -> OwnedEventId {
+        let room = eventually("the member's client to know the room", || async {
+            self.client.get_room(room)
+        })
+        .await;
+        let user_id = OwnedUserId::try_from(user).expect("user id");
+        let content = RoomMessageEventContent::text_html(
+            format!("{pill_text}: {rest}"),
+            format!("<a href=\"https://matrix.to/#/{user}\">{pill_text}</a>: {rest}"),
+        )
+        .add_mentions(Mentions::with_user_ids([user_id]));
+        room.send(content).await.expect("send").response.event_id
     }
 
     /// Says `text` in `room` and waits for the bot's reply to it (the notice whose relation
@@ -384,7 +402,7 @@ impl BotHome {
         let directory = Arc::new(tempfile::tempdir().expect("temp dir"));
         let database_url = format!(
             "sqlite://{}",
-            directory.path().join("cofocus.sqlite").display()
+            directory.path().join("focusfolk.sqlite").display()
         );
         let mut config = MatrixConfig {
             homeserver_url: synapse.url.clone(),
@@ -409,7 +427,7 @@ impl Bot {
         // The bot's log, shown with a failing test's output.
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
-            .with_env_filter("cofocus=debug")
+            .with_env_filter("focusfolk=debug")
             .try_init();
         let store = Store::connect_and_migrate(&home.database_url)
             .await
@@ -463,7 +481,7 @@ impl Bot {
     pub async fn try_advance_to(
         &self,
         target: DateTime<Utc>,
-    ) -> Result<(), cofocus::engine::jobs::JobError> {
+    ) -> Result<(), focusfolk::engine::jobs::JobError> {
         fast_forward_to(&self.engine, &self.home.clock, target)
             .await
             .map(|_| ())

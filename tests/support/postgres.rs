@@ -1,4 +1,4 @@
-//! A fresh PostgreSQL database per test, on the server named by `COFOCUS_TEST_POSTGRES_URL`.
+//! A fresh PostgreSQL database per test, on the server named by `FOCUSFOLK_TEST_POSTGRES_URL`.
 //!
 //! `./scripts/test` starts a throwaway server and sets the variable. Without it the PostgreSQL
 //! tests fail (never skip silently): a green run must mean both backends were exercised.
@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use sqlx::{Connection, Executor, PgConnection};
 
-pub const URL_VAR: &str = "COFOCUS_TEST_POSTGRES_URL";
+pub const URL_VAR: &str = "FOCUSFOLK_TEST_POSTGRES_URL";
 
 /// A database created for one test; [`TestDatabase::drop_database`] removes it again.
 pub struct TestDatabase {
@@ -69,7 +69,7 @@ fn unique_name() -> String {
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
     format!(
-        "cofocus_test_{}_{}_{}",
+        "focusfolk_test_{}_{}_{}",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed),
         nanos

@@ -16,11 +16,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 
-pub const URL_VAR: &str = "COFOCUS_TEST_SYNAPSE_URL";
-pub const SECRET_VAR: &str = "COFOCUS_TEST_SYNAPSE_SECRET";
+pub const URL_VAR: &str = "FOCUSFOLK_TEST_SYNAPSE_URL";
+pub const SECRET_VAR: &str = "FOCUSFOLK_TEST_SYNAPSE_SECRET";
 /// A second Synapse that keeps every default rate limit (room creation: burst 10).
-pub const DEFAULT_LIMITS_URL_VAR: &str = "COFOCUS_TEST_SYNAPSE_DEFAULT_LIMITS_URL";
-pub const DEFAULT_LIMITS_SECRET_VAR: &str = "COFOCUS_TEST_SYNAPSE_DEFAULT_LIMITS_SECRET";
+pub const DEFAULT_LIMITS_URL_VAR: &str = "FOCUSFOLK_TEST_SYNAPSE_DEFAULT_LIMITS_URL";
+pub const DEFAULT_LIMITS_SECRET_VAR: &str = "FOCUSFOLK_TEST_SYNAPSE_DEFAULT_LIMITS_SECRET";
 
 #[derive(Clone)]
 pub struct Synapse {

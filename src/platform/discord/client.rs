@@ -73,7 +73,7 @@ impl DiscordBot {
                 on_error: |error| Box::pin(on_error(error)),
                 ..Default::default()
             })
-            // Owners come from the application info; cofocus has no owner-only commands.
+            // Owners come from the application info; focusfolk has no owner-only commands.
             .initialize_owners(false)
             .setup(move |ctx, _ready, framework| {
                 Box::pin(async move {
@@ -148,7 +148,7 @@ async fn on_error(error: poise::FrameworkError<'_, Arc<Data>, commands::Error>) 
     }
 }
 
-/// `cofocus run` for Discord: sweeps leftovers, connects, runs the job runner until `shutdown`
+/// `focusfolk run` for Discord: sweeps leftovers, connects, runs the job runner until `shutdown`
 /// turns true, then disconnects.
 pub async fn run_discord(
     config: &DiscordConfig,

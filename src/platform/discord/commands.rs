@@ -295,7 +295,7 @@ pub async fn partner(
     .await
 }
 
-const HELP: &str = "**cofocus** pairs you with a body-doubling partner: you each work on your own thing, \
+const HELP: &str = "**focusfolk** pairs you with a body-doubling partner: you each work on your own thing, \
 camera or voice on, for 25–75 minutes.\n\
 • `/book` — pick a slot (times are shown in your time zone; set it once with `/timezone`). When it starts \
 I DM you your partner and a private voice channel; join it in the first few minutes, or I will pair your partner with someone else.\n\
@@ -303,7 +303,7 @@ I DM you your partner and a private voice channel; join it in the first few minu
 • `/prefs` your stats and reminder DMs · `/partner` friend, favourite or block someone for matching\n\
 Please allow DMs from this server so I can reach you.";
 
-/// How cofocus works.
+/// How focusfolk works.
 #[poise::command(slash_command)]
 pub async fn help(
     ctx: Context<'_>,

@@ -3,7 +3,7 @@
 //! nonces, presence from voice states — paced under Discord's limits.
 //!
 //! Map: `adapter` (the port impl), `rooms` / `dm` (effects), `presence` / `channels` (what the
-//! gateway tells us), `rest` / `pacing` (cofocus' own REST calls and limits), `commands` /
+//! gateway tells us), `rest` / `pacing` (focusfolk's own REST calls and limits), `commands` /
 //! `autocomplete` / `setup_command` / `components` (what members and admins do), `events`
 //! (gateway events), `state` (the adapter's notes in the store), `sweep`, `render`, `client`.
 //!

@@ -1,4 +1,4 @@
-//! Pacing of cofocus' own REST calls, so a slot-start fan-out stays inside Discord's limits
+//! Pacing of focusfolk's own REST calls, so a slot-start fan-out stays inside Discord's limits
 //! instead of bouncing off them: a global limiter (GCRA, burst 1, so no one-second window
 //! ever holds more than `requests_per_second` + 1 requests), per-route buckets learnt from
 //! `X-RateLimit-*` headers, and waits imposed by 429s (global ones stop every route).

@@ -1,4 +1,4 @@
-//! cofocus' own REST client for the calls it makes on its own (rooms, DMs, lobby posts,
+//! focusfolk's own REST client for the calls it makes on its own (rooms, DMs, lobby posts,
 //! channel lists). It needs what serenity's `Http` does not return: the `X-RateLimit-*`
 //! headers and a 429's `retry_after`. Every call is paced (see `pacing`) and a 429 is waited
 //! out and retried a few times before the job gives the effect back to the runner.
@@ -109,7 +109,7 @@ impl DiscordRest {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(20))
             .user_agent(concat!(
-                "DiscordBot (cofocus, ",
+                "DiscordBot (focusfolk, ",
                 env!("CARGO_PKG_VERSION"),
                 ")"
             ))

@@ -20,7 +20,7 @@ const ROOM_PERMISSIONS: Permissions = Permissions::VIEW_CHANNEL
     .union(Permissions::SPEAK);
 const POST_PERMISSIONS: Permissions = Permissions::VIEW_CHANNEL.union(Permissions::SEND_MESSAGES);
 
-/// Set up cofocus on this server (admins).
+/// Set up focusfolk on this server (admins).
 #[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
 #[allow(clippy::too_many_arguments)]
 pub async fn setup(

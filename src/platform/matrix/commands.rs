@@ -1,5 +1,6 @@
 //! What the bot does with what it sees: invites (allow-list), encryption (refused plainly), and
-//! commands — `!cofocus …` in community rooms, anything in a member's DM room — answered with
+//! commands — `!focusfolk …` (the configured prefix) or a mention of the bot in community rooms,
+//! anything in a member's DM room — answered with
 //! an `m.notice`, in a thread under the command where the homeserver supports threads.
 //!
 //! A community is a room: `Actor::platform_community_id` is the room id, and "admin" means
@@ -20,6 +21,7 @@ use matrix_sdk::ruma::{OwnedRoomId, OwnedUserId, RoomId, UserId};
 use matrix_sdk::Room;
 use serde_json::json;
 
+use super::addressing::{command_text, IncomingText};
 use super::dm::{DM_OF, DM_ROOM};
 use super::pair_rooms::PAIR_ROOM_EVENT;
 use super::ratelimit::RateClass;
@@ -50,12 +52,24 @@ enum Where {
     Dm,
 }
 
-const COMMUNITY_INTRO: &str = "👋 Hi, I'm cofocus: body doubling for this room. Book a focus session with \
-`!cofocus book tomorrow 9:00 50m`; when it starts I pair you with someone and open a private call room for you. \
-`!cofocus help` lists everything.";
+fn community_intro(prefix: &str) -> String {
+    format!(
+        "👋 Hi, I'm focusfolk: body doubling for this room. Book a focus session with \
+`{prefix} book tomorrow 9:00 50m` (or mention me instead of the prefix); when it starts I pair you with \
+someone and open a private call room for you. `{prefix} help` lists everything."
+    )
+}
+
+/// Added to help and to "I don't know that command" in a community room, where a command
+/// needs the prefix or a mention.
+fn community_prefix_hint(prefix: &str) -> String {
+    format!(
+        "In this room, start a command with `{prefix}` or mention me, e.g. `{prefix} help`."
+    )
+}
 
 const ENCRYPTED_REFUSAL: &str = "🔒 This room is end-to-end encrypted and I can't read encrypted messages, so I \
-can't work here and I'm leaving. Invite me to an unencrypted room (community rooms usually are) to use cofocus.";
+can't work here and I'm leaving. Invite me to an unencrypted room (community rooms usually are) to use focusfolk.";
 
 /// Handles events one at a time, in the order the homeserver sent them, so "timezone …" then
 /// "book 9:00" from one member are answered in that order. Invites run on their own.
@@ -121,6 +135,20 @@ async fn handle_message(
         return; // an edit of an earlier message, not a new command
     }
     let body = strip_reply_fallback(&text.body);
+    let prefix = platform.config.command_prefix.as_str();
+    let incoming = IncomingText {
+        body,
+        formatted_body: text
+            .formatted
+            .as_ref()
+            .map(|formatted| strip_html_reply_fallback(&formatted.body)),
+        mentions_bot: event
+            .content
+            .mentions
+            .as_ref()
+            .is_some_and(|mentions| mentions.user_ids.contains(&platform.bot)),
+    };
+    let addressed = command_text(&incoming, prefix, &platform.bot);
     let room_id = room.room_id();
     let dm_owner = platform
         .state(room_id.as_str(), DM_OF)
@@ -129,11 +157,15 @@ async fn handle_message(
         .flatten()
         .filter(|owner| !owner.is_empty());
     tracing::debug!(room = %room_id, sender = %event.sender, dm_owner = ?dm_owner, "message");
-    let place = match dm_owner {
-        Some(owner) if owner == event.sender.as_str() => Where::Dm,
-        Some(_) => return,
-        None if addressed_to_bot(body) => Where::Community,
-        None => return,
+    // In the DM room the prefix and the mention are optional; in a community room they say
+    // the message is for the bot.
+    let (place, body) = match (dm_owner, addressed) {
+        (Some(owner), addressed) if owner == event.sender.as_str() => {
+            (Where::Dm, addressed.unwrap_or(body))
+        }
+        (Some(_), _) => return,
+        (None, Some(command)) => (Where::Community, command),
+        (None, None) => return,
     };
     // A pair room is no community: booking there would start a community of two.
     if place == Where::Community && is_pair_room(room).await {
@@ -171,7 +203,7 @@ async fn handle_message(
             Some(community) => community,
             None => {
                 let reply = OutgoingMessage::new()
-                    .text("I don't know your community yet: say `!cofocus help` in its room first, then you can talk to me here.");
+                    .text(format!("I don't know your community yet: say `{prefix} help` in its room first, then you can talk to me here."));
                 send_reply(platform, room_id, event, &reply, place, threads).await;
                 return;
             }
@@ -202,7 +234,11 @@ async fn handle_message(
     let reply = match parse_command(body) {
         Ok(command) => {
             let booked = matches!(command, Command::Book { .. });
-            let reply = engine.handle_command(&actor, command).await;
+            let help = matches!(command, Command::Help { .. });
+            let mut reply = engine.handle_command(&actor, command).await;
+            if help && place == Where::Community {
+                reply = reply.text(format!("\n{}", community_prefix_hint(prefix)));
+            }
             if booked {
                 // Open the DM room now, while nothing is due: at the slot's start the fan-out
                 // then only sends messages instead of also creating a room per member.
@@ -219,9 +255,7 @@ async fn handle_message(
         Err(error @ (CommandParseError::Empty | CommandParseError::UnknownCommand { .. }))
             if place == Where::Community =>
         {
-            OutgoingMessage::new().text(format!(
-                "{error}\nIn this room, commands start with `!cofocus`, e.g. `!cofocus help`."
-            ))
+            OutgoingMessage::new().text(format!("{error}\n{}", community_prefix_hint(prefix)))
         }
         Err(error) => OutgoingMessage::new().text(error.to_string()),
     };
@@ -236,11 +270,14 @@ async fn is_pair_room(room: &Room) -> bool {
     )
 }
 
-/// `!cofocus` (any case) as the first word; `!cofocusfoo` is someone else's bot.
-fn addressed_to_bot(body: &str) -> bool {
-    body.split_whitespace()
-        .next()
-        .is_some_and(|first| first.eq_ignore_ascii_case("!cofocus"))
+/// Rich replies may start the HTML body with the quoted message inside `<mx-reply>`.
+fn strip_html_reply_fallback(html: &str) -> &str {
+    match html.find("</mx-reply>") {
+        Some(end) if html.trim_start().starts_with("<mx-reply>") => {
+            html[end + "</mx-reply>".len()..].trim_start()
+        }
+        _ => html,
+    }
 }
 
 /// Older clients quote the message they reply to ("> <@a:b> text") above the new text.
@@ -374,9 +411,9 @@ async fn handle_invite(
         if let Err(error) = platform.adopt_dm_room(&inviter, &room_id).await {
             tracing::warn!(room = %room_id, %error, "could not record the DM room");
         }
-        "👋 Hi! I'm cofocus. Type commands here without the prefix, e.g. `sessions` or `help`. This chat must stay unencrypted: I can't read encrypted messages."
+        "👋 Hi! I'm focusfolk. Type commands here without the prefix, e.g. `sessions` or `help`. This chat must stay unencrypted: I can't read encrypted messages.".to_string()
     } else {
-        COMMUNITY_INTRO
+        community_intro(&platform.config.command_prefix)
     };
     let content = message_content(
         "m.notice",
@@ -484,19 +521,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_the_prefix_as_first_word_addresses_the_bot() {
-        assert!(addressed_to_bot("!cofocus book 9:00"));
-        assert!(addressed_to_bot("  !CoFocus"));
-        assert!(!addressed_to_bot("!cofocusfoo book"));
-        assert!(!addressed_to_bot("book 9:00"));
-        assert!(!addressed_to_bot("hey !cofocus"));
+    fn html_reply_fallbacks_are_stripped() {
+        assert_eq!(
+            strip_html_reply_fallback("<mx-reply><blockquote>hi</blockquote></mx-reply><a href=\"x\">bot</a>: help"),
+            "<a href=\"x\">bot</a>: help"
+        );
+        assert_eq!(strip_html_reply_fallback("<b>hi</b>"), "<b>hi</b>");
     }
 
     #[test]
     fn reply_fallbacks_are_stripped() {
         assert_eq!(
-            strip_reply_fallback("> <@a:b> hi\n> there\n\n!cofocus sessions"),
-            "!cofocus sessions"
+            strip_reply_fallback("> <@a:b> hi\n> there\n\n!focusfolk sessions"),
+            "!focusfolk sessions"
         );
         assert_eq!(strip_reply_fallback("sessions"), "sessions");
     }

@@ -24,12 +24,16 @@ use crate::platform::{OutgoingMessage, PlatformError, Recipient};
 pub(super) const DM_ROOM: &str = "dm_room";
 pub(super) const DM_OF: &str = "dm_of";
 
-const DM_TOPIC: &str = "cofocus: your reminders, partners and session rooms. This chat is not end-to-end \
+const DM_TOPIC: &str = "focusfolk: your reminders, partners and session rooms. This chat is not end-to-end \
 encrypted (the bot cannot read encrypted messages), so it stays unencrypted. You can type commands here too.";
 
-const DM_INTRO: &str = "👋 I'm the cofocus bot. Your reminders, partners and session rooms arrive here. \
+fn dm_intro(prefix: &str) -> String {
+    format!(
+        "👋 I'm the focusfolk bot. Your reminders, partners and session rooms arrive here. \
 This chat is not end-to-end encrypted — I can't read encrypted messages — so please don't share anything \
-private here. You can type commands in this chat without the `!cofocus` prefix, e.g. `sessions` or `help`.";
+private here. You can type commands in this chat without the `{prefix}` prefix, e.g. `sessions` or `help`."
+    )
+}
 
 impl MatrixPlatform {
     pub(super) async fn send_dm(
@@ -164,7 +168,7 @@ impl MatrixPlatform {
         }
         let content = message_content(
             "m.notice",
-            &render(&OutgoingMessage::new().text(DM_INTRO), self.server_name()),
+            &render(&OutgoingMessage::new().text(dm_intro(&self.config.command_prefix)), self.server_name()),
         );
         if let Err(error) = self
             .send_message(&room, content, self.txn_id(&format!("intro:{room}")))

@@ -1,4 +1,4 @@
-//! The Matrix adapter: the [`ChatPlatform`] port on a Matrix homeserver, and `!cofocus …`
+//! The Matrix adapter: the [`ChatPlatform`] port on a Matrix homeserver, and `!focusfolk …`
 //! commands from rooms and DMs fed to the engine.
 //!
 //! - `session`: log in once (password or access token), keep the device across restarts.
@@ -31,6 +31,7 @@ macro_rules! send_limited {
     };
 }
 
+mod addressing;
 mod commands;
 mod dm;
 mod pair_rooms;
@@ -137,7 +138,7 @@ impl MatrixPlatform {
     /// Transaction ids are deduplicated per device for a day or so; the install id keeps a
     /// fresh database (whose keys restart at 1) from colliding with an old one's.
     fn txn_id(&self, key: &str) -> OwnedTransactionId {
-        format!("cofocus.{}.{}", self.install_id, key).into()
+        format!("focusfolk.{}.{}", self.install_id, key).into()
     }
 
     async fn state(&self, scope: &str, name: &str) -> Result<Option<String>, PlatformError> {
@@ -226,7 +227,7 @@ impl ChatPlatform for MatrixPlatform {
     }
 }
 
-/// `cofocus run` with Matrix: log in, sweep what a crash left behind, then run the job runner
+/// `focusfolk run` with Matrix: log in, sweep what a crash left behind, then run the job runner
 /// and the sync loop until `shutdown` turns true. Returns early with an error if the session is
 /// revoked or the homeserver refuses us for good.
 pub async fn run_matrix(

@@ -24,16 +24,17 @@ use super::{raw_json, MatrixPlatform};
 use crate::platform::{PairRoomRequest, PlatformError};
 
 /// Our marker on every pair room: which install made it and when it ends (for the sweep).
-pub(super) const PAIR_ROOM_EVENT: &str = "org.cofocus.pair_room";
+pub(super) const PAIR_ROOM_EVENT: &str = "org.focusfolk.pair_room";
 const WIDGET_EVENT: &str = "im.vector.modular.widgets";
 const LAYOUT_EVENT: &str = "io.element.widgets.layout";
 const CALL_MEMBER_EVENT: &str = "org.matrix.msc3401.call.member";
-const WIDGET_ID: &str = "cofocus-call";
+const WIDGET_ID: &str = "focusfolk-call";
 /// The engine closes rooms a few minutes after the end; the adapter's own sweep only takes
 /// rooms that are clearly forgotten (a crash lost the record, the slot was dropped).
 const SWEEP_AFTER: chrono::Duration = chrono::Duration::hours(1);
-const CLOSING_REASON: &str =
-    "The session is over — thanks for focusing! Book the next one with !cofocus book next.";
+fn closing_reason(prefix: &str) -> String {
+    format!("The session is over — thanks for focusing! Book the next one with {prefix} book next.")
+}
 
 impl MatrixPlatform {
     pub(super) async fn open_room(
@@ -81,7 +82,7 @@ impl MatrixPlatform {
         alias_local: &str,
         members: &[OwnedUserId],
     ) -> Result<create_room::v3::Request, CallError> {
-        let conference = format!("cofocus{:032x}", rand::random::<u128>());
+        let conference = format!("focusfolk{:032x}", rand::random::<u128>());
         let widget = self.widget_content(&conference, &request.title);
         let state = |event_type: &str, state_key: &str, content: Value| {
             raw_json(&json!({"type": event_type, "state_key": state_key, "content": content}))
@@ -91,7 +92,7 @@ impl MatrixPlatform {
         create.visibility = Visibility::Private;
         create.name = Some(request.title.clone());
         create.topic = Some(format!(
-            "Your cofocus session, {}–{} UTC. Join the call above, say hello and what you'll work on, then focus. \
+            "Your focusfolk session, {}–{} UTC. Join the call above, say hello and what you'll work on, then focus. \
              The room closes a few minutes after the end.",
             request.starts_at.format("%H:%M"),
             request.ends_at.format("%H:%M")
@@ -165,7 +166,7 @@ impl MatrixPlatform {
         }
     }
 
-    /// `cofocus-<install>-room-g12`: unique per database and group, so a retry finds its room.
+    /// `focusfolk-<install>-room-g12`: unique per database and group, so a retry finds its room.
     fn alias_localpart(&self, key: &str) -> String {
         let key: String = key
             .chars()
@@ -177,7 +178,7 @@ impl MatrixPlatform {
                 }
             })
             .collect();
-        format!("cofocus-{}-{key}", self.install_id)
+        format!("focusfolk-{}-{key}", self.install_id)
     }
 
     fn alias(&self, localpart: &str) -> Result<OwnedRoomAliasId, PlatformError> {
@@ -226,7 +227,7 @@ impl MatrixPlatform {
         };
         for user in members {
             let mut request = kick_user::v3::Request::new(room.to_owned(), user.clone());
-            request.reason = Some(CLOSING_REASON.to_string());
+            request.reason = Some(closing_reason(&self.config.command_prefix));
             match self
                 .limiter
                 .call(

@@ -112,7 +112,7 @@ async fn sync_until_ok(
             Some(ErrorKind::UnknownToken(_))
         ) {
             return Err(anyhow::anyhow!(
-                "the homeserver no longer accepts the bot's access token (logged out?); restart cofocus to log in again: {error}"
+                "the homeserver no longer accepts the bot's access token (logged out?); restart focusfolk to log in again: {error}"
             ));
         }
         let wait = match rate_limit_of(&error) {
