@@ -26,7 +26,7 @@ use chrono::{Duration, TimeZone, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use focusfolk::clock::ManualClock;
-use focusfolk::core::model::CommunitySettings;
+use focusfolk::core::model::{CommunitySettings, Platform};
 use focusfolk::engine::{Actor, Engine, RunnerSettings};
 use focusfolk::platform::shell::ShellPlatform;
 use focusfolk::store::Store;
@@ -204,7 +204,7 @@ async fn app_bookings(path: &std::path::Path, members_at_once: usize) -> (f64, f
         Arc::new(ShellPlatform::new()),
         clock,
         CommunitySettings::default(),
-        RunnerSettings::default(),
+        RunnerSettings::for_platform(Platform::Shell),
     );
     // Commands as members type them: each member books one of 96 quarter-hour slots on a day.
     let commands = |day: u32| -> Vec<(Actor, String)> {
@@ -214,7 +214,7 @@ async fn app_bookings(path: &std::path::Path, members_at_once: usize) -> (f64, f
                 let start = Utc.with_ymd_and_hms(2026, 12, day, 0, 0, 0).unwrap()
                     + Duration::minutes(15 * (index as i64 % 96));
                 (
-                    Actor::new("shell", "bench", &name, &name),
+                    Actor::new(Platform::Shell, "bench", &name, &name),
                     format!("book {} 50m", start.format("%Y-%m-%dT%H:%MZ")),
                 )
             })

@@ -75,7 +75,7 @@ async fn fan_out(pairs: usize) -> bool {
     let announce_starts = app
         .engine
         .store
-        .next_pending_due_at()
+        .next_pending_due_at(focusfolk::core::model::Platform::Discord)
         .await
         .expect("store")
         .expect("the announce job is pending");

@@ -18,11 +18,12 @@ use serde_json::{json, Value};
 
 use focusfolk::clock::ManualClock;
 use focusfolk::config::MatrixConfig;
-use focusfolk::core::model::CommunitySettings;
+use focusfolk::core::message::OutgoingMessage;
+use focusfolk::core::model::{CommunitySettings, Platform};
+use focusfolk::engine::port::{ChatPlatform, Recipient};
 use focusfolk::engine::{Actor, Engine, RunnerSettings};
 use focusfolk::fast_forward::fast_forward_to;
 use focusfolk::platform::matrix::MatrixPlatform;
-use focusfolk::platform::{ChatPlatform, OutgoingMessage, Recipient};
 use focusfolk::store::Store;
 
 struct Synapse {
@@ -217,11 +218,11 @@ async fn run(synapse: &Synapse, pairs: usize, run_id: &str) {
         platform.clone(),
         clock.clone(),
         CommunitySettings::default(),
-        RunnerSettings::default(),
+        RunnerSettings::for_platform(Platform::Matrix),
     );
     for member in &members {
         let actor = Actor::new(
-            "matrix",
+            Platform::Matrix,
             "!bench-community",
             &member.user_id,
             &member.user_id,

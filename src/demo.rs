@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::TimeZone;
 
 use crate::clock::ManualClock;
-use crate::core::model::CommunitySettings;
+use crate::core::model::{CommunitySettings, Platform};
 use crate::engine::{Engine, RunnerSettings};
 use crate::platform::shell::ShellPlatform;
 use crate::shell_repl::ShellSession;
@@ -25,6 +25,13 @@ const DEMO_MEMBERS: [(&str, &str, &str); 7] = [
     ("goro", "Asia/Tokyo", "book 6pm 50m"),
 ];
 
+/// `focusfolk shell`'s database unless `--database` says otherwise: its own file, so a manual
+/// clock never touches the bot's database (where it would run real members' jobs).
+pub const SHELL_DATABASE_URL: &str = "sqlite://focusfolk-shell.sqlite";
+
+/// A shell on `database_url`. Its engine serves only shell communities: on a database that
+/// also holds Discord or Matrix communities it claims, sweeps and fast-forwards none of their
+/// jobs or rooms.
 pub async fn build_shell_session(
     database_url: &str,
     defaults: CommunitySettings,
@@ -39,7 +46,7 @@ pub async fn build_shell_session(
         // One effect at a time: the shell prints DMs as they are sent, and a story reads
         // better (and the same every run) in a stable order. Nothing here is rate-limited.
         effects_in_flight: 1,
-        ..RunnerSettings::default()
+        ..RunnerSettings::for_platform(Platform::Shell)
     };
     let engine = Engine::new(store, platform.clone(), clock.clone(), defaults, runner);
     engine.startup_sweep().await?;

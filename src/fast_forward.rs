@@ -16,7 +16,7 @@ pub async fn fast_forward_to(
     loop {
         let next_due = engine
             .store
-            .next_pending_due_at()
+            .next_pending_due_at(engine.runner.platform)
             .await
             .map_err(JobError::unexpected)?;
         match next_due {

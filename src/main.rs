@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use focusfolk::clock::{Clock, SystemClock};
 use focusfolk::config::{check_config, Config};
+use focusfolk::core::model::Platform;
 use focusfolk::engine::RunnerSettings;
 use focusfolk::store::Store;
 
@@ -34,7 +35,8 @@ enum CliCommand {
     },
     /// Interactive shell: be any member, type commands, move the clock, join rooms.
     Shell {
-        /// Database URL (default: the config's, i.e. sqlite://focusfolk.sqlite).
+        /// Database URL (default: sqlite://focusfolk-shell.sqlite, the shell's own file, never
+        /// the bot's). Whatever the database, the shell sees only its own shell communities.
         #[arg(long)]
         database: Option<String>,
         /// Start the clock here (RFC 3339) instead of now.
@@ -95,7 +97,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         CliCommand::Shell { database, start } => {
             let config = Config::load(cli.config.as_deref())?;
-            let url = database.unwrap_or(config.database.url.clone());
+            let url = database.unwrap_or_else(|| focusfolk::demo::SHELL_DATABASE_URL.to_string());
             let start = match start {
                 Some(text) => chrono::DateTime::parse_from_rfc3339(&text)
                     .map_err(|error| {
@@ -139,7 +141,7 @@ async fn run_bot(config: Config) -> anyhow::Result<()> {
     if config.discord.is_configured() {
         let (store, runner, defaults, shutdown) = (
             store.clone(),
-            runner_settings(&config, "discord")?,
+            runner_settings(&config, Platform::Discord)?,
             config.community_settings()?,
             shutdown.clone(),
         );
@@ -159,7 +161,7 @@ async fn run_bot(config: Config) -> anyhow::Result<()> {
     if config.matrix.is_configured() {
         let (store, runner, defaults, shutdown) = (
             store.clone(),
-            runner_settings(&config, "matrix")?,
+            runner_settings(&config, Platform::Matrix)?,
             config.community_settings()?,
             shutdown.clone(),
         );
@@ -194,7 +196,7 @@ async fn run_bot(config: Config) -> anyhow::Result<()> {
 
 /// `[runner]` as the engine wants it. The worker id must be unique per running instance; the
 /// default (host + pid + platform) is, and an explicit one lets a restart reclaim its leases.
-fn runner_settings(config: &Config, platform: &str) -> anyhow::Result<RunnerSettings> {
+fn runner_settings(config: &Config, platform: Platform) -> anyhow::Result<RunnerSettings> {
     let to_chrono = |value: focusfolk::config::HumanDuration, key: &str| {
         value
             .to_chrono()
@@ -212,9 +214,8 @@ fn runner_settings(config: &Config, platform: &str) -> anyhow::Result<RunnerSett
         job_lease: to_chrono(config.runner.job_lease, "job_lease")?,
         retry_delay: to_chrono(config.runner.retry_delay, "retry_delay")?,
         max_idle_sleep: to_chrono(config.runner.max_idle_sleep, "max_idle_sleep")?,
-        only_platform: Some(platform.to_string()),
         effects_in_flight: config.runner.effects_in_flight as usize,
-        ..RunnerSettings::default()
+        ..RunnerSettings::for_platform(platform)
     })
 }
 

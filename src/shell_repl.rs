@@ -1,6 +1,7 @@
 //! `focusfolk shell`: the engine as a REPL. Lines are commands as on Matrix (`book tomorrow 9:00`);
 //! lines starting with `/` drive the simulation: who you are, the clock, presence.
 
+use crate::core::model::Platform;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -37,7 +38,7 @@ impl ShellSession {
             _ => {
                 // The person at the keyboard owns this community, so `setup` works here.
                 let actor = Actor::new(
-                    "shell",
+                    Platform::Shell,
                     &self.community,
                     &self.current_user,
                     &self.current_user,
@@ -122,7 +123,7 @@ impl ShellSession {
         let spec =
             crate::core::time_input::parse_time_spec(text).map_err(|error| error.to_string())?;
         let actor = Actor::new(
-            "shell",
+            Platform::Shell,
             &self.community,
             &self.current_user,
             &self.current_user,

@@ -155,13 +155,19 @@ fn command_table() {
         ("book tomorrow", BadTime),
         ("book 25:00", BadTime),
         // Prefixes and spacing.
-        ("!focusfolk book 9:00", Ok(book(at(None, 9, 0), None, false))),
+        (
+            "!focusfolk book 9:00",
+            Ok(book(at(None, 9, 0), None, false)),
+        ),
         (
             "!FOCUSFOLK   book\t9:00 ",
             Ok(book(at(None, 9, 0), None, false)),
         ),
         ("/book 9:00", Ok(book(at(None, 9, 0), None, false))),
-        ("!focusfolk /book 9:00", Ok(book(at(None, 9, 0), None, false))),
+        (
+            "!focusfolk /book 9:00",
+            Ok(book(at(None, 9, 0), None, false)),
+        ),
         ("/ sessions", Ok(Command::Sessions)),
         ("", Empty),
         ("   ", Empty),
@@ -336,7 +342,10 @@ fn command_table() {
         ("unfreind bob", Unknown("unfreind", Some("unfriend"))),
         ("dance", Unknown("dance", None)),
         ("9:00", Unknown("9:00", None)),
-        ("!focusfolk!focusfolk", Unknown("!focusfolk!focusfolk", None)),
+        (
+            "!focusfolk!focusfolk",
+            Unknown("!focusfolk!focusfolk", None),
+        ),
     ];
     for (input, expected) in &cases {
         check(input, expected);

@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use common::{at, spawn_app, TestApp};
 use focusfolk::engine::jobs::JobError;
 use focusfolk::engine::{FaultInjector, FaultPoint, NoFaults};
 use focusfolk::fast_forward::fast_forward_to;
-use common::{at, spawn_app, TestApp};
 
 const MEMBERS: [&str; 7] = ["ann", "ben", "cat", "dan", "eve", "fay", "gus"];
 

@@ -7,8 +7,8 @@ mod discord_common;
 
 use std::time::Duration;
 
-use focusfolk::platform::discord::BotOptions;
 use discord_common::{at, perms, spawn, Options};
+use focusfolk::platform::discord::BotOptions;
 use serde_json::Value;
 
 fn text(value: &str) -> Value {

@@ -8,9 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use discord_common::{at, spawn, wait_until, Options};
+use focusfolk::core::model::Platform;
 use focusfolk::engine::{FaultInjector, FaultPoint};
 use focusfolk::fast_forward::fast_forward_to;
-use discord_common::{at, spawn, wait_until, Options};
 
 const ANNOUNCE: &str = "It's time!";
 
@@ -121,7 +122,7 @@ async fn a_lost_session_is_rebuilt_from_guild_create_voice_states() {
         let platform = platform.clone();
         let room_ref = room_ref.clone();
         async move {
-            focusfolk::platform::ChatPlatform::present_members(platform.as_ref(), &room_ref)
+            focusfolk::engine::port::ChatPlatform::present_members(platform.as_ref(), &room_ref)
                 .await
                 .unwrap()
                 == vec![ben.to_string()]
@@ -233,7 +234,7 @@ async fn the_startup_sweep_deletes_rooms_of_sessions_that_are_over_and_nothing_e
     let record = || async {
         app.engine
             .store
-            .platform_state("discord", &guild, &key)
+            .platform_state(Platform::Discord, &guild, &key)
             .await
             .unwrap()
     };
@@ -246,7 +247,7 @@ async fn the_startup_sweep_deletes_rooms_of_sessions_that_are_over_and_nothing_e
     let record = app
         .engine
         .store
-        .platform_state("discord", &app.guild.to_string(), &key)
+        .platform_state(Platform::Discord, &app.guild.to_string(), &key)
         .await
         .unwrap();
     assert!(record.is_none(), "forgotten after a week");

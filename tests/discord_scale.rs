@@ -5,13 +5,13 @@
 
 mod discord_common;
 
-use focusfolk::fast_forward::fast_forward_to;
-use focusfolk::platform::discord::{BotOptions, DiscordBot};
-use focusfolk::platform::ChatPlatform;
 use discord_common::{
     at, build_engine, config_for, perms, spawn, wait_until_async, Options, CHANNEL_CATEGORY,
     CHANNEL_TEXT, CHANNEL_VOICE,
 };
+use focusfolk::engine::port::ChatPlatform;
+use focusfolk::fast_forward::fast_forward_to;
+use focusfolk::platform::discord::{BotOptions, DiscordBot};
 use serde_json::Value;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

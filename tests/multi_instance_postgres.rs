@@ -10,11 +10,11 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
+use common::{at, build, test_start};
 use focusfolk::clock::ManualClock;
 use focusfolk::engine::NoFaults;
 use focusfolk::platform::shell::ShellPlatform;
 use focusfolk::store::Store;
-use common::{at, build, test_start};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_on_one_postgres_run_each_job_once() {

@@ -116,7 +116,7 @@ fn t(minutes: i64) -> DateTime<Utc> {
 
 async fn community(store: &Store) -> Community {
     store
-        .ensure_community("shell", "test", &CommunitySettings::default())
+        .ensure_community(Platform::Shell, "test", &CommunitySettings::default())
         .await
         .unwrap()
 }
@@ -212,20 +212,20 @@ async fn community_ensure_is_idempotent_and_settings_round_trip(store: Store) {
         default_time_zone: chrono_tz::Europe::Berlin,
     };
     let first = store
-        .ensure_community("discord", "guild-1", &custom)
+        .ensure_community(Platform::Discord, "guild-1", &custom)
         .await
         .unwrap();
-    assert_eq!(first.platform, "discord");
+    assert_eq!(first.platform, Platform::Discord);
     assert_eq!(first.platform_community_id, "guild-1");
     assert_eq!(first.settings, custom);
 
     let again = store
-        .ensure_community("discord", "guild-1", &CommunitySettings::default())
+        .ensure_community(Platform::Discord, "guild-1", &CommunitySettings::default())
         .await
         .unwrap();
     assert_eq!(again, first, "existing settings are kept");
     let other = store
-        .ensure_community("matrix", "guild-1", &CommunitySettings::default())
+        .ensure_community(Platform::Matrix, "guild-1", &CommunitySettings::default())
         .await
         .unwrap();
     assert_ne!(other.id, first.id);
@@ -256,7 +256,7 @@ async fn member_ensure_find_and_preferences(store: Store) {
         ..Default::default()
     };
     let c = store
-        .ensure_community("matrix", "!space:example.org", &settings)
+        .ensure_community(Platform::Matrix, "!space:example.org", &settings)
         .await
         .unwrap();
     let elodie = store
@@ -316,7 +316,7 @@ async fn member_ensure_find_and_preferences(store: Store) {
     assert_eq!(found("Émile").await, Some(bob.id));
     assert_eq!(found("nobody").await, None);
     let elsewhere = store
-        .ensure_community("shell", "elsewhere", &settings)
+        .ensure_community(Platform::Shell, "elsewhere", &settings)
         .await
         .unwrap();
     assert_eq!(store.find_member(elsewhere.id, "elo").await.unwrap(), None);
@@ -482,7 +482,7 @@ async fn booking_queries(store: Store) {
     );
     assert_eq!(
         store
-            .active_bookings_starting_after(t(0))
+            .active_bookings_starting_after(t(0), Platform::Shell)
             .await
             .unwrap()
             .len(),
@@ -767,12 +767,12 @@ async fn group_lifecycle(store: Store) {
 
     // The sweep sees open groups only once their slot has ended.
     assert!(store
-        .open_groups_of_slots_ended_before(t(25))
+        .open_groups_of_slots_ended_before(t(25), Platform::Shell)
         .await
         .unwrap()
         .is_empty());
     let leftover = store
-        .open_groups_of_slots_ended_before(t(26))
+        .open_groups_of_slots_ended_before(t(26), Platform::Shell)
         .await
         .unwrap();
     assert_eq!(leftover, vec![(opened.clone(), slot.clone())]);
@@ -789,7 +789,7 @@ async fn group_lifecycle(store: Store) {
         (GroupState::Closed, None)
     );
     assert!(store
-        .open_groups_of_slots_ended_before(t(1000))
+        .open_groups_of_slots_ended_before(t(1000), Platform::Shell)
         .await
         .unwrap()
         .is_empty());
@@ -811,7 +811,10 @@ async fn jobs_schedule_once_per_key(store: Store) {
     let slot = store.ensure_slot(c.id, t(0), 25).await.unwrap();
     let other = store.ensure_slot(c.id, t(60), 25).await.unwrap();
     let booking = book(&store, &ann, &slot).await.unwrap();
-    assert_eq!(store.next_pending_due_at().await.unwrap(), None);
+    assert_eq!(
+        store.next_pending_due_at(Platform::Shell).await.unwrap(),
+        None
+    );
 
     assert!(store
         .schedule_job(&job("prepare:1", JobKind::Prepare, &slot, t(-2)))
@@ -856,7 +859,10 @@ async fn jobs_schedule_once_per_key(store: Store) {
     );
     assert_eq!(jobs[0].0.booking_id, Some(booking.id));
     assert_eq!(jobs[1].0.slot_id, Some(slot.id));
-    assert_eq!(store.next_pending_due_at().await.unwrap(), Some(t(-10)));
+    assert_eq!(
+        store.next_pending_due_at(Platform::Shell).await.unwrap(),
+        Some(t(-10))
+    );
 }
 
 async fn claim_order_and_lease(store: Store) {
@@ -871,24 +877,27 @@ async fn claim_order_and_lease(store: Store) {
     let lease = Duration::seconds(60);
 
     let first = store
-        .claim_due_job("w1", t(15), lease)
+        .claim_due_job("w1", t(15), lease, Platform::Shell)
         .await
         .unwrap()
         .expect("a is due");
     assert_eq!((first.key.as_str(), first.attempts), ("a", 1));
     let second = store
-        .claim_due_job("w1", t(15), lease)
+        .claim_due_job("w1", t(15), lease, Platform::Shell)
         .await
         .unwrap()
         .expect("b is due");
     assert_eq!(second.key, "b");
     assert_eq!(
-        store.claim_due_job("w2", t(15), lease).await.unwrap(),
+        store
+            .claim_due_job("w2", t(15), lease, Platform::Shell)
+            .await
+            .unwrap(),
         None,
         "c is not due, a and b are leased"
     );
     assert_eq!(
-        store.next_pending_due_at().await.unwrap(),
+        store.next_pending_due_at(Platform::Shell).await.unwrap(),
         Some(t(16)),
         "a's lease ends first"
     );
@@ -908,13 +917,13 @@ async fn claim_order_and_lease(store: Store) {
     // w1 stalls on `a`: w2 gets nothing while the lease is live, and `a` once it has expired.
     assert_eq!(
         store
-            .claim_due_job("w2", t(15) + Duration::seconds(59), lease)
+            .claim_due_job("w2", t(15) + Duration::seconds(59), lease, Platform::Shell)
             .await
             .unwrap(),
         None
     );
     let stolen = store
-        .claim_due_job("w2", t(16), lease)
+        .claim_due_job("w2", t(16), lease, Platform::Shell)
         .await
         .unwrap()
         .expect("lease expired");
@@ -941,23 +950,29 @@ async fn claim_order_and_lease(store: Store) {
     assert_eq!(statuses["a"], "done");
     assert_eq!(statuses["b"], "done");
     assert_eq!(statuses["c"], "pending");
-    assert_eq!(store.next_pending_due_at().await.unwrap(), Some(t(20)));
+    assert_eq!(
+        store.next_pending_due_at(Platform::Shell).await.unwrap(),
+        Some(t(20))
+    );
 
     // A restarted instance voids its own leases only.
     let held_by_w3 = store
-        .claim_due_job("w3", t(21), lease)
+        .claim_due_job("w3", t(21), lease, Platform::Shell)
         .await
         .unwrap()
         .expect("c is due");
     assert_eq!(
-        store.claim_due_job("w3", t(21), lease).await.unwrap(),
+        store
+            .claim_due_job("w3", t(21), lease, Platform::Shell)
+            .await
+            .unwrap(),
         None,
         "leased"
     );
     assert_eq!(store.release_leases_held_by("w-other").await.unwrap(), 0);
     assert_eq!(store.release_leases_held_by("w3").await.unwrap(), 1);
     let reclaimed = store
-        .claim_due_job("w3", t(21), lease)
+        .claim_due_job("w3", t(21), lease, Platform::Shell)
         .await
         .unwrap()
         .expect("released");
@@ -977,7 +992,7 @@ async fn retry_releases_the_lease(store: Store) {
         .unwrap();
     let lease = Duration::minutes(5);
     let claimed = store
-        .claim_due_job("w1", t(30), lease)
+        .claim_due_job("w1", t(30), lease, Platform::Shell)
         .await
         .unwrap()
         .unwrap();
@@ -986,19 +1001,28 @@ async fn retry_releases_the_lease(store: Store) {
         .retry_job_at(claimed.id, "w2", "not mine", t(31))
         .await
         .unwrap(); // ignored: w2 holds no lease
-    assert_eq!(store.next_pending_due_at().await.unwrap(), Some(t(35)));
+    assert_eq!(
+        store.next_pending_due_at(Platform::Shell).await.unwrap(),
+        Some(t(35))
+    );
     store
         .retry_job_at(claimed.id, "w1", "platform timed out", t(32))
         .await
         .unwrap();
-    assert_eq!(store.next_pending_due_at().await.unwrap(), Some(t(32)));
     assert_eq!(
-        store.claim_due_job("w2", t(31), lease).await.unwrap(),
+        store.next_pending_due_at(Platform::Shell).await.unwrap(),
+        Some(t(32))
+    );
+    assert_eq!(
+        store
+            .claim_due_job("w2", t(31), lease, Platform::Shell)
+            .await
+            .unwrap(),
         None,
         "not due before retry_at"
     );
     let again = store
-        .claim_due_job("w2", t(32), lease)
+        .claim_due_job("w2", t(32), lease, Platform::Shell)
         .await
         .unwrap()
         .unwrap();
@@ -1010,7 +1034,10 @@ async fn retry_releases_the_lease(store: Store) {
         .finish_job(again.id, "w2", "done", t(33))
         .await
         .unwrap());
-    assert_eq!(store.next_pending_due_at().await.unwrap(), None);
+    assert_eq!(
+        store.next_pending_due_at(Platform::Shell).await.unwrap(),
+        None
+    );
 }
 
 /// 200 due jobs, four workers on separate connection pools claiming in parallel until the
@@ -1037,7 +1064,7 @@ async fn concurrent_workers_finish_every_job_once(url: String) {
             let name = format!("worker-{w}");
             let mut done = Vec::new();
             while let Some(job) = worker_store
-                .claim_due_job(&name, t(0), Duration::minutes(10))
+                .claim_due_job(&name, t(0), Duration::minutes(10), Platform::Shell)
                 .await
                 .unwrap()
             {
@@ -1073,7 +1100,10 @@ async fn concurrent_workers_finish_every_job_once(url: String) {
     assert!(jobs
         .iter()
         .all(|(job, status)| status == "done" && job.attempts == 1));
-    assert_eq!(store.next_pending_due_at().await.unwrap(), None);
+    assert_eq!(
+        store.next_pending_due_at(Platform::Shell).await.unwrap(),
+        None
+    );
 }
 
 // ---- effects ------------------------------------------------------------------------------
@@ -1184,30 +1214,30 @@ async fn unknown_url_schemes_are_rejected() {
 async fn platform_state_round_trips(store: Store) {
     assert_eq!(
         store
-            .platform_state("discord", "guild-1", "setup")
+            .platform_state(Platform::Discord, "guild-1", "setup")
             .await
             .unwrap(),
         None
     );
     store
-        .set_platform_state("discord", "guild-1", "setup", "{\"v\":1}", t(0))
+        .set_platform_state(Platform::Discord, "guild-1", "setup", "{\"v\":1}", t(0))
         .await
         .unwrap();
     store
-        .set_platform_state("discord", "guild-1", "setup", "{\"v\":2}", t(1))
+        .set_platform_state(Platform::Discord, "guild-1", "setup", "{\"v\":2}", t(1))
         .await
         .unwrap();
     store
-        .set_platform_state("discord", "guild-2", "setup", "{\"v\":3}", t(1))
+        .set_platform_state(Platform::Discord, "guild-2", "setup", "{\"v\":3}", t(1))
         .await
         .unwrap();
     store
-        .set_platform_state("matrix", "guild-1", "setup", "other platform", t(1))
+        .set_platform_state(Platform::Matrix, "guild-1", "setup", "other platform", t(1))
         .await
         .unwrap();
     assert_eq!(
         store
-            .platform_state("discord", "guild-1", "setup")
+            .platform_state(Platform::Discord, "guild-1", "setup")
             .await
             .unwrap()
             .as_deref(),
@@ -1215,7 +1245,7 @@ async fn platform_state_round_trips(store: Store) {
     );
     assert_eq!(
         store
-            .platform_state_by_name("discord", "setup")
+            .platform_state_by_name(Platform::Discord, "setup")
             .await
             .unwrap(),
         vec![
@@ -1223,20 +1253,13 @@ async fn platform_state_round_trips(store: Store) {
             ("guild-2".to_string(), "{\"v\":3}".to_string())
         ]
     );
-    assert!(
-        store
-            .set_platform_state("telegram", "x", "setup", "v", t(1))
-            .await
-            .is_err(),
-        "platform is checked"
-    );
 
     // Pruning: only this platform, only names with the prefix, only entries written before.
     for (platform, name, at) in [
-        ("discord", "room:g1", t(0)),
-        ("discord", "room:g2", t(10)),
-        ("discord", "roomy", t(0)),
-        ("matrix", "room:g1", t(0)),
+        (Platform::Discord, "room:g1", t(0)),
+        (Platform::Discord, "room:g2", t(10)),
+        (Platform::Discord, "roomy", t(0)),
+        (Platform::Matrix, "room:g1", t(0)),
     ] {
         store
             .set_platform_state(platform, "guild-1", name, "{}", at)
@@ -1245,17 +1268,17 @@ async fn platform_state_round_trips(store: Store) {
     }
     assert_eq!(
         store
-            .delete_platform_state_older_than("discord", "room:", t(5))
+            .delete_platform_state_older_than(Platform::Discord, "room:", t(5))
             .await
             .unwrap(),
         1
     );
     for (platform, name, kept) in [
-        ("discord", "room:g1", false),
-        ("discord", "room:g2", true),
-        ("discord", "roomy", true),
-        ("matrix", "room:g1", true),
-        ("discord", "setup", true),
+        (Platform::Discord, "room:g1", false),
+        (Platform::Discord, "room:g2", true),
+        (Platform::Discord, "roomy", true),
+        (Platform::Matrix, "room:g1", true),
+        (Platform::Discord, "setup", true),
     ] {
         assert_eq!(
             store
@@ -1272,11 +1295,11 @@ async fn platform_state_round_trips(store: Store) {
 async fn claims_can_be_limited_to_one_platform(store: Store) {
     let defaults = CommunitySettings::default();
     let discord = store
-        .ensure_community("discord", "guild", &defaults)
+        .ensure_community(Platform::Discord, "guild", &defaults)
         .await
         .unwrap();
     let matrix = store
-        .ensure_community("matrix", "!room", &defaults)
+        .ensure_community(Platform::Matrix, "!room", &defaults)
         .await
         .unwrap();
     let discord_slot = store.ensure_slot(discord.id, t(0), 25).await.unwrap();
@@ -1290,24 +1313,38 @@ async fn claims_can_be_limited_to_one_platform(store: Store) {
         .await
         .unwrap();
     let lease = Duration::seconds(60);
-    let claim = |platform: Option<&'static str>| {
+    let claim = |platform: Platform| {
         let store = store.clone();
         async move {
             store
-                .claim_due_job_of_platform("w", t(5), lease, platform)
+                .claim_due_job("w", t(5), lease, platform)
                 .await
                 .unwrap()
                 .map(|job| job.key)
         }
     };
+    // What a runner sleeps towards is only what it could claim: the overdue Discord job at
+    // t(0) must not wake a Matrix or shell runner.
     assert_eq!(
-        claim(Some("matrix")).await.as_deref(),
+        store.next_pending_due_at(Platform::Matrix).await.unwrap(),
+        Some(t(1))
+    );
+    assert_eq!(
+        store.next_pending_due_at(Platform::Shell).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.next_pending_due_at(Platform::Discord).await.unwrap(),
+        Some(t(0))
+    );
+    assert_eq!(
+        claim(Platform::Matrix).await.as_deref(),
         Some("m"),
         "skips the earlier Discord job"
     );
-    assert_eq!(claim(Some("matrix")).await, None);
-    assert_eq!(claim(Some("shell")).await, None);
-    assert_eq!(claim(None).await.as_deref(), Some("d"));
+    assert_eq!(claim(Platform::Matrix).await, None);
+    assert_eq!(claim(Platform::Shell).await, None);
+    assert_eq!(claim(Platform::Discord).await.as_deref(), Some("d"));
 }
 
 // ---- one-transaction bookings -------------------------------------------------------------
@@ -1479,7 +1516,10 @@ async fn booking_with_jobs_rolls_back_on_failure(store: Store) {
         .await
         .unwrap()
         .is_empty());
-    assert_eq!(store.next_pending_due_at().await.unwrap(), None);
+    assert_eq!(
+        store.next_pending_due_at(Platform::Shell).await.unwrap(),
+        None
+    );
     // The connection went back clean: the same booking works now.
     let (slot, _) = store
         .create_booking_with_jobs(&request(&ann, t(30), 50), |_| Ok::<(), String>(()), jobs_of)
@@ -1613,7 +1653,11 @@ async fn concurrent_ensures_agree(store: Store) {
             let store = store.clone();
             tokio::spawn(async move {
                 let c = store
-                    .ensure_community("matrix", "!race:example.org", &CommunitySettings::default())
+                    .ensure_community(
+                        Platform::Matrix,
+                        "!race:example.org",
+                        &CommunitySettings::default(),
+                    )
                     .await
                     .unwrap();
                 let m = store

@@ -359,7 +359,10 @@ impl Config {
             ));
         }
         let prefix = &matrix.command_prefix;
-        if prefix.is_empty() || prefix.chars().any(char::is_whitespace) || prefix.chars().count() > 32 {
+        if prefix.is_empty()
+            || prefix.chars().any(char::is_whitespace)
+            || prefix.chars().count() > 32
+        {
             problems.push(ConfigProblem::new(
                 "matrix.command_prefix",
                 format!(

@@ -7,9 +7,9 @@
 use chrono::{DateTime, Duration, MappedLocalTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
+use crate::core::message::OutgoingMessage;
 use crate::core::model::{Booking, BookingId, BookingStatus, CommunitySettings, MemberId};
 use crate::core::slot_grid;
-use crate::platform::message::render_time_in_zone;
 
 /// Why a new booking was refused, with what the member needs to pick a better one.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,46 +40,40 @@ pub enum BookingRejection {
 }
 
 impl BookingRejection {
-    /// Plain words for the member, times shown in their zone.
-    pub fn describe(&self, zone: Tz) -> String {
+    /// Plain words for the member, with times as time parts (each platform shows them its
+    /// own way: Discord in each viewer's zone, Matrix and the shell in the member's `zone`).
+    pub fn describe(&self, zone: Tz) -> OutgoingMessage {
+        let text = OutgoingMessage::new();
         match self {
-            BookingRejection::InPast => "That time has already passed. Pick a time later today or another day.".to_string(),
-            BookingRejection::TooSoon { cutoff_minutes } => format!(
+            BookingRejection::InPast => text.text("That time has already passed. Pick a time later today or another day."),
+            BookingRejection::TooSoon { cutoff_minutes } => text.text(format!(
                 "That session starts too soon: bookings close {} before the start. Try the slot after it.",
                 minutes_phrase(*cutoff_minutes)
-            ),
-            BookingRejection::BeyondHorizon { latest } => format!(
-                "That's too far ahead. You can book up to {}.",
-                render_time(*latest, zone)
-            ),
+            )),
+            BookingRejection::BeyondHorizon { latest } => text
+                .text("That's too far ahead. You can book up to ")
+                .time(*latest, zone)
+                .text("."),
             // The variant carries only the neighbouring slots, so the wording names the
             // rule rather than echoing the requested time.
-            BookingRejection::OffGrid { earlier, later } => format!(
-                "That time is off the quarter-hour grid: sessions start at :00, :15, :30 and :45. The nearest slots are {} and {}.",
-                render_time(*earlier, zone),
-                render_time(*later, zone)
-            ),
+            BookingRejection::OffGrid { earlier, later } => text
+                .text("That time is off the quarter-hour grid: sessions start at :00, :15, :30 and :45. The nearest slots are ")
+                .time(*earlier, zone)
+                .text(" and ")
+                .time(*later, zone)
+                .text("."),
             BookingRejection::LengthNotAllowed { requested, allowed } if allowed.is_empty() => {
-                format!("This community has no session lengths open for booking right now, so {requested} minutes isn't available.")
+                text.text(format!("This community has no session lengths open for booking right now, so {requested} minutes isn't available."))
             }
-            BookingRejection::LengthNotAllowed { requested, allowed } => format!(
+            BookingRejection::LengthNotAllowed { requested, allowed } => text.text(format!(
                 "Sessions here are {} minutes long, so {requested} minutes isn't available.",
                 or_list(allowed)
-            ),
-            BookingRejection::Overlaps { booking_id, starts_at, length_minutes } => format!(
-                "That overlaps your booking #{booking_id} at {} ({length_minutes} min). Cancel it first or pick another time.",
-                render_time(*starts_at, zone)
-            ),
+            )),
+            BookingRejection::Overlaps { booking_id, starts_at, length_minutes } => text
+                .text(format!("That overlaps your booking #{booking_id} at "))
+                .time(*starts_at, zone)
+                .text(format!(" ({length_minutes} min). Cancel it first or pick another time.")),
         }
-    }
-}
-
-/// The shared rendering, guarded: chrono panics formatting a local time outside its calendar,
-/// which only the very ends of its range can produce.
-fn render_time(at: DateTime<Utc>, zone: Tz) -> String {
-    match slot_grid::wall_clock(at, zone) {
-        Some(_) => render_time_in_zone(at, zone),
-        None => at.to_rfc3339(),
     }
 }
 
@@ -643,16 +637,22 @@ mod tests {
             ),
         ];
         for (rejection, expected) in cases {
-            assert_eq!(rejection.describe(paris), expected);
+            assert_eq!(rejection.describe(paris).render_plain(), expected);
         }
-        assert!(BookingRejection::InPast.describe(paris).contains("passed"));
+        assert!(BookingRejection::InPast
+            .describe(paris)
+            .render_plain()
+            .contains("passed"));
         assert!(CancelRejection::NotYours.describe().contains("isn't yours"));
         // The ends of chrono's range render in UTC instead of panicking.
         let _ = BookingRejection::BeyondHorizon {
             latest: DateTime::<Utc>::MAX_UTC,
         }
-        .describe(chrono_tz::Pacific::Kiritimati);
-        let _ = BookingRejection::InPast.describe(chrono_tz::Pacific::Kiritimati);
+        .describe(chrono_tz::Pacific::Kiritimati)
+        .render_plain();
+        let _ = BookingRejection::InPast
+            .describe(chrono_tz::Pacific::Kiritimati)
+            .render_plain();
         let at_the_end = check_new_booking(
             DateTime::<Utc>::MAX_UTC,
             DateTime::<Utc>::MAX_UTC,
@@ -664,20 +664,28 @@ mod tests {
             matches!(at_the_end, Err(BookingRejection::OffGrid { .. })),
             "{at_the_end:?}"
         );
-        let _ = at_the_end.map_err(|rejection| rejection.describe(chrono_tz::Pacific::Kiritimati));
+        let _ = at_the_end.map_err(|rejection| {
+            rejection
+                .describe(chrono_tz::Pacific::Kiritimati)
+                .render_plain()
+        });
         assert_eq!(
-            BookingRejection::LengthNotAllowed { requested: 25, allowed: vec![] }.describe(paris),
+            BookingRejection::LengthNotAllowed { requested: 25, allowed: vec![] }
+                .describe(paris)
+                .render_plain(),
             "This community has no session lengths open for booking right now, so 25 minutes isn't available."
         );
         assert!(BookingRejection::TooSoon { cutoff_minutes: 0 }
             .describe(paris)
+            .render_plain()
             .contains("a few seconds"));
         // Kathmandu renders the same instant on its own :45 grid.
         assert_eq!(
             BookingRejection::BeyondHorizon {
                 latest: utc("2026-12-14T08:00:00Z")
             }
-            .describe(Asia::Kathmandu),
+            .describe(Asia::Kathmandu)
+            .render_plain(),
             "That's too far ahead. You can book up to Mon 14 Dec 13:45 +0545."
         );
     }

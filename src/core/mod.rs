@@ -5,6 +5,7 @@
 
 pub mod booking_rules;
 pub mod matching;
+pub mod message;
 pub mod model;
 pub mod reliability;
 pub mod schedule;

@@ -56,11 +56,45 @@ impl Default for CommunitySettings {
     }
 }
 
+/// The chat platform a community lives on. A runner serves exactly one; every job, room and
+/// sweep query is scoped by it, so "all platforms" is not a value anything can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Platform {
+    Discord,
+    Matrix,
+    /// The local simulation (`focusfolk shell`, `focusfolk demo`, most tests).
+    Shell,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 3] = [Platform::Discord, Platform::Matrix, Platform::Shell];
+
+    /// The name stored in `communities.platform` and `platform_state.platform`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Platform::Discord => "discord",
+            Platform::Matrix => "matrix",
+            Platform::Shell => "shell",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Platform> {
+        Platform::ALL
+            .into_iter()
+            .find(|platform| platform.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Community {
     pub id: CommunityId,
-    /// "shell", "discord" or "matrix".
-    pub platform: String,
+    pub platform: Platform,
     /// Guild id, Matrix room/space id, or the shell's community name.
     pub platform_community_id: String,
     pub settings: CommunitySettings,

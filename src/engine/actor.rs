@@ -1,8 +1,9 @@
+use crate::core::model::Platform;
+
 /// Who sent a command, in platform terms. Adapters build this; the engine maps it to a member.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
-    /// "shell", "discord" or "matrix".
-    pub platform: String,
+    pub platform: Platform,
     pub platform_community_id: String,
     pub platform_user_id: String,
     pub display_name: String,
@@ -12,9 +13,9 @@ pub struct Actor {
 }
 
 impl Actor {
-    pub fn new(platform: &str, community: &str, user: &str, display_name: &str) -> Self {
+    pub fn new(platform: Platform, community: &str, user: &str, display_name: &str) -> Self {
         Actor {
-            platform: platform.to_string(),
+            platform,
             platform_community_id: community.to_string(),
             platform_user_id: user.to_string(),
             display_name: display_name.to_string(),

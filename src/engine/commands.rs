@@ -2,41 +2,57 @@
 //! [`Command`] (or hand us text), give us an [`Actor`], and send back the reply we return.
 
 use super::errors::{unexpected, CommandFailure, UserError, GENERIC_FAILURE_REPLY};
-use super::{effective_settings, planned_jobs, Actor, Engine};
+use super::{effective_settings, planned_jobs, Actor, CommandOutcome, Engine, Reply};
 use crate::command::parse::{help_text, parse_command};
 use crate::command::{CancelTarget, Command, PrefsChange};
 use crate::core::booking_rules::{check_cancel, check_new_booking, CancelKind};
+use crate::core::message::{CommandWord, OutgoingMessage};
 use crate::core::model::{Booking, Community, Member, Relation};
 use crate::core::reliability::reliability;
 use crate::core::slot_grid::local_day_bounds;
 use crate::core::time_input::{parse_time_zone, resolve_day, resolve_time_spec, DaySpec};
-use crate::platform::OutgoingMessage;
 use crate::store::{NewBookingRequest, StoreError};
 
 type CommandResult = Result<OutgoingMessage, CommandFailure>;
 
 impl Engine {
     /// Parses and handles one line of text (Matrix messages, the shell).
-    pub async fn handle_text(&self, actor: &Actor, text: &str) -> OutgoingMessage {
+    pub async fn handle_text(&self, actor: &Actor, text: &str) -> Reply {
         match parse_command(text) {
             Ok(command) => self.handle_command(actor, command).await,
-            Err(error) => OutgoingMessage::new().text(error.to_string()),
+            Err(error) => Reply::refused(OutgoingMessage::new().text(error.to_string())),
         }
     }
 
-    pub async fn handle_command(&self, actor: &Actor, command: Command) -> OutgoingMessage {
+    pub async fn handle_command(&self, actor: &Actor, command: Command) -> Reply {
         let description = format!("{command:?}");
         match self.try_handle_command(actor, command).await {
             Ok(reply) => reply,
-            Err(CommandFailure::User(error)) => OutgoingMessage::new().text(error.to_string()),
+            Err(CommandFailure::User(error)) => Reply::refused(error.message()),
             Err(CommandFailure::Unexpected(error)) => {
                 tracing::error!(user = %actor.platform_user_id, community = %actor.platform_community_id, command = %description, error = ?error, "command failed");
-                OutgoingMessage::new().text(GENERIC_FAILURE_REPLY)
+                Reply::new(
+                    OutgoingMessage::new().text(GENERIC_FAILURE_REPLY),
+                    CommandOutcome::Failed,
+                )
             }
         }
     }
 
-    async fn try_handle_command(&self, actor: &Actor, command: Command) -> CommandResult {
+    async fn try_handle_command(
+        &self,
+        actor: &Actor,
+        command: Command,
+    ) -> Result<Reply, CommandFailure> {
+        if actor.platform != self.runner.platform {
+            // An adapter wired to the wrong engine; acting would book into a community whose
+            // jobs this engine never runs.
+            return Err(CommandFailure::Unexpected(anyhow::anyhow!(
+                "a {} actor reached the {} engine",
+                actor.platform,
+                self.runner.platform
+            )));
+        }
         let community = self
             .community_for(actor)
             .await
@@ -49,9 +65,10 @@ impl Engine {
         } = &command
         {
             let member = self.member_for_booking(&community, actor, now).await?;
-            return self
+            let booked = self
                 .book(&community, &member, when, *length_minutes, *repeat_weekly)
-                .await;
+                .await?;
+            return Ok(Reply::new(booked, CommandOutcome::Booked));
         }
         let member = self
             .store
@@ -68,7 +85,7 @@ impl Engine {
             .await;
         // The command may have changed the member (time zone, preferences, cancels).
         self.members.forget(community.id, &actor.platform_user_id);
-        result
+        result.map(|message| Reply::new(message, CommandOutcome::Done))
     }
 
     /// The member as `book` needs them: from the short-lived cache, or else created (most
@@ -220,12 +237,7 @@ impl Engine {
                 upcoming
                     .into_iter()
                     .find(|booking| booking.starts_at == at)
-                    .ok_or_else(|| {
-                        UserError::NoBookingAt(crate::platform::message::render_time_in_zone(
-                            at,
-                            member.time_zone,
-                        ))
-                    })?
+                    .ok_or(UserError::NoBookingAt(at, member.time_zone))?
             }
         };
         let kind = check_cancel(now, &booking, member.id, &community.settings)
@@ -266,9 +278,12 @@ impl Engine {
             .await
             .map_err(unexpected)?;
         if bookings.is_empty() {
-            return Ok(OutgoingMessage::new().text(
-                "No upcoming sessions. Book one with `book next` or `book tomorrow 9:00 50m`.",
-            ));
+            return Ok(OutgoingMessage::new()
+                .text("No upcoming sessions. Book one with ")
+                .command(CommandWord::Book, "next")
+                .text(" or ")
+                .command(CommandWord::Book, "tomorrow 9:00 50m")
+                .text("."));
         }
         let mut reply = OutgoingMessage::new().text("Your upcoming sessions:");
         for booking in &bookings {
@@ -333,10 +348,13 @@ impl Engine {
 
     async fn timezone(&self, member: &Member, zone: Option<String>) -> CommandResult {
         let Some(zone) = zone else {
-            return Ok(OutgoingMessage::new().text(format!(
-                "Your time zone is {}. Change it with `timezone Europe/Paris` (any IANA name).",
-                member.time_zone
-            )));
+            return Ok(OutgoingMessage::new()
+                .text(format!(
+                    "Your time zone is {}. Change it with ",
+                    member.time_zone
+                ))
+                .command(CommandWord::Timezone, "Europe/Paris")
+                .text(" (any IANA name)."));
         };
         let zone = parse_time_zone(&zone)?;
         self.store

@@ -7,7 +7,7 @@ use std::future::Future;
 
 use super::jobs::JobError;
 use super::Engine;
-use crate::platform::PlatformError;
+use crate::engine::port::PlatformError;
 
 /// Where a test may simulate the process dying.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,10 @@
 //! User errors are typed and answered in plain words; anything else is logged with context and
 //! answered generically. A command that fails changes nothing it had not already committed.
 
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+
+use crate::core::message::{render_time_in_zone, CommandWord, OutgoingMessage};
 
 use crate::command::parse::CommandParseError;
 use crate::core::booking_rules::{BookingRejection, CancelRejection};
@@ -13,7 +16,7 @@ pub enum UserError {
     Parse(#[from] CommandParseError),
     #[error("{0}")]
     Time(#[from] TimeInputError),
-    #[error("{}", .0.describe(*.1))]
+    #[error("{}", .0.describe(*.1).render_plain())]
     Booking(BookingRejection, Tz),
     #[error("{}", .0.describe())]
     Cancel(CancelRejection),
@@ -23,9 +26,11 @@ pub enum UserError {
     NothingToCancel,
     #[error("There is no booking #{0}. `sessions` lists yours.")]
     NoSuchBooking(i64),
-    #[error("You have no booking at {0}. `sessions` lists yours.")]
-    NoBookingAt(String),
-    #[error("I don't know anyone called \"{0}\" here yet — they need to have used focusfolk once.")]
+    #[error("You have no booking at {}. `sessions` lists yours.", render_time_in_zone(*.0, *.1))]
+    NoBookingAt(DateTime<Utc>, Tz),
+    #[error(
+        "I don't know anyone called \"{0}\" here yet — they need to have used focusfolk once."
+    )]
     UnknownMember(String),
     #[error("That's you! Pick someone else.")]
     RelationToSelf,
@@ -33,6 +38,35 @@ pub enum UserError {
     AdminOnly,
     #[error("{0}")]
     BadSetup(String),
+}
+
+impl UserError {
+    /// The answer to the member: times as time parts and command names as command parts, so
+    /// each platform shows them its own way.
+    pub fn message(&self) -> OutgoingMessage {
+        let sessions_hint = |message: OutgoingMessage| {
+            message
+                .text(". ")
+                .command(CommandWord::Sessions, "")
+                .text(" lists yours.")
+        };
+        match self {
+            UserError::Booking(rejection, zone) => rejection.describe(*zone),
+            UserError::NoBookingAt(at, zone) => sessions_hint(
+                OutgoingMessage::new()
+                    .text("You have no booking at ")
+                    .time(*at, *zone),
+            ),
+            UserError::NoSuchBooking(id) => {
+                sessions_hint(OutgoingMessage::new().text(format!("There is no booking #{id}")))
+            }
+            UserError::AdminOnly => OutgoingMessage::new()
+                .text("Only community admins can change the rules. ")
+                .command(CommandWord::Setup, "")
+                .text(" on its own shows them."),
+            other => OutgoingMessage::new().text(other.to_string()),
+        }
+    }
 }
 
 /// What a command produced: either a reply, or a problem to answer with.

@@ -41,11 +41,11 @@ impl Engine {
         let now = self.clock.now();
         let Some(job) = self
             .store
-            .claim_due_job_of_platform(
+            .claim_due_job(
                 &self.runner.worker_id,
                 now,
                 self.runner.job_lease,
-                self.runner.only_platform.as_deref(),
+                self.runner.platform,
             )
             .await
             .map_err(JobError::unexpected)?
@@ -132,11 +132,13 @@ impl Engine {
             if *shutdown.borrow() {
                 return;
             }
+            self.runner_turns
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             if let Err(error) = self.run_due_jobs().await {
                 tracing::error!(%error, "job runner step failed");
             }
             let now = self.clock.now();
-            let next_due = match self.store.next_pending_due_at().await {
+            let next_due = match self.store.next_pending_due_at(self.runner.platform).await {
                 Ok(next) => next,
                 Err(error) => {
                     tracing::error!(%error, "cannot read the next due job");

@@ -11,6 +11,8 @@ mod member_cache;
 pub use member_cache::MEMBER_CACHE_TTL;
 pub mod jobs;
 pub mod lifecycle;
+pub mod port;
+pub mod reply;
 mod setup;
 
 use std::collections::HashMap;
@@ -20,13 +22,14 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::clock::Clock;
 use crate::core::matching::MatchingWeights;
-use crate::core::model::{Community, CommunityId, CommunitySettings, Member, Slot};
+use crate::core::model::{Community, CommunityId, CommunitySettings, Member, Platform, Slot};
 use crate::core::schedule::slot_jobs;
-use crate::platform::ChatPlatform;
+use crate::engine::port::ChatPlatform;
 use crate::store::{NewJob, Store};
 
 pub use actor::Actor;
 pub use effects::{FaultInjector, FaultPoint, NoFaults};
+pub use reply::{CommandOutcome, Reply};
 
 /// How the job runner behaves; from `[runner]` in the config.
 #[derive(Debug, Clone)]
@@ -38,22 +41,23 @@ pub struct RunnerSettings {
     pub max_idle_sleep: Duration,
     /// After this many attempts a failing job is given up (and logged) instead of retried.
     pub max_attempts: i64,
-    /// Take only jobs of communities on this platform ("discord", "matrix"); `None` takes all.
+    /// The one platform whose communities' jobs this runner takes, sleeps towards and sweeps.
     /// One process runs one engine per platform, each with its own adapter.
-    pub only_platform: Option<String>,
+    pub platform: Platform,
     /// How many of one job's effects (DMs, rooms) are in flight at once (see `fan_out`).
     pub effects_in_flight: usize,
 }
 
-impl Default for RunnerSettings {
-    fn default() -> Self {
+impl RunnerSettings {
+    /// The defaults for a runner of `platform`'s jobs.
+    pub fn for_platform(platform: Platform) -> Self {
         RunnerSettings {
-            worker_id: format!("worker-{}", std::process::id()),
+            worker_id: format!("worker-{}-{platform}", std::process::id()),
             job_lease: Duration::minutes(2),
             retry_delay: Duration::seconds(20),
             max_idle_sleep: Duration::seconds(30),
             max_attempts: 10,
-            only_platform: None,
+            platform,
             effects_in_flight: fan_out::DEFAULT_EFFECTS_IN_FLIGHT,
         }
     }
@@ -72,11 +76,14 @@ pub struct Engine {
     pub wake_runner: Arc<tokio::sync::Notify>,
     pub faults: Arc<dyn FaultInjector>,
     /// Communities by (platform, platform community id), shared by clones of this engine.
-    communities: Arc<Mutex<HashMap<(String, String), CachedCommunity>>>,
+    communities: Arc<Mutex<HashMap<(Platform, String), CachedCommunity>>>,
     /// Members for the `book` command, shared by clones of this engine.
     members: member_cache::MemberCache,
     /// Community id → platform community id. Never stale: a community's platform id is fixed.
     platform_community_ids: Arc<Mutex<HashMap<CommunityId, String>>>,
+    /// How many times `run_forever` went round its loop: an idle runner goes round about once
+    /// per `max_idle_sleep`, a spinning one thousands of times (what the tests watch).
+    runner_turns: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// How long a cached community is trusted, by the engine's clock. Another instance sharing the
@@ -111,7 +118,20 @@ impl Engine {
             communities: Arc::default(),
             members: Default::default(),
             platform_community_ids: Arc::default(),
+            runner_turns: Arc::default(),
         }
+    }
+
+    /// The store, for tests that seed or inspect the database behind an engine. Adapters get
+    /// engine queries and their own platform-state corner instead.
+    #[doc(hidden)]
+    pub fn store_for_tests(&self) -> &Store {
+        &self.store
+    }
+
+    /// How many turns the runner loop has taken since this engine was built.
+    pub fn runner_turns(&self) -> u64 {
+        self.runner_turns.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn with_faults(mut self, faults: Arc<dyn FaultInjector>) -> Self {
@@ -124,7 +144,7 @@ impl Engine {
     /// [`COMMUNITY_CACHE_TTL`] (engine clock); any settings change made through this process's
     /// store invalidates the cache at once.
     pub async fn community_for(&self, actor: &Actor) -> anyhow::Result<Community> {
-        let key = (actor.platform.clone(), actor.platform_community_id.clone());
+        let key = (actor.platform, actor.platform_community_id.clone());
         let now = self.clock.now();
         // Read before the database, so an update that lands while we read marks our copy stale.
         let generation = self.store.community_generation();
@@ -140,7 +160,7 @@ impl Engine {
         let community = self
             .store
             .ensure_community(
-                &actor.platform,
+                actor.platform,
                 &actor.platform_community_id,
                 &self.community_defaults,
             )
@@ -183,7 +203,7 @@ impl Engine {
         Ok(community.platform_community_id)
     }
 
-    fn cached_community(&self, key: &(String, String)) -> Option<CachedCommunity> {
+    fn cached_community(&self, key: &(Platform, String)) -> Option<CachedCommunity> {
         self.communities
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -234,9 +254,9 @@ mod tests {
             Arc::new(ShellPlatform::new()),
             clock.clone(),
             CommunitySettings::default(),
-            RunnerSettings::default(),
+            RunnerSettings::for_platform(Platform::Shell),
         );
-        let actor = Actor::new("shell", "cache", "ann", "Ann");
+        let actor = Actor::new(Platform::Shell, "cache", "ann", "Ann");
         let lengths = |community: Community| community.settings.allowed_lengths_minutes;
 
         let community = engine.community_for(&actor).await.unwrap();

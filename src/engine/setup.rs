@@ -4,8 +4,8 @@
 use super::errors::{unexpected, CommandFailure, UserError};
 use super::{Actor, Engine};
 use crate::command::SetupChange;
+use crate::core::message::OutgoingMessage;
 use crate::core::model::Community;
-use crate::platform::OutgoingMessage;
 
 /// Session lengths a community may allow: the grid is 15 minutes, but 25/50/75 (with breaks)
 /// are the classic lengths, so any multiple of 5 up to 3 hours is accepted.

@@ -8,7 +8,8 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::{ChatPlatform, OutgoingMessage, PairRoomRequest, PlatformError, Recipient};
+use crate::core::message::OutgoingMessage;
+use crate::engine::port::{ChatPlatform, PairRoomRequest, PlatformError, Recipient};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ShellEvent {

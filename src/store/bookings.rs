@@ -9,7 +9,9 @@ use super::{
     write_statement_on, Backend, GroupedWrite, NewJob, Result, ReturnedIntegers, Store, StoreError,
     WriteValue,
 };
-use crate::core::model::{Booking, BookingId, BookingStatus, CommunityId, MemberId, Slot, SlotId};
+use crate::core::model::{
+    Booking, BookingId, BookingStatus, CommunityId, MemberId, Platform, Slot, SlotId,
+};
 use crate::core::schedule::PlannedJob;
 
 /// A booking as a member asks for it: the slot is found or created by the store.
@@ -281,13 +283,19 @@ impl Store {
 
     /// Active bookings of every community whose session starts after `t`, by start time: the
     /// startup sweep re-ensures their jobs.
-    pub async fn active_bookings_starting_after(&self, t: DateTime<Utc>) -> Result<Vec<Booking>> {
+    pub async fn active_bookings_starting_after(
+        &self,
+        t: DateTime<Utc>,
+        platform: Platform,
+    ) -> Result<Vec<Booking>> {
         let sql = format!(
             "{BOOKING_SELECT} WHERE b.status = 'active' AND s.starts_at > $1 \
+             AND s.community_id IN (SELECT id FROM communities WHERE platform = $2) \
              ORDER BY s.starts_at, s.length_minutes, b.id"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(unix(t))
+            .bind(platform.as_str())
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(booking_from_row).collect()

@@ -3,7 +3,7 @@
 use sqlx::any::AnyRow;
 
 use super::{corrupt, duration, int, seconds, text, zone, Result, Store, StoreError};
-use crate::core::model::{Community, CommunityId, CommunitySettings};
+use crate::core::model::{Community, CommunityId, CommunitySettings, Platform};
 
 const COLUMNS: &str =
     "id, platform, platform_community_id, allowed_lengths, booking_horizon_secs, \
@@ -34,7 +34,7 @@ impl Store {
     /// stored row either way (existing settings are left alone). One `SELECT` when it exists.
     pub async fn ensure_community(
         &self,
-        platform: &str,
+        platform: Platform,
         platform_community_id: &str,
         defaults: &CommunitySettings,
     ) -> Result<Community> {
@@ -50,7 +50,7 @@ impl Store {
              ON CONFLICT (platform, platform_community_id) DO NOTHING RETURNING {COLUMNS}"
         );
         let query = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(platform)
+            .bind(platform.as_str())
             .bind(platform_community_id);
         let inserted = bind_settings(query, defaults)
             .fetch_optional(&self.pool)
@@ -99,12 +99,16 @@ impl Store {
         Ok(())
     }
 
-    async fn find_community(&self, platform: &str, platform_id: &str) -> Result<Option<Community>> {
+    async fn find_community(
+        &self,
+        platform: Platform,
+        platform_id: &str,
+    ) -> Result<Option<Community>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM communities WHERE platform = $1 AND platform_community_id = $2"
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(platform)
+            .bind(platform.as_str())
             .bind(platform_id)
             .fetch_optional(&self.pool)
             .await?;
@@ -115,7 +119,10 @@ impl Store {
 fn from_row(row: &AnyRow) -> Result<Community> {
     Ok(Community {
         id: CommunityId(int(row, "id")?),
-        platform: text(row, "platform")?,
+        platform: {
+            let name = text(row, "platform")?;
+            Platform::parse(&name).ok_or_else(|| corrupt(format!("platform {name:?}")))?
+        },
         platform_community_id: text(row, "platform_community_id")?,
         settings: CommunitySettings {
             allowed_lengths_minutes: parse_lengths(&text(row, "allowed_lengths")?)?,

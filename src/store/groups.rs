@@ -8,7 +8,7 @@ use sqlx::Row;
 
 use super::{corrupt, int, minutes, text, time, unix, Result, Store, StoreError};
 use crate::core::model::{
-    CommunityId, Group, GroupId, GroupOrigin, GroupState, MemberId, Slot, SlotId,
+    CommunityId, Group, GroupId, GroupOrigin, GroupState, MemberId, Platform, Slot, SlotId,
 };
 
 impl Store {
@@ -99,14 +99,18 @@ impl Store {
     pub async fn open_groups_of_slots_ended_before(
         &self,
         t: DateTime<Utc>,
+        platform: Platform,
     ) -> Result<Vec<(Group, Slot)>> {
-        const ENDED_OPEN: &str = "g.state = 'open' AND s.starts_at + s.length_minutes * 60 < $1";
+        // Only this platform's rooms: another platform's adapter could not close them.
+        const ENDED_OPEN: &str = "g.state = 'open' AND s.starts_at + s.length_minutes * 60 < $1 \
+            AND s.community_id IN (SELECT id FROM communities WHERE platform = $2)";
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT g.id, g.slot_id, g.origin, g.state, g.room, s.community_id, s.starts_at, s.length_minutes \
              FROM session_groups g JOIN slots s ON s.id = g.slot_id \
              WHERE {ENDED_OPEN} ORDER BY s.starts_at, g.id"
         )))
         .bind(unix(t))
+        .bind(platform.as_str())
         .fetch_all(&self.pool)
         .await?;
         let seats = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -115,6 +119,7 @@ impl Store {
              WHERE {ENDED_OPEN} ORDER BY m.group_id, m.seat"
         )))
         .bind(unix(t))
+        .bind(platform.as_str())
         .fetch_all(&self.pool)
         .await?;
         let mut groups = Vec::with_capacity(rows.len());

@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{corrupt, int, text, time, unix, Backend, Result, Store};
-use crate::core::model::{BookingId, Job, JobId, JobKind, SlotId};
+use crate::core::model::{BookingId, Job, JobId, JobKind, Platform, SlotId};
 
 pub struct NewJob {
     /// Unique; scheduling the same key twice inserts once.
@@ -24,28 +24,41 @@ pub struct NewJob {
 
 const COLUMNS: &str = "id, key, kind, slot_id, booking_id, due_at, attempts";
 
-/// `$1` worker, `$2` lease end, `$3` now, `$4` the platform whose jobs to take (`*` for all:
-/// an instance that serves only Discord must not take a Matrix community's jobs). The inner SELECT picks the earliest claimable job;
-/// the outer WHERE re-checks it, so a row changed concurrently is never claimed twice.
-const CLAIM_SQLITE: &str = "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+/// The jobs of one platform's communities: an instance that serves only Discord must never
+/// take, wait for or spin on a Matrix community's jobs. The argument is the platform's
+/// placeholder. The claim and [`Store::next_pending_due_at`] share it, so what a runner sleeps
+/// towards is what it can claim.
+macro_rules! of_platform {
+    ($placeholder:literal) => {
+        concat!(
+            "slot_id IN (SELECT s.id FROM slots s JOIN communities c ON c.id = s.community_id \
+                         WHERE c.platform = ",
+            $placeholder,
+            ")"
+        )
+    };
+}
+
+/// `$1` worker, `$2` lease end, `$3` now, `$4` the platform whose jobs to take. The inner
+/// SELECT picks the earliest claimable job; the outer WHERE re-checks it, so a row changed
+/// concurrently is never claimed twice.
+const CLAIM_SQLITE: &str = concat!("UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
     WHERE id = (SELECT id FROM jobs \
                 WHERE status = 'pending' AND due_at <= $3 AND (lease_until IS NULL OR lease_until <= $3) \
-                  AND ($4 = '*' OR slot_id IN (SELECT s.id FROM slots s JOIN communities c ON c.id = s.community_id \
-                                               WHERE c.platform = $4)) \
+                  AND ", of_platform!("$4"), " \
                 ORDER BY due_at, id LIMIT 1) \
       AND status = 'pending' AND due_at <= $3 AND (lease_until IS NULL OR lease_until <= $3) \
-    RETURNING id, key, kind, slot_id, booking_id, due_at, attempts";
+    RETURNING id, key, kind, slot_id, booking_id, due_at, attempts");
 
 /// As [`CLAIM_SQLITE`], but rows another transaction is claiming right now are skipped rather
 /// than waited for, so concurrent workers each get a different job.
-const CLAIM_POSTGRES: &str = "UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+const CLAIM_POSTGRES: &str = concat!("UPDATE jobs SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
     WHERE id = (SELECT id FROM jobs \
                 WHERE status = 'pending' AND due_at <= $3 AND (lease_until IS NULL OR lease_until <= $3) \
-                  AND ($4 = '*' OR slot_id IN (SELECT s.id FROM slots s JOIN communities c ON c.id = s.community_id \
-                                               WHERE c.platform = $4)) \
+                  AND ", of_platform!("$4"), " \
                 ORDER BY due_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
       AND status = 'pending' AND due_at <= $3 AND (lease_until IS NULL OR lease_until <= $3) \
-    RETURNING id, key, kind, slot_id, booking_id, due_at, attempts";
+    RETURNING id, key, kind, slot_id, booking_id, due_at, attempts");
 
 impl Store {
     /// Inserts the job unless one with the same key exists; `true` if inserted.
@@ -64,25 +77,15 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Claims the earliest-due pending job with `due_at <= now` whose lease is free or expired:
-    /// sets `lease_owner = worker`, `lease_until = now + lease`, `attempts + 1`, atomically.
+    /// Claims the earliest-due pending job of `platform`'s communities with `due_at <= now`
+    /// whose lease is free or expired: sets `lease_owner = worker`,
+    /// `lease_until = now + lease`, `attempts + 1`, atomically.
     pub async fn claim_due_job(
         &self,
         worker: &str,
         now: DateTime<Utc>,
         lease: Duration,
-    ) -> Result<Option<Job>> {
-        self.claim_due_job_of_platform(worker, now, lease, None)
-            .await
-    }
-
-    /// As [`Store::claim_due_job`], limited to jobs of communities on `platform` when given.
-    pub async fn claim_due_job_of_platform(
-        &self,
-        worker: &str,
-        now: DateTime<Utc>,
-        lease: Duration,
-        platform: Option<&str>,
+        platform: Platform,
     ) -> Result<Option<Job>> {
         let sql = match self.backend {
             Backend::Sqlite => CLAIM_SQLITE,
@@ -92,7 +95,7 @@ impl Store {
             .bind(worker)
             .bind(unix(now + lease))
             .bind(unix(now))
-            .bind(platform.unwrap_or("*"))
+            .bind(platform.as_str())
             .fetch_optional(&self.pool)
             .await?;
         row.map(|row| job_from_row(&row)).transpose()
@@ -171,13 +174,16 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// The earliest time a pending job becomes claimable: its `due_at`, or for a job leased
-    /// by someone, the later of `due_at` and the lease end. A scheduler sleeps until then.
-    pub async fn next_pending_due_at(&self) -> Result<Option<DateTime<Utc>>> {
-        let row = sqlx::query(
+    /// The earliest time a pending job of `platform`'s communities becomes claimable: its
+    /// `due_at`, or for a job leased by someone, the later of `due_at` and the lease end. A
+    /// runner sleeps until then; another platform's overdue job must not wake it.
+    pub async fn next_pending_due_at(&self, platform: Platform) -> Result<Option<DateTime<Utc>>> {
+        let row = sqlx::query(concat!(
             "SELECT MIN(CASE WHEN lease_until > due_at THEN lease_until ELSE due_at END) AS next_at \
-             FROM jobs WHERE status = 'pending'",
-        )
+             FROM jobs WHERE status = 'pending' AND ",
+            of_platform!("$1")
+        ))
+        .bind(platform.as_str())
         .fetch_one(&self.pool)
         .await?;
         row.try_get::<Option<i64>, _>("next_at")?

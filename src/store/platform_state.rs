@@ -5,18 +5,19 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::{unix, Result, Store};
+use crate::core::model::Platform;
 
 impl Store {
     pub async fn platform_state(
         &self,
-        platform: &str,
+        platform: Platform,
         scope: &str,
         name: &str,
     ) -> Result<Option<String>> {
         let row = sqlx::query(
             "SELECT value FROM platform_state WHERE platform = $1 AND scope = $2 AND name = $3",
         )
-        .bind(platform)
+        .bind(platform.as_str())
         .bind(scope)
         .bind(name)
         .fetch_optional(&self.pool)
@@ -30,7 +31,7 @@ impl Store {
     /// Inserts or replaces the value.
     pub async fn set_platform_state(
         &self,
-        platform: &str,
+        platform: Platform,
         scope: &str,
         name: &str,
         value: &str,
@@ -40,7 +41,7 @@ impl Store {
             "INSERT INTO platform_state (platform, scope, name, value, updated_at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (platform, scope, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
         )
-        .bind(platform)
+        .bind(platform.as_str())
         .bind(scope)
         .bind(name)
         .bind(value)
@@ -53,11 +54,11 @@ impl Store {
     /// Every (scope, value) stored under `name` for a platform, e.g. all guild setups at start.
     pub async fn platform_state_by_name(
         &self,
-        platform: &str,
+        platform: Platform,
         name: &str,
     ) -> Result<Vec<(String, String)>> {
         let rows = sqlx::query("SELECT scope, value FROM platform_state WHERE platform = $1 AND name = $2 ORDER BY scope")
-            .bind(platform)
+            .bind(platform.as_str())
             .bind(name)
             .fetch_all(&self.pool)
             .await?;
@@ -75,7 +76,7 @@ impl Store {
     /// written before `before` (e.g. records of rooms long closed); returns how many.
     pub async fn delete_platform_state_older_than(
         &self,
-        platform: &str,
+        platform: Platform,
         name_prefix: &str,
         before: DateTime<Utc>,
     ) -> Result<u64> {
@@ -83,7 +84,7 @@ impl Store {
             "DELETE FROM platform_state \
              WHERE platform = $1 AND substr(name, 1, length($2)) = $2 AND updated_at < $3",
         )
-        .bind(platform)
+        .bind(platform.as_str())
         .bind(name_prefix)
         .bind(unix(before))
         .execute(&self.pool)

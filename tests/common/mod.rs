@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 
 use focusfolk::clock::ManualClock;
-use focusfolk::core::model::CommunitySettings;
+use focusfolk::core::model::{CommunitySettings, Platform};
 use focusfolk::engine::{Actor, Engine, FaultInjector, NoFaults, RunnerSettings};
 use focusfolk::fast_forward::fast_forward_to;
 use focusfolk::platform::shell::ShellPlatform;
@@ -64,7 +64,7 @@ pub fn build(
 ) -> TestApp {
     let runner = RunnerSettings {
         worker_id: worker.to_string(),
-        ..RunnerSettings::default()
+        ..RunnerSettings::for_platform(Platform::Shell)
     };
     let engine = Engine::new(
         store,
@@ -103,7 +103,7 @@ impl TestApp {
     }
 
     pub async fn say(&self, member: &str, text: &str) -> String {
-        let actor = Actor::new("shell", COMMUNITY, member, member);
+        let actor = Actor::new(Platform::Shell, COMMUNITY, member, member);
         self.engine.handle_text(&actor, text).await.render_plain()
     }
 

@@ -16,11 +16,11 @@ use serde_json::Value;
 
 use focusfolk::clock::ManualClock;
 use focusfolk::config::DiscordConfig;
-use focusfolk::core::model::CommunitySettings;
+use focusfolk::core::model::{CommunitySettings, Platform};
+use focusfolk::engine::port::ChatPlatform;
 use focusfolk::engine::{Engine, RunnerSettings};
 use focusfolk::fast_forward::fast_forward_to;
 use focusfolk::platform::discord::{BotOptions, DiscordBot, DiscordPlatform};
-use focusfolk::platform::ChatPlatform;
 use focusfolk::store::Store;
 
 #[allow(unused_imports)]
@@ -170,7 +170,7 @@ pub async fn build_engine(
         .expect("platform");
     let runner = RunnerSettings {
         worker_id: worker.to_string(),
-        ..RunnerSettings::default()
+        ..RunnerSettings::for_platform(Platform::Discord)
     };
     let engine = Engine::new(
         store,
@@ -235,7 +235,7 @@ impl DiscordApp {
     /// that need many bookings fast (the slash-command path is exercised elsewhere).
     pub async fn book_through_engine(&self, member: u64, text: &str) {
         let actor = focusfolk::engine::Actor::new(
-            "discord",
+            Platform::Discord,
             &self.guild.to_string(),
             &member.to_string(),
             &format!("member{member}"),

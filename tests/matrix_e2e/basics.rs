@@ -1,7 +1,8 @@
 //! Logging in, staying one device, and a DM sent twice under one key arriving once.
 
+use focusfolk::core::message::OutgoingMessage;
+use focusfolk::engine::port::{ChatPlatform, Recipient};
 use focusfolk::platform::matrix::MatrixPlatform;
-use focusfolk::platform::{ChatPlatform, OutgoingMessage, Recipient};
 use focusfolk::store::Store;
 
 use crate::support::{BotHome, Member};
@@ -140,7 +141,7 @@ async fn opening_twice_under_one_key_finds_the_first_room_and_the_sweep_closes_f
     let platform = MatrixPlatform::connect(home.config.clone(), store, home.clock.clone())
         .await
         .unwrap();
-    let request = focusfolk::platform::PairRoomRequest {
+    let request = focusfolk::engine::port::PairRoomRequest {
         platform_community_id: "!community".to_string(),
         title: "Focus 09:00–09:25 UTC · ann".to_string(),
         members: vec![recipient(&ann)],

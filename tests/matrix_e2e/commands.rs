@@ -115,7 +115,10 @@ async fn members_book_by_mentioning_the_bot_or_with_a_custom_prefix() {
 
     // Help and hints show the prefix in use.
     let help = ann.command(room, "!focus help").await;
-    assert!(help.contains("`!focus help`") && !help.contains("!focusfolk"), "{help}");
+    assert!(
+        help.contains("`!focus help`") && !help.contains("!focusfolk"),
+        "{help}"
+    );
     let hint = cat.command(room, "@bot: dance").await;
     assert!(hint.contains("`!focus help`"), "{hint}");
 

@@ -23,7 +23,7 @@ use serde_json::Value;
 
 use focusfolk::clock::ManualClock;
 use focusfolk::config::MatrixConfig;
-use focusfolk::core::model::CommunitySettings;
+use focusfolk::core::model::{CommunitySettings, Platform};
 use focusfolk::engine::{Engine, FaultInjector, NoFaults, RunnerSettings};
 use focusfolk::fast_forward::fast_forward_to;
 use focusfolk::platform::matrix::{run_sync, MatrixPlatform};
@@ -200,7 +200,13 @@ impl Member {
     /// Sends what Element sends for a pill at the start of a message: the plain body starts
     /// with `pill_text`, the HTML body with a matrix.to link to `user`, and `m.mentions` lists
     /// `user`. Returns the event id.
-    pub async fn mention(&self, room: &RoomId, user: &str, pill_text: &str, rest: &str) -> OwnedEventId {
+    pub async fn mention(
+        &self,
+        room: &RoomId,
+        user: &str,
+        pill_text: &str,
+        rest: &str,
+    ) -> OwnedEventId {
         let room = eventually("the member's client to know the room", || async {
             self.client.get_room(room)
         })
@@ -438,7 +444,7 @@ impl Bot {
                 .expect("connect");
         let runner = RunnerSettings {
             worker_id: "matrix-worker".to_string(),
-            ..RunnerSettings::default()
+            ..RunnerSettings::for_platform(Platform::Matrix)
         };
         let engine = Engine::new(
             store,

@@ -2,11 +2,11 @@
 
 use std::collections::HashSet;
 
+use crate::core::message::OutgoingMessage;
 use crate::core::model::{GroupOrigin, Member, Slot};
 use crate::engine::fan_out::run_concurrently;
 use crate::engine::jobs::JobError;
 use crate::engine::Engine;
-use crate::platform::OutgoingMessage;
 
 impl Engine {
     pub(crate) async fn run_announce(&self, slot: &Slot) -> Result<String, JobError> {

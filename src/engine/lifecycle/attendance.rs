@@ -4,11 +4,12 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::core::message::OutgoingMessage;
 use crate::core::model::{AttendanceOutcome, Group, GroupOrigin, Member, MemberId, Slot};
 use crate::core::schedule::ON_TIME_TOLERANCE;
 use crate::engine::jobs::JobError;
+use crate::engine::port::PlatformError;
 use crate::engine::Engine;
-use crate::platform::{OutgoingMessage, PlatformError};
 
 impl Engine {
     pub(crate) async fn run_attendance_check(

@@ -19,7 +19,7 @@ use crate::core::matching::{
 };
 use crate::core::model::{Community, Group, Member, MemberId, RelationKind, Slot};
 use crate::core::reliability::experience;
-use crate::platform::{PairRoomRequest, Recipient};
+use crate::engine::port::{PairRoomRequest, Recipient};
 
 pub fn recipient(member: &Member) -> Recipient {
     Recipient {

@@ -5,12 +5,12 @@ use std::collections::{HashMap, HashSet};
 
 use super::recipient;
 use crate::core::booking_rules::next_weekly_occurrence;
+use crate::core::message::{CommandWord, OutgoingMessage};
 use crate::core::model::{Booking, Community, GroupOrigin, JobKind, Member, MemberId, Slot};
 use crate::core::schedule::{announce_due_at, slot_job_key};
 use crate::engine::fan_out::run_concurrently;
 use crate::engine::jobs::JobError;
 use crate::engine::Engine;
-use crate::platform::OutgoingMessage;
 use crate::store::{NewBooking, StoreError};
 
 impl Engine {
@@ -84,7 +84,9 @@ impl Engine {
             let message = OutgoingMessage::new()
                 .text("Nobody else could be matched with you for ")
                 .time(slot.starts_at, member.time_zone)
-                .text(". Your booking stays, so you can still focus solo — or pick a busier slot with `slots`.");
+                .text(". Your booking stays, so you can still focus solo — or pick a busier slot with ")
+                .command(CommandWord::Slots, "")
+                .text(".");
             let key = format!("dm:alone:s{}:m{}", slot.id, member.id);
             async move { self.send_dm_once(&key, member, message).await }
         })

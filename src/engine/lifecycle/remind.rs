@@ -1,10 +1,10 @@
 //! Reminder (T − reminder lead): every member booked in the slot, unless they opted out.
 
+use crate::core::message::{MessageAction, OutgoingMessage};
 use crate::core::model::{Booking, BookingStatus, Job, Member, Slot};
 use crate::engine::fan_out::run_concurrently;
 use crate::engine::jobs::JobError;
 use crate::engine::Engine;
-use crate::platform::OutgoingMessage;
 
 impl Engine {
     /// One job per slot reminds everyone booked. A job carrying a booking id comes from a
@@ -47,7 +47,8 @@ impl Engine {
                         slot.length_minutes, minutes_left
                     ))
                     .time(slot.starts_at, member.time_zone)
-                    .text(". I'll tell you your partner and room when it starts.");
+                    .text(". I'll tell you your partner and room when it starts.")
+                    .action(MessageAction::CancelBooking(booking.id));
                 // Keyed by booking, as before reminders were per slot: a reminder already sent
                 // by an old per-booking job is not sent again.
                 let key = format!("dm:remind:b{}", booking.id);

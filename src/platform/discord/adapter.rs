@@ -14,7 +14,8 @@ use super::rest::DiscordRest;
 use super::rooms::RoomRef;
 use crate::clock::Clock;
 use crate::config::DiscordConfig;
-use crate::platform::{ChatPlatform, OutgoingMessage, PairRoomRequest, PlatformError, Recipient};
+use crate::core::message::OutgoingMessage;
+use crate::engine::port::{ChatPlatform, PairRoomRequest, PlatformError, Recipient};
 use crate::store::Store;
 
 pub struct DiscordPlatform {

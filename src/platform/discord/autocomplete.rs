@@ -5,11 +5,11 @@
 use poise::serenity_prelude as serenity;
 
 use super::commands::{actor_of, Context};
+use crate::core::message::render_time_in_zone;
 use crate::core::model::{Community, Member};
 use crate::core::slot_grid::next_grid_slot_after;
 use crate::core::time_input::{parse_time_spec, resolve_time_spec};
 use crate::engine::effective_settings;
-use crate::platform::message::render_time_in_zone;
 
 const MAX_CHOICES: usize = 25;
 

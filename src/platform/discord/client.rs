@@ -160,8 +160,7 @@ pub async fn run_discord(
 ) -> anyhow::Result<()> {
     let platform = DiscordPlatform::new(config, store.clone(), clock.clone())?;
     let engine = Engine::new(store, platform.clone(), clock, community_defaults, runner);
-    let swept = engine.startup_sweep().await?;
-    tracing::info!(%swept, "startup sweep");
+    engine.startup_sweep_logged().await;
     match platform.sweep_leftover_rooms().await {
         Ok(deleted) => tracing::info!(deleted, "removed pair rooms of sessions that are over"),
         Err(error) => {

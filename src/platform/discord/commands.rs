@@ -15,10 +15,10 @@ use super::autocomplete::{
 use super::render::render;
 use super::DiscordPlatform;
 use crate::command::{CancelTarget, Command, PrefsChange};
-use crate::core::model::RelationKind;
+use crate::core::message::OutgoingMessage;
+use crate::core::model::{Platform, RelationKind};
 use crate::core::time_input::{parse_day_spec, parse_time_spec};
-use crate::engine::{Actor, Engine};
-use crate::platform::OutgoingMessage;
+use crate::engine::{Actor, CommandOutcome, Engine, Reply};
 
 /// What every command and event handler shares.
 pub struct Data {
@@ -58,7 +58,7 @@ pub fn actor_of(ctx: Context<'_>) -> Option<Actor> {
         .or_else(|| user.global_name.clone())
         .unwrap_or_else(|| user.name.clone());
     let actor = Actor::new(
-        "discord",
+        Platform::Discord,
         &guild.get().to_string(),
         &user.id.get().to_string(),
         &name,
@@ -75,62 +75,60 @@ pub fn actor_of(ctx: Context<'_>) -> Option<Actor> {
     )
 }
 
-/// Runs the engine for this command and answers ephemerally, deferring if it is slow.
-pub async fn answer<F>(ctx: Context<'_>, work: F) -> Result<(), Error>
+/// Runs the engine for this command and answers ephemerally, deferring if it is slow;
+/// returns what the command did.
+pub async fn answer<F>(ctx: Context<'_>, work: F) -> Result<CommandOutcome, Error>
 where
-    F: Future<Output = OutgoingMessage>,
+    F: Future<Output = Reply>,
 {
     let defer_after = ctx.data().defer_after;
     tokio::pin!(work);
-    if defer_after.is_zero() {
+    let reply = if defer_after.is_zero() {
         // "Always defer" must not race a timer against a fast answer.
         ctx.defer_ephemeral().await?;
-        let message = work.await;
-        ctx.send(
-            poise::CreateReply::default()
-                .content(render(&message))
-                .ephemeral(true),
-        )
-        .await?;
-        return Ok(());
-    }
-    let message = match tokio::time::timeout(defer_after, &mut work).await {
-        Ok(message) => message,
-        Err(_) => {
-            ctx.defer_ephemeral().await?;
-            work.await
+        work.await
+    } else {
+        match tokio::time::timeout(defer_after, &mut work).await {
+            Ok(reply) => reply,
+            Err(_) => {
+                ctx.defer_ephemeral().await?;
+                work.await
+            }
         }
     };
     ctx.send(
         poise::CreateReply::default()
-            .content(render(&message))
+            .content(render(&reply.message))
             .ephemeral(true),
     )
     .await?;
-    Ok(())
+    Ok(reply.outcome)
 }
 
 /// The usual path: the engine handles `command` for the invoking member.
 async fn run(ctx: Context<'_>, command: Result<Command, String>) -> Result<(), Error> {
     let Some(actor) = actor_of(ctx) else {
-        return answer(ctx, async {
-            OutgoingMessage::new().text("Use me in a server: sessions belong to a community.")
+        answer(ctx, async {
+            Reply::refused(
+                OutgoingMessage::new().text("Use me in a server: sessions belong to a community."),
+            )
         })
-        .await;
+        .await?;
+        return Ok(());
     };
     remember_home_guild(ctx, &actor).await;
     let engine = ctx.data().engine.clone();
-    let is_booking = matches!(command, Ok(Command::Book { .. }));
-    answer(ctx, async move {
+    let outcome = answer(ctx, async move {
         match command {
             Ok(command) => engine.handle_command(&actor, command).await,
-            Err(problem) => OutgoingMessage::new().text(problem),
+            Err(problem) => Reply::refused(OutgoingMessage::new().text(problem)),
         }
     })
     .await?;
-    if is_booking {
-        // The announcement at the session's start should only need to send: open the DM
-        // channel now, in the background and paced like everything else.
+    if outcome == CommandOutcome::Booked {
+        // The member now expects DMs from us, and the announcement at the session's start
+        // should only need to send: open the DM channel now, in the background and paced
+        // like everything else. A refused booking opens nothing.
         let platform = ctx.data().platform.clone();
         let user = ctx.author().id.get();
         tokio::spawn(async move {
@@ -316,5 +314,9 @@ pub async fn help(
         Some(topic) => crate::command::parse::help_text(Some(&topic)),
         None => HELP.to_string(),
     };
-    answer(ctx, async move { OutgoingMessage::new().text(text) }).await
+    answer(ctx, async move {
+        Reply::new(OutgoingMessage::new().text(text), CommandOutcome::Done)
+    })
+    .await?;
+    Ok(())
 }

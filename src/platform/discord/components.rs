@@ -5,6 +5,7 @@
 //!
 //! Custom ids carry the guild: DMs have none, and bookings belong to a community.
 
+use crate::core::model::Platform;
 use std::sync::Arc;
 
 use poise::serenity_prelude as serenity;
@@ -13,32 +14,33 @@ use serde_json::{json, Value};
 use super::commands::Data;
 use super::render::{render, truncate, MAX_MESSAGE_CHARS};
 use crate::command::{CancelTarget, Command};
+use crate::core::message::{MessageAction, OutgoingMessage};
 use crate::core::time_input::parse_time_spec;
 use crate::engine::Actor;
-use crate::platform::OutgoingMessage;
 
 const CANCEL: &str = "cf:cancel";
 const BOOK: &str = "cf:book";
 const BOOK_FORM: &str = "cf:bookform";
 
-/// Action rows for a DM, chosen by the engine's key: `dm:remind:b12`, `dm:checkin:s3:m4`.
-pub fn for_dm(key: &str, guild: Option<u64>) -> Option<Value> {
+/// One action row with a button per action the message carries (a reminder's "Cancel this
+/// session", a check-in's "Book another session"). Buttons act in `guild`, the community the
+/// message is about; without one there is nothing to act in, so no buttons.
+pub fn for_message(message: &OutgoingMessage, guild: Option<u64>) -> Option<Value> {
     let guild = guild?;
-    let button = |label: &str, style: u8, custom_id: String| json!([{"type": 1, "components": [{"type": 2, "style": style, "label": label, "custom_id": custom_id}]}]);
-    if let Some(booking) = key
-        .strip_prefix("dm:remind:b")
-        .and_then(|id| id.parse::<i64>().ok())
-    {
-        return Some(button(
-            "Cancel this session",
-            4,
-            format!("{CANCEL}:{guild}:{booking}"),
-        ));
-    }
-    if key.starts_with("dm:checkin:") {
-        return Some(button("Book another session", 1, format!("{BOOK}:{guild}")));
-    }
-    None
+    let buttons: Vec<Value> = message
+        .actions()
+        .take(5) // Discord's limit per action row
+        .map(|action| {
+            let (style, custom_id) = match action {
+                MessageAction::CancelBooking(booking) => {
+                    (4, format!("{CANCEL}:{guild}:{}", booking.0))
+                }
+                MessageAction::BookAnother => (1, format!("{BOOK}:{guild}")),
+            };
+            json!({"type": 2, "style": style, "label": action.label(), "custom_id": custom_id})
+        })
+        .collect();
+    (!buttons.is_empty()).then(|| json!([{"type": 1, "components": buttons}]))
 }
 
 fn actor(guild: u64, user: &serenity::User) -> Actor {
@@ -47,7 +49,7 @@ fn actor(guild: u64, user: &serenity::User) -> Actor {
         .clone()
         .unwrap_or_else(|| user.name.clone());
     Actor::new(
-        "discord",
+        Platform::Discord,
         &guild.to_string(),
         &user.id.get().to_string(),
         &name,
@@ -121,6 +123,7 @@ async fn cancel_from_reminder(
                 },
             )
             .await
+            .message
     };
     tokio::pin!(work);
     let original = interaction.message.content.clone();
@@ -203,6 +206,7 @@ pub async fn on_modal(
                         },
                     )
                     .await
+                    .message
             }
             Err(error) => OutgoingMessage::new().text(error.to_string()),
         }

@@ -13,7 +13,8 @@ use super::render::{render, truncate, MAX_MESSAGE_CHARS};
 use super::rest::codes;
 use super::rooms::RoomRef;
 use super::DiscordPlatform;
-use crate::platform::{MessagePart, OutgoingMessage, PlatformError, Recipient};
+use crate::core::message::{MessagePart, OutgoingMessage};
+use crate::engine::port::{PlatformError, Recipient};
 
 /// A channel message Discord creates at most once for `key` (its nonce, enforced), pinging
 /// nobody unless the caller sets `allowed_mentions` otherwise.
@@ -68,7 +69,7 @@ impl DiscordPlatform {
         };
         // A DM mentions the partner by name; nobody needs a ping from it.
         let mut body = message_once(&content, key);
-        if let Some(rows) = components::for_dm(key, guild) {
+        if let Some(rows) = components::for_message(message, guild) {
             body["components"] = rows;
         }
         let channel = self.ensure_dm_channel(user).await?;

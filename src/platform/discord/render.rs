@@ -1,9 +1,9 @@
 //! Messages as Discord shows them: times as `<t:unix:F>` (each viewer's own zone) with a
-//! relative `<t:unix:R>`, mentions as `<@id>`, pair rooms as `<#channel>`; text-command hints
-//! (`book next`) become the slash commands members have here (`/book next`).
+//! relative `<t:unix:R>`, mentions as `<@id>`, pair rooms as `<#channel>`; command parts
+//! (`book next`) become the slash commands members have here (`/book next`, and `/partner` for
+//! friend, favourite and block). Actions are buttons (see `components`), not text.
 
-use crate::command::parse::COMMAND_NAMES;
-use crate::platform::{MessagePart, OutgoingMessage};
+use crate::core::message::{CommandWord, MessagePart, OutgoingMessage};
 
 /// Discord refuses longer messages.
 pub const MAX_MESSAGE_CHARS: usize = 2000;
@@ -12,7 +12,12 @@ pub fn render(message: &OutgoingMessage) -> String {
     let mut out = String::new();
     for part in &message.parts {
         match part {
-            MessagePart::Text(text) => out.push_str(&slash_hints(text)),
+            MessagePart::Text(text) => out.push_str(text),
+            MessagePart::Command { word, arguments } => {
+                out.push_str(&slash_command(*word, arguments))
+            }
+            // A button on the message (components::for_message), not part of its text.
+            MessagePart::Action(_) => {}
             MessagePart::Time { at, .. } => {
                 let unix = at.timestamp();
                 out.push_str(&format!("<t:{unix}:F> (<t:{unix}:R>)"));
@@ -57,24 +62,27 @@ pub fn escape_markdown(text: &str) -> String {
     out.replace('@', "@\u{200b}")
 }
 
-/// "`book next`" → "`/book next`"; other code spans are left alone.
-fn slash_hints(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut inside = false;
-    for (index, piece) in text.split('`').enumerate() {
-        if index > 0 {
-            out.push('`');
-        }
-        if inside {
-            let first = piece.split_whitespace().next().unwrap_or_default();
-            if COMMAND_NAMES.contains(&first) {
-                out.push('/');
-            }
-        }
-        out.push_str(piece);
-        inside = !inside;
+/// The slash command a member types here for a command word: `/book next`; the relation
+/// words live under `/partner` (`/partner friend <name>`), Discord's only way to offer them.
+pub fn slash_command(word: CommandWord, arguments: &str) -> String {
+    let arguments = arguments.trim();
+    let (command, arguments) = match word {
+        CommandWord::Friend
+        | CommandWord::Unfriend
+        | CommandWord::Favourite
+        | CommandWord::Unfavourite
+        | CommandWord::Block
+        | CommandWord::Unblock => (
+            "partner",
+            format!("{} {arguments}", word.as_str()).trim().to_string(),
+        ),
+        other => (other.as_str(), arguments.to_string()),
+    };
+    if arguments.is_empty() {
+        format!("`/{command}`")
+    } else {
+        format!("`/{command} {arguments}`")
     }
-    out
 }
 
 #[cfg(test)]
@@ -93,10 +101,38 @@ mod tests {
             .room("7/99", "Focus")
             .text(" at ")
             .time(at, chrono_tz::Europe::Paris)
-            .text(". Try `book next` or `anything else`.");
+            .text(". Try ")
+            .command(CommandWord::Book, "next")
+            .text(" or `anything else`.")
+            .action(crate::core::message::MessageAction::BookAnother);
         assert_eq!(
             render(&message),
             "You're with <@42> — join <#99> at <t:1796029200:F> (<t:1796029200:R>). Try `/book next` or `anything else`."
+        );
+    }
+
+    #[test]
+    fn every_command_word_names_a_slash_command_discord_has() {
+        let registered: Vec<String> = super::super::commands::all()
+            .iter()
+            .map(|command| command.name.to_string())
+            .collect();
+        for word in CommandWord::ALL {
+            let rendered = slash_command(word, "x");
+            let name = rendered
+                .trim_start_matches("`/")
+                .split([' ', '`'])
+                .next()
+                .unwrap()
+                .to_string();
+            assert!(
+                registered.contains(&name),
+                "{word:?} renders as {rendered}, but Discord has only {registered:?}"
+            );
+        }
+        assert_eq!(
+            slash_command(CommandWord::Friend, "<name>"),
+            "`/partner friend <name>`"
         );
     }
 

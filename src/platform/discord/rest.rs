@@ -9,7 +9,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use super::pacing::Pacer;
-use crate::platform::PlatformError;
+use crate::engine::port::PlatformError;
 
 /// 429s retried within one call before the caller's job is retried later instead.
 const MAX_RATE_LIMIT_RETRIES: u32 = 6;

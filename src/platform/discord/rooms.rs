@@ -16,7 +16,7 @@ use super::channels::{ChannelInfo, CATEGORY, VOICE};
 use super::rest::{codes, RestError};
 use super::state::{GuildSetup, PoolLoan, RoomRecord};
 use super::DiscordPlatform;
-use crate::platform::{PairRoomRequest, PlatformError};
+use crate::engine::port::{PairRoomRequest, PlatformError};
 
 pub const ROOM_PREFIX: &str = "focus-";
 pub const CATEGORY_CAPACITY: usize = 50;

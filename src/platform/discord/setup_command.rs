@@ -8,7 +8,8 @@ use serenity::Permissions;
 
 use super::commands::{actor_of, answer, Context, Error};
 use crate::command::{Command, SetupChange};
-use crate::platform::OutgoingMessage;
+use crate::core::message::OutgoingMessage;
+use crate::engine::{CommandOutcome, Reply};
 
 /// What the bot needs where pair rooms are made (Manage Roles = "Manage Permissions" there,
 /// needed to write the rooms' overwrites; it can only grant what it has, hence Speak).
@@ -59,12 +60,16 @@ pub async fn setup(
     // The permission report reads the cache synchronously (its guard must not live across
     // an await), so it is computed from a snapshot of the setup taken first.
     let mut setup = data.platform.guild_setup(guild).await?;
-    let mut notes: Vec<String> = Vec::new();
+    let mut notes: Vec<OutgoingMessage> = Vec::new();
     if changing && !actor.is_community_admin {
-        return answer(ctx, async {
-            OutgoingMessage::new().text("Only people who may Manage Server can change the setup.")
+        answer(ctx, async {
+            Reply::refused(
+                OutgoingMessage::new()
+                    .text("Only people who may Manage Server can change the setup."),
+            )
         })
-        .await;
+        .await?;
+        return Ok(());
     }
     if changing {
         setup.category = category.map(|c| c.get()).or(setup.category);
@@ -87,9 +92,9 @@ pub async fn setup(
                 Ok(lengths) if !lengths.is_empty() => {
                     changes.push(SetupChange::AllowedLengths(lengths))
                 }
-                _ => notes.push(format!(
+                _ => notes.push(OutgoingMessage::new().text(format!(
                     "\"{text}\" isn't a list of minutes; write e.g. 25 50 75."
-                )),
+                ))),
             }
         }
         if let Some(minutes) = reminder {
@@ -106,9 +111,8 @@ pub async fn setup(
                 )
                 .await;
             // The engine answers with the rules on success; keep only its complaints.
-            let text = reply.render_plain();
-            if !text.starts_with("Community rules") {
-                notes.push(text);
+            if reply.outcome != CommandOutcome::Done {
+                notes.push(reply.message);
             }
         }
     }
@@ -117,23 +121,21 @@ pub async fn setup(
     answer(ctx, async move {
         let rules = engine
             .handle_command(&actor, Command::Setup { change: None })
-            .await
-            .render_plain();
+            .await;
         let mut text = String::new();
         if changing {
             text.push_str("✅ Setup saved.\n");
         }
         text.push_str(&describe(&setup));
+        let mut message = OutgoingMessage::new().text(text);
         for note in notes {
-            text.push_str(&format!("\n⚠️ {note}"));
+            message = message.text("\n⚠️ ").append(note);
         }
-        text.push('\n');
-        text.push_str(&report);
-        text.push('\n');
-        text.push_str(&rules);
-        OutgoingMessage::new().text(text)
+        message = message.text(format!("\n{report}\n")).append(rules.message);
+        Reply::new(message, rules.outcome)
     })
-    .await
+    .await?;
+    Ok(())
 }
 
 fn channel(id: Option<u64>) -> String {

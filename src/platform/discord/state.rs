@@ -3,12 +3,13 @@
 //! the startup sweep knows when it ended), members' DM channels, the guild a member last used
 //! the bot in, pool-channel loans, and presence in pair rooms for other instances.
 
+use crate::core::model::Platform;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::DiscordPlatform;
 
-pub const PLATFORM: &str = "discord";
+pub const PLATFORM: Platform = Platform::Discord;
 
 /// What `/setup` chose for a guild.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -32,9 +32,11 @@ pub(super) fn command_text<'a>(
         return Some(body[first_word.len()..].trim_start());
     }
     let mut addresses = vec![bot.as_str().to_string(), format!("@{}", bot.localpart())];
-    let pill_text = message.formatted_body.and_then(|html| leading_pill_text(html, bot));
+    let pill_text = message
+        .formatted_body
+        .and_then(|html| leading_pill_text(html, bot));
     if pill_text.is_some() || message.mentions_bot {
-        addresses.extend(pill_text);
+        addresses.extend(pill_text.map(str::to_string));
         addresses.push(bot.localpart().to_string());
     }
     // Longest first: "@focusfolk:example.org" must win over "@focusfolk" followed by ':'.
@@ -70,7 +72,10 @@ fn leading_pill_text<'a>(html: &'a str, bot: &UserId) -> Option<&'a str> {
     let (href, after_href) = after_open.split_once('"')?;
     let target = href.strip_prefix("https://matrix.to/#/")?;
     let target = target.split('?').next().unwrap_or(target);
-    let target = target.replace("%40", "@").replace("%3A", ":").replace("%3a", ":");
+    let target = target
+        .replace("%40", "@")
+        .replace("%3A", ":")
+        .replace("%3a", ":");
     if target != bot.as_str() {
         return None;
     }
@@ -95,25 +100,49 @@ mod tests {
     #[test]
     fn the_prefix_word_addresses_the_bot_in_any_case() {
         let bot = user_id!("@focusfolk:example.org");
-        assert_eq!(command_text(&plain("!focusfolk book 9:00"), "!focusfolk", bot), Some("book 9:00"));
-        assert_eq!(command_text(&plain("  !FocusFolk"), "!focusfolk", bot), Some(""));
-        assert_eq!(command_text(&plain("!focusfolkfoo book"), "!focusfolk", bot), None);
-        assert_eq!(command_text(&plain("hey !focusfolk"), "!focusfolk", bot), None);
+        assert_eq!(
+            command_text(&plain("!focusfolk book 9:00"), "!focusfolk", bot),
+            Some("book 9:00")
+        );
+        assert_eq!(
+            command_text(&plain("  !FocusFolk"), "!focusfolk", bot),
+            Some("")
+        );
+        assert_eq!(
+            command_text(&plain("!focusfolkfoo book"), "!focusfolk", bot),
+            None
+        );
+        assert_eq!(
+            command_text(&plain("hey !focusfolk"), "!focusfolk", bot),
+            None
+        );
     }
 
     #[test]
     fn a_custom_prefix_replaces_the_default_one() {
         let bot = user_id!("@focusfolk:example.org");
-        assert_eq!(command_text(&plain("!focus sessions"), "!focus", bot), Some("sessions"));
-        assert_eq!(command_text(&plain("!focusfolk sessions"), "!focus", bot), None);
+        assert_eq!(
+            command_text(&plain("!focus sessions"), "!focus", bot),
+            Some("sessions")
+        );
+        assert_eq!(
+            command_text(&plain("!focusfolk sessions"), "!focus", bot),
+            None
+        );
     }
 
     #[test]
     fn a_typed_mention_addresses_the_bot() {
         let bot = user_id!("@focusfolk:example.org");
         let prefix = "!focusfolk";
-        assert_eq!(command_text(&plain("@focusfolk: book 9am"), prefix, bot), Some("book 9am"));
-        assert_eq!(command_text(&plain("@focusfolk book 9am"), prefix, bot), Some("book 9am"));
+        assert_eq!(
+            command_text(&plain("@focusfolk: book 9am"), prefix, bot),
+            Some("book 9am")
+        );
+        assert_eq!(
+            command_text(&plain("@focusfolk book 9am"), prefix, bot),
+            Some("book 9am")
+        );
         assert_eq!(
             command_text(&plain("@focusfolk:example.org: book 9am"), prefix, bot),
             Some("book 9am")
@@ -124,7 +153,10 @@ mod tests {
         );
         assert_eq!(command_text(&plain("@focusfolkfan: hi"), prefix, bot), None);
         // Talking about the bot without mentioning it is not a command.
-        assert_eq!(command_text(&plain("focusfolk: is it any good?"), prefix, bot), None);
+        assert_eq!(
+            command_text(&plain("focusfolk: is it any good?"), prefix, bot),
+            None
+        );
     }
 
     #[test]
@@ -137,11 +169,16 @@ mod tests {
             ),
             mentions_bot: true,
         };
-        assert_eq!(command_text(&pill, "!focusfolk", bot), Some("book tomorrow 9:00"));
+        assert_eq!(
+            command_text(&pill, "!focusfolk", bot),
+            Some("book tomorrow 9:00")
+        );
 
         let someone_else = IncomingText {
             body: "Focus Helper: hi",
-            formatted_body: Some("<a href=\"https://matrix.to/#/@other:example.org\">Focus Helper</a>: hi"),
+            formatted_body: Some(
+                "<a href=\"https://matrix.to/#/@other:example.org\">Focus Helper</a>: hi",
+            ),
             mentions_bot: false,
         };
         assert_eq!(command_text(&someone_else, "!focusfolk", bot), None);
@@ -151,7 +188,10 @@ mod tests {
             formatted_body: None,
             mentions_bot: true,
         };
-        assert_eq!(command_text(&mentioned_by_localpart, "!focusfolk", bot), Some("sessions"));
+        assert_eq!(
+            command_text(&mentioned_by_localpart, "!focusfolk", bot),
+            Some("sessions")
+        );
     }
 
     #[test]
@@ -159,7 +199,9 @@ mod tests {
         let bot = user_id!("@bot:example.org");
         let pill = IncomingText {
             body: "bot: help",
-            formatted_body: Some("<a href=\"https://matrix.to/#/%40bot%3Aexample.org?via=x\">bot</a>: help"),
+            formatted_body: Some(
+                "<a href=\"https://matrix.to/#/%40bot%3Aexample.org?via=x\">bot</a>: help",
+            ),
             mentions_bot: false,
         };
         assert_eq!(command_text(&pill, "!focusfolk", bot), Some("help"));

@@ -25,12 +25,12 @@ use super::addressing::{command_text, IncomingText};
 use super::dm::{DM_OF, DM_ROOM};
 use super::pair_rooms::PAIR_ROOM_EVENT;
 use super::ratelimit::RateClass;
-use super::render::{message_content, render};
+use super::render::{message_content, render, CommandStyle};
 use super::MatrixPlatform;
 use crate::command::parse::{parse_command, CommandParseError};
 use crate::command::Command;
-use crate::engine::{Actor, Engine};
-use crate::platform::OutgoingMessage;
+use crate::core::message::OutgoingMessage;
+use crate::engine::{Actor, CommandOutcome, Engine};
 
 /// platform_state name: member → the community room they last used (their DMs act there).
 pub(super) const COMMUNITY: &str = "community";
@@ -63,9 +63,7 @@ someone and open a private call room for you. `{prefix} help` lists everything."
 /// Added to help and to "I don't know that command" in a community room, where a command
 /// needs the prefix or a mention.
 fn community_prefix_hint(prefix: &str) -> String {
-    format!(
-        "In this room, start a command with `{prefix}` or mention me, e.g. `{prefix} help`."
-    )
+    format!("In this room, start a command with `{prefix}` or mention me, e.g. `{prefix} help`.")
 }
 
 const ENCRYPTED_REFUSAL: &str = "🔒 This room is end-to-end encrypted and I can't read encrypted messages, so I \
@@ -233,15 +231,16 @@ async fn handle_message(
 
     let reply = match parse_command(body) {
         Ok(command) => {
-            let booked = matches!(command, Command::Book { .. });
             let help = matches!(command, Command::Help { .. });
-            let mut reply = engine.handle_command(&actor, command).await;
+            let reply = engine.handle_command(&actor, command).await;
+            let mut message = reply.message;
             if help && place == Where::Community {
-                reply = reply.text(format!("\n{}", community_prefix_hint(prefix)));
+                message = message.text(format!("\n{}", community_prefix_hint(prefix)));
             }
-            if booked {
-                // Open the DM room now, while nothing is due: at the slot's start the fan-out
-                // then only sends messages instead of also creating a room per member.
+            if reply.outcome == CommandOutcome::Booked {
+                // The member now expects DMs from us: open the DM room now, while nothing is
+                // due, so at the slot's start the fan-out only sends messages instead of also
+                // creating a room per member. A refused booking opens nothing.
                 let platform = platform.clone();
                 let user = event.sender.clone();
                 tokio::spawn(async move {
@@ -250,7 +249,7 @@ async fn handle_message(
                     }
                 });
             }
-            reply
+            message
         }
         Err(error @ (CommandParseError::Empty | CommandParseError::UnknownCommand { .. }))
             if place == Where::Community =>
@@ -332,7 +331,14 @@ async fn send_reply(
     place: Where,
     threads: bool,
 ) {
-    let mut content = message_content("m.notice", &render(message, platform.server_name()));
+    let commands = match place {
+        Where::Community => CommandStyle::Prefixed(&platform.config.command_prefix),
+        Where::Dm => CommandStyle::Bare,
+    };
+    let mut content = message_content(
+        "m.notice",
+        &render(message, platform.server_name(), commands),
+    );
     content["m.mentions"] = json!({"user_ids": [to.sender]});
     // In a DM a plain reply keeps the chat linear; in a community room a thread keeps the
     // room's timeline for people.
@@ -417,7 +423,11 @@ async fn handle_invite(
     };
     let content = message_content(
         "m.notice",
-        &render(&OutgoingMessage::new().text(intro), platform.server_name()),
+        &render(
+            &OutgoingMessage::new().text(intro),
+            platform.server_name(),
+            CommandStyle::Bare,
+        ),
     );
     if let Err(error) = platform
         .send_message(
@@ -483,6 +493,7 @@ async fn refuse_encrypted(platform: &MatrixPlatform, room: &RoomId) {
         &render(
             &OutgoingMessage::new().text(ENCRYPTED_REFUSAL),
             platform.server_name(),
+            CommandStyle::Bare,
         ),
     );
     if let Err(error) = platform
@@ -523,7 +534,9 @@ mod tests {
     #[test]
     fn html_reply_fallbacks_are_stripped() {
         assert_eq!(
-            strip_html_reply_fallback("<mx-reply><blockquote>hi</blockquote></mx-reply><a href=\"x\">bot</a>: help"),
+            strip_html_reply_fallback(
+                "<mx-reply><blockquote>hi</blockquote></mx-reply><a href=\"x\">bot</a>: help"
+            ),
             "<a href=\"x\">bot</a>: help"
         );
         assert_eq!(strip_html_reply_fallback("<b>hi</b>"), "<b>hi</b>");

@@ -16,9 +16,10 @@ use matrix_sdk::ruma::{OwnedRoomId, OwnedUserId, RoomId, UserId};
 use serde_json::{json, Value};
 
 use super::ratelimit::{CallError, RateClass};
-use super::render::{message_content, render};
+use super::render::{message_content, render, CommandStyle};
 use super::{raw_json, MatrixPlatform};
-use crate::platform::{OutgoingMessage, PlatformError, Recipient};
+use crate::core::message::OutgoingMessage;
+use crate::engine::port::{PlatformError, Recipient};
 
 /// platform_state names: member → DM room, DM room → member.
 pub(super) const DM_ROOM: &str = "dm_room";
@@ -45,7 +46,10 @@ impl MatrixPlatform {
         let user = OwnedUserId::try_from(to.platform_user_id.as_str()).map_err(|_| {
             PlatformError::Unreachable(format!("{:?} is not a Matrix user", to.platform_user_id))
         })?;
-        let mut content = message_content("m.text", &render(message, self.server_name()));
+        let mut content = message_content(
+            "m.text",
+            &render(message, self.server_name(), CommandStyle::Bare),
+        );
         // Partners are named with pills; nobody should be pinged by a DM about them.
         content["m.mentions"] = json!({});
         for attempt in 0..2 {
@@ -168,7 +172,11 @@ impl MatrixPlatform {
         }
         let content = message_content(
             "m.notice",
-            &render(&OutgoingMessage::new().text(dm_intro(&self.config.command_prefix)), self.server_name()),
+            &render(
+                &OutgoingMessage::new().text(dm_intro(&self.config.command_prefix)),
+                self.server_name(),
+                CommandStyle::Bare,
+            ),
         );
         if let Err(error) = self
             .send_message(&room, content, self.txn_id(&format!("intro:{room}")))

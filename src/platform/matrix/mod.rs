@@ -54,17 +54,18 @@ use matrix_sdk::Client;
 use serde_json::Value;
 
 use self::ratelimit::{CallError, Limiter, RateClass};
-use super::{ChatPlatform, OutgoingMessage, PairRoomRequest, PlatformError, Recipient};
 use crate::clock::Clock;
 use crate::config::MatrixConfig;
-use crate::core::model::CommunitySettings;
+use crate::core::message::OutgoingMessage;
+use crate::core::model::{CommunitySettings, Platform};
+use crate::engine::port::{ChatPlatform, PairRoomRequest, PlatformError, Recipient};
 use crate::engine::{Engine, RunnerSettings};
 use crate::store::Store;
 
 pub use sync::run_sync;
 
 /// The platform name in the store (`members.platform`, `platform_state.platform`).
-pub const PLATFORM: &str = "matrix";
+pub const PLATFORM: Platform = Platform::Matrix;
 
 pub struct MatrixPlatform {
     client: Client,
@@ -240,12 +241,7 @@ pub async fn run_matrix(
 ) -> anyhow::Result<()> {
     let platform = MatrixPlatform::connect(config, store.clone(), clock.clone()).await?;
     let engine = Engine::new(store, platform.clone(), clock, community_defaults, runner);
-    match engine.startup_sweep().await {
-        Ok(summary) => tracing::info!(%summary, "startup sweep"),
-        Err(error) => {
-            tracing::error!(error = %format!("{error:#}"), "startup sweep failed; carrying on")
-        }
-    }
+    engine.startup_sweep_logged().await;
     let jobs = {
         let engine = engine.clone();
         let shutdown = shutdown.clone();

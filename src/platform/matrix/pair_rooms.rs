@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 
 use super::ratelimit::{CallError, RateClass};
 use super::{raw_json, MatrixPlatform};
-use crate::platform::{PairRoomRequest, PlatformError};
+use crate::engine::port::{PairRoomRequest, PlatformError};
 
 /// Our marker on every pair room: which install made it and when it ends (for the sweep).
 pub(super) const PAIR_ROOM_EVENT: &str = "org.focusfolk.pair_room";

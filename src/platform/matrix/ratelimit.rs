@@ -18,7 +18,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use matrix_sdk::ruma::api::error::{ErrorKind, RetryAfter};
 
-use crate::platform::PlatformError;
+use crate::engine::port::PlatformError;
 
 /// Which of the homeserver's rate-limit buckets a request draws from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

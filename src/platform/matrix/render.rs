@@ -4,7 +4,29 @@
 
 use serde_json::{json, Value};
 
-use crate::platform::message::{render_time_in_zone, MessagePart, OutgoingMessage};
+use crate::core::message::{
+    command_text, render_time_in_zone, CommandWord, MessagePart, OutgoingMessage,
+};
+
+/// How command parts are written: members type commands bare in their DM room with the bot,
+/// and after the prefix (`!focusfolk book next`) in a community room.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CommandStyle<'a> {
+    Bare,
+    Prefixed(&'a str),
+}
+
+impl CommandStyle<'_> {
+    fn write(self, word: CommandWord, arguments: &str, open: &str, close: &str) -> String {
+        match self {
+            CommandStyle::Bare => command_text(word, arguments, open, close),
+            CommandStyle::Prefixed(prefix) => {
+                let bare = command_text(word, arguments, "", "");
+                format!("{open}{prefix} {bare}{close}")
+            }
+        }
+    }
+}
 
 pub struct Rendered {
     pub body: String,
@@ -13,7 +35,7 @@ pub struct Rendered {
 
 /// `via` makes room links work for members on other homeservers: room ids of version 12 rooms
 /// carry no server name to route through.
-pub fn render(message: &OutgoingMessage, via_server: &str) -> Rendered {
+pub fn render(message: &OutgoingMessage, via_server: &str, commands: CommandStyle) -> Rendered {
     let mut body = String::new();
     let mut html = String::new();
     for part in &message.parts {
@@ -41,6 +63,25 @@ pub fn render(message: &OutgoingMessage, via_server: &str) -> Rendered {
                 } else {
                     html.push_str(&escape(display_name));
                 }
+            }
+            MessagePart::Command { word, arguments } => {
+                body.push_str(&commands.write(*word, arguments, "`", "`"));
+                html.push_str(&commands.write(*word, &escape(arguments), "<code>", "</code>"));
+            }
+            MessagePart::Action(action) => {
+                // No buttons on Matrix: the line says what to reply instead.
+                let (word, arguments) = action.as_command();
+                let line = |open: &str, close: &str, arguments: &str| {
+                    format!(
+                        "\n→ {}: {}",
+                        action.label(),
+                        commands.write(word, arguments, open, close)
+                    )
+                };
+                body.push_str(&line("`", "`", &arguments));
+                html.push_str(
+                    &line("<code>", "</code>", &escape(&arguments)).replace('\n', "<br>"),
+                );
             }
             MessagePart::Room { room, title } => {
                 let link = room_link(room, via_server);
@@ -119,7 +160,7 @@ mod tests {
             .text(" in ")
             .room("!abc", "Focus 08:00 · a & b")
             .text(" — `help`");
-        let rendered = render(&message, "example.org");
+        let rendered = render(&message, "example.org", CommandStyle::Bare);
         assert_eq!(
             rendered.body,
             "<b> with Bob at Mon 30 Nov 09:00 CET in Focus 08:00 · a & b (https://matrix.to/#/!abc?via=example.org) — `help`"
@@ -134,8 +175,36 @@ mod tests {
     }
 
     #[test]
+    fn commands_carry_the_prefix_in_community_rooms_and_actions_say_what_to_reply() {
+        let message = OutgoingMessage::new()
+            .text("Try ")
+            .command(CommandWord::Book, "next")
+            .action(crate::core::message::MessageAction::CancelBooking(
+                crate::core::model::BookingId(12),
+            ));
+        let bare = render(&message, "x", CommandStyle::Bare);
+        assert_eq!(
+            bare.body,
+            "Try `book next`\n→ Cancel this session: `cancel 12`"
+        );
+        assert_eq!(
+            bare.html,
+            "Try <code>book next</code><br>→ Cancel this session: <code>cancel 12</code>"
+        );
+        let prefixed = render(&message, "x", CommandStyle::Prefixed("!focus"));
+        assert_eq!(
+            prefixed.body,
+            "Try `!focus book next`\n→ Cancel this session: `!focus cancel 12`"
+        );
+    }
+
+    #[test]
     fn non_matrix_mentions_stay_plain_names() {
-        let rendered = render(&OutgoingMessage::new().mention("ann", "Ann"), "x");
+        let rendered = render(
+            &OutgoingMessage::new().mention("ann", "Ann"),
+            "x",
+            CommandStyle::Bare,
+        );
         assert_eq!(rendered.html, "Ann");
     }
 }

@@ -1,0 +1,39 @@
+//! What the engine answers a command with: the message, and what happened. Adapters act on
+//! the outcome (open a DM after a booking, tell `/setup` a change was refused), never on the
+//! message's text.
+
+use crate::core::message::OutgoingMessage;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub message: OutgoingMessage,
+    pub outcome: CommandOutcome,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandOutcome {
+    /// A new booking exists: from now on the member expects DMs from the bot.
+    Booked,
+    /// The command did what was asked (a change saved, a list shown).
+    Done,
+    /// The member's request was refused; the message says why and what would work.
+    Refused,
+    /// Something unexpected failed; the message is the generic apology (the error is logged).
+    Failed,
+}
+
+impl Reply {
+    pub fn new(message: OutgoingMessage, outcome: CommandOutcome) -> Self {
+        Reply { message, outcome }
+    }
+
+    /// A refusal the adapter itself gives before the engine is asked (a slash command's
+    /// option it could not read, a command outside a community).
+    pub fn refused(message: OutgoingMessage) -> Self {
+        Reply::new(message, CommandOutcome::Refused)
+    }
+
+    pub fn render_plain(&self) -> String {
+        self.message.render_plain()
+    }
+}
