@@ -24,7 +24,7 @@ pub fn render(message: &OutgoingMessage) -> String {
                 Ok(id) => out.push_str(&format!("<@{id}>")),
                 Err(_) => out.push_str(&format!("@{}", escape_markdown(display_name))),
             },
-            MessagePart::Room { room, title } => match super::rooms::RoomRef::parse(room) {
+            MessagePart::Room { room, title } => match super::room_ref::RoomRef::parse(room) {
                 Some(room) => out.push_str(&format!("<#{}>", room.channel)),
                 None => out.push_str(&format!("#{}", escape_markdown(title))),
             },
