@@ -2,7 +2,8 @@
 
 mod common;
 
-use common::spawn_app;
+use common::{spawn_app, COMMUNITY};
+use focusfolk::engine::Actor;
 
 async fn bookings_of(app: &common::TestApp, member: &str) -> String {
     app.say(member, "sessions").await
@@ -53,4 +54,48 @@ async fn bad_commands_answer_plainly_and_change_nothing() {
         app.say("ann", "timezone").await.contains("UTC"),
         "zone unchanged"
     );
+}
+
+/// `setup lengths` follows the same rule as the config file: no 0, multiples of 5, at most
+/// 180 minutes, none twice; a refused change leaves the rules as they were.
+#[tokio::test]
+async fn setup_refuses_session_lengths_the_rule_forbids() {
+    let app = spawn_app().await;
+    let admin = Actor::new(
+        focusfolk::core::model::Platform::Shell,
+        COMMUNITY,
+        "ann",
+        "Ann",
+    )
+    .as_community_admin();
+    let say = |text: &'static str| {
+        let engine = app.engine.clone();
+        let admin = admin.clone();
+        async move { engine.handle_text(&admin, text).await.render_plain() }
+    };
+    let before = say("setup").await;
+    assert!(before.contains("sessions of 25/50/75"), "{before}");
+    let refused = [
+        ("setup lengths 0", "0 minutes can't be a session length"),
+        ("setup lengths 0 25", "0 minutes can't be a session length"),
+        (
+            "setup lengths 25 27",
+            "27 minutes can't be a session length; use multiples of 5",
+        ),
+        ("setup lengths 25 240", "the longest session is 180 minutes"),
+        (
+            "setup lengths 25 50 25",
+            "25 minutes is listed more than once",
+        ),
+    ];
+    for (input, expected) in refused {
+        let reply = say(input).await;
+        assert!(
+            reply.contains(expected),
+            "{input:?} → {reply:?} (wanted {expected:?})"
+        );
+        assert_eq!(say("setup").await, before, "{input:?} changed nothing");
+    }
+    let changed = say("setup lengths 180, 25m").await;
+    assert!(changed.contains("sessions of 25/180"), "{changed}");
 }

@@ -215,13 +215,33 @@ const CASES: &[Case] = &[
         name: "empty session lengths",
         toml: "[community_defaults]\nallowed_lengths_minutes = []\n",
         env: &[],
-        expect: Problems(&["`community_defaults.allowed_lengths_minutes` is empty"]),
+        expect: Problems(&[
+            "`community_defaults.allowed_lengths_minutes` = []: no session length is given; give at least one, e.g. 25, 50 and 75 minutes",
+        ]),
     },
     Case {
         name: "zero and odd session lengths",
         toml: "[community_defaults]\nallowed_lengths_minutes = [0, 27, 33, 50]\n",
         env: &[],
-        expect: Problems(&["contains 0", "contains 27 and 33, which are not a multiple of 5 minutes"]),
+        expect: Problems(&[
+            "= [0, 27, 33, 50]: 0 minutes can't be a session length; a session lasts at least 5 minutes",
+            "27 and 33 minutes can't be session lengths; use multiples of 5 minutes",
+        ]),
+    },
+    Case {
+        name: "session lengths too long or repeated (the same rule as /setup)",
+        toml: "[community_defaults]\nallowed_lengths_minutes = [25, 50, 25, 240]\n",
+        env: &[],
+        expect: Problems(&[
+            "240 minutes can't be a session length; the longest session is 180 minutes (3 hours)",
+            "25 minutes is listed more than once",
+        ]),
+    },
+    Case {
+        name: "the longest session length is allowed",
+        toml: "[community_defaults]\nallowed_lengths_minutes = [25, 180]\n",
+        env: &[],
+        expect: Values(&[("community_defaults.allowed_lengths_minutes", "[25, 180]")]),
     },
     Case {
         name: "session lengths of the wrong type",
@@ -317,7 +337,7 @@ const CASES: &[Case] = &[
             "unknown key `reminder_leed`",
             "`community_defaults.close_delay` = \"soonish\" is not a duration",
             "\"Mars/Olympus\" is not a known time zone",
-            "contains 52, which is not a multiple of 5",
+            "52 minutes can't be a session length; use multiples of 5",
             "`community_defaults.recent_repeat_days` = -3",
             "`shell.community` is empty",
             "`runner.job_lease` = \"forever\" is not a duration",
@@ -413,6 +433,11 @@ fn problem_counts() {
         ("", &[("FOCUSFOLK_DATABASE__URLL", "x")], 1),
         (
             "[community_defaults]\nallowed_lengths_minutes = [0, 27, 33, 50]\n",
+            &[],
+            2,
+        ),
+        (
+            "[community_defaults]\nallowed_lengths_minutes = [25, 50, 25, 240]\n",
             &[],
             2,
         ),

@@ -90,6 +90,15 @@ async fn setup_names_the_missing_permission_and_the_role_order() {
         .command(admin, "setup", &[("durations", text("25 50"))])
         .await;
     assert!(lengths.contains("sessions of 25/50"), "{lengths}");
+    // The same rule as `setup lengths` and the config file: 0 is refused, nothing changes.
+    let zero = app
+        .command(admin, "setup", &[("durations", text("0"))])
+        .await;
+    assert!(
+        zero.contains("0 minutes can't be a session length"),
+        "{zero}"
+    );
+    assert!(zero.contains("sessions of 25/50"), "{zero}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -289,6 +289,19 @@ fn parse_length(word: &str, next: Option<&str>) -> Option<Result<Length, String>
     }))
 }
 
+/// A list of whole minutes as `setup lengths` and Discord's `/setup durations` take it:
+/// separated by spaces and/or commas, each optionally ending in `m` ("25 50", "25,50",
+/// "25m, 50m"). `None` when a part is not a number or there is none. Whether the lengths make
+/// sense (0, too long, repeated) is the engine's rule, not the parser's.
+pub fn parse_minutes_list(text: &str) -> Option<Vec<u32>> {
+    let parsed: Option<Vec<u32>> = text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|part| !part.is_empty())
+        .map(|part| part.trim_end_matches(['m', 'M']).parse::<u32>().ok())
+        .collect();
+    parsed.filter(|list| !list.is_empty())
+}
+
 /// `setup` shows the community's rules; `setup lengths 25 50` and `setup reminder 10m` change
 /// them. Whether the actor may is the handler's question (platform admin rights).
 fn parse_setup(args: &[&str]) -> Result<Command, CommandParseError> {
@@ -296,22 +309,8 @@ fn parse_setup(args: &[&str]) -> Result<Command, CommandParseError> {
     let Some((first, rest)) = args.split_first() else {
         return Ok(Command::Setup { change: None });
     };
-    let numbers = |words: &[&str]| -> Option<Vec<u32>> {
-        let parsed: Option<Vec<u32>> = words
-            .iter()
-            .flat_map(|word| word.split(','))
-            .filter(|part| !part.is_empty())
-            .map(|part| {
-                part.trim_end_matches(['m', 'M'])
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|minutes| *minutes > 0)
-            })
-            .collect();
-        parsed.filter(|list| !list.is_empty())
-    };
     match first.to_lowercase().as_str() {
-        "lengths" | "length" | "durations" => numbers(rest)
+        "lengths" | "length" | "durations" => parse_minutes_list(&rest.join(" "))
             .map(|lengths| Command::Setup {
                 change: Some(SetupChange::AllowedLengths(lengths)),
             })
@@ -322,8 +321,8 @@ fn parse_setup(args: &[&str]) -> Result<Command, CommandParseError> {
                     "Give the allowed session lengths in minutes, like: setup lengths 25 50 75",
                 )
             }),
-        "reminder" => match numbers(rest).as_deref() {
-            Some([minutes]) => Ok(Command::Setup {
+        "reminder" => match parse_minutes_list(&rest.join(" ")).as_deref() {
+            Some([minutes]) if *minutes > 0 => Ok(Command::Setup {
                 change: Some(SetupChange::ReminderLeadMinutes(*minutes)),
             }),
             _ => Err(bad(

@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 
 use figment::value::Value;
 
-use super::load::one_line;
-use super::messages::closest;
+use super::messages::{closest, one_line};
 use super::schema::{
     env_name, schema_field, section, section_list, Field, FieldKind, Section, SCHEMA,
 };

@@ -9,6 +9,7 @@ use figment::value::{Dict, Map, Value};
 use figment::{Figment, Metadata, Profile, Provider};
 
 use super::extract::{deserialize_collecting, remove_unknown_keys};
+use super::messages::one_line;
 use super::schema::{env_name, schema_field, FieldKind, SCHEMA};
 use super::{Config, ConfigError, ConfigProblem, DEFAULT_CONFIG_FILE, ENV_PREFIX, ENV_SEPARATOR};
 
@@ -372,10 +373,6 @@ fn condense_toml_error(message: &str) -> String {
     } else {
         format!("{position}: {}", details.join("; "))
     }
-}
-
-pub(super) fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

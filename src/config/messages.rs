@@ -109,14 +109,6 @@ fn suggest_time_zone(input: &str) -> Option<&'static str> {
         .map(|(_, name)| name)
 }
 
-pub(super) fn join_and(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
-
 /// Replaces the password in `scheme://user:password@host/…` with `***`.
 pub(super) fn redact_url(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else {
@@ -139,6 +131,11 @@ pub(super) fn redact_url(url: &str) -> String {
         &user_info[..colon],
         &url[rest_start + at..]
     )
+}
+
+/// A (multi-line) library error message on one line, for a problem list.
+pub(super) fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -42,6 +42,5 @@ pub const DEFAULT_CONFIG_FILE: &str = "focusfolk.toml";
 /// Nothing configurable may be longer than this; it keeps date arithmetic far from overflow.
 const MAX_DURATION: Duration = Duration::from_secs(366 * 24 * 60 * 60);
 const MAX_REPEAT_DAYS: i64 = 366;
-const MAX_SESSION_MINUTES: u32 = 24 * 60;
 /// More effects in flight than this only piles requests up behind the platforms' rate limits.
 const MAX_EFFECTS_IN_FLIGHT: u32 = 256;

@@ -3,12 +3,13 @@
 
 use std::time::Duration;
 
+use crate::core::booking_rules::session_length_problems;
 use crate::core::model::CommunitySettings;
 
-use super::messages::{join_and, time_zone_problem, too_long_problem};
+use super::messages::{time_zone_problem, too_long_problem};
 use super::{
     Config, ConfigError, ConfigProblem, HumanDuration, MAX_DURATION, MAX_EFFECTS_IN_FLIGHT,
-    MAX_REPEAT_DAYS, MAX_SESSION_MINUTES,
+    MAX_REPEAT_DAYS,
 };
 
 impl Config {
@@ -118,67 +119,12 @@ impl Config {
         let defaults = &self.community_defaults;
         let key = |name: &str| format!("community_defaults.{name}");
 
-        // Session lengths.
+        // Session lengths: the same rule `/setup` applies (core::booking_rules).
         let lengths = &defaults.allowed_lengths_minutes;
-        let lengths_key = key("allowed_lengths_minutes");
-        if lengths.is_empty() {
+        for problem in session_length_problems(lengths) {
             problems.push(ConfigProblem::new(
-                &lengths_key,
-                "`community_defaults.allowed_lengths_minutes` is empty; list at least one session \
-                 length in minutes, e.g. [25, 50, 75]",
-            ));
-        }
-        if lengths.contains(&0) {
-            problems.push(ConfigProblem::new(
-                &lengths_key,
-                "`community_defaults.allowed_lengths_minutes` contains 0; a session must last at \
-                 least 5 minutes",
-            ));
-        }
-        let not_multiple: Vec<String> = lengths
-            .iter()
-            .filter(|m| **m % 5 != 0)
-            .map(|m| m.to_string())
-            .collect();
-        if !not_multiple.is_empty() {
-            problems.push(ConfigProblem::new(
-                &lengths_key,
-                format!(
-                    "`community_defaults.allowed_lengths_minutes` contains {}, which {} not a \
-                     multiple of 5 minutes; sessions start on a 5-minute grid, e.g. [25, 50, 75]",
-                    join_and(&not_multiple),
-                    if not_multiple.len() == 1 { "is" } else { "are" }
-                ),
-            ));
-        }
-        let too_long: Vec<String> = lengths
-            .iter()
-            .filter(|m| **m > MAX_SESSION_MINUTES)
-            .map(|m| m.to_string())
-            .collect();
-        if !too_long.is_empty() {
-            problems.push(ConfigProblem::new(
-                &lengths_key,
-                format!(
-                    "`community_defaults.allowed_lengths_minutes` contains {}, longer than a day \
-                     ({MAX_SESSION_MINUTES} minutes)",
-                    join_and(&too_long)
-                ),
-            ));
-        }
-        let mut seen = std::collections::BTreeSet::new();
-        let repeated: std::collections::BTreeSet<String> = lengths
-            .iter()
-            .filter(|m| !seen.insert(**m))
-            .map(|m| m.to_string())
-            .collect();
-        if !repeated.is_empty() {
-            problems.push(ConfigProblem::new(
-                &lengths_key,
-                format!(
-                    "`community_defaults.allowed_lengths_minutes` lists {} more than once",
-                    join_and(&repeated.into_iter().collect::<Vec<_>>())
-                ),
+                &key("allowed_lengths_minutes"),
+                format!("`community_defaults.allowed_lengths_minutes` = {lengths:?}: {problem}"),
             ));
         }
 

@@ -4,6 +4,8 @@
 //! gets back either "yes" or a reason it can show the member. The same rules therefore hold
 //! for every platform and are unit-testable without a store or a clock.
 
+use std::fmt;
+
 use chrono::{DateTime, Duration, MappedLocalTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
@@ -239,6 +241,126 @@ pub fn next_weekly_occurrence(starts_at: DateTime<Utc>, zone: Tz) -> Option<Date
             Some(at.with_timezone(&Utc))
         }
         MappedLocalTime::None => None,
+    }
+}
+
+/// The longest session a community may allow, in minutes: three hours. Body-doubling sessions
+/// are 25, 50 or 75 minutes (with breaks between); a longer stretch is better booked as several.
+pub const LONGEST_SESSION_MINUTES: u32 = 180;
+
+/// Session lengths are whole multiples of this many minutes (25, 50, 75). Starts are on the
+/// quarter-hour grid (`slot_grid`); ends are start + length and need not be, but a multiple of 5
+/// keeps every end time a round one (09:00–09:25).
+pub const SESSION_LENGTH_STEP_MINUTES: u32 = 5;
+
+/// Why a community's list of allowed session lengths is refused. Each variant carries every
+/// offending length, so one message can name them all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionLengthProblem {
+    /// No length at all: nobody could book.
+    Empty,
+    /// 0 is listed.
+    Zero,
+    /// Lengths that are not a multiple of [`SESSION_LENGTH_STEP_MINUTES`].
+    NotAStep(Vec<u32>),
+    /// Lengths over [`LONGEST_SESSION_MINUTES`].
+    TooLong(Vec<u32>),
+    /// Lengths listed more than once.
+    Repeated(Vec<u32>),
+}
+
+impl fmt::Display for SessionLengthProblem {
+    /// Plain words, without a capital or a full stop, so callers can prefix a config key or
+    /// make a sentence of it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cannot_be = |lengths: &[u32]| {
+            if lengths.len() == 1 {
+                format!("{} minutes can't be a session length", lengths[0])
+            } else {
+                format!("{} minutes can't be session lengths", and_list(lengths))
+            }
+        };
+        match self {
+            SessionLengthProblem::Empty => write!(
+                f,
+                "no session length is given; give at least one, e.g. 25, 50 and 75 minutes"
+            ),
+            SessionLengthProblem::Zero => write!(
+                f,
+                "0 minutes can't be a session length; a session lasts at least \
+                 {SESSION_LENGTH_STEP_MINUTES} minutes"
+            ),
+            SessionLengthProblem::NotAStep(lengths) => write!(
+                f,
+                "{}; use multiples of {SESSION_LENGTH_STEP_MINUTES} minutes, e.g. 25, 50 or 75",
+                cannot_be(lengths)
+            ),
+            SessionLengthProblem::TooLong(lengths) => write!(
+                f,
+                "{}; the longest session is {LONGEST_SESSION_MINUTES} minutes ({} hours)",
+                cannot_be(lengths),
+                LONGEST_SESSION_MINUTES / 60
+            ),
+            SessionLengthProblem::Repeated(lengths) => write!(
+                f,
+                "{} minutes {} listed more than once",
+                and_list(lengths),
+                if lengths.len() == 1 { "is" } else { "are" }
+            ),
+        }
+    }
+}
+
+/// "25", "25 and 50", "25, 50 and 75".
+fn and_list(values: &[u32]) -> String {
+    match values {
+        [] => String::new(),
+        [only] => only.to_string(),
+        [init @ .., last] => {
+            let init: Vec<String> = init.iter().map(u32::to_string).collect();
+            format!("{} and {last}", init.join(", "))
+        }
+    }
+}
+
+/// Every problem with a community's allowed session lengths (empty when they are fine): at
+/// least one, none 0, each a multiple of [`SESSION_LENGTH_STEP_MINUTES`] and at most
+/// [`LONGEST_SESSION_MINUTES`], none twice. Config validation reports them all; `/setup` too.
+pub fn session_length_problems(lengths: &[u32]) -> Vec<SessionLengthProblem> {
+    let mut problems = Vec::new();
+    if lengths.is_empty() {
+        problems.push(SessionLengthProblem::Empty);
+    }
+    if lengths.contains(&0) {
+        problems.push(SessionLengthProblem::Zero);
+    }
+    let distinct = |filter: &dyn Fn(u32) -> bool| -> Vec<u32> {
+        let mut found: Vec<u32> = lengths.iter().copied().filter(|m| filter(*m)).collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    };
+    let not_a_step = distinct(&|m| m % SESSION_LENGTH_STEP_MINUTES != 0);
+    if !not_a_step.is_empty() {
+        problems.push(SessionLengthProblem::NotAStep(not_a_step));
+    }
+    let too_long = distinct(&|m| m > LONGEST_SESSION_MINUTES);
+    if !too_long.is_empty() {
+        problems.push(SessionLengthProblem::TooLong(too_long));
+    }
+    let repeated = distinct(&|m| lengths.iter().filter(|other| **other == m).count() > 1);
+    if !repeated.is_empty() {
+        problems.push(SessionLengthProblem::Repeated(repeated));
+    }
+    problems
+}
+
+/// `Ok` when a community may allow exactly these session lengths, else the first problem
+/// (see [`session_length_problems`] for all of them).
+pub fn check_session_lengths(lengths: &[u32]) -> Result<(), SessionLengthProblem> {
+    match session_length_problems(lengths).into_iter().next() {
+        Some(problem) => Err(problem),
+        None => Ok(()),
     }
 }
 
@@ -687,6 +809,68 @@ mod tests {
             .describe(Asia::Kathmandu)
             .render_plain(),
             "That's too far ahead. You can book up to Mon 14 Dec 13:45 +0545."
+        );
+    }
+
+    #[test]
+    fn session_lengths_one_rule() {
+        use SessionLengthProblem::*;
+        let cases: Vec<(&[u32], Vec<SessionLengthProblem>)> = vec![
+            (&[25, 50, 75], vec![]),
+            (&[5, 180], vec![]),
+            (&[15, 45, 90, 120], vec![]),
+            (&[], vec![Empty]),
+            (&[0], vec![Zero]),
+            (
+                &[0, 27, 33, 50, 27],
+                vec![Zero, NotAStep(vec![27, 33]), Repeated(vec![27])],
+            ),
+            (&[185, 240, 1440], vec![TooLong(vec![185, 240, 1440])]),
+            (&[181], vec![NotAStep(vec![181]), TooLong(vec![181])]),
+            (&[50, 25, 50, 25], vec![Repeated(vec![25, 50])]),
+            (&[u32::MAX], vec![TooLong(vec![u32::MAX])]),
+        ];
+        for (lengths, expected) in cases {
+            assert_eq!(session_length_problems(lengths), expected, "{lengths:?}");
+            assert_eq!(
+                check_session_lengths(lengths),
+                expected.first().cloned().map_or(Ok(()), Err),
+                "{lengths:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn session_length_problems_in_plain_words() {
+        use SessionLengthProblem::*;
+        let cases = [
+            (Empty, "no session length is given; give at least one, e.g. 25, 50 and 75 minutes"),
+            (Zero, "0 minutes can't be a session length; a session lasts at least 5 minutes"),
+            (
+                NotAStep(vec![27]),
+                "27 minutes can't be a session length; use multiples of 5 minutes, e.g. 25, 50 or 75",
+            ),
+            (
+                NotAStep(vec![27, 33, 52]),
+                "27, 33 and 52 minutes can't be session lengths; use multiples of 5 minutes, e.g. 25, 50 or 75",
+            ),
+            (
+                TooLong(vec![240]),
+                "240 minutes can't be a session length; the longest session is 180 minutes (3 hours)",
+            ),
+            (Repeated(vec![25]), "25 minutes is listed more than once"),
+            (Repeated(vec![25, 50]), "25 and 50 minutes are listed more than once"),
+        ];
+        for (problem, text) in cases {
+            assert_eq!(problem.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn the_default_lengths_are_allowed() {
+        assert_eq!(
+            check_session_lengths(&CommunitySettings::default().allowed_lengths_minutes),
+            Ok(())
         );
     }
 }

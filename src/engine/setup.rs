@@ -4,12 +4,9 @@
 use super::errors::{unexpected, CommandFailure, UserError};
 use super::{Actor, Engine};
 use crate::command::SetupChange;
+use crate::core::booking_rules::{session_length_problems, SessionLengthProblem};
 use crate::core::message::OutgoingMessage;
 use crate::core::model::Community;
-
-/// Session lengths a community may allow: the grid is 15 minutes, but 25/50/75 (with breaks)
-/// are the classic lengths, so any multiple of 5 up to 3 hours is accepted.
-const LONGEST_SESSION_MINUTES: u32 = 180;
 
 impl Engine {
     pub(crate) async fn setup(
@@ -25,17 +22,13 @@ impl Engine {
             }
             match change {
                 SetupChange::AllowedLengths(mut lengths) => {
-                    if let Some(bad) = lengths
-                        .iter()
-                        .find(|minutes| **minutes % 5 != 0 || **minutes > LONGEST_SESSION_MINUTES)
-                    {
-                        return Err(UserError::BadSetup(format!(
-                            "{bad} minutes can't be a session length: use multiples of 5 up to {LONGEST_SESSION_MINUTES}."
-                        ))
-                        .into());
+                    // The same rule as the config file's `allowed_lengths_minutes`.
+                    let problems = session_length_problems(&lengths);
+                    if !problems.is_empty() {
+                        let sentences: Vec<String> = problems.iter().map(sentence).collect();
+                        return Err(UserError::BadSetup(sentences.join(" ")).into());
                     }
                     lengths.sort_unstable();
-                    lengths.dedup();
                     settings.allowed_lengths_minutes = lengths;
                 }
                 SetupChange::ReminderLeadMinutes(minutes) => {
@@ -65,5 +58,15 @@ impl Engine {
             settings.booking_horizon.num_days(),
             settings.late_cancel_window.num_minutes()
         )))
+    }
+}
+
+/// "0 minutes can't be …" → "0 minutes can't be ….": the core's words as a reply sentence.
+fn sentence(problem: &SessionLengthProblem) -> String {
+    let text = problem.to_string();
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => text,
     }
 }

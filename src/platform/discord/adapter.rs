@@ -11,7 +11,7 @@ use reqwest::Method;
 use super::channels::ChannelIndex;
 use super::presence::Presence;
 use super::rest::DiscordRest;
-use super::rooms::RoomRef;
+use super::room_ref::RoomRef;
 use crate::clock::Clock;
 use crate::config::DiscordConfig;
 use crate::core::message::OutgoingMessage;

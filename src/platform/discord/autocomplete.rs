@@ -4,7 +4,7 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::commands::{actor_of, Context};
+use super::context::{actor_of, Context};
 use crate::core::message::render_time_in_zone;
 use crate::core::model::{Community, Member};
 use crate::core::slot_grid::next_grid_slot_after;

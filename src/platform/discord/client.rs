@@ -9,7 +9,8 @@ use std::time::Duration;
 use poise::serenity_prelude as serenity;
 use tokio::sync::watch;
 
-use super::commands::{self, Data};
+use super::command_list;
+use super::context::{self, Data};
 use super::events::Handler;
 use super::DiscordPlatform;
 use crate::clock::Clock;
@@ -69,7 +70,7 @@ impl DiscordBot {
         let setup_data = data.clone();
         let framework = poise::Framework::builder()
             .options(poise::FrameworkOptions {
-                commands: commands::all(),
+                commands: command_list::all(),
                 on_error: |error| Box::pin(on_error(error)),
                 ..Default::default()
             })
@@ -131,7 +132,7 @@ impl DiscordBot {
     }
 }
 
-async fn on_error(error: poise::FrameworkError<'_, Arc<Data>, commands::Error>) {
+async fn on_error(error: poise::FrameworkError<'_, Arc<Data>, context::Error>) {
     match error {
         poise::FrameworkError::Command { error, ctx, .. } => {
             tracing::error!(command = %ctx.command().qualified_name, error = ?error, "command failed");

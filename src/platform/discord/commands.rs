@@ -3,107 +3,17 @@
 //! once (type 4); when the engine takes longer than `defer_after` the bot defers (type 5,
 //! "thinking…") and edits the answer in, well inside Discord's 3-second deadline.
 
-use std::future::Future;
-use std::sync::Arc;
-use std::time::Duration;
-
 use poise::serenity_prelude as serenity;
 
 use super::autocomplete::{
     autocomplete_booking, autocomplete_duration, autocomplete_when, autocomplete_zone,
 };
-use super::render::render;
-use super::DiscordPlatform;
+use super::context::{actor_of, answer, Context, Error};
 use crate::command::{CancelTarget, Command, PrefsChange};
 use crate::core::message::OutgoingMessage;
-use crate::core::model::{Platform, RelationKind};
+use crate::core::model::RelationKind;
 use crate::core::time_input::{parse_day_spec, parse_time_spec};
-use crate::engine::{Actor, CommandOutcome, Engine, Reply};
-
-/// What every command and event handler shares.
-pub struct Data {
-    pub engine: Engine,
-    pub platform: Arc<DiscordPlatform>,
-    /// Answer at once if the engine is this quick; otherwise defer first.
-    pub defer_after: Duration,
-}
-
-pub type Error = anyhow::Error;
-pub type Context<'a> = poise::Context<'a, Arc<Data>, Error>;
-
-pub fn all() -> Vec<poise::Command<Arc<Data>, Error>> {
-    vec![
-        book(),
-        cancel(),
-        sessions(),
-        slots(),
-        timezone(),
-        prefs(),
-        partner(),
-        help(),
-        super::setup_command::setup(),
-    ]
-}
-
-/// The member as the engine knows them; admins are those Discord says may Manage Server.
-pub fn actor_of(ctx: Context<'_>) -> Option<Actor> {
-    let guild = ctx.guild_id()?;
-    let poise::Context::Application(app) = ctx else {
-        return None;
-    };
-    let member = app.interaction.member.as_deref();
-    let user = &app.interaction.user;
-    let name = member
-        .and_then(|m| m.nick.clone())
-        .or_else(|| user.global_name.clone())
-        .unwrap_or_else(|| user.name.clone());
-    let actor = Actor::new(
-        Platform::Discord,
-        &guild.get().to_string(),
-        &user.id.get().to_string(),
-        &name,
-    );
-    let permissions = member
-        .and_then(|m| m.permissions)
-        .unwrap_or_else(serenity::Permissions::empty);
-    Some(
-        if permissions.manage_guild() || permissions.administrator() {
-            actor.as_community_admin()
-        } else {
-            actor
-        },
-    )
-}
-
-/// Runs the engine for this command and answers ephemerally, deferring if it is slow;
-/// returns what the command did.
-pub async fn answer<F>(ctx: Context<'_>, work: F) -> Result<CommandOutcome, Error>
-where
-    F: Future<Output = Reply>,
-{
-    let defer_after = ctx.data().defer_after;
-    tokio::pin!(work);
-    let reply = if defer_after.is_zero() {
-        // "Always defer" must not race a timer against a fast answer.
-        ctx.defer_ephemeral().await?;
-        work.await
-    } else {
-        match tokio::time::timeout(defer_after, &mut work).await {
-            Ok(reply) => reply,
-            Err(_) => {
-                ctx.defer_ephemeral().await?;
-                work.await
-            }
-        }
-    };
-    ctx.send(
-        poise::CreateReply::default()
-            .content(render(&reply.message))
-            .ephemeral(true),
-    )
-    .await?;
-    Ok(reply.outcome)
-}
+use crate::engine::{Actor, CommandOutcome, Reply};
 
 /// The usual path: the engine handles `command` for the invoking member.
 async fn run(ctx: Context<'_>, command: Result<Command, String>) -> Result<(), Error> {

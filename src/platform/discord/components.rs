@@ -11,7 +11,7 @@ use std::sync::Arc;
 use poise::serenity_prelude as serenity;
 use serde_json::{json, Value};
 
-use super::commands::Data;
+use super::context::Data;
 use super::render::{render, truncate, MAX_MESSAGE_CHARS};
 use crate::command::{CancelTarget, Command};
 use crate::core::message::{MessageAction, OutgoingMessage};

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use poise::serenity_prelude as serenity;
 
 use super::channels::ChannelInfo;
-use super::commands::Data;
+use super::context::Data;
 use super::rooms::ROOM_PREFIX;
 use super::{components, DiscordPlatform};
 

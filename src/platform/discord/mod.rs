@@ -6,28 +6,35 @@
 //! gateway tells us), `rest` / `pacing` (focusfolk's own REST calls and limits), `commands` /
 //! `autocomplete` / `setup_command` / `components` (what members and admins do), `events`
 //! (gateway events), `state` (the adapter's notes in the store), `sweep`, `render`, `client`.
+//! Shared leaves, so these files never import each other in a circle: `context` (the handlers'
+//! `Data`, `Context`, `actor_of`, `answer`), `command_list` (what is registered), `room_ref`
+//! (a room as the engine records it), `channel_message` (a message body with its nonce).
 //!
 //! Start it with [`run_discord`], or [`DiscordBot::start`] with an engine you built around a
 //! [`DiscordPlatform`] (tests do that to drive a manual clock).
 
 mod adapter;
 mod autocomplete;
+mod channel_message;
 mod channels;
 mod client;
+mod command_list;
 mod commands;
 mod components;
+mod context;
 mod dm;
 mod events;
 mod pacing;
 mod presence;
 pub mod render;
 mod rest;
+mod room_ref;
 pub mod rooms;
 mod setup_command;
 mod state;
 mod sweep;
 
 pub use adapter::DiscordPlatform;
+pub use channel_message::nonce_for;
 pub use client::{run_discord, BotOptions, DiscordBot};
-pub use dm::nonce_for;
 pub use state::{GuildSetup, RoomRecord};

@@ -29,7 +29,7 @@ pub fn render(message: &OutgoingMessage) -> String {
                 Ok(id) => out.push_str(&format!("<@{id}>")),
                 Err(_) => out.push_str(&format!("@{}", escape_markdown(display_name))),
             },
-            MessagePart::Room { room, title } => match super::rooms::RoomRef::parse(room) {
+            MessagePart::Room { room, title } => match super::room_ref::RoomRef::parse(room) {
                 Some(room) => out.push_str(&format!("<#{}>", room.channel)),
                 None => out.push_str(&format!("#{}", escape_markdown(title))),
             },
@@ -108,31 +108,6 @@ mod tests {
         assert_eq!(
             render(&message),
             "You're with <@42> — join <#99> at <t:1796029200:F> (<t:1796029200:R>). Try `/book next` or `anything else`."
-        );
-    }
-
-    #[test]
-    fn every_command_word_names_a_slash_command_discord_has() {
-        let registered: Vec<String> = super::super::commands::all()
-            .iter()
-            .map(|command| command.name.to_string())
-            .collect();
-        for word in CommandWord::ALL {
-            let rendered = slash_command(word, "x");
-            let name = rendered
-                .trim_start_matches("`/")
-                .split([' ', '`'])
-                .next()
-                .unwrap()
-                .to_string();
-            assert!(
-                registered.contains(&name),
-                "{word:?} renders as {rendered}, but Discord has only {registered:?}"
-            );
-        }
-        assert_eq!(
-            slash_command(CommandWord::Friend, "<name>"),
-            "`/partner friend <name>`"
         );
     }
 

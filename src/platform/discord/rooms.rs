@@ -7,13 +7,12 @@
 //! a guild holds 500, so near that admins are told and rooms are lent from a pool of standing
 //! voice channels (their overwrites swapped in and restored afterwards).
 
-use std::fmt;
-
 use reqwest::Method;
 use serde_json::{json, Value};
 
 use super::channels::{ChannelInfo, CATEGORY, VOICE};
 use super::rest::{codes, RestError};
+use super::room_ref::RoomRef;
 use super::state::{GuildSetup, PoolLoan, RoomRecord};
 use super::DiscordPlatform;
 use crate::engine::port::{PairRoomRequest, PlatformError};
@@ -31,44 +30,6 @@ pub mod perms {
     pub const CONNECT: u64 = 1 << 20;
     pub const SPEAK: u64 = 1 << 21;
     pub const MANAGE_CHANNELS: u64 = 1 << 4;
-}
-
-/// A room as the engine stores it: `guild/channel`, or `guild/channel/pool` for a lent one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RoomRef {
-    pub guild: u64,
-    pub channel: u64,
-    pub pool: bool,
-}
-
-impl RoomRef {
-    pub fn parse(text: &str) -> Option<RoomRef> {
-        let mut parts = text.split('/');
-        let guild = parts.next()?.parse().ok()?;
-        let channel = parts.next()?.parse().ok()?;
-        let pool = match parts.next() {
-            None => false,
-            Some("pool") => true,
-            Some(_) => return None,
-        };
-        Some(RoomRef {
-            guild,
-            channel,
-            pool,
-        })
-    }
-}
-
-impl fmt::Display for RoomRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}/{}{}",
-            self.guild,
-            self.channel,
-            if self.pool { "/pool" } else { "" }
-        )
-    }
 }
 
 /// How the engine's room keys start (`room:g12`). Room records are stored under the key, so
@@ -583,7 +544,7 @@ impl DiscordPlatform {
             tracing::warn!(guild, text, "no moderators' channel configured to tell");
             return;
         };
-        let body = super::dm::message_once(text, key);
+        let body = super::channel_message::message_once(text, key);
         if let Err(error) = self
             .rest
             .call(
@@ -601,15 +562,6 @@ impl DiscordPlatform {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn room_refs_round_trip() {
-        for text in ["1/2", "1/2/pool"] {
-            assert_eq!(RoomRef::parse(text).unwrap().to_string(), text);
-        }
-        assert_eq!(RoomRef::parse("x/2"), None);
-        assert_eq!(RoomRef::parse("1/2/other"), None);
-    }
 
     #[test]
     fn names_carry_the_key_and_stay_short() {

@@ -6,7 +6,8 @@
 use poise::serenity_prelude as serenity;
 use serenity::Permissions;
 
-use super::commands::{actor_of, answer, Context, Error};
+use super::context::{actor_of, answer, Context, Error};
+use crate::command::parse::parse_minutes_list;
 use crate::command::{Command, SetupChange};
 use crate::core::message::OutgoingMessage;
 use crate::engine::{CommandOutcome, Reply};
@@ -83,16 +84,9 @@ pub async fn setup(
         data.platform.save_guild_setup(guild, &setup).await?;
         let mut changes = Vec::new();
         if let Some(text) = &durations {
-            match text
-                .split(|c: char| c == ',' || c.is_whitespace())
-                .filter(|w| !w.is_empty())
-                .map(str::parse::<u32>)
-                .collect::<Result<Vec<_>, _>>()
-            {
-                Ok(lengths) if !lengths.is_empty() => {
-                    changes.push(SetupChange::AllowedLengths(lengths))
-                }
-                _ => notes.push(OutgoingMessage::new().text(format!(
+            match parse_minutes_list(text) {
+                Some(lengths) => changes.push(SetupChange::AllowedLengths(lengths)),
+                None => notes.push(OutgoingMessage::new().text(format!(
                     "\"{text}\" isn't a list of minutes; write e.g. 25 50 75."
                 ))),
             }

@@ -1,0 +1,53 @@
+//! The slash commands registered with Discord: the members' commands and `/setup`.
+
+use std::sync::Arc;
+
+use super::commands::{book, cancel, help, partner, prefs, sessions, slots, timezone};
+use super::context::{Data, Error};
+use super::setup_command::setup;
+
+pub fn all() -> Vec<poise::Command<Arc<Data>, Error>> {
+    vec![
+        book(),
+        cancel(),
+        sessions(),
+        slots(),
+        timezone(),
+        prefs(),
+        partner(),
+        help(),
+        setup(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::render::slash_command;
+    use super::*;
+    use crate::core::message::CommandWord;
+
+    #[test]
+    fn every_command_word_names_a_slash_command_discord_has() {
+        let registered: Vec<String> = all()
+            .iter()
+            .map(|command| command.name.to_string())
+            .collect();
+        for word in CommandWord::ALL {
+            let rendered = slash_command(word, "x");
+            let name = rendered
+                .trim_start_matches("`/")
+                .split([' ', '`'])
+                .next()
+                .unwrap()
+                .to_string();
+            assert!(
+                registered.contains(&name),
+                "{word:?} renders as {rendered}, but Discord has only {registered:?}"
+            );
+        }
+        assert_eq!(
+            slash_command(CommandWord::Friend, "<name>"),
+            "`/partner friend <name>`"
+        );
+    }
+}
