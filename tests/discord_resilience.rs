@@ -8,9 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use discord_common::wait::eventually;
+use discord_common::{at, spawn, Options};
 use focusfolk::engine::{FaultInjector, FaultPoint};
 use focusfolk::fast_forward::fast_forward_to;
-use discord_common::{at, spawn, wait_until, Options};
 
 const ANNOUNCE: &str = "It's time!";
 
@@ -75,8 +76,10 @@ async fn a_gateway_resumed_mid_slot_replays_who_joined_meanwhile() {
 
     app.fake.drop_gateway(true);
     app.fake.join_voice(app.guild, ben, room).unwrap();
-    let fake = app.fake.clone();
-    wait_until("the bot to resume", || fake.lock().gateway.resumes >= 1).await;
+    eventually("the bot to resume", || async {
+        (app.fake.lock().gateway.resumes >= 1).then_some(())
+    })
+    .await;
     app.join(ben, room).await;
     assert_eq!(
         app.fake.lock().gateway.identifies,
@@ -109,23 +112,18 @@ async fn a_lost_session_is_rebuilt_from_guild_create_voice_states() {
     app.fake.drop_gateway(false);
     app.fake.leave_voice(app.guild, ann);
     app.fake.join_voice(app.guild, ben, room).unwrap();
-    let fake = app.fake.clone();
-    wait_until("the bot to identify again", || {
-        fake.lock().gateway.identifies >= 2
+    eventually("the bot to identify again", || async {
+        (app.fake.lock().gateway.identifies >= 2).then_some(())
     })
     .await;
     app.fake.wait_connected(1).await;
-    let platform = app.platform.clone();
     let room_ref = format!("{}/{room}", app.guild);
-    discord_common::wait_until_async("presence rebuilt", || {
-        let platform = platform.clone();
-        let room_ref = room_ref.clone();
-        async move {
-            focusfolk::platform::ChatPlatform::present_members(platform.as_ref(), &room_ref)
+    eventually("presence rebuilt", || async {
+        let present =
+            focusfolk::platform::ChatPlatform::present_members(app.platform.as_ref(), &room_ref)
                 .await
-                .unwrap()
-                == vec![ben.to_string()]
-        }
+                .unwrap();
+        (present == vec![ben.to_string()]).then_some(())
     })
     .await;
 

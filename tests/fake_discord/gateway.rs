@@ -236,6 +236,4 @@ fn handle_op(
         }
         _ => {}
     }
-    drop(shared);
-    fake.changed.notify_waiters();
 }

@@ -18,6 +18,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+// `wait.rs` is mounted next to this module by `discord_common`, the fake's one includer.
+use super::wait::eventually;
+
 pub use interactions::Interaction;
 pub use limits::{LimitConfig, LimitStats, RouteLimit};
 pub use world::{perms, Message, CHANNEL_CATEGORY, CHANNEL_TEXT, CHANNEL_VOICE};
@@ -45,7 +48,6 @@ pub struct Shared {
 
 pub struct FakeDiscord {
     shared: Mutex<Shared>,
-    pub changed: tokio::sync::Notify,
     addr: OnceLock<SocketAddr>,
     pub token: String,
 }
@@ -80,7 +82,6 @@ impl FakeDiscord {
                 deleted_channels: Vec::new(),
                 latency: Duration::ZERO,
             }),
-            changed: tokio::sync::Notify::new(),
             addr: OnceLock::new(),
             token: TOKEN.to_string(),
         });
@@ -732,17 +733,9 @@ impl FakeDiscord {
         self.lock().world.channels.get(&id).cloned()
     }
 
-    /// Polls `check` on every change (and every 20 ms) until it yields, or fails the test after 15 s.
+    /// Runs `check` on the fake's state until it yields, through the tests' one `eventually`.
     pub async fn wait_for<T>(&self, what: &str, mut check: impl FnMut(&Shared) -> Option<T>) -> T {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let notified = self.changed.notified();
-            if let Some(value) = check(&self.lock()) {
-                return value;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            let _ = tokio::time::timeout(Duration::from_millis(20), notified).await;
-        }
+        eventually(what, || std::future::ready(check(&self.lock()))).await
     }
 
     pub async fn wait_connected(&self, sessions: usize) {

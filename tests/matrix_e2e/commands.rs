@@ -7,8 +7,9 @@ use matrix_sdk::ruma::api::client::room::create_room;
 use matrix_sdk::ruma::OwnedUserId;
 use serde_json::json;
 
-use crate::support::{eventually, Bot, BotHome, Community, Member};
+use crate::support::{Bot, BotHome, Community, Member};
 use crate::synapse::Synapse;
+use crate::wait::eventually;
 
 #[tokio::test]
 async fn commands_get_threaded_notices_admins_change_rules_and_dms_work_without_prefix() {
@@ -115,7 +116,10 @@ async fn members_book_by_mentioning_the_bot_or_with_a_custom_prefix() {
 
     // Help and hints show the prefix in use.
     let help = ann.command(room, "!focus help").await;
-    assert!(help.contains("`!focus help`") && !help.contains("!focusfolk"), "{help}");
+    assert!(
+        help.contains("`!focus help`") && !help.contains("!focusfolk"),
+        "{help}"
+    );
     let hint = cat.command(room, "@bot: dance").await;
     assert!(hint.contains("`!focus help`"), "{hint}");
 
