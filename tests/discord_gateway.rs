@@ -5,7 +5,7 @@
 mod discord_common;
 
 use discord_common::wait::eventually;
-use discord_common::{spawn, Options};
+use discord_common::{spawn, Options, Resume};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serenity_connects_registers_commands_and_answers() {
@@ -69,7 +69,7 @@ async fn a_dropped_gateway_is_resumed_and_events_are_replayed() {
     let voice = app
         .fake
         .add_channel(app.guild, discord_common::CHANNEL_VOICE, "hangout", None);
-    app.fake.drop_gateway(true);
+    app.fake.drop_gateway(Resume::Allowed);
     // While the bot is away the member joins voice: the resumed session replays it.
     app.fake.join_voice(app.guild, member, voice).unwrap();
     eventually("a RESUME", || async {

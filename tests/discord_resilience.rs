@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use discord_common::wait::eventually;
-use discord_common::{at, spawn, Options};
+use discord_common::{at, spawn, Options, Resume};
 use focusfolk::engine::{FaultInjector, FaultPoint};
 use focusfolk::fast_forward::fast_forward_to;
 
@@ -74,7 +74,7 @@ async fn a_gateway_resumed_mid_slot_replays_who_joined_meanwhile() {
     let room = app.room_of(ann);
     app.join(ann, room).await;
 
-    app.fake.drop_gateway(true);
+    app.fake.drop_gateway(Resume::Allowed);
     app.fake.join_voice(app.guild, ben, room).unwrap();
     eventually("the bot to resume", || async {
         (app.fake.lock().gateway.resumes >= 1).then_some(())
@@ -109,7 +109,7 @@ async fn a_lost_session_is_rebuilt_from_guild_create_voice_states() {
 
     // The session is gone (close 4009): events in the gap are never replayed, so only the
     // voice states in the new GUILD_CREATE can tell that ann left and ben came.
-    app.fake.drop_gateway(false);
+    app.fake.drop_gateway(Resume::Refused);
     app.fake.leave_voice(app.guild, ann);
     app.fake.join_voice(app.guild, ben, room).unwrap();
     eventually("the bot to identify again", || async {

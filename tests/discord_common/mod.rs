@@ -28,7 +28,7 @@ use wait::eventually;
 
 #[allow(unused_imports)]
 pub use fake_discord::{
-    perms, FakeDiscord, LimitConfig, CHANNEL_CATEGORY, CHANNEL_TEXT, CHANNEL_VOICE,
+    perms, FakeDiscord, LimitConfig, Resume, CHANNEL_CATEGORY, CHANNEL_TEXT, CHANNEL_VOICE,
 };
 
 /// Mon 30 Nov 2026 08:00 UTC.

@@ -20,6 +20,16 @@ pub const INTENT_DIRECT_MESSAGES: u64 = 1 << 12;
 /// Interactions arrive whatever the intents.
 pub const NO_INTENT: u64 = 0;
 
+/// Whether the bot may resume the session after [`Gateway::drop_connections`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resume {
+    /// Close 4000: the session lives on; the bot resumes and what it missed is replayed.
+    Allowed,
+    /// Close 4009: the session is gone; the bot identifies again and rebuilds its state from
+    /// GUILD_CREATE, and events in the gap are never replayed.
+    Refused,
+}
+
 pub enum Outgoing {
     Text(String),
     Close(u16),
@@ -65,13 +75,18 @@ impl Gateway {
         }
     }
 
-    /// Closes every connection. Resumable: code 4000; otherwise 4009 and the session is dropped.
-    pub fn drop_connections(&mut self, resumable: bool) {
+    /// Closes every connection: with code 4000 when the bot may resume, otherwise with 4009,
+    /// and the session is dropped.
+    pub fn drop_connections(&mut self, resume: Resume) {
+        let code = match resume {
+            Resume::Allowed => 4000,
+            Resume::Refused => 4009,
+        };
         for session in &mut self.sessions {
             if let Some((_, sender)) = session.conn.take() {
-                let _ = sender.send(Outgoing::Close(if resumable { 4000 } else { 4009 }));
+                let _ = sender.send(Outgoing::Close(code));
             }
-            if !resumable {
+            if resume == Resume::Refused {
                 session.invalidated = true;
             }
         }

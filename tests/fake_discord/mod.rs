@@ -21,6 +21,7 @@ use serde_json::{json, Value};
 // `wait.rs` is mounted next to this module by `discord_common`, the fake's one includer.
 use super::wait::eventually;
 
+pub use gateway::Resume;
 pub use interactions::Interaction;
 pub use limits::{LimitConfig, LimitStats, RouteLimit};
 pub use world::{perms, Message, CHANNEL_CATEGORY, CHANNEL_TEXT, CHANNEL_VOICE};
@@ -652,8 +653,8 @@ impl FakeDiscord {
     }
 
     /// Drops every gateway connection: resumable (close 4000) or with the session gone (4009).
-    pub fn drop_gateway(&self, resumable: bool) {
-        self.lock().gateway.drop_connections(resumable);
+    pub fn drop_gateway(&self, resume: Resume) {
+        self.lock().gateway.drop_connections(resume);
     }
 
     pub fn inject_429s(&self, count: usize, retry_after: Duration, global: bool) {
