@@ -37,6 +37,8 @@ pub struct Shared {
     pub limiter: limits::Limiter,
     pub gateway: Gateway,
     pub interactions: HashMap<u64, Interaction>,
+    /// How long after delivering an interaction the fake still takes its first callback (see
+    /// `interactions::deadline_from_env`); a test may set it, e.g. to `interactions::DISCORD_DEADLINE`.
     pub interaction_deadline: Duration,
     /// (method, route template, when) for every REST request.
     pub request_log: Vec<(String, String, Instant)>,
@@ -76,7 +78,7 @@ impl FakeDiscord {
                 limiter: limits::Limiter::new(limits),
                 gateway: Gateway::default(),
                 interactions: HashMap::new(),
-                interaction_deadline: Duration::from_secs(3),
+                interaction_deadline: interactions::deadline_from_env(),
                 request_log: Vec::new(),
                 dm_opens: HashMap::new(),
                 nonce_dedupes: 0,
