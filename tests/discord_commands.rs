@@ -7,6 +7,7 @@ mod discord_common;
 
 use std::time::Duration;
 
+use discord_common::wait::eventually;
 use discord_common::{at, perms, spawn, Options};
 use focusfolk::platform::discord::BotOptions;
 use serde_json::Value;
@@ -53,20 +54,18 @@ async fn setup_names_the_missing_permission_and_the_role_order() {
         discord_common::fake_discord::BOT_ROLE_POSITION + 1,
     );
     // The role changes reach the bot's cache through the gateway; ask until it has them.
-    let mut answer = String::new();
-    for _ in 0..50 {
-        answer = app
+    let answer = eventually("/setup to see the new permissions and the role", || async {
+        let answer = app
             .command(
                 admin,
                 "setup",
                 &[("moderator_role", text(&mods.to_string()))],
             )
             .await;
-        if !answer.contains("Move Members") && answer.contains("drag my role above") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        (!answer.contains("Move Members") && answer.contains("drag my role above"))
+            .then_some(answer)
+    })
+    .await;
     assert!(!answer.contains("Move Members"), "fixed: {answer}");
     assert!(
         answer.contains("drag my role above"),

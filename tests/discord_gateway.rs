@@ -4,7 +4,8 @@
 
 mod discord_common;
 
-use discord_common::{spawn, wait_until, Options};
+use discord_common::wait::eventually;
+use discord_common::{spawn, Options, Resume};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serenity_connects_registers_commands_and_answers() {
@@ -68,11 +69,13 @@ async fn a_dropped_gateway_is_resumed_and_events_are_replayed() {
     let voice = app
         .fake
         .add_channel(app.guild, discord_common::CHANNEL_VOICE, "hangout", None);
-    app.fake.drop_gateway(true);
+    app.fake.drop_gateway(Resume::Allowed);
     // While the bot is away the member joins voice: the resumed session replays it.
     app.fake.join_voice(app.guild, member, voice).unwrap();
-    let fake = app.fake.clone();
-    wait_until("a RESUME", || fake.lock().gateway.resumes >= 1).await;
+    eventually("a RESUME", || async {
+        (app.fake.lock().gateway.resumes >= 1).then_some(())
+    })
+    .await;
     app.fake.wait_connected(1).await;
     app.join(member, voice).await;
     assert_eq!(

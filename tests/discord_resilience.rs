@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use discord_common::{at, spawn, wait_until, Options};
+use discord_common::wait::eventually;
+use discord_common::{at, spawn, Options, Resume};
 use focusfolk::core::model::Platform;
 use focusfolk::engine::{FaultInjector, FaultPoint};
 use focusfolk::fast_forward::fast_forward_to;
@@ -74,10 +75,12 @@ async fn a_gateway_resumed_mid_slot_replays_who_joined_meanwhile() {
     let room = app.room_of(ann);
     app.join(ann, room).await;
 
-    app.fake.drop_gateway(true);
+    app.fake.drop_gateway(Resume::Allowed);
     app.fake.join_voice(app.guild, ben, room).unwrap();
-    let fake = app.fake.clone();
-    wait_until("the bot to resume", || fake.lock().gateway.resumes >= 1).await;
+    eventually("the bot to resume", || async {
+        (app.fake.lock().gateway.resumes >= 1).then_some(())
+    })
+    .await;
     app.join(ben, room).await;
     assert_eq!(
         app.fake.lock().gateway.identifies,
@@ -107,26 +110,23 @@ async fn a_lost_session_is_rebuilt_from_guild_create_voice_states() {
 
     // The session is gone (close 4009): events in the gap are never replayed, so only the
     // voice states in the new GUILD_CREATE can tell that ann left and ben came.
-    app.fake.drop_gateway(false);
+    app.fake.drop_gateway(Resume::Refused);
     app.fake.leave_voice(app.guild, ann);
     app.fake.join_voice(app.guild, ben, room).unwrap();
-    let fake = app.fake.clone();
-    wait_until("the bot to identify again", || {
-        fake.lock().gateway.identifies >= 2
+    eventually("the bot to identify again", || async {
+        (app.fake.lock().gateway.identifies >= 2).then_some(())
     })
     .await;
     app.fake.wait_connected(1).await;
-    let platform = app.platform.clone();
     let room_ref = format!("{}/{room}", app.guild);
-    discord_common::wait_until_async("presence rebuilt", || {
-        let platform = platform.clone();
-        let room_ref = room_ref.clone();
-        async move {
-            focusfolk::engine::port::ChatPlatform::present_members(platform.as_ref(), &room_ref)
-                .await
-                .unwrap()
-                == vec![ben.to_string()]
-        }
+    eventually("presence rebuilt", || async {
+        let present = focusfolk::engine::port::ChatPlatform::present_members(
+            app.platform.as_ref(),
+            &room_ref,
+        )
+        .await
+        .unwrap();
+        (present == vec![ben.to_string()]).then_some(())
     })
     .await;
 

@@ -5,9 +5,10 @@
 
 mod discord_common;
 
+use discord_common::wait::eventually;
 use discord_common::{
-    at, build_engine, config_for, perms, spawn, wait_until_async, Options, CHANNEL_CATEGORY,
-    CHANNEL_TEXT, CHANNEL_VOICE,
+    at, build_engine, config_for, perms, spawn, Options, CHANNEL_CATEGORY, CHANNEL_TEXT,
+    CHANNEL_VOICE,
 };
 use focusfolk::engine::port::ChatPlatform;
 use focusfolk::fast_forward::fast_forward_to;
@@ -122,10 +123,8 @@ async fn near_500_channels_admins_are_told_once_and_pool_channels_are_lent_and_g
     for member in &members {
         assert!(app.book(*member, "9:00", 25).await.contains("Booked"));
     }
-    let platform = app.platform.clone();
-    let guild = app.guild;
-    discord_common::wait_until("the bot to see every channel", || {
-        platform.known_channel_count(guild) >= 495
+    eventually("the bot to see every channel", || async {
+        (app.platform.known_channel_count(app.guild) >= 495).then_some(())
     })
     .await;
     app.advance_to(at(9, 0)).await;
@@ -213,17 +212,12 @@ async fn two_instances_split_the_shards_and_presence_crosses_over_through_the_st
         app.join(member, room).await;
     }
     let room_ref = format!("{}/{room}", app.guild);
-    wait_until_async("B to see presence through the store", || {
-        let platform_b = platform_b.clone();
-        let room_ref = room_ref.clone();
-        async move {
-            platform_b
-                .present_members(&room_ref)
-                .await
-                .unwrap_or_default()
-                .len()
-                == 2
-        }
+    eventually("B to see presence through the store", || async {
+        let present = platform_b
+            .present_members(&room_ref)
+            .await
+            .unwrap_or_default();
+        (present.len() == 2).then_some(())
     })
     .await;
     fast_forward_to(&engine_b, &app.clock, at(9, 30))

@@ -8,6 +8,8 @@
 mod support;
 #[path = "support/synapse.rs"]
 mod synapse;
+#[path = "support/wait.rs"]
+mod wait;
 
 #[path = "matrix_e2e/basics.rs"]
 mod basics;

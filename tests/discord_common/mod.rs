@@ -7,9 +7,10 @@
 
 #[path = "../fake_discord/mod.rs"]
 pub mod fake_discord;
+#[path = "../support/wait.rs"]
+pub mod wait;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::Value;
@@ -23,9 +24,11 @@ use focusfolk::fast_forward::fast_forward_to;
 use focusfolk::platform::discord::{BotOptions, DiscordBot, DiscordPlatform};
 use focusfolk::store::Store;
 
+use wait::eventually;
+
 #[allow(unused_imports)]
 pub use fake_discord::{
-    perms, FakeDiscord, LimitConfig, CHANNEL_CATEGORY, CHANNEL_TEXT, CHANNEL_VOICE,
+    perms, FakeDiscord, LimitConfig, Resume, CHANNEL_CATEGORY, CHANNEL_TEXT, CHANNEL_VOICE,
 };
 
 /// Mon 30 Nov 2026 08:00 UTC.
@@ -200,7 +203,10 @@ impl DiscordApp {
                 (!shared.world.commands.is_empty()).then_some(())
             })
             .await;
-        wait_until("the guild's GUILD_CREATE", || platform.owns_guild(guild)).await;
+        eventually("the guild's GUILD_CREATE", || async {
+            platform.owns_guild(guild).then_some(())
+        })
+        .await;
     }
 
     /// The process dies and starts again: new engine and adapter on the same database, the
@@ -302,16 +308,13 @@ impl DiscordApp {
             .expect("allowed to join");
         let room = format!("{}/{channel}", self.guild);
         let platform = self.platform.clone();
-        wait_until_async("the adapter to see the member in the room", || {
-            let platform = platform.clone();
-            let room = room.clone();
-            async move {
-                platform
-                    .present_members(&room)
-                    .await
-                    .unwrap_or_default()
-                    .contains(&user.to_string())
-            }
+        eventually("the adapter to see the member in the room", || async {
+            platform
+                .present_members(&room)
+                .await
+                .unwrap_or_default()
+                .contains(&user.to_string())
+                .then_some(())
         })
         .await;
     }
@@ -322,31 +325,5 @@ impl DiscordApp {
             .into_iter()
             .map(|message| message.content)
             .collect()
-    }
-}
-
-pub async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    while !check() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
-pub async fn wait_until_async<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    while !check().await {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }

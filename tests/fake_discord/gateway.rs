@@ -4,6 +4,7 @@
 //! state from GUILD_CREATE). Dispatches go to the session whose shard owns the guild.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use axum::extract::{State, WebSocketUpgrade};
@@ -20,8 +21,20 @@ pub const INTENT_DIRECT_MESSAGES: u64 = 1 << 12;
 /// Interactions arrive whatever the intents.
 pub const NO_INTENT: u64 = 0;
 
+/// Whether the bot may resume the session after [`Gateway::drop_connections`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resume {
+    /// Close 4000: the session lives on; the bot resumes and what it missed is replayed.
+    Allowed,
+    /// Close 4009: the session is gone; the bot identifies again and rebuilds its state from
+    /// GUILD_CREATE, and events in the gap are never replayed.
+    Refused,
+}
+
 pub enum Outgoing {
-    Text(String),
+    /// A frame, and the id of the interaction it carries (an INTERACTION_CREATE): that
+    /// interaction's answer deadline starts once the frame is written to the socket.
+    Text(String, Option<u64>),
     Close(u16),
 }
 
@@ -30,7 +43,8 @@ pub struct Session {
     pub shard: (u64, u64),
     pub intents: u64,
     seq: u64,
-    log: Vec<(u64, String)>,
+    /// (seq, frame, interaction it carries) of every dispatch, for replay on RESUME.
+    log: Vec<(u64, String, Option<u64>)>,
     conn: Option<(u64, mpsc::UnboundedSender<Outgoing>)>,
     invalidated: bool,
 }
@@ -65,13 +79,18 @@ impl Gateway {
         }
     }
 
-    /// Closes every connection. Resumable: code 4000; otherwise 4009 and the session is dropped.
-    pub fn drop_connections(&mut self, resumable: bool) {
+    /// Closes every connection: with code 4000 when the bot may resume, otherwise with 4009,
+    /// and the session is dropped.
+    pub fn drop_connections(&mut self, resume: Resume) {
+        let code = match resume {
+            Resume::Allowed => 4000,
+            Resume::Refused => 4009,
+        };
         for session in &mut self.sessions {
             if let Some((_, sender)) = session.conn.take() {
-                let _ = sender.send(Outgoing::Close(if resumable { 4000 } else { 4009 }));
+                let _ = sender.send(Outgoing::Close(code));
             }
-            if !resumable {
+            if resume == Resume::Refused {
                 session.invalidated = true;
             }
         }
@@ -89,9 +108,14 @@ impl Session {
     fn send_dispatch(&mut self, name: &str, data: &Value) {
         self.seq += 1;
         let text = json!({"op": 0, "s": self.seq, "t": name, "d": data}).to_string();
-        self.log.push((self.seq, text.clone()));
+        let interaction = if name == "INTERACTION_CREATE" {
+            data["id"].as_str().and_then(|id| id.parse().ok())
+        } else {
+            None
+        };
+        self.log.push((self.seq, text.clone(), interaction));
         if let Some((_, sender)) = &self.conn {
-            let _ = sender.send(Outgoing::Text(text));
+            let _ = sender.send(Outgoing::Text(text, interaction));
         }
     }
 }
@@ -115,8 +139,13 @@ async fn connection(fake: Arc<FakeDiscord>, mut socket: WebSocket) {
     loop {
         tokio::select! {
             outgoing = receiver.recv() => match outgoing {
-                Some(Outgoing::Text(text)) => {
+                Some(Outgoing::Text(text, interaction)) => {
                     if socket.send(Message::Text(text.into())).await.is_err() { break; }
+                    if let Some(id) = interaction {
+                        if let Some(interaction) = fake.lock().interactions.get_mut(&id) {
+                            interaction.delivered = Some(Instant::now());
+                        }
+                    }
                 }
                 Some(Outgoing::Close(code)) => {
                     let _ = socket.send(Message::Close(Some(CloseFrame { code, reason: "fake drop".into() }))).await;
@@ -157,6 +186,7 @@ fn handle_op(
         1 => {
             let _ = sender.send(Outgoing::Text(
                 json!({"op": 11, "d": null, "s": null, "t": null}).to_string(),
+                None,
             ));
         }
         2 => {
@@ -221,8 +251,8 @@ fn handle_op(
                 .find(|session| session.session_id == wanted && !session.invalidated)
             {
                 Some(session) => {
-                    for (_, text) in session.log.iter().filter(|(s, _)| *s > seq) {
-                        let _ = sender.send(Outgoing::Text(text.clone()));
+                    for (_, text, interaction) in session.log.iter().filter(|(s, ..)| *s > seq) {
+                        let _ = sender.send(Outgoing::Text(text.clone(), *interaction));
                     }
                     session.conn = Some((conn_id, sender.clone()));
                     session.send_dispatch("RESUMED", &json!({}));
@@ -230,12 +260,11 @@ fn handle_op(
                 None => {
                     let _ = sender.send(Outgoing::Text(
                         json!({"op": 9, "d": false, "s": null, "t": null}).to_string(),
+                        None,
                     ));
                 }
             }
         }
         _ => {}
     }
-    drop(shared);
-    fake.changed.notify_waiters();
 }

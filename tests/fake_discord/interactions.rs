@@ -1,6 +1,12 @@
 //! Interactions: the payloads members' clicks and slash commands produce, and the callback,
 //! `@original` and follow-up endpoints with Discord's rules (3 s to acknowledge, once only,
 //! response types valid for the interaction's type, 2000-character messages).
+//!
+//! The 3 s are wall-clock time, so the fake counts them from when it wrote the interaction to
+//! the bot's gateway socket (not from when the test created it), and stretches them by
+//! [`DEADLINE_SCALE_VAR`] (default [`DEFAULT_DEADLINE_SCALE`]): a bot that never answers, or
+//! answers far too late, still fails, but a correct bot on a starved 2-core runner does not.
+//! `FOCUSFOLK_TEST_INTERACTION_DEADLINE_SCALE=1` gives Discord's own 3 s.
 
 use std::time::{Duration, Instant};
 
@@ -18,12 +24,35 @@ pub const MODAL_SUBMIT: u8 = 5;
 
 pub const EPHEMERAL: u64 = 1 << 6;
 
+/// Discord's time to acknowledge an interaction.
+pub const DISCORD_DEADLINE: Duration = Duration::from_secs(3);
+/// Multiplies [`DISCORD_DEADLINE`] for the fake (a positive number, e.g. `1` or `0.5`).
+pub const DEADLINE_SCALE_VAR: &str = "FOCUSFOLK_TEST_INTERACTION_DEADLINE_SCALE";
+pub const DEFAULT_DEADLINE_SCALE: f64 = 3.0;
+
+/// The deadline the fake enforces: [`DISCORD_DEADLINE`] times the scale from the environment.
+pub fn deadline_from_env() -> Duration {
+    let scale = match std::env::var(DEADLINE_SCALE_VAR) {
+        Ok(text) => text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|scale| scale.is_finite() && *scale > 0.0)
+            .unwrap_or_else(|| panic!("{DEADLINE_SCALE_VAR}={text:?} is not a positive number")),
+        Err(_) => DEFAULT_DEADLINE_SCALE,
+    };
+    DISCORD_DEADLINE.mul_f64(scale)
+}
+
 #[derive(Debug, Clone)]
 pub struct Interaction {
     pub id: u64,
     pub token: String,
     pub kind: u8,
     pub created: Instant,
+    /// When the fake last wrote the INTERACTION_CREATE to a gateway socket (a replay after a
+    /// resume counts anew); the answer deadline runs from here.
+    pub delivered: Option<Instant>,
     pub user: u64,
     pub channel_id: u64,
     /// The message a component belongs to.
@@ -53,6 +82,7 @@ impl Interaction {
             token,
             kind,
             created: Instant::now(),
+            delivered: None,
             user,
             channel_id,
             message_id,
@@ -99,7 +129,9 @@ pub fn callback(
     else {
         return error(StatusCode::NOT_FOUND, 10062, "Unknown interaction");
     };
-    if interaction.created.elapsed() > deadline {
+    // Not delivered (yet, as far as the fake has recorded): count from its creation.
+    let since = interaction.delivered.unwrap_or(interaction.created);
+    if since.elapsed() > deadline {
         interaction.late_callbacks += 1;
         return error(StatusCode::NOT_FOUND, 10062, "Unknown interaction");
     }

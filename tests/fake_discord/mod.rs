@@ -18,6 +18,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+// `wait.rs` is mounted next to this module by `discord_common`, the fake's one includer.
+use super::wait::eventually;
+
+pub use gateway::Resume;
 pub use interactions::Interaction;
 pub use limits::{LimitConfig, LimitStats, RouteLimit};
 pub use world::{perms, Message, CHANNEL_CATEGORY, CHANNEL_TEXT, CHANNEL_VOICE};
@@ -33,6 +37,8 @@ pub struct Shared {
     pub limiter: limits::Limiter,
     pub gateway: Gateway,
     pub interactions: HashMap<u64, Interaction>,
+    /// How long after delivering an interaction the fake still takes its first callback (see
+    /// `interactions::deadline_from_env`); a test may set it, e.g. to `interactions::DISCORD_DEADLINE`.
     pub interaction_deadline: Duration,
     /// (method, route template, when) for every REST request.
     pub request_log: Vec<(String, String, Instant)>,
@@ -45,7 +51,6 @@ pub struct Shared {
 
 pub struct FakeDiscord {
     shared: Mutex<Shared>,
-    pub changed: tokio::sync::Notify,
     addr: OnceLock<SocketAddr>,
     pub token: String,
 }
@@ -73,14 +78,13 @@ impl FakeDiscord {
                 limiter: limits::Limiter::new(limits),
                 gateway: Gateway::default(),
                 interactions: HashMap::new(),
-                interaction_deadline: Duration::from_secs(3),
+                interaction_deadline: interactions::deadline_from_env(),
                 request_log: Vec::new(),
                 dm_opens: HashMap::new(),
                 nonce_dedupes: 0,
                 deleted_channels: Vec::new(),
                 latency: Duration::ZERO,
             }),
-            changed: tokio::sync::Notify::new(),
             addr: OnceLock::new(),
             token: TOKEN.to_string(),
         });
@@ -651,8 +655,8 @@ impl FakeDiscord {
     }
 
     /// Drops every gateway connection: resumable (close 4000) or with the session gone (4009).
-    pub fn drop_gateway(&self, resumable: bool) {
-        self.lock().gateway.drop_connections(resumable);
+    pub fn drop_gateway(&self, resume: Resume) {
+        self.lock().gateway.drop_connections(resume);
     }
 
     pub fn inject_429s(&self, count: usize, retry_after: Duration, global: bool) {
@@ -732,17 +736,9 @@ impl FakeDiscord {
         self.lock().world.channels.get(&id).cloned()
     }
 
-    /// Polls `check` on every change (and every 20 ms) until it yields, or fails the test after 15 s.
+    /// Runs `check` on the fake's state until it yields, through the tests' one `eventually`.
     pub async fn wait_for<T>(&self, what: &str, mut check: impl FnMut(&Shared) -> Option<T>) -> T {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let notified = self.changed.notified();
-            if let Some(value) = check(&self.lock()) {
-                return value;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            let _ = tokio::time::timeout(Duration::from_millis(20), notified).await;
-        }
+        eventually(what, || std::future::ready(check(&self.lock()))).await
     }
 
     pub async fn wait_connected(&self, sessions: usize) {

@@ -89,7 +89,6 @@ pub async fn handle(
         route_request(&fake, &mut shared, &method, &segments, &body)
     };
     drop(shared);
-    fake.changed.notify_waiters();
     respond(reply, &rate_headers)
 }
 

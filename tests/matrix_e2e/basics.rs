@@ -170,7 +170,7 @@ async fn opening_twice_under_one_key_finds_the_first_room_and_the_sweep_closes_f
     // A restarted bot finds the ended room among its rooms and closes it.
     let running = crate::support::Bot::start_fresh(&home).await;
     let room = matrix_sdk::ruma::OwnedRoomId::try_from(first.as_str()).unwrap();
-    crate::support::eventually("the sweep to close the forgotten room", || async {
+    crate::wait::eventually("the sweep to close the forgotten room", || async {
         synapse
             .memberships(room.as_str())
             .await

@@ -7,8 +7,9 @@ use matrix_sdk::ruma::api::client::room::create_room;
 use matrix_sdk::ruma::OwnedUserId;
 use serde_json::json;
 
-use crate::support::{eventually, Bot, BotHome, Community, Member};
+use crate::support::{Bot, BotHome, Community, Member};
 use crate::synapse::Synapse;
+use crate::wait::eventually;
 
 #[tokio::test]
 async fn commands_get_threaded_notices_admins_change_rules_and_dms_work_without_prefix() {

@@ -30,27 +30,7 @@ use focusfolk::platform::matrix::{run_sync, MatrixPlatform};
 use focusfolk::store::Store;
 
 use super::synapse::{Registered, Synapse};
-
-pub const WAIT: Duration = Duration::from_secs(45);
-
-/// Polls `check` every 100 ms until it returns `Some`, or panics after `WAIT` with `what`.
-pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
+use super::wait::{eventually, DEADLINE};
 
 // ---------------------------------------------------------------------------------------------
 // Members
@@ -457,7 +437,7 @@ impl Bot {
         engine.startup_sweep().await.expect("startup sweep");
         let (shutdown, receiver) = tokio::sync::watch::channel(false);
         let sync = tokio::spawn(run_sync(platform.clone(), engine.clone(), receiver));
-        tokio::time::timeout(WAIT, platform.wait_until_listening())
+        tokio::time::timeout(DEADLINE, platform.wait_until_listening())
             .await
             .expect("bot listening");
         Bot {
@@ -497,7 +477,7 @@ impl Bot {
     pub async fn stop(mut self) {
         let _ = self.shutdown.send(true);
         if let Some(sync) = self.sync.take() {
-            let _ = tokio::time::timeout(WAIT, sync).await;
+            let _ = tokio::time::timeout(DEADLINE, sync).await;
         }
     }
 

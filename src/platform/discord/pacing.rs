@@ -6,11 +6,51 @@
 //! This is what keeps the bot within limits in proxy mode, where serenity's own limiter is off.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::num::NonZeroU32;
-use std::sync::Mutex;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use governor::middleware::NoOpMiddleware;
+use governor::state::{InMemoryState, NotKeyed};
+use governor::{Quota, RateLimiter};
+
+/// Where the pacer reads the time and how it waits: [`SystemClock`] in production; the unit
+/// tests inject a manual clock, so they assert on the time the pacer waited, not on how long a
+/// (possibly starved) machine took.
+pub trait PaceClock: Send + Sync {
+    fn now(&self) -> Instant;
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
+}
+
+/// The real time: `Instant::now()` and tokio's timer.
+pub struct SystemClock;
+
+impl PaceClock for SystemClock {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}
+
+/// The pacer's clock as governor's clock, so the global limiter and the route buckets share
+/// one "now" (governor's default clock would ignore an injected one).
+#[derive(Clone)]
+struct GovernorClock(Arc<dyn PaceClock>);
+
+impl governor::clock::Clock for GovernorClock {
+    type Instant = Instant;
+
+    fn now(&self) -> Instant {
+        self.0.now()
+    }
+}
+
+type GlobalLimiter = RateLimiter<NotKeyed, InMemoryState, GovernorClock, NoOpMiddleware<Instant>>;
 
 #[derive(Debug, Clone, Copy)]
 struct RouteState {
@@ -19,7 +59,8 @@ struct RouteState {
 }
 
 pub struct Pacer {
-    global: DefaultDirectRateLimiter,
+    clock: Arc<dyn PaceClock>,
+    global: GlobalLimiter,
     /// Set by a global 429: nobody sends before this.
     global_blocked_until: Mutex<Option<Instant>>,
     routes: Mutex<HashMap<String, RouteState>>,
@@ -28,13 +69,19 @@ pub struct Pacer {
 
 impl Pacer {
     pub fn new(requests_per_second: u32) -> Pacer {
+        Pacer::with_clock(requests_per_second, Arc::new(SystemClock))
+    }
+
+    /// A pacer on the given clock (the tests' manual one; [`Pacer::new`] uses the real time).
+    pub fn with_clock(requests_per_second: u32, clock: Arc<dyn PaceClock>) -> Pacer {
         let rate = requests_per_second.clamp(1, 50);
         let period = Duration::from_secs_f64(1.0 / f64::from(rate));
         let quota = Quota::with_period(period)
             .expect("non-zero period")
             .allow_burst(NonZeroU32::MIN);
         Pacer {
-            global: RateLimiter::direct(quota),
+            global: RateLimiter::direct_with_clock(quota, GovernorClock(clock.clone())),
+            clock,
             global_blocked_until: Mutex::new(None),
             routes: Mutex::new(HashMap::new()),
             requests_per_second: rate,
@@ -49,16 +96,25 @@ impl Pacer {
     /// Waits until a request on `route` may go out, and reserves its place in the route bucket.
     pub async fn acquire(&self, route: &str) {
         loop {
-            let wait = self.wait_needed(route, Instant::now());
+            let wait = self.wait_needed(route, self.clock.now());
             if wait.is_zero() {
-                self.global.until_ready().await;
+                self.until_global_ready().await;
                 // The global wait may have crossed a 429 that arrived meanwhile: check again.
-                if self.wait_needed(route, Instant::now()).is_zero() && self.reserve(route) {
+                if self.wait_needed(route, self.clock.now()).is_zero() && self.reserve(route) {
                     return;
                 }
                 continue;
             }
-            tokio::time::sleep(wait).await;
+            self.clock.sleep(wait).await;
+        }
+    }
+
+    /// Waits for, and takes, the global limiter's next cell (governor's `until_ready`, on the
+    /// pacer's clock).
+    async fn until_global_ready(&self) {
+        while let Err(not_until) = self.global.check() {
+            let wait = not_until.wait_time_from(self.clock.now());
+            self.clock.sleep(wait).await;
         }
     }
 
@@ -76,7 +132,7 @@ impl Pacer {
 
     /// Takes one request from the route's known budget; false if another task took the last.
     fn reserve(&self, route: &str) -> bool {
-        let now = Instant::now();
+        let now = self.clock.now();
         let mut routes = lock(&self.routes);
         match routes.get_mut(route) {
             Some(state) if state.reset_at <= now => {
@@ -95,7 +151,7 @@ impl Pacer {
     /// Learns the route's bucket from a response's `X-RateLimit-Remaining` / `-Reset-After`.
     pub fn observe(&self, route: &str, remaining: Option<u32>, reset_after: Option<Duration>) {
         if let (Some(remaining), Some(reset_after)) = (remaining, reset_after) {
-            let reset_at = Instant::now() + reset_after;
+            let reset_at = self.clock.now() + reset_after;
             lock(&self.routes).insert(
                 route.to_string(),
                 RouteState {
@@ -108,7 +164,7 @@ impl Pacer {
 
     /// A 429: wait `retry_after` on this route, or everywhere when it was global.
     pub fn rate_limited(&self, route: &str, retry_after: Duration, global: bool) {
-        let until = Instant::now() + retry_after;
+        let until = self.clock.now() + retry_after;
         if global {
             let mut blocked = lock(&self.global_blocked_until);
             *blocked = Some(blocked.map_or(until, |old| old.max(until)));
@@ -134,38 +190,89 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 mod tests {
     use super::*;
 
+    /// Time that moves only when the pacer sleeps, by exactly as long as it asked to: what it
+    /// shows afterwards is how long the pacer made its caller wait.
+    struct ManualClock {
+        start: Instant,
+        waited: Mutex<Duration>,
+    }
+
+    impl ManualClock {
+        fn new() -> Arc<ManualClock> {
+            Arc::new(ManualClock {
+                start: Instant::now(),
+                waited: Mutex::new(Duration::ZERO),
+            })
+        }
+
+        fn waited(&self) -> Duration {
+            *lock(&self.waited)
+        }
+    }
+
+    impl PaceClock for ManualClock {
+        fn now(&self) -> Instant {
+            self.start + self.waited()
+        }
+
+        fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+            *lock(&self.waited) += duration;
+            Box::pin(std::future::ready(()))
+        }
+    }
+
+    fn pacer(requests_per_second: u32) -> (Pacer, Arc<ManualClock>) {
+        let clock = ManualClock::new();
+        (Pacer::with_clock(requests_per_second, clock.clone()), clock)
+    }
+
+    fn ms(millis: u64) -> Duration {
+        Duration::from_millis(millis)
+    }
+
     #[tokio::test]
     async fn paces_to_the_configured_rate() {
-        let pacer = Pacer::new(50);
-        let started = Instant::now();
-        for _ in 0..26 {
+        let (pacer, clock) = pacer(50);
+        pacer.acquire("GET /x").await;
+        assert_eq!(clock.waited(), Duration::ZERO, "the first goes at once");
+        for _ in 1..26 {
             pacer.acquire("GET /x").await;
         }
-        // 26 requests at 50/s with burst 1: the last leaves ~0.5 s after the first.
-        assert!(
-            started.elapsed() >= Duration::from_millis(480),
-            "{:?}",
-            started.elapsed()
-        );
+        // 26 requests at 50/s with burst 1: the last leaves 25 periods of 20 ms after the first.
+        let waited = clock.waited();
+        assert!(waited >= ms(499) && waited <= ms(501), "{waited:?}");
+    }
+
+    #[tokio::test]
+    async fn the_real_clock_paces_too() {
+        let pacer = Pacer::new(50);
+        let started = Instant::now();
+        for _ in 0..6 {
+            pacer.acquire("GET /x").await;
+        }
+        // Five periods of 20 ms at least; no upper bound on real time (a busy machine is slow).
+        assert!(started.elapsed() >= ms(95), "{:?}", started.elapsed());
     }
 
     #[tokio::test]
     async fn a_route_429_blocks_that_route_only() {
-        let pacer = Pacer::new(50);
-        pacer.rate_limited("POST /a", Duration::from_millis(300), false);
-        let started = Instant::now();
+        let (pacer, clock) = pacer(50);
+        pacer.rate_limited("POST /a", ms(300), false);
         pacer.acquire("POST /b").await;
-        assert!(started.elapsed() < Duration::from_millis(100));
+        assert_eq!(clock.waited(), Duration::ZERO, "another route goes at once");
         pacer.acquire("POST /a").await;
-        assert!(started.elapsed() >= Duration::from_millis(290));
+        assert_eq!(
+            clock.waited(),
+            ms(300),
+            "the limited route waits out its 429"
+        );
     }
 
     #[tokio::test]
     async fn an_exhausted_bucket_waits_for_its_reset() {
-        let pacer = Pacer::new(50);
-        pacer.observe("POST /c", Some(0), Some(Duration::from_millis(200)));
-        let started = Instant::now();
+        let (pacer, clock) = pacer(50);
+        pacer.observe("POST /c", Some(0), Some(ms(200)));
         pacer.acquire("POST /c").await;
-        assert!(started.elapsed() >= Duration::from_millis(190));
+        assert_eq!(clock.waited(), ms(200));
     }
 }
