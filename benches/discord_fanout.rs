@@ -74,8 +74,7 @@ async fn fan_out(pairs: usize) -> bool {
     // fast-forward clock runs it at that moment, so its wall time counts from there.
     let announce_starts = app
         .engine
-        .store
-        .next_pending_due_at(focusfolk::core::model::Platform::Discord)
+        .next_due_at()
         .await
         .expect("store")
         .expect("the announce job is pending");

@@ -210,9 +210,16 @@ async fn run(synapse: &Synapse, pairs: usize, run_id: &str) {
         store_path: directory.path().join("store").display().to_string(),
         ..MatrixConfig::default()
     };
-    let platform = MatrixPlatform::connect(config, store.clone(), clock.clone())
-        .await
-        .unwrap();
+    let platform = MatrixPlatform::connect(
+        config,
+        focusfolk::engine::PlatformState::new(
+            store.clone(),
+            focusfolk::core::model::Platform::Matrix,
+        ),
+        clock.clone(),
+    )
+    .await
+    .unwrap();
     let engine = Engine::new(
         store,
         platform.clone(),

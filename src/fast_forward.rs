@@ -14,11 +14,7 @@ pub async fn fast_forward_to(
 ) -> Result<Vec<JobReport>, JobError> {
     let mut reports = engine.run_due_jobs().await?;
     loop {
-        let next_due = engine
-            .store
-            .next_pending_due_at(engine.runner.platform)
-            .await
-            .map_err(JobError::unexpected)?;
+        let next_due = engine.next_due_at().await.map_err(JobError::unexpected)?;
         match next_due {
             Some(due) if due <= target => {
                 clock.advance_to(due);

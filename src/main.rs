@@ -11,7 +11,7 @@ use std::sync::Arc;
 use focusfolk::clock::{Clock, SystemClock};
 use focusfolk::config::{check_config, Config};
 use focusfolk::core::model::Platform;
-use focusfolk::engine::RunnerSettings;
+use focusfolk::engine::{EngineSetup, RunnerSettings};
 use focusfolk::store::Store;
 
 /// Focusmate-style body doubling for Discord and Matrix communities.
@@ -139,41 +139,23 @@ async fn run_bot(config: Config) -> anyhow::Result<()> {
     let mut running: Vec<(&str, tokio::task::JoinHandle<anyhow::Result<()>>)> = Vec::new();
     #[cfg(feature = "discord")]
     if config.discord.is_configured() {
-        let (store, runner, defaults, shutdown) = (
-            store.clone(),
-            runner_settings(&config, Platform::Discord)?,
-            config.community_settings()?,
-            shutdown.clone(),
-        );
-        let discord = config.discord.clone();
+        let setup = engine_setup(&config, &store, Platform::Discord)?;
+        let (discord, shutdown) = (config.discord.clone(), shutdown.clone());
         running.push((
             "discord",
             tokio::spawn(async move {
-                let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-                focusfolk::platform::discord::run_discord(
-                    &discord, store, clock, defaults, runner, shutdown,
-                )
-                .await
+                focusfolk::platform::discord::run_discord(&discord, setup, shutdown).await
             }),
         ));
     }
     #[cfg(feature = "matrix")]
     if config.matrix.is_configured() {
-        let (store, runner, defaults, shutdown) = (
-            store.clone(),
-            runner_settings(&config, Platform::Matrix)?,
-            config.community_settings()?,
-            shutdown.clone(),
-        );
-        let matrix = config.matrix.clone();
+        let setup = engine_setup(&config, &store, Platform::Matrix)?;
+        let (matrix, shutdown) = (config.matrix.clone(), shutdown.clone());
         running.push((
             "matrix",
             tokio::spawn(async move {
-                let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-                focusfolk::platform::matrix::run_matrix(
-                    matrix, store, clock, defaults, runner, shutdown,
-                )
-                .await
+                focusfolk::platform::matrix::run_matrix(matrix, setup, shutdown).await
             }),
         ));
     }
@@ -192,6 +174,19 @@ async fn run_bot(config: Config) -> anyhow::Result<()> {
         }
     }
     failure.map_or(Ok(()), Err)
+}
+
+/// What one platform's engine is built from: the shared store, the system clock, the
+/// community defaults and that platform's runner settings.
+#[allow(dead_code)] // unused when no platform feature is compiled in
+fn engine_setup(config: &Config, store: &Store, platform: Platform) -> anyhow::Result<EngineSetup> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    Ok(EngineSetup::new(
+        store.clone(),
+        clock,
+        config.community_settings()?,
+        runner_settings(config, platform)?,
+    ))
 }
 
 /// `[runner]` as the engine wants it. The worker id must be unique per running instance; the

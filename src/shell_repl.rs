@@ -128,16 +128,9 @@ impl ShellSession {
             &self.current_user,
             &self.current_user,
         );
-        let zone = match self.engine.community_for(&actor).await {
-            Ok(community) => match self
-                .engine
-                .store
-                .find_member(community.id, &self.current_user)
-                .await
-            {
-                Ok(Some(member)) => member.time_zone,
-                _ => community.settings.default_time_zone,
-            },
+        let zone = match self.engine.community_and_member(&actor).await {
+            Ok((_, Some(member))) => member.time_zone,
+            Ok((community, None)) => community.settings.default_time_zone,
             Err(_) => chrono_tz::UTC,
         };
         crate::core::time_input::resolve_time_spec(&spec, self.clock.now(), zone)

@@ -233,7 +233,7 @@ async fn the_startup_sweep_deletes_rooms_of_sessions_that_are_over_and_nothing_e
     let guild = app.guild.to_string();
     let record = || async {
         app.engine
-            .store
+            .store_for_tests()
             .platform_state(Platform::Discord, &guild, &key)
             .await
             .unwrap()
@@ -246,7 +246,7 @@ async fn the_startup_sweep_deletes_rooms_of_sessions_that_are_over_and_nothing_e
     app.restart("worker-1").await;
     let record = app
         .engine
-        .store
+        .store_for_tests()
         .platform_state(Platform::Discord, &app.guild.to_string(), &key)
         .await
         .unwrap();

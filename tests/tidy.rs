@@ -51,7 +51,6 @@ fn engine_does_not_import_adapters() {
 
 /// Rule c: adapters reach the store only through the engine's scoped handle.
 #[test]
-#[ignore = "enabled once the boundary refactor lands"]
 fn adapters_do_not_name_the_store() {
     assert_no_offences(
         Rule::AdaptersKeepOffTheStore,

@@ -11,7 +11,9 @@ mod member_cache;
 pub use member_cache::MEMBER_CACHE_TTL;
 pub mod jobs;
 pub mod lifecycle;
+mod platform_state;
 pub mod port;
+mod queries;
 pub mod reply;
 mod setup;
 
@@ -29,6 +31,7 @@ use crate::store::{NewJob, Store};
 
 pub use actor::Actor;
 pub use effects::{FaultInjector, FaultPoint, NoFaults};
+pub use platform_state::PlatformState;
 pub use reply::{CommandOutcome, Reply};
 
 /// How the job runner behaves; from `[runner]` in the config.
@@ -63,18 +66,66 @@ impl RunnerSettings {
     }
 }
 
+/// Everything an engine needs but its adapter: what the composition root (`main`, a test
+/// harness) hands to an adapter's start-up function. The adapter takes its own
+/// [`PlatformState`] from it, builds itself, then builds the engine around itself; it never
+/// holds the store.
+pub struct EngineSetup {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    community_defaults: CommunitySettings,
+    runner: RunnerSettings,
+}
+
+impl EngineSetup {
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        community_defaults: CommunitySettings,
+        runner: RunnerSettings,
+    ) -> Self {
+        EngineSetup {
+            store,
+            clock,
+            community_defaults,
+            runner,
+        }
+    }
+
+    /// The adapter's corner of the database, scoped to the runner's platform.
+    pub fn platform_state(&self) -> PlatformState {
+        PlatformState::new(self.store.clone(), self.runner.platform)
+    }
+
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
+    pub fn build(self, platform: Arc<dyn ChatPlatform>) -> Engine {
+        Engine::new(
+            self.store,
+            platform,
+            self.clock,
+            self.community_defaults,
+            self.runner,
+        )
+    }
+}
+
+/// The engine's fields are its own: adapters talk to it through commands
+/// ([`Engine::handle_command`]), queries (`queries.rs`) and the port it calls them through.
 #[derive(Clone)]
 pub struct Engine {
-    pub store: Store,
-    pub platform: Arc<dyn ChatPlatform>,
-    pub clock: Arc<dyn Clock>,
+    store: Store,
+    platform: Arc<dyn ChatPlatform>,
+    clock: Arc<dyn Clock>,
     /// Settings a new community starts with.
-    pub community_defaults: CommunitySettings,
-    pub weights: MatchingWeights,
-    pub runner: RunnerSettings,
+    community_defaults: CommunitySettings,
+    weights: MatchingWeights,
+    runner: RunnerSettings,
     /// Poked when a booking adds an earlier job than the runner is sleeping towards.
-    pub wake_runner: Arc<tokio::sync::Notify>,
-    pub faults: Arc<dyn FaultInjector>,
+    wake_runner: Arc<tokio::sync::Notify>,
+    faults: Arc<dyn FaultInjector>,
     /// Communities by (platform, platform community id), shared by clones of this engine.
     communities: Arc<Mutex<HashMap<(Platform, String), CachedCommunity>>>,
     /// Members for the `book` command, shared by clones of this engine.

@@ -169,8 +169,12 @@ pub async fn build_engine(
     let store = Store::connect_and_migrate(database_url)
         .await
         .expect("store");
-    let platform = DiscordPlatform::new(&config_for(fake, shards), store.clone(), clock.clone())
-        .expect("platform");
+    let platform = DiscordPlatform::new(
+        &config_for(fake, shards),
+        focusfolk::engine::PlatformState::new(store.clone(), Platform::Discord),
+        clock.clone(),
+    )
+    .expect("platform");
     let runner = RunnerSettings {
         worker_id: worker.to_string(),
         ..RunnerSettings::for_platform(Platform::Discord)

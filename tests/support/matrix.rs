@@ -418,10 +418,16 @@ impl Bot {
         let store = Store::connect_and_migrate(&home.database_url)
             .await
             .expect("store");
-        let platform =
-            MatrixPlatform::connect(home.config.clone(), store.clone(), home.clock.clone())
-                .await
-                .expect("connect");
+        let platform = MatrixPlatform::connect(
+            home.config.clone(),
+            focusfolk::engine::PlatformState::new(
+                store.clone(),
+                focusfolk::core::model::Platform::Matrix,
+            ),
+            home.clock.clone(),
+        )
+        .await
+        .expect("connect");
         let runner = RunnerSettings {
             worker_id: "matrix-worker".to_string(),
             ..RunnerSettings::for_platform(Platform::Matrix)

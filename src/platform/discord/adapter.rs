@@ -16,11 +16,12 @@ use crate::clock::Clock;
 use crate::config::DiscordConfig;
 use crate::core::message::OutgoingMessage;
 use crate::engine::port::{ChatPlatform, PairRoomRequest, PlatformError, Recipient};
-use crate::store::Store;
+use crate::engine::PlatformState;
 
 pub struct DiscordPlatform {
     pub(super) rest: DiscordRest,
-    pub(super) store: Store,
+    /// The adapter's own notes in the database (see `state.rs`).
+    pub(super) state: PlatformState,
     pub(super) clock: Arc<dyn Clock>,
     pub(super) presence: Presence,
     pub(super) channels: ChannelIndex,
@@ -51,7 +52,7 @@ impl DiscordPlatform {
 
     pub fn new(
         config: &DiscordConfig,
-        store: Store,
+        state: PlatformState,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Arc<DiscordPlatform>> {
         let token = config
@@ -61,7 +62,7 @@ impl DiscordPlatform {
             .ok_or_else(|| anyhow::anyhow!("[discord] token is not set"))?;
         Ok(Arc::new(DiscordPlatform {
             rest: DiscordRest::new(&config.api_base_url, &token, config.requests_per_second)?,
-            store,
+            state,
             clock,
             presence: Presence::default(),
             channels: ChannelIndex::default(),

@@ -21,15 +21,7 @@ fn response(choices: Vec<serenity::AutocompleteChoice>) -> serenity::CreateAutoc
 /// The community and (if they used the bot before) the member behind this interaction.
 async fn who(ctx: Context<'_>) -> Option<(Community, Option<Member>)> {
     let actor = actor_of(ctx)?;
-    let engine = &ctx.data().engine;
-    let community = engine.community_for(&actor).await.ok()?;
-    let member = engine
-        .store
-        .find_member(community.id, &actor.platform_user_id)
-        .await
-        .ok()
-        .flatten();
-    Some((community, member))
+    ctx.data().engine.community_and_member(&actor).await.ok()
 }
 
 pub async fn autocomplete_when(
@@ -45,7 +37,7 @@ pub async fn autocomplete_when(
             member.time_zone
         });
     let engine = &ctx.data().engine;
-    let now = engine.clock.now();
+    let now = engine.now();
     let settings = effective_settings(&community.settings);
     let mut choices = Vec::new();
     let typed = partial.trim();
@@ -71,8 +63,7 @@ pub async fn autocomplete_when(
     let mut at = next_grid_slot_after(earliest);
     let horizon = at + chrono::Duration::hours(12);
     let counts = engine
-        .store
-        .slot_booking_counts(community.id, at, horizon)
+        .booking_counts_between(&community, at, horizon)
         .await
         .unwrap_or_default();
     let needle = typed.to_lowercase();
@@ -123,8 +114,7 @@ pub async fn autocomplete_booking(
     };
     let engine = &ctx.data().engine;
     let bookings = engine
-        .store
-        .active_bookings_for_member(member.id, engine.clock.now())
+        .upcoming_bookings_of(&member)
         .await
         .unwrap_or_default();
     let needle = partial.trim().trim_start_matches('#').to_lowercase();

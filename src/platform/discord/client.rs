@@ -13,11 +13,8 @@ use super::command_list;
 use super::context::{self, Data};
 use super::events::Handler;
 use super::DiscordPlatform;
-use crate::clock::Clock;
 use crate::config::DiscordConfig;
-use crate::core::model::CommunitySettings;
-use crate::engine::{Engine, RunnerSettings};
-use crate::store::Store;
+use crate::engine::{Engine, EngineSetup};
 
 /// Knobs that are not configuration (tests and embedding).
 #[derive(Debug, Clone)]
@@ -153,14 +150,11 @@ async fn on_error(error: poise::FrameworkError<'_, Arc<Data>, context::Error>) {
 /// turns true, then disconnects.
 pub async fn run_discord(
     config: &DiscordConfig,
-    store: Store,
-    clock: Arc<dyn Clock>,
-    community_defaults: CommunitySettings,
-    runner: RunnerSettings,
+    setup: EngineSetup,
     mut shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
-    let platform = DiscordPlatform::new(config, store.clone(), clock.clone())?;
-    let engine = Engine::new(store, platform.clone(), clock, community_defaults, runner);
+    let platform = DiscordPlatform::new(config, setup.platform_state(), setup.clock())?;
+    let engine = setup.build(platform.clone());
     engine.startup_sweep_logged().await;
     match platform.sweep_leftover_rooms().await {
         Ok(deleted) => tracing::info!(deleted, "removed pair rooms of sessions that are over"),

@@ -3,13 +3,10 @@
 //! the startup sweep knows when it ended), members' DM channels, the guild a member last used
 //! the bot in, pool-channel loans, and presence in pair rooms for other instances.
 
-use crate::core::model::Platform;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::DiscordPlatform;
-
-pub const PLATFORM: Platform = Platform::Discord;
 
 /// What `/setup` chose for a guild.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -55,7 +52,7 @@ impl DiscordPlatform {
         scope: &str,
         name: &str,
     ) -> anyhow::Result<Option<T>> {
-        let Some(text) = self.store.platform_state(PLATFORM, scope, name).await? else {
+        let Some(text) = self.state.get(scope, name).await? else {
             return Ok(None);
         };
         Ok(serde_json::from_str(&text).ok())
@@ -68,9 +65,7 @@ impl DiscordPlatform {
         value: &T,
     ) -> anyhow::Result<()> {
         let text = serde_json::to_string(value)?;
-        self.store
-            .set_platform_state(PLATFORM, scope, name, &text, self.clock.now())
-            .await?;
+        self.state.set(scope, name, &text, self.clock.now()).await?;
         Ok(())
     }
 
@@ -87,7 +82,7 @@ impl DiscordPlatform {
 
     /// Every guild that ran `/setup` (the startup sweep visits these).
     pub async fn configured_guilds(&self) -> anyhow::Result<Vec<(u64, GuildSetup)>> {
-        let rows = self.store.platform_state_by_name(PLATFORM, "setup").await?;
+        let rows = self.state.by_name("setup").await?;
         Ok(rows
             .into_iter()
             .filter_map(|(scope, value)| {

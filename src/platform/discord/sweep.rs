@@ -66,9 +66,8 @@ impl DiscordPlatform {
             }
         }
         let pruned = self
-            .store
-            .delete_platform_state_older_than(
-                super::state::PLATFORM,
+            .state
+            .prune(
                 super::rooms::ROOM_RECORD_PREFIX,
                 now - Duration::days(ROOM_RECORDS_KEPT_DAYS),
             )

@@ -57,10 +57,9 @@ use self::ratelimit::{CallError, Limiter, RateClass};
 use crate::clock::Clock;
 use crate::config::MatrixConfig;
 use crate::core::message::OutgoingMessage;
-use crate::core::model::{CommunitySettings, Platform};
+use crate::core::model::Platform;
 use crate::engine::port::{ChatPlatform, PairRoomRequest, PlatformError, Recipient};
-use crate::engine::{Engine, RunnerSettings};
-use crate::store::Store;
+use crate::engine::{EngineSetup, PlatformState};
 
 pub use sync::run_sync;
 
@@ -69,7 +68,8 @@ pub const PLATFORM: Platform = Platform::Matrix;
 
 pub struct MatrixPlatform {
     client: Client,
-    store: Store,
+    /// The adapter's own notes in the database: the session, DM rooms, members' communities.
+    state: PlatformState,
     clock: Arc<dyn Clock>,
     config: MatrixConfig,
     bot: OwnedUserId,
@@ -85,11 +85,11 @@ impl MatrixPlatform {
     /// Logs in (or restores the stored session) and returns the platform, not yet syncing.
     pub async fn connect(
         config: MatrixConfig,
-        store: Store,
+        state: PlatformState,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Arc<Self>> {
         let limiter = Limiter::new(config.max_rate_limit_wait.as_std());
-        let connected = session::connect(&config, &store, clock.as_ref(), &limiter).await?;
+        let connected = session::connect(&config, &state, clock.as_ref(), &limiter).await?;
         let bot = connected
             .client
             .user_id()
@@ -97,7 +97,7 @@ impl MatrixPlatform {
             .to_owned();
         Ok(Arc::new(MatrixPlatform {
             client: connected.client,
-            store,
+            state,
             clock,
             config,
             bot,
@@ -143,15 +143,15 @@ impl MatrixPlatform {
     }
 
     async fn state(&self, scope: &str, name: &str) -> Result<Option<String>, PlatformError> {
-        self.store
-            .platform_state(PLATFORM, scope, name)
+        self.state
+            .get(scope, name)
             .await
             .map_err(|error| PlatformError::Temporary(format!("reading platform state: {error}")))
     }
 
     async fn set_state(&self, scope: &str, name: &str, value: &str) -> Result<(), PlatformError> {
-        self.store
-            .set_platform_state(PLATFORM, scope, name, value, self.clock.now())
+        self.state
+            .set(scope, name, value, self.clock.now())
             .await
             .map_err(|error| PlatformError::Temporary(format!("writing platform state: {error}")))
     }
@@ -233,14 +233,11 @@ impl ChatPlatform for MatrixPlatform {
 /// revoked or the homeserver refuses us for good.
 pub async fn run_matrix(
     config: MatrixConfig,
-    store: Store,
-    clock: Arc<dyn Clock>,
-    community_defaults: CommunitySettings,
-    runner: RunnerSettings,
+    setup: EngineSetup,
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
-    let platform = MatrixPlatform::connect(config, store.clone(), clock.clone()).await?;
-    let engine = Engine::new(store, platform.clone(), clock, community_defaults, runner);
+    let platform = MatrixPlatform::connect(config, setup.platform_state(), setup.clock()).await?;
+    let engine = setup.build(platform.clone());
     engine.startup_sweep_logged().await;
     let jobs = {
         let engine = engine.clone();

@@ -17,10 +17,9 @@ use matrix_sdk::ruma::{OwnedDeviceId, OwnedUserId};
 use matrix_sdk::{Client, SessionMeta, SessionTokens};
 
 use super::ratelimit::{CallError, Limiter, RateClass};
-use super::PLATFORM;
 use crate::clock::Clock;
 use crate::config::MatrixConfig;
-use crate::store::Store;
+use crate::engine::PlatformState;
 
 const SCOPE: &str = "bot";
 
@@ -33,7 +32,7 @@ pub struct Connected {
 
 pub async fn connect(
     config: &MatrixConfig,
-    store: &Store,
+    state: &PlatformState,
     clock: &dyn Clock,
     limiter: &Limiter,
 ) -> anyhow::Result<Connected> {
@@ -59,15 +58,14 @@ pub async fn connect(
         .await
         .with_context(|| format!("connecting to {}", config.homeserver_url))?;
 
-    let install_id = install_id(store, clock).await?;
+    let install_id = install_id(state, clock).await?;
     let session_name = format!("session:{user_id}");
-    let stored: Option<MatrixSession> =
-        match store.platform_state(PLATFORM, SCOPE, &session_name).await? {
-            Some(json) => {
-                Some(serde_json::from_str(&json).context("reading the stored Matrix session")?)
-            }
-            None => None,
-        };
+    let stored: Option<MatrixSession> = match state.get(SCOPE, &session_name).await? {
+        Some(json) => {
+            Some(serde_json::from_str(&json).context("reading the stored Matrix session")?)
+        }
+        None => None,
+    };
 
     if let Some(token) = config
         .access_token
@@ -82,7 +80,7 @@ pub async fn connect(
             ));
         }
         client.restore_session(session.clone()).await?;
-        persist(store, clock, &session_name, &session).await?;
+        persist(state, clock, &session_name, &session).await?;
         return Ok(Connected { client, install_id });
     }
 
@@ -137,7 +135,7 @@ pub async fn connect(
         .matrix_auth()
         .session()
         .ok_or_else(|| anyhow!("login succeeded but left no session"))?;
-    persist(store, clock, &session_name, &session).await?;
+    persist(state, clock, &session_name, &session).await?;
     Ok(Connected { client, install_id })
 }
 
@@ -204,36 +202,25 @@ async fn session_for_token(client: &Client, token: &str) -> anyhow::Result<Matri
 }
 
 async fn persist(
-    store: &Store,
+    state: &PlatformState,
     clock: &dyn Clock,
     name: &str,
     session: &MatrixSession,
 ) -> anyhow::Result<()> {
-    store
-        .set_platform_state(
-            PLATFORM,
-            SCOPE,
-            name,
-            &serde_json::to_string(session)?,
-            clock.now(),
-        )
+    state
+        .set(SCOPE, name, &serde_json::to_string(session)?, clock.now())
         .await?;
     Ok(())
 }
 
-async fn install_id(store: &Store, clock: &dyn Clock) -> anyhow::Result<String> {
-    if let Some(id) = store.platform_state(PLATFORM, SCOPE, "install_id").await? {
+async fn install_id(state: &PlatformState, clock: &dyn Clock) -> anyhow::Result<String> {
+    if let Some(id) = state.get(SCOPE, "install_id").await? {
         return Ok(id);
     }
     let id = format!("{:08x}", rand::random::<u32>());
-    store
-        .set_platform_state(PLATFORM, SCOPE, "install_id", &id, clock.now())
-        .await?;
+    state.set(SCOPE, "install_id", &id, clock.now()).await?;
     // Two instances starting together on a fresh database: whoever wrote last wins for both.
-    Ok(store
-        .platform_state(PLATFORM, SCOPE, "install_id")
-        .await?
-        .unwrap_or(id))
+    Ok(state.get(SCOPE, "install_id").await?.unwrap_or(id))
 }
 
 /// One store directory per account, so changing `user_id` never mixes two accounts' state.
