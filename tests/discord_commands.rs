@@ -17,6 +17,33 @@ fn text(value: &str) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_booking_opens_no_dm_channel_and_a_booking_does() {
+    let app = spawn(Options::default()).await;
+    let ann = app.member("ann");
+    let refused = app.book(ann, "2020-01-01 09:00", 25).await;
+    assert!(refused.contains("already passed"), "{refused}");
+    // Rejection times are time parts: Discord shows them in each viewer's own zone.
+    let off_grid = app.book(ann, "9:07", 25).await;
+    assert!(
+        off_grid.contains("quarter-hour grid") && off_grid.contains(":F> (<t:"),
+        "{off_grid}"
+    );
+    // Whatever the refused booking set off has had its chance to run: another command was
+    // answered after it, and the bot's pacing interval passed.
+    let _ = app.command(ann, "sessions", &[]).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !app.fake.has_dm_channel(ann),
+        "a refused booking must not open a DM channel: nothing will ever be sent there"
+    );
+    assert!(app.book(ann, "9:00", 25).await.contains("Booked"));
+    eventually("the DM channel opened after the booking", || async {
+        app.fake.has_dm_channel(ann).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn setup_names_the_missing_permission_and_the_role_order() {
     let app = spawn(Options {
         bot_permissions: perms::BOT_DEFAULT & !perms::MOVE_MEMBERS,

@@ -69,6 +69,30 @@ async fn a_runner_sleeps_while_another_platforms_job_is_overdue() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_forever_runs_what_is_due_when_woken_and_stops_on_shutdown() {
+    let app = spawn_app().await;
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let runner = tokio::spawn({
+        let engine = app.engine.clone();
+        async move { engine.run_forever(shutdown).await }
+    });
+    assert!(app.say("ann", "book 9:00 25m").await.contains("Booked"));
+    // The reminder is due at 8:50. Time passes on the engine's clock; a booking (for another
+    // slot) wakes the runner, which then runs the reminder on its own: nobody steps it.
+    app.clock.advance_to(at(8, 51));
+    assert!(app.say("ben", "book 10:00 25m").await.contains("Booked"));
+    common::wait::eventually("the runner to send ann's reminder", || async {
+        (app.dms_containing("ann", "starts in") == 1).then_some(())
+    })
+    .await;
+    stop.send(true).unwrap();
+    tokio::time::timeout(StdDuration::from_secs(30), runner)
+        .await
+        .expect("the runner stops on shutdown")
+        .unwrap();
+}
+
 #[tokio::test]
 async fn another_platforms_overdue_job_does_not_disturb_the_fast_forward() {
     let app = spawn_app().await;

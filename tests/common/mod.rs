@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+#[path = "../support/wait.rs"]
+pub mod wait;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};

@@ -688,6 +688,11 @@ impl FakeDiscord {
             .collect()
     }
 
+    /// Whether the bot ever opened a DM channel with `user` (POST /users/@me/channels).
+    pub fn has_dm_channel(&self, user: u64) -> bool {
+        self.lock().world.dm_channel_of.contains_key(&user)
+    }
+
     pub fn dms_containing(&self, user: u64, needle: &str) -> usize {
         self.dms(user)
             .iter()

@@ -90,6 +90,10 @@ async fn members_book_by_mentioning_the_bot_or_with_a_custom_prefix() {
     let room = &community.room;
     let bot = community.bot_id();
 
+    // A refused booking opens no DM room: nothing would ever be sent there.
+    let refused = cat.command(room, "!focus book 2020-01-01 9:00").await;
+    assert!(refused.contains("already passed"), "{refused}");
+
     // The custom prefix books; the default one is someone else's now. The bot answers in
     // order, so once the second command is answered the first would have been too.
     let ignored = ann.say(room, "!focusfolk sessions").await;
@@ -110,8 +114,27 @@ async fn members_book_by_mentioning_the_bot_or_with_a_custom_prefix() {
     let booked = ben.reply_to(room, &pill).await;
     assert!(booked.contains("Booked"), "{booked}");
 
-    // A typed mention, as in "@focusfolk: book 9am".
-    let booked = cat.command(room, "@bot: book 9:00 25m").await;
+    // By now (two more commands answered) a DM room opened for the refused booking would
+    // have invited cat.
+    assert!(
+        cat.invites().iter().all(|invite| !invite.is_direct),
+        "a refused booking opened a DM room: {:?}",
+        cat.invites()
+            .iter()
+            .map(|invite| &invite.room)
+            .collect::<Vec<_>>()
+    );
+
+    // A typed mention, as in "@focusfolk: book 9am" (the test's bot has a unique localpart).
+    let localpart = bot
+        .trim_start_matches('@')
+        .split(':')
+        .next()
+        .unwrap()
+        .to_string();
+    let booked = cat
+        .command(room, &format!("@{localpart}: book 9:00 25m"))
+        .await;
     assert!(booked.contains("Booked"), "{booked}");
 
     // Help and hints show the prefix in use.
@@ -120,11 +143,13 @@ async fn members_book_by_mentioning_the_bot_or_with_a_custom_prefix() {
         help.contains("`!focus help`") && !help.contains("!focusfolk"),
         "{help}"
     );
-    let hint = cat.command(room, "@bot: dance").await;
+    let hint = cat.command(room, &format!("@{localpart}: dance")).await;
     assert!(hint.contains("`!focus help`"), "{hint}");
 
     let sessions = ben.command(room, "!focus sessions").await;
     assert!(sessions.contains("25 min"), "{sessions}");
+    // After a booking, the DM room exists.
+    cat.dm_room(&bot).await;
 }
 
 #[tokio::test]
