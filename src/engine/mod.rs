@@ -4,6 +4,7 @@
 
 pub mod actor;
 pub mod commands;
+pub mod effect_key;
 pub mod effects;
 pub mod errors;
 pub mod fan_out;

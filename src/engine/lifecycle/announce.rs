@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use crate::core::message::OutgoingMessage;
 use crate::core::model::{GroupOrigin, Member, Slot};
+use crate::engine::effect_key::EffectKey;
 use crate::engine::fan_out::run_concurrently;
 use crate::engine::jobs::JobError;
 use crate::engine::Engine;
@@ -66,7 +67,10 @@ impl Engine {
                     .filter_map(|id| members.get(id))
                     .collect();
                 let message = announcement(slot, member, &partners, &room, &title);
-                let key = format!("dm:announce:g{}:m{}", group.id, member.id);
+                let key = EffectKey::Announce {
+                    group: group.id,
+                    member: member.id,
+                };
                 messages.push((key, member, message));
             }
         }
@@ -74,7 +78,7 @@ impl Engine {
         run_concurrently(
             self.runner.effects_in_flight,
             messages,
-            |(key, member, message)| async move { self.send_dm_once(&key, member, message).await },
+            |(key, member, message)| async move { self.send_dm_once(key, member, message).await },
         )
         .await?;
         Ok(format!("announced to {announced} members"))

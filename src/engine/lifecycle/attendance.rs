@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 use crate::core::message::OutgoingMessage;
 use crate::core::model::{AttendanceOutcome, Group, GroupOrigin, Member, MemberId, Slot};
 use crate::core::schedule::ON_TIME_TOLERANCE;
+use crate::engine::effect_key::EffectKey;
 use crate::engine::jobs::JobError;
 use crate::engine::port::PlatformError;
 use crate::engine::Engine;
@@ -166,7 +167,10 @@ impl Engine {
                     .room(room.clone(), title.clone())
                     .text(". Same end time.");
                 self.send_dm_once(
-                    &format!("dm:rematch:g{}:m{}", group.id, member.id),
+                    EffectKey::Rematch {
+                        group: group.id,
+                        member: member.id,
+                    },
                     member,
                     message,
                 )
@@ -186,7 +190,10 @@ impl Engine {
                 "Your partner didn't make it and nobody else is free right now. Keep going in your room — this session still counts for you.",
             );
             self.send_dm_once(
-                &format!("dm:stranded:s{}:m{}", slot.id, member.id),
+                EffectKey::Stranded {
+                    slot: slot.id,
+                    member: member.id,
+                },
                 member,
                 message,
             )
@@ -204,7 +211,10 @@ impl Engine {
                 .time(slot.starts_at, member.time_zone)
                 .text(". Your partner has been looked after. If something came up, cancelling ahead frees them sooner.");
             self.send_dm_once(
-                &format!("dm:missed:s{}:m{}", slot.id, member.id),
+                EffectKey::Missed {
+                    slot: slot.id,
+                    member: member.id,
+                },
                 member,
                 message,
             )
@@ -234,10 +244,13 @@ impl Engine {
         group: &Group,
         member: &Member,
     ) -> Result<bool, JobError> {
-        let key = format!("dm:announce:g{}:m{}", group.id, member.id);
+        let key = EffectKey::Announce {
+            group: group.id,
+            member: member.id,
+        };
         let record = self
             .store
-            .effect(&key)
+            .effect(&key.to_string())
             .await
             .map_err(JobError::unexpected)?;
         Ok(record.is_some_and(|record| record.recorded_at <= slot.starts_at + ON_TIME_TOLERANCE))

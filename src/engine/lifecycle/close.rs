@@ -2,6 +2,7 @@
 
 use crate::core::message::{CommandWord, MessageAction, OutgoingMessage};
 use crate::core::model::{AttendanceOutcome, GroupState, Slot};
+use crate::engine::effect_key::EffectKey;
 use crate::engine::fan_out::run_concurrently;
 use crate::engine::jobs::JobError;
 use crate::engine::Engine;
@@ -31,8 +32,11 @@ impl Engine {
                     .command(CommandWord::Friend, "<name>")
                     .text(" pairs you again.")
                     .action(MessageAction::BookAnother);
-                let key = format!("dm:checkin:s{}:m{}", slot.id, member.id);
-                async move { self.send_dm_once(&key, member, message).await }
+                let key = EffectKey::CheckIn {
+                    slot: slot.id,
+                    member: member.id,
+                };
+                async move { self.send_dm_once(key, member, message).await }
             },
         )
         .await?;
@@ -66,7 +70,7 @@ impl Engine {
         let platform = self.platform.clone();
         let room_to_close = room.to_string();
         // Done or unreachable (a room already gone): either way it is closed for us.
-        self.effect_once(&format!("close:g{group_id}"), || async move {
+        self.effect_once(EffectKey::CloseRoom { group: group_id }, |_| async move {
             platform
                 .close_pair_room(&room_to_close)
                 .await

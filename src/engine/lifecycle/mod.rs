@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 use chrono::Duration;
 
+use super::effect_key::EffectKey;
 use super::jobs::JobError;
 use super::Engine;
 use crate::core::matching::{
@@ -142,12 +143,10 @@ impl Engine {
             starts_at: slot.starts_at,
             ends_at: slot.ends_at(),
         };
-        let key = format!("room:g{}", group.id);
         let platform = self.platform.clone();
-        let room_key = key.clone();
         match self
-            .effect_once(&key, || async move {
-                platform.open_pair_room(&request, &room_key).await
+            .effect_once(EffectKey::OpenRoom { group: group.id }, |key| async move {
+                platform.open_pair_room(&request, &key).await
             })
             .await?
         {

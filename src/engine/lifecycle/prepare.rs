@@ -8,6 +8,7 @@ use crate::core::booking_rules::next_weekly_occurrence;
 use crate::core::message::{CommandWord, OutgoingMessage};
 use crate::core::model::{Booking, Community, GroupOrigin, JobKind, Member, MemberId, Slot};
 use crate::core::schedule::{announce_due_at, slot_job_key};
+use crate::engine::effect_key::EffectKey;
 use crate::engine::fan_out::run_concurrently;
 use crate::engine::jobs::JobError;
 use crate::engine::Engine;
@@ -87,8 +88,11 @@ impl Engine {
                 .text(". Your booking stays, so you can still focus solo — or pick a busier slot with ")
                 .command(CommandWord::Slots, "")
                 .text(".");
-            let key = format!("dm:alone:s{}:m{}", slot.id, member.id);
-            async move { self.send_dm_once(&key, member, message).await }
+            let key = EffectKey::Alone {
+                slot: slot.id,
+                member: member.id,
+            };
+            async move { self.send_dm_once(key, member, message).await }
         })
         .await?;
 
@@ -165,17 +169,16 @@ impl Engine {
     /// Sends one DM at most once, keyed by `key`. Unreachable members are logged and skipped.
     pub(crate) async fn send_dm_once(
         &self,
-        key: &str,
+        key: EffectKey,
         member: &Member,
         message: OutgoingMessage,
     ) -> Result<(), JobError> {
         let mut to = recipient(member);
         to.platform_community_id = Some(self.platform_community_id_of(member).await?);
         let platform = self.platform.clone();
-        let sent_key = key.to_string();
-        self.effect_once(key, || async move {
+        self.effect_once(key, |key| async move {
             platform
-                .send_direct_message(&to, &message, &sent_key)
+                .send_direct_message(&to, &message, &key)
                 .await
                 .map(|()| String::new())
         })
