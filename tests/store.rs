@@ -840,21 +840,13 @@ async fn jobs_schedule_once_per_key(store: Store) {
     let jobs = store.jobs_for_slot(slot.id).await.unwrap();
     let summary: Vec<_> = jobs
         .iter()
-        .map(|(j, status)| {
-            (
-                j.key.as_str(),
-                j.kind,
-                j.due_at,
-                j.attempts,
-                status.as_str(),
-            )
-        })
+        .map(|(j, status)| (j.key.as_str(), j.kind, j.due_at, j.attempts, *status))
         .collect();
     assert_eq!(
         summary,
         vec![
-            ("remind:b1", JobKind::Remind, t(-10), 0, "pending"),
-            ("prepare:1", JobKind::Prepare, t(-2), 0, "pending")
+            ("remind:b1", JobKind::Remind, t(-10), 0, JobStatus::Pending),
+            ("prepare:1", JobKind::Prepare, t(-2), 0, JobStatus::Pending)
         ]
     );
     assert_eq!(jobs[0].0.booking_id, Some(booking.id));
@@ -940,16 +932,16 @@ async fn claim_order_and_lease(store: Store) {
         .await
         .unwrap());
 
-    let statuses: HashMap<String, String> = store
+    let statuses: HashMap<String, JobStatus> = store
         .jobs_for_slot(slot.id)
         .await
         .unwrap()
         .into_iter()
         .map(|(j, s)| (j.key, s))
         .collect();
-    assert_eq!(statuses["a"], "done");
-    assert_eq!(statuses["b"], "done");
-    assert_eq!(statuses["c"], "pending");
+    assert_eq!(statuses["a"], JobStatus::Done);
+    assert_eq!(statuses["b"], JobStatus::Done);
+    assert_eq!(statuses["c"], JobStatus::Pending);
     assert_eq!(
         store.next_pending_due_at(Platform::Shell).await.unwrap(),
         Some(t(20))
@@ -1099,7 +1091,7 @@ async fn concurrent_workers_finish_every_job_once(url: String) {
     let jobs = store.jobs_for_slot(slot.id).await.unwrap();
     assert!(jobs
         .iter()
-        .all(|(job, status)| status == "done" && job.attempts == 1));
+        .all(|(job, status)| *status == JobStatus::Done && job.attempts == 1));
     assert_eq!(
         store.next_pending_due_at(Platform::Shell).await.unwrap(),
         None
@@ -1422,7 +1414,7 @@ async fn booking_with_jobs_commits_together(store: Store) {
     assert_eq!(booking.status, BookingStatus::Active);
     assert_eq!(booking.created_at, t(-60));
     let keys =
-        |jobs: Vec<(Job, String)>| jobs.into_iter().map(|(job, _)| job.key).collect::<Vec<_>>();
+        |jobs: Vec<(Job, JobStatus)>| jobs.into_iter().map(|(job, _)| job.key).collect::<Vec<_>>();
     assert_eq!(keys(store.jobs_for_slot(slot.id).await.unwrap()).len(), 6);
 
     // The slot exists now: a second member's booking writes only itself.
@@ -1644,7 +1636,7 @@ async fn jobs_schedule_in_one_statement(store: Store) {
     let stored = store.jobs_for_slot(slot.id).await.unwrap();
     assert_eq!(stored.len(), 452);
     let a = stored.iter().find(|(job, _)| job.key == "a").unwrap();
-    assert_eq!((a.0.due_at, a.1.as_str()), (t(-2), "pending"));
+    assert_eq!((a.0.due_at, a.1), (t(-2), JobStatus::Pending));
 }
 
 async fn concurrent_ensures_agree(store: Store) {
