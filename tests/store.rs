@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use chrono::{DateTime, Duration, Utc};
+use focusfolk::core::booking_rules::CancelKind;
 use focusfolk::core::model::*;
 use focusfolk::store::{Backend, NewBooking, NewBookingRequest, NewJob, Store, StoreError};
 use sqlx::{Connection, Executor};
@@ -403,12 +404,21 @@ async fn one_active_booking_per_member_and_slot(store: Store) {
         Err(StoreError::BookingConflict)
     ));
 
-    assert!(store.cancel_booking(first.id, false).await.unwrap());
+    assert!(store
+        .cancel_booking(first.id, CancelKind::OnTime)
+        .await
+        .unwrap());
     assert!(
-        !store.cancel_booking(first.id, false).await.unwrap(),
+        !store
+            .cancel_booking(first.id, CancelKind::OnTime)
+            .await
+            .unwrap(),
         "already cancelled"
     );
-    assert!(!store.cancel_booking(BookingId(9999), false).await.unwrap());
+    assert!(!store
+        .cancel_booking(BookingId(9999), CancelKind::OnTime)
+        .await
+        .unwrap());
     assert_eq!(
         store.booking(first.id).await.unwrap().unwrap().status,
         BookingStatus::Cancelled
@@ -450,7 +460,10 @@ async fn booking_queries(store: Store) {
     let b_early = book(&store, &ann, &early).await.unwrap();
     let bob_early = book(&store, &bob, &early).await.unwrap();
     let cy_early = book(&store, &cy, &early).await.unwrap();
-    store.cancel_booking(cy_early.id, false).await.unwrap();
+    store
+        .cancel_booking(cy_early.id, CancelKind::OnTime)
+        .await
+        .unwrap();
     book(&store, &bob, &next_day).await.unwrap();
 
     let ids = |bookings: Vec<Booking>| bookings.into_iter().map(|b| b.id).collect::<Vec<_>>();
@@ -503,7 +516,10 @@ async fn booking_queries(store: Store) {
         vec![(t(0), 25, 2), (t(60), 50, 1)],
         "[from, to): next day excluded"
     );
-    store.cancel_booking(b_late.id, false).await.unwrap();
+    store
+        .cancel_booking(b_late.id, CancelKind::OnTime)
+        .await
+        .unwrap();
     let counts = store
         .slot_booking_counts(c.id, t(1), t(2 * 24 * 60))
         .await
@@ -525,11 +541,20 @@ async fn late_cancel_counts(store: Store) {
     ];
     let on_time = book(&store, &ann, &slots[0]).await.unwrap();
     let late = book(&store, &ann, &slots[1]).await.unwrap();
-    assert!(store.cancel_booking(on_time.id, false).await.unwrap());
+    assert!(store
+        .cancel_booking(on_time.id, CancelKind::OnTime)
+        .await
+        .unwrap());
     assert_eq!(store.member(ann.id).await.unwrap().late_cancels, 0);
-    assert!(store.cancel_booking(late.id, true).await.unwrap());
+    assert!(store
+        .cancel_booking(late.id, CancelKind::Late)
+        .await
+        .unwrap());
     assert_eq!(store.member(ann.id).await.unwrap().late_cancels, 1);
-    assert!(!store.cancel_booking(late.id, true).await.unwrap());
+    assert!(!store
+        .cancel_booking(late.id, CancelKind::Late)
+        .await
+        .unwrap());
     assert_eq!(
         store.member(ann.id).await.unwrap().late_cancels,
         1,

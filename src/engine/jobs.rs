@@ -129,15 +129,15 @@ impl Engine {
             .slot(slot_id)
             .await
             .map_err(JobError::unexpected)?;
-        let delayed = match job_timing(job.kind, job.due_at, now, &slot) {
+        let lateness = match job_timing(job.kind, job.due_at, now, &slot) {
             JobTiming::Drop { reason } => return Ok(JobOutcome::Dropped(reason)),
-            JobTiming::Run { delayed } => delayed,
+            JobTiming::Run { lateness } => lateness,
         };
         let summary = match job.kind {
             JobKind::Remind => self.run_reminder(job, &slot).await?,
             JobKind::Prepare => self.run_prepare(&slot).await?,
             JobKind::Announce => self.run_announce(&slot).await?,
-            JobKind::AttendanceCheck => self.run_attendance_check(&slot, delayed).await?,
+            JobKind::AttendanceCheck => self.run_attendance_check(&slot, lateness).await?,
             JobKind::CheckIn => self.run_check_in(&slot).await?,
             JobKind::CloseRooms => self.run_close_rooms(&slot).await?,
         };

@@ -9,6 +9,7 @@ use super::{
     write_statement_on, Backend, GroupedWrite, NewJob, Result, ReturnedIntegers, Store, StoreError,
     WriteValue,
 };
+use crate::core::booking_rules::CancelKind;
 use crate::core::model::{
     Booking, BookingId, BookingStatus, CommunityId, MemberId, Platform, Slot, SlotId,
 };
@@ -241,7 +242,7 @@ impl Store {
 
     /// Active -> cancelled; a late cancel also bumps the member's `late_cancels`, in the same
     /// transaction. `false` if the booking was not active (or does not exist).
-    pub async fn cancel_booking(&self, id: BookingId, late: bool) -> Result<bool> {
+    pub async fn cancel_booking(&self, id: BookingId, kind: CancelKind) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "UPDATE bookings SET status = 'cancelled' WHERE id = $1 AND status = 'active' RETURNING member_id",
@@ -252,7 +253,7 @@ impl Store {
         let Some(row) = row else {
             return Ok(false); // dropping `tx` rolls back the (empty) transaction
         };
-        if late {
+        if kind == CancelKind::Late {
             sqlx::query("UPDATE members SET late_cancels = late_cancels + 1 WHERE id = $1")
                 .bind(int(&row, "member_id")?)
                 .execute(&mut *tx)

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::core::message::OutgoingMessage;
 use crate::core::model::{AttendanceOutcome, Group, GroupOrigin, Member, MemberId, Slot};
-use crate::core::schedule::ON_TIME_TOLERANCE;
+use crate::core::schedule::{Lateness, ON_TIME_TOLERANCE};
 use crate::engine::effect_key::EffectKey;
 use crate::engine::jobs::JobError;
 use crate::engine::port::PlatformError;
@@ -16,7 +16,7 @@ impl Engine {
     pub(crate) async fn run_attendance_check(
         &self,
         slot: &Slot,
-        delayed: bool,
+        lateness: Lateness,
     ) -> Result<String, JobError> {
         let community = self
             .store
@@ -81,7 +81,7 @@ impl Engine {
                 };
                 let outcome = if present.contains(&member.platform_user_id) {
                     AttendanceOutcome::Attended
-                } else if delayed
+                } else if lateness == Lateness::Delayed
                     || group.room.is_none()
                     || !self.announced_on_time(slot, group, member).await?
                 {
