@@ -6,7 +6,7 @@
 use std::future::Future;
 
 use super::effect_key::EffectKey;
-use super::jobs::JobError;
+use super::errors::JobError;
 use super::Engine;
 use crate::engine::port::PlatformError;
 

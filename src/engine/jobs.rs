@@ -9,23 +9,7 @@ use super::Engine;
 use crate::core::model::{Job, JobKind};
 use crate::core::schedule::{job_timing, JobTiming};
 
-#[derive(Debug, thiserror::Error)]
-pub enum JobError {
-    /// Worth another attempt later (platform hiccup, rate limit).
-    #[error("will retry: {0}")]
-    Retry(String),
-    /// Simulated process death (crash tests): stop without finishing or releasing the job.
-    #[error("simulated crash")]
-    Crashed,
-    #[error("unexpected: {0:#}")]
-    Unexpected(anyhow::Error),
-}
-
-impl JobError {
-    pub fn unexpected(error: impl Into<anyhow::Error>) -> Self {
-        JobError::Unexpected(error.into())
-    }
-}
+pub use super::errors::JobError;
 
 /// What one step of the runner did.
 #[derive(Debug, Clone, PartialEq)]

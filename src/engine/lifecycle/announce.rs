@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use crate::core::message::OutgoingMessage;
 use crate::core::model::{GroupOrigin, Member, Slot};
 use crate::engine::effect_key::EffectKey;
+use crate::engine::errors::JobError;
 use crate::engine::fan_out::run_concurrently;
-use crate::engine::jobs::JobError;
 use crate::engine::Engine;
 
 impl Engine {

@@ -8,7 +8,7 @@ use crate::core::message::OutgoingMessage;
 use crate::core::model::{AttendanceOutcome, Group, GroupOrigin, Member, MemberId, Slot};
 use crate::core::schedule::{Lateness, ON_TIME_TOLERANCE};
 use crate::engine::effect_key::EffectKey;
-use crate::engine::jobs::JobError;
+use crate::engine::errors::JobError;
 use crate::engine::port::PlatformError;
 use crate::engine::Engine;
 

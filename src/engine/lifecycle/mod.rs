@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use chrono::Duration;
 
 use super::effect_key::EffectKey;
-use super::jobs::JobError;
+use super::errors::JobError;
 use super::Engine;
 use crate::core::matching::{
     match_members, Candidate, MatchingInput, MatchingOutcome, PairNote, PairTie,

@@ -9,8 +9,8 @@ use crate::core::message::{CommandWord, OutgoingMessage};
 use crate::core::model::{Booking, Community, GroupOrigin, JobKind, Member, MemberId, Slot};
 use crate::core::schedule::{announce_due_at, slot_job_key};
 use crate::engine::effect_key::EffectKey;
+use crate::engine::errors::JobError;
 use crate::engine::fan_out::run_concurrently;
-use crate::engine::jobs::JobError;
 use crate::engine::Engine;
 use crate::store::{NewBooking, StoreError};
 

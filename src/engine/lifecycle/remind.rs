@@ -3,8 +3,8 @@
 use crate::core::message::{MessageAction, OutgoingMessage};
 use crate::core::model::{Booking, BookingStatus, Job, Member, Slot};
 use crate::engine::effect_key::EffectKey;
+use crate::engine::errors::JobError;
 use crate::engine::fan_out::run_concurrently;
-use crate::engine::jobs::JobError;
 use crate::engine::Engine;
 
 impl Engine {
