@@ -11,9 +11,10 @@ use std::time::Duration as StdDuration;
 use chrono::Duration;
 use focusfolk::clock::ManualClock;
 use focusfolk::core::model::{CommunitySettings, GroupOrigin, JobKind, JobStatus, Platform};
+use focusfolk::core::schedule::PlannedJob;
 use focusfolk::engine::{Actor, Engine, RunnerSettings};
 use focusfolk::platform::shell::ShellPlatform;
-use focusfolk::store::{NewJob, Store};
+use focusfolk::store::Store;
 
 use common::{at, spawn_app, test_start};
 
@@ -33,7 +34,7 @@ async fn overdue_matrix_job(store: &Store) {
         .await
         .unwrap();
     store
-        .schedule_job(&NewJob {
+        .schedule_job(&PlannedJob {
             key: format!("prepare:s{}", slot.id.0),
             kind: JobKind::Prepare,
             slot_id: Some(slot.id),

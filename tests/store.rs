@@ -11,7 +11,8 @@ use std::future::Future;
 use chrono::{DateTime, Duration, Utc};
 use focusfolk::core::booking_rules::CancelKind;
 use focusfolk::core::model::*;
-use focusfolk::store::{Backend, NewBooking, NewBookingRequest, NewJob, Store, StoreError};
+use focusfolk::core::schedule::PlannedJob;
+use focusfolk::store::{Backend, NewBooking, NewBookingRequest, Store, StoreError};
 use sqlx::{Connection, Executor};
 
 // ---- harness ------------------------------------------------------------------------------
@@ -141,8 +142,8 @@ async fn book(store: &Store, member: &Member, slot: &Slot) -> Result<Booking, St
         .await
 }
 
-fn job(key: &str, kind: JobKind, slot: &Slot, due_at: DateTime<Utc>) -> NewJob {
-    NewJob {
+fn job(key: &str, kind: JobKind, slot: &Slot, due_at: DateTime<Utc>) -> PlannedJob {
+    PlannedJob {
         key: key.to_owned(),
         kind,
         slot_id: Some(slot.id),
@@ -849,7 +850,7 @@ async fn jobs_schedule_once_per_key(store: Store) {
         .schedule_job(&job("prepare:1", JobKind::Prepare, &slot, t(-5)))
         .await
         .unwrap());
-    let remind = NewJob {
+    let remind = PlannedJob {
         key: "remind:b1".into(),
         kind: JobKind::Remind,
         slot_id: None,
@@ -1378,7 +1379,7 @@ fn request(member: &Member, starts_at: DateTime<Utc>, length_minutes: u32) -> Ne
 }
 
 /// A slot's six jobs, keyed like the engine keys them.
-fn jobs_of(slot: &Slot) -> Vec<NewJob> {
+fn jobs_of(slot: &Slot) -> Vec<PlannedJob> {
     JobKind::ALL
         .into_iter()
         .enumerate()
@@ -1653,7 +1654,7 @@ async fn jobs_schedule_in_one_statement(store: Store) {
     ];
     assert_eq!(store.schedule_jobs(&jobs).await.unwrap(), 2);
     assert_eq!(store.schedule_jobs(&jobs).await.unwrap(), 0);
-    let mut many: Vec<NewJob> = (0..450)
+    let mut many: Vec<PlannedJob> = (0..450)
         .map(|n| job(&format!("many:{n}"), JobKind::CheckIn, &slot, t(n)))
         .collect();
     many.push(job("b", JobKind::Announce, &slot, t(0)));

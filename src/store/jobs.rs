@@ -12,15 +12,7 @@ use sqlx::Row;
 
 use super::{corrupt, int, text, time, unix, Backend, Result, Store};
 use crate::core::model::{BookingId, Job, JobId, JobKind, JobStatus, Platform, SlotId};
-
-pub struct NewJob {
-    /// Unique; scheduling the same key twice inserts once.
-    pub key: String,
-    pub kind: JobKind,
-    pub slot_id: Option<SlotId>,
-    pub booking_id: Option<BookingId>,
-    pub due_at: DateTime<Utc>,
-}
+use crate::core::schedule::PlannedJob;
 
 const COLUMNS: &str = "id, key, kind, slot_id, booking_id, due_at, attempts";
 
@@ -62,7 +54,7 @@ const CLAIM_POSTGRES: &str = concat!("UPDATE jobs SET lease_owner = $1, lease_un
 
 impl Store {
     /// Inserts the job unless one with the same key exists; `true` if inserted.
-    pub async fn schedule_job(&self, job: &NewJob) -> Result<bool> {
+    pub async fn schedule_job(&self, job: &PlannedJob) -> Result<bool> {
         let done = sqlx::query(
             "INSERT INTO jobs (key, kind, slot_id, booking_id, due_at, status, attempts) \
              VALUES ($1, $2, $3, $4, $5, 'pending', 0) ON CONFLICT (key) DO NOTHING",
