@@ -20,6 +20,7 @@ use focusfolk::clock::ManualClock;
 use focusfolk::config::MatrixConfig;
 use focusfolk::core::message::OutgoingMessage;
 use focusfolk::core::model::{CommunitySettings, Platform};
+use focusfolk::engine::jobs::JobOutcome;
 use focusfolk::engine::port::{ChatPlatform, Recipient};
 use focusfolk::engine::{Actor, Engine, RunnerSettings};
 use focusfolk::fast_forward::fast_forward_to;
@@ -301,9 +302,11 @@ async fn run(synapse: &Synapse, pairs: usize, run_id: &str) {
     let announced: usize = announce_reports
         .iter()
         .filter_map(|report| {
-            report
-                .outcome
-                .strip_prefix("done: announced to ")?
+            let JobOutcome::Done(summary) = &report.outcome else {
+                return None;
+            };
+            summary
+                .strip_prefix("announced to ")?
                 .split(' ')
                 .next()?
                 .parse::<usize>()

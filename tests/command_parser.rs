@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc, Weekday as Wd};
 use chrono_tz::Tz;
 use focusfolk::command::parse::{help_text, parse_command, CommandParseError, COMMAND_NAMES};
-use focusfolk::command::{CancelTarget, Command, PrefsChange};
+use focusfolk::command::{CancelTarget, Command, PrefsChange, RelationChange};
 use focusfolk::core::booking_rules::check_new_booking;
 use focusfolk::core::model::{CommunitySettings, RelationKind};
 use focusfolk::core::time_input::{resolve_time_spec, DaySpec, TimeInputError, TimeSpec};
@@ -30,11 +30,11 @@ fn book(when: TimeSpec, length_minutes: Option<u32>, repeat_weekly: bool) -> Com
         repeat_weekly,
     }
 }
-fn relate(kind: RelationKind, target: &str, remove: bool) -> Command {
+fn relate(kind: RelationKind, target: &str, change: RelationChange) -> Command {
     Command::Relate {
         kind,
         target: target.to_string(),
-        remove,
+        change,
     }
 }
 
@@ -289,34 +289,55 @@ fn command_table() {
         // Relations.
         (
             "friend @bob",
-            Ok(relate(RelationKind::Friend, "bob", false)),
+            Ok(relate(RelationKind::Friend, "bob", RelationChange::Set)),
         ),
-        ("friend bob", Ok(relate(RelationKind::Friend, "bob", false))),
+        (
+            "friend bob",
+            Ok(relate(RelationKind::Friend, "bob", RelationChange::Set)),
+        ),
         (
             "unfriend @bob",
-            Ok(relate(RelationKind::Friend, "bob", true)),
+            Ok(relate(RelationKind::Friend, "bob", RelationChange::Remove)),
         ),
         (
             "favourite @Bob Smith",
-            Ok(relate(RelationKind::Favourite, "Bob Smith", false)),
+            Ok(relate(
+                RelationKind::Favourite,
+                "Bob Smith",
+                RelationChange::Set,
+            )),
         ),
         (
             "favorite @bob",
-            Ok(relate(RelationKind::Favourite, "bob", false)),
+            Ok(relate(RelationKind::Favourite, "bob", RelationChange::Set)),
         ),
         (
             "unfavourite @bob",
-            Ok(relate(RelationKind::Favourite, "bob", true)),
+            Ok(relate(
+                RelationKind::Favourite,
+                "bob",
+                RelationChange::Remove,
+            )),
         ),
-        ("block @bob", Ok(relate(RelationKind::Block, "bob", false))),
-        ("unblock @bob", Ok(relate(RelationKind::Block, "bob", true))),
+        (
+            "block @bob",
+            Ok(relate(RelationKind::Block, "bob", RelationChange::Set)),
+        ),
+        (
+            "unblock @bob",
+            Ok(relate(RelationKind::Block, "bob", RelationChange::Remove)),
+        ),
         (
             "block @@bob",
-            Ok(relate(RelationKind::Block, "@bob", false)),
+            Ok(relate(RelationKind::Block, "@bob", RelationChange::Set)),
         ),
         (
             "block @bob:matrix.org",
-            Ok(relate(RelationKind::Block, "bob:matrix.org", false)),
+            Ok(relate(
+                RelationKind::Block,
+                "bob:matrix.org",
+                RelationChange::Set,
+            )),
         ),
         ("friend", BadArguments("friend")),
         ("block @", BadArguments("block")),

@@ -10,10 +10,11 @@ use std::time::Duration as StdDuration;
 
 use chrono::Duration;
 use focusfolk::clock::ManualClock;
-use focusfolk::core::model::{CommunitySettings, GroupOrigin, JobKind, Platform};
+use focusfolk::core::model::{CommunitySettings, GroupOrigin, JobKind, JobStatus, Platform};
+use focusfolk::core::schedule::PlannedJob;
 use focusfolk::engine::{Actor, Engine, RunnerSettings};
 use focusfolk::platform::shell::ShellPlatform;
-use focusfolk::store::{NewJob, Store};
+use focusfolk::store::Store;
 
 use common::{at, spawn_app, test_start};
 
@@ -33,7 +34,7 @@ async fn overdue_matrix_job(store: &Store) {
         .await
         .unwrap();
     store
-        .schedule_job(&NewJob {
+        .schedule_job(&PlannedJob {
             key: format!("prepare:s{}", slot.id.0),
             kind: JobKind::Prepare,
             slot_id: Some(slot.id),
@@ -161,7 +162,7 @@ async fn a_shell_on_the_bots_database_runs_none_of_its_jobs() {
     let jobs = store.jobs_for_slot(slot).await.unwrap();
     assert!(!jobs.is_empty());
     assert!(
-        jobs.iter().all(|(_, status)| status == "pending"),
+        jobs.iter().all(|(_, status)| *status == JobStatus::Pending),
         "the Discord slot's jobs are the Discord runner's: {jobs:?}"
     );
     // And by default the shell does not even open the bot's database.

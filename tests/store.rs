@@ -9,8 +9,10 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use chrono::{DateTime, Duration, Utc};
+use focusfolk::core::booking_rules::CancelKind;
 use focusfolk::core::model::*;
-use focusfolk::store::{Backend, NewBooking, NewBookingRequest, NewJob, Store, StoreError};
+use focusfolk::core::schedule::PlannedJob;
+use focusfolk::store::{Backend, NewBooking, NewBookingRequest, Store, StoreError};
 use sqlx::{Connection, Executor};
 
 // ---- harness ------------------------------------------------------------------------------
@@ -140,8 +142,8 @@ async fn book(store: &Store, member: &Member, slot: &Slot) -> Result<Booking, St
         .await
 }
 
-fn job(key: &str, kind: JobKind, slot: &Slot, due_at: DateTime<Utc>) -> NewJob {
-    NewJob {
+fn job(key: &str, kind: JobKind, slot: &Slot, due_at: DateTime<Utc>) -> PlannedJob {
+    PlannedJob {
         key: key.to_owned(),
         kind,
         slot_id: Some(slot.id),
@@ -403,12 +405,21 @@ async fn one_active_booking_per_member_and_slot(store: Store) {
         Err(StoreError::BookingConflict)
     ));
 
-    assert!(store.cancel_booking(first.id, false).await.unwrap());
+    assert!(store
+        .cancel_booking(first.id, CancelKind::OnTime)
+        .await
+        .unwrap());
     assert!(
-        !store.cancel_booking(first.id, false).await.unwrap(),
+        !store
+            .cancel_booking(first.id, CancelKind::OnTime)
+            .await
+            .unwrap(),
         "already cancelled"
     );
-    assert!(!store.cancel_booking(BookingId(9999), false).await.unwrap());
+    assert!(!store
+        .cancel_booking(BookingId(9999), CancelKind::OnTime)
+        .await
+        .unwrap());
     assert_eq!(
         store.booking(first.id).await.unwrap().unwrap().status,
         BookingStatus::Cancelled
@@ -450,7 +461,10 @@ async fn booking_queries(store: Store) {
     let b_early = book(&store, &ann, &early).await.unwrap();
     let bob_early = book(&store, &bob, &early).await.unwrap();
     let cy_early = book(&store, &cy, &early).await.unwrap();
-    store.cancel_booking(cy_early.id, false).await.unwrap();
+    store
+        .cancel_booking(cy_early.id, CancelKind::OnTime)
+        .await
+        .unwrap();
     book(&store, &bob, &next_day).await.unwrap();
 
     let ids = |bookings: Vec<Booking>| bookings.into_iter().map(|b| b.id).collect::<Vec<_>>();
@@ -503,7 +517,10 @@ async fn booking_queries(store: Store) {
         vec![(t(0), 25, 2), (t(60), 50, 1)],
         "[from, to): next day excluded"
     );
-    store.cancel_booking(b_late.id, false).await.unwrap();
+    store
+        .cancel_booking(b_late.id, CancelKind::OnTime)
+        .await
+        .unwrap();
     let counts = store
         .slot_booking_counts(c.id, t(1), t(2 * 24 * 60))
         .await
@@ -525,11 +542,20 @@ async fn late_cancel_counts(store: Store) {
     ];
     let on_time = book(&store, &ann, &slots[0]).await.unwrap();
     let late = book(&store, &ann, &slots[1]).await.unwrap();
-    assert!(store.cancel_booking(on_time.id, false).await.unwrap());
+    assert!(store
+        .cancel_booking(on_time.id, CancelKind::OnTime)
+        .await
+        .unwrap());
     assert_eq!(store.member(ann.id).await.unwrap().late_cancels, 0);
-    assert!(store.cancel_booking(late.id, true).await.unwrap());
+    assert!(store
+        .cancel_booking(late.id, CancelKind::Late)
+        .await
+        .unwrap());
     assert_eq!(store.member(ann.id).await.unwrap().late_cancels, 1);
-    assert!(!store.cancel_booking(late.id, true).await.unwrap());
+    assert!(!store
+        .cancel_booking(late.id, CancelKind::Late)
+        .await
+        .unwrap());
     assert_eq!(
         store.member(ann.id).await.unwrap().late_cancels,
         1,
@@ -824,7 +850,7 @@ async fn jobs_schedule_once_per_key(store: Store) {
         .schedule_job(&job("prepare:1", JobKind::Prepare, &slot, t(-5)))
         .await
         .unwrap());
-    let remind = NewJob {
+    let remind = PlannedJob {
         key: "remind:b1".into(),
         kind: JobKind::Remind,
         slot_id: None,
@@ -840,21 +866,13 @@ async fn jobs_schedule_once_per_key(store: Store) {
     let jobs = store.jobs_for_slot(slot.id).await.unwrap();
     let summary: Vec<_> = jobs
         .iter()
-        .map(|(j, status)| {
-            (
-                j.key.as_str(),
-                j.kind,
-                j.due_at,
-                j.attempts,
-                status.as_str(),
-            )
-        })
+        .map(|(j, status)| (j.key.as_str(), j.kind, j.due_at, j.attempts, *status))
         .collect();
     assert_eq!(
         summary,
         vec![
-            ("remind:b1", JobKind::Remind, t(-10), 0, "pending"),
-            ("prepare:1", JobKind::Prepare, t(-2), 0, "pending")
+            ("remind:b1", JobKind::Remind, t(-10), 0, JobStatus::Pending),
+            ("prepare:1", JobKind::Prepare, t(-2), 0, JobStatus::Pending)
         ]
     );
     assert_eq!(jobs[0].0.booking_id, Some(booking.id));
@@ -942,16 +960,16 @@ async fn claim_order_and_lease(store: Store) {
         .await
         .unwrap());
 
-    let statuses: HashMap<String, String> = store
+    let statuses: HashMap<String, JobStatus> = store
         .jobs_for_slot(slot.id)
         .await
         .unwrap()
         .into_iter()
         .map(|(j, s)| (j.key, s))
         .collect();
-    assert_eq!(statuses["a"], "done");
-    assert_eq!(statuses["b"], "done");
-    assert_eq!(statuses["c"], "pending");
+    assert_eq!(statuses["a"], JobStatus::Done);
+    assert_eq!(statuses["b"], JobStatus::Done);
+    assert_eq!(statuses["c"], JobStatus::Pending);
     assert_eq!(
         store.next_pending_due_at(Platform::Shell).await.unwrap(),
         Some(t(20))
@@ -1101,7 +1119,7 @@ async fn concurrent_workers_finish_every_job_once(url: String) {
     let jobs = store.jobs_for_slot(slot.id).await.unwrap();
     assert!(jobs
         .iter()
-        .all(|(job, status)| status == "done" && job.attempts == 1));
+        .all(|(job, status)| *status == JobStatus::Done && job.attempts == 1));
     assert_eq!(
         store.next_pending_due_at(Platform::Shell).await.unwrap(),
         None
@@ -1363,7 +1381,7 @@ fn request(member: &Member, starts_at: DateTime<Utc>, length_minutes: u32) -> Ne
 }
 
 /// A slot's six jobs, keyed like the engine keys them.
-fn jobs_of(slot: &Slot) -> Vec<NewJob> {
+fn jobs_of(slot: &Slot) -> Vec<PlannedJob> {
     JobKind::ALL
         .into_iter()
         .enumerate()
@@ -1424,7 +1442,7 @@ async fn booking_with_jobs_commits_together(store: Store) {
     assert_eq!(booking.status, BookingStatus::Active);
     assert_eq!(booking.created_at, t(-60));
     let keys =
-        |jobs: Vec<(Job, String)>| jobs.into_iter().map(|(job, _)| job.key).collect::<Vec<_>>();
+        |jobs: Vec<(Job, JobStatus)>| jobs.into_iter().map(|(job, _)| job.key).collect::<Vec<_>>();
     assert_eq!(keys(store.jobs_for_slot(slot.id).await.unwrap()).len(), 6);
 
     // The slot exists now: a second member's booking writes only itself.
@@ -1638,7 +1656,7 @@ async fn jobs_schedule_in_one_statement(store: Store) {
     ];
     assert_eq!(store.schedule_jobs(&jobs).await.unwrap(), 2);
     assert_eq!(store.schedule_jobs(&jobs).await.unwrap(), 0);
-    let mut many: Vec<NewJob> = (0..450)
+    let mut many: Vec<PlannedJob> = (0..450)
         .map(|n| job(&format!("many:{n}"), JobKind::CheckIn, &slot, t(n)))
         .collect();
     many.push(job("b", JobKind::Announce, &slot, t(0)));
@@ -1646,7 +1664,7 @@ async fn jobs_schedule_in_one_statement(store: Store) {
     let stored = store.jobs_for_slot(slot.id).await.unwrap();
     assert_eq!(stored.len(), 452);
     let a = stored.iter().find(|(job, _)| job.key == "a").unwrap();
-    assert_eq!((a.0.due_at, a.1.as_str()), (t(-2), "pending"));
+    assert_eq!((a.0.due_at, a.1), (t(-2), JobStatus::Pending));
 }
 
 async fn concurrent_ensures_agree(store: Store) {

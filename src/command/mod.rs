@@ -27,12 +27,19 @@ pub enum Command {
     Relate {
         kind: crate::core::model::RelationKind,
         target: String,
-        remove: bool,
+        change: RelationChange,
     },
     /// `setup` shows, `setup lengths 25 50`, `setup reminder 10m` change community rules (admins).
     Setup { change: Option<SetupChange> },
     /// `help [command]`
     Help { topic: Option<String> },
+}
+
+/// Whether `friend`/`favourite`/`block` sets a relation or its `un…` form removes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelationChange {
+    Set,
+    Remove,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::command::{CancelTarget, Command, PrefsChange, SetupChange};
+use crate::command::{CancelTarget, Command, PrefsChange, RelationChange, SetupChange};
 use crate::core::model::RelationKind;
 use crate::core::time_input::{parse_day_spec, parse_time_spec, TimeInputError};
 
@@ -143,12 +143,18 @@ pub fn parse_command(input: &str) -> Result<Command, CommandParseError> {
             zone: (!args.is_empty()).then(|| args.join(" ")),
         }),
         "prefs" => parse_prefs(&args),
-        "friend" => relate("friend", USAGE_FRIEND, RelationKind::Friend, false, &args),
+        "friend" => relate(
+            "friend",
+            USAGE_FRIEND,
+            RelationKind::Friend,
+            RelationChange::Set,
+            &args,
+        ),
         "unfriend" => relate(
             "unfriend",
             USAGE_UNFRIEND,
             RelationKind::Friend,
-            true,
+            RelationChange::Remove,
             &args,
         ),
         // Both spellings: members write whichever they grew up with.
@@ -156,18 +162,30 @@ pub fn parse_command(input: &str) -> Result<Command, CommandParseError> {
             "favourite",
             USAGE_FAVOURITE,
             RelationKind::Favourite,
-            false,
+            RelationChange::Set,
             &args,
         ),
         "unfavourite" | "unfavorite" => relate(
             "unfavourite",
             USAGE_UNFAVOURITE,
             RelationKind::Favourite,
-            true,
+            RelationChange::Remove,
             &args,
         ),
-        "block" => relate("block", USAGE_BLOCK, RelationKind::Block, false, &args),
-        "unblock" => relate("unblock", USAGE_UNBLOCK, RelationKind::Block, true, &args),
+        "block" => relate(
+            "block",
+            USAGE_BLOCK,
+            RelationKind::Block,
+            RelationChange::Set,
+            &args,
+        ),
+        "unblock" => relate(
+            "unblock",
+            USAGE_UNBLOCK,
+            RelationKind::Block,
+            RelationChange::Remove,
+            &args,
+        ),
         "setup" => parse_setup(&args),
         "help" => Ok(Command::Help {
             topic: args.first().map(|topic| normalise_topic(topic)),
@@ -417,7 +435,7 @@ fn relate(
     command: &'static str,
     usage: &'static str,
     kind: RelationKind,
-    remove: bool,
+    change: RelationChange,
     args: &[&str],
 ) -> Result<Command, CommandParseError> {
     let joined = args.join(" ");
@@ -436,7 +454,7 @@ fn relate(
     Ok(Command::Relate {
         kind,
         target,
-        remove,
+        change,
     })
 }
 

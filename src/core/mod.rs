@@ -3,6 +3,7 @@
 //! Invariant: nothing here does I/O, reads a clock or an RNG, or knows a platform type.
 //! `now` and seeds are parameters, so every function here is a deterministic unit-testable value.
 
+pub mod attendance;
 pub mod booking_rules;
 pub mod matching;
 pub mod message;

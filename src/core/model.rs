@@ -272,6 +272,28 @@ pub struct Job {
     pub attempts: i64,
 }
 
+/// Where a stored job stands: `pending` until a worker finishes it, then `done` (whatever its
+/// outcome: ran, dropped or given up).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobStatus {
+    Pending,
+    Done,
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Pending => "pending",
+            JobStatus::Done => "done",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Self> {
+        [JobStatus::Pending, JobStatus::Done]
+            .into_iter()
+            .find(|status| status.as_str() == text)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttendanceOutcome {
     Attended,

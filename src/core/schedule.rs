@@ -78,11 +78,20 @@ pub fn announce_due_at(
     starts_at - lead
 }
 
+/// Whether a job runs close enough to its due time to count as on time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lateness {
+    /// Within [`ON_TIME_TOLERANCE`] of its due time.
+    OnTime,
+    /// Late enough (downtime) that it must not be held against members.
+    Delayed,
+}
+
 /// What to do with a claimed job, given how late it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobTiming {
-    /// Run it; `delayed` says it ran late enough that downtime must not be held against members.
-    Run { delayed: bool },
+    /// Run it, knowing how late it is.
+    Run { lateness: Lateness },
     /// It no longer matters; finish it with this reason.
     Drop { reason: &'static str },
 }
@@ -93,7 +102,11 @@ pub fn job_timing(
     now: DateTime<Utc>,
     slot: &Slot,
 ) -> JobTiming {
-    let delayed = now - due_at > ON_TIME_TOLERANCE;
+    let lateness = if now - due_at > ON_TIME_TOLERANCE {
+        Lateness::Delayed
+    } else {
+        Lateness::OnTime
+    };
     let started = now >= slot.starts_at;
     let ended = now >= slot.ends_at();
     match kind {
@@ -109,7 +122,7 @@ pub fn job_timing(
             reason: "check-in too long after the session",
         },
         // Closing rooms always matters: a room left open is a leak.
-        _ => JobTiming::Run { delayed },
+        _ => JobTiming::Run { lateness },
     }
 }
 
@@ -185,13 +198,17 @@ mod tests {
                 JobKind::Remind,
                 at(-10),
                 at(-10),
-                JobTiming::Run { delayed: false },
+                JobTiming::Run {
+                    lateness: Lateness::OnTime,
+                },
             ),
             (
                 JobKind::Remind,
                 at(-10),
                 at(-5),
-                JobTiming::Run { delayed: true },
+                JobTiming::Run {
+                    lateness: Lateness::Delayed,
+                },
             ),
             (
                 JobKind::Remind,
@@ -205,13 +222,17 @@ mod tests {
                 JobKind::Prepare,
                 at(-2),
                 at(10),
-                JobTiming::Run { delayed: true },
+                JobTiming::Run {
+                    lateness: Lateness::Delayed,
+                },
             ),
             (
                 JobKind::Announce,
                 at(0),
                 at(0),
-                JobTiming::Run { delayed: false },
+                JobTiming::Run {
+                    lateness: Lateness::OnTime,
+                },
             ),
             (
                 JobKind::Announce,
@@ -225,13 +246,17 @@ mod tests {
                 JobKind::AttendanceCheck,
                 at(3),
                 at(3) + Duration::seconds(59),
-                JobTiming::Run { delayed: false },
+                JobTiming::Run {
+                    lateness: Lateness::OnTime,
+                },
             ),
             (
                 JobKind::AttendanceCheck,
                 at(3),
                 at(20),
-                JobTiming::Run { delayed: true },
+                JobTiming::Run {
+                    lateness: Lateness::Delayed,
+                },
             ),
             (
                 JobKind::CheckIn,
@@ -245,7 +270,9 @@ mod tests {
                 JobKind::CloseRooms,
                 at(55),
                 at(60 * 24),
-                JobTiming::Run { delayed: true },
+                JobTiming::Run {
+                    lateness: Lateness::Delayed,
+                },
             ),
         ];
         for (kind, due, now, expected) in table {

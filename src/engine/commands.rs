@@ -4,7 +4,7 @@
 use super::errors::{unexpected, CommandFailure, UserError, GENERIC_FAILURE_REPLY};
 use super::{effective_settings, planned_jobs, Actor, CommandOutcome, Engine, Reply};
 use crate::command::parse::{help_text, parse_command};
-use crate::command::{CancelTarget, Command, PrefsChange};
+use crate::command::{CancelTarget, Command, PrefsChange, RelationChange};
 use crate::core::booking_rules::{check_cancel, check_new_booking, CancelKind};
 use crate::core::message::{CommandWord, OutgoingMessage};
 use crate::core::model::{Booking, Community, Member, Relation};
@@ -143,8 +143,8 @@ impl Engine {
             Command::Relate {
                 kind,
                 target,
-                remove,
-            } => self.relate(community, &member, kind, &target, remove).await,
+                change,
+            } => self.relate(community, &member, kind, &target, change).await,
             Command::Setup { change } => self.setup(actor, community, change).await,
             Command::Help { topic } => Ok(OutgoingMessage::new().text(help_text(topic.as_deref()))),
         }
@@ -242,10 +242,9 @@ impl Engine {
         };
         let kind = check_cancel(now, &booking, member.id, &community.settings)
             .map_err(UserError::Cancel)?;
-        let late = kind == CancelKind::Late;
         let cancelled = self
             .store
-            .cancel_booking(booking.id, late)
+            .cancel_booking(booking.id, kind)
             .await
             .map_err(unexpected)?;
         if !cancelled {
@@ -261,7 +260,7 @@ impl Engine {
         if booking.recurring_weekly {
             reply = reply.text(" That also ends the weekly series.");
         }
-        if late {
+        if kind == CancelKind::Late {
             reply = reply.text(format!(
                 " It was within {} min of the start, so it counts as a late cancel.",
                 community.settings.late_cancel_window.num_minutes()
@@ -393,7 +392,7 @@ impl Engine {
         member: &Member,
         kind: crate::core::model::RelationKind,
         target: &str,
-        remove: bool,
+        change: RelationChange,
     ) -> CommandResult {
         let other = self
             .store
@@ -410,7 +409,7 @@ impl Engine {
             kind,
         };
         let verb = kind.as_str();
-        if remove {
+        if change == RelationChange::Remove {
             self.store
                 .remove_relation(relation)
                 .await

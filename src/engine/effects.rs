@@ -5,7 +5,8 @@
 
 use std::future::Future;
 
-use super::jobs::JobError;
+use super::effect_key::EffectKey;
+use super::errors::JobError;
 use super::Engine;
 use crate::engine::port::PlatformError;
 
@@ -41,22 +42,47 @@ pub enum EffectResult {
     Unreachable,
 }
 
-pub const UNREACHABLE_RESULT: &str = "unreachable";
+impl EffectResult {
+    /// The stored result text that means [`EffectResult::Unreachable`]. A platform result is
+    /// never this text: DMs record an empty result, rooms a room reference.
+    pub const UNREACHABLE_RECORD: &'static str = "unreachable";
+
+    /// The result as the effect record stores it.
+    pub fn record_text(&self) -> &str {
+        match self {
+            EffectResult::Done(text) => text,
+            EffectResult::Unreachable => Self::UNREACHABLE_RECORD,
+        }
+    }
+
+    /// The result an effect record holds (the inverse of [`EffectResult::record_text`]).
+    pub fn from_record(text: String) -> Self {
+        if text == Self::UNREACHABLE_RECORD {
+            EffectResult::Unreachable
+        } else {
+            EffectResult::Done(text)
+        }
+    }
+}
 
 impl Engine {
-    pub async fn effect_once<F, Fut>(&self, key: &str, perform: F) -> Result<EffectResult, JobError>
+    /// Performs the effect named by `key` unless it is recorded already. `perform` gets the
+    /// key's text, to hand to the platform (nonce, transaction id, room name).
+    pub async fn effect_once<F, Fut>(
+        &self,
+        key: EffectKey,
+        perform: F,
+    ) -> Result<EffectResult, JobError>
     where
-        F: FnOnce() -> Fut,
+        F: FnOnce(String) -> Fut,
         Fut: Future<Output = Result<String, PlatformError>>,
     {
+        let key = key.to_string();
+        let key = key.as_str();
         if let Some(record) = self.store.effect(key).await.map_err(JobError::unexpected)? {
-            return Ok(if record.result == UNREACHABLE_RESULT {
-                EffectResult::Unreachable
-            } else {
-                EffectResult::Done(record.result)
-            });
+            return Ok(EffectResult::from_record(record.result));
         }
-        let result = match perform().await {
+        let result = match perform(key.to_string()).await {
             Ok(result) => EffectResult::Done(result),
             Err(PlatformError::Unreachable(why)) => {
                 tracing::warn!(key, %why, "recipient unreachable; recording so it is not retried");
@@ -75,12 +101,8 @@ impl Engine {
         {
             return Err(JobError::Crashed);
         }
-        let recorded = match &result {
-            EffectResult::Done(text) => text.as_str(),
-            EffectResult::Unreachable => UNREACHABLE_RESULT,
-        };
         self.store
-            .record_effect(key, recorded, self.clock.now())
+            .record_effect(key, result.record_text(), self.clock.now())
             .await
             .map_err(JobError::unexpected)?;
         Ok(result)

@@ -1,5 +1,6 @@
 //! User errors are typed and answered in plain words; anything else is logged with context and
 //! answered generically. A command that fails changes nothing it had not already committed.
+//! Jobs fail with a [`JobError`]: retried later, or (a simulated crash in tests) stopped.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -88,3 +89,22 @@ pub fn unexpected(error: impl Into<anyhow::Error>) -> CommandFailure {
 
 pub const GENERIC_FAILURE_REPLY: &str =
     "Sorry — something went wrong on my side and I couldn't do that. Please try again in a minute.";
+
+/// Why a job did not finish this time.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Worth another attempt later (platform hiccup, rate limit).
+    #[error("will retry: {0}")]
+    Retry(String),
+    /// Simulated process death (crash tests): stop without finishing or releasing the job.
+    #[error("simulated crash")]
+    Crashed,
+    #[error("unexpected: {0:#}")]
+    Unexpected(anyhow::Error),
+}
+
+impl JobError {
+    pub fn unexpected(error: impl Into<anyhow::Error>) -> Self {
+        JobError::Unexpected(error.into())
+    }
+}

@@ -13,7 +13,7 @@ use std::future::Future;
 
 use futures_util::stream::{self, StreamExt};
 
-use super::jobs::JobError;
+use super::errors::JobError;
 
 /// Effects in flight at once per job, by default (`[runner] effects_in_flight`). Enough to
 /// hide round trips behind the platforms' own pacing; small enough that a burst of 429s stays

@@ -9,30 +9,38 @@ use super::Engine;
 use crate::core::model::{Job, JobKind};
 use crate::core::schedule::{job_timing, JobTiming};
 
-#[derive(Debug, thiserror::Error)]
-pub enum JobError {
-    /// Worth another attempt later (platform hiccup, rate limit).
-    #[error("will retry: {0}")]
-    Retry(String),
-    /// Simulated process death (crash tests): stop without finishing or releasing the job.
-    #[error("simulated crash")]
-    Crashed,
-    #[error("unexpected: {0:#}")]
-    Unexpected(anyhow::Error),
-}
-
-impl JobError {
-    pub fn unexpected(error: impl Into<anyhow::Error>) -> Self {
-        JobError::Unexpected(error.into())
-    }
-}
+pub use super::errors::JobError;
 
 /// What one step of the runner did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobReport {
     pub job: Job,
-    /// "done: …", "dropped: …", "retry: …" or "gave up: …".
-    pub outcome: String,
+    pub outcome: JobOutcome,
+}
+
+/// How a claimed job ended. Its text ("done: …", "dropped: …", "retry: …", "gave up: …") is
+/// what a finished job's row keeps as its outcome, and what the shell shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobOutcome {
+    /// It ran; what it did.
+    Done(String),
+    /// It no longer mattered (see `core::schedule::job_timing`); why.
+    Dropped(&'static str),
+    /// It failed and is due again later; the error.
+    Retry(String),
+    /// It failed too often and is finished without having run; the last error.
+    GaveUp(String),
+}
+
+impl std::fmt::Display for JobOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JobOutcome::Done(summary) => write!(f, "done: {summary}"),
+            JobOutcome::Dropped(reason) => write!(f, "dropped: {reason}"),
+            JobOutcome::Retry(error) => write!(f, "retry: {error}"),
+            JobOutcome::GaveUp(error) => write!(f, "gave up: {error}"),
+        }
+    }
 }
 
 impl Engine {
@@ -57,7 +65,7 @@ impl Engine {
             Err(JobError::Crashed) => return Err(JobError::Crashed),
             Err(error) if job.attempts >= self.runner.max_attempts => {
                 tracing::error!(job = %job.key, attempts = job.attempts, %error, "job failed too often; giving up");
-                format!("gave up: {error}")
+                JobOutcome::GaveUp(error.to_string())
             }
             Err(error) => {
                 tracing::warn!(job = %job.key, attempts = job.attempts, %error, "job failed; will retry");
@@ -68,7 +76,7 @@ impl Engine {
                     .map_err(JobError::unexpected)?;
                 return Ok(Some(JobReport {
                     job,
-                    outcome: format!("retry: {error}"),
+                    outcome: JobOutcome::Retry(error.to_string()),
                 }));
             }
         };
@@ -80,7 +88,12 @@ impl Engine {
         }
         let finished = self
             .store
-            .finish_job(job.id, &self.runner.worker_id, &outcome, self.clock.now())
+            .finish_job(
+                job.id,
+                &self.runner.worker_id,
+                &outcome.to_string(),
+                self.clock.now(),
+            )
             .await
             .map_err(JobError::unexpected)?;
         if !finished {
@@ -91,7 +104,7 @@ impl Engine {
         Ok(Some(JobReport { job, outcome }))
     }
 
-    async fn run_claimed_job(&self, job: &Job, now: DateTime<Utc>) -> Result<String, JobError> {
+    async fn run_claimed_job(&self, job: &Job, now: DateTime<Utc>) -> Result<JobOutcome, JobError> {
         let slot_id = job
             .slot_id
             .ok_or_else(|| JobError::unexpected(anyhow::anyhow!("job {} has no slot", job.key)))?;
@@ -100,19 +113,19 @@ impl Engine {
             .slot(slot_id)
             .await
             .map_err(JobError::unexpected)?;
-        let delayed = match job_timing(job.kind, job.due_at, now, &slot) {
-            JobTiming::Drop { reason } => return Ok(format!("dropped: {reason}")),
-            JobTiming::Run { delayed } => delayed,
+        let lateness = match job_timing(job.kind, job.due_at, now, &slot) {
+            JobTiming::Drop { reason } => return Ok(JobOutcome::Dropped(reason)),
+            JobTiming::Run { lateness } => lateness,
         };
         let summary = match job.kind {
             JobKind::Remind => self.run_reminder(job, &slot).await?,
             JobKind::Prepare => self.run_prepare(&slot).await?,
             JobKind::Announce => self.run_announce(&slot).await?,
-            JobKind::AttendanceCheck => self.run_attendance_check(&slot, delayed).await?,
+            JobKind::AttendanceCheck => self.run_attendance_check(&slot, lateness).await?,
             JobKind::CheckIn => self.run_check_in(&slot).await?,
             JobKind::CloseRooms => self.run_close_rooms(&slot).await?,
         };
-        Ok(format!("done: {summary}"))
+        Ok(JobOutcome::Done(summary))
     }
 
     /// Runs every job that is due now; returns what ran. Retries scheduled for later stay.
@@ -157,6 +170,37 @@ impl Engine {
                 _ = self.wake_runner.notified() => {}
                 _ = shutdown.changed() => {}
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::JobOutcome;
+
+    /// The text is stored as a finished job's outcome and shown by the shell.
+    #[test]
+    fn outcomes_display_as_stored() {
+        let table = [
+            (
+                JobOutcome::Done("closed 2 rooms".into()),
+                "done: closed 2 rooms",
+            ),
+            (
+                JobOutcome::Dropped("session already started"),
+                "dropped: session already started",
+            ),
+            (
+                JobOutcome::Retry("will retry: busy".into()),
+                "retry: will retry: busy",
+            ),
+            (
+                JobOutcome::GaveUp("unexpected: odd".into()),
+                "gave up: unexpected: odd",
+            ),
+        ];
+        for (outcome, text) in table {
+            assert_eq!(outcome.to_string(), text);
         }
     }
 }

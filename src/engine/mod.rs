@@ -4,6 +4,7 @@
 
 pub mod actor;
 pub mod commands;
+pub mod effect_key;
 pub mod effects;
 pub mod errors;
 pub mod fan_out;
@@ -25,9 +26,9 @@ use chrono::{DateTime, Duration, Utc};
 use crate::clock::Clock;
 use crate::core::matching::MatchingWeights;
 use crate::core::model::{Community, CommunityId, CommunitySettings, Member, Platform, Slot};
-use crate::core::schedule::slot_jobs;
+use crate::core::schedule::{slot_jobs, PlannedJob};
 use crate::engine::port::ChatPlatform;
-use crate::store::{NewJob, Store};
+use crate::store::Store;
 
 pub use actor::Actor;
 pub use effects::{FaultInjector, FaultPoint, NoFaults};
@@ -264,11 +265,8 @@ impl Engine {
 }
 
 /// Every job a new slot needs (see [`slot_jobs`]).
-pub(crate) fn planned_jobs(settings: &CommunitySettings, slot: &Slot) -> Vec<NewJob> {
+pub(crate) fn planned_jobs(settings: &CommunitySettings, slot: &Slot) -> Vec<PlannedJob> {
     slot_jobs(slot, settings)
-        .into_iter()
-        .map(NewJob::from)
-        .collect()
 }
 
 /// The cutoff actually enforced: a booking made after the prepare job ran would miss matching,

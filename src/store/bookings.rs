@@ -6,9 +6,10 @@ use sqlx::AnyConnection;
 
 use super::{
     boolean, corrupt, flag, int, is_unique_violation, minutes, text, time, unix,
-    write_statement_on, Backend, GroupedWrite, NewJob, Result, ReturnedIntegers, Store, StoreError,
+    write_statement_on, Backend, GroupedWrite, Result, ReturnedIntegers, Store, StoreError,
     WriteValue,
 };
+use crate::core::booking_rules::CancelKind;
 use crate::core::model::{
     Booking, BookingId, BookingStatus, CommunityId, MemberId, Platform, Slot, SlotId,
 };
@@ -70,18 +71,6 @@ const INSERT_BOOKING_INTO_EXISTING_SLOT_UNLESS_OVERLAPPING: &str = "INSERT INTO 
 /// Rows per `INSERT INTO jobs` statement: 5 parameters each, far below both backends' limits.
 const JOBS_PER_STATEMENT: usize = 200;
 
-impl From<PlannedJob> for NewJob {
-    fn from(job: PlannedJob) -> Self {
-        NewJob {
-            key: job.key,
-            kind: job.kind,
-            slot_id: job.slot_id,
-            booking_id: job.booking_id,
-            due_at: job.due_at,
-        }
-    }
-}
-
 impl Store {
     /// Books `request` atomically.
     ///
@@ -105,7 +94,7 @@ impl Store {
         &self,
         request: &NewBookingRequest,
         check: impl Fn(&[Booking]) -> std::result::Result<(), R>,
-        jobs: impl FnOnce(&Slot) -> Vec<NewJob>,
+        jobs: impl FnOnce(&Slot) -> Vec<PlannedJob>,
     ) -> Result<std::result::Result<(Slot, Booking), R>> {
         if let Err(rejection) = check(&[]) {
             return Ok(Err(rejection));
@@ -166,7 +155,7 @@ impl Store {
 
     /// Inserts the jobs whose keys do not exist yet, in as few statements as possible (one for
     /// a slot's six); returns how many were new.
-    pub async fn schedule_jobs(&self, jobs: &[NewJob]) -> Result<u64> {
+    pub async fn schedule_jobs(&self, jobs: &[PlannedJob]) -> Result<u64> {
         if jobs.is_empty() {
             return Ok(0);
         }
@@ -241,7 +230,7 @@ impl Store {
 
     /// Active -> cancelled; a late cancel also bumps the member's `late_cancels`, in the same
     /// transaction. `false` if the booking was not active (or does not exist).
-    pub async fn cancel_booking(&self, id: BookingId, late: bool) -> Result<bool> {
+    pub async fn cancel_booking(&self, id: BookingId, kind: CancelKind) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "UPDATE bookings SET status = 'cancelled' WHERE id = $1 AND status = 'active' RETURNING member_id",
@@ -252,7 +241,7 @@ impl Store {
         let Some(row) = row else {
             return Ok(false); // dropping `tx` rolls back the (empty) transaction
         };
-        if late {
+        if kind == CancelKind::Late {
             sqlx::query("UPDATE members SET late_cancels = late_cancels + 1 WHERE id = $1")
                 .bind(int(&row, "member_id")?)
                 .execute(&mut *tx)
@@ -455,7 +444,7 @@ fn booking_conflict_if_unique_violation<T>(result: Result<T>) -> Result<T> {
 }
 
 /// Multi-row `INSERT … ON CONFLICT (key) DO NOTHING`; returns how many rows were new.
-async fn insert_jobs(conn: &mut AnyConnection, jobs: &[NewJob]) -> Result<u64> {
+async fn insert_jobs(conn: &mut AnyConnection, jobs: &[PlannedJob]) -> Result<u64> {
     let mut inserted = 0;
     for chunk in jobs.chunks(JOBS_PER_STATEMENT) {
         let rows = (0..chunk.len())

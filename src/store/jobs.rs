@@ -11,16 +11,8 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{corrupt, int, text, time, unix, Backend, Result, Store};
-use crate::core::model::{BookingId, Job, JobId, JobKind, Platform, SlotId};
-
-pub struct NewJob {
-    /// Unique; scheduling the same key twice inserts once.
-    pub key: String,
-    pub kind: JobKind,
-    pub slot_id: Option<SlotId>,
-    pub booking_id: Option<BookingId>,
-    pub due_at: DateTime<Utc>,
-}
+use crate::core::model::{BookingId, Job, JobId, JobKind, JobStatus, Platform, SlotId};
+use crate::core::schedule::PlannedJob;
 
 const COLUMNS: &str = "id, key, kind, slot_id, booking_id, due_at, attempts";
 
@@ -62,7 +54,7 @@ const CLAIM_POSTGRES: &str = concat!("UPDATE jobs SET lease_owner = $1, lease_un
 
 impl Store {
     /// Inserts the job unless one with the same key exists; `true` if inserted.
-    pub async fn schedule_job(&self, job: &NewJob) -> Result<bool> {
+    pub async fn schedule_job(&self, job: &PlannedJob) -> Result<bool> {
         let done = sqlx::query(
             "INSERT INTO jobs (key, kind, slot_id, booking_id, due_at, status, attempts) \
              VALUES ($1, $2, $3, $4, $5, 'pending', 0) ON CONFLICT (key) DO NOTHING",
@@ -101,7 +93,8 @@ impl Store {
         row.map(|row| job_from_row(&row)).transpose()
     }
 
-    /// Marks the job done with `outcome` (e.g. `"done"`, `"dropped: session already started"`)
+    /// Marks the job done with `outcome` (the runner's `JobOutcome` as text, e.g.
+    /// `"dropped: session already started"`)
     /// if `worker` still holds its lease; `false` otherwise (someone else claimed it, or it is
     /// finished already).
     pub async fn finish_job(
@@ -191,9 +184,9 @@ impl Store {
             .transpose()
     }
 
-    /// The slot's jobs, including the per-booking jobs of its bookings, with their status
-    /// (`"pending"` or `"done"`), by due time.
-    pub async fn jobs_for_slot(&self, slot_id: SlotId) -> Result<Vec<(Job, String)>> {
+    /// The slot's jobs, including the per-booking jobs of its bookings, with their status, by
+    /// due time.
+    pub async fn jobs_for_slot(&self, slot_id: SlotId) -> Result<Vec<(Job, JobStatus)>> {
         let sql = format!(
             "SELECT {COLUMNS}, status FROM jobs \
              WHERE slot_id = $1 OR booking_id IN (SELECT id FROM bookings WHERE slot_id = $1) \
@@ -204,7 +197,12 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
-            .map(|row| Ok((job_from_row(row)?, text(row, "status")?)))
+            .map(|row| {
+                let status = text(row, "status")?;
+                let status = JobStatus::parse(&status)
+                    .ok_or_else(|| corrupt(format!("job status {status:?}")))?;
+                Ok((job_from_row(row)?, status))
+            })
             .collect()
     }
 }

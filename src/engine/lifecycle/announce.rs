@@ -1,45 +1,26 @@
 //! Announce (T): each member learns their partner(s) and room.
 
-use std::collections::HashSet;
-
+use super::SlotSnapshot;
 use crate::core::message::OutgoingMessage;
-use crate::core::model::{GroupOrigin, Member, Slot};
+use crate::core::model::{Member, Slot};
+use crate::engine::effect_key::EffectKey;
+use crate::engine::errors::JobError;
 use crate::engine::fan_out::run_concurrently;
-use crate::engine::jobs::JobError;
 use crate::engine::Engine;
 
 impl Engine {
     pub(crate) async fn run_announce(&self, slot: &Slot) -> Result<String, JobError> {
-        let community = self
-            .store
-            .community(slot.community_id)
-            .await
-            .map_err(JobError::unexpected)?;
-        let active: HashSet<_> = self
-            .store
-            .active_bookings_for_slot(slot.id)
-            .await
-            .map_err(JobError::unexpected)?
-            .into_iter()
-            .map(|booking| booking.member_id)
-            .collect();
-        let groups = self
-            .store
-            .groups_for_slot(slot.id)
-            .await
-            .map_err(JobError::unexpected)?;
-        let matched: Vec<_> = groups
-            .iter()
-            .filter(|group| group.origin == GroupOrigin::Matched)
-            .collect();
-        let all_ids: Vec<_> = matched
-            .iter()
-            .flat_map(|group| group.members.iter().copied())
-            .collect();
-        let members = self.members_by_id(&all_ids).await?;
+        let snapshot = self.slot_snapshot(slot).await?;
+        let SlotSnapshot {
+            community,
+            active,
+            members,
+            ..
+        } = &snapshot;
+        let matched = snapshot.matched_groups();
         // The prepare job normally opened them; after downtime it may not have.
         let rooms = run_concurrently(self.runner.effects_in_flight, &matched, |group| {
-            self.ensure_group_room(&community, slot, group, &members)
+            self.ensure_group_room(community, slot, group, members)
         })
         .await?;
         let mut messages = Vec::new();
@@ -47,14 +28,7 @@ impl Engine {
             let Some(room) = room else {
                 continue;
             };
-            let title = super::room_title(
-                slot,
-                &group
-                    .members
-                    .iter()
-                    .filter_map(|id| members.get(id).cloned())
-                    .collect::<Vec<_>>(),
-            );
+            let title = super::room_title(slot, &snapshot.members_of(&group.members));
             for member_id in group.members.iter().filter(|id| active.contains(id)) {
                 let Some(member) = members.get(member_id) else {
                     continue;
@@ -66,7 +40,10 @@ impl Engine {
                     .filter_map(|id| members.get(id))
                     .collect();
                 let message = announcement(slot, member, &partners, &room, &title);
-                let key = format!("dm:announce:g{}:m{}", group.id, member.id);
+                let key = EffectKey::Announce {
+                    group: group.id,
+                    member: member.id,
+                };
                 messages.push((key, member, message));
             }
         }
@@ -74,7 +51,7 @@ impl Engine {
         run_concurrently(
             self.runner.effects_in_flight,
             messages,
-            |(key, member, message)| async move { self.send_dm_once(&key, member, message).await },
+            |(key, member, message)| async move { self.send_dm_once(key, member, message).await },
         )
         .await?;
         Ok(format!("announced to {announced} members"))

@@ -1,215 +1,58 @@
 //! Attendance check (T + grace): who is in their room? Absent members are no-shows — unless the
 //! bot itself was late (downtime), which is never held against anyone. Members left alone are
 //! re-paired among themselves, or told plainly that nobody is free.
+//!
+//! The decisions (outcome per member, who is stranded) are the core's (`core::attendance`);
+//! this file gathers their facts, records them, and performs the effects.
 
 use std::collections::{HashMap, HashSet};
 
+use super::SlotSnapshot;
+use crate::core::attendance::{attendance_outcome, stranded_members};
 use crate::core::message::OutgoingMessage;
 use crate::core::model::{AttendanceOutcome, Group, GroupOrigin, Member, MemberId, Slot};
-use crate::core::schedule::ON_TIME_TOLERANCE;
-use crate::engine::jobs::JobError;
+use crate::core::schedule::{Lateness, ON_TIME_TOLERANCE};
+use crate::engine::effect_key::EffectKey;
+use crate::engine::errors::JobError;
+use crate::engine::fan_out::run_concurrently;
 use crate::engine::port::PlatformError;
 use crate::engine::Engine;
+
+/// One DM of the attendance check, ready to send.
+type Dm<'a> = (EffectKey, &'a Member, OutgoingMessage);
 
 impl Engine {
     pub(crate) async fn run_attendance_check(
         &self,
         slot: &Slot,
-        delayed: bool,
+        lateness: Lateness,
     ) -> Result<String, JobError> {
-        let community = self
-            .store
-            .community(slot.community_id)
-            .await
-            .map_err(JobError::unexpected)?;
-        let active: HashSet<MemberId> = self
-            .store
-            .active_bookings_for_slot(slot.id)
-            .await
-            .map_err(JobError::unexpected)?
-            .into_iter()
-            .map(|booking| booking.member_id)
-            .collect();
-        let groups = self
-            .store
-            .groups_for_slot(slot.id)
-            .await
-            .map_err(JobError::unexpected)?;
-        let matched: Vec<&Group> = groups
-            .iter()
-            .filter(|group| group.origin == GroupOrigin::Matched)
-            .collect();
-        let all_ids: Vec<MemberId> = matched
-            .iter()
-            .flat_map(|group| group.members.iter().copied())
-            .collect();
-        let members = self.members_by_id(&all_ids).await?;
-
-        // Recorded outcomes are the decision: a retry reads them back instead of asking the
-        // platform again, so a crash mid-check cannot flip someone from present to absent.
-        let mut outcomes: HashMap<MemberId, AttendanceOutcome> = self
-            .store
-            .attendance_for_slot(slot.id)
-            .await
-            .map_err(JobError::unexpected)?
-            .into_iter()
-            .collect();
-        for group in &matched {
-            let undecided: Vec<MemberId> = group
-                .members
-                .iter()
-                .copied()
-                .filter(|id| active.contains(id) && !outcomes.contains_key(id))
-                .collect();
-            if undecided.is_empty() {
-                continue;
-            }
-            let present: HashSet<String> = match &group.room {
-                Some(room) => self
-                    .platform
-                    .present_members(room)
-                    .await
-                    .map_err(platform_retry)?
-                    .into_iter()
-                    .collect(),
-                None => HashSet::new(),
-            };
-            for member_id in undecided {
-                let Some(member) = members.get(&member_id) else {
-                    continue;
-                };
-                let outcome = if present.contains(&member.platform_user_id) {
-                    AttendanceOutcome::Attended
-                } else if delayed
-                    || group.room.is_none()
-                    || !self.announced_on_time(slot, group, member).await?
-                {
-                    AttendanceOutcome::Excused
-                } else {
-                    AttendanceOutcome::NoShow
-                };
-                self.store
-                    .record_attendance(slot.id, member_id, outcome, self.clock.now())
-                    .await
-                    .map_err(JobError::unexpected)?;
-                outcomes.insert(member_id, outcome);
-            }
-        }
-
-        let stranded: Vec<Member> = matched
-            .iter()
-            .filter(|group| group.members.len() >= 2)
-            .filter_map(|group| {
-                let present: Vec<MemberId> = group
-                    .members
-                    .iter()
-                    .copied()
-                    .filter(|id| outcomes.get(id) == Some(&AttendanceOutcome::Attended))
-                    .collect();
-                (present.len() == 1)
-                    .then(|| members.get(&present[0]).cloned())
-                    .flatten()
-            })
-            .collect();
-
-        let mut rematch_groups: Vec<Group> = groups
-            .iter()
-            .filter(|group| group.origin == GroupOrigin::Rematch)
-            .cloned()
-            .collect();
-        if rematch_groups.is_empty() && stranded.len() >= 2 {
-            let seed = (slot.id.0 as u64).wrapping_mul(31).wrapping_add(1);
-            let outcome = self
-                .match_these_members(&community, slot, &stranded, seed)
-                .await?;
-            rematch_groups = self
-                .store
-                .create_groups(slot.id, GroupOrigin::Rematch, &outcome.groups)
-                .await
-                .map_err(JobError::unexpected)?;
-        }
-        let stranded_map: HashMap<MemberId, Member> = stranded
+        let snapshot = self.slot_snapshot(slot).await?;
+        let outcomes = self.decide_attendance(&snapshot, slot, lateness).await?;
+        let matched = snapshot.matched_groups();
+        let stranded: Vec<Member> =
+            snapshot.members_of(&stranded_members(matched.iter().copied(), &outcomes));
+        let stranded_by_id: HashMap<MemberId, Member> = stranded
             .iter()
             .map(|member| (member.id, member.clone()))
             .collect();
-        for group in &rematch_groups {
-            let Some(room) = self
-                .ensure_group_room(&community, slot, group, &stranded_map)
-                .await?
-            else {
-                continue;
-            };
-            let group_members: Vec<Member> = group
-                .members
-                .iter()
-                .filter_map(|id| stranded_map.get(id).cloned())
-                .collect();
-            let title = super::room_title(slot, &group_members);
-            for member in &group_members {
-                let mut message = OutgoingMessage::new()
-                    .text("🔁 Your partner didn't make it, so I re-paired you: you're now with ");
-                for (index, partner) in group_members
-                    .iter()
-                    .filter(|other| other.id != member.id)
-                    .enumerate()
-                {
-                    if index > 0 {
-                        message = message.text(" and ");
-                    }
-                    message = message.mention(
-                        partner.platform_user_id.clone(),
-                        partner.display_name.clone(),
-                    );
-                }
-                message = message
-                    .text(" — join ")
-                    .room(room.clone(), title.clone())
-                    .text(". Same end time.");
-                self.send_dm_once(
-                    &format!("dm:rematch:g{}:m{}", group.id, member.id),
-                    member,
-                    message,
-                )
-                .await?;
-            }
-        }
-
-        let rematched: HashSet<MemberId> = rematch_groups
-            .iter()
-            .flat_map(|group| group.members.iter().copied())
-            .collect();
-        for member in stranded
-            .iter()
-            .filter(|member| !rematched.contains(&member.id))
-        {
-            let message = OutgoingMessage::new().text(
-                "Your partner didn't make it and nobody else is free right now. Keep going in your room — this session still counts for you.",
-            );
-            self.send_dm_once(
-                &format!("dm:stranded:s{}:m{}", slot.id, member.id),
-                member,
-                message,
-            )
+        let (rematch_groups, rematch_dms) = self
+            .rematch_stranded(&snapshot, slot, &stranded, &stranded_by_id)
             .await?;
-        }
-        for (member_id, _) in outcomes
-            .iter()
-            .filter(|(_, outcome)| **outcome == AttendanceOutcome::NoShow)
-        {
-            let Some(member) = members.get(member_id) else {
-                continue;
-            };
-            let message = OutgoingMessage::new()
-                .text("We missed you at ")
-                .time(slot.starts_at, member.time_zone)
-                .text(". Your partner has been looked after. If something came up, cancelling ahead frees them sooner.");
-            self.send_dm_once(
-                &format!("dm:missed:s{}:m{}", slot.id, member.id),
-                member,
-                message,
-            )
-            .await?;
-        }
+        let mut dms = rematch_dms;
+        dms.extend(tell_the_missing(
+            &snapshot,
+            slot,
+            &stranded,
+            &rematch_groups,
+            &outcomes,
+        ));
+        run_concurrently(
+            self.runner.effects_in_flight,
+            dms,
+            |(key, member, message)| async move { self.send_dm_once(key, member, message).await },
+        )
+        .await?;
 
         let count = |wanted: AttendanceOutcome| {
             outcomes
@@ -227,6 +70,122 @@ impl Engine {
         ))
     }
 
+    /// Every booked member of a matched group gets an outcome, recorded before anything is
+    /// done about it. Recorded outcomes are the decision: a retry reads them back instead of
+    /// asking the platform again, so a crash mid-check cannot flip someone from present to
+    /// absent.
+    async fn decide_attendance(
+        &self,
+        snapshot: &SlotSnapshot,
+        slot: &Slot,
+        lateness: Lateness,
+    ) -> Result<HashMap<MemberId, AttendanceOutcome>, JobError> {
+        let mut outcomes: HashMap<MemberId, AttendanceOutcome> = self
+            .store
+            .attendance_for_slot(slot.id)
+            .await
+            .map_err(JobError::unexpected)?
+            .into_iter()
+            .collect();
+        for group in snapshot.matched_groups() {
+            let undecided: Vec<MemberId> = group
+                .members
+                .iter()
+                .copied()
+                .filter(|id| snapshot.active.contains(id) && !outcomes.contains_key(id))
+                .collect();
+            if undecided.is_empty() {
+                continue;
+            }
+            let present: HashSet<String> = match &group.room {
+                Some(room) => self
+                    .platform
+                    .present_members(room)
+                    .await
+                    .map_err(platform_retry)?
+                    .into_iter()
+                    .collect(),
+                None => HashSet::new(),
+            };
+            for member_id in undecided {
+                let Some(member) = snapshot.members.get(&member_id) else {
+                    continue;
+                };
+                let is_present = present.contains(&member.platform_user_id);
+                // Asked only where it can matter: an absent member with a room, checked on time.
+                let told_room_on_time = !is_present
+                    && lateness == Lateness::OnTime
+                    && group.room.is_some()
+                    && self.announced_on_time(slot, group, member).await?;
+                let outcome = attendance_outcome(is_present, lateness, told_room_on_time);
+                self.store
+                    .record_attendance(slot.id, member_id, outcome, self.clock.now())
+                    .await
+                    .map_err(JobError::unexpected)?;
+                outcomes.insert(member_id, outcome);
+            }
+        }
+        Ok(outcomes)
+    }
+
+    /// Pairs the stranded members among themselves (once per slot: stored rematch groups are
+    /// the decision), opens their rooms, and returns the rematch groups with the DMs telling
+    /// their members.
+    async fn rematch_stranded<'a>(
+        &self,
+        snapshot: &SlotSnapshot,
+        slot: &Slot,
+        stranded: &[Member],
+        stranded_by_id: &'a HashMap<MemberId, Member>,
+    ) -> Result<(Vec<Group>, Vec<Dm<'a>>), JobError> {
+        let mut rematch_groups: Vec<Group> = snapshot
+            .groups
+            .iter()
+            .filter(|group| group.origin == GroupOrigin::Rematch)
+            .cloned()
+            .collect();
+        if rematch_groups.is_empty() && stranded.len() >= 2 {
+            let seed = (slot.id.0 as u64).wrapping_mul(31).wrapping_add(1);
+            let outcome = self
+                .match_these_members(&snapshot.community, slot, stranded, seed)
+                .await?;
+            rematch_groups = self
+                .store
+                .create_groups(slot.id, GroupOrigin::Rematch, &outcome.groups)
+                .await
+                .map_err(JobError::unexpected)?;
+        }
+        let rooms = run_concurrently(self.runner.effects_in_flight, &rematch_groups, |group| {
+            self.ensure_group_room(&snapshot.community, slot, group, stranded_by_id)
+        })
+        .await?;
+        let mut dms = Vec::new();
+        for (group, room) in rematch_groups.iter().zip(rooms) {
+            let Some(room) = room else {
+                continue;
+            };
+            let group_members: Vec<&Member> = group
+                .members
+                .iter()
+                .filter_map(|id| stranded_by_id.get(id))
+                .collect();
+            let title = super::room_title(
+                slot,
+                &group_members.iter().copied().cloned().collect::<Vec<_>>(),
+            );
+            for member in &group_members {
+                let partners = group_members.iter().filter(|other| other.id != member.id);
+                let message = rematch_message(partners.copied(), &room, &title);
+                let key = EffectKey::Rematch {
+                    group: group.id,
+                    member: member.id,
+                };
+                dms.push((key, *member, message));
+            }
+        }
+        Ok((rematch_groups, dms))
+    }
+
     /// A member only owes attendance if they were told their room on time.
     async fn announced_on_time(
         &self,
@@ -234,14 +193,83 @@ impl Engine {
         group: &Group,
         member: &Member,
     ) -> Result<bool, JobError> {
-        let key = format!("dm:announce:g{}:m{}", group.id, member.id);
+        let key = EffectKey::Announce {
+            group: group.id,
+            member: member.id,
+        };
         let record = self
             .store
-            .effect(&key)
+            .effect(&key.to_string())
             .await
             .map_err(JobError::unexpected)?;
         Ok(record.is_some_and(|record| record.recorded_at <= slot.starts_at + ON_TIME_TOLERANCE))
     }
+}
+
+/// The DMs for those not rematched: stranded members nobody was free for, and no-shows.
+fn tell_the_missing<'a>(
+    snapshot: &'a SlotSnapshot,
+    slot: &Slot,
+    stranded: &'a [Member],
+    rematch_groups: &[Group],
+    outcomes: &HashMap<MemberId, AttendanceOutcome>,
+) -> Vec<Dm<'a>> {
+    let rematched: HashSet<MemberId> = rematch_groups
+        .iter()
+        .flat_map(|group| group.members.iter().copied())
+        .collect();
+    let alone = stranded
+        .iter()
+        .filter(|member| !rematched.contains(&member.id))
+        .map(|member| {
+            let message = OutgoingMessage::new().text(
+                "Your partner didn't make it and nobody else is free right now. Keep going in your room — this session still counts for you.",
+            );
+            let key = EffectKey::Stranded {
+                slot: slot.id,
+                member: member.id,
+            };
+            (key, member, message)
+        });
+    let missed = outcomes
+        .iter()
+        .filter(|(_, outcome)| **outcome == AttendanceOutcome::NoShow)
+        .filter_map(|(member_id, _)| snapshot.members.get(member_id))
+        .map(|member| {
+            let message = OutgoingMessage::new()
+                .text("We missed you at ")
+                .time(slot.starts_at, member.time_zone)
+                .text(". Your partner has been looked after. If something came up, cancelling ahead frees them sooner.");
+            let key = EffectKey::Missed {
+                slot: slot.id,
+                member: member.id,
+            };
+            (key, member, message)
+        });
+    alone.chain(missed).collect()
+}
+
+/// "🔁 Your partner didn't make it, so I re-paired you: you're now with @cat — join #room."
+fn rematch_message<'a>(
+    partners: impl Iterator<Item = &'a Member>,
+    room: &str,
+    title: &str,
+) -> OutgoingMessage {
+    let mut message = OutgoingMessage::new()
+        .text("🔁 Your partner didn't make it, so I re-paired you: you're now with ");
+    for (index, partner) in partners.enumerate() {
+        if index > 0 {
+            message = message.text(" and ");
+        }
+        message = message.mention(
+            partner.platform_user_id.clone(),
+            partner.display_name.clone(),
+        );
+    }
+    message
+        .text(" — join ")
+        .room(room.to_string(), title.to_string())
+        .text(". Same end time.")
 }
 
 fn platform_retry(error: PlatformError) -> JobError {

@@ -7,19 +7,57 @@ mod attendance;
 mod close;
 mod prepare;
 mod remind;
+mod sweep;
 
-use std::collections::HashMap;
+pub use sweep::StartupSweepReport;
+
+use std::collections::{HashMap, HashSet};
 
 use chrono::Duration;
 
-use super::jobs::JobError;
+use super::effect_key::EffectKey;
+use super::errors::JobError;
 use super::Engine;
 use crate::core::matching::{
     match_members, Candidate, MatchingInput, MatchingOutcome, PairNote, PairTie,
 };
-use crate::core::model::{Community, Group, Member, MemberId, RelationKind, Slot};
+use crate::core::message::OutgoingMessage;
+use crate::core::model::{
+    Booking, Community, CommunitySettings, Group, GroupOrigin, Member, MemberId, RelationKind, Slot,
+};
 use crate::core::reliability::experience;
 use crate::engine::port::{PairRoomRequest, Recipient};
+
+/// What the slot's jobs start from, read once: its community, active bookings, groups and the
+/// members of both.
+pub(crate) struct SlotSnapshot {
+    pub community: Community,
+    /// The slot's active bookings.
+    pub bookings: Vec<Booking>,
+    /// Who holds an active booking (a member who cancelled after matching is not here).
+    pub active: HashSet<MemberId>,
+    /// Every group of the slot, matched and rematch.
+    pub groups: Vec<Group>,
+    /// The booked members and every member of the slot's matched groups, by id.
+    pub members: HashMap<MemberId, Member>,
+}
+
+impl SlotSnapshot {
+    /// The groups the prepare job matched (not the attendance check's rematches).
+    pub fn matched_groups(&self) -> Vec<&Group> {
+        self.groups
+            .iter()
+            .filter(|group| group.origin == GroupOrigin::Matched)
+            .collect()
+    }
+
+    /// These members, in this order, skipping any not in the snapshot.
+    pub fn members_of<'a>(&self, ids: impl IntoIterator<Item = &'a MemberId>) -> Vec<Member> {
+        ids.into_iter()
+            .filter_map(|id| self.members.get(id).cloned())
+            .collect()
+    }
+}
 
 pub fn recipient(member: &Member) -> Recipient {
     Recipient {
@@ -50,6 +88,78 @@ pub fn room_title(slot: &Slot, members: &[Member]) -> String {
 }
 
 impl Engine {
+    /// Reads the slot's [`SlotSnapshot`].
+    pub(crate) async fn slot_snapshot(&self, slot: &Slot) -> Result<SlotSnapshot, JobError> {
+        let community = self
+            .store
+            .community(slot.community_id)
+            .await
+            .map_err(JobError::unexpected)?;
+        let bookings = self
+            .store
+            .active_bookings_for_slot(slot.id)
+            .await
+            .map_err(JobError::unexpected)?;
+        let active: HashSet<MemberId> = bookings.iter().map(|booking| booking.member_id).collect();
+        let groups = self
+            .store
+            .groups_for_slot(slot.id)
+            .await
+            .map_err(JobError::unexpected)?;
+        let mut ids: Vec<MemberId> = bookings.iter().map(|booking| booking.member_id).collect();
+        ids.extend(
+            groups
+                .iter()
+                .filter(|group| group.origin == GroupOrigin::Matched)
+                .flat_map(|group| group.members.iter().copied())
+                .filter(|id| !active.contains(id)),
+        );
+        let members = self.members_by_id(&ids).await?;
+        Ok(SlotSnapshot {
+            community,
+            bookings,
+            active,
+            groups,
+            members,
+        })
+    }
+
+    /// Makes sure the slot has its jobs: one multi-row insert; keys that exist already (the
+    /// usual case, or a re-run) are skipped.
+    pub(crate) async fn schedule_slot_jobs(
+        &self,
+        settings: &CommunitySettings,
+        slot: &Slot,
+    ) -> Result<(), JobError> {
+        let planned = crate::engine::planned_jobs(settings, slot);
+        self.store
+            .schedule_jobs(&planned)
+            .await
+            .map_err(JobError::unexpected)?;
+        self.wake_runner.notify_one();
+        Ok(())
+    }
+
+    /// Sends one DM at most once, keyed by `key`. Unreachable members are logged and skipped.
+    pub(crate) async fn send_dm_once(
+        &self,
+        key: EffectKey,
+        member: &Member,
+        message: OutgoingMessage,
+    ) -> Result<(), JobError> {
+        let mut to = recipient(member);
+        to.platform_community_id = Some(self.platform_community_id_of(member).await?);
+        let platform = self.platform.clone();
+        self.effect_once(key, |key| async move {
+            platform
+                .send_direct_message(&to, &message, &key)
+                .await
+                .map(|()| String::new())
+        })
+        .await?;
+        Ok(())
+    }
+
     pub(crate) async fn members_by_id(
         &self,
         ids: &[MemberId],
@@ -142,12 +252,10 @@ impl Engine {
             starts_at: slot.starts_at,
             ends_at: slot.ends_at(),
         };
-        let key = format!("room:g{}", group.id);
         let platform = self.platform.clone();
-        let room_key = key.clone();
         match self
-            .effect_once(&key, || async move {
-                platform.open_pair_room(&request, &room_key).await
+            .effect_once(EffectKey::OpenRoom { group: group.id }, |key| async move {
+                platform.open_pair_room(&request, &key).await
             })
             .await?
         {

@@ -3,47 +3,44 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::recipient;
+use super::SlotSnapshot;
 use crate::core::booking_rules::next_weekly_occurrence;
 use crate::core::message::{CommandWord, OutgoingMessage};
-use crate::core::model::{Booking, Community, GroupOrigin, JobKind, Member, MemberId, Slot};
+use crate::core::model::{Booking, Community, Group, GroupOrigin, JobKind, Member, MemberId, Slot};
 use crate::core::schedule::{announce_due_at, slot_job_key};
+use crate::engine::effect_key::EffectKey;
+use crate::engine::errors::JobError;
 use crate::engine::fan_out::run_concurrently;
-use crate::engine::jobs::JobError;
 use crate::engine::Engine;
 use crate::store::{NewBooking, StoreError};
 
 impl Engine {
     pub(crate) async fn run_prepare(&self, slot: &Slot) -> Result<String, JobError> {
-        let community = self
-            .store
-            .community(slot.community_id)
-            .await
-            .map_err(JobError::unexpected)?;
-        let bookings = self
-            .store
-            .active_bookings_for_slot(slot.id)
-            .await
-            .map_err(JobError::unexpected)?;
+        let snapshot = self.slot_snapshot(slot).await?;
+        let SlotSnapshot {
+            community,
+            bookings,
+            active,
+            ..
+        } = &snapshot;
         let member_ids: Vec<MemberId> = bookings.iter().map(|booking| booking.member_id).collect();
-        let members = self.members_by_id(&member_ids).await?;
+        // Prepare works with the members still booked: a retry after a crash may find that
+        // someone matched earlier has cancelled since, and their room is opened without them.
+        let members: &HashMap<MemberId, Member> = &snapshot
+            .members
+            .iter()
+            .filter(|(id, _)| active.contains(id))
+            .map(|(id, member)| (*id, member.clone()))
+            .collect();
 
-        let mut groups = self
-            .store
-            .groups_for_slot(slot.id)
-            .await
-            .map_err(JobError::unexpected)?;
-        groups.retain(|group| group.origin == GroupOrigin::Matched);
+        let mut groups: Vec<Group> = snapshot.matched_groups().into_iter().cloned().collect();
         if groups.is_empty() && member_ids.len() >= 2 {
             // Matching happens once per slot: the stored groups are the decision, so a retry
             // after a crash reuses them instead of matching again with a different outcome.
-            let slot_members: Vec<Member> = member_ids
-                .iter()
-                .filter_map(|id| members.get(id).cloned())
-                .collect();
+            let slot_members = snapshot.members_of(&member_ids);
             let seed = slot.id.0 as u64;
             let outcome = self
-                .match_these_members(&community, slot, &slot_members, seed)
+                .match_these_members(community, slot, &slot_members, seed)
                 .await?;
             groups = self
                 .store
@@ -53,7 +50,7 @@ impl Engine {
         }
 
         run_concurrently(self.runner.effects_in_flight, &groups, |group| {
-            self.ensure_group_room(&community, slot, group, &members)
+            self.ensure_group_room(community, slot, group, members)
         })
         .await?;
 
@@ -87,12 +84,15 @@ impl Engine {
                 .text(". Your booking stays, so you can still focus solo — or pick a busier slot with ")
                 .command(CommandWord::Slots, "")
                 .text(".");
-            let key = format!("dm:alone:s{}:m{}", slot.id, member.id);
-            async move { self.send_dm_once(&key, member, message).await }
+            let key = EffectKey::Alone {
+                slot: slot.id,
+                member: member.id,
+            };
+            async move { self.send_dm_once(key, member, message).await }
         })
         .await?;
 
-        self.roll_recurring_bookings_forward(&community, slot, &bookings, &members)
+        self.roll_recurring_bookings_forward(community, slot, bookings, members)
             .await?;
         Ok(format!(
             "{} members in {} groups",
@@ -143,43 +143,6 @@ impl Engine {
                 Err(error) => return Err(JobError::unexpected(error)),
             }
         }
-        Ok(())
-    }
-
-    /// Makes sure the slot has its jobs: one multi-row insert; keys that exist already (the
-    /// usual case, or a re-run) are skipped.
-    pub(crate) async fn schedule_slot_jobs(
-        &self,
-        settings: &crate::core::model::CommunitySettings,
-        slot: &Slot,
-    ) -> Result<(), JobError> {
-        let planned = crate::engine::planned_jobs(settings, slot);
-        self.store
-            .schedule_jobs(&planned)
-            .await
-            .map_err(JobError::unexpected)?;
-        self.wake_runner.notify_one();
-        Ok(())
-    }
-
-    /// Sends one DM at most once, keyed by `key`. Unreachable members are logged and skipped.
-    pub(crate) async fn send_dm_once(
-        &self,
-        key: &str,
-        member: &Member,
-        message: OutgoingMessage,
-    ) -> Result<(), JobError> {
-        let mut to = recipient(member);
-        to.platform_community_id = Some(self.platform_community_id_of(member).await?);
-        let platform = self.platform.clone();
-        let sent_key = key.to_string();
-        self.effect_once(key, || async move {
-            platform
-                .send_direct_message(&to, &message, &sent_key)
-                .await
-                .map(|()| String::new())
-        })
-        .await?;
         Ok(())
     }
 }

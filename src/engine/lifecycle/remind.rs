@@ -2,8 +2,9 @@
 
 use crate::core::message::{MessageAction, OutgoingMessage};
 use crate::core::model::{Booking, BookingStatus, Job, Member, Slot};
+use crate::engine::effect_key::EffectKey;
+use crate::engine::errors::JobError;
 use crate::engine::fan_out::run_concurrently;
-use crate::engine::jobs::JobError;
 use crate::engine::Engine;
 
 impl Engine {
@@ -51,8 +52,10 @@ impl Engine {
                     .action(MessageAction::CancelBooking(booking.id));
                 // Keyed by booking, as before reminders were per slot: a reminder already sent
                 // by an old per-booking job is not sent again.
-                let key = format!("dm:remind:b{}", booking.id);
-                async move { self.send_dm_once(&key, member, message).await }
+                let key = EffectKey::Remind {
+                    booking: booking.id,
+                };
+                async move { self.send_dm_once(key, member, message).await }
             },
         )
         .await?;

@@ -9,7 +9,7 @@ use super::autocomplete::{
     autocomplete_booking, autocomplete_duration, autocomplete_when, autocomplete_zone,
 };
 use super::context::{actor_of, answer, Context, Error};
-use crate::command::{CancelTarget, Command, PrefsChange};
+use crate::command::{CancelTarget, Command, PrefsChange, RelationChange};
 use crate::core::message::OutgoingMessage;
 use crate::core::model::RelationKind;
 use crate::core::time_input::{parse_day_spec, parse_time_spec};
@@ -184,20 +184,20 @@ pub async fn partner(
     #[description = "What to do"] action: PartnerAction,
     #[description = "Who"] member: serenity::User,
 ) -> Result<(), Error> {
-    let (kind, remove) = match action {
-        PartnerAction::Friend => (RelationKind::Friend, false),
-        PartnerAction::Favourite => (RelationKind::Favourite, false),
-        PartnerAction::Block => (RelationKind::Block, false),
-        PartnerAction::Unfriend => (RelationKind::Friend, true),
-        PartnerAction::Unfavourite => (RelationKind::Favourite, true),
-        PartnerAction::Unblock => (RelationKind::Block, true),
+    let (kind, change) = match action {
+        PartnerAction::Friend => (RelationKind::Friend, RelationChange::Set),
+        PartnerAction::Favourite => (RelationKind::Favourite, RelationChange::Set),
+        PartnerAction::Block => (RelationKind::Block, RelationChange::Set),
+        PartnerAction::Unfriend => (RelationKind::Friend, RelationChange::Remove),
+        PartnerAction::Unfavourite => (RelationKind::Favourite, RelationChange::Remove),
+        PartnerAction::Unblock => (RelationKind::Block, RelationChange::Remove),
     };
     run(
         ctx,
         Ok(Command::Relate {
             kind,
             target: member.id.get().to_string(),
-            remove,
+            change,
         }),
     )
     .await

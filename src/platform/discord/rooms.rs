@@ -15,6 +15,7 @@ use super::rest::{codes, RestError};
 use super::room_ref::RoomRef;
 use super::state::{GuildSetup, PoolLoan, RoomRecord};
 use super::DiscordPlatform;
+use crate::engine::effect_key::EffectKey;
 use crate::engine::port::{PairRoomRequest, PlatformError};
 
 pub const ROOM_PREFIX: &str = "focus-";
@@ -32,17 +33,16 @@ pub mod perms {
     pub const MANAGE_CHANNELS: u64 = 1 << 4;
 }
 
-/// How the engine's room keys start (`room:g12`). Room records are stored under the key, so
-/// this prefix also names them all (the startup sweep prunes old ones).
-pub const ROOM_RECORD_PREFIX: &str = "room:";
-
-/// "room:g12" → "g12": the part of the key that goes into the channel name.
+/// The engine's room key of group 12 → "g12": the part of the key that goes into the channel
+/// name. Any other key (none comes from the engine) goes in whole, made name-safe.
 fn key_token(key: &str) -> String {
-    key.strip_prefix(ROOM_RECORD_PREFIX)
-        .unwrap_or(key)
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect()
+    match EffectKey::parse_room(key) {
+        Some(group) => format!("g{group}"),
+        None => key
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect(),
+    }
 }
 
 /// The name prefix that identifies the room made for `key` (the space ends the token, so
@@ -57,10 +57,11 @@ pub fn channel_name(key: &str, title: &str) -> String {
     super::render::truncate(&name, 100)
 }
 
-/// The engine key of a room channel of ours, from its name.
+/// The engine key of a room channel of ours, from its name ("focus-g12 · …" → `room:g12`).
 pub fn key_from_channel_name(name: &str) -> Option<String> {
     let token = name.strip_prefix(ROOM_PREFIX)?.split(' ').next()?;
-    (!token.is_empty()).then(|| format!("{ROOM_RECORD_PREFIX}{token}"))
+    let group = EffectKey::parse_room(&format!("{}{token}", EffectKey::OPEN_ROOM_PREFIX))?;
+    Some(EffectKey::OpenRoom { group }.to_string())
 }
 
 fn invalid_form_code(error: &RestError) -> Option<String> {
@@ -571,5 +572,11 @@ mod tests {
         assert_eq!(key_from_channel_name(&name).as_deref(), Some("room:g12"));
         assert!(!channel_name("room:g12", "t").starts_with(&name_prefix("room:g1")));
         assert_eq!(key_from_channel_name("general"), None);
+        assert_eq!(key_from_channel_name("focus-notes · t"), None);
+        let key = EffectKey::OpenRoom {
+            group: crate::core::model::GroupId(7),
+        };
+        let name = channel_name(&key.to_string(), "t");
+        assert_eq!(key_from_channel_name(&name), Some(key.to_string()));
     }
 }

@@ -10,6 +10,7 @@ use super::channels::VOICE;
 use super::rest::codes;
 use super::rooms::key_from_channel_name;
 use super::DiscordPlatform;
+use crate::engine::effect_key::EffectKey;
 
 /// Rooms normally close minutes after the end; past this they are leftovers for sure.
 const LEFTOVER_AFTER_END: i64 = 30 * 60;
@@ -68,7 +69,8 @@ impl DiscordPlatform {
         let pruned = self
             .state
             .prune(
-                super::rooms::ROOM_RECORD_PREFIX,
+                // Room records are stored under the engine's room keys.
+                EffectKey::OPEN_ROOM_PREFIX,
                 now - Duration::days(ROOM_RECORDS_KEPT_DAYS),
             )
             .await?;

@@ -1,0 +1,122 @@
+//! The idempotency keys of every external effect the engine performs, built in one place.
+//!
+//! A key is stored with the effect's record (`effects` table) and handed to the platform as
+//! text (Discord nonce, Matrix transaction id, part of a room's name), so the text each variant
+//! displays is a stored format: it must never change, or records written before the change
+//! would no longer deduplicate (see the table in the tests).
+
+use std::fmt;
+
+use crate::core::model::{BookingId, GroupId, MemberId, SlotId};
+
+/// One external effect, identified by the database ids it is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EffectKey {
+    /// The group's room opened (`room:g12`).
+    OpenRoom { group: GroupId },
+    /// The group's room closed (`close:g12`).
+    CloseRoom { group: GroupId },
+    /// The reminder DM of one booking (`dm:remind:b5`); keyed by booking, as before
+    /// reminders were per slot.
+    Remind { booking: BookingId },
+    /// "Nobody else could be matched with you" (`dm:alone:s7:m3`).
+    Alone { slot: SlotId, member: MemberId },
+    /// "It's time, you're with …" (`dm:announce:g12:m3`).
+    Announce { group: GroupId, member: MemberId },
+    /// "I re-paired you" (`dm:rematch:g13:m3`).
+    Rematch { group: GroupId, member: MemberId },
+    /// "Nobody else is free right now" (`dm:stranded:s7:m3`).
+    Stranded { slot: SlotId, member: MemberId },
+    /// "We missed you" (`dm:missed:s7:m3`).
+    Missed { slot: SlotId, member: MemberId },
+    /// "Session done, how did it go?" (`dm:checkin:s7:m3`).
+    CheckIn { slot: SlotId, member: MemberId },
+}
+
+impl EffectKey {
+    /// How every [`EffectKey::OpenRoom`] key starts: a platform that stores something per room
+    /// under the room's key can name all such records with it.
+    pub const OPEN_ROOM_PREFIX: &'static str = "room:";
+
+    /// The group of an [`EffectKey::OpenRoom`] key (`room:g12` → 12); `None` for any other text.
+    pub fn parse_room(key: &str) -> Option<GroupId> {
+        let id = key
+            .strip_prefix(Self::OPEN_ROOM_PREFIX)?
+            .strip_prefix('g')?;
+        // Only what `Display` writes: plain decimal digits, no sign, no leading zero.
+        let canonical = !id.is_empty()
+            && id.bytes().all(|b| b.is_ascii_digit())
+            && (id == "0" || !id.starts_with('0'));
+        canonical.then(|| id.parse().ok().map(GroupId)).flatten()
+    }
+}
+
+impl fmt::Display for EffectKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EffectKey::OpenRoom { group } => write!(f, "{}g{group}", Self::OPEN_ROOM_PREFIX),
+            EffectKey::CloseRoom { group } => write!(f, "close:g{group}"),
+            EffectKey::Remind { booking } => write!(f, "dm:remind:b{booking}"),
+            EffectKey::Alone { slot, member } => write!(f, "dm:alone:s{slot}:m{member}"),
+            EffectKey::Announce { group, member } => write!(f, "dm:announce:g{group}:m{member}"),
+            EffectKey::Rematch { group, member } => write!(f, "dm:rematch:g{group}:m{member}"),
+            EffectKey::Stranded { slot, member } => write!(f, "dm:stranded:s{slot}:m{member}"),
+            EffectKey::Missed { slot, member } => write!(f, "dm:missed:s{slot}:m{member}"),
+            EffectKey::CheckIn { slot, member } => write!(f, "dm:checkin:s{slot}:m{member}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// These strings are stored (effect records, Discord room records and channel names) and
+    /// sent (nonces, transaction ids): each must stay exactly as it is.
+    #[test]
+    fn every_key_displays_exactly_its_stored_text() {
+        let (group, slot, member) = (GroupId(12), SlotId(7), MemberId(3));
+        let table = [
+            (EffectKey::OpenRoom { group }, "room:g12"),
+            (EffectKey::CloseRoom { group }, "close:g12"),
+            (
+                EffectKey::Remind {
+                    booking: BookingId(5),
+                },
+                "dm:remind:b5",
+            ),
+            (EffectKey::Alone { slot, member }, "dm:alone:s7:m3"),
+            (EffectKey::Announce { group, member }, "dm:announce:g12:m3"),
+            (EffectKey::Rematch { group, member }, "dm:rematch:g12:m3"),
+            (EffectKey::Stranded { slot, member }, "dm:stranded:s7:m3"),
+            (EffectKey::Missed { slot, member }, "dm:missed:s7:m3"),
+            (EffectKey::CheckIn { slot, member }, "dm:checkin:s7:m3"),
+        ];
+        for (key, text) in table {
+            assert_eq!(key.to_string(), text, "{key:?}");
+        }
+    }
+
+    #[test]
+    fn room_keys_parse_back_and_nothing_else_does() {
+        for id in [0, 1, 12, 987_654_321] {
+            let key = EffectKey::OpenRoom { group: GroupId(id) }.to_string();
+            assert_eq!(EffectKey::parse_room(&key), Some(GroupId(id)), "{key}");
+        }
+        for other in [
+            "close:g12",
+            "dm:announce:g12:m3",
+            "room:",
+            "room:g",
+            "room:12",
+            "room:g-1",
+            "room:g+1",
+            "room:g012",
+            "room:g12:m3",
+            "room:g1x",
+            "room:g99999999999999999999",
+        ] {
+            assert_eq!(EffectKey::parse_room(other), None, "{other}");
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! The startup sweep: what a crash or downtime may have left undone, put right before the
+//! runner starts (leases of a previous run, leftover rooms, jobs of upcoming slots).
+
+use std::collections::HashSet;
+
+use crate::engine::Engine;
+
+impl Engine {
+    /// At startup: take back our own leases, close this platform's rooms a crash left open, and
+    /// make sure every upcoming booking of this platform has its jobs (a crash between saving a
+    /// booking and scheduling its jobs must not lose them).
+    ///
+    /// Only the runner's own platform is swept: another platform's rooms mean nothing to this
+    /// adapter. A room that cannot be closed is logged and left for the next sweep; it never
+    /// stops the platform from starting (members' new sessions matter more than an old room).
+    pub async fn startup_sweep(&self) -> anyhow::Result<StartupSweepReport> {
+        let now = self.clock.now();
+        let platform = self.runner.platform;
+        let released = self
+            .store
+            .release_leases_held_by(&self.runner.worker_id)
+            .await?;
+        let mut report = StartupSweepReport {
+            released_leases: released,
+            ..StartupSweepReport::default()
+        };
+        for (group, slot) in self
+            .store
+            .open_groups_of_slots_ended_before(now, platform)
+            .await?
+        {
+            let community = self.store.community(slot.community_id).await?;
+            if now < slot.ends_at() + community.settings.close_delay {
+                continue; // its close job is still ahead and will do it
+            }
+            if let Some(room) = &group.room {
+                match self.close_room_once(group.id, room).await {
+                    Ok(()) => report.closed_rooms += 1,
+                    Err(error) => {
+                        tracing::warn!(%platform, group = group.id.0, %room, %error, "startup sweep: could not close a leftover room; the next start tries again");
+                        report.rooms_left_open += 1;
+                    }
+                }
+            }
+        }
+        // Jobs belong to slots: one check per upcoming slot, however many bookings it has.
+        let mut slots_checked = HashSet::new();
+        for booking in self
+            .store
+            .active_bookings_starting_after(now, platform)
+            .await?
+        {
+            if !slots_checked.insert(booking.slot_id) {
+                continue;
+            }
+            let slot = self.store.slot(booking.slot_id).await?;
+            let community = self.store.community(slot.community_id).await?;
+            self.schedule_slot_jobs(&community.settings, &slot)
+                .await
+                .map_err(|error| anyhow::anyhow!("{error}"))?;
+        }
+        report.slots_checked = slots_checked.len();
+        Ok(report)
+    }
+}
+
+impl Engine {
+    /// [`Engine::startup_sweep`] as every platform runs it at start: logged, never fatal. A
+    /// sweep that fails as a whole (the database is briefly away) is retried at the next start;
+    /// the runner's own jobs still run.
+    pub async fn startup_sweep_logged(&self) {
+        let platform = self.runner.platform;
+        match self.startup_sweep().await {
+            Ok(report) => tracing::info!(%platform, %report, "startup sweep"),
+            Err(error) => {
+                tracing::error!(%platform, error = %format!("{error:#}"), "startup sweep failed; carrying on")
+            }
+        }
+    }
+}
+
+/// What [`Engine::startup_sweep`] did, for the start-up log line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StartupSweepReport {
+    pub released_leases: u64,
+    pub closed_rooms: usize,
+    /// Rooms that could not be closed (logged one by one); retried at the next start.
+    pub rooms_left_open: usize,
+    pub slots_checked: usize,
+}
+
+impl std::fmt::Display for StartupSweepReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "released {} leases of a previous run; closed {} leftover rooms",
+            self.released_leases, self.closed_rooms
+        )?;
+        if self.rooms_left_open > 0 {
+            write!(f, " ({} could not be closed)", self.rooms_left_open)?;
+        }
+        write!(f, "; checked jobs of {} upcoming slots", self.slots_checked)
+    }
+}
