@@ -123,14 +123,12 @@ impl Store {
         let (ids, slot_created) = match insert_booking_into_slot(&mut tx, request).await? {
             Some(ids) => (ids, false),
             None => {
-                sqlx::query(
-                    "INSERT INTO slots (community_id, starts_at, length_minutes) VALUES ($1, $2, $3) \
-                     ON CONFLICT (community_id, starts_at, length_minutes) DO NOTHING",
+                insert_slot_if_missing(
+                    &mut *tx,
+                    request.community_id,
+                    request.starts_at,
+                    request.length_minutes,
                 )
-                .bind(request.community_id.0)
-                .bind(unix(request.starts_at))
-                .bind(i64::from(request.length_minutes))
-                .execute(&mut *tx)
                 .await?;
                 let ids = insert_booking_into_slot(&mut tx, request)
                     .await?
@@ -177,15 +175,7 @@ impl Store {
         {
             return Ok(slot);
         }
-        sqlx::query(
-            "INSERT INTO slots (community_id, starts_at, length_minutes) VALUES ($1, $2, $3) \
-             ON CONFLICT (community_id, starts_at, length_minutes) DO NOTHING",
-        )
-        .bind(community_id.0)
-        .bind(unix(starts_at))
-        .bind(i64::from(length_minutes))
-        .execute(&self.pool)
-        .await?;
+        insert_slot_if_missing(&self.pool, community_id, starts_at, length_minutes).await?;
         self.find_slot(community_id, starts_at, length_minutes)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("slot {starts_at} ({length_minutes} min)")))
@@ -505,4 +495,28 @@ fn booking_from_row(row: &AnyRow) -> Result<Booking> {
         recurring_weekly: boolean(int(row, "recurring_weekly")?, "recurring_weekly")?,
         created_at: time(int(row, "created_at")?)?,
     })
+}
+
+/// The one slot insert: a no-op when the (community, start, length) slot exists already, so
+/// concurrent first bookings of a slot agree on one row. Runs on a pool or inside a
+/// transaction.
+async fn insert_slot_if_missing<'e, E>(
+    executor: E,
+    community_id: CommunityId,
+    starts_at: DateTime<Utc>,
+    length_minutes: u32,
+) -> Result<()>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(
+        "INSERT INTO slots (community_id, starts_at, length_minutes) VALUES ($1, $2, $3) \
+         ON CONFLICT (community_id, starts_at, length_minutes) DO NOTHING",
+    )
+    .bind(community_id.0)
+    .bind(unix(starts_at))
+    .bind(i64::from(length_minutes))
+    .execute(executor)
+    .await?;
+    Ok(())
 }
