@@ -1382,7 +1382,7 @@ fn request(member: &Member, starts_at: DateTime<Utc>, length_minutes: u32) -> Ne
 
 /// A slot's six jobs, keyed like the engine keys them.
 fn jobs_of(slot: &Slot) -> Vec<PlannedJob> {
-    JobKind::ALL
+    JobKind::PER_SLOT
         .into_iter()
         .enumerate()
         .map(|(n, kind)| {
