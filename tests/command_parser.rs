@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc, Weekday as Wd};
 use chrono_tz::Tz;
 use focusfolk::command::parse::{help_text, parse_command, CommandParseError, COMMAND_NAMES};
-use focusfolk::command::{CancelTarget, Command, PrefsChange, RelationChange};
+use focusfolk::command::{CancelScope, CancelTarget, Command, PrefsChange, RelationChange};
 use focusfolk::core::booking_rules::check_new_booking;
 use focusfolk::core::model::{CommunitySettings, RelationKind};
 use focusfolk::core::time_input::{resolve_time_spec, DaySpec, TimeInputError, TimeSpec};
@@ -179,38 +179,66 @@ fn command_table() {
             "cancel",
             Ok(Command::Cancel {
                 target: CancelTarget::Next,
+                scope: CancelScope::Occurrence,
             }),
         ),
         (
             "cancel next",
             Ok(Command::Cancel {
                 target: CancelTarget::Next,
+                scope: CancelScope::Occurrence,
             }),
         ),
         (
             "cancel 12",
             Ok(Command::Cancel {
                 target: CancelTarget::BookingId(12),
+                scope: CancelScope::Occurrence,
             }),
         ),
         (
             "cancel #12",
             Ok(Command::Cancel {
                 target: CancelTarget::BookingId(12),
+                scope: CancelScope::Occurrence,
             }),
         ),
         (
             "cancel tomorrow 9:00",
             Ok(Command::Cancel {
                 target: CancelTarget::At(at(Some(Tomorrow), 9, 0)),
+                scope: CancelScope::Occurrence,
             }),
         ),
         (
             "cancel 9am",
             Ok(Command::Cancel {
                 target: CancelTarget::At(at(None, 9, 0)),
+                scope: CancelScope::Occurrence,
             }),
         ),
+        (
+            "cancel series",
+            Ok(Command::Cancel {
+                target: CancelTarget::Next,
+                scope: CancelScope::Series,
+            }),
+        ),
+        (
+            "cancel #12 Series",
+            Ok(Command::Cancel {
+                target: CancelTarget::BookingId(12),
+                scope: CancelScope::Series,
+            }),
+        ),
+        (
+            "cancel tomorrow 9:00 series",
+            Ok(Command::Cancel {
+                target: CancelTarget::At(at(Some(Tomorrow), 9, 0)),
+                scope: CancelScope::Series,
+            }),
+        ),
+        ("cancel series 12", BadTime),
         ("cancel #99999999999999999999", BadArguments("cancel")),
         ("cancel #", BadTime),
         ("cancel 12 13", BadTime),
@@ -435,6 +463,7 @@ fn exercise(input: &str, nows: &[DateTime<Utc>]) -> usize {
         Ok(Command::Book { when, .. })
         | Ok(Command::Cancel {
             target: CancelTarget::At(when),
+            scope: CancelScope::Occurrence,
         }) => when,
         Ok(_) => return 0,
         Err(error) => {

@@ -42,6 +42,7 @@ macro_rules! on_both_backends {
 
 on_both_backends! {
     store: [
+        weekly_booking_commits_its_roll_forward_job_and_stop_recurring_ends_it,
         migrations_are_idempotent,
         foreign_keys_and_checks_are_enforced,
         community_ensure_is_idempotent_and_settings_round_trip,
@@ -1382,7 +1383,7 @@ fn request(member: &Member, starts_at: DateTime<Utc>, length_minutes: u32) -> Ne
 
 /// A slot's six jobs, keyed like the engine keys them.
 fn jobs_of(slot: &Slot) -> Vec<PlannedJob> {
-    JobKind::ALL
+    JobKind::PER_SLOT
         .into_iter()
         .enumerate()
         .map(|(n, kind)| {
@@ -1411,6 +1412,61 @@ fn no_overlap(
             None => Ok(()),
         }
     }
+}
+
+async fn weekly_booking_commits_its_roll_forward_job_and_stop_recurring_ends_it(store: Store) {
+    let c = community(&store).await;
+    let ann = member(&store, &c, "ann").await;
+    let bob = member(&store, &c, "bob").await;
+    // Bob's one-off creates the slot, so Ann's weekly booking goes into an existing slot
+    // (on SQLite that would be the one-statement path, which has no room for her job).
+    store
+        .create_booking_with_jobs(&request(&bob, t(0), 25), no_overlap(t(0), 25), jobs_of)
+        .await
+        .unwrap()
+        .unwrap();
+    let weekly = NewBookingRequest {
+        recurring_weekly: true,
+        ..request(&ann, t(0), 25)
+    };
+    let (slot, booking) = store
+        .create_booking_with_jobs(&weekly, no_overlap(t(0), 25), jobs_of)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(booking.recurring_weekly);
+    let jobs = store.jobs_for_slot(slot.id).await.unwrap();
+    let roll: Vec<&Job> = jobs
+        .iter()
+        .map(|(job, _)| job)
+        .filter(|job| job.kind == JobKind::RollForward)
+        .collect();
+    assert_eq!(roll.len(), 1, "{jobs:?}");
+    assert_eq!(roll[0].key, format!("roll_forward:booking:{}", booking.id));
+    assert_eq!(roll[0].booking_id, Some(booking.id));
+    assert_eq!(roll[0].due_at, t(0));
+    assert_eq!(
+        store
+            .weekly_bookings_for_member(ann.id, t(-60))
+            .await
+            .unwrap(),
+        vec![booking.clone()]
+    );
+    assert_eq!(store.stop_recurring(&[booking.id]).await.unwrap(), 1);
+    assert_eq!(store.stop_recurring(&[booking.id]).await.unwrap(), 0);
+    assert!(
+        !store
+            .booking(booking.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .recurring_weekly
+    );
+    assert!(store
+        .weekly_bookings_for_member(ann.id, t(-60))
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 async fn booking_with_jobs_commits_together(store: Store) {

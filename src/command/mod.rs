@@ -13,8 +13,12 @@ pub enum Command {
         length_minutes: Option<u32>,
         repeat_weekly: bool,
     },
-    /// `cancel` (next booking), `cancel 12` (booking id), `cancel tomorrow 9:00`
-    Cancel { target: CancelTarget },
+    /// `cancel` (next booking), `cancel 12` (booking id), `cancel tomorrow 9:00`; with
+    /// `series` (`cancel series`, `cancel 12 series`) the booking's whole weekly series ends.
+    Cancel {
+        target: CancelTarget,
+        scope: CancelScope,
+    },
     /// `sessions`: my upcoming bookings.
     Sessions,
     /// `slots [tomorrow|mon|2026-12-01]`: bookable slots and how many booked each.
@@ -47,6 +51,14 @@ pub enum CancelTarget {
     Next,
     BookingId(i64),
     At(TimeSpec),
+}
+
+/// What `cancel` ends: one occurrence (a weekly series goes on) or the whole weekly series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CancelScope {
+    #[default]
+    Occurrence,
+    Series,
 }
 
 #[derive(Debug, Clone, PartialEq)]

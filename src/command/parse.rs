@@ -7,7 +7,9 @@
 
 use std::fmt;
 
-use crate::command::{CancelTarget, Command, PrefsChange, RelationChange, SetupChange};
+use crate::command::{
+    CancelScope, CancelTarget, Command, PrefsChange, RelationChange, SetupChange,
+};
 use crate::core::model::RelationKind;
 use crate::core::time_input::{parse_day_spec, parse_time_spec, TimeInputError};
 
@@ -33,7 +35,7 @@ const PREFIX: &str = "!focusfolk";
 
 const USAGE_BOOK: &str = "book <time> [25m|50m|75m] [weekly] (e.g. book tomorrow 9:00 50m)";
 const USAGE_CANCEL: &str =
-    "cancel [<booking number>|<time>] (e.g. cancel, cancel 12, cancel tomorrow 9:00)";
+    "cancel [<booking number>|<time>] [series] (e.g. cancel, cancel 12, cancel tomorrow 9:00, cancel 12 series)";
 const USAGE_SESSIONS: &str = "sessions";
 const USAGE_SLOTS: &str = "slots [today|tomorrow|mon|2026-12-01]";
 const USAGE_TIMEZONE: &str = "timezone [Zone/Name] (e.g. timezone Europe/Paris)";
@@ -358,9 +360,14 @@ fn parse_setup(args: &[&str]) -> Result<Command, CommandParseError> {
 }
 
 /// `cancel` (the next booking), `cancel 12` / `cancel #12` (a booking number), or
-/// `cancel <time>` (the booking starting then).
+/// `cancel <time>` (the booking starting then); a trailing `series` ends that booking's whole
+/// weekly series (`cancel series` alone: the next weekly booking's).
 fn parse_cancel(args: &[&str]) -> Result<Command, CommandParseError> {
     const CMD: &str = "cancel";
+    let (args, scope) = match args {
+        [rest @ .., last] if last.eq_ignore_ascii_case("series") => (rest, CancelScope::Series),
+        _ => (args, CancelScope::Occurrence),
+    };
     let target = match args {
         [] => CancelTarget::Next,
         [word] if word.eq_ignore_ascii_case("next") => CancelTarget::Next,
@@ -377,7 +384,7 @@ fn parse_cancel(args: &[&str]) -> Result<Command, CommandParseError> {
         }
         _ => CancelTarget::At(parse_time_spec(&args.join(" "))?),
     };
-    Ok(Command::Cancel { target })
+    Ok(Command::Cancel { target, scope })
 }
 
 fn is_booking_number(word: &str) -> bool {
@@ -491,7 +498,7 @@ fn closest_command(word: &str) -> Option<String> {
 /// One line per command: the overall help, and the detail for `help <command>`.
 const HELP: &[(&str, &str, &str)] = &[
     ("book", USAGE_BOOK, "Book a session. Times are in your time zone: 9:00, 9am, tomorrow 14:30, mon 9:15, next, 2026-12-01 09:00. Add weekly to repeat it every week."),
-    ("cancel", USAGE_CANCEL, "Cancel your next booking, a booking by its number (see sessions), or the one at a time. Cancelling within an hour of the start counts as late."),
+    ("cancel", USAGE_CANCEL, "Cancel your next booking, a booking by its number (see sessions), or the one at a time; a weekly series goes on. Add series to end the whole weekly series. Cancelling within an hour of the start counts as late."),
     ("sessions", USAGE_SESSIONS, "List your upcoming bookings with their numbers."),
     ("slots", USAGE_SLOTS, "Show the bookable slots for a day and how many people booked each."),
     ("timezone", USAGE_TIMEZONE, "Show your time zone, or set it with an IANA name like Europe/Paris or America/New_York."),

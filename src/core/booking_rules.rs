@@ -232,16 +232,58 @@ pub fn check_cancel(
 /// The next week's start of a weekly booking: the same local wall time seven days later, so a
 /// member's "Monday 09:00" stays 09:00 across DST changes (the UTC instant moves by an hour).
 /// A wall time that happens twice that day takes the earlier instant; one that does not exist
-/// gives `None` and the caller skips that week.
+/// gives `None` (see [`weekly_occurrence`] for the week's nearest valid time).
 pub fn next_weekly_occurrence(starts_at: DateTime<Utc>, zone: Tz) -> Option<DateTime<Utc>> {
+    match weekly_occurrence(starts_at, zone, 1)? {
+        WeeklyOccurrence::Exact(at) => Some(at),
+        WeeklyOccurrence::Moved { .. } => None,
+    }
+}
+
+/// One week's occurrence of a weekly series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WeeklyOccurrence {
+    /// At the series' wall time.
+    Exact(DateTime<Utc>),
+    /// The wall time does not exist that day (clocks spring forward through it): the first
+    /// valid quarter-hour after it, e.g. 03:00 instead of 02:30.
+    Moved {
+        at: DateTime<Utc>,
+        wanted: chrono::NaiveDateTime,
+    },
+}
+
+impl WeeklyOccurrence {
+    pub fn at(self) -> DateTime<Utc> {
+        match self {
+            WeeklyOccurrence::Exact(at) | WeeklyOccurrence::Moved { at, .. } => at,
+        }
+    }
+}
+
+/// The occurrence `weeks` weeks after `starts_at` at the same local wall time in `zone`.
+/// `None` only at the ends of the calendar.
+pub fn weekly_occurrence(
+    starts_at: DateTime<Utc>,
+    zone: Tz,
+    weeks: u32,
+) -> Option<WeeklyOccurrence> {
     let wall = slot_grid::wall_clock(starts_at, zone)?;
-    let next_wall = wall.checked_add_days(chrono::Days::new(7))?;
-    match zone.from_local_datetime(&next_wall) {
+    let wanted = wall.checked_add_days(chrono::Days::new(7 * u64::from(weeks)))?;
+    let valid = |local: chrono::NaiveDateTime| match zone.from_local_datetime(&local) {
         MappedLocalTime::Single(at) | MappedLocalTime::Ambiguous(at, _) => {
             Some(at.with_timezone(&Utc))
         }
         MappedLocalTime::None => None,
+    };
+    if let Some(at) = valid(wanted) {
+        return Some(WeeklyOccurrence::Exact(at));
     }
+    // Gaps are at most a few hours (usually one); step over them on the quarter-hour.
+    (1..=4 * 4)
+        .filter_map(|quarters| wanted.checked_add_signed(Duration::minutes(15 * quarters)))
+        .find_map(valid)
+        .map(|at| WeeklyOccurrence::Moved { at, wanted })
 }
 
 /// The longest session a community may allow, in minutes: three hours. Body-doubling sessions
@@ -809,6 +851,32 @@ mod tests {
             .describe(Asia::Kathmandu)
             .render_plain(),
             "That's too far ahead. You can book up to Mon 14 Dec 13:45 +0545."
+        );
+    }
+
+    #[test]
+    fn a_weekly_occurrence_in_a_dst_gap_moves_to_the_next_valid_quarter_hour() {
+        // Sun 21 Mar 2027 02:30 CET; a week later 02:30 does not exist in Berlin.
+        let start = utc("2027-03-21T01:30:00Z");
+        assert_eq!(
+            weekly_occurrence(start, Europe::Berlin, 1),
+            Some(WeeklyOccurrence::Moved {
+                at: utc("2027-03-28T01:00:00Z"),
+                wanted: chrono::NaiveDate::from_ymd_opt(2027, 3, 28)
+                    .unwrap()
+                    .and_hms_opt(2, 30, 0)
+                    .unwrap(),
+            })
+        );
+        assert_eq!(next_weekly_occurrence(start, Europe::Berlin), None);
+        // Two weeks later the wall time exists again (now in CEST).
+        assert_eq!(
+            weekly_occurrence(start, Europe::Berlin, 2),
+            Some(WeeklyOccurrence::Exact(utc("2027-04-04T00:30:00Z")))
+        );
+        assert_eq!(
+            weekly_occurrence(DateTime::<Utc>::MAX_UTC, Europe::Berlin, 1),
+            None
         );
     }
 

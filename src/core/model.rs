@@ -233,10 +233,23 @@ pub enum JobKind {
     CheckIn,
     /// Close the slot's rooms (per slot).
     CloseRooms,
+    /// Book a weekly booking's next occurrence (per weekly booking, at its start). Never
+    /// dropped: however late it runs, the series goes on from the next future week.
+    RollForward,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 6] = [
+    pub const ALL: [JobKind; 7] = [
+        JobKind::Remind,
+        JobKind::Prepare,
+        JobKind::Announce,
+        JobKind::AttendanceCheck,
+        JobKind::CheckIn,
+        JobKind::CloseRooms,
+        JobKind::RollForward,
+    ];
+    /// The kinds every slot has one job of (`schedule::slot_jobs`).
+    pub const PER_SLOT: [JobKind; 6] = [
         JobKind::Remind,
         JobKind::Prepare,
         JobKind::Announce,
@@ -252,6 +265,7 @@ impl JobKind {
             JobKind::AttendanceCheck => "attendance_check",
             JobKind::CheckIn => "check_in",
             JobKind::CloseRooms => "close_rooms",
+            JobKind::RollForward => "roll_forward",
         }
     }
     pub fn parse(text: &str) -> Option<Self> {

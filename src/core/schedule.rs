@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::model::{BookingId, CommunitySettings, JobKind, Slot, SlotId};
+use super::model::{Booking, BookingId, CommunitySettings, JobKind, Slot, SlotId};
 
 /// A job the store should hold; `key` makes scheduling idempotent.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +57,28 @@ pub fn slot_jobs(slot: &Slot, settings: &CommunitySettings) -> Vec<PlannedJob> {
         due_at,
     })
     .collect()
+}
+
+pub fn booking_job_key(kind: JobKind, booking_id: BookingId) -> String {
+    format!("{}:booking:{}", kind.as_str(), booking_id)
+}
+
+/// A booking's own jobs, written in the same transaction as the booking: a weekly booking
+/// rolls itself a week forward at its start. Its own job rather than a step of the slot's
+/// prepare, so downtime through the whole session, a prepare that gave up or returned early,
+/// or a cancelled occurrence never ends the series. At the start (not before) so that until
+/// then the booking is the only occurrence `cancel` has to think about.
+pub fn booking_jobs(booking: &Booking) -> Vec<PlannedJob> {
+    if !booking.recurring_weekly {
+        return Vec::new();
+    }
+    vec![PlannedJob {
+        key: booking_job_key(JobKind::RollForward, booking.id),
+        kind: JobKind::RollForward,
+        slot_id: Some(booking.slot_id),
+        booking_id: Some(booking.id),
+        due_at: booking.starts_at,
+    }]
 }
 
 /// Announcements never start more than this before T: "it's time" should still be true.
@@ -121,7 +143,8 @@ pub fn job_timing(
         JobKind::CheckIn if now - slot.ends_at() > CHECK_IN_STALE_AFTER => JobTiming::Drop {
             reason: "check-in too long after the session",
         },
-        // Closing rooms always matters: a room left open is a leak.
+        // Closing rooms always matters: a room left open is a leak. Rolling a weekly series
+        // forward always matters too: it books the next week still ahead, however late.
         _ => JobTiming::Run { lateness },
     }
 }

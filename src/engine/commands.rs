@@ -1,15 +1,19 @@
 //! The one place every platform's commands are handled. Adapters parse their input into a
 //! [`Command`] (or hand us text), give us an [`Actor`], and send back the reply we return.
 
+use chrono::Datelike;
+
 use super::errors::{unexpected, CommandFailure, UserError, GENERIC_FAILURE_REPLY};
 use super::{effective_settings, planned_jobs, Actor, CommandOutcome, Engine, Reply};
 use crate::command::parse::{help_text, parse_command};
-use crate::command::{CancelTarget, Command, PrefsChange, RelationChange};
-use crate::core::booking_rules::{check_cancel, check_new_booking, CancelKind};
+use crate::command::{CancelScope, CancelTarget, Command, PrefsChange, RelationChange};
+use crate::core::booking_rules::{
+    check_cancel, check_new_booking, weekly_occurrence, CancelKind, CancelRejection,
+};
 use crate::core::message::{CommandWord, OutgoingMessage};
-use crate::core::model::{Booking, Community, Member, Relation};
+use crate::core::model::{Booking, BookingStatus, Community, Member, Relation};
 use crate::core::reliability::reliability;
-use crate::core::slot_grid::local_day_bounds;
+use crate::core::slot_grid::{local_day_bounds, wall_clock};
 use crate::core::time_input::{parse_time_zone, resolve_day, resolve_time_spec, DaySpec};
 use crate::store::{NewBookingRequest, StoreError};
 
@@ -135,7 +139,14 @@ impl Engine {
                 self.book(community, &member, &when, length_minutes, repeat_weekly)
                     .await
             }
-            Command::Cancel { target } => self.cancel(community, &member, target).await,
+            Command::Cancel {
+                target,
+                scope: CancelScope::Occurrence,
+            } => self.cancel(community, &member, target).await,
+            Command::Cancel {
+                target,
+                scope: CancelScope::Series,
+            } => self.cancel_series(community, &member, target).await,
             Command::Sessions => self.sessions(&member).await,
             Command::Slots { day } => self.slots(community, &member, day).await,
             Command::Timezone { zone } => self.timezone(&member, zone).await,
@@ -258,11 +269,130 @@ impl Engine {
             .time(booking.starts_at, member.time_zone)
             .text(".");
         if booking.recurring_weekly {
-            reply = reply.text(" That also ends the weekly series.");
+            // Its roll-forward job (due at its start, so it has not run yet) still books the
+            // next week: cancelling one occurrence never ends the series.
+            reply = reply.text(" Your weekly series goes on");
+            if let Some(next) = weekly_occurrence(booking.starts_at, member.time_zone, 1) {
+                reply = reply
+                    .text(" (next: ")
+                    .time(next.at(), member.time_zone)
+                    .text(")");
+            }
+            reply = reply
+                .text("; to end it, say ")
+                .command(CommandWord::Cancel, format!("{} series", booking.id))
+                .text(".");
         }
         if kind == CancelKind::Late {
             reply = reply.text(format!(
                 " It was within {} min of the start, so it counts as a late cancel.",
+                community.settings.late_cancel_window.num_minutes()
+            ));
+        }
+        Ok(reply)
+    }
+
+    /// Ends a booking's weekly series: every occurrence not yet started is cancelled, and every
+    /// occurrence (past, running, cancelled or ahead) stops being weekly, so no roll-forward
+    /// job books another week. The series is the member's weekly bookings of the same length
+    /// at the same local weekday and time.
+    async fn cancel_series(
+        &self,
+        community: &Community,
+        member: &Member,
+        target: CancelTarget,
+    ) -> CommandResult {
+        let now = self.clock.now();
+        let zone = member.time_zone;
+        // A roll-forward delayed by downtime may still be pending for a week past: look back.
+        let weekly = self
+            .store
+            .weekly_bookings_for_member(member.id, now - chrono::Duration::days(30))
+            .await
+            .map_err(unexpected)?;
+        let chosen: Booking = match target {
+            CancelTarget::Next => weekly
+                .iter()
+                .find(|booking| booking.status == BookingStatus::Active && booking.ends_at() > now)
+                .or_else(|| weekly.iter().find(|booking| booking.ends_at() > now))
+                .cloned()
+                .ok_or(UserError::NoWeeklySeries)?,
+            CancelTarget::BookingId(id) => {
+                let booking = self
+                    .store
+                    .booking(crate::core::model::BookingId(id))
+                    .await
+                    .map_err(unexpected)?
+                    .filter(|booking| booking.community_id == community.id)
+                    .ok_or(UserError::NoSuchBooking(id))?;
+                if booking.member_id != member.id {
+                    return Err(UserError::Cancel(CancelRejection::NotYours).into());
+                }
+                if !booking.recurring_weekly {
+                    return Err(UserError::NotWeekly(id).into());
+                }
+                booking
+            }
+            CancelTarget::At(spec) => {
+                let at = resolve_time_spec(&spec, now, zone)?;
+                weekly
+                    .iter()
+                    .find(|booking| booking.starts_at == at)
+                    .cloned()
+                    .ok_or(UserError::NoBookingAt(at, zone))?
+            }
+        };
+        let local = |booking: &Booking| {
+            wall_clock(booking.starts_at, zone).map(|wall| (wall.weekday(), wall.time()))
+        };
+        let mut series: Vec<Booking> = weekly
+            .into_iter()
+            .filter(|booking| {
+                booking.length_minutes == chosen.length_minutes && local(booking) == local(&chosen)
+            })
+            .collect();
+        if !series.iter().any(|booking| booking.id == chosen.id) {
+            series.push(chosen.clone());
+        }
+        let ids: Vec<_> = series.iter().map(|booking| booking.id).collect();
+        self.store.stop_recurring(&ids).await.map_err(unexpected)?;
+        let mut reply = OutgoingMessage::new()
+            .text("Ended your weekly series at ")
+            .time(chosen.starts_at, zone)
+            .text(".");
+        let mut late = false;
+        for booking in series
+            .iter()
+            .filter(|booking| booking.status == BookingStatus::Active)
+        {
+            match check_cancel(now, booking, member.id, &community.settings) {
+                Ok(kind) => {
+                    if self
+                        .store
+                        .cancel_booking(booking.id, kind)
+                        .await
+                        .map_err(unexpected)?
+                    {
+                        late |= kind == CancelKind::Late;
+                        reply = reply
+                            .text(format!(" Cancelled #{} at ", booking.id))
+                            .time(booking.starts_at, zone)
+                            .text(".");
+                    }
+                }
+                Err(CancelRejection::AlreadyStarted) if booking.ends_at() > now => {
+                    reply = reply.text(format!(
+                        " #{} has already started, so it stays.",
+                        booking.id
+                    ));
+                }
+                Err(_) => {}
+            }
+        }
+        reply = reply.text(" No more weekly sessions will be booked at this time.");
+        if late {
+            reply = reply.text(format!(
+                " One was within {} min of the start, so it counts as a late cancel.",
                 community.settings.late_cancel_window.num_minutes()
             ));
         }

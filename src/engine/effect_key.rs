@@ -31,6 +31,10 @@ pub enum EffectKey {
     Missed { slot: SlotId, member: MemberId },
     /// "Session done, how did it go?" (`dm:checkin:s7:m3`).
     CheckIn { slot: SlotId, member: MemberId },
+    /// What rolling weekly booking 5 forward did to the week `weeks` weeks after it, when the
+    /// member needs telling: moved (DST gap), skipped (overlap) or the series ended
+    /// (`dm:weekly:b5:w1`).
+    Weekly { booking: BookingId, weeks: u32 },
 }
 
 impl EffectKey {
@@ -63,6 +67,7 @@ impl fmt::Display for EffectKey {
             EffectKey::Stranded { slot, member } => write!(f, "dm:stranded:s{slot}:m{member}"),
             EffectKey::Missed { slot, member } => write!(f, "dm:missed:s{slot}:m{member}"),
             EffectKey::CheckIn { slot, member } => write!(f, "dm:checkin:s{slot}:m{member}"),
+            EffectKey::Weekly { booking, weeks } => write!(f, "dm:weekly:b{booking}:w{weeks}"),
         }
     }
 }
@@ -91,6 +96,13 @@ mod tests {
             (EffectKey::Stranded { slot, member }, "dm:stranded:s7:m3"),
             (EffectKey::Missed { slot, member }, "dm:missed:s7:m3"),
             (EffectKey::CheckIn { slot, member }, "dm:checkin:s7:m3"),
+            (
+                EffectKey::Weekly {
+                    booking: BookingId(5),
+                    weeks: 1,
+                },
+                "dm:weekly:b5:w1",
+            ),
         ];
         for (key, text) in table {
             assert_eq!(key.to_string(), text, "{key:?}");

@@ -25,6 +25,10 @@ pub enum UserError {
     AlreadyBooked,
     #[error("You have no upcoming bookings to cancel.")]
     NothingToCancel,
+    #[error("You have no weekly bookings.")]
+    NoWeeklySeries,
+    #[error("#{0} isn't part of a weekly series. `cancel {0}` cancels it.")]
+    NotWeekly(i64),
     #[error("There is no booking #{0}. `sessions` lists yours.")]
     NoSuchBooking(i64),
     #[error("You have no booking at {}. `sessions` lists yours.", render_time_in_zone(*.0, *.1))]
@@ -61,6 +65,10 @@ impl UserError {
             UserError::NoSuchBooking(id) => {
                 sessions_hint(OutgoingMessage::new().text(format!("There is no booking #{id}")))
             }
+            UserError::NotWeekly(id) => OutgoingMessage::new()
+                .text(format!("#{id} isn't part of a weekly series. "))
+                .command(CommandWord::Cancel, id.to_string())
+                .text(" cancels it."),
             UserError::AdminOnly => OutgoingMessage::new()
                 .text("Only community admins can change the rules. ")
                 .command(CommandWord::Setup, "")

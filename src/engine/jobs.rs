@@ -124,6 +124,7 @@ impl Engine {
             JobKind::AttendanceCheck => self.run_attendance_check(&slot, lateness).await?,
             JobKind::CheckIn => self.run_check_in(&slot).await?,
             JobKind::CloseRooms => self.run_close_rooms(&slot).await?,
+            JobKind::RollForward => self.run_roll_forward(job).await?,
         };
         Ok(JobOutcome::Done(summary))
     }

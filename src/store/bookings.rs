@@ -13,7 +13,7 @@ use crate::core::booking_rules::CancelKind;
 use crate::core::model::{
     Booking, BookingId, BookingStatus, CommunityId, MemberId, Platform, Slot, SlotId,
 };
-use crate::core::schedule::PlannedJob;
+use crate::core::schedule::{booking_jobs, PlannedJob};
 
 /// A booking as a member asks for it: the slot is found or created by the store.
 #[derive(Debug, Clone)]
@@ -87,7 +87,9 @@ impl Store {
     ///   as `Ok(Err(rejection))`); finds or creates the slot and inserts the booking
     ///   ([`StoreError::BookingConflict`] if the member already has an active booking there);
     ///   and, when it created the slot, inserts every job `jobs` plans for it in one
-    ///   statement (keys that exist already are skipped).
+    ///   statement (keys that exist already are skipped), plus the booking's own jobs
+    ///   (`core::schedule::booking_jobs`: a weekly booking's roll-forward). A weekly booking
+    ///   always takes this path, so its roll-forward job is committed with it.
     ///
     /// When this returns `Ok(Ok(_))` the booking (and a new slot's jobs) are committed.
     pub async fn create_booking_with_jobs<R>(
@@ -99,7 +101,7 @@ impl Store {
         if let Err(rejection) = check(&[]) {
             return Ok(Err(rejection));
         }
-        if self.backend == Backend::Sqlite {
+        if self.backend == Backend::Sqlite && !request.recurring_weekly {
             let inserted = self
                 .write_statement(booking_insert(request, RefuseOverlap::Yes))
                 .await;
@@ -142,11 +144,13 @@ impl Store {
             }
         };
         let (slot, booking) = booked_from_ids(request, &ids)?;
+        let mut planned = booking_jobs(&booking);
         if slot_created {
             // A slot and its jobs are committed together, so an existing slot has its jobs
             // (the startup sweep re-plans any a crash could have left out elsewhere).
-            insert_jobs(&mut tx, &jobs(&slot)).await?;
+            planned.extend(jobs(&slot));
         }
+        insert_jobs(&mut tx, &planned).await?;
         tx.commit().await?;
         Ok(Ok((slot, booking)))
     }
@@ -239,6 +243,43 @@ impl Store {
         }
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Ends the weekly series of these bookings: each stays as it is (active or cancelled) but
+    /// is no longer weekly, so its roll-forward job books nothing. Returns how many changed.
+    pub async fn stop_recurring(&self, ids: &[BookingId]) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        let mut changed = 0;
+        for id in ids {
+            changed += sqlx::query(
+                "UPDATE bookings SET recurring_weekly = 0 WHERE id = $1 AND recurring_weekly = 1",
+            )
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// The member's weekly bookings (active or cancelled) whose session ends after
+    /// `ending_after`, by start time: the occurrences a series may still have ahead.
+    pub async fn weekly_bookings_for_member(
+        &self,
+        member_id: MemberId,
+        ending_after: DateTime<Utc>,
+    ) -> Result<Vec<Booking>> {
+        let sql = format!(
+            "{BOOKING_SELECT} WHERE b.member_id = $1 AND b.recurring_weekly = 1 \
+             AND s.starts_at + s.length_minutes * 60 > $2 ORDER BY s.starts_at, b.id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(member_id.0)
+            .bind(unix(ending_after))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(booking_from_row).collect()
     }
 
     pub async fn booking(&self, id: BookingId) -> Result<Option<Booking>> {

@@ -7,6 +7,7 @@ mod attendance;
 mod close;
 mod prepare;
 mod remind;
+mod roll_forward;
 mod sweep;
 
 pub use sweep::StartupSweepReport;

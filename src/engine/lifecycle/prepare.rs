@@ -1,18 +1,17 @@
 //! Prepare (T − prepare lead): match the slot's members, store the groups, open their rooms,
-//! tell anyone who could not be matched, and roll recurring bookings a week forward.
+//! and tell anyone who could not be matched. (Weekly bookings roll forward in a job of their
+//! own, `roll_forward.rs`, so a series never depends on prepare.)
 
 use std::collections::{HashMap, HashSet};
 
 use super::SlotSnapshot;
-use crate::core::booking_rules::next_weekly_occurrence;
 use crate::core::message::{CommandWord, OutgoingMessage};
-use crate::core::model::{Booking, Community, Group, GroupOrigin, JobKind, Member, MemberId, Slot};
+use crate::core::model::{Group, GroupOrigin, JobKind, Member, MemberId, Slot};
 use crate::core::schedule::{announce_due_at, slot_job_key};
 use crate::engine::effect_key::EffectKey;
 use crate::engine::errors::JobError;
 use crate::engine::fan_out::run_concurrently;
 use crate::engine::Engine;
-use crate::store::{NewBooking, StoreError};
 
 impl Engine {
     pub(crate) async fn run_prepare(&self, slot: &Slot) -> Result<String, JobError> {
@@ -92,57 +91,10 @@ impl Engine {
         })
         .await?;
 
-        self.roll_recurring_bookings_forward(community, slot, bookings, members)
-            .await?;
         Ok(format!(
             "{} members in {} groups",
             grouped.len(),
             groups.len()
         ))
-    }
-
-    /// A weekly booking books the same local wall time next week, in the member's own zone so
-    /// a DST change keeps 9:00 at 9:00. An existing booking there (already rolled) is fine.
-    /// `bookings` and `members` are the slot's, as prepare read them.
-    async fn roll_recurring_bookings_forward(
-        &self,
-        community: &Community,
-        slot: &Slot,
-        bookings: &[Booking],
-        members: &HashMap<MemberId, Member>,
-    ) -> Result<(), JobError> {
-        for booking in bookings.iter().filter(|booking| booking.recurring_weekly) {
-            let Some(member) = members.get(&booking.member_id) else {
-                continue;
-            };
-            let Some(next_start) = next_weekly_occurrence(booking.starts_at, member.time_zone)
-            else {
-                continue;
-            };
-            let next_slot = self
-                .store
-                .ensure_slot(slot.community_id, next_start, booking.length_minutes)
-                .await
-                .map_err(JobError::unexpected)?;
-            let created = self
-                .store
-                .create_booking(&NewBooking {
-                    community_id: slot.community_id,
-                    member_id: booking.member_id,
-                    slot_id: next_slot.id,
-                    recurring_weekly: true,
-                    created_at: self.clock.now(),
-                })
-                .await;
-            match created {
-                Ok(_) => {
-                    self.schedule_slot_jobs(&community.settings, &next_slot)
-                        .await?;
-                }
-                Err(StoreError::BookingConflict) => {}
-                Err(error) => return Err(JobError::unexpected(error)),
-            }
-        }
-        Ok(())
     }
 }

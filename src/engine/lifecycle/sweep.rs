@@ -8,7 +8,7 @@ use crate::engine::Engine;
 impl Engine {
     /// At startup: take back our own leases, close this platform's rooms a crash left open, and
     /// make sure every upcoming booking of this platform has its jobs (a crash between saving a
-    /// booking and scheduling its jobs must not lose them).
+    /// booking and scheduling its jobs must not lose them), weekly roll-forwards included.
     ///
     /// Only the runner's own platform is swept: another platform's rooms mean nothing to this
     /// adapter. A room that cannot be closed is logged and left for the next sweep; it never
@@ -50,6 +50,10 @@ impl Engine {
             .active_bookings_starting_after(now, platform)
             .await?
         {
+            // A weekly booking's roll-forward job (bookings from before it existed lack one).
+            self.store
+                .schedule_jobs(&crate::core::schedule::booking_jobs(&booking))
+                .await?;
             if !slots_checked.insert(booking.slot_id) {
                 continue;
             }

@@ -9,7 +9,7 @@ use super::autocomplete::{
     autocomplete_booking, autocomplete_duration, autocomplete_when, autocomplete_zone,
 };
 use super::context::{actor_of, answer, Context, Error};
-use crate::command::{CancelTarget, Command, PrefsChange, RelationChange};
+use crate::command::{CancelScope, CancelTarget, Command, PrefsChange, RelationChange};
 use crate::core::message::OutgoingMessage;
 use crate::core::model::RelationKind;
 use crate::core::time_input::{parse_day_spec, parse_time_spec};
@@ -94,14 +94,28 @@ pub async fn book(
     run(ctx, command.map_err(|error| error.to_string())).await
 }
 
-/// Cancel a booking (your next one if you don't pick).
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum CancelWhat {
+    #[name = "this session"]
+    Occurrence,
+    #[name = "the whole weekly series"]
+    Series,
+}
+
+/// Cancel a booking (your next one if you don't pick), or end its weekly series.
 #[poise::command(slash_command, guild_only)]
 pub async fn cancel(
     ctx: Context<'_>,
     #[description = "Which booking"]
     #[autocomplete = "autocomplete_booking"]
     booking: Option<String>,
+    #[description = "Just this session (a weekly series goes on), or the whole weekly series"]
+    what: Option<CancelWhat>,
 ) -> Result<(), Error> {
+    let scope = match what {
+        Some(CancelWhat::Series) => CancelScope::Series,
+        Some(CancelWhat::Occurrence) | None => CancelScope::Occurrence,
+    };
     let target = match booking.as_deref().map(str::trim) {
         None | Some("") => Ok(CancelTarget::Next),
         Some(text) => match text.trim_start_matches('#').parse::<i64>() {
@@ -111,7 +125,7 @@ pub async fn cancel(
                 .map_err(|error| error.to_string()),
         },
     };
-    run(ctx, target.map(|target| Command::Cancel { target })).await
+    run(ctx, target.map(|target| Command::Cancel { target, scope })).await
 }
 
 /// Your upcoming sessions.

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use super::context::Data;
 use super::render::{render, truncate, MAX_MESSAGE_CHARS};
-use crate::command::{CancelTarget, Command};
+use crate::command::{CancelScope, CancelTarget, Command};
 use crate::core::message::{MessageAction, OutgoingMessage};
 use crate::core::time_input::parse_time_spec;
 use crate::engine::Actor;
@@ -120,6 +120,7 @@ async fn cancel_from_reminder(
                 &actor,
                 Command::Cancel {
                     target: CancelTarget::BookingId(booking),
+                    scope: CancelScope::Occurrence,
                 },
             )
             .await
