@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::command::{CancelTarget, Command, PrefsChange, SetupChange};
+use crate::command::{CancelTarget, Command, MemberRef, PrefsChange, SetupChange};
 use crate::core::model::RelationKind;
 use crate::core::time_input::{parse_day_spec, parse_time_spec, TimeInputError};
 
@@ -435,7 +435,7 @@ fn relate(
     }
     Ok(Command::Relate {
         kind,
-        target,
+        target: MemberRef::Typed(target),
         remove,
     })
 }

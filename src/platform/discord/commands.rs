@@ -9,7 +9,7 @@ use super::autocomplete::{
     autocomplete_booking, autocomplete_duration, autocomplete_when, autocomplete_zone,
 };
 use super::context::{actor_of, answer, Context, Error};
-use crate::command::{CancelTarget, Command, PrefsChange};
+use crate::command::{CancelTarget, Command, MemberRef, PrefsChange};
 use crate::core::message::OutgoingMessage;
 use crate::core::model::RelationKind;
 use crate::core::time_input::{parse_day_spec, parse_time_spec};
@@ -196,7 +196,7 @@ pub async fn partner(
         ctx,
         Ok(Command::Relate {
             kind,
-            target: member.id.get().to_string(),
+            target: MemberRef::PlatformId(member.id.get().to_string()),
             remove,
         }),
     )
