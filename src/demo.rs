@@ -9,7 +9,7 @@ use chrono::TimeZone;
 
 use crate::clock::ManualClock;
 use crate::core::model::{CommunitySettings, Platform};
-use crate::engine::{Engine, RunnerSettings};
+use crate::engine::{CommandLimits, Engine, RunnerSettings};
 use crate::platform::shell::ShellPlatform;
 use crate::shell_repl::ShellSession;
 use crate::store::Store;
@@ -46,6 +46,13 @@ pub async fn build_shell_session(
         // One effect at a time: the shell prints DMs as they are sent, and a story reads
         // better (and the same every run) in a stable order. Nothing here is rate-limited.
         effects_in_flight: 1,
+        // One person plays every member, and the clock stands still between their lines:
+        // a command rate would lock them out until they `/advance`, whatever they wait.
+        // The booking cap still holds.
+        limits: CommandLimits {
+            command_interval: std::time::Duration::ZERO,
+            ..CommandLimits::default()
+        },
         ..RunnerSettings::for_platform(Platform::Shell)
     };
     let engine = Engine::new(store, platform.clone(), clock.clone(), defaults, runner);

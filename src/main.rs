@@ -11,7 +11,7 @@ use std::sync::Arc;
 use focusfolk::clock::{Clock, SystemClock};
 use focusfolk::config::{check_config, Config};
 use focusfolk::core::model::Platform;
-use focusfolk::engine::{EngineSetup, RunnerSettings};
+use focusfolk::engine::{CommandLimits, EngineSetup, RunnerSettings};
 use focusfolk::store::Store;
 
 /// Focusmate-style body doubling for Discord and Matrix communities.
@@ -210,6 +210,11 @@ fn runner_settings(config: &Config, platform: Platform) -> anyhow::Result<Runner
         retry_delay: to_chrono(config.runner.retry_delay, "retry_delay")?,
         max_idle_sleep: to_chrono(config.runner.max_idle_sleep, "max_idle_sleep")?,
         effects_in_flight: config.runner.effects_in_flight as usize,
+        limits: CommandLimits {
+            command_burst: config.limits.command_burst,
+            command_interval: config.limits.command_interval.as_std(),
+            max_future_bookings: config.limits.max_future_bookings as usize,
+        },
         ..RunnerSettings::for_platform(platform)
     })
 }

@@ -4,7 +4,9 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc, Weekday as Wd};
 use chrono_tz::Tz;
 use focusfolk::command::parse::{help_text, parse_command, CommandParseError, COMMAND_NAMES};
-use focusfolk::command::{CancelScope, CancelTarget, Command, PrefsChange, RelationChange};
+use focusfolk::command::{
+    CancelScope, CancelTarget, Command, MemberRef, PrefsChange, RelationChange,
+};
 use focusfolk::core::booking_rules::check_new_booking;
 use focusfolk::core::model::{CommunitySettings, RelationKind};
 use focusfolk::core::time_input::{resolve_time_spec, DaySpec, TimeInputError, TimeSpec};
@@ -33,7 +35,7 @@ fn book(when: TimeSpec, length_minutes: Option<u32>, repeat_weekly: bool) -> Com
 fn relate(kind: RelationKind, target: &str, change: RelationChange) -> Command {
     Command::Relate {
         kind,
-        target: target.to_string(),
+        target: MemberRef::Typed(target.to_string()),
         change,
     }
 }

@@ -48,7 +48,40 @@ const CASES: &[Case] = &[
             ("runner.job_lease", "2m"),
             ("runner.max_idle_sleep", "30s"),
             ("runner.retry_delay", "20s"),
+            ("limits.command_burst", "10"),
+            ("limits.command_interval", "2s"),
+            ("limits.max_future_bookings", "20"),
             ("shell.community", "demo"),
+        ]),
+    },
+    Case {
+        name: "limits from the file and the environment",
+        toml: "[limits]\ncommand_burst = 30\ncommand_interval = \"500ms\"\n",
+        env: &[("FOCUSFOLK_LIMITS__MAX_FUTURE_BOOKINGS", "50")],
+        expect: Values(&[
+            ("limits.command_burst", "30"),
+            ("limits.command_interval", "500ms"),
+            ("limits.max_future_bookings", "50"),
+        ]),
+    },
+    Case {
+        name: "limits must leave members something",
+        toml: "[limits]\ncommand_burst = 0\ncommand_interval = \"0s\"\nmax_future_bookings = 0\n",
+        env: &[],
+        expect: Problems(&[
+            "`limits.command_burst` = 0 must be from 1 to 1000",
+            "`limits.command_interval` = \"0s\" must be longer than zero",
+            "`limits.max_future_bookings` = 0 must be from 1 to 10000",
+        ]),
+    },
+    Case {
+        name: "limits that are no limits",
+        toml: "[limits]\ncommand_burst = 5000\ncommand_interval = \"2h\"\n",
+        env: &[("FOCUSFOLK_LIMITS__MAX_FUTURE_BOOKINGS", "20000")],
+        expect: Problems(&[
+            "`limits.command_burst` = 5000 must be from 1 to 1000",
+            "`limits.command_interval` = \"2h\" is more than an hour",
+            "`limits.max_future_bookings` = 20000 must be from 1 to 10000",
         ]),
     },
     Case {
@@ -365,6 +398,9 @@ fn shown(config: &Config, key: &str) -> String {
         "runner.job_lease" => config.runner.job_lease.to_string(),
         "runner.max_idle_sleep" => config.runner.max_idle_sleep.to_string(),
         "runner.retry_delay" => config.runner.retry_delay.to_string(),
+        "limits.command_burst" => config.limits.command_burst.to_string(),
+        "limits.command_interval" => config.limits.command_interval.to_string(),
+        "limits.max_future_bookings" => config.limits.max_future_bookings.to_string(),
         "shell.community" => config.shell.community.clone(),
         other => panic!("test table names unknown key {other}"),
     }
@@ -492,6 +528,9 @@ fn example_file_mentions_every_key() {
         "max_idle_sleep",
         "retry_delay",
         "effects_in_flight",
+        "command_burst",
+        "command_interval",
+        "max_future_bookings",
         "community",
     ];
     for key in keys {
@@ -534,6 +573,10 @@ fn check_config_summarises() {
     );
     assert!(summary.contains("sqlite://focusfolk.sqlite"), "{summary}");
     assert!(summary.contains("25, 50, 75 minutes"), "{summary}");
+    assert!(
+        summary.contains("limits: 10 commands at once per member, then one every 2s; at most 20 upcoming bookings per member"),
+        "{summary}"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.toml");

@@ -15,6 +15,8 @@ mod wait;
 mod basics;
 #[path = "matrix_e2e/commands.rs"]
 mod commands;
+#[path = "matrix_e2e/flood.rs"]
+mod flood;
 #[path = "matrix_e2e/lifecycle.rs"]
 mod lifecycle;
 #[path = "matrix_e2e/rate_limits.rs"]

@@ -30,6 +30,7 @@ async fn two_instances_on_one_postgres_run_each_job_once() {
         directory.clone(),
         "instance-a",
         Arc::new(NoFaults),
+        common::test_limits(),
     );
     let second = build(
         Store::connect_and_migrate(&database.url).await.unwrap(),
@@ -39,6 +40,7 @@ async fn two_instances_on_one_postgres_run_each_job_once() {
         directory.clone(),
         "instance-b",
         Arc::new(NoFaults),
+        common::test_limits(),
     );
 
     // 24 members over three slots and two lengths; bookings go through both instances.

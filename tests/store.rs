@@ -302,11 +302,9 @@ async fn member_ensure_find_and_preferences(store: Store) {
     let found = |needle: &'static str| {
         let store = store.clone();
         async move {
-            store
-                .find_member(community_id, needle)
-                .await
-                .unwrap()
-                .map(|m| m.id)
+            let found = store.find_members(community_id, needle).await.unwrap();
+            assert!(found.len() <= 1, "{needle}: {found:?}");
+            found.first().map(|m| m.id)
         }
     };
     assert_eq!(found("@bob:example.org").await, Some(bob.id));
@@ -318,11 +316,31 @@ async fn member_ensure_find_and_preferences(store: Store) {
     );
     assert_eq!(found("Émile").await, Some(bob.id));
     assert_eq!(found("nobody").await, None);
+    // Namesakes: every one of them, by id, never just the first.
+    let alice_1 = store
+        .ensure_member(&c, "@alice:one.org", "Alice", t(0))
+        .await
+        .unwrap();
+    let alice_2 = store
+        .ensure_member(&c, "@alice:two.org", "ALICE", t(0))
+        .await
+        .unwrap();
+    let namesakes: Vec<_> = store
+        .find_members(community_id, "alice")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(namesakes, vec![alice_1.id, alice_2.id]);
     let elsewhere = store
         .ensure_community(Platform::Shell, "elsewhere", &settings)
         .await
         .unwrap();
-    assert_eq!(store.find_member(elsewhere.id, "elo").await.unwrap(), None);
+    assert_eq!(
+        store.find_members(elsewhere.id, "elo").await.unwrap(),
+        vec![]
+    );
 
     store
         .set_member_time_zone(bob.id, chrono_tz::Asia::Tokyo)
@@ -1751,7 +1769,7 @@ async fn concurrent_ensures_agree(store: Store) {
     assert!(ids.windows(2).all(|pair| pair[0] == pair[1]), "{ids:?}");
     let c = store.community(ids[0].0).await.unwrap();
     let m = store
-        .find_member(c.id, "@racer:example.org")
+        .member_by_platform_id(c.id, "@racer:example.org")
         .await
         .unwrap()
         .unwrap();

@@ -30,7 +30,7 @@ pub enum Command {
     /// `friend @bob`, `favourite @bob`, `block @bob`, `unblock @bob`, `unfriend @bob`...
     Relate {
         kind: crate::core::model::RelationKind,
-        target: String,
+        target: MemberRef,
         change: RelationChange,
     },
     /// `setup` shows, `setup lengths 25 50`, `setup reminder 10m` change community rules (admins).
@@ -44,6 +44,26 @@ pub enum Command {
 pub enum RelationChange {
     Set,
     Remove,
+}
+
+/// Who a command names: what a member typed, or a platform's own user id (Discord's user
+/// option). A typed name is looked up by handle, then by display name, and must name one
+/// member; an id is looked up as an id only.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MemberRef {
+    /// As typed, without a leading `@`: a handle (`bob:example.org`, the shell's `bob`) or a
+    /// display name (`Bob Smith`).
+    Typed(String),
+    /// The platform's user id, exactly.
+    PlatformId(String),
+}
+
+impl MemberRef {
+    pub fn as_str(&self) -> &str {
+        match self {
+            MemberRef::Typed(text) | MemberRef::PlatformId(text) => text,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

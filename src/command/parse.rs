@@ -8,7 +8,7 @@
 use std::fmt;
 
 use crate::command::{
-    CancelScope, CancelTarget, Command, PrefsChange, RelationChange, SetupChange,
+    CancelScope, CancelTarget, Command, MemberRef, PrefsChange, RelationChange, SetupChange,
 };
 use crate::core::model::RelationKind;
 use crate::core::time_input::{parse_day_spec, parse_time_spec, TimeInputError};
@@ -460,7 +460,7 @@ fn relate(
     }
     Ok(Command::Relate {
         kind,
-        target,
+        target: MemberRef::Typed(target),
         change,
     })
 }

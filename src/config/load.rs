@@ -120,6 +120,13 @@ impl Config {
             "  runner: worker id {worker}, job lease {}, idle sleep up to {}, retry after {}\n",
             self.runner.job_lease, self.runner.max_idle_sleep, self.runner.retry_delay
         ));
+        out.push_str(&format!(
+            "  limits: {} commands at once per member, then one every {}; at most {} upcoming \
+             bookings per member\n",
+            self.limits.command_burst,
+            self.limits.command_interval,
+            self.limits.max_future_bookings
+        ));
         out.push_str(&format!("  shell: community {:?}", self.shell.community));
         if self.discord.is_configured() {
             let (first, last, total) = self.discord.shard_range();

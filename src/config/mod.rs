@@ -28,8 +28,8 @@ pub use duration::HumanDuration;
 pub use load::check_config;
 pub use problems::{ConfigError, ConfigProblem};
 pub use sections::{
-    CommunityDefaults, Config, DatabaseConfig, DiscordConfig, MatrixConfig, RunnerConfig,
-    ShellConfig, DISCORD_API_BASE,
+    CommunityDefaults, Config, DatabaseConfig, DiscordConfig, LimitsConfig, MatrixConfig,
+    RunnerConfig, ShellConfig, DISCORD_API_BASE,
 };
 
 /// Prefix of the environment variables that override the file.
@@ -44,3 +44,9 @@ const MAX_DURATION: Duration = Duration::from_secs(366 * 24 * 60 * 60);
 const MAX_REPEAT_DAYS: i64 = 366;
 /// More effects in flight than this only piles requests up behind the platforms' rate limits.
 const MAX_EFFECTS_IN_FLIGHT: u32 = 256;
+/// A member's command burst: more than this is no limit at all.
+const MAX_COMMAND_BURST: u32 = 1000;
+/// One command per hour is already more than any person waits for.
+const MAX_COMMAND_INTERVAL: Duration = Duration::from_secs(60 * 60);
+/// Far beyond a member's real use (20 by default); the cap is against floods.
+const MAX_FUTURE_BOOKINGS: u32 = 10_000;

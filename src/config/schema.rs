@@ -82,6 +82,14 @@ pub(super) static SCHEMA: &[Section] = &[
         ],
     },
     Section {
+        name: "limits",
+        fields: &[
+            field("command_burst", FieldKind::Count, "10"),
+            field("command_interval", FieldKind::Duration, "\"2s\""),
+            field("max_future_bookings", FieldKind::Count, "20"),
+        ],
+    },
+    Section {
         name: "shell",
         fields: &[field("community", FieldKind::Text, "\"demo\"")],
     },

@@ -16,6 +16,8 @@ pub struct Config {
     /// Rules for communities that have not overridden them.
     pub community_defaults: CommunityDefaults,
     pub runner: RunnerConfig,
+    /// Abuse limits on members' commands and bookings, on every platform.
+    pub limits: LimitsConfig,
     pub shell: ShellConfig,
     /// The Matrix adapter; off while `homeserver_url` is empty.
     pub matrix: MatrixConfig,
@@ -104,6 +106,28 @@ impl Default for RunnerConfig {
             max_idle_sleep: HumanDuration::from_secs(30),
             retry_delay: HumanDuration::from_secs(20),
             effects_in_flight: 16,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// How many commands one member may send at once before being told to slow down.
+    pub command_burst: u32,
+    /// After the burst, one more command per this long.
+    pub command_interval: HumanDuration,
+    /// The most upcoming bookings one member may hold (each booked week of a weekly series
+    /// counts, and a series books one week at a time).
+    pub max_future_bookings: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            command_burst: 10,
+            command_interval: HumanDuration::from_secs(2),
+            max_future_bookings: 20,
         }
     }
 }

@@ -8,8 +8,8 @@ use crate::core::model::CommunitySettings;
 
 use super::messages::{time_zone_problem, too_long_problem};
 use super::{
-    Config, ConfigError, ConfigProblem, HumanDuration, MAX_DURATION, MAX_EFFECTS_IN_FLIGHT,
-    MAX_REPEAT_DAYS,
+    Config, ConfigError, ConfigProblem, HumanDuration, MAX_COMMAND_BURST, MAX_COMMAND_INTERVAL,
+    MAX_DURATION, MAX_EFFECTS_IN_FLIGHT, MAX_FUTURE_BOOKINGS, MAX_REPEAT_DAYS,
 };
 
 impl Config {
@@ -73,6 +73,7 @@ impl Config {
         self.validate_database(&mut problems);
         self.validate_community_defaults(&mut problems);
         self.validate_runner(&mut problems);
+        self.validate_limits(&mut problems);
         self.validate_matrix(&mut problems);
         self.validate_discord(&mut problems);
         if self.shell.community.trim().is_empty() {
@@ -234,6 +235,45 @@ impl Config {
             } else if duration.0 > MAX_DURATION {
                 problems.push(too_long_problem(&key, duration));
             }
+        }
+    }
+
+    fn validate_limits(&self, problems: &mut Vec<ConfigProblem>) {
+        let limits = &self.limits;
+        if !(1..=MAX_COMMAND_BURST).contains(&limits.command_burst) {
+            problems.push(ConfigProblem::new(
+                "limits.command_burst",
+                format!(
+                    "`limits.command_burst` = {} must be from 1 to {MAX_COMMAND_BURST}; e.g. 10 \
+                     (commands a member may send at once before being asked to slow down)",
+                    limits.command_burst
+                ),
+            ));
+        }
+        if limits.command_interval.0.is_zero() {
+            problems.push(ConfigProblem::new(
+                "limits.command_interval",
+                "`limits.command_interval` = \"0s\" must be longer than zero; e.g. \"2s\"",
+            ));
+        } else if limits.command_interval.0 > MAX_COMMAND_INTERVAL {
+            problems.push(ConfigProblem::new(
+                "limits.command_interval",
+                format!(
+                    "`limits.command_interval` = \"{}\" is more than an hour; members would \
+                     wait that long between commands after a burst; e.g. \"2s\"",
+                    limits.command_interval
+                ),
+            ));
+        }
+        if !(1..=MAX_FUTURE_BOOKINGS).contains(&limits.max_future_bookings) {
+            problems.push(ConfigProblem::new(
+                "limits.max_future_bookings",
+                format!(
+                    "`limits.max_future_bookings` = {} must be from 1 to {MAX_FUTURE_BOOKINGS}; \
+                     e.g. 20",
+                    limits.max_future_bookings
+                ),
+            ));
         }
     }
 

@@ -9,7 +9,7 @@ use std::fmt;
 use chrono::{DateTime, Duration, MappedLocalTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::core::message::OutgoingMessage;
+use crate::core::message::{CommandWord, OutgoingMessage};
 use crate::core::model::{Booking, BookingId, BookingStatus, CommunitySettings, MemberId};
 use crate::core::slot_grid;
 
@@ -38,6 +38,10 @@ pub enum BookingRejection {
         booking_id: BookingId,
         starts_at: DateTime<Utc>,
         length_minutes: u32,
+    },
+    /// The member already holds `max` upcoming bookings, the most one member may hold.
+    TooManyBookings {
+        max: usize,
     },
 }
 
@@ -75,6 +79,10 @@ impl BookingRejection {
                 .text(format!("That overlaps your booking #{booking_id} at "))
                 .time(*starts_at, zone)
                 .text(format!(" ({length_minutes} min). Cancel it first or pick another time.")),
+            BookingRejection::TooManyBookings { max } => text
+                .text(format!("You already have {max} upcoming sessions booked, the most one member can hold here. Cancel one you no longer need ("))
+                .command(CommandWord::Sessions, "")
+                .text(" lists them) or book again after your next session."),
         }
     }
 }
@@ -163,6 +171,26 @@ pub fn check_new_booking(
             booking_id: booking.id,
             starts_at: booking.starts_at,
             length_minutes: booking.length_minutes,
+        });
+    }
+    Ok(())
+}
+
+/// The cap on a member's future bookings: `members_active_bookings` are what the member holds
+/// (whatever the caller loaded; cancelled and already started ones do not count). A weekly
+/// series counts as the weeks it has booked so far, which are active bookings like any other.
+pub fn check_booking_cap(
+    now: DateTime<Utc>,
+    max_future_bookings: usize,
+    members_active_bookings: &[Booking],
+) -> Result<(), BookingRejection> {
+    let upcoming = members_active_bookings
+        .iter()
+        .filter(|booking| booking.status == BookingStatus::Active && booking.starts_at > now)
+        .count();
+    if upcoming >= max_future_bookings {
+        return Err(BookingRejection::TooManyBookings {
+            max: max_future_bookings,
         });
     }
     Ok(())
@@ -599,6 +627,83 @@ mod tests {
     }
 
     #[test]
+    fn booking_cap_table() {
+        use BookingStatus::*;
+        let weekly = |id, starts_at| Booking {
+            recurring_weekly: true,
+            ..booking(id, starts_at, 50, Active)
+        };
+        let upcoming = |count: i64| -> Vec<Booking> {
+            (0..count)
+                .map(|day| {
+                    booking(
+                        100 + day,
+                        &format!("2026-12-{:02}T09:00:00Z", day + 1),
+                        50,
+                        Active,
+                    )
+                })
+                .collect()
+        };
+        let with = |mut bookings: Vec<Booking>, extra: Vec<Booking>| {
+            bookings.extend(extra);
+            bookings
+        };
+        let refused = |max| Err(BookingRejection::TooManyBookings { max });
+        // (what, max, the member's bookings, expected)
+        let cases: Vec<(&str, usize, Vec<Booking>, Result<(), BookingRejection>)> = vec![
+            ("none yet", 20, vec![], Ok(())),
+            ("one below the cap", 20, upcoming(19), Ok(())),
+            ("at the cap", 20, upcoming(20), refused(20)),
+            ("above the cap (a lowered cap)", 5, upcoming(8), refused(5)),
+            (
+                "cancelled ones do not count",
+                3,
+                with(
+                    upcoming(2),
+                    vec![booking(1, "2026-12-20T09:00:00Z", 50, Cancelled)],
+                ),
+                Ok(()),
+            ),
+            (
+                "one under way now does not count",
+                3,
+                with(
+                    upcoming(2),
+                    vec![booking(1, "2026-11-30T07:45:00Z", 50, Active)],
+                ),
+                Ok(()),
+            ),
+            (
+                "one starting exactly now does not count",
+                3,
+                with(upcoming(2), vec![booking(1, NOW, 50, Active)]),
+                Ok(()),
+            ),
+            (
+                "a weekly series counts its booked weeks",
+                3,
+                with(
+                    upcoming(1),
+                    vec![
+                        weekly(1, "2026-12-20T09:00:00Z"),
+                        weekly(2, "2026-12-27T09:00:00Z"),
+                    ],
+                ),
+                refused(3),
+            ),
+            ("a cap of one", 1, upcoming(1), refused(1)),
+        ];
+        for (what, max, bookings, expected) in cases {
+            assert_eq!(
+                check_booking_cap(utc(NOW), max, &bookings),
+                expected,
+                "{what}"
+            );
+        }
+    }
+
+    #[test]
     fn cutoff_with_an_off_grid_now() {
         // 30 seconds before a slot, the default one-minute cutoff has passed.
         let settings = CommunitySettings::default();
@@ -803,6 +908,14 @@ mod tests {
         for (rejection, expected) in cases {
             assert_eq!(rejection.describe(paris).render_plain(), expected);
         }
+        assert_eq!(
+            BookingRejection::TooManyBookings { max: 20 }
+                .describe(paris)
+                .render_plain(),
+            "You already have 20 upcoming sessions booked, the most one member can hold here. \
+             Cancel one you no longer need (`sessions` lists them) or book again after your next \
+             session."
+        );
         assert!(BookingRejection::InPast
             .describe(paris)
             .render_plain()

@@ -6,12 +6,13 @@ use chrono::Datelike;
 use super::errors::{unexpected, CommandFailure, UserError, GENERIC_FAILURE_REPLY};
 use super::{effective_settings, planned_jobs, Actor, CommandOutcome, Engine, Reply};
 use crate::command::parse::{help_text, parse_command};
-use crate::command::{CancelScope, CancelTarget, Command, PrefsChange, RelationChange};
+use crate::command::{CancelScope, CancelTarget, Command, MemberRef, PrefsChange, RelationChange};
 use crate::core::booking_rules::{
-    check_cancel, check_new_booking, weekly_occurrence, CancelKind, CancelRejection,
+    check_booking_cap, check_cancel, check_new_booking, weekly_occurrence, CancelKind,
+    CancelRejection,
 };
 use crate::core::message::{CommandWord, OutgoingMessage};
-use crate::core::model::{Booking, BookingStatus, Community, Member, Relation};
+use crate::core::model::{Booking, BookingStatus, Community, Member, Platform, Relation};
 use crate::core::reliability::reliability;
 use crate::core::slot_grid::{local_day_bounds, wall_clock};
 use crate::core::time_input::{parse_time_zone, resolve_day, resolve_time_spec, DaySpec};
@@ -22,13 +23,35 @@ type CommandResult = Result<OutgoingMessage, CommandFailure>;
 impl Engine {
     /// Parses and handles one line of text (Matrix messages, the shell).
     pub async fn handle_text(&self, actor: &Actor, text: &str) -> Reply {
+        if let Some(slow_down) = self.over_command_rate(actor) {
+            return slow_down;
+        }
         match parse_command(text) {
-            Ok(command) => self.handle_command(actor, command).await,
+            Ok(command) => self.handle_allowed_command(actor, command).await,
             Err(error) => Reply::refused(OutgoingMessage::new().text(error.to_string())),
         }
     }
 
+    /// Every platform's commands come through here (or `handle_text`), so the per-member
+    /// command rate of `[limits]` holds on all of them.
     pub async fn handle_command(&self, actor: &Actor, command: Command) -> Reply {
+        if let Some(slow_down) = self.over_command_rate(actor) {
+            return slow_down;
+        }
+        self.handle_allowed_command(actor, command).await
+    }
+
+    /// The "slow down" answer when the actor has used up their command allowance.
+    fn over_command_rate(&self, actor: &Actor) -> Option<Reply> {
+        let allowed = self.command_limiter.allow(
+            actor.platform,
+            &actor.platform_community_id,
+            &actor.platform_user_id,
+        );
+        (!allowed).then(|| Reply::refused(UserError::SlowDown.message()))
+    }
+
+    async fn handle_allowed_command(&self, actor: &Actor, command: Command) -> Reply {
         let description = format!("{command:?}");
         match self.try_handle_command(actor, command).await {
             Ok(reply) => reply,
@@ -182,13 +205,26 @@ impl Engine {
             recurring_weekly: repeat_weekly,
             created_at: now,
         };
+        let max_future_bookings = self.runner.limits.max_future_bookings;
+        // The cap is checked here as well as in the transaction below: SQLite's fast path
+        // (a booking into a slot that exists) shows the rules no bookings at all.
+        let held = self
+            .store
+            .active_bookings_for_member(member.id, now)
+            .await
+            .map_err(unexpected)?;
+        check_booking_cap(now, max_future_bookings, &held)
+            .map_err(|rejection| UserError::Booking(rejection, member.time_zone))?;
         // One transaction: the rules see the member's bookings as of the write lock, and the
         // booking is committed together with all of its jobs before we reply.
         let booked = self
             .store
             .create_booking_with_jobs(
                 &request,
-                |existing| check_new_booking(now, starts_at, length, &settings, existing),
+                |existing| {
+                    check_new_booking(now, starts_at, length, &settings, existing)?;
+                    check_booking_cap(now, max_future_bookings, existing)
+                },
                 |slot| planned_jobs(&community.settings, slot),
             )
             .await;
@@ -521,15 +557,10 @@ impl Engine {
         community: &Community,
         member: &Member,
         kind: crate::core::model::RelationKind,
-        target: &str,
+        target: &MemberRef,
         change: RelationChange,
     ) -> CommandResult {
-        let other = self
-            .store
-            .find_member(community.id, target)
-            .await
-            .map_err(unexpected)?
-            .ok_or_else(|| UserError::UnknownMember(target.to_string()))?;
+        let other = self.member_named(community, target).await?;
         if other.id == member.id {
             return Err(UserError::RelationToSelf.into());
         }
@@ -564,6 +595,69 @@ impl Engine {
                 ),
             };
             Ok(OutgoingMessage::new().text(text))
+        }
+    }
+}
+
+impl Engine {
+    /// The one member `target` names. A platform id is an id and nothing else. A typed name
+    /// is a handle (the platform user id, with the `@` the parser dropped) or a display name;
+    /// a display name that several members share is refused, listing their handles, rather
+    /// than picking one: anyone can take anyone's name.
+    async fn member_named(
+        &self,
+        community: &Community,
+        target: &MemberRef,
+    ) -> Result<Member, CommandFailure> {
+        let unknown = || UserError::UnknownMember(target.as_str().to_string());
+        let typed = match target {
+            MemberRef::PlatformId(id) => {
+                return self
+                    .store
+                    .member_by_platform_id(community.id, id)
+                    .await
+                    .map_err(unexpected)?
+                    .ok_or_else(|| unknown().into());
+            }
+            MemberRef::Typed(typed) => typed,
+        };
+        let handle = format!("@{typed}");
+        if let Some(member) = self
+            .store
+            .member_by_platform_id(community.id, &handle)
+            .await
+            .map_err(unexpected)?
+        {
+            return Ok(member);
+        }
+        let mut found = self
+            .store
+            .find_members(community.id, typed)
+            .await
+            .map_err(unexpected)?;
+        match found.len() {
+            0 => Err(unknown().into()),
+            1 => Ok(found.remove(0)),
+            count => {
+                // Matrix ids and the shell's names are what those platforms show anyway;
+                // elsewhere a user id is not for showing.
+                let handles = match community.platform {
+                    Platform::Matrix | Platform::Shell => found
+                        .iter()
+                        .map(|member| match member.platform_user_id.starts_with('@') {
+                            true => member.platform_user_id.clone(),
+                            false => format!("@{}", member.platform_user_id),
+                        })
+                        .collect(),
+                    Platform::Discord => Vec::new(),
+                };
+                Err(UserError::AmbiguousMember {
+                    name: typed.clone(),
+                    count,
+                    handles,
+                }
+                .into())
+            }
         }
     }
 }

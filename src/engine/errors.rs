@@ -37,6 +37,16 @@ pub enum UserError {
         "I don't know anyone called \"{0}\" here yet — they need to have used focusfolk once."
     )]
     UnknownMember(String),
+    /// `count` members share the name; `handles` are their public handles (`@ann:example.org`
+    /// on Matrix, the shell's names), empty where user ids are not for showing.
+    #[error("{}", ambiguous_member(.name, *.count, .handles))]
+    AmbiguousMember {
+        name: String,
+        count: usize,
+        handles: Vec<String>,
+    },
+    #[error("You're sending commands faster than I can take them; wait a few seconds.")]
+    SlowDown,
     #[error("That's you! Pick someone else.")]
     RelationToSelf,
     #[error("Only community admins can change the rules. `setup` on its own shows them.")]
@@ -75,6 +85,23 @@ impl UserError {
                 .text(" on its own shows them."),
             other => OutgoingMessage::new().text(other.to_string()),
         }
+    }
+}
+
+/// "Two members here are called Alice: @alice:one.org, @alice:two.org. Say it again with the
+/// handle of the one you mean." Without handles to show, the generic "use their @handle".
+fn ambiguous_member(name: &str, count: usize, handles: &[String]) -> String {
+    const WORDS: [&str; 8] = [
+        "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine",
+    ];
+    let how_many = WORDS.get(count.saturating_sub(2)).unwrap_or(&"Several");
+    if handles.is_empty() {
+        format!("{how_many} members here are called {name}; use their @handle instead of the name.")
+    } else {
+        format!(
+            "{how_many} members here are called {name}: {}. Say it again with the handle of the one you mean.",
+            handles.join(", ")
+        )
     }
 }
 

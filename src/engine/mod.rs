@@ -3,6 +3,8 @@
 //! short-lived cache of community settings (see [`Engine::community_for`]).
 
 pub mod actor;
+mod command_limit;
+pub use command_limit::CommandLimits;
 pub mod commands;
 pub mod effect_key;
 pub mod effects;
@@ -50,6 +52,8 @@ pub struct RunnerSettings {
     pub platform: Platform,
     /// How many of one job's effects (DMs, rooms) are in flight at once (see `fan_out`).
     pub effects_in_flight: usize,
+    /// Abuse limits on members' commands and bookings, from `[limits]` in the config.
+    pub limits: CommandLimits,
 }
 
 impl RunnerSettings {
@@ -63,6 +67,7 @@ impl RunnerSettings {
             max_attempts: 10,
             platform,
             effects_in_flight: fan_out::DEFAULT_EFFECTS_IN_FLIGHT,
+            limits: CommandLimits::default(),
         }
     }
 }
@@ -133,6 +138,8 @@ pub struct Engine {
     members: member_cache::MemberCache,
     /// Community id → platform community id. Never stale: a community's platform id is fixed.
     platform_community_ids: Arc<Mutex<HashMap<CommunityId, String>>>,
+    /// Each member's command allowance (platform, community, user), on the engine's clock.
+    command_limiter: Arc<command_limit::CommandLimiter>,
     /// How many times `run_forever` went round its loop: an idle runner goes round about once
     /// per `max_idle_sleep`, a spinning one thousands of times (what the tests watch).
     runner_turns: Arc<std::sync::atomic::AtomicU64>,
@@ -159,6 +166,10 @@ impl Engine {
         runner: RunnerSettings,
     ) -> Self {
         Engine {
+            command_limiter: Arc::new(command_limit::CommandLimiter::new(
+                &runner.limits,
+                clock.clone(),
+            )),
             store,
             platform,
             clock,

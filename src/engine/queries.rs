@@ -22,7 +22,7 @@ impl Engine {
         let community = self.community_for(actor).await?;
         let member = self
             .store
-            .find_member(community.id, &actor.platform_user_id)
+            .member_by_platform_id(community.id, &actor.platform_user_id)
             .await?;
         Ok((community, member))
     }

@@ -170,27 +170,29 @@ impl Store {
             .collect()
     }
 
-    /// Looks a member up by exact platform user id, then by display name, ignoring case
-    /// (Unicode-aware; the lowest id wins if several members share the name).
-    pub async fn find_member(
+    /// The members `platform_user_id_or_display_name` may mean: the one with exactly that
+    /// platform user id, or else every member whose display name matches ignoring case
+    /// (Unicode-aware), by id and at most [`MAX_NAMESAKES`]. Names are not unique and anyone
+    /// can pick any, so a caller must not act on a name that finds more than one.
+    pub async fn find_members(
         &self,
         community_id: CommunityId,
         platform_user_id_or_display_name: &str,
-    ) -> Result<Option<Member>> {
+    ) -> Result<Vec<Member>> {
         let needle = platform_user_id_or_display_name;
         if let Some(member) = self.member_by_platform_id(community_id, needle).await? {
-            return Ok(Some(member));
+            return Ok(vec![member]);
         }
         let sql = format!(
             "SELECT {COLUMNS} FROM members WHERE community_id = $1 AND display_name_folded = $2 \
-             ORDER BY id LIMIT 1"
+             ORDER BY id LIMIT {MAX_NAMESAKES}"
         );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(community_id.0)
             .bind(fold(needle))
-            .fetch_optional(&self.pool)
+            .fetch_all(&self.pool)
             .await?;
-        row.map(|row| from_row(&row)).transpose()
+        rows.iter().map(from_row).collect()
     }
 
     pub async fn set_member_time_zone(&self, id: MemberId, zone: Tz) -> Result<()> {
@@ -274,7 +276,8 @@ impl Store {
             .collect()
     }
 
-    async fn member_by_platform_id(
+    /// The member with exactly this platform user id (a Discord user id, a Matrix user id).
+    pub async fn member_by_platform_id(
         &self,
         community_id: CommunityId,
         platform_user_id: &str,
@@ -291,6 +294,9 @@ impl Store {
     }
 }
 
+/// How many members of one name [`Store::find_members`] returns at most.
+pub const MAX_NAMESAKES: usize = 10;
+
 fn from_row(row: &AnyRow) -> Result<Member> {
     Ok(Member {
         id: MemberId(int(row, "id")?),
@@ -306,7 +312,7 @@ fn from_row(row: &AnyRow) -> Result<Member> {
     })
 }
 
-/// The case-folded form `find_member` compares, stored next to the display name.
+/// The case-folded form `find_members` compares, stored next to the display name.
 fn fold(display_name: &str) -> String {
     display_name.to_lowercase()
 }

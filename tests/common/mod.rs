@@ -12,7 +12,7 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use focusfolk::clock::ManualClock;
 use focusfolk::core::model::{CommunitySettings, Platform};
-use focusfolk::engine::{Actor, Engine, FaultInjector, NoFaults, RunnerSettings};
+use focusfolk::engine::{Actor, CommandLimits, Engine, FaultInjector, NoFaults, RunnerSettings};
 use focusfolk::fast_forward::fast_forward_to;
 use focusfolk::platform::shell::ShellPlatform;
 use focusfolk::store::Store;
@@ -36,7 +36,21 @@ pub fn at(hour: u32, minute: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 30, hour, minute, 0).unwrap()
 }
 
+/// The limits the harness runs with: the defaults, but no command rate. Its clock stands
+/// still while a test talks, so a rate would refuse every member's eleventh line of a script;
+/// `tests/abuse_limits.rs` turns it on.
+pub fn test_limits() -> CommandLimits {
+    CommandLimits {
+        command_interval: std::time::Duration::ZERO,
+        ..CommandLimits::default()
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with_limits(test_limits()).await
+}
+
+pub async fn spawn_app_with_limits(limits: CommandLimits) -> TestApp {
     let directory = Arc::new(tempfile::tempdir().expect("temp dir"));
     let database_url = format!(
         "sqlite://{}",
@@ -53,6 +67,7 @@ pub async fn spawn_app() -> TestApp {
         directory,
         "worker-1",
         Arc::new(NoFaults),
+        limits,
     )
 }
 
@@ -64,9 +79,11 @@ pub fn build(
     directory: Arc<tempfile::TempDir>,
     worker: &str,
     faults: Arc<dyn FaultInjector>,
+    limits: CommandLimits,
 ) -> TestApp {
     let runner = RunnerSettings {
         worker_id: worker.to_string(),
+        limits,
         ..RunnerSettings::for_platform(Platform::Shell)
     };
     let engine = Engine::new(
@@ -100,6 +117,7 @@ impl TestApp {
             self.directory.clone(),
             worker,
             faults,
+            test_limits(),
         );
         app.engine.startup_sweep().await.expect("startup sweep");
         app

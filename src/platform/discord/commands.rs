@@ -9,7 +9,7 @@ use super::autocomplete::{
     autocomplete_booking, autocomplete_duration, autocomplete_when, autocomplete_zone,
 };
 use super::context::{actor_of, answer, Context, Error};
-use crate::command::{CancelScope, CancelTarget, Command, PrefsChange, RelationChange};
+use crate::command::{CancelScope, CancelTarget, Command, MemberRef, PrefsChange, RelationChange};
 use crate::core::message::OutgoingMessage;
 use crate::core::model::RelationKind;
 use crate::core::time_input::{parse_day_spec, parse_time_spec};
@@ -210,7 +210,7 @@ pub async fn partner(
         ctx,
         Ok(Command::Relate {
             kind,
-            target: member.id.get().to_string(),
+            target: MemberRef::PlatformId(member.id.get().to_string()),
             change,
         }),
     )

@@ -23,6 +23,7 @@ use serde_json::json;
 
 use super::addressing::{command_text, IncomingText};
 use super::dm::{DM_OF, DM_ROOM};
+use super::fair_queue::{FairQueue, Refused};
 use super::pair_rooms::PAIR_ROOM_EVENT;
 use super::ratelimit::RateClass;
 use super::render::{message_content, render, CommandStyle};
@@ -69,18 +70,108 @@ fn community_prefix_hint(prefix: &str) -> String {
 const ENCRYPTED_REFUSAL: &str = "🔒 This room is end-to-end encrypted and I can't read encrypted messages, so I \
 can't work here and I'm leaving. Invite me to an unencrypted room (community rooms usually are) to use focusfolk.";
 
-/// Handles events one at a time, in the order the homeserver sent them, so "timezone …" then
-/// "book 9:00" from one member are answered in that order. Invites run on their own.
-pub(super) async fn worker(
+/// How many events are handled at once, each from a different source (sender or room).
+pub(super) const COMMAND_WORKERS: usize = 8;
+/// How many of one sender's events may wait for a worker; more are dropped (and logged once)
+/// until the sender's queue drains. A person never has that many commands in flight.
+pub(super) const QUEUED_PER_SENDER: usize = 20;
+
+/// Whose turn an event takes in the queue: commands and invites by their sender, encryption
+/// events by their room.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) enum Source {
+    User(OwnedUserId),
+    Room(OwnedRoomId),
+}
+
+impl Incoming {
+    fn source(&self) -> Source {
+        match self {
+            Incoming::Message(event, _) => Source::User(event.sender.clone()),
+            Incoming::Invite { inviter, .. } => Source::User(inviter.clone()),
+            Incoming::EncryptionEnabled(room) => Source::Room(room.room_id().to_owned()),
+        }
+    }
+}
+
+pub(super) type IncomingQueue = FairQueue<Source, Incoming>;
+
+pub(super) fn incoming_queue() -> IncomingQueue {
+    FairQueue::new(QUEUED_PER_SENDER)
+}
+
+/// Queues an event for the workers; a sender over [`QUEUED_PER_SENDER`] loses it.
+pub(super) fn enqueue(queue: &IncomingQueue, incoming: Incoming) {
+    let source = incoming.source();
+    match queue.push(source.clone(), incoming) {
+        Ok(()) => {}
+        Err(Refused::Full { first: true }) => tracing::warn!(
+            ?source,
+            waiting = QUEUED_PER_SENDER,
+            "a sender's events are arriving faster than they are answered; dropping more until those are"
+        ),
+        Err(Refused::Full { first: false }) => tracing::debug!(?source, "dropped an event of a flooding sender"),
+        Err(Refused::Closed) => {}
+    }
+}
+
+/// Handles events with [`COMMAND_WORKERS`] workers. One sender's events are handled one at a
+/// time, in the order the homeserver sent them, so "timezone …" then "book 9:00" from one
+/// member are answered in that order; different senders take turns (`FairQueue`), so one
+/// member's flood cannot delay another's commands. Invites run on their own.
+pub(super) async fn workers(
     platform: Arc<MatrixPlatform>,
     engine: Engine,
-    mut incoming: tokio::sync::mpsc::UnboundedReceiver<Incoming>,
+    queue: Arc<IncomingQueue>,
 ) {
     let threads = match platform.client.server_versions().await {
         Ok(versions) => versions.contains(&matrix_sdk::ruma::api::MatrixVersion::V1_4),
         Err(_) => true,
     };
-    while let Some(event) = incoming.recv().await {
+    let mut running = tokio::task::JoinSet::new();
+    let spawn = |running: &mut tokio::task::JoinSet<()>| {
+        running.spawn(worker(
+            platform.clone(),
+            engine.clone(),
+            queue.clone(),
+            threads,
+        ));
+    };
+    for _ in 0..COMMAND_WORKERS {
+        spawn(&mut running);
+    }
+    while let Some(ended) = running.join_next().await {
+        if let Err(error) = ended {
+            // A panic while handling one event must not leave fewer workers behind.
+            tracing::error!(%error, "a Matrix command worker died; starting another");
+            spawn(&mut running);
+        }
+    }
+}
+
+/// Gives a source its turn back when its event is finished with, even by a panic.
+struct Turn<'a> {
+    queue: &'a IncomingQueue,
+    source: Source,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        self.queue.done(&self.source);
+    }
+}
+
+async fn worker(
+    platform: Arc<MatrixPlatform>,
+    engine: Engine,
+    queue: Arc<IncomingQueue>,
+    threads: bool,
+) {
+    while let Some((source, event)) = queue.next().await {
+        let _turn = Turn {
+            queue: &queue,
+            source,
+        };
         match event {
             Incoming::Message(event, room) => {
                 handle_message(&platform, &engine, &event, &room, threads).await

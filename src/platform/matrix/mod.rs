@@ -34,6 +34,7 @@ macro_rules! send_limited {
 mod addressing;
 mod commands;
 mod dm;
+mod fair_queue;
 mod pair_rooms;
 mod ratelimit;
 mod render;

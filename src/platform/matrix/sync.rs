@@ -20,7 +20,7 @@ use matrix_sdk::ruma::events::room::message::OriginalSyncRoomMessageEvent;
 use matrix_sdk::store::{StateStoreDataKey, StateStoreDataValue};
 use matrix_sdk::{Client, Room};
 
-use super::commands::{worker, Incoming};
+use super::commands::{enqueue, incoming_queue, workers, Incoming, IncomingQueue};
 use super::ratelimit::rate_limit_of;
 use super::MatrixPlatform;
 use crate::engine::Engine;
@@ -55,18 +55,21 @@ pub async fn run_sync(
         }
     }
 
-    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
-    register_handlers(&client, &platform, sender.clone());
-    let worker_task = tokio::spawn(worker(platform.clone(), engine, receiver));
+    let queue = Arc::new(incoming_queue());
+    register_handlers(&client, &platform, queue.clone());
+    let worker_task = tokio::spawn(workers(platform.clone(), engine, queue.clone()));
     // Invites that arrived while nobody listened.
     for room in client.invited_rooms() {
         if let Ok(details) = room.invite_details().await {
             let is_direct = room.is_direct().await.unwrap_or(false);
-            let _ = sender.send(Incoming::Invite {
-                room,
-                inviter: details.inviter_id,
-                is_direct,
-            });
+            enqueue(
+                &queue,
+                Incoming::Invite {
+                    room,
+                    inviter: details.inviter_id,
+                    is_direct,
+                },
+            );
         }
     }
     let swept = platform.sweep_forgotten_pair_rooms().await;
@@ -83,7 +86,7 @@ pub async fn run_sync(
             Err(error) => break Err(error),
         }
     };
-    drop(sender);
+    queue.close();
     worker_task.abort();
     result
 }
@@ -156,20 +159,23 @@ async fn has_synced_before(client: &Client) -> bool {
     )
 }
 
-/// Handlers only queue events; the worker answers them in order, off the sync loop.
-fn register_handlers(
-    client: &Client,
-    platform: &Arc<MatrixPlatform>,
-    sender: tokio::sync::mpsc::UnboundedSender<Incoming>,
-) {
-    let messages = sender.clone();
+/// Handlers only queue events (bounded per sender); the workers answer them, each sender's in
+/// order, off the sync loop.
+fn register_handlers(client: &Client, platform: &Arc<MatrixPlatform>, queue: Arc<IncomingQueue>) {
+    let messages = queue.clone();
+    let me = platform.user_id().to_owned();
     client.add_event_handler(move |event: OriginalSyncRoomMessageEvent, room: Room| {
         let messages = messages.clone();
+        // The bot's own replies come back through sync; they would only queue up to be
+        // ignored (and, in a busy room, overflow the bot's own turn).
+        let ours = event.sender == me;
         async move {
-            let _ = messages.send(Incoming::Message(Box::new(event), room));
+            if !ours {
+                enqueue(&messages, Incoming::Message(Box::new(event), room));
+            }
         }
     });
-    let invites = sender.clone();
+    let invites = queue.clone();
     let bot = platform.user_id().to_owned();
     client.add_event_handler(move |event: StrippedRoomMemberEvent, room: Room| {
         let invites = invites.clone();
@@ -177,18 +183,21 @@ fn register_handlers(
         async move {
             if event.state_key == bot && event.content.membership == MembershipState::Invite {
                 let is_direct = event.content.is_direct.unwrap_or(false);
-                let _ = invites.send(Incoming::Invite {
-                    room,
-                    inviter: event.sender,
-                    is_direct,
-                });
+                enqueue(
+                    &invites,
+                    Incoming::Invite {
+                        room,
+                        inviter: event.sender,
+                        is_direct,
+                    },
+                );
             }
         }
     });
     client.add_event_handler(move |_: OriginalSyncRoomEncryptionEvent, room: Room| {
-        let sender = sender.clone();
+        let queue = queue.clone();
         async move {
-            let _ = sender.send(Incoming::EncryptionEnabled(room));
+            enqueue(&queue, Incoming::EncryptionEnabled(room));
         }
     });
 }
