@@ -224,3 +224,42 @@ async fn a_member_whose_announcement_cannot_be_delivered_is_excused_not_a_no_sho
     assert_eq!(no_shows_of(&app, "ann").await, "no-shows: 0");
     assert_eq!(no_shows_of(&app, "ben").await, "no-shows: 1");
 }
+
+#[tokio::test]
+async fn a_dm_refused_for_good_is_recorded_and_never_retried_and_the_next_dms_still_go_out() {
+    let app = spawn_app().await;
+    let members = ["ann", "ben", "cat", "dan"];
+    book_all(&app, &members, "book 9:00 50m").await;
+    app.advance_to(at(8, 59)).await;
+    app.platform.refuse_dms_to("ann");
+
+    let reports = advance_collecting(&app, at(9, 10)).await;
+    for member in ["ben", "cat", "dan"] {
+        assert_eq!(app.dms_containing(member, ANNOUNCE), 1, "{member}");
+    }
+    let announce = reports_of(&reports, "announce");
+    assert_eq!(announce.len(), 1, "not retried: {announce:?}");
+    assert!(matches!(announce[0].outcome, JobOutcome::Done(_)));
+    // Tried once: the refusal is recorded with its reason.
+    assert_eq!(
+        app.platform.calls_for("ann"),
+        2,
+        "the reminder and one attempt"
+    );
+    // Ann booked first, so she is member 1; her pair is group 1 or 2.
+    let mut records = Vec::new();
+    for group in 1..=2 {
+        let key = format!("dm:announce:g{group}:m1");
+        if let Some(record) = app.engine.store_for_tests().effect(&key).await.unwrap() {
+            records.push(record.result);
+        }
+    }
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert!(
+        records[0].starts_with("failed: ") && records[0].contains("unknown user ann"),
+        "recorded with its reason: {}",
+        records[0]
+    );
+    // Never told their room: never a no-show.
+    assert_eq!(no_shows_of(&app, "ann").await, "no-shows: 0");
+}

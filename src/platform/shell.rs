@@ -50,6 +50,8 @@ struct ShellState {
     fail_next_calls: usize,
     /// Members whose rooms the platform refuses for good (like Discord's 403/10013).
     refuse_rooms_for: BTreeSet<String>,
+    /// Members whose DMs the platform refuses for good (like Discord's 10013 Unknown User).
+    refuse_dms_to: BTreeSet<String>,
     /// Temporary failures left per target: a member's DMs, or a room's closing.
     fail_calls_for: HashMap<String, usize>,
     /// Calls that reached each target (a member's DMs, a room's closing), failed or not.
@@ -164,6 +166,12 @@ impl ShellPlatform {
         self.state().refuse_rooms_for.insert(user.to_string());
     }
 
+    /// Every DM to `user` is refused for good (`PlatformError::Permanent`), like Discord's
+    /// 10013 for a deleted account.
+    pub fn refuse_dms_to(&self, user: &str) {
+        self.state().refuse_dms_to.insert(user.to_string());
+    }
+
     /// The next `count` calls aimed at `target` fail with a temporary error: DMs to the member
     /// `target`, or closing the room `target`.
     pub fn fail_next_calls_for(&self, target: &str, count: usize) {
@@ -216,6 +224,12 @@ impl ChatPlatform for ShellPlatform {
         state.send_attempts += 1;
         Self::take_injected_failure(&mut state)?;
         Self::take_targeted_failure(&mut state, &to.platform_user_id)?;
+        if state.refuse_dms_to.contains(&to.platform_user_id) {
+            return Err(PlatformError::Permanent(format!(
+                "unknown user {}",
+                to.platform_user_id
+            )));
+        }
         if state.unreachable.contains(&to.platform_user_id) {
             return Err(PlatformError::Unreachable(format!(
                 "{} does not accept DMs",
