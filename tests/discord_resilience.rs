@@ -252,3 +252,78 @@ async fn the_startup_sweep_deletes_rooms_of_sessions_that_are_over_and_nothing_e
         .unwrap();
     assert!(record.is_none(), "forgotten after a week");
 }
+
+/// The members of `members` that have no room (the pair whose channel Discord refused).
+fn without_room(app: &discord_common::DiscordApp, members: &[u64]) -> Vec<u64> {
+    members
+        .iter()
+        .copied()
+        .filter(|member| app.rooms_of(*member).is_empty())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_refused_with_403_holds_up_only_its_own_pair_which_is_announced_once_fixed() {
+    let app = spawn(Options::default()).await;
+    let members: Vec<u64> = ["ann", "ben", "cat", "dan"]
+        .iter()
+        .map(|name| app.member(name))
+        .collect();
+    for member in &members {
+        assert!(app.book(*member, "9:00", 25).await.contains("Booked"));
+    }
+    // Missing Permissions for ann's channel: temporary (an admin may fix it), retried alone.
+    app.fake.refuse_rooms_with(members[0], Some((403, 50013)));
+    app.advance_to(at(9, 0)).await;
+    let waiting = without_room(&app, &members);
+    assert_eq!(waiting.len(), 2, "only ann's pair has no room");
+    for member in &members {
+        let expected = usize::from(!waiting.contains(member));
+        assert_eq!(app.fake.dms_containing(*member, ANNOUNCE), expected);
+    }
+    // The admin fixes the permissions; the retry opens the room and announces only that pair.
+    app.fake.refuse_rooms_with(members[0], None);
+    app.advance_to(at(9, 2)).await;
+    for member in &members {
+        app.room_of(*member);
+        assert_eq!(
+            app.fake.dms_containing(*member, ANNOUNCE),
+            1,
+            "announced exactly once"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_refused_for_good_tells_its_pair_to_meet_in_the_lobby_and_is_not_retried() {
+    let app = spawn(Options::default()).await;
+    let members: Vec<u64> = ["ann", "ben", "cat", "dan"]
+        .iter()
+        .map(|name| app.member(name))
+        .collect();
+    for member in &members {
+        assert!(app.book(*member, "9:00", 25).await.contains("Booked"));
+    }
+    // 404 Unknown User (10013): permanent, recorded, never retried.
+    app.fake.refuse_rooms_with(members[0], Some((404, 10013)));
+    let reports = fast_forward_to(&app.engine, &app.clock, at(9, 10))
+        .await
+        .expect("jobs run");
+    let poisoned = without_room(&app, &members);
+    assert_eq!(poisoned.len(), 2);
+    for member in &members {
+        if poisoned.contains(member) {
+            assert_eq!(app.fake.dms_containing(*member, ANNOUNCE), 0);
+            assert_eq!(app.fake.dms_containing(*member, "couldn't be opened"), 1);
+            assert_eq!(app.fake.dms_containing(*member, "We missed you"), 0);
+        } else {
+            assert_eq!(app.fake.dms_containing(*member, ANNOUNCE), 1);
+        }
+    }
+    assert!(
+        reports
+            .iter()
+            .all(|report| !report.outcome.to_string().starts_with("retry")),
+        "{reports:?}"
+    );
+}

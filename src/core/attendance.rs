@@ -25,6 +25,12 @@ pub fn attendance_outcome(
     }
 }
 
+/// The outcome of a member whose room's presence the platform refused to show for good (a
+/// deleted room, a revoked permission): the bot cannot tell, so it is never held against them.
+pub fn outcome_when_presence_unknown() -> AttendanceOutcome {
+    AttendanceOutcome::Excused
+}
+
 /// Members left alone: the one attendee of a pair or trio whose other members did not come,
 /// in the groups' order. `groups` are the slot's matched groups.
 pub fn stranded_members<'a>(
@@ -72,6 +78,11 @@ mod tests {
                 "present {present}, {check:?}, told {told}"
             );
         }
+    }
+
+    #[test]
+    fn a_member_the_bot_could_not_see_is_excused() {
+        assert_eq!(outcome_when_presence_unknown(), Excused);
     }
 
     #[test]

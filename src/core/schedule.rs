@@ -149,6 +149,46 @@ pub fn job_timing(
     }
 }
 
+/// The longest wait between two attempts of a failing job: a temporary outage is retried at
+/// least this often for as long as the job still matters.
+pub const MAX_RETRY_DELAY: Duration = Duration::minutes(5);
+
+/// What to do with a job whose attempt failed temporarily.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RetryDecision {
+    /// Try again then.
+    RetryAt(DateTime<Utc>),
+    /// The next attempt would no longer matter (see [`job_timing`]); give up, and say so.
+    GiveUp { reason: &'static str },
+}
+
+/// The wait before attempt `attempts + 1`: `base` doubled per failed attempt, capped at
+/// [`MAX_RETRY_DELAY`] (20 s, 40 s, 80 s, 160 s, 5 min, 5 min, …).
+pub fn retry_delay(base: Duration, attempts: i64) -> Duration {
+    let doublings = attempts.saturating_sub(1).clamp(0, 20) as u32;
+    let cap = MAX_RETRY_DELAY.max(base);
+    base.checked_mul(1 << doublings)
+        .map_or(cap, |delay| delay.min(cap))
+}
+
+/// After a temporary failure at `now` (the job's `attempts`-th attempt): retry with growing
+/// delays for as long as the job still matters at the retry time — a room close until it is
+/// closed, an announcement until the session is over — never "n tries, then dropped".
+pub fn retry_decision(
+    kind: JobKind,
+    due_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    slot: &Slot,
+    attempts: i64,
+    base_delay: Duration,
+) -> RetryDecision {
+    let retry_at = now + retry_delay(base_delay, attempts);
+    match job_timing(kind, due_at, retry_at, slot) {
+        JobTiming::Run { .. } => RetryDecision::RetryAt(retry_at),
+        JobTiming::Drop { reason } => RetryDecision::GiveUp { reason },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,5 +345,42 @@ mod tests {
                 "{kind:?} due {due} at {now}"
             );
         }
+    }
+
+    #[test]
+    fn retry_delays_double_up_to_a_cap() {
+        let base = Duration::seconds(20);
+        let delays: Vec<i64> = (1..=8)
+            .map(|attempts| retry_delay(base, attempts).num_seconds())
+            .collect();
+        assert_eq!(delays, [20, 40, 80, 160, 300, 300, 300, 300]);
+        assert_eq!(retry_delay(base, 10_000), MAX_RETRY_DELAY);
+    }
+
+    #[test]
+    fn a_failing_job_is_retried_for_as_long_as_it_matters() {
+        let slot = slot();
+        let base = Duration::seconds(20);
+        let end = slot.ends_at();
+        // A room close always matters, however many attempts have failed.
+        let close_due = end + Duration::minutes(5);
+        let late = close_due + Duration::hours(3);
+        assert_eq!(
+            retry_decision(JobKind::CloseRooms, close_due, late, &slot, 50, base),
+            RetryDecision::RetryAt(late + MAX_RETRY_DELAY)
+        );
+        // An announcement matters until the session is over, then it is given up.
+        let soon = slot.starts_at + Duration::minutes(10);
+        assert_eq!(
+            retry_decision(JobKind::Announce, slot.starts_at, soon, &slot, 12, base),
+            RetryDecision::RetryAt(soon + MAX_RETRY_DELAY)
+        );
+        let near_end = end - Duration::seconds(30);
+        assert_eq!(
+            retry_decision(JobKind::Announce, slot.starts_at, near_end, &slot, 3, base),
+            RetryDecision::GiveUp {
+                reason: "session already ended"
+            }
+        );
     }
 }

@@ -23,6 +23,8 @@ pub enum EffectKey {
     Alone { slot: SlotId, member: MemberId },
     /// "It's time, you're with …" (`dm:announce:g12:m3`).
     Announce { group: GroupId, member: MemberId },
+    /// "Your room couldn't be opened, meet in the lobby" (`dm:noroom:g12:m3`).
+    NoRoom { group: GroupId, member: MemberId },
     /// "I re-paired you" (`dm:rematch:g13:m3`).
     Rematch { group: GroupId, member: MemberId },
     /// "Nobody else is free right now" (`dm:stranded:s7:m3`).
@@ -63,6 +65,7 @@ impl fmt::Display for EffectKey {
             EffectKey::Remind { booking } => write!(f, "dm:remind:b{booking}"),
             EffectKey::Alone { slot, member } => write!(f, "dm:alone:s{slot}:m{member}"),
             EffectKey::Announce { group, member } => write!(f, "dm:announce:g{group}:m{member}"),
+            EffectKey::NoRoom { group, member } => write!(f, "dm:noroom:g{group}:m{member}"),
             EffectKey::Rematch { group, member } => write!(f, "dm:rematch:g{group}:m{member}"),
             EffectKey::Stranded { slot, member } => write!(f, "dm:stranded:s{slot}:m{member}"),
             EffectKey::Missed { slot, member } => write!(f, "dm:missed:s{slot}:m{member}"),
@@ -92,6 +95,7 @@ mod tests {
             ),
             (EffectKey::Alone { slot, member }, "dm:alone:s7:m3"),
             (EffectKey::Announce { group, member }, "dm:announce:g12:m3"),
+            (EffectKey::NoRoom { group, member }, "dm:noroom:g12:m3"),
             (EffectKey::Rematch { group, member }, "dm:rematch:g12:m3"),
             (EffectKey::Stranded { slot, member }, "dm:stranded:s7:m3"),
             (EffectKey::Missed { slot, member }, "dm:missed:s7:m3"),

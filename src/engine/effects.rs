@@ -40,6 +40,9 @@ pub enum EffectResult {
     Done(String),
     /// The recipient cannot be reached; recorded so nobody retries it.
     Unreachable,
+    /// The platform refused for good (`PlatformError::Permanent`: a 403/404 it will not take
+    /// back, an oversize event); recorded with the reason so nobody retries it.
+    Failed(String),
 }
 
 impl EffectResult {
@@ -47,11 +50,17 @@ impl EffectResult {
     /// never this text: DMs record an empty result, rooms a room reference.
     pub const UNREACHABLE_RECORD: &'static str = "unreachable";
 
+    /// How the stored result of a [`EffectResult::Failed`] effect starts; the reason follows.
+    /// No platform result starts with it (DMs record an empty result, rooms a Discord channel
+    /// id, a Matrix room id or a shell room name).
+    pub const FAILED_RECORD_PREFIX: &'static str = "failed: ";
+
     /// The result as the effect record stores it.
-    pub fn record_text(&self) -> &str {
+    pub fn record_text(&self) -> String {
         match self {
-            EffectResult::Done(text) => text,
-            EffectResult::Unreachable => Self::UNREACHABLE_RECORD,
+            EffectResult::Done(text) => text.clone(),
+            EffectResult::Unreachable => Self::UNREACHABLE_RECORD.to_string(),
+            EffectResult::Failed(why) => format!("{}{why}", Self::FAILED_RECORD_PREFIX),
         }
     }
 
@@ -59,9 +68,16 @@ impl EffectResult {
     pub fn from_record(text: String) -> Self {
         if text == Self::UNREACHABLE_RECORD {
             EffectResult::Unreachable
+        } else if let Some(why) = text.strip_prefix(Self::FAILED_RECORD_PREFIX) {
+            EffectResult::Failed(why.to_string())
         } else {
             EffectResult::Done(text)
         }
+    }
+
+    /// Whether the effect really happened (not unreachable, not refused).
+    pub fn is_done(&self) -> bool {
+        matches!(self, EffectResult::Done(_))
     }
 }
 
@@ -88,11 +104,12 @@ impl Engine {
                 tracing::warn!(key, %why, "recipient unreachable; recording so it is not retried");
                 EffectResult::Unreachable
             }
-            Err(PlatformError::Temporary(why)) => {
-                return Err(JobError::Retry(format!("{key}: {why}")))
-            }
+            // Retried (only this effect: the rest of the job carries on and is not redone).
+            Err(PlatformError::Temporary(why)) => return Err(JobError::effect(key, why)),
+            // Retrying cannot help: record why, so the job carries on and never retries it.
             Err(PlatformError::Permanent(why)) => {
-                return Err(JobError::Retry(format!("{key}: {why}")))
+                tracing::warn!(key, %why, "platform refused for good; recording so it is not retried");
+                EffectResult::Failed(why)
             }
         };
         if self
@@ -102,9 +119,26 @@ impl Engine {
             return Err(JobError::Crashed);
         }
         self.store
-            .record_effect(key, result.record_text(), self.clock.now())
+            .record_effect(key, &result.record_text(), self.clock.now())
             .await
             .map_err(JobError::unexpected)?;
         Ok(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EffectResult;
+
+    #[test]
+    fn every_result_reads_back_from_its_record() {
+        for result in [
+            EffectResult::Done(String::new()),
+            EffectResult::Done("room-g12".into()),
+            EffectResult::Unreachable,
+            EffectResult::Failed("403 Missing Access".into()),
+        ] {
+            assert_eq!(EffectResult::from_record(result.record_text()), result);
+        }
     }
 }

@@ -131,6 +131,10 @@ pub enum JobError {
     /// Worth another attempt later (platform hiccup, rate limit).
     #[error("will retry: {0}")]
     Retry(String),
+    /// These effects failed temporarily; every other effect of the job was carried through.
+    /// A retry redoes only these (the effect log skips the rest).
+    #[error("will retry: {}", describe_failed(.0))]
+    Effects(Vec<FailedEffect>),
     /// Simulated process death (crash tests): stop without finishing or releasing the job.
     #[error("simulated crash")]
     Crashed,
@@ -138,8 +142,120 @@ pub enum JobError {
     Unexpected(anyhow::Error),
 }
 
+/// One effect that failed temporarily: its idempotency key and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedEffect {
+    pub key: String,
+    pub why: String,
+}
+
+fn describe_failed(failed: &[FailedEffect]) -> String {
+    let shown: Vec<String> = failed
+        .iter()
+        .take(5)
+        .map(|effect| format!("{}: {}", effect.key, effect.why))
+        .collect();
+    let more = failed.len().saturating_sub(shown.len());
+    let mut text = shown.join("; ");
+    if more > 0 {
+        text.push_str(&format!("; and {more} more"));
+    }
+    text
+}
+
 impl JobError {
     pub fn unexpected(error: impl Into<anyhow::Error>) -> Self {
         JobError::Unexpected(error.into())
+    }
+
+    /// One effect failed temporarily.
+    pub fn effect(key: impl Into<String>, why: impl std::fmt::Display) -> Self {
+        JobError::Effects(vec![FailedEffect {
+            key: key.into(),
+            why: why.to_string(),
+        }])
+    }
+
+    /// The keys of the effects this error is about (empty when it is not about effects).
+    pub fn failed_effect_keys(&self) -> Vec<String> {
+        match self {
+            JobError::Effects(failed) => failed.iter().map(|effect| effect.key.clone()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Both errors as one: a (simulated) crash outranks an unexpected error, which outranks
+    /// temporary failures; temporary effect failures add up, so a retry knows all of them.
+    pub fn merge(self, other: JobError) -> JobError {
+        fn rank(error: &JobError) -> u8 {
+            match error {
+                JobError::Crashed => 2,
+                JobError::Unexpected(_) => 1,
+                JobError::Retry(_) | JobError::Effects(_) => 0,
+            }
+        }
+        fn into_failed(error: JobError) -> Vec<FailedEffect> {
+            match error {
+                JobError::Effects(failed) => failed,
+                other => vec![FailedEffect {
+                    key: "job".into(),
+                    why: other.to_string(),
+                }],
+            }
+        }
+        match (rank(&self), rank(&other)) {
+            (a, b) if a > b => self,
+            (a, b) if a < b => other,
+            (0, 0) => {
+                let mut failed = into_failed(self);
+                failed.extend(into_failed(other));
+                JobError::Effects(failed)
+            }
+            _ => self,
+        }
+    }
+}
+
+/// What a job collects while it carries every effect to its own end: the failures so far.
+/// A crash stops the job at once (the process is "dead"); anything else is noted and the job
+/// goes on with its other effects, failing at the end so the runner retries what failed.
+#[derive(Debug, Default)]
+pub struct Shortfall {
+    error: Option<JobError>,
+}
+
+impl Shortfall {
+    /// The value, or `None` after noting the failure. `Err` only for a crash.
+    pub fn take<T>(&mut self, result: Result<T, JobError>) -> Result<Option<T>, JobError> {
+        match result {
+            Ok(value) => Ok(Some(value)),
+            Err(JobError::Crashed) => Err(JobError::Crashed),
+            Err(error) => {
+                self.error = Some(match self.error.take() {
+                    Some(current) => current.merge(error),
+                    None => error,
+                });
+                Ok(None)
+            }
+        }
+    }
+
+    /// Every result in order, failures as `None`. `Err` only for a crash.
+    pub fn take_all<T>(
+        &mut self,
+        results: Vec<Result<T, JobError>>,
+    ) -> Result<Vec<Option<T>>, JobError> {
+        results
+            .into_iter()
+            .map(|result| self.take(result))
+            .collect()
+    }
+
+    /// The job's summary if nothing failed; otherwise the failures, for the runner to retry.
+    pub fn finish(self, summary: String) -> Result<String, JobError> {
+        match self.error {
+            None => Ok(summary),
+            Some(error) => Err(error),
+        }
     }
 }

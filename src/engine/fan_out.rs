@@ -20,13 +20,13 @@ use super::errors::JobError;
 /// a small burst.
 pub const DEFAULT_EFFECTS_IN_FLIGHT: usize = 16;
 
-/// Performs `effect` for every item, at most `limit` at a time (at least one), and returns the
-/// outputs in the items' order — or the most serious error once all have finished.
-pub async fn run_concurrently<T, O, F, Fut>(
+/// Performs `effect` for every item, at most `limit` at a time (at least one), and returns
+/// every item's own result, in the items' order: one failure never hides another's success.
+pub async fn run_each<T, O, F, Fut>(
     limit: usize,
     items: impl IntoIterator<Item = T>,
     effect: F,
-) -> Result<Vec<O>, JobError>
+) -> Vec<Result<O, JobError>>
 where
     F: FnMut(T) -> Fut,
     Fut: Future<Output = Result<O, JobError>>,
@@ -45,33 +45,37 @@ where
         .collect()
         .await;
     finished.sort_by_key(|(index, _)| *index);
-    let mut outputs = Vec::with_capacity(finished.len());
+    finished.into_iter().map(|(_, result)| result).collect()
+}
+
+/// Performs `effect` for every item, at most `limit` at a time (at least one), and returns the
+/// outputs in the items' order — or, once all have finished, the most serious error (a crash
+/// over an unexpected error over temporary failures, which add up: see [`JobError::merge`]).
+pub async fn run_concurrently<T, O, F, Fut>(
+    limit: usize,
+    items: impl IntoIterator<Item = T>,
+    effect: F,
+) -> Result<Vec<O>, JobError>
+where
+    F: FnMut(T) -> Fut,
+    Fut: Future<Output = Result<O, JobError>>,
+{
+    let mut outputs = Vec::new();
     let mut worst: Option<JobError> = None;
-    for (_, result) in finished {
+    for result in run_each(limit, items, effect).await {
         match result {
             Ok(output) => outputs.push(output),
-            Err(error) => worst = Some(more_serious(worst, error)),
+            Err(error) => {
+                worst = Some(match worst.take() {
+                    Some(current) => current.merge(error),
+                    None => error,
+                })
+            }
         }
     }
     match worst {
         Some(error) => Err(error),
         None => Ok(outputs),
-    }
-}
-
-/// A (simulated) crash outranks an unexpected error, which outranks a retry: the runner must
-/// stop on a crash, and must log an unexpected error rather than quietly retry it.
-fn more_serious(current: Option<JobError>, new: JobError) -> JobError {
-    fn rank(error: &JobError) -> u8 {
-        match error {
-            JobError::Crashed => 2,
-            JobError::Unexpected(_) => 1,
-            JobError::Retry(_) => 0,
-        }
-    }
-    match current {
-        Some(current) if rank(&current) >= rank(&new) => current,
-        _ => new,
     }
 }
 

@@ -6,8 +6,9 @@ use chrono::{DateTime, Utc};
 
 use super::effects::FaultPoint;
 use super::Engine;
-use crate::core::model::{Job, JobKind};
-use crate::core::schedule::{job_timing, JobTiming};
+use crate::core::message::OutgoingMessage;
+use crate::core::model::{Job, JobKind, Slot};
+use crate::core::schedule::{job_timing, retry_decision, retry_delay, JobTiming, RetryDecision};
 
 pub use super::errors::JobError;
 
@@ -28,7 +29,8 @@ pub enum JobOutcome {
     Dropped(&'static str),
     /// It failed and is due again later; the error.
     Retry(String),
-    /// It failed too often and is finished without having run; the last error.
+    /// It failed and was given up (it no longer mattered, or an unexpected error repeated);
+    /// the last error. Logged as an error and told to the community's moderators.
     GaveUp(String),
 }
 
@@ -63,22 +65,20 @@ impl Engine {
         let outcome = match self.run_claimed_job(&job, now).await {
             Ok(outcome) => outcome,
             Err(JobError::Crashed) => return Err(JobError::Crashed),
-            Err(error) if job.attempts >= self.runner.max_attempts => {
-                tracing::error!(job = %job.key, attempts = job.attempts, %error, "job failed too often; giving up");
-                JobOutcome::GaveUp(error.to_string())
-            }
-            Err(error) => {
-                tracing::warn!(job = %job.key, attempts = job.attempts, %error, "job failed; will retry");
-                let retry_at = self.clock.now() + self.runner.retry_delay;
-                self.store
-                    .retry_job_at(job.id, &self.runner.worker_id, &error.to_string(), retry_at)
-                    .await
-                    .map_err(JobError::unexpected)?;
-                return Ok(Some(JobReport {
-                    job,
-                    outcome: JobOutcome::Retry(error.to_string()),
-                }));
-            }
+            Err(error) => match self.after_failure(&job, &error).await? {
+                Some(retry_at) => {
+                    tracing::warn!(job = %job.key, attempts = job.attempts, %retry_at, effects = ?error.failed_effect_keys(), %error, "job failed; will retry");
+                    self.store
+                        .retry_job_at(job.id, &self.runner.worker_id, &error.to_string(), retry_at)
+                        .await
+                        .map_err(JobError::unexpected)?;
+                    return Ok(Some(JobReport {
+                        job,
+                        outcome: JobOutcome::Retry(error.to_string()),
+                    }));
+                }
+                None => JobOutcome::GaveUp(error.to_string()),
+            },
         };
         if self
             .faults
@@ -114,6 +114,13 @@ impl Engine {
             .await
             .map_err(JobError::unexpected)?;
         let lateness = match job_timing(job.kind, job.due_at, now, &slot) {
+            // A job that had already failed and no longer matters (downtime between its
+            // retries) ends as a visible give-up, not a quiet drop.
+            JobTiming::Drop { reason } if job.attempts > 1 => {
+                let error = format!("no longer matters after failed attempts: {reason}");
+                self.give_up(job, Some(&slot), &error, reason, &[]).await;
+                return Ok(JobOutcome::GaveUp(error));
+            }
             JobTiming::Drop { reason } => return Ok(JobOutcome::Dropped(reason)),
             JobTiming::Run { lateness } => lateness,
         };
@@ -127,6 +134,105 @@ impl Engine {
             JobKind::RollForward => self.run_roll_forward(job).await?,
         };
         Ok(JobOutcome::Done(summary))
+    }
+
+    /// After a failed attempt: when to try again, or `None` once the job is given up (logged
+    /// and told to the moderators). Temporary failures are retried with doubling delays for as
+    /// long as the job still matters (the core decides: `core::schedule::retry_decision`); an
+    /// unexpected error (a bug, the database) at most `max_attempts` times.
+    async fn after_failure(
+        &self,
+        job: &Job,
+        error: &JobError,
+    ) -> Result<Option<DateTime<Utc>>, JobError> {
+        let now = self.clock.now();
+        let slot = match job.slot_id {
+            Some(slot_id) => Some(
+                self.store
+                    .slot(slot_id)
+                    .await
+                    .map_err(JobError::unexpected)?,
+            ),
+            None => None,
+        };
+        let too_often =
+            matches!(error, JobError::Unexpected(_)) && job.attempts >= self.runner.max_attempts;
+        let decision = match &slot {
+            _ if too_often => RetryDecision::GiveUp {
+                reason: "failed too often",
+            },
+            Some(slot) => retry_decision(
+                job.kind,
+                job.due_at,
+                now,
+                slot,
+                job.attempts,
+                self.runner.retry_delay,
+            ),
+            None => {
+                RetryDecision::RetryAt(now + retry_delay(self.runner.retry_delay, job.attempts))
+            }
+        };
+        match decision {
+            RetryDecision::RetryAt(at) => Ok(Some(at)),
+            RetryDecision::GiveUp { reason } => {
+                let keys = error.failed_effect_keys();
+                self.give_up(job, slot.as_ref(), &error.to_string(), reason, &keys)
+                    .await;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Makes a job given up visible: a structured error (slot, community, effect keys) and a
+    /// note to the community's moderators where the platform has somewhere to post it.
+    async fn give_up(
+        &self,
+        job: &Job,
+        slot: Option<&Slot>,
+        error: &str,
+        reason: &str,
+        effect_keys: &[String],
+    ) {
+        let community = match slot {
+            Some(slot) => self.store.community(slot.community_id).await.ok(),
+            None => None,
+        };
+        let community_id = community
+            .as_ref()
+            .map(|community| community.platform_community_id.clone())
+            .unwrap_or_default();
+        tracing::error!(
+            job = %job.key,
+            slot = slot.map(|slot| slot.id.0),
+            community = %community_id,
+            effects = %effect_keys.join(","),
+            attempts = job.attempts,
+            reason,
+            error,
+            "job gave up"
+        );
+        let (Some(slot), Some(_)) = (slot, community) else {
+            return;
+        };
+        let mut message = OutgoingMessage::new()
+            .text(format!(
+                "⚠️ I gave up on the {} step of the session at ",
+                job.kind.as_str()
+            ))
+            .time(slot.starts_at, chrono_tz::UTC)
+            .text(format!(" after {} attempts ({reason}).", job.attempts));
+        if !effect_keys.is_empty() {
+            message = message.text(format!(" Not done: {}.", effect_keys.join(", ")));
+        }
+        message = message.text(format!(" Last error: {error}"));
+        if let Err(note_error) = self
+            .platform
+            .notify_moderators(&community_id, &message, &format!("gave-up:{}", job.key))
+            .await
+        {
+            tracing::warn!(job = %job.key, community = %community_id, %note_error, "cannot tell the moderators about a job given up");
+        }
     }
 
     /// Runs every job that is due now; returns what ran. Retries scheduled for later stay.

@@ -43,9 +43,12 @@ pub struct RunnerSettings {
     pub worker_id: String,
     /// A claimed job is someone else's until this runs out; a crashed worker's jobs come back.
     pub job_lease: Duration,
+    /// The first wait after a failed attempt; it doubles per attempt up to a few minutes
+    /// (`core::schedule::retry_delay`).
     pub retry_delay: Duration,
     pub max_idle_sleep: Duration,
-    /// After this many attempts a failing job is given up (and logged) instead of retried.
+    /// After this many attempts a job failing with an *unexpected* error is given up (and
+    /// logged). Temporary platform failures are retried for as long as the job still matters.
     pub max_attempts: i64,
     /// The one platform whose communities' jobs this runner takes, sleeps towards and sweeps.
     /// One process runs one engine per platform, each with its own adapter.

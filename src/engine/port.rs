@@ -76,4 +76,16 @@ pub trait ChatPlatform: Send + Sync {
 
     /// Platform user ids currently present in the room (voice channel, joined Matrix room).
     async fn present_members(&self, room: &str) -> Result<Vec<String>, PlatformError>;
+
+    /// Tells the community's moderators about something only a person can put right (a job
+    /// the engine gave up on). Best effort; sending twice with the same key posts once where
+    /// the platform deduplicates. By default there is nowhere to post: nothing happens.
+    async fn notify_moderators(
+        &self,
+        _platform_community_id: &str,
+        _message: &OutgoingMessage,
+        _idempotency_key: &str,
+    ) -> Result<(), PlatformError> {
+        Ok(())
+    }
 }

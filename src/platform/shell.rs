@@ -48,6 +48,16 @@ struct ShellState {
     room_by_key: HashMap<String, String>,
     unreachable: BTreeSet<String>,
     fail_next_calls: usize,
+    /// Members whose rooms the platform refuses for good (like Discord's 403/10013).
+    refuse_rooms_for: BTreeSet<String>,
+    /// Members whose DMs the platform refuses for good (like Discord's 10013 Unknown User).
+    refuse_dms_to: BTreeSet<String>,
+    /// Temporary failures left per target: a member's DMs, or a room's closing.
+    fail_calls_for: HashMap<String, usize>,
+    /// Calls that reached each target (a member's DMs, a room's closing), failed or not.
+    calls_for: HashMap<String, usize>,
+    /// Notes posted for the moderators: (community, text).
+    moderator_notes: Vec<(String, String)>,
 }
 
 #[derive(Default)]
@@ -150,6 +160,49 @@ impl ShellPlatform {
         self.state().fail_next_calls = count;
     }
 
+    /// Every room with `user` in it is refused for good (`PlatformError::Permanent`), like a
+    /// Discord member overwrite for someone who left the guild (404/10013).
+    pub fn fail_rooms_for(&self, user: &str) {
+        self.state().refuse_rooms_for.insert(user.to_string());
+    }
+
+    /// Every DM to `user` is refused for good (`PlatformError::Permanent`), like Discord's
+    /// 10013 for a deleted account.
+    pub fn refuse_dms_to(&self, user: &str) {
+        self.state().refuse_dms_to.insert(user.to_string());
+    }
+
+    /// The next `count` calls aimed at `target` fail with a temporary error: DMs to the member
+    /// `target`, or closing the room `target`.
+    pub fn fail_next_calls_for(&self, target: &str, count: usize) {
+        self.state()
+            .fail_calls_for
+            .insert(target.to_string(), count);
+    }
+
+    /// How many calls reached `target` (DMs to a member, closes of a room), failed or not.
+    pub fn calls_for(&self, target: &str) -> usize {
+        self.state().calls_for.get(target).copied().unwrap_or(0)
+    }
+
+    /// Notes posted for the moderators, as (community, text).
+    pub fn moderator_notes(&self) -> Vec<(String, String)> {
+        self.state().moderator_notes.clone()
+    }
+
+    fn take_targeted_failure(state: &mut ShellState, target: &str) -> Result<(), PlatformError> {
+        *state.calls_for.entry(target.to_string()).or_default() += 1;
+        match state.fail_calls_for.get_mut(target) {
+            Some(left) if *left > 0 => {
+                *left -= 1;
+                Err(PlatformError::Temporary(format!(
+                    "injected shell failure for {target}"
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
     fn take_injected_failure(state: &mut ShellState) -> Result<(), PlatformError> {
         if state.fail_next_calls > 0 {
             state.fail_next_calls -= 1;
@@ -170,6 +223,13 @@ impl ChatPlatform for ShellPlatform {
         let mut state = self.state();
         state.send_attempts += 1;
         Self::take_injected_failure(&mut state)?;
+        Self::take_targeted_failure(&mut state, &to.platform_user_id)?;
+        if state.refuse_dms_to.contains(&to.platform_user_id) {
+            return Err(PlatformError::Permanent(format!(
+                "unknown user {}",
+                to.platform_user_id
+            )));
+        }
         if state.unreachable.contains(&to.platform_user_id) {
             return Err(PlatformError::Unreachable(format!(
                 "{} does not accept DMs",
@@ -200,6 +260,16 @@ impl ChatPlatform for ShellPlatform {
         if let Some(existing) = state.room_by_key.get(idempotency_key) {
             return Ok(existing.clone());
         }
+        if let Some(refused) = request
+            .members
+            .iter()
+            .find(|member| state.refuse_rooms_for.contains(&member.platform_user_id))
+        {
+            return Err(PlatformError::Permanent(format!(
+                "cannot add {} to a room",
+                refused.platform_user_id
+            )));
+        }
         let room = idempotency_key.replace(':', "-");
         let members: Vec<String> = request
             .members
@@ -229,6 +299,7 @@ impl ChatPlatform for ShellPlatform {
     async fn close_pair_room(&self, room: &str) -> Result<(), PlatformError> {
         let mut state = self.state();
         Self::take_injected_failure(&mut state)?;
+        Self::take_targeted_failure(&mut state, room)?;
         let closed_now = match state.rooms.get_mut(room) {
             Some(room_state) if room_state.open => {
                 room_state.open = false;
@@ -253,5 +324,17 @@ impl ChatPlatform for ShellPlatform {
             .get(room)
             .map(|room| room.present.iter().cloned().collect())
             .unwrap_or_default())
+    }
+
+    async fn notify_moderators(
+        &self,
+        platform_community_id: &str,
+        message: &OutgoingMessage,
+        _idempotency_key: &str,
+    ) -> Result<(), PlatformError> {
+        self.state()
+            .moderator_notes
+            .push((platform_community_id.to_string(), message.render_plain()));
+        Ok(())
     }
 }

@@ -47,6 +47,9 @@ pub struct Shared {
     pub deleted_channels: Vec<String>,
     /// Added to every REST answer (network round trip).
     pub latency: Duration,
+    /// Channel creations whose member overwrites name one of these users are answered with
+    /// this (status, code) instead: a 403 permission problem, or 10013 for a user gone.
+    pub refuse_rooms_with: HashMap<u64, (u16, u32)>,
 }
 
 pub struct FakeDiscord {
@@ -84,6 +87,7 @@ impl FakeDiscord {
                 nonce_dedupes: 0,
                 deleted_channels: Vec::new(),
                 latency: Duration::ZERO,
+                refuse_rooms_with: HashMap::new(),
             }),
             addr: OnceLock::new(),
             token: TOKEN.to_string(),
@@ -270,6 +274,16 @@ impl FakeDiscord {
             .get_mut(&user)
             .expect("member")
             .push(role);
+    }
+
+    /// Answers every channel creation that lets `user` in with `status`/`code` (see
+    /// [`Shared::refuse_rooms_with`]); `None` lifts it.
+    pub fn refuse_rooms_with(&self, user: u64, answer: Option<(u16, u32)>) {
+        let mut shared = self.lock();
+        match answer {
+            Some(answer) => shared.refuse_rooms_with.insert(user, answer),
+            None => shared.refuse_rooms_with.remove(&user),
+        };
     }
 
     pub fn set_dms_open(&self, user: u64, open: bool) {

@@ -325,6 +325,14 @@ fn create_channel(shared: &mut Shared, guild: u64, body: &Value) -> Reply {
     let kind = body["type"].as_u64().unwrap_or(0) as u8;
     let parent = value_u64(&body["parent_id"]);
     let overwrites = parse_overwrites(body);
+    if let Some((status, code)) = overwrites
+        .iter()
+        .filter(|o| o.kind == 1)
+        .find_map(|o| shared.refuse_rooms_with.get(&o.id).copied())
+    {
+        let status = StatusCode::from_u16(status).expect("status");
+        return error(status, code, "refused by the test");
+    }
     if let Err(reply) = check_bot_may_manage(shared, guild, parent, &overwrites) {
         return reply;
     }

@@ -4,11 +4,14 @@ use super::SlotSnapshot;
 use crate::core::message::OutgoingMessage;
 use crate::core::model::{Member, Slot};
 use crate::engine::effect_key::EffectKey;
-use crate::engine::errors::JobError;
-use crate::engine::fan_out::run_concurrently;
+use crate::engine::errors::{JobError, Shortfall};
+use crate::engine::fan_out::run_each;
 use crate::engine::Engine;
 
 impl Engine {
+    /// Every group is carried to its own end: a group whose room fails temporarily is retried
+    /// later (alone), a group whose room the platform refused for good is told to meet in the
+    /// lobby, and every other group is announced regardless.
     pub(crate) async fn run_announce(&self, slot: &Slot) -> Result<String, JobError> {
         let snapshot = self.slot_snapshot(slot).await?;
         let SlotSnapshot {
@@ -18,13 +21,18 @@ impl Engine {
             ..
         } = &snapshot;
         let matched = snapshot.matched_groups();
+        let mut shortfall = Shortfall::default();
         // The prepare job normally opened them; after downtime it may not have.
-        let rooms = run_concurrently(self.runner.effects_in_flight, &matched, |group| {
-            self.ensure_group_room(community, slot, group, members)
-        })
-        .await?;
+        let rooms = shortfall.take_all(
+            run_each(self.runner.effects_in_flight, &matched, |group| {
+                self.ensure_group_room(community, slot, group, members)
+            })
+            .await,
+        )?;
         let mut messages = Vec::new();
+        let mut without_room = 0;
         for (group, room) in matched.iter().zip(rooms) {
+            // `None`: this group's room failed for now; the retry comes back for it.
             let Some(room) = room else {
                 continue;
             };
@@ -39,22 +47,44 @@ impl Engine {
                     .filter(|id| *id != member_id && active.contains(id))
                     .filter_map(|id| members.get(id))
                     .collect();
-                let message = announcement(slot, member, &partners, &room, &title);
-                let key = EffectKey::Announce {
-                    group: group.id,
-                    member: member.id,
+                let (key, message) = match &room {
+                    Some(room) => (
+                        EffectKey::Announce {
+                            group: group.id,
+                            member: member.id,
+                        },
+                        announcement(slot, member, &partners, room, &title),
+                    ),
+                    None => {
+                        without_room += 1;
+                        (
+                            EffectKey::NoRoom {
+                                group: group.id,
+                                member: member.id,
+                            },
+                            super::no_room_message(member, slot, partners.iter().copied()),
+                        )
+                    }
                 };
                 messages.push((key, member, message));
             }
         }
-        let announced = messages.len();
-        run_concurrently(
-            self.runner.effects_in_flight,
-            messages,
-            |(key, member, message)| async move { self.send_dm_once(key, member, message).await },
-        )
-        .await?;
-        Ok(format!("announced to {announced} members"))
+        let announced = messages.len() - without_room;
+        shortfall.take_all(
+            run_each(
+                self.runner.effects_in_flight,
+                messages,
+                |(key, member, message)| async move { self.send_dm_once(key, member, message).await },
+            )
+            .await,
+        )?;
+        let mut summary = format!("announced to {announced} members");
+        if without_room > 0 {
+            summary.push_str(&format!(
+                "; {without_room} told their room couldn't be opened"
+            ));
+        }
+        shortfall.finish(summary)
     }
 }
 

@@ -8,13 +8,16 @@
 use std::collections::{HashMap, HashSet};
 
 use super::SlotSnapshot;
-use crate::core::attendance::{attendance_outcome, stranded_members};
+use crate::core::attendance::{
+    attendance_outcome, outcome_when_presence_unknown, stranded_members,
+};
 use crate::core::message::OutgoingMessage;
 use crate::core::model::{AttendanceOutcome, Group, GroupOrigin, Member, MemberId, Slot};
 use crate::core::schedule::{Lateness, ON_TIME_TOLERANCE};
 use crate::engine::effect_key::EffectKey;
-use crate::engine::errors::JobError;
-use crate::engine::fan_out::run_concurrently;
+use crate::engine::effects::EffectResult;
+use crate::engine::errors::{JobError, Shortfall};
+use crate::engine::fan_out::run_each;
 use crate::engine::port::PlatformError;
 use crate::engine::Engine;
 
@@ -28,7 +31,11 @@ impl Engine {
         lateness: Lateness,
     ) -> Result<String, JobError> {
         let snapshot = self.slot_snapshot(slot).await?;
-        let outcomes = self.decide_attendance(&snapshot, slot, lateness).await?;
+        // Every group and every DM is carried to its own end; what failed is retried alone.
+        let mut shortfall = Shortfall::default();
+        let outcomes = self
+            .decide_attendance(&snapshot, slot, lateness, &mut shortfall)
+            .await?;
         let matched = snapshot.matched_groups();
         let stranded: Vec<Member> =
             snapshot.members_of(&stranded_members(matched.iter().copied(), &outcomes));
@@ -37,7 +44,7 @@ impl Engine {
             .map(|member| (member.id, member.clone()))
             .collect();
         let (rematch_groups, rematch_dms) = self
-            .rematch_stranded(&snapshot, slot, &stranded, &stranded_by_id)
+            .rematch_stranded(&snapshot, slot, &stranded, &stranded_by_id, &mut shortfall)
             .await?;
         let mut dms = rematch_dms;
         dms.extend(tell_the_missing(
@@ -47,12 +54,14 @@ impl Engine {
             &rematch_groups,
             &outcomes,
         ));
-        run_concurrently(
-            self.runner.effects_in_flight,
-            dms,
-            |(key, member, message)| async move { self.send_dm_once(key, member, message).await },
-        )
-        .await?;
+        shortfall.take_all(
+            run_each(
+                self.runner.effects_in_flight,
+                dms,
+                |(key, member, message)| async move { self.send_dm_once(key, member, message).await },
+            )
+            .await,
+        )?;
 
         let count = |wanted: AttendanceOutcome| {
             outcomes
@@ -60,7 +69,7 @@ impl Engine {
                 .filter(|outcome| **outcome == wanted)
                 .count()
         };
-        Ok(format!(
+        shortfall.finish(format!(
             "{} present, {} no-show, {} excused, {} stranded, {} rematch groups",
             count(AttendanceOutcome::Attended),
             count(AttendanceOutcome::NoShow),
@@ -79,6 +88,7 @@ impl Engine {
         snapshot: &SlotSnapshot,
         slot: &Slot,
         lateness: Lateness,
+        shortfall: &mut Shortfall,
     ) -> Result<HashMap<MemberId, AttendanceOutcome>, JobError> {
         let mut outcomes: HashMap<MemberId, AttendanceOutcome> = self
             .store
@@ -97,18 +107,34 @@ impl Engine {
             if undecided.is_empty() {
                 continue;
             }
-            let present: HashSet<String> = match &group.room {
-                Some(room) => self
-                    .platform
-                    .present_members(room)
-                    .await
-                    .map_err(platform_retry)?
-                    .into_iter()
-                    .collect(),
-                None => HashSet::new(),
+            // `None`: the platform refused for good to say who is there.
+            let present: Option<HashSet<String>> = match &group.room {
+                Some(room) => match self.platform.present_members(room).await {
+                    Ok(present) => Some(present.into_iter().collect()),
+                    Err(PlatformError::Temporary(why)) => {
+                        // This group is decided at the retry; the others are not held up.
+                        shortfall
+                            .take::<()>(Err(JobError::effect(format!("presence:{room}"), why)))?;
+                        continue;
+                    }
+                    Err(error) => {
+                        tracing::warn!(group = group.id.0, %room, %error, "cannot see who is in the room; its members are excused");
+                        None
+                    }
+                },
+                None => Some(HashSet::new()),
             };
             for member_id in undecided {
                 let Some(member) = snapshot.members.get(&member_id) else {
+                    continue;
+                };
+                let Some(present) = &present else {
+                    let outcome = outcome_when_presence_unknown();
+                    self.store
+                        .record_attendance(slot.id, member_id, outcome, self.clock.now())
+                        .await
+                        .map_err(JobError::unexpected)?;
+                    outcomes.insert(member_id, outcome);
                     continue;
                 };
                 let is_present = present.contains(&member.platform_user_id);
@@ -137,6 +163,7 @@ impl Engine {
         slot: &Slot,
         stranded: &[Member],
         stranded_by_id: &'a HashMap<MemberId, Member>,
+        shortfall: &mut Shortfall,
     ) -> Result<(Vec<Group>, Vec<Dm<'a>>), JobError> {
         let mut rematch_groups: Vec<Group> = snapshot
             .groups
@@ -155,12 +182,15 @@ impl Engine {
                 .await
                 .map_err(JobError::unexpected)?;
         }
-        let rooms = run_concurrently(self.runner.effects_in_flight, &rematch_groups, |group| {
-            self.ensure_group_room(&snapshot.community, slot, group, stranded_by_id)
-        })
-        .await?;
+        let rooms = shortfall.take_all(
+            run_each(self.runner.effects_in_flight, &rematch_groups, |group| {
+                self.ensure_group_room(&snapshot.community, slot, group, stranded_by_id)
+            })
+            .await,
+        )?;
         let mut dms = Vec::new();
         for (group, room) in rematch_groups.iter().zip(rooms) {
+            // `None`: failed for now, retried later.
             let Some(room) = room else {
                 continue;
             };
@@ -175,10 +205,22 @@ impl Engine {
             );
             for member in &group_members {
                 let partners = group_members.iter().filter(|other| other.id != member.id);
-                let message = rematch_message(partners.copied(), &room, &title);
-                let key = EffectKey::Rematch {
-                    group: group.id,
-                    member: member.id,
+                let (key, message) = match &room {
+                    Some(room) => (
+                        EffectKey::Rematch {
+                            group: group.id,
+                            member: member.id,
+                        },
+                        rematch_message(partners.copied(), room, &title),
+                    ),
+                    // Refused for good: tell them plainly where to meet instead.
+                    None => (
+                        EffectKey::NoRoom {
+                            group: group.id,
+                            member: member.id,
+                        },
+                        super::no_room_message(member, slot, partners.copied()),
+                    ),
                 };
                 dms.push((key, *member, message));
             }
@@ -202,7 +244,11 @@ impl Engine {
             .effect(&key.to_string())
             .await
             .map_err(JobError::unexpected)?;
-        Ok(record.is_some_and(|record| record.recorded_at <= slot.starts_at + ON_TIME_TOLERANCE))
+        // Told means delivered: an unreachable member, or a DM the platform refused, was not.
+        Ok(record.is_some_and(|record| {
+            record.recorded_at <= slot.starts_at + ON_TIME_TOLERANCE
+                && EffectResult::from_record(record.result).is_done()
+        }))
     }
 }
 
@@ -270,8 +316,4 @@ fn rematch_message<'a>(
         .text(" — join ")
         .room(room.to_string(), title.to_string())
         .text(". Same end time.")
-}
-
-fn platform_retry(error: PlatformError) -> JobError {
-    JobError::Retry(format!("presence: {error}"))
 }

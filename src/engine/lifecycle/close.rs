@@ -70,14 +70,19 @@ impl Engine {
     ) -> Result<(), JobError> {
         let platform = self.platform.clone();
         let room_to_close = room.to_string();
-        // Done or unreachable (a room already gone): either way it is closed for us.
-        self.effect_once(EffectKey::CloseRoom { group: group_id }, |_| async move {
-            platform
-                .close_pair_room(&room_to_close)
-                .await
-                .map(|()| String::new())
-        })
-        .await?;
+        // Done or unreachable (a room already gone): either way it is closed for us. A refusal
+        // for good (recorded, never retried) is logged loudly: a moderator has to close it.
+        let result = self
+            .effect_once(EffectKey::CloseRoom { group: group_id }, |_| async move {
+                platform
+                    .close_pair_room(&room_to_close)
+                    .await
+                    .map(|()| String::new())
+            })
+            .await?;
+        if let crate::engine::effects::EffectResult::Failed(why) = result {
+            tracing::error!(group = group_id.0, %room, %why, "the platform refused to close a room; a moderator must close it");
+        }
         self.store
             .mark_group_closed(group_id)
             .await

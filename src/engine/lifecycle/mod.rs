@@ -69,6 +69,38 @@ pub fn recipient(member: &Member) -> Recipient {
     }
 }
 
+/// "😕 I couldn't open a room for you and @ben. Meet @ben in the community's main room (the
+/// lobby) instead …": for members whose room the platform refused for good. Never a no-show.
+pub fn no_room_message<'a>(
+    member: &Member,
+    slot: &Slot,
+    partners: impl IntoIterator<Item = &'a Member>,
+) -> OutgoingMessage {
+    let partners: Vec<&Member> = partners.into_iter().collect();
+    let mention_all = |mut message: OutgoingMessage| {
+        for (index, partner) in partners.iter().enumerate() {
+            if index > 0 {
+                message = message.text(" and ");
+            }
+            message = message.mention(
+                partner.platform_user_id.clone(),
+                partner.display_name.clone(),
+            );
+        }
+        message
+    };
+    let message = OutgoingMessage::new().text("😕 Sorry — your room for ");
+    let message = message.time(slot.starts_at, member.time_zone);
+    if partners.is_empty() {
+        return message.text(
+            " couldn't be opened. Please focus in the community's main room (the lobby) instead — this session still counts for you, and you won't be marked absent.",
+        );
+    }
+    let message = mention_all(message.text(" couldn't be opened. You're with "));
+    mention_all(message.text(" — please meet "))
+        .text(" in the community's main room (the lobby) instead. This session still counts, and nobody will be marked absent.")
+}
+
 /// "Focus 09:00–09:50 UTC · alice & bob": the slot in UTC because a room is shared across zones;
 /// DMs show each member their own zone.
 pub fn room_title(slot: &Slot, members: &[Member]) -> String {
@@ -141,13 +173,14 @@ impl Engine {
         Ok(())
     }
 
-    /// Sends one DM at most once, keyed by `key`. Unreachable members are logged and skipped.
+    /// Sends one DM at most once, keyed by `key`. Unreachable members and DMs the platform
+    /// refuses for good are logged, recorded and skipped (see the returned result).
     pub(crate) async fn send_dm_once(
         &self,
         key: EffectKey,
         member: &Member,
         message: OutgoingMessage,
-    ) -> Result<(), JobError> {
+    ) -> Result<super::effects::EffectResult, JobError> {
         let mut to = recipient(member);
         to.platform_community_id = Some(self.platform_community_id_of(member).await?);
         let platform = self.platform.clone();
@@ -157,8 +190,7 @@ impl Engine {
                 .await
                 .map(|()| String::new())
         })
-        .await?;
-        Ok(())
+        .await
     }
 
     pub(crate) async fn members_by_id(
@@ -230,7 +262,9 @@ impl Engine {
         ))
     }
 
-    /// Opens the group's room unless it is open already; returns the room reference.
+    /// Opens the group's room unless it is open already; returns the room reference, or `None`
+    /// when the platform refused it for good (recorded: it is not retried, and the members are
+    /// told to meet elsewhere).
     pub(crate) async fn ensure_group_room(
         &self,
         community: &Community,
@@ -268,6 +302,10 @@ impl Engine {
                 Ok(Some(room))
             }
             super::effects::EffectResult::Unreachable => Ok(None),
+            super::effects::EffectResult::Failed(why) => {
+                tracing::warn!(group = group.id.0, slot = slot.id.0, %why, "the group's room could not be opened");
+                Ok(None)
+            }
         }
     }
 }

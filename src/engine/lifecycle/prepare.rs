@@ -9,8 +9,8 @@ use crate::core::message::{CommandWord, OutgoingMessage};
 use crate::core::model::{Group, GroupOrigin, JobKind, Member, MemberId, Slot};
 use crate::core::schedule::{announce_due_at, slot_job_key};
 use crate::engine::effect_key::EffectKey;
-use crate::engine::errors::JobError;
-use crate::engine::fan_out::run_concurrently;
+use crate::engine::errors::{JobError, Shortfall};
+use crate::engine::fan_out::run_each;
 use crate::engine::Engine;
 
 impl Engine {
@@ -48,10 +48,15 @@ impl Engine {
                 .map_err(JobError::unexpected)?;
         }
 
-        run_concurrently(self.runner.effects_in_flight, &groups, |group| {
-            self.ensure_group_room(community, slot, group, members)
-        })
-        .await?;
+        // A room that fails does not stop the other rooms, the DMs or the roll-forward below;
+        // the job fails at the end so the runner retries what failed (and only that).
+        let mut shortfall = Shortfall::default();
+        shortfall.take_all(
+            run_each(self.runner.effects_in_flight, &groups, |group| {
+                self.ensure_group_room(community, slot, group, members)
+            })
+            .await,
+        )?;
 
         let grouped: HashSet<MemberId> = groups
             .iter()
@@ -76,7 +81,7 @@ impl Engine {
             .filter(|id| !grouped.contains(id))
             .filter_map(|id| members.get(id))
             .collect();
-        run_concurrently(self.runner.effects_in_flight, alone, |member| {
+        let alone_dms = run_each(self.runner.effects_in_flight, alone, |member| {
             let message = OutgoingMessage::new()
                 .text("Nobody else could be matched with you for ")
                 .time(slot.starts_at, member.time_zone)
@@ -89,9 +94,10 @@ impl Engine {
             };
             async move { self.send_dm_once(key, member, message).await }
         })
-        .await?;
+        .await;
+        shortfall.take_all(alone_dms)?;
 
-        Ok(format!(
+        shortfall.finish(format!(
             "{} members in {} groups",
             grouped.len(),
             groups.len()

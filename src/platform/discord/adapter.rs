@@ -174,6 +174,28 @@ impl ChatPlatform for DiscordPlatform {
         self.close_room(&room).await
     }
 
+    /// A note in the guild's moderators' channel (`/setup moderators:`), if one is set.
+    async fn notify_moderators(
+        &self,
+        platform_community_id: &str,
+        message: &OutgoingMessage,
+        idempotency_key: &str,
+    ) -> Result<(), PlatformError> {
+        let Ok(guild) = platform_community_id.parse::<u64>() else {
+            return Err(PlatformError::Permanent(format!(
+                "{platform_community_id:?} is not a Discord guild"
+            )));
+        };
+        let setup = self
+            .guild_setup(guild)
+            .await
+            .map_err(|error| PlatformError::Temporary(format!("guild setup: {error:#}")))?;
+        let text = super::render::render(message);
+        self.tell_moderators(guild, &setup, idempotency_key, &text)
+            .await;
+        Ok(())
+    }
+
     async fn present_members(&self, room: &str) -> Result<Vec<String>, PlatformError> {
         let Some(room) = RoomRef::parse(room) else {
             return Ok(Vec::new());

@@ -236,10 +236,10 @@ impl MatrixPlatform {
                 );
                 send_limited!(self, RateClass::Invite, "re-invite to the DM room", request)
                     .await
+                    // Through the normal mapping: a rate limit beyond budget or a network
+                    // error is temporary (retried), not a reason to stop DMing them for good.
                     .map_err(|error| {
-                        PlatformError::Unreachable(format!(
-                            "{user} left their DM room and cannot be re-invited: {error}"
-                        ))
+                        error.into_platform(&format!("re-inviting {user} to their DM room"))
                     })?;
                 Ok(())
             }
