@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use crate::core::message::OutgoingMessage;
-use crate::engine::port::{ChatPlatform, PairRoomRequest, PlatformError, Recipient};
+use crate::engine::port::{ChatPlatform, Membership, PairRoomRequest, PlatformError, Recipient};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ShellEvent {
@@ -48,6 +48,8 @@ struct ShellState {
     room_by_key: HashMap<String, String>,
     unreachable: BTreeSet<String>,
     fail_next_calls: usize,
+    /// (community, user) pairs who left or were removed.
+    departed: BTreeSet<(String, String)>,
 }
 
 #[derive(Default)]
@@ -143,6 +145,14 @@ impl ShellPlatform {
     /// Makes DMs to `user` fail like Discord's "cannot send messages to this user".
     pub fn set_unreachable(&self, user: &str) {
         self.state().unreachable.insert(user.to_string());
+    }
+
+    /// `user` leaves `community` (or is removed from it): from now on they are
+    /// [`Membership::Gone`] there.
+    pub fn remove_member(&self, community: &str, user: &str) {
+        self.state()
+            .departed
+            .insert((community.to_string(), user.to_string()));
     }
 
     /// The next `count` platform calls fail with a temporary error (rate limit, outage).
@@ -253,5 +263,17 @@ impl ChatPlatform for ShellPlatform {
             .get(room)
             .map(|room| room.present.iter().cloned().collect())
             .unwrap_or_default())
+    }
+
+    async fn is_community_member(&self, community: &str, user: &str) -> Membership {
+        let departed = self
+            .state()
+            .departed
+            .contains(&(community.to_string(), user.to_string()));
+        if departed {
+            Membership::Gone
+        } else {
+            Membership::Member
+        }
     }
 }

@@ -5,6 +5,7 @@
 mod announce;
 mod attendance;
 mod close;
+mod departed;
 mod prepare;
 mod remind;
 mod sweep;

@@ -16,7 +16,15 @@ use crate::store::{NewBooking, StoreError};
 
 impl Engine {
     pub(crate) async fn run_prepare(&self, slot: &Slot) -> Result<String, JobError> {
-        let snapshot = self.slot_snapshot(slot).await?;
+        let mut snapshot = self.slot_snapshot(slot).await?;
+        // Members who left the community are not matched, and their future bookings go.
+        if self
+            .cancel_bookings_of_members_who_left(&snapshot, slot)
+            .await?
+            > 0
+        {
+            snapshot = self.slot_snapshot(slot).await?;
+        }
         let SlotSnapshot {
             community,
             bookings,

@@ -34,6 +34,7 @@ macro_rules! send_limited {
 mod addressing;
 mod commands;
 mod dm;
+mod membership;
 mod pair_rooms;
 mod ratelimit;
 mod render;
@@ -58,7 +59,7 @@ use crate::clock::Clock;
 use crate::config::MatrixConfig;
 use crate::core::message::OutgoingMessage;
 use crate::core::model::Platform;
-use crate::engine::port::{ChatPlatform, PairRoomRequest, PlatformError, Recipient};
+use crate::engine::port::{ChatPlatform, Membership, PairRoomRequest, PlatformError, Recipient};
 use crate::engine::{EngineSetup, PlatformState};
 
 pub use sync::run_sync;
@@ -225,6 +226,10 @@ impl ChatPlatform for MatrixPlatform {
 
     async fn present_members(&self, room: &str) -> Result<Vec<String>, PlatformError> {
         self.present_in(&parse_room_id(room)?).await
+    }
+
+    async fn is_community_member(&self, community: &str, user: &str) -> Membership {
+        self.membership_in(community, user).await
     }
 }
 
