@@ -48,6 +48,7 @@ const CASES: &[Case] = &[
             ("runner.job_lease", "2m"),
             ("runner.max_idle_sleep", "30s"),
             ("runner.retry_delay", "20s"),
+            ("runner.shutdown_grace", "10s"),
             ("shell.community", "demo"),
         ]),
     },
@@ -304,6 +305,18 @@ const CASES: &[Case] = &[
         expect: Problems(&["`database.max_connections` = -1 is out of range"]),
     },
     Case {
+        name: "the shutdown grace comes from the file or the environment and is never zero",
+        toml: "[runner]\nshutdown_grace = \"30s\"\n",
+        env: &[("FOCUSFOLK_RUNNER__SHUTDOWN_GRACE", "5s")],
+        expect: Values(&[("runner.shutdown_grace", "5s")]),
+    },
+    Case {
+        name: "a zero shutdown grace is refused",
+        toml: "[runner]\nshutdown_grace = \"0s\"\n",
+        env: &[],
+        expect: Problems(&["`runner.shutdown_grace` = \"0s\" must be longer than zero"]),
+    },
+    Case {
         name: "effects in flight must be from 1 to 256",
         toml: "[runner]\neffects_in_flight = 0\n",
         env: &[("FOCUSFOLK_RUNNER__EFFECTS_IN_FLIGHT", "1000")],
@@ -365,6 +378,7 @@ fn shown(config: &Config, key: &str) -> String {
         "runner.job_lease" => config.runner.job_lease.to_string(),
         "runner.max_idle_sleep" => config.runner.max_idle_sleep.to_string(),
         "runner.retry_delay" => config.runner.retry_delay.to_string(),
+        "runner.shutdown_grace" => config.runner.shutdown_grace.to_string(),
         "shell.community" => config.shell.community.clone(),
         other => panic!("test table names unknown key {other}"),
     }
@@ -492,6 +506,7 @@ fn example_file_mentions_every_key() {
         "max_idle_sleep",
         "retry_delay",
         "effects_in_flight",
+        "shutdown_grace",
         "community",
     ];
     for key in keys {

@@ -50,6 +50,8 @@ pub struct RunnerSettings {
     pub platform: Platform,
     /// How many of one job's effects (DMs, rooms) are in flight at once (see `fan_out`).
     pub effects_in_flight: usize,
+    /// On shutdown, how long the job in flight may take to finish before it is abandoned.
+    pub shutdown_grace: std::time::Duration,
 }
 
 impl RunnerSettings {
@@ -63,6 +65,7 @@ impl RunnerSettings {
             max_attempts: 10,
             platform,
             effects_in_flight: fan_out::DEFAULT_EFFECTS_IN_FLIGHT,
+            shutdown_grace: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -179,6 +182,11 @@ impl Engine {
     #[doc(hidden)]
     pub fn store_for_tests(&self) -> &Store {
         &self.store
+    }
+
+    /// How long, on shutdown, work in flight may take to finish (`[runner] shutdown_grace`).
+    pub fn shutdown_grace(&self) -> std::time::Duration {
+        self.runner.shutdown_grace
     }
 
     /// How many turns the runner loop has taken since this engine was built.

@@ -6,6 +6,7 @@ mod announce;
 mod attendance;
 mod close;
 mod departed;
+mod late_bookings;
 mod prepare;
 mod remind;
 mod sweep;

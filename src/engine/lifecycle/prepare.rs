@@ -80,10 +80,13 @@ impl Engine {
                 .map_err(JobError::unexpected)?;
         }
 
+        // Bookings that committed after the snapshot was read are in no group: tell them too.
+        let late = self.members_who_booked_late(slot, &member_ids).await?;
         let alone: Vec<&Member> = member_ids
             .iter()
             .filter(|id| !grouped.contains(id))
             .filter_map(|id| members.get(id))
+            .chain(&late)
             .collect();
         run_concurrently(self.runner.effects_in_flight, alone, |member| {
             let message = OutgoingMessage::new()

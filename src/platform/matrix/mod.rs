@@ -244,16 +244,32 @@ pub async fn run_matrix(
     let platform = MatrixPlatform::connect(config, setup.platform_state(), setup.clock()).await?;
     let engine = setup.build(platform.clone());
     engine.startup_sweep_logged().await;
+    // The runner and the sync loop stop together: on shutdown, when the sync loop fails (a
+    // revoked token), or when the runner ends unexpectedly — then Matrix stops with an error
+    // and the process exits rather than answering "Booked" while nothing runs the slots.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let stop = Arc::new(stop);
+    tokio::spawn({
+        let (stop, mut shutdown) = (stop.clone(), shutdown.clone());
+        async move {
+            if shutdown.wait_for(|stopping| *stopping).await.is_ok() {
+                let _ = stop.send(true);
+            }
+        }
+    });
     let jobs = {
-        let engine = engine.clone();
-        let shutdown = shutdown.clone();
-        tokio::spawn(async move { engine.run_forever(shutdown).await })
+        let (engine, stop, stopping) = (engine.clone(), stop.clone(), stopping.clone());
+        async move {
+            let result = engine.run_supervised(stopping).await;
+            let _ = stop.send(true);
+            result
+        }
     };
-    let result = run_sync(platform, engine, shutdown).await;
-    if result.is_err() {
-        jobs.abort();
-    } else {
-        let _ = jobs.await;
-    }
-    result
+    let sync = async move {
+        let result = run_sync(platform, engine, stopping).await;
+        let _ = stop.send(true);
+        result
+    };
+    let (runner, synced) = tokio::join!(jobs, sync);
+    synced.and(runner)
 }

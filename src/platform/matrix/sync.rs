@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use matrix_sdk::config::SyncSettings;
+use matrix_sdk::event_handler::EventHandlerHandle;
 use matrix_sdk::ruma::api::client::filter::FilterDefinition;
 use matrix_sdk::ruma::api::client::sync::sync_events;
 use matrix_sdk::ruma::api::error::ErrorKind;
@@ -56,8 +57,9 @@ pub async fn run_sync(
     }
 
     let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
-    register_handlers(&client, &platform, sender.clone());
-    let worker_task = tokio::spawn(worker(platform.clone(), engine, receiver));
+    let handlers = register_handlers(&client, &platform, sender.clone());
+    let grace = engine.shutdown_grace();
+    let mut worker_task = tokio::spawn(worker(platform.clone(), engine, receiver));
     // Invites that arrived while nobody listened.
     for room in client.invited_rooms() {
         if let Ok(details) = room.invite_details().await {
@@ -83,8 +85,17 @@ pub async fn run_sync(
             Err(error) => break Err(error),
         }
     };
+    // Let the worker finish the command in hand (its booking may be committed and not yet
+    // answered) and what is already queued: with every sender gone its queue ends. Only a
+    // worker still busy after the grace is aborted.
+    for handler in handlers {
+        client.remove_event_handler(handler);
+    }
     drop(sender);
-    worker_task.abort();
+    if tokio::time::timeout(grace, &mut worker_task).await.is_err() {
+        tracing::warn!(grace = ?grace, "the Matrix command worker did not finish in time; aborted");
+        worker_task.abort();
+    }
     result
 }
 
@@ -161,17 +172,18 @@ fn register_handlers(
     client: &Client,
     platform: &Arc<MatrixPlatform>,
     sender: tokio::sync::mpsc::UnboundedSender<Incoming>,
-) {
+) -> Vec<EventHandlerHandle> {
     let messages = sender.clone();
-    client.add_event_handler(move |event: OriginalSyncRoomMessageEvent, room: Room| {
-        let messages = messages.clone();
-        async move {
-            let _ = messages.send(Incoming::Message(Box::new(event), room));
-        }
-    });
+    let on_message =
+        client.add_event_handler(move |event: OriginalSyncRoomMessageEvent, room: Room| {
+            let messages = messages.clone();
+            async move {
+                let _ = messages.send(Incoming::Message(Box::new(event), room));
+            }
+        });
     let invites = sender.clone();
     let bot = platform.user_id().to_owned();
-    client.add_event_handler(move |event: StrippedRoomMemberEvent, room: Room| {
+    let on_invite = client.add_event_handler(move |event: StrippedRoomMemberEvent, room: Room| {
         let invites = invites.clone();
         let bot = bot.clone();
         async move {
@@ -185,10 +197,12 @@ fn register_handlers(
             }
         }
     });
-    client.add_event_handler(move |_: OriginalSyncRoomEncryptionEvent, room: Room| {
-        let sender = sender.clone();
-        async move {
-            let _ = sender.send(Incoming::EncryptionEnabled(room));
-        }
-    });
+    let on_encryption =
+        client.add_event_handler(move |_: OriginalSyncRoomEncryptionEvent, room: Room| {
+            let sender = sender.clone();
+            async move {
+                let _ = sender.send(Incoming::EncryptionEnabled(room));
+            }
+        });
+    vec![on_message, on_invite, on_encryption]
 }
