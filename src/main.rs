@@ -132,9 +132,14 @@ async fn run_bot(config: Config) -> anyhow::Result<()> {
     )
     .await?;
     let (stop, shutdown) = tokio::sync::watch::channel(false);
-    tokio::spawn(async move {
-        wait_for_stop_signal().await;
-        let _ = stop.send(true);
+    let stop = Arc::new(stop);
+    tokio::spawn({
+        let stop = stop.clone();
+        async move {
+            wait_for_stop_signal().await;
+            tracing::info!("stop signal: finishing the work in hand");
+            let _ = stop.send(true);
+        }
     });
     let mut running: Vec<(&str, tokio::task::JoinHandle<anyhow::Result<()>>)> = Vec::new();
     #[cfg(feature = "discord")]
@@ -165,13 +170,33 @@ async fn run_bot(config: Config) -> anyhow::Result<()> {
              or try `focusfolk demo` / `focusfolk shell` locally"
         );
     }
-    let mut failure = None;
+    // The platforms are supervised together: the first one to stop for any reason but a stop
+    // signal (it failed to start, its runner died, it panicked) stops the others, and the
+    // process exits non-zero, so a restart policy brings everything back instead of a
+    // half-alive process that answers "Booked" while nothing runs that platform's slots.
+    let mut tasks = tokio::task::JoinSet::new();
     for (name, task) in running {
-        match task.await {
-            Ok(Ok(())) => tracing::info!(platform = name, "stopped"),
-            Ok(Err(error)) => failure = Some(anyhow::anyhow!("{name}: {error:#}")),
-            Err(panic) => failure = Some(anyhow::anyhow!("{name} crashed: {panic}")),
+        tasks.spawn(async move { (name, task.await) });
+    }
+    let mut failure = None;
+    while let Some(joined) = tasks.join_next().await {
+        let Ok((name, ended)) = joined else {
+            continue;
+        };
+        let problem = match ended {
+            Ok(Ok(())) if *shutdown.borrow() => {
+                tracing::info!(platform = name, "stopped");
+                continue;
+            }
+            Ok(Ok(())) => anyhow::anyhow!("{name} stopped on its own"),
+            Ok(Err(error)) => anyhow::anyhow!("{name}: {error:#}"),
+            Err(panic) => anyhow::anyhow!("{name} crashed: {panic}"),
+        };
+        tracing::error!(platform = name, error = %format!("{problem:#}"), "a platform stopped; stopping the others and exiting with an error");
+        if failure.is_none() {
+            failure = Some(problem);
         }
+        let _ = stop.send(true);
     }
     failure.map_or(Ok(()), Err)
 }
@@ -215,6 +240,7 @@ fn runner_settings(config: &Config, platform: Platform) -> anyhow::Result<Runner
             command_interval: config.limits.command_interval.as_std(),
             max_future_bookings: config.limits.max_future_bookings as usize,
         },
+        shutdown_grace: config.runner.shutdown_grace.as_std(),
         ..RunnerSettings::for_platform(platform)
     })
 }

@@ -364,3 +364,48 @@ fn dm_with_button(
         .to_string();
     (message, custom_id)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_removed_from_the_guild_cannot_book_from_an_old_check_in_dm() {
+    let app = spawn(Options::default()).await;
+    let (ann, ben) = (app.member("ann"), app.member("ben"));
+    for member in [ann, ben] {
+        assert!(app.book(member, "9:00", 25).await.contains("Booked"));
+    }
+    app.advance_to(at(9, 0)).await;
+    for member in [ann, ben] {
+        app.join(member, app.room_of(member)).await;
+    }
+    app.advance_to(at(9, 25)).await;
+    let (check_in, custom_id) = dm_with_button(&app, ann, "Session done");
+
+    app.fake.remove_member(app.guild, ann);
+    let click = app.fake.click(ann, check_in.id, &custom_id);
+    let answer = app.fake.answer(click).await;
+    assert_eq!(
+        app.fake.interaction(click).callbacks,
+        [4],
+        "a refusal, not the booking form"
+    );
+    assert!(
+        answer.content().contains("no longer a member"),
+        "{:?}",
+        answer.data
+    );
+
+    // A form opened before the removal is refused when submitted, too.
+    let form_id = format!("cf:bookform:{}", app.guild);
+    let submit = app.fake.submit_modal(
+        None,
+        ann,
+        check_in.channel_id,
+        &form_id,
+        &[("when", "tomorrow 9:00"), ("minutes", "25")],
+    );
+    let refused = app.fake.answer(submit).await;
+    assert!(
+        refused.content().contains("no longer a member") && !refused.content().contains("Booked"),
+        "{:?}",
+        refused.data
+    );
+}

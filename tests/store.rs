@@ -58,6 +58,7 @@ on_both_backends! {
         jobs_schedule_once_per_key,
         claim_order_and_lease,
         retry_releases_the_lease,
+        a_renewed_lease_keeps_a_long_job_from_being_claimed_again,
         effects_first_record_wins,
         platform_state_round_trips,
         booking_with_jobs_commits_together,
@@ -1020,6 +1021,47 @@ async fn claim_order_and_lease(store: Store) {
         .finish_job(reclaimed.id, "w3", "done", t(21))
         .await
         .unwrap());
+}
+
+async fn a_renewed_lease_keeps_a_long_job_from_being_claimed_again(store: Store) {
+    let c = community(&store).await;
+    let slot = store.ensure_slot(c.id, t(0), 25).await.unwrap();
+    store
+        .schedule_job(&job("long", JobKind::Announce, &slot, t(0)))
+        .await
+        .unwrap();
+    let lease = Duration::minutes(2);
+    let claimed = store
+        .claim_due_job("w1", t(0), lease, Platform::Shell)
+        .await
+        .unwrap()
+        .expect("due");
+    // Still running a minute later: the heartbeat pushes the lease to t(3).
+    assert!(store.renew_lease(claimed.id, "w1", t(3)).await.unwrap());
+    assert!(
+        !store.renew_lease(claimed.id, "w2", t(9)).await.unwrap(),
+        "only the holder renews"
+    );
+    assert_eq!(
+        store
+            .claim_due_job("w2", t(2) + Duration::seconds(30), lease, Platform::Shell)
+            .await
+            .unwrap(),
+        None,
+        "the original lease (t(2)) is over but the renewed one is not"
+    );
+    assert_eq!(
+        store.next_pending_due_at(Platform::Shell).await.unwrap(),
+        Some(t(3))
+    );
+    assert!(store
+        .finish_job(claimed.id, "w1", "done", t(2))
+        .await
+        .unwrap());
+    assert!(
+        !store.renew_lease(claimed.id, "w1", t(5)).await.unwrap(),
+        "a finished job is not renewed"
+    );
 }
 
 async fn retry_releases_the_lease(store: Store) {

@@ -79,6 +79,7 @@ pub(super) static SCHEMA: &[Section] = &[
             field("max_idle_sleep", FieldKind::Duration, "\"30s\""),
             field("retry_delay", FieldKind::Duration, "\"20s\""),
             field("effects_in_flight", FieldKind::Count, "16"),
+            field("shutdown_grace", FieldKind::Duration, "\"10s\""),
         ],
     },
     Section {

@@ -96,6 +96,8 @@ pub struct RunnerConfig {
     pub retry_delay: HumanDuration,
     /// How many of one job's effects (DMs, rooms) are in flight at once.
     pub effects_in_flight: u32,
+    /// On SIGTERM or Ctrl-C, how long the job in flight may take to finish.
+    pub shutdown_grace: HumanDuration,
 }
 
 impl Default for RunnerConfig {
@@ -106,6 +108,7 @@ impl Default for RunnerConfig {
             max_idle_sleep: HumanDuration::from_secs(30),
             retry_delay: HumanDuration::from_secs(20),
             effects_in_flight: 16,
+            shutdown_grace: HumanDuration::from_secs(10),
         }
     }
 }

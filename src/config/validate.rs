@@ -214,6 +214,7 @@ impl Config {
             ("job_lease", self.runner.job_lease, "2m"),
             ("max_idle_sleep", self.runner.max_idle_sleep, "30s"),
             ("retry_delay", self.runner.retry_delay, "20s"),
+            ("shutdown_grace", self.runner.shutdown_grace, "10s"),
         ];
         if !(1..=MAX_EFFECTS_IN_FLIGHT).contains(&self.runner.effects_in_flight) {
             problems.push(ConfigProblem::new(

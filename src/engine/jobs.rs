@@ -104,7 +104,50 @@ impl Engine {
         Ok(Some(JobReport { job, outcome }))
     }
 
+    /// Runs the claimed job's body, contained: a panic inside it becomes an error (logged, and
+    /// retried or given up like any failure) instead of killing the runner, and while it runs a
+    /// heartbeat keeps its lease alive, so a long job is not claimed a second time.
     async fn run_claimed_job(&self, job: &Job, now: DateTime<Utc>) -> Result<JobOutcome, JobError> {
+        use futures_util::FutureExt;
+        let body = std::panic::AssertUnwindSafe(self.run_job_body(job, now)).catch_unwind();
+        tokio::pin!(body);
+        let result = tokio::select! {
+            result = &mut body => result,
+            () = self.keep_lease_alive(job) => unreachable!("the heartbeat never ends"),
+        };
+        result.unwrap_or_else(|panic| {
+            let what = panic_message(panic.as_ref());
+            tracing::error!(job = %job.key, attempts = job.attempts, panic = %what, "job panicked");
+            Err(JobError::unexpected(anyhow::anyhow!(
+                "the job panicked: {what}"
+            )))
+        })
+    }
+
+    /// Every third of the lease, pushes `lease_until` a whole lease past now (K7). Never
+    /// returns; dropped when the job ends.
+    async fn keep_lease_alive(&self, job: &Job) {
+        let lease = self.runner.job_lease;
+        let every = (lease / 3)
+            .to_std()
+            .unwrap_or(std::time::Duration::from_secs(1))
+            .max(std::time::Duration::from_millis(10));
+        loop {
+            tokio::time::sleep(every).await;
+            let until = self.clock.now() + lease;
+            match self
+                .store
+                .renew_lease(job.id, &self.runner.worker_id, until)
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!(job = %job.key, "lease lost while running"),
+                Err(error) => tracing::warn!(job = %job.key, %error, "lease not renewed"),
+            }
+        }
+    }
+
+    async fn run_job_body(&self, job: &Job, now: DateTime<Utc>) -> Result<JobOutcome, JobError> {
         let slot_id = job
             .slot_id
             .ok_or_else(|| JobError::unexpected(anyhow::anyhow!("job {} has no slot", job.key)))?;
@@ -237,48 +280,140 @@ impl Engine {
 
     /// Runs every job that is due now; returns what ran. Retries scheduled for later stay.
     pub async fn run_due_jobs(&self) -> Result<Vec<JobReport>, JobError> {
+        self.run_due_jobs_until(None).await
+    }
+
+    /// As [`Engine::run_due_jobs`], but claims no further job once `stop` is true: the job in
+    /// hand finishes (its effects are not cut off), the rest stay pending for the next start.
+    async fn run_due_jobs_until(
+        &self,
+        stop: Option<&tokio::sync::watch::Receiver<bool>>,
+    ) -> Result<Vec<JobReport>, JobError> {
         let mut reports = Vec::new();
         // A retried job is due again only later, so this loop ends.
-        while let Some(report) = self.run_one_due_job().await? {
-            reports.push(report);
+        while !stop.is_some_and(|stop| *stop.borrow()) {
+            match self.run_one_due_job().await? {
+                Some(report) => reports.push(report),
+                None => break,
+            }
         }
         Ok(reports)
     }
 
     /// The production loop: run what is due, then sleep until the next due job, a wake-up or
     /// `max_idle_sleep` (a cheap poll that also picks up jobs another instance scheduled).
+    ///
+    /// On shutdown it claims nothing more; the job in flight gets `shutdown_grace` to finish,
+    /// then is abandoned (its lease runs out and its keyed effects make the retry safe), so the
+    /// loop always returns within that bound.
     pub async fn run_forever(&self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-        loop {
-            if *shutdown.borrow() {
-                return;
-            }
-            self.runner_turns
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            if let Err(error) = self.run_due_jobs().await {
-                tracing::error!(%error, "job runner step failed");
-            }
-            let now = self.clock.now();
-            let next_due = match self.store.next_pending_due_at(self.runner.platform).await {
-                Ok(next) => next,
-                Err(error) => {
-                    tracing::error!(%error, "cannot read the next due job");
-                    None
+        let stop = shutdown.clone();
+        let turns = async {
+            loop {
+                if *shutdown.borrow() {
+                    return;
                 }
-            };
-            let max_sleep = self.runner.max_idle_sleep;
-            let sleep_for = next_due
-                .map(|due| (due - now).clamp(chrono::Duration::zero(), max_sleep))
-                .unwrap_or(max_sleep);
-            let sleep_for = sleep_for
-                .to_std()
-                .unwrap_or(std::time::Duration::from_secs(1));
-            tokio::select! {
-                _ = tokio::time::sleep(sleep_for) => {}
-                _ = self.wake_runner.notified() => {}
-                _ = shutdown.changed() => {}
+                self.runner_turns
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if let Err(error) = self.run_due_jobs_until(Some(&stop)).await {
+                    tracing::error!(%error, "job runner step failed");
+                }
+                if *shutdown.borrow() {
+                    return;
+                }
+                let now = self.clock.now();
+                let next_due = match self.store.next_pending_due_at(self.runner.platform).await {
+                    Ok(next) => next,
+                    Err(error) => {
+                        tracing::error!(%error, "cannot read the next due job");
+                        None
+                    }
+                };
+                let max_sleep = self.runner.max_idle_sleep;
+                let sleep_for = next_due
+                    .map(|due| (due - now).clamp(chrono::Duration::zero(), max_sleep))
+                    .unwrap_or(max_sleep);
+                let sleep_for = sleep_for
+                    .to_std()
+                    .unwrap_or(std::time::Duration::from_secs(1));
+                tokio::select! {
+                    _ = tokio::time::sleep(sleep_for) => {}
+                    _ = self.wake_runner.notified() => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+        };
+        let mut watching = stop.clone();
+        let grace = self.runner.shutdown_grace;
+        let out_of_grace = async move {
+            // A closed channel means nobody can ask us to stop any more: wait for ever.
+            if watching.wait_for(|stopping| *stopping).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            () = turns => {}
+            () = out_of_grace => {
+                tracing::warn!(grace = ?grace, "shutdown grace ran out; the job in flight is abandoned and will be retried");
             }
         }
     }
+
+    /// Runs [`Engine::run_forever`] in its own task and watches it: `Ok` once it stopped for
+    /// `shutdown`, an error if it ended any other way (a panic, an unexpected return), so the
+    /// platform's run function fails and the process exits instead of answering "Booked"
+    /// while nothing runs the slot.
+    pub async fn run_supervised(
+        &self,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) -> anyhow::Result<()> {
+        let engine = self.clone();
+        let stop = shutdown.clone();
+        let mut runner = tokio::spawn(async move { engine.run_forever(stop).await });
+        let ended = tokio::select! {
+            ended = &mut runner => ended,
+            _ = async { shutdown.wait_for(|stopping| *stopping).await.map(|_| ()) } => {
+                // run_forever bounds itself by the grace; the margin covers a stuck store.
+                let bound = self.runner.shutdown_grace + std::time::Duration::from_secs(5);
+                return match tokio::time::timeout(bound, &mut runner).await {
+                    Ok(_) => Ok(()),
+                    Err(_) => {
+                        runner.abort();
+                        tracing::error!("the job runner did not stop in time; aborted");
+                        Ok(())
+                    }
+                };
+            }
+        };
+        if *shutdown.borrow() {
+            return Ok(());
+        }
+        let why = match ended {
+            Ok(()) => "it returned".to_string(),
+            Err(error) if error.is_panic() => {
+                format!(
+                    "it panicked: {}",
+                    panic_message(error.into_panic().as_ref())
+                )
+            }
+            Err(error) => format!("{error}"),
+        };
+        tracing::error!(platform = %self.runner.platform, %why, "the job runner stopped unexpectedly");
+        anyhow::bail!(
+            "the {} job runner stopped unexpectedly: {why}",
+            self.runner.platform
+        )
+    }
+}
+
+/// The text of a panic's payload (`panic!("…")` carries a `&str` or a `String`).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|text| text.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a non-text panic".to_string())
 }
 
 #[cfg(test)]

@@ -57,6 +57,8 @@ pub struct RunnerSettings {
     pub effects_in_flight: usize,
     /// Abuse limits on members' commands and bookings, from `[limits]` in the config.
     pub limits: CommandLimits,
+    /// On shutdown, how long the job in flight may take to finish before it is abandoned.
+    pub shutdown_grace: std::time::Duration,
 }
 
 impl RunnerSettings {
@@ -71,6 +73,7 @@ impl RunnerSettings {
             platform,
             effects_in_flight: fan_out::DEFAULT_EFFECTS_IN_FLIGHT,
             limits: CommandLimits::default(),
+            shutdown_grace: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -193,6 +196,11 @@ impl Engine {
     #[doc(hidden)]
     pub fn store_for_tests(&self) -> &Store {
         &self.store
+    }
+
+    /// How long, on shutdown, work in flight may take to finish (`[runner] shutdown_grace`).
+    pub fn shutdown_grace(&self) -> std::time::Duration {
+        self.runner.shutdown_grace
     }
 
     /// How many turns the runner loop has taken since this engine was built.

@@ -45,6 +45,18 @@ pub enum PlatformError {
     Permanent(String),
 }
 
+/// Whether someone still belongs to a community, as the platform sees it now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Membership {
+    /// Joined (or invited back): they may book and be matched.
+    Member,
+    /// Left, kicked or banned: they may no longer act there, and their bookings go.
+    Gone,
+    /// The platform could not say (an error, a room the bot cannot see). Matching fails open;
+    /// nothing is cancelled on an unknown.
+    Unknown,
+}
+
 #[async_trait]
 pub trait ChatPlatform: Send + Sync {
     /// How many direct messages per second the platform sustains, when that is known and low
@@ -88,4 +100,8 @@ pub trait ChatPlatform: Send + Sync {
     ) -> Result<(), PlatformError> {
         Ok(())
     }
+
+    /// Whether `user` still belongs to `community` (a guild, a community room, a shell
+    /// community). Errors are [`Membership::Unknown`], never a failure of the caller.
+    async fn is_community_member(&self, community: &str, user: &str) -> Membership;
 }

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use crate::core::message::OutgoingMessage;
-use crate::engine::port::{ChatPlatform, PairRoomRequest, PlatformError, Recipient};
+use crate::engine::port::{ChatPlatform, Membership, PairRoomRequest, PlatformError, Recipient};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ShellEvent {
@@ -58,6 +58,18 @@ struct ShellState {
     calls_for: HashMap<String, usize>,
     /// Notes posted for the moderators: (community, text).
     moderator_notes: Vec<(String, String)>,
+    /// (community, user) pairs who left or were removed.
+    departed: BTreeSet<(String, String)>,
+    /// How long every DM and room opening takes (a slow platform, for shutdown tests).
+    call_delay: std::time::Duration,
+    /// While set, room openings wait for a permit (tests interleave other work with a job).
+    room_gate: Option<std::sync::Arc<tokio::sync::Semaphore>>,
+    /// Room openings waiting at the gate now.
+    rooms_waiting: usize,
+    /// DMs started (before their delay), including ones not finished.
+    calls_started: usize,
+    /// The next this many DMs or room openings panic (a bug in a job, for supervision tests).
+    panic_next_calls: usize,
 }
 
 #[derive(Default)]
@@ -155,6 +167,72 @@ impl ShellPlatform {
         self.state().unreachable.insert(user.to_string());
     }
 
+    /// `user` leaves `community` (or is removed from it): from now on they are
+    /// [`Membership::Gone`] there.
+    pub fn remove_member(&self, community: &str, user: &str) {
+        self.state()
+            .departed
+            .insert((community.to_string(), user.to_string()));
+    }
+
+    /// The next `count` DMs or room openings panic, like a bug would.
+    pub fn panic_next_calls(&self, count: usize) {
+        self.state().panic_next_calls = count;
+    }
+
+    /// Every DM and room opening takes `delay` from now on (a slow platform).
+    pub fn set_call_delay(&self, delay: std::time::Duration) {
+        self.state().call_delay = delay;
+    }
+
+    /// DMs and room openings started so far, finished or not.
+    pub fn calls_started(&self) -> usize {
+        self.state().calls_started
+    }
+
+    /// Room openings wait until the returned semaphore gets permits (one per room).
+    pub fn hold_room_openings(&self) -> std::sync::Arc<tokio::sync::Semaphore> {
+        let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(0));
+        self.state().room_gate = Some(gate.clone());
+        gate
+    }
+
+    /// Room openings waiting at the gate of [`ShellPlatform::hold_room_openings`].
+    pub fn rooms_waiting(&self) -> usize {
+        self.state().rooms_waiting
+    }
+
+    /// Waits out the call delay, and for a room opening the gate, without holding the state.
+    async fn slow_down(&self, opening_a_room: bool) {
+        let (delay, gate) = {
+            let mut state = self.state();
+            state.calls_started += 1;
+            if state.panic_next_calls > 0 {
+                state.panic_next_calls -= 1;
+                drop(state);
+                panic!("injected shell panic");
+            }
+            let gate = if opening_a_room {
+                state.room_gate.clone()
+            } else {
+                None
+            };
+            if gate.is_some() {
+                state.rooms_waiting += 1;
+            }
+            (state.call_delay, gate)
+        };
+        if let Some(gate) = gate {
+            if let Ok(permit) = gate.acquire().await {
+                permit.forget();
+            }
+            self.state().rooms_waiting -= 1;
+        }
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+    }
+
     /// The next `count` platform calls fail with a temporary error (rate limit, outage).
     pub fn fail_next_calls(&self, count: usize) {
         self.state().fail_next_calls = count;
@@ -220,6 +298,7 @@ impl ChatPlatform for ShellPlatform {
         message: &OutgoingMessage,
         idempotency_key: &str,
     ) -> Result<(), PlatformError> {
+        self.slow_down(false).await;
         let mut state = self.state();
         state.send_attempts += 1;
         Self::take_injected_failure(&mut state)?;
@@ -255,6 +334,7 @@ impl ChatPlatform for ShellPlatform {
         request: &PairRoomRequest,
         idempotency_key: &str,
     ) -> Result<String, PlatformError> {
+        self.slow_down(true).await;
         let mut state = self.state();
         Self::take_injected_failure(&mut state)?;
         if let Some(existing) = state.room_by_key.get(idempotency_key) {
@@ -336,5 +416,17 @@ impl ChatPlatform for ShellPlatform {
             .moderator_notes
             .push((platform_community_id.to_string(), message.render_plain()));
         Ok(())
+    }
+
+    async fn is_community_member(&self, community: &str, user: &str) -> Membership {
+        let departed = self
+            .state()
+            .departed
+            .contains(&(community.to_string(), user.to_string()));
+        if departed {
+            Membership::Gone
+        } else {
+            Membership::Member
+        }
     }
 }

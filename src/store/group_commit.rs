@@ -171,11 +171,24 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            self.write_batch(batch);
+            // A panic while writing must not end the thread (every later write would fail
+            // while the process looks healthy): the batch's callers are answered "not
+            // committed" (their reply senders are dropped), the connection is dropped (rolling
+            // back), and the writer goes on with a fresh connection.
+            let written =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.write_batch(batch)));
+            if written.is_err() {
+                self.connection = None;
+                tracing::error!("the SQLite writer panicked on a batch; it was not committed");
+            }
         }
     }
 
     fn write_batch(&mut self, batch: Vec<QueuedWrite>) {
+        #[cfg(test)]
+        if batch.iter().any(|queued| queued.write.sql == tests::PANIC) {
+            panic!("a test asked the writer to panic");
+        }
         let statements = batch.len() as u64;
         let connection = match self.connection.take() {
             Some(connection) => connection,
@@ -227,13 +240,15 @@ fn write_in_one_transaction(connection: &Connection, batch: Vec<QueuedWrite>) ->
         answer_all(writes.map(|queued| queued.reply), &why);
         return false;
     }
-    let mut written: Vec<(Reply, ReturnedIntegers)> = Vec::new();
+    // Every answer waits for the COMMIT, a constraint violation's too: the row it collided
+    // with may be an earlier statement of this very batch, which a failed COMMIT undoes.
+    let mut written: Vec<(Reply, Result<ReturnedIntegers, StoreError>)> = Vec::new();
     while let Some(QueuedWrite { write, reply }) = writes.next() {
         let result = run_statement(connection, &write);
         match result {
-            Ok(returned) => written.push((reply, returned)),
+            Ok(returned) => written.push((reply, Ok(returned))),
             Err(_) if is_constraint_violation(&result) => {
-                let _ = reply.send(result.map_err(store_error));
+                written.push((reply, result.map_err(store_error)));
             }
             Err(error) => {
                 // The transaction may be gone with this error: nothing of this batch counts.
@@ -250,8 +265,8 @@ fn write_in_one_transaction(connection: &Connection, batch: Vec<QueuedWrite>) ->
     }
     match connection.execute_batch("COMMIT") {
         Ok(()) => {
-            for (reply, returned) in written {
-                let _ = reply.send(Ok(returned));
+            for (reply, answer) in written {
+                let _ = reply.send(answer);
             }
             true
         }
@@ -341,6 +356,8 @@ mod tests {
     use super::*;
 
     const INSERT_NAME: &str = "INSERT INTO names (name) VALUES ($1) RETURNING id";
+    /// A statement the writer panics on (test builds only).
+    pub(super) const PANIC: &str = "-- panic";
 
     fn database() -> (tempfile::TempDir, PathBuf) {
         let directory = tempfile::tempdir().expect("temp dir");
@@ -350,7 +367,10 @@ mod tests {
             .execute_batch(
                 "PRAGMA journal_mode = WAL; \
                  CREATE TABLE names (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, \
-                                     number INTEGER)",
+                                     number INTEGER); \
+                 CREATE TABLE refs (id INTEGER PRIMARY KEY, \
+                                    name_id INTEGER REFERENCES names (id) \
+                                    DEFERRABLE INITIALLY DEFERRED)",
             )
             .expect("schema");
         (directory, path)
@@ -489,5 +509,50 @@ mod tests {
                 statements: 2
             }
         );
+    }
+
+    /// K1: a unique violation against an earlier statement of the same batch is answered only
+    /// once the batch commits; when the COMMIT fails (here a deferred foreign key), nothing
+    /// was stored and nobody is told "you already have one".
+    #[tokio::test]
+    async fn a_constraint_violation_is_answered_only_after_its_batch_commits() {
+        let (_directory, path) = database();
+        let group = SqliteGroupCommit::start(path.clone()).expect("writer");
+        let dangling = GroupedWrite {
+            sql: "INSERT INTO refs (name_id) VALUES ($1)",
+            values: vec![WriteValue::Integer(9999)],
+        };
+        let results = as_one_batch(&group, vec![insert("ada"), insert("ada"), dangling]).await;
+        for result in &results {
+            assert!(
+                matches!(result, Err(StoreError::NotCommitted(_))),
+                "the COMMIT failed, so every write of the batch is not committed: {results:?}"
+            );
+        }
+        assert!(names_in(&path).is_empty());
+        let after = group.write(insert("ada")).await;
+        assert!(matches!(after, Ok(Some(_))), "{after:?}");
+    }
+
+    /// K6: a panic while writing a batch fails that batch, not the writer.
+    #[tokio::test]
+    async fn a_panicking_batch_fails_its_callers_and_the_writer_goes_on() {
+        let (_directory, path) = database();
+        let group = SqliteGroupCommit::start(path.clone()).expect("writer");
+        let panicking = GroupedWrite {
+            sql: PANIC,
+            values: vec![],
+        };
+        let failed = group.write(panicking).await;
+        assert!(
+            matches!(failed, Err(StoreError::NotCommitted(_))),
+            "{failed:?}"
+        );
+        let after = group.write(insert("bo")).await;
+        assert!(
+            matches!(after, Ok(Some(_))),
+            "the writer still writes: {after:?}"
+        );
+        assert_eq!(names_in(&path), ["bo"]);
     }
 }

@@ -117,6 +117,21 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Extends the lease `worker` holds on a pending job to `until` (a heartbeat while a long
+    /// job runs); `false` if the job is finished or someone else holds it now.
+    pub async fn renew_lease(&self, id: JobId, worker: &str, until: DateTime<Utc>) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE jobs SET lease_until = $3 \
+             WHERE id = $1 AND status = 'pending' AND lease_owner = $2",
+        )
+        .bind(id.0)
+        .bind(worker)
+        .bind(unix(until))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Voids every lease `worker` holds. Called at startup: an instance that restarts under the
     /// same `runner.worker_id` knows its old leases belong to a dead process, so its jobs are
     /// claimable at once instead of after the lease runs out. Returns how many were released.

@@ -266,6 +266,17 @@ impl FakeDiscord {
         user
     }
 
+    /// The member leaves the guild (or is kicked): `GET /guilds/{guild}/members/{user}` answers
+    /// Unknown Member from now on, and GUILD_MEMBER_REMOVE is dispatched like Discord does.
+    pub fn remove_member(&self, guild: u64, user: u64) {
+        let mut shared = self.lock();
+        shared.world.guild_mut(guild).members.remove(&user);
+        let payload = json!({"guild_id": guild.to_string(), "user": shared.world.user_json(user)});
+        shared
+            .gateway
+            .dispatch("GUILD_MEMBER_REMOVE", &payload, Some(guild), 1 << 1);
+    }
+
     pub fn give_role(&self, guild: u64, user: u64, role: u64) {
         self.lock()
             .world

@@ -223,3 +223,35 @@ async fn only_allowed_invites_are_taken_and_encrypted_rooms_are_refused_plainly(
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_member_banned_from_the_community_room_cannot_book_by_dm() {
+    let community = Community::start(Synapse::from_env(), &["ann", "ben"]).await;
+    let (ann, ben) = (community.member("ann"), community.member("ben"));
+    let room = &community.room;
+    assert!(ben
+        .command(room, "!focusfolk book 9:00 25m weekly")
+        .await
+        .contains("Booked"));
+    let dm = ben.dm_room(&community.bot_id()).await;
+    assert!(ben.command(&dm, "sessions").await.contains("25 min"));
+
+    // ann created the room; she bans ben.
+    let ben_id = OwnedUserId::try_from(ben.user.user_id.as_str()).unwrap();
+    ann.client
+        .get_room(room)
+        .expect("ann's room")
+        .ban_user(&ben_id, Some("harassment"))
+        .await
+        .expect("ban");
+    let refused = ben.command(&dm, "book 10:00 25m").await;
+    assert!(
+        refused.contains("no longer in the community room"),
+        "{refused}"
+    );
+    let cancel = ben.command(&dm, "cancel").await;
+    assert!(
+        cancel.contains("no longer in the community room"),
+        "{cancel}"
+    );
+}

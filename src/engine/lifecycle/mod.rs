@@ -5,6 +5,8 @@
 mod announce;
 mod attendance;
 mod close;
+mod departed;
+mod late_bookings;
 mod prepare;
 mod remind;
 mod roll_forward;

@@ -15,7 +15,15 @@ use crate::engine::Engine;
 
 impl Engine {
     pub(crate) async fn run_prepare(&self, slot: &Slot) -> Result<String, JobError> {
-        let snapshot = self.slot_snapshot(slot).await?;
+        let mut snapshot = self.slot_snapshot(slot).await?;
+        // Members who left the community are not matched, and their future bookings go.
+        if self
+            .cancel_bookings_of_members_who_left(&snapshot, slot)
+            .await?
+            > 0
+        {
+            snapshot = self.slot_snapshot(slot).await?;
+        }
         let SlotSnapshot {
             community,
             bookings,
@@ -76,10 +84,13 @@ impl Engine {
                 .map_err(JobError::unexpected)?;
         }
 
+        // Bookings that committed after the snapshot was read are in no group: tell them too.
+        let late = self.members_who_booked_late(slot, &member_ids).await?;
         let alone: Vec<&Member> = member_ids
             .iter()
             .filter(|id| !grouped.contains(id))
             .filter_map(|id| members.get(id))
+            .chain(&late)
             .collect();
         let alone_dms = run_each(self.runner.effects_in_flight, alone, |member| {
             let message = OutgoingMessage::new()

@@ -15,7 +15,7 @@ use super::room_ref::RoomRef;
 use crate::clock::Clock;
 use crate::config::DiscordConfig;
 use crate::core::message::OutgoingMessage;
-use crate::engine::port::{ChatPlatform, PairRoomRequest, PlatformError, Recipient};
+use crate::engine::port::{ChatPlatform, Membership, PairRoomRequest, PlatformError, Recipient};
 use crate::engine::PlatformState;
 
 pub struct DiscordPlatform {
@@ -139,6 +139,31 @@ impl DiscordPlatform {
     }
 }
 
+/// Discord's "Unknown Member" and "Unknown User": not (or no longer) in the guild.
+const UNKNOWN_MEMBER: i64 = 10007;
+const UNKNOWN_USER: i64 = 10013;
+
+impl DiscordPlatform {
+    /// `GET /guilds/{guild}/members/{user}`: 200 is a member, Unknown Member (404) is gone;
+    /// anything else (an outage, a guild the bot left) is unknown.
+    pub async fn guild_membership(&self, guild: &str, user: &str) -> Membership {
+        let (Ok(guild), Ok(user)) = (guild.parse::<u64>(), user.parse::<u64>()) else {
+            return Membership::Unknown;
+        };
+        let path = format!("/guilds/{guild}/members/{user}");
+        match self.rest.call(Method::GET, &path, None).await {
+            Ok(_) => Membership::Member,
+            Err(error) if matches!(error.code(), Some(UNKNOWN_MEMBER | UNKNOWN_USER)) => {
+                Membership::Gone
+            }
+            Err(error) => {
+                tracing::warn!(guild, user, %error, "guild membership unknown");
+                Membership::Unknown
+            }
+        }
+    }
+}
+
 #[async_trait]
 impl ChatPlatform for DiscordPlatform {
     /// Each DM is one request under the global pace (DM channels are opened at prepare).
@@ -206,5 +231,9 @@ impl ChatPlatform for DiscordPlatform {
             .into_iter()
             .map(|id| id.to_string())
             .collect())
+    }
+
+    async fn is_community_member(&self, community: &str, user: &str) -> Membership {
+        self.guild_membership(community, user).await
     }
 }

@@ -151,7 +151,7 @@ async fn on_error(error: poise::FrameworkError<'_, Arc<Data>, context::Error>) {
 pub async fn run_discord(
     config: &DiscordConfig,
     setup: EngineSetup,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let platform = DiscordPlatform::new(config, setup.platform_state(), setup.clock())?;
     let engine = setup.build(platform.clone());
@@ -163,17 +163,9 @@ pub async fn run_discord(
         }
     }
     let bot = DiscordBot::start(config, platform, engine.clone(), BotOptions::default()).await?;
-    let runner = tokio::spawn({
-        let engine = engine.clone();
-        let shutdown = shutdown.clone();
-        async move { engine.run_forever(shutdown).await }
-    });
-    while !*shutdown.borrow() {
-        if shutdown.changed().await.is_err() {
-            break;
-        }
-    }
-    let _ = runner.await;
+    // The runner is watched: if it ends before shutdown, Discord stops with an error (and the
+    // process exits) rather than answering "Booked" while nothing runs the slots.
+    let result = engine.run_supervised(shutdown).await;
     bot.shutdown().await;
-    Ok(())
+    result
 }

@@ -16,6 +16,7 @@ use super::render::{render, truncate, MAX_MESSAGE_CHARS};
 use crate::command::{CancelScope, CancelTarget, Command};
 use crate::core::message::{MessageAction, OutgoingMessage};
 use crate::core::time_input::parse_time_spec;
+use crate::engine::port::Membership;
 use crate::engine::Actor;
 
 const CANCEL: &str = "cf:cancel";
@@ -56,11 +57,52 @@ fn actor(guild: u64, user: &serenity::User) -> Actor {
     )
 }
 
+/// What a member who left the guild (or was removed) is told when they click a button of an
+/// old DM: those buttons act in the guild, and they no longer belong there.
+const NOT_A_MEMBER_ANY_MORE: &str =
+    "You're no longer a member of that server, so I can't book or cancel sessions there for you.";
+
+/// `true` when Discord says the user is no longer in the guild. An unknown answer (an outage)
+/// lets the click through: the engine's own checks still apply.
+async fn has_left(data: &Data, guild: u64, user: &serenity::User) -> bool {
+    let membership = data
+        .platform
+        .guild_membership(&guild.to_string(), &user.id.get().to_string())
+        .await;
+    membership == Membership::Gone
+}
+
+fn refusal() -> serenity::CreateInteractionResponse {
+    serenity::CreateInteractionResponse::Message(
+        serenity::CreateInteractionResponseMessage::new()
+            .content(NOT_A_MEMBER_ANY_MORE)
+            .ephemeral(true),
+    )
+}
+
+/// The guild a DM button acts in, from its custom id.
+fn guild_of(custom_id: &str) -> Option<u64> {
+    match custom_id.split(':').collect::<Vec<_>>().as_slice() {
+        ["cf", "cancel", guild, _] | ["cf", "book", guild] | ["cf", "bookform", guild] => {
+            guild.parse().ok()
+        }
+        _ => None,
+    }
+}
+
 pub async fn on_component(
     ctx: &serenity::Context,
     data: &Arc<Data>,
     interaction: &serenity::ComponentInteraction,
 ) {
+    if let Some(guild) = guild_of(&interaction.data.custom_id) {
+        if has_left(data, guild, &interaction.user).await {
+            if let Err(error) = interaction.create_response(&ctx.http, refusal()).await {
+                tracing::warn!(%error, "refusal not answered");
+            }
+            return;
+        }
+    }
     let parts: Vec<&str> = interaction.data.custom_id.split(':').collect();
     let result = match parts.as_slice() {
         ["cf", "cancel", guild, booking] => match (guild.parse::<u64>(), booking.parse::<i64>()) {
@@ -178,6 +220,12 @@ pub async fn on_modal(
     else {
         return;
     };
+    if has_left(data, guild, &interaction.user).await {
+        if let Err(error) = interaction.create_response(&ctx.http, refusal()).await {
+            tracing::warn!(%error, "refusal not answered");
+        }
+        return;
+    }
     let mut when = String::new();
     let mut minutes = None;
     for row in &interaction.data.components {

@@ -31,6 +31,7 @@ use super::MatrixPlatform;
 use crate::command::parse::{parse_command, CommandParseError};
 use crate::command::Command;
 use crate::core::message::OutgoingMessage;
+use crate::engine::port::Membership;
 use crate::engine::{Actor, CommandOutcome, Engine};
 
 /// platform_state name: member → the community room they last used (their DMs act there).
@@ -66,6 +67,11 @@ someone and open a private call room for you. `{prefix} help` lists everything."
 fn community_prefix_hint(prefix: &str) -> String {
     format!("In this room, start a command with `{prefix}` or mention me, e.g. `{prefix} help`.")
 }
+
+/// The answer to a DM from someone who left (or was removed from) their community room.
+const NOT_A_MEMBER_ANY_MORE: &str =
+    "You're no longer in the community room, so I can't book or cancel \
+sessions there for you. Rejoin the room to use focusfolk again.";
 
 const ENCRYPTED_REFUSAL: &str = "🔒 This room is end-to-end encrypted and I can't read encrypted messages, so I \
 can't work here and I'm leaving. Invite me to an unencrypted room (community rooms usually are) to use focusfolk.";
@@ -239,12 +245,15 @@ async fn handle_message(
     };
     let addressed = command_text(&incoming, prefix, &platform.bot);
     let room_id = room.room_id();
-    let dm_owner = platform
-        .state(room_id.as_str(), DM_OF)
-        .await
-        .ok()
-        .flatten()
-        .filter(|owner| !owner.is_empty());
+    // A read error must not make a member's DM look like a community room (it would become
+    // one): ignore the message instead; the member can send it again.
+    let dm_owner = match platform.state(room_id.as_str(), DM_OF).await {
+        Ok(owner) => owner.filter(|owner| !owner.is_empty()),
+        Err(error) => {
+            tracing::warn!(room = %room_id, sender = %event.sender, error = %error, "cannot tell whether this is a DM room; message ignored");
+            return;
+        }
+    };
     tracing::debug!(room = %room_id, sender = %event.sender, dm_owner = ?dm_owner, "message");
     // In the DM room the prefix and the mention are optional; in a community room they say
     // the message is for the bot.
@@ -298,6 +307,18 @@ async fn handle_message(
             }
         },
     };
+    // A DM acts in the remembered community: only while the sender still belongs there (a
+    // member who left or was banned cannot book or cancel by DM). Unknown lets it through.
+    if place == Where::Dm
+        && platform
+            .membership_in(community.as_str(), event.sender.as_str())
+            .await
+            == Membership::Gone
+    {
+        let reply = OutgoingMessage::new().text(NOT_A_MEMBER_ANY_MORE);
+        send_reply(platform, room_id, event, &reply, place, threads).await;
+        return;
+    }
     let community_room = platform.client.get_room(&community);
     let display_name = match community_room
         .as_ref()

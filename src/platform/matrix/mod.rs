@@ -35,6 +35,7 @@ mod addressing;
 mod commands;
 mod dm;
 mod fair_queue;
+mod membership;
 mod pair_rooms;
 mod ratelimit;
 mod render;
@@ -59,7 +60,7 @@ use crate::clock::Clock;
 use crate::config::MatrixConfig;
 use crate::core::message::OutgoingMessage;
 use crate::core::model::Platform;
-use crate::engine::port::{ChatPlatform, PairRoomRequest, PlatformError, Recipient};
+use crate::engine::port::{ChatPlatform, Membership, PairRoomRequest, PlatformError, Recipient};
 use crate::engine::{EngineSetup, PlatformState};
 
 pub use sync::run_sync;
@@ -227,6 +228,10 @@ impl ChatPlatform for MatrixPlatform {
     async fn present_members(&self, room: &str) -> Result<Vec<String>, PlatformError> {
         self.present_in(&parse_room_id(room)?).await
     }
+
+    async fn is_community_member(&self, community: &str, user: &str) -> Membership {
+        self.membership_in(community, user).await
+    }
 }
 
 /// `focusfolk run` with Matrix: log in, sweep what a crash left behind, then run the job runner
@@ -240,16 +245,32 @@ pub async fn run_matrix(
     let platform = MatrixPlatform::connect(config, setup.platform_state(), setup.clock()).await?;
     let engine = setup.build(platform.clone());
     engine.startup_sweep_logged().await;
+    // The runner and the sync loop stop together: on shutdown, when the sync loop fails (a
+    // revoked token), or when the runner ends unexpectedly — then Matrix stops with an error
+    // and the process exits rather than answering "Booked" while nothing runs the slots.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let stop = Arc::new(stop);
+    tokio::spawn({
+        let (stop, mut shutdown) = (stop.clone(), shutdown.clone());
+        async move {
+            if shutdown.wait_for(|stopping| *stopping).await.is_ok() {
+                let _ = stop.send(true);
+            }
+        }
+    });
     let jobs = {
-        let engine = engine.clone();
-        let shutdown = shutdown.clone();
-        tokio::spawn(async move { engine.run_forever(shutdown).await })
+        let (engine, stop, stopping) = (engine.clone(), stop.clone(), stopping.clone());
+        async move {
+            let result = engine.run_supervised(stopping).await;
+            let _ = stop.send(true);
+            result
+        }
     };
-    let result = run_sync(platform, engine, shutdown).await;
-    if result.is_err() {
-        jobs.abort();
-    } else {
-        let _ = jobs.await;
-    }
-    result
+    let sync = async move {
+        let result = run_sync(platform, engine, stopping).await;
+        let _ = stop.send(true);
+        result
+    };
+    let (runner, synced) = tokio::join!(jobs, sync);
+    synced.and(runner)
 }

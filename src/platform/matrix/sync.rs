@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use matrix_sdk::config::SyncSettings;
+use matrix_sdk::event_handler::EventHandlerHandle;
 use matrix_sdk::ruma::api::client::filter::FilterDefinition;
 use matrix_sdk::ruma::api::client::sync::sync_events;
 use matrix_sdk::ruma::api::error::ErrorKind;
@@ -56,8 +57,9 @@ pub async fn run_sync(
     }
 
     let queue = Arc::new(incoming_queue());
-    register_handlers(&client, &platform, queue.clone());
-    let worker_task = tokio::spawn(workers(platform.clone(), engine, queue.clone()));
+    let handlers = register_handlers(&client, &platform, queue.clone());
+    let grace = engine.shutdown_grace();
+    let mut worker_task = tokio::spawn(workers(platform.clone(), engine, queue.clone()));
     // Invites that arrived while nobody listened.
     for room in client.invited_rooms() {
         if let Ok(details) = room.invite_details().await {
@@ -86,8 +88,18 @@ pub async fn run_sync(
             Err(error) => break Err(error),
         }
     };
+    // Let the workers finish the commands in hand (a booking may be committed and not yet
+    // answered); what is still queued is dropped (those senders were told nothing yet and
+    // their commands are history at the next start). Only workers still busy after the grace
+    // are aborted.
+    for handler in handlers {
+        client.remove_event_handler(handler);
+    }
     queue.close();
-    worker_task.abort();
+    if tokio::time::timeout(grace, &mut worker_task).await.is_err() {
+        tracing::warn!(grace = ?grace, "the Matrix command workers did not finish in time; aborted");
+        worker_task.abort();
+    }
     result
 }
 
@@ -160,24 +172,29 @@ async fn has_synced_before(client: &Client) -> bool {
 }
 
 /// Handlers only queue events (bounded per sender); the workers answer them, each sender's in
-/// order, off the sync loop.
-fn register_handlers(client: &Client, platform: &Arc<MatrixPlatform>, queue: Arc<IncomingQueue>) {
+/// order, off the sync loop. Returns the handlers so shutdown can stop taking new events.
+fn register_handlers(
+    client: &Client,
+    platform: &Arc<MatrixPlatform>,
+    queue: Arc<IncomingQueue>,
+) -> Vec<EventHandlerHandle> {
     let messages = queue.clone();
     let me = platform.user_id().to_owned();
-    client.add_event_handler(move |event: OriginalSyncRoomMessageEvent, room: Room| {
-        let messages = messages.clone();
-        // The bot's own replies come back through sync; they would only queue up to be
-        // ignored (and, in a busy room, overflow the bot's own turn).
-        let ours = event.sender == me;
-        async move {
-            if !ours {
-                enqueue(&messages, Incoming::Message(Box::new(event), room));
+    let on_message =
+        client.add_event_handler(move |event: OriginalSyncRoomMessageEvent, room: Room| {
+            let messages = messages.clone();
+            // The bot's own replies come back through sync; they would only queue up to be
+            // ignored (and, in a busy room, overflow the bot's own turn).
+            let ours = event.sender == me;
+            async move {
+                if !ours {
+                    enqueue(&messages, Incoming::Message(Box::new(event), room));
+                }
             }
-        }
-    });
+        });
     let invites = queue.clone();
     let bot = platform.user_id().to_owned();
-    client.add_event_handler(move |event: StrippedRoomMemberEvent, room: Room| {
+    let on_invite = client.add_event_handler(move |event: StrippedRoomMemberEvent, room: Room| {
         let invites = invites.clone();
         let bot = bot.clone();
         async move {
@@ -194,10 +211,12 @@ fn register_handlers(client: &Client, platform: &Arc<MatrixPlatform>, queue: Arc
             }
         }
     });
-    client.add_event_handler(move |_: OriginalSyncRoomEncryptionEvent, room: Room| {
-        let queue = queue.clone();
-        async move {
-            enqueue(&queue, Incoming::EncryptionEnabled(room));
-        }
-    });
+    let on_encryption =
+        client.add_event_handler(move |_: OriginalSyncRoomEncryptionEvent, room: Room| {
+            let queue = queue.clone();
+            async move {
+                enqueue(&queue, Incoming::EncryptionEnabled(room));
+            }
+        });
+    vec![on_message, on_invite, on_encryption]
 }
