@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 
 use crate::core::message::{render_time_in_zone, CommandWord, OutgoingMessage};
 
-use crate::command::parse::CommandParseError;
+use crate::command::parse::{shorten, CommandParseError};
 use crate::core::booking_rules::{BookingRejection, CancelRejection};
 use crate::core::time_input::TimeInputError;
 
@@ -28,8 +28,10 @@ pub enum UserError {
     NoSuchBooking(i64),
     #[error("You have no booking at {}. `sessions` lists yours.", render_time_in_zone(*.0, *.1))]
     NoBookingAt(DateTime<Utc>, Tz),
+    /// What the member typed for a name; only a short excerpt of it is ever echoed.
     #[error(
-        "I don't know anyone called \"{0}\" here yet — they need to have used focusfolk once."
+        "I don't know anyone called \"{}\" here yet — they need to have used focusfolk once.",
+        shorten(.0)
     )]
     UnknownMember(String),
     #[error("That's you! Pick someone else.")]
@@ -60,6 +62,10 @@ impl UserError {
             UserError::NoSuchBooking(id) => {
                 sessions_hint(OutgoingMessage::new().text(format!("There is no booking #{id}")))
             }
+            UserError::UnknownMember(typed) => OutgoingMessage::new()
+                .text("I don't know anyone called \"")
+                .name(shorten(typed))
+                .text("\" here yet — they need to have used focusfolk once."),
             UserError::AdminOnly => OutgoingMessage::new()
                 .text("Only community admins can change the rules. ")
                 .command(CommandWord::Setup, "")
