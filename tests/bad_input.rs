@@ -99,3 +99,20 @@ async fn setup_refuses_session_lengths_the_rule_forbids() {
     let changed = say("setup lengths 180, 25m").await;
     assert!(changed.contains("sessions of 25/180"), "{changed}");
 }
+
+/// A name pasted into `friend` (5,000 characters) is not echoed back whole: the reply carries
+/// only a short excerpt, so it can never outgrow a platform's message limit.
+#[tokio::test]
+async fn an_unknown_member_reply_echoes_only_a_short_excerpt_of_the_typed_name() {
+    let app = spawn_app().await;
+    let pasted = "x".repeat(5_000);
+    for command in ["friend", "unfavourite", "block"] {
+        let reply = app.say("ann", &format!("{command} {pasted}")).await;
+        assert!(reply.contains("don't know anyone"), "{reply}");
+        assert!(
+            reply.chars().count() < 300,
+            "{command}: {} characters",
+            reply.chars().count()
+        );
+    }
+}

@@ -409,3 +409,54 @@ async fn a_member_removed_from_the_guild_cannot_book_from_an_old_check_in_dm() {
         refused.data
     );
 }
+
+/// `/setup moderator_role:@everyone` (the role whose id is the guild's) would open every pair
+/// room to the whole server: it is refused in plain words, and nothing is saved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setup_refuses_everyone_as_the_moderator_role() {
+    let app = spawn(Options::default()).await;
+    let admin = app.owner;
+    let refused = app
+        .command(
+            admin,
+            "setup",
+            &[("moderator_role", text(&app.guild.to_string()))],
+        )
+        .await;
+    assert!(
+        refused.contains("@everyone can't be the moderator role"),
+        "{refused}"
+    );
+    assert!(!refused.contains("Setup saved"), "{refused}");
+    let shown = app.command(admin, "setup", &[]).await;
+    assert!(
+        !shown.contains(&format!("<@&{}>", app.guild)),
+        "@everyone was not saved as the moderator role: {shown}"
+    );
+}
+
+/// Another member's nickname in a reply is shown as written: a masked link in it is escaped
+/// markdown, not a link.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partner_replies_escape_the_other_members_nickname() {
+    let app = spawn(Options::default()).await;
+    let ann = app.member("ann");
+    let trickster = app.member("[Free Nitro](https://e.v)");
+    assert!(app.book(ann, "9:00", 25).await.contains("Booked"));
+    assert!(app.book(trickster, "9:15", 25).await.contains("Booked"));
+    let answer = app
+        .command(
+            ann,
+            "partner",
+            &[
+                ("action", Value::from(0)),
+                ("member", text(&trickster.to_string())),
+            ],
+        )
+        .await;
+    assert!(
+        answer.contains("\\[Free Nitro\\]\\(https://e.v\\)"),
+        "the nickname is escaped: {answer}"
+    );
+    assert!(answer.contains("is now your friend"), "{answer}");
+}

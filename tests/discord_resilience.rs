@@ -65,6 +65,42 @@ async fn a_429_storm_during_the_fan_out_is_waited_out_without_losing_or_doubling
     assert_eq!(rooms.len(), 6, "six pair rooms, none doubled");
 }
 
+/// Discord (or a broken REST proxy) answering a 429 with numbers that are no wait at all — a
+/// negative `retry_after`, `inf` and NaN in the headers — must not panic the bot: the DM
+/// channels still open after the bookings, and the runner still announces the session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nonsense_rate_limit_numbers_do_not_panic_the_bot() {
+    let app = spawn(Options::default()).await;
+    let ann = app.member("ann");
+    let bob = app.member("bob");
+    app.fake.inject_raw_429(
+        serde_json::json!({"message": "You are being rate limited.", "retry_after": -1, "global": false}),
+        &[
+            ("x-ratelimit-reset-after", "inf"),
+            ("x-ratelimit-remaining", "0"),
+        ],
+    );
+    app.fake.inject_raw_429(
+        serde_json::json!({"message": "You are being rate limited.", "global": false}),
+        &[
+            ("retry-after", "NaN"),
+            ("x-ratelimit-reset-after", "-1"),
+            ("x-ratelimit-remaining", "0"),
+        ],
+    );
+    assert!(app.book(ann, "9:00", 25).await.contains("Booked"));
+    assert!(app.book(bob, "9:00", 25).await.contains("Booked"));
+    eventually("both DM channels opened despite the 429s", || async {
+        (app.fake.has_dm_channel(ann) && app.fake.has_dm_channel(bob)).then_some(())
+    })
+    .await;
+    assert_eq!(app.fake.stats().injected_served, 2);
+    app.advance_to(at(9, 0)).await;
+    for member in [ann, bob] {
+        assert_eq!(app.fake.dms_containing(member, ANNOUNCE), 1, "announced");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gateway_resumed_mid_slot_replays_who_joined_meanwhile() {
     let app = spawn(Options::default()).await;

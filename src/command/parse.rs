@@ -87,7 +87,8 @@ impl fmt::Display for CommandParseError {
 }
 
 /// Never echo a whole paste back into the chat; cut by chars, not bytes.
-fn shorten(word: &str) -> String {
+/// What a member typed, cut to a short excerpt for echoing back in a reply.
+pub(crate) fn shorten(word: &str) -> String {
     const MAX_CHARS: usize = 40;
     if word.chars().count() <= MAX_CHARS {
         word.to_string()

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use figment::value::Value;
 
-use super::messages::{closest, one_line};
+use super::messages::{closest, one_line, redact_url};
 use super::schema::{
     env_name, schema_field, section, section_list, Field, FieldKind, Section, SCHEMA,
 };
@@ -167,7 +167,11 @@ pub(super) fn deserialize_collecting(
         let mut removed_any = false;
         for error in error {
             let path: Vec<String> = error.path.iter().take(2).cloned().collect();
-            let found = find_at(value, &path).map(render_value);
+            let found = if is_secret(&path) {
+                Some(HIDDEN_VALUE.to_string())
+            } else {
+                find_at(value, &path).map(render_value)
+            };
             problems.push(type_problem(&error, &path, found, env_names));
             removed_any |= remove_at(value, &path);
         }
@@ -176,6 +180,19 @@ pub(super) fn deserialize_collecting(
         }
     }
     None
+}
+
+/// What a problem shows instead of a credential's value.
+const HIDDEN_VALUE: &str = "(value not shown)";
+
+/// A password or token key: whatever was written there is never echoed, right type or not.
+fn is_secret(path: &[String]) -> bool {
+    match path {
+        [section_name, key] => {
+            schema_field(section_name, key).is_some_and(|field| field.kind == FieldKind::Secret)
+        }
+        _ => false,
+    }
 }
 
 fn find_at<'a>(value: &'a Value, path: &[String]) -> Option<&'a Value> {
@@ -218,9 +235,12 @@ fn type_problem(
     use figment::error::Kind;
     let dotted = path.join(".");
     let shown = found.unwrap_or_else(|| match &error.kind {
+        _ if is_secret(path) => HIDDEN_VALUE.to_string(),
         Kind::InvalidType(actual, _) | Kind::InvalidValue(actual, _) => actual.to_string(),
         _ => "this value".to_string(),
     });
+    // A URL written where it does not belong may carry credentials.
+    let shown = redact_url(&shown);
     let from_env = env_names
         .get(&dotted)
         .map(|var| format!(" (set by environment variable `{var}`)"))
@@ -242,9 +262,15 @@ fn type_problem(
         ),
         [section_name, key] => match schema_field(section_name, key) {
             Some(field) => field_type_message(field, &dotted, &shown, &error.kind),
-            None => format!("`{dotted}`: {}", one_line(&error.kind.to_string())),
+            None => format!(
+                "`{dotted}`: {}",
+                redact_url(&one_line(&error.kind.to_string()))
+            ),
         },
-        _ => format!("`{dotted}`: {}", one_line(&error.kind.to_string())),
+        _ => format!(
+            "`{dotted}`: {}",
+            redact_url(&one_line(&error.kind.to_string()))
+        ),
     };
     ConfigProblem::new(dotted, format!("{message}{from_env}"))
 }
@@ -267,7 +293,7 @@ fn field_type_message(
         FieldKind::Duration => {
             format!("`{dotted}` = {shown} is not a duration; write e.g. \"10m\" or \"1h 30m\"")
         }
-        FieldKind::Text | FieldKind::OptionalText => {
+        FieldKind::Text | FieldKind::OptionalText | FieldKind::Secret => {
             format!("`{dotted}` = {shown} is not text; put it in quotes, e.g. {name} = {example}")
         }
         FieldKind::Count if out_of_range => format!(

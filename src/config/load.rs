@@ -9,7 +9,7 @@ use figment::value::{Dict, Map, Value};
 use figment::{Figment, Metadata, Profile, Provider};
 
 use super::extract::{deserialize_collecting, remove_unknown_keys};
-use super::messages::one_line;
+use super::messages::{one_line, redact_url};
 use super::schema::{env_name, schema_field, FieldKind, SCHEMA};
 use super::{Config, ConfigError, ConfigProblem, DEFAULT_CONFIG_FILE, ENV_PREFIX, ENV_SEPARATOR};
 
@@ -132,7 +132,7 @@ impl Config {
             let (first, last, total) = self.discord.shard_range();
             out.push_str(&format!(
                 "\n  discord: REST {}{}, shards {first}..={last} of {total}, {} requests/s, commands {}",
-                self.discord.api_base_url,
+                self.discord.redacted_api_base_url(),
                 if self.discord.use_serenity_ratelimiter { " (serenity rate limiter on)" } else { " (focusfolk pacing only)" },
                 self.discord.requests_per_second,
                 self.discord.command_guild_id.as_deref().map_or("global".to_string(), |guild| format!("in guild {guild}"))
@@ -147,12 +147,14 @@ impl Config {
             out.push_str(&format!(
                 "\n  matrix: {} on {} (login by {login}), store {}, call widget {}",
                 self.matrix.user_id,
-                self.matrix.homeserver_url,
+                self.matrix.redacted_homeserver_url(),
                 self.matrix.store_path,
-                self.matrix
-                    .element_call_url
-                    .as_deref()
-                    .unwrap_or(&self.matrix.jitsi_domain)
+                redact_url(
+                    self.matrix
+                        .element_call_url
+                        .as_deref()
+                        .unwrap_or(&self.matrix.jitsi_domain)
+                )
             ));
         }
         out

@@ -109,28 +109,102 @@ fn suggest_time_zone(input: &str) -> Option<&'static str> {
         .map(|(_, name)| name)
 }
 
-/// Replaces the password in `scheme://user:password@host/…` with `***`.
-pub(super) fn redact_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else {
-        return url.to_string();
-    };
-    let rest_start = scheme_end + 3;
-    let rest = &url[rest_start..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
+/// Query parameters whose value is a credential (compared case-insensitively).
+const SECRET_PARAMETERS: &[&str] = &[
+    "password",
+    "sslpassword",
+    "passwd",
+    "pwd",
+    "token",
+    "access_token",
+    "refresh_token",
+    "secret",
+    "api_key",
+    "apikey",
+    "key",
+];
+
+/// Text safe to print or log: in every URL in `text`, the password of `user:password@` and the
+/// values of credential query parameters (`?password=…`, `&sslpassword=…`, `&token=…`,
+/// `&access_token=…`, any case) become `***`. Works on a bare URL and on a message that
+/// quotes one (`"postgres://u:p@db/x"`).
+pub(crate) fn redact_url(text: &str) -> String {
+    redact_query_secrets(&redact_user_info(text))
+}
+
+/// Where a URL part ends inside a longer text.
+fn ends_url(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>' | ',' | ']' | ')' | '}')
+}
+
+/// `scheme://user:password@host` → `scheme://user:***@host`, for every URL in the text; a
+/// lone value without a scheme (`user:password@host`, a mistake being reported) too.
+fn redact_user_info(text: &str) -> String {
+    if !text.contains("://") && !text.contains(char::is_whitespace) {
+        let authority_end = text.find(['/', '?', '#']).unwrap_or(text.len());
+        return format!(
+            "{}{}",
+            redact_authority(&text[..authority_end]),
+            &text[authority_end..]
+        );
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(scheme_end) = rest.find("://") {
+        let authority_start = scheme_end + 3;
+        out.push_str(&rest[..authority_start]);
+        rest = &rest[authority_start..];
+        let authority_end = rest
+            .find(|c: char| matches!(c, '/' | '?' | '#') || ends_url(c))
+            .unwrap_or(rest.len());
+        out.push_str(&redact_authority(&rest[..authority_end]));
+        rest = &rest[authority_end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `user:password@host` → `user:***@host`; anything else as it is.
+fn redact_authority(authority: &str) -> String {
     let Some(at) = authority.rfind('@') else {
-        return url.to_string();
+        return authority.to_string();
     };
     let user_info = &authority[..at];
-    let Some(colon) = user_info.find(':') else {
-        return url.to_string();
-    };
-    format!(
-        "{}{}:***{}",
-        &url[..rest_start],
-        &user_info[..colon],
-        &url[rest_start + at..]
-    )
+    match user_info.find(':') {
+        Some(colon) => format!("{}:***{}", &user_info[..colon], &authority[at..]),
+        None => authority.to_string(),
+    }
+}
+
+/// `?password=x&a=b` → `?password=***&a=b` (and the other [`SECRET_PARAMETERS`]).
+fn redact_query_secrets(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(separator) = rest.find(['?', '&', ';']) {
+        out.push_str(&rest[..=separator]);
+        rest = &rest[separator + 1..];
+        let Some(equals) = rest.find('=') else {
+            continue;
+        };
+        let name = &rest[..equals];
+        if name.contains(|c: char| matches!(c, '?' | '&' | ';' | '#') || ends_url(c)) {
+            continue;
+        }
+        let secret = SECRET_PARAMETERS
+            .iter()
+            .any(|wanted| name.eq_ignore_ascii_case(wanted));
+        if !secret {
+            continue;
+        }
+        let value_end = rest[equals + 1..]
+            .find(|c: char| matches!(c, '&' | ';' | '#') || ends_url(c))
+            .map_or(rest.len(), |end| equals + 1 + end);
+        out.push_str(name);
+        out.push_str("=***");
+        rest = &rest[value_end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A (multi-line) library error message on one line, for a problem list.
@@ -156,10 +230,66 @@ mod tests {
             redact_url("sqlite://focusfolk.sqlite"),
             "sqlite://focusfolk.sqlite"
         );
+    }
+
+    /// S1: passwords in query strings, and credentials in any URL, are never printed.
+    #[test]
+    fn redacts_query_passwords_and_credentials_in_any_url() {
+        assert_eq!(
+            redact_url("postgres://db/x?password=s3cret"),
+            "postgres://db/x?password=***"
+        );
         assert_eq!(
             redact_url("postgres://db/x?password=a@b"),
-            "postgres://db/x?password=a@b"
+            "postgres://db/x?password=***"
         );
+        assert_eq!(
+            redact_url("postgres://u:pw@db/x?sslmode=require&PassWord=s3cret&application_name=ff"),
+            "postgres://u:***@db/x?sslmode=require&PassWord=***&application_name=ff"
+        );
+        assert_eq!(
+            redact_url("postgresql://db/x?sslpassword=k3y&sslmode=verify-full#frag"),
+            "postgresql://db/x?sslpassword=***&sslmode=verify-full#frag"
+        );
+        assert_eq!(
+            redact_url("https://call.example.org/?TOKEN=abc&access_token=def&room=1"),
+            "https://call.example.org/?TOKEN=***&access_token=***&room=1"
+        );
+        assert_eq!(
+            redact_url("http://user:p4ss@proxy:3000"),
+            "http://user:***@proxy:3000"
+        );
+        assert_eq!(
+            redact_url("user:p4ss@proxy:3000/x"),
+            "user:***@proxy:3000/x"
+        );
+        assert_eq!(
+            redact_url("@focusfolk:example.org"),
+            "@focusfolk:example.org"
+        );
+        assert_eq!(
+            redact_url("`x` = \"http://u:p4ss@h/?token=t0k\" must start with https://"),
+            "`x` = \"http://u:***@h/?token=***\" must start with https://"
+        );
+        assert_eq!(
+            redact_url("[\"http://a:b@x\", \"http://c:d@y\"]"),
+            "[\"http://a:***@x\", \"http://c:***@y\"]"
+        );
+        for harmless in [
+            "https://matrix.example.org",
+            "sqlite://focusfolk.sqlite?mode=rwc",
+            "postgres://bot@db/focusfolk?sslmode=require",
+            "meet.jit.si",
+            "",
+        ] {
+            assert_eq!(redact_url(harmless), harmless);
+        }
+        for secret in ["s3cret", "k3y", "abc", "def", "p4ss", "t0k"] {
+            let all = redact_url(&format!(
+                "a://u:{secret}@h/?password={secret} b://h?x=1&sslpassword={secret};token={secret}"
+            ));
+            assert!(!all.contains(secret), "{all}");
+        }
     }
 
     #[test]

@@ -7,6 +7,8 @@ use super::{ENV_PREFIX, ENV_SEPARATOR};
 pub(super) enum FieldKind {
     Text,
     OptionalText,
+    /// Optional text that is a credential (a password, a token): its value is never echoed.
+    Secret,
     Duration,
     Count,
     Days,
@@ -103,8 +105,8 @@ pub(super) static SCHEMA: &[Section] = &[
                 "\"https://matrix.example.org\"",
             ),
             field("user_id", FieldKind::Text, "\"@focusfolk:example.org\""),
-            field("password", FieldKind::OptionalText, "\"s3cret\""),
-            field("access_token", FieldKind::OptionalText, "\"syt_…\""),
+            field("password", FieldKind::Secret, "\"s3cret\""),
+            field("access_token", FieldKind::Secret, "\"syt_…\""),
             field("device_name", FieldKind::Text, "\"focusfolk bot\""),
             field("store_path", FieldKind::Text, "\"matrix-store\""),
             field("allowed_servers", FieldKind::TextList, "[\"example.org\"]"),
@@ -127,7 +129,7 @@ pub(super) static SCHEMA: &[Section] = &[
     Section {
         name: "discord",
         fields: &[
-            field("token", FieldKind::OptionalText, "\"MTA…\""),
+            field("token", FieldKind::Secret, "\"MTA…\""),
             field("api_base_url", FieldKind::Text, "\"https://discord.com\""),
             field("use_serenity_ratelimiter", FieldKind::Flag, "true"),
             field("requests_per_second", FieldKind::Count, "47"),

@@ -25,7 +25,7 @@ pub struct Config {
     pub discord: DiscordConfig,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseConfig {
     /// `sqlite://path`, `sqlite::memory:`, or `postgres://user:password@host/db`.
@@ -47,6 +47,16 @@ impl DatabaseConfig {
     /// The URL with any password replaced by `***`, safe to print or log.
     pub fn redacted_url(&self) -> String {
         redact_url(&self.url)
+    }
+}
+
+// The URL's password (in `user:password@` or `?password=`) never reaches a log through `{:?}`.
+impl fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &self.redacted_url())
+            .field("max_connections", &self.max_connections)
+            .finish()
     }
 }
 
@@ -213,6 +223,11 @@ impl MatrixConfig {
     pub fn is_configured(&self) -> bool {
         !self.homeserver_url.trim().is_empty()
     }
+
+    /// The homeserver URL with any credentials in it replaced by `***`, safe to print or log.
+    pub fn redacted_homeserver_url(&self) -> String {
+        redact_url(&self.homeserver_url)
+    }
 }
 
 // Secrets never reach a log line through `{:?}`.
@@ -220,7 +235,7 @@ impl fmt::Debug for MatrixConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let hidden = |secret: &Option<String>| secret.as_ref().map(|_| "***");
         f.debug_struct("MatrixConfig")
-            .field("homeserver_url", &self.homeserver_url)
+            .field("homeserver_url", &redact_url(&self.homeserver_url))
             .field("user_id", &self.user_id)
             .field("password", &hidden(&self.password))
             .field("access_token", &hidden(&self.access_token))
@@ -229,7 +244,10 @@ impl fmt::Debug for MatrixConfig {
             .field("allowed_servers", &self.allowed_servers)
             .field("allowed_rooms", &self.allowed_rooms)
             .field("jitsi_domain", &self.jitsi_domain)
-            .field("element_call_url", &self.element_call_url)
+            .field(
+                "element_call_url",
+                &self.element_call_url.as_deref().map(redact_url),
+            )
             .field("max_rate_limit_wait", &self.max_rate_limit_wait)
             .field(
                 "ignore_commands_older_than",
@@ -290,6 +308,12 @@ impl DiscordConfig {
             .is_some_and(|token| !token.trim().is_empty())
     }
 
+    /// The REST base URL with any credentials in it (a proxy's `user:password@`) replaced by
+    /// `***`, safe to print or log.
+    pub fn redacted_api_base_url(&self) -> String {
+        redact_url(&self.api_base_url)
+    }
+
     /// A REST proxy (or a test server) rather than Discord itself.
     pub fn is_proxy(&self) -> bool {
         self.api_base_url.trim_end_matches('/') != DISCORD_API_BASE
@@ -312,7 +336,7 @@ impl fmt::Debug for DiscordConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DiscordConfig")
             .field("token", &self.token.as_ref().map(|_| "***"))
-            .field("api_base_url", &self.api_base_url)
+            .field("api_base_url", &redact_url(&self.api_base_url))
             .field("use_serenity_ratelimiter", &self.use_serenity_ratelimiter)
             .field("requests_per_second", &self.requests_per_second)
             .field("total_shards", &self.total_shards)

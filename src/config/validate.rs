@@ -291,7 +291,7 @@ impl Config {
                 format!(
                     "`matrix.homeserver_url` = {:?} must start with https:// (or http:// for a local \
                      test server), e.g. \"https://matrix.example.org\"",
-                    matrix.homeserver_url
+                    matrix.redacted_homeserver_url()
                 ),
             ));
         }
@@ -379,7 +379,7 @@ impl Config {
                 format!(
                     "`discord.api_base_url` = {:?} must be a URL such as \"https://discord.com\" or \
                      a REST proxy's \"http://127.0.0.1:3000\"",
-                    discord.api_base_url
+                    discord.redacted_api_base_url()
                 ),
             ));
         }

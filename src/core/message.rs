@@ -106,6 +106,9 @@ pub enum MessagePart {
         at: DateTime<Utc>,
         zone: Tz,
     },
+    /// A name someone chose (another member's display name, or what a member typed for one):
+    /// shown as written, never as markup; Discord escapes its markdown, Matrix its HTML.
+    Name(String),
     /// A member mention.
     Mention {
         platform_user_id: String,
@@ -138,6 +141,11 @@ impl OutgoingMessage {
     }
     pub fn text(mut self, text: impl Into<String>) -> Self {
         self.parts.push(MessagePart::Text(text.into()));
+        self
+    }
+    /// A name someone chose, shown as written (see [`MessagePart::Name`]).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.parts.push(MessagePart::Name(name.into()));
         self
     }
     pub fn time(mut self, at: DateTime<Utc>, zone: Tz) -> Self {
@@ -191,7 +199,7 @@ impl OutgoingMessage {
         let mut out = String::new();
         for part in &self.parts {
             match part {
-                MessagePart::Text(text) => out.push_str(text),
+                MessagePart::Text(text) | MessagePart::Name(text) => out.push_str(text),
                 MessagePart::Time { at, zone } => out.push_str(&render_time_in_zone(*at, *zone)),
                 MessagePart::Mention { display_name, .. } => {
                     out.push('@');

@@ -576,25 +576,25 @@ impl Engine {
                 .await
                 .map_err(unexpected)?;
             Ok(OutgoingMessage::new()
-                .text(format!("{} is no longer your {verb}.", other.display_name)))
+                .name(&other.display_name)
+                .text(format!(" is no longer your {verb}.")))
         } else {
             self.store
                 .set_relation(relation)
                 .await
                 .map_err(unexpected)?;
-            let text = match kind {
-                crate::core::model::RelationKind::Block => {
-                    format!(
-                        "Blocked {} — you'll never be paired together.",
-                        other.display_name
-                    )
-                }
-                _ => format!(
-                    "{} is now your {verb} — you'll be paired more often.",
-                    other.display_name
-                ),
-            };
-            Ok(OutgoingMessage::new().text(text))
+            // The name is a name part: Discord shows another member's nickname as written.
+            Ok(match kind {
+                crate::core::model::RelationKind::Block => OutgoingMessage::new()
+                    .text("Blocked ")
+                    .name(&other.display_name)
+                    .text(" — you'll never be paired together."),
+                _ => OutgoingMessage::new()
+                    .name(&other.display_name)
+                    .text(format!(
+                        " is now your {verb} — you'll be paired more often."
+                    )),
+            })
         }
     }
 }

@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 
 use crate::core::message::{render_time_in_zone, CommandWord, OutgoingMessage};
 
-use crate::command::parse::CommandParseError;
+use crate::command::parse::{shorten, CommandParseError};
 use crate::core::booking_rules::{BookingRejection, CancelRejection};
 use crate::core::time_input::TimeInputError;
 
@@ -33,8 +33,10 @@ pub enum UserError {
     NoSuchBooking(i64),
     #[error("You have no booking at {}. `sessions` lists yours.", render_time_in_zone(*.0, *.1))]
     NoBookingAt(DateTime<Utc>, Tz),
+    /// What the member typed for a name; only a short excerpt of it is ever echoed.
     #[error(
-        "I don't know anyone called \"{0}\" here yet — they need to have used focusfolk once."
+        "I don't know anyone called \"{}\" here yet — they need to have used focusfolk once.",
+        shorten(.0)
     )]
     UnknownMember(String),
     /// `count` members share the name; `handles` are their public handles (`@ann:example.org`
@@ -79,6 +81,10 @@ impl UserError {
                 .text(format!("#{id} isn't part of a weekly series. "))
                 .command(CommandWord::Cancel, id.to_string())
                 .text(" cancels it."),
+            UserError::UnknownMember(typed) => OutgoingMessage::new()
+                .text("I don't know anyone called \"")
+                .name(shorten(typed))
+                .text("\" here yet — they need to have used focusfolk once."),
             UserError::AdminOnly => OutgoingMessage::new()
                 .text("Only community admins can change the rules. ")
                 .command(CommandWord::Setup, "")

@@ -45,6 +45,14 @@ impl PlatformState {
             .await?)
     }
 
+    /// Deletes the value, if there is one.
+    pub async fn delete(&self, scope: &str, name: &str) -> anyhow::Result<()> {
+        Ok(self
+            .store
+            .delete_platform_state(self.platform, scope, name)
+            .await?)
+    }
+
     /// Every (scope, value) stored under `name`, e.g. all guild setups at start.
     pub async fn by_name(&self, name: &str) -> anyhow::Result<Vec<(String, String)>> {
         Ok(self

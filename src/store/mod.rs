@@ -149,9 +149,10 @@ impl Store {
         let max_connections = max_connections.max(1);
         let (pool, sqlite_writes) = match backend {
             Backend::Postgres => {
+                let url = without_unknown_postgres_parameters(url);
                 let pool = AnyPoolOptions::new()
                     .max_connections(max_connections)
-                    .connect(url)
+                    .connect(&url)
                     .await?;
                 (pool, None)
             }
@@ -319,6 +320,94 @@ fn backend_of(url: &str) -> Result<Backend> {
     }
 }
 
+/// The query parameters sqlx's PostgreSQL driver reads (sqlx-postgres 0.9 `options/parse.rs`).
+const POSTGRES_PARAMETERS: &[&str] = &[
+    "sslmode",
+    "ssl-mode",
+    "sslrootcert",
+    "ssl-root-cert",
+    "ssl-ca",
+    "sslcert",
+    "ssl-cert",
+    "sslkey",
+    "ssl-key",
+    "statement-cache-capacity",
+    "host",
+    "hostaddr",
+    "port",
+    "dbname",
+    "user",
+    "password",
+    "application_name",
+    "options",
+];
+
+/// The URL without the query parameters the PostgreSQL driver would ignore anyway. sqlx logs
+/// each one it ignores *with its value* at every connection attempt, and libpq-only ones such as
+/// `sslpassword` are credentials; here only their names are logged, once.
+fn without_unknown_postgres_parameters(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_string();
+    };
+    let (query, fragment) = match query.split_once('#') {
+        Some((query, fragment)) => (query, Some(fragment)),
+        None => (query, None),
+    };
+    let mut kept = Vec::new();
+    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+        let key = percent_decoded(pair.split('=').next().unwrap_or_default());
+        let known = POSTGRES_PARAMETERS.contains(&key.as_str())
+            || (key.starts_with("options[") && key.ends_with(']'));
+        if known {
+            kept.push(pair);
+        } else {
+            tracing::warn!(
+                parameter = %key,
+                "ignoring a database URL parameter the PostgreSQL driver does not use (value not shown)"
+            );
+        }
+    }
+    let mut out = base.to_string();
+    if !kept.is_empty() {
+        out.push('?');
+        out.push_str(&kept.join("&"));
+    }
+    if let Some(fragment) = fragment {
+        out.push('#');
+        out.push_str(fragment);
+    }
+    out
+}
+
+/// `%XX` escapes and `+` decoded, as the URL's query pairs are read (invalid escapes stay).
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let hex = |at: usize| {
+            bytes
+                .get(at)
+                .and_then(|b| char::from(*b).to_digit(16))
+                .map(|d| d as u8)
+        };
+        match bytes[index] {
+            b'%' => match (hex(index + 1), hex(index + 2)) {
+                (Some(high), Some(low)) => {
+                    out.push(high * 16 + low);
+                    index += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            byte => out.push(byte),
+        }
+        index += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// The pool, and the database file's path (`None` in memory).
 async fn connect_sqlite(url: &str, max_connections: u32) -> Result<(AnyPool, Option<PathBuf>)> {
     let in_memory = url.contains(":memory:") || url.contains("mode=memory");
@@ -328,6 +417,9 @@ async fn connect_sqlite(url: &str, max_connections: u32) -> Result<(AnyPool, Opt
         let separator = if url.contains('?') { '&' } else { '?' };
         format!("{url}{separator}mode=rwc")
     };
+    if !in_memory && url.contains("mode=rwc") {
+        create_private_file(SqliteConnectOptions::from_str(&url)?.get_filename())?;
+    }
     // No ping before handing out a connection: an embedded database has no network link to go
     // stale, and sqlx still pings every connection when it comes back to the pool (dropping
     // one whose worker died). That saves a round trip to the connection's thread per query.
@@ -353,6 +445,25 @@ async fn connect_sqlite(url: &str, max_connections: u32) -> Result<(AnyPool, Opt
         Some(parsed.get_filename().to_path_buf())
     };
     Ok((pool, file))
+}
+
+/// Creates a missing database file readable and writable by its owner only (0600 on unix;
+/// SQLite gives its `-wal` and `-shm` files the same mode): the database holds the bot's Matrix
+/// session, a bearer credential. An existing file keeps the mode its owner gave it.
+fn create_private_file(path: &std::path::Path) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(sqlx::Error::Io(std::io::Error::new(
+            error.kind(),
+            format!("creating the database file {}: {error}", path.display()),
+        ))
+        .into()),
+    }
 }
 
 /// Per-connection SQLite settings. `journal_mode = WAL` is persistent in the file and a no-op
@@ -428,4 +539,63 @@ fn placeholders(first: usize, count: usize) -> String {
 
 fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parameters sqlx would ignore (and log with their values) are dropped before it sees
+    /// them; the ones it reads stay, in order.
+    #[test]
+    fn unknown_postgres_parameters_are_dropped_before_sqlx_logs_their_values() {
+        assert_eq!(
+            without_unknown_postgres_parameters(
+                "postgres://u:p@db/x?sslmode=require&SSLPASSWORD=s3cret&password=pw&sslpassword=k&options[search_path]=a&%70assword=q"
+            ),
+            "postgres://u:p@db/x?sslmode=require&password=pw&options[search_path]=a&%70assword=q"
+        );
+        assert_eq!(
+            without_unknown_postgres_parameters("postgres://db/x?token=t"),
+            "postgres://db/x"
+        );
+        assert_eq!(
+            without_unknown_postgres_parameters("postgres://db/x"),
+            "postgres://db/x"
+        );
+    }
+
+    /// S4: the database holds the bot's Matrix session, so a new SQLite file (and its WAL) is
+    /// readable by its owner only; an existing file keeps its mode.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_new_sqlite_file_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let directory = tempfile::tempdir().expect("temp dir");
+        let path = directory.path().join("fresh.sqlite");
+        let store = Store::connect_and_migrate(&format!("sqlite://{}", path.display()))
+            .await
+            .expect("store");
+        let mode = |path: &std::path::Path| {
+            std::fs::metadata(path)
+                .expect("the file exists")
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!(mode(&path), 0o600, "{}", path.display());
+        let wal = directory.path().join("fresh.sqlite-wal");
+        if wal.exists() {
+            assert_eq!(mode(&wal), 0o600, "{}", wal.display());
+        }
+        drop(store);
+
+        let shared = directory.path().join("shared.sqlite");
+        std::fs::write(&shared, b"").expect("write");
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+        let _store = Store::connect_and_migrate(&format!("sqlite:{}", shared.display()))
+            .await
+            .expect("store");
+        assert_eq!(mode(&shared), 0o640, "an existing file keeps its mode");
+    }
 }

@@ -51,6 +51,22 @@ impl Store {
         Ok(())
     }
 
+    /// Deletes one entry, if it is there.
+    pub async fn delete_platform_state(
+        &self,
+        platform: Platform,
+        scope: &str,
+        name: &str,
+    ) -> Result<()> {
+        sqlx::query("DELETE FROM platform_state WHERE platform = $1 AND scope = $2 AND name = $3")
+            .bind(platform.as_str())
+            .bind(scope)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Every (scope, value) stored under `name` for a platform, e.g. all guild setups at start.
     pub async fn platform_state_by_name(
         &self,

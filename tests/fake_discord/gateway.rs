@@ -14,6 +14,9 @@ use tokio::sync::mpsc;
 
 use super::FakeDiscord;
 
+/// The span every fake gateway connection runs in.
+pub const FAKE_GATEWAY_SPAN: &str = "fake_discord_gateway";
+
 pub const INTENT_GUILDS: u64 = 1 << 0;
 pub const INTENT_GUILD_VOICE_STATES: u64 = 1 << 7;
 pub const INTENT_GUILD_MESSAGES: u64 = 1 << 9;
@@ -121,7 +124,14 @@ impl Session {
 }
 
 pub async fn upgrade(State(fake): State<Arc<FakeDiscord>>, ws: WebSocketUpgrade) -> Response {
-    ws.on_upgrade(move |socket| connection(fake, socket))
+    // In a span of its own, so a test capturing the bot's logs can leave out what the fake's
+    // websocket library logs about the frames it received (the bot's IDENTIFY and its token).
+    ws.on_upgrade(move |socket| {
+        tracing::Instrument::instrument(
+            connection(fake, socket),
+            tracing::info_span!(FAKE_GATEWAY_SPAN),
+        )
+    })
 }
 
 async fn connection(fake: Arc<FakeDiscord>, mut socket: WebSocket) {

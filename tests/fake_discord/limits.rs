@@ -67,6 +67,8 @@ pub struct LimitStats {
 }
 
 pub struct Rejection {
+    /// The 429's JSON body when an injected one is not what Discord would send.
+    pub body: Option<serde_json::Value>,
     pub retry_after: Duration,
     pub global: bool,
     pub headers: Vec<(String, String)>,
@@ -86,6 +88,8 @@ pub struct Limiter {
     global_blocked_until: Option<Instant>,
     buckets: HashMap<String, Bucket>,
     injected: VecDeque<(Duration, bool)>,
+    /// 429s answered exactly as given (body and headers), before any other injected one.
+    injected_raw: VecDeque<(serde_json::Value, Vec<(String, String)>)>,
 }
 
 fn epoch_secs(at: Instant) -> f64 {
@@ -116,6 +120,12 @@ impl Limiter {
         }
     }
 
+    /// The next limited request gets a 429 with exactly this body and these headers, however
+    /// little sense they make (a broken proxy).
+    pub fn inject_raw(&mut self, body: serde_json::Value, headers: Vec<(String, String)>) {
+        self.injected_raw.push_back((body, headers));
+    }
+
     /// Checks one request; `Ok` carries the headers to add to a success.
     pub fn check(
         &mut self,
@@ -138,6 +148,16 @@ impl Limiter {
         }
 
         if !exempt_from_global {
+            if let Some((body, headers)) = self.injected_raw.pop_front() {
+                self.stats.injected_served += 1;
+                self.stats.rate_limited += 1;
+                return Err(Rejection {
+                    body: Some(body),
+                    retry_after: Duration::ZERO,
+                    global: false,
+                    headers,
+                });
+            }
             if let Some((retry_after, global)) = self.injected.pop_front() {
                 self.stats.injected_served += 1;
                 return Err(self.reject(&key, route, now, retry_after, global));
@@ -247,6 +267,7 @@ impl Limiter {
             headers.push(("X-RateLimit-Bucket".into(), bucket_hash(route)));
         }
         Rejection {
+            body: None,
             retry_after,
             global,
             headers,

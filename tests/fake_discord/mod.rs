@@ -688,6 +688,15 @@ impl FakeDiscord {
         self.lock().limiter.inject(count, retry_after, global);
     }
 
+    /// The next limited request gets a 429 with exactly this body and these headers.
+    pub fn inject_raw_429(&self, body: Value, headers: &[(&str, &str)]) {
+        let headers = headers
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        self.lock().limiter.inject_raw(body, headers);
+    }
+
     pub fn stats(&self) -> LimitStats {
         self.lock().limiter.stats.clone()
     }

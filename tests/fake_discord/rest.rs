@@ -75,7 +75,7 @@ pub async fn handle(
     let rate_headers = match shared.limiter.check(&route, &major, exempt) {
         Ok(headers) => headers,
         Err(rejection) => {
-            let body = json!({"message": "You are being rate limited.", "retry_after": rejection.retry_after.as_secs_f64(), "global": rejection.global});
+            let body = rejection.body.unwrap_or_else(|| json!({"message": "You are being rate limited.", "retry_after": rejection.retry_after.as_secs_f64(), "global": rejection.global}));
             return respond((StatusCode::TOO_MANY_REQUESTS, body), &rejection.headers);
         }
     };

@@ -203,3 +203,69 @@ async fn opening_twice_under_one_key_finds_the_first_room_and_the_sweep_closes_f
     .await;
     running.stop().await;
 }
+
+/// S4: an access token from the config is used as it is and not copied into the database (the
+/// config has it on every restart); a copy an earlier version stored there is removed.
+#[tokio::test]
+async fn a_configured_access_token_is_not_copied_into_the_database() {
+    use matrix_sdk::authentication::matrix::MatrixSession;
+    use matrix_sdk::{SessionMeta, SessionTokens};
+
+    let synapse = Synapse::from_env();
+    let bot = synapse.register("tokenbot").await;
+    let home = BotHome::with_config(&synapse, &bot, crate::test_start(), |config| {
+        config.password = None;
+        config.access_token = Some(bot.access_token.clone());
+    });
+    let store = Store::connect_and_migrate(&home.database_url)
+        .await
+        .unwrap();
+    let state = focusfolk::engine::PlatformState::new(
+        store.clone(),
+        focusfolk::core::model::Platform::Matrix,
+    );
+    // What an earlier version wrote in access-token mode.
+    let old_copy = MatrixSession {
+        meta: SessionMeta {
+            user_id: bot.user_id.as_str().try_into().unwrap(),
+            device_id: bot.device_id.as_str().into(),
+        },
+        tokens: SessionTokens {
+            access_token: bot.access_token.clone(),
+            refresh_token: None,
+        },
+    };
+    state
+        .set(
+            "bot",
+            &format!("session:{}", bot.user_id),
+            &serde_json::to_string(&old_copy).unwrap(),
+            crate::test_start(),
+        )
+        .await
+        .unwrap();
+
+    for _ in 0..2 {
+        let platform =
+            MatrixPlatform::connect(home.config.clone(), state.clone(), home.clock.clone())
+                .await
+                .expect("access-token login");
+        assert_eq!(
+            platform.device_id().map(|d| d.to_string()),
+            Some(bot.device_id.clone())
+        );
+        let pool = sqlx::SqlitePool::connect(&home.database_url).await.unwrap();
+        let values: Vec<String> = sqlx::query_scalar("SELECT value FROM platform_state")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        assert!(!values.is_empty(), "the install id is kept");
+        for value in values {
+            assert!(
+                !value.contains(&bot.access_token),
+                "the configured token is not in the database: {value}"
+            );
+        }
+    }
+}

@@ -44,7 +44,7 @@ impl DiscordPlatform {
     pub(super) fn room_opening_lock(&self, guild: u64) -> Arc<tokio::sync::Mutex<()>> {
         self.room_opening
             .lock()
-            .expect("room-opening locks poisoned")
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
             .entry(guild)
             .or_default()
             .clone()

@@ -151,7 +151,7 @@ impl Pacer {
     /// Learns the route's bucket from a response's `X-RateLimit-Remaining` / `-Reset-After`.
     pub fn observe(&self, route: &str, remaining: Option<u32>, reset_after: Option<Duration>) {
         if let (Some(remaining), Some(reset_after)) = (remaining, reset_after) {
-            let reset_at = self.clock.now() + reset_after;
+            let reset_at = later(self.clock.now(), reset_after);
             lock(&self.routes).insert(
                 route.to_string(),
                 RouteState {
@@ -164,7 +164,7 @@ impl Pacer {
 
     /// A 429: wait `retry_after` on this route, or everywhere when it was global.
     pub fn rate_limited(&self, route: &str, retry_after: Duration, global: bool) {
-        let until = self.clock.now() + retry_after;
+        let until = later(self.clock.now(), retry_after);
         if global {
             let mut blocked = lock(&self.global_blocked_until);
             *blocked = Some(blocked.map_or(until, |old| old.max(until)));
@@ -179,6 +179,17 @@ impl Pacer {
         }
     }
 }
+
+/// `now + wait`, or as late as an `Instant` can be a long way off: the wait comes from the
+/// platform (a header, a 429), and an absurd one must not panic the caller.
+fn later(now: Instant, wait: Duration) -> Instant {
+    now.checked_add(wait)
+        .or_else(|| now.checked_add(MAX_WAIT))
+        .unwrap_or(now)
+}
+
+/// The longest wait [`later`] falls back to when the one asked for overflows `Instant`.
+const MAX_WAIT: Duration = Duration::from_secs(60 * 60);
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
@@ -274,5 +285,16 @@ mod tests {
         pacer.observe("POST /c", Some(0), Some(ms(200)));
         pacer.acquire("POST /c").await;
         assert_eq!(clock.waited(), ms(200));
+    }
+
+    /// A 429 or bucket reset that overflows `Instant` (Discord, or a proxy, sent nonsense) does
+    /// not panic: the wait is capped at an hour.
+    #[tokio::test]
+    async fn waits_that_overflow_the_clock_do_not_panic() {
+        let (pacer, clock) = pacer(50);
+        pacer.observe("POST /d", Some(0), Some(Duration::MAX));
+        pacer.rate_limited("POST /e", Duration::MAX, true);
+        pacer.acquire("POST /d").await;
+        assert_eq!(clock.waited(), MAX_WAIT);
     }
 }

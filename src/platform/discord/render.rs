@@ -13,6 +13,8 @@ pub fn render(message: &OutgoingMessage) -> String {
     for part in &message.parts {
         match part {
             MessagePart::Text(text) => out.push_str(text),
+            // Another member's nickname: a masked link or markdown in it shows as written.
+            MessagePart::Name(name) => out.push_str(&escape_markdown(name)),
             MessagePart::Command { word, arguments } => {
                 out.push_str(&slash_command(*word, arguments))
             }

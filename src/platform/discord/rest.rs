@@ -16,6 +16,25 @@ const MAX_RATE_LIMIT_RETRIES: u32 = 6;
 /// A 429 asking for longer than this is handed back to the job runner rather than waited out.
 const LONGEST_INLINE_WAIT: Duration = Duration::from_secs(60);
 
+/// The longest wait a header or 429 body can impose; anything longer is taken as this.
+const LONGEST_PLATFORM_WAIT: Duration = Duration::from_secs(60 * 60);
+/// The wait taken when Discord (or a proxy) sends a number that is no wait at all.
+const GARBAGE_WAIT: Duration = Duration::from_secs(1);
+
+/// A wait in seconds as Discord sends it (`x-ratelimit-reset-after`, `retry-after`, a 429's
+/// `retry_after`), from text the platform controls: it never panics. Negative, NaN, infinite
+/// or unparsable values mean [`GARBAGE_WAIT`]; long ones are capped at an hour.
+pub(crate) fn wait_from_platform(seconds: &str) -> Duration {
+    match seconds.trim().parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds >= 0.0 => {
+            Duration::try_from_secs_f64(seconds)
+                .unwrap_or(LONGEST_PLATFORM_WAIT)
+                .min(LONGEST_PLATFORM_WAIT)
+        }
+        _ => GARBAGE_WAIT,
+    }
+}
+
 /// Discord's JSON error codes the adapter acts on.
 pub mod codes {
     pub const UNKNOWN_CHANNEL: i64 = 10003;
@@ -167,9 +186,7 @@ impl DiscordRest {
             self.pacer.observe(
                 &route,
                 header("x-ratelimit-remaining").and_then(|v| v.parse().ok()),
-                header("x-ratelimit-reset-after")
-                    .and_then(|v| v.parse::<f64>().ok())
-                    .map(Duration::from_secs_f64),
+                header("x-ratelimit-reset-after").map(|v| wait_from_platform(&v)),
             );
             let text = response
                 .text()
@@ -181,11 +198,12 @@ impl DiscordRest {
                 serde_json::from_str(&text).unwrap_or(Value::String(text))
             };
             if status == StatusCode::TOO_MANY_REQUESTS {
-                let retry_after = json["retry_after"]
-                    .as_f64()
-                    .or_else(|| header("retry-after").and_then(|v| v.parse().ok()))
-                    .map(Duration::from_secs_f64)
-                    .unwrap_or(Duration::from_secs(1));
+                let retry_after = match (&json["retry_after"], header("retry-after")) {
+                    (Value::Number(seconds), _) => wait_from_platform(&seconds.to_string()),
+                    (Value::String(seconds), _) => wait_from_platform(seconds),
+                    (_, Some(seconds)) => wait_from_platform(&seconds),
+                    _ => GARBAGE_WAIT,
+                };
                 let global = json["global"].as_bool().unwrap_or(false)
                     || header("x-ratelimit-global").is_some_and(|v| v == "true");
                 self.pacer.rate_limited(&route, retry_after, global);
@@ -256,5 +274,25 @@ mod tests {
             route_key(&Method::POST, "/users/@me/channels"),
             "POST /users/@me/channels"
         );
+    }
+
+    /// Platform-supplied waits never panic: garbage is a short default, huge values an hour.
+    #[test]
+    fn waits_from_the_platform_never_panic() {
+        assert_eq!(wait_from_platform("1.5"), Duration::from_millis(1500));
+        assert_eq!(wait_from_platform(" 0 "), Duration::ZERO);
+        for garbage in [
+            "-1", "-0.5", "NaN", "nan", "inf", "-inf", "infinity", "", "soon",
+        ] {
+            assert_eq!(wait_from_platform(garbage), GARBAGE_WAIT, "{garbage:?}");
+        }
+        for huge in [
+            "1e300",
+            "1.7976931348623157e308",
+            "18446744073709551616",
+            "86400",
+        ] {
+            assert_eq!(wait_from_platform(huge), LONGEST_PLATFORM_WAIT, "{huge:?}");
+        }
     }
 }

@@ -359,7 +359,10 @@ impl DiscordPlatform {
         let overwrites = base_info
             .as_ref()
             .map_or(json!([]), |c| c.overwrites.clone());
-        let position = base_info.map(|c| c.position + candidates.len() as u16);
+        let position = base_info.map(|c| {
+            c.position
+                .saturating_add(u16::try_from(candidates.len()).unwrap_or(u16::MAX))
+        });
         let made = self
             .create_category(guild, &name, overwrites, position)
             .await?;

@@ -72,6 +72,19 @@ pub async fn setup(
         .await?;
         return Ok(());
     }
+    // @everyone's role id is the guild id. As the moderator role it would let everyone into
+    // every pair room (or clash with the rooms' own @everyone overwrite), so it is refused
+    // before anything is saved.
+    if moderator_role.is_some_and(|role| role.get() == guild) {
+        answer(ctx, async {
+            Reply::refused(OutgoingMessage::new().text(
+                "@everyone can't be the moderator role: it would open every pair room to the \
+                 whole server. Pick a role only your moderators have. Nothing was changed.",
+            ))
+        })
+        .await?;
+        return Ok(());
+    }
     if changing {
         setup.category = category.map(|c| c.get()).or(setup.category);
         setup.lobby = lobby.map(|c| c.get()).or(setup.lobby);

@@ -40,7 +40,7 @@ pub fn render(message: &OutgoingMessage, via_server: &str, commands: CommandStyl
     let mut html = String::new();
     for part in &message.parts {
         match part {
-            MessagePart::Text(text) => {
+            MessagePart::Text(text) | MessagePart::Name(text) => {
                 body.push_str(text);
                 html.push_str(&text_to_html(text));
             }

@@ -4,7 +4,8 @@
 //! device, so a restart must come back as the same device: the session (user, device, token) is
 //! kept in the database (`platform_state`), not only in matrix-sdk's store directory, which a
 //! redeploy may lose. A password login happens only when no stored session works, and even then
-//! reuses the stored device id. An access token from the config is used as it is.
+//! reuses the stored device id. An access token from the config is used as it is and is not
+//! copied into the database: the config has it on every restart, and its device is the token's.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -56,7 +57,7 @@ pub async fn connect(
         )
         .build()
         .await
-        .with_context(|| format!("connecting to {}", config.homeserver_url))?;
+        .with_context(|| format!("connecting to {}", config.redacted_homeserver_url()))?;
 
     let install_id = install_id(state, clock).await?;
     let session_name = format!("session:{user_id}");
@@ -79,8 +80,12 @@ pub async fn connect(
                 session.meta.user_id
             ));
         }
-        client.restore_session(session.clone()).await?;
-        persist(state, clock, &session_name, &session).await?;
+        client.restore_session(session).await?;
+        // Not persisted: the database would only hold a second copy of a bearer credential the
+        // config already has. A copy an earlier version stored is removed.
+        if stored.is_some_and(|stored| stored.tokens.access_token == token.trim()) {
+            state.delete(SCOPE, &session_name).await?;
+        }
         return Ok(Connected { client, install_id });
     }
 
