@@ -109,16 +109,20 @@ impl DiscordPlatform {
         self.channels.count(guild)
     }
 
-    pub(super) fn mark_owned(&self, guild: u64, owned: bool) {
-        let mut guilds = self
-            .owned_guilds
+    /// Our shards received this guild's GUILD_CREATE: its presence is ours to keep.
+    pub(super) fn mark_owned(&self, guild: u64) {
+        self.owned_guilds
             .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if owned {
-            guilds.insert(guild);
-        } else {
-            guilds.remove(&guild);
-        }
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(guild);
+    }
+
+    /// The guild became unavailable to our shards (or we left it).
+    pub(super) fn mark_not_owned(&self, guild: u64) {
+        self.owned_guilds
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&guild);
     }
 
     /// Members in a pair room: from memory when our shard owns the guild, else from the copy

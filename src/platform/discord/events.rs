@@ -38,7 +38,7 @@ impl DiscordPlatform {
 
     pub async fn on_guild_create(&self, guild: &serenity::Guild) {
         let id = guild.id.get();
-        self.mark_owned(id, true);
+        self.mark_owned(id);
         self.channels.replace_guild(
             id,
             guild
@@ -85,7 +85,7 @@ impl serenity::EventHandler for Handler {
         _full: Option<serenity::Guild>,
     ) {
         // Kicked, or an outage: either way we no longer know its presence first-hand.
-        self.data.platform.mark_owned(incomplete.id.get(), false);
+        self.data.platform.mark_not_owned(incomplete.id.get());
         self.data
             .platform
             .presence

@@ -163,9 +163,9 @@ impl Pacer {
     }
 
     /// A 429: wait `retry_after` on this route, or everywhere when it was global.
-    pub fn rate_limited(&self, route: &str, retry_after: Duration, global: bool) {
+    pub fn rate_limited(&self, route: &str, retry_after: Duration, scope: LimitScope) {
         let until = later(self.clock.now(), retry_after);
-        if global {
+        if scope == LimitScope::Global {
             let mut blocked = lock(&self.global_blocked_until);
             *blocked = Some(blocked.map_or(until, |old| old.max(until)));
         } else {
@@ -178,6 +178,13 @@ impl Pacer {
             );
         }
     }
+}
+
+/// What a 429 holds back: its route only, or every request (Discord's global limit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitScope {
+    Route,
+    Global,
 }
 
 /// `now + wait`, or as late as an `Instant` can be a long way off: the wait comes from the
@@ -268,7 +275,7 @@ mod tests {
     #[tokio::test]
     async fn a_route_429_blocks_that_route_only() {
         let (pacer, clock) = pacer(50);
-        pacer.rate_limited("POST /a", ms(300), false);
+        pacer.rate_limited("POST /a", ms(300), LimitScope::Route);
         pacer.acquire("POST /b").await;
         assert_eq!(clock.waited(), Duration::ZERO, "another route goes at once");
         pacer.acquire("POST /a").await;
@@ -293,7 +300,7 @@ mod tests {
     async fn waits_that_overflow_the_clock_do_not_panic() {
         let (pacer, clock) = pacer(50);
         pacer.observe("POST /d", Some(0), Some(Duration::MAX));
-        pacer.rate_limited("POST /e", Duration::MAX, true);
+        pacer.rate_limited("POST /e", Duration::MAX, LimitScope::Global);
         pacer.acquire("POST /d").await;
         assert_eq!(clock.waited(), MAX_WAIT);
     }

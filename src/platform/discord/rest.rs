@@ -8,7 +8,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use super::pacing::Pacer;
+use super::pacing::{LimitScope, Pacer};
 use crate::engine::port::PlatformError;
 
 /// 429s retried within one call before the caller's job is retried later instead.
@@ -206,7 +206,12 @@ impl DiscordRest {
                 };
                 let global = json["global"].as_bool().unwrap_or(false)
                     || header("x-ratelimit-global").is_some_and(|v| v == "true");
-                self.pacer.rate_limited(&route, retry_after, global);
+                let scope = if global {
+                    LimitScope::Global
+                } else {
+                    LimitScope::Route
+                };
+                self.pacer.rate_limited(&route, retry_after, scope);
                 attempt += 1;
                 tracing::warn!(%route, ?retry_after, global, attempt, "Discord rate limit; waiting it out");
                 if attempt > MAX_RATE_LIMIT_RETRIES || retry_after > LONGEST_INLINE_WAIT {
