@@ -201,21 +201,27 @@ impl Writer {
                 }
             },
         };
+        // The counters move before anyone is answered, so a caller that reads them after its
+        // answer sees its own commit.
+        let counters = &self.counters;
+        let count_commit = || {
+            counters.commits.fetch_add(1, Ordering::Relaxed);
+            counters.statements.fetch_add(statements, Ordering::Relaxed);
+        };
         let healthy = match <[QueuedWrite; 1]>::try_from(batch) {
             // Alone: autocommit, no BEGIN and COMMIT to pay for.
             Ok([QueuedWrite { write, reply }]) => {
                 let result = run_statement(&connection, &write);
                 let healthy = result.is_ok() || is_constraint_violation(&result);
+                if healthy {
+                    count_commit();
+                }
                 let _ = reply.send(result.map_err(store_error));
                 healthy
             }
-            Err(batch) => write_in_one_transaction(&connection, batch),
+            Err(batch) => write_in_one_transaction(&connection, batch, count_commit),
         };
         if healthy {
-            self.counters.commits.fetch_add(1, Ordering::Relaxed);
-            self.counters
-                .statements
-                .fetch_add(statements, Ordering::Relaxed);
             self.connection = Some(connection);
         }
         // Otherwise the connection is dropped (rolling back what is open) and the next batch
@@ -233,7 +239,11 @@ fn open(path: &std::path::Path) -> rusqlite::Result<Connection> {
 }
 
 /// `false` when something other than a constraint violation failed (every caller was told).
-fn write_in_one_transaction(connection: &Connection, batch: Vec<QueuedWrite>) -> bool {
+fn write_in_one_transaction(
+    connection: &Connection,
+    batch: Vec<QueuedWrite>,
+    on_commit: impl FnOnce(),
+) -> bool {
     let mut writes = batch.into_iter();
     if let Err(error) = connection.execute_batch("BEGIN IMMEDIATE") {
         let why = format!("the transaction could not start: {error}");
@@ -265,6 +275,7 @@ fn write_in_one_transaction(connection: &Connection, batch: Vec<QueuedWrite>) ->
     }
     match connection.execute_batch("COMMIT") {
         Ok(()) => {
+            on_commit();
             for (reply, answer) in written {
                 let _ = reply.send(answer);
             }
