@@ -201,7 +201,7 @@ async fn a_no_show_is_spotted_from_voice_and_the_stranded_are_re_paired() {
         app.join(*member, *room).await;
     }
     // One of them leaves and comes back: only the state at the check counts.
-    app.fake.leave_voice(app.guild, stranded[0].0);
+    app.leave(stranded[0].0, stranded[0].1).await;
     app.join(stranded[0].0, stranded[0].1).await;
 
     app.advance_to(at(9, 3)).await;

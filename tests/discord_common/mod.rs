@@ -323,6 +323,23 @@ impl DiscordApp {
         .await;
     }
 
+    /// The member leaves voice, and the adapter has seen it: a `join` right after cannot be
+    /// satisfied by the presence from before the leave.
+    pub async fn leave(&self, user: u64, channel: u64) {
+        self.fake.leave_voice(self.guild, user);
+        let room = format!("{}/{channel}", self.guild);
+        let platform = self.platform.clone();
+        eventually("the adapter to see the member leave the room", || async {
+            (!platform
+                .present_members(&room)
+                .await
+                .unwrap_or_default()
+                .contains(&user.to_string()))
+            .then_some(())
+        })
+        .await;
+    }
+
     pub fn dm_texts(&self, user: u64) -> Vec<String> {
         self.fake
             .dms(user)
