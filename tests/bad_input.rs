@@ -100,6 +100,57 @@ async fn setup_refuses_session_lengths_the_rule_forbids() {
     assert!(changed.contains("sessions of 25/180"), "{changed}");
 }
 
+/// `setup reminder 0` would silence every reminder (a reminder due at the start is dropped
+/// as "already started"); it is refused with the reason, in chat and through the command
+/// Discord's `/setup reminder:0` sends, and the rules stay as they were.
+#[tokio::test]
+async fn setup_refuses_a_reminder_at_the_start_and_says_why() {
+    let app = spawn_app().await;
+    let admin = Actor::new(
+        focusfolk::core::model::Platform::Shell,
+        COMMUNITY,
+        "ann",
+        "Ann",
+    )
+    .as_community_admin();
+    let before = app.engine.handle_text(&admin, "setup").await.render_plain();
+    assert!(before.contains("reminder 10 min before"), "{before}");
+    let explained = |reply: &str| {
+        reply.contains("would come as the session starts")
+            && reply.contains("\"It's time\"")
+            && reply.contains("at least 1 minute")
+    };
+    for input in ["setup reminder 0", "setup reminder 0m"] {
+        let reply = app.engine.handle_text(&admin, input).await;
+        assert_eq!(
+            reply.outcome,
+            focusfolk::engine::CommandOutcome::Refused,
+            "{input}"
+        );
+        let text = reply.render_plain();
+        assert!(explained(&text), "{input:?} → {text:?}");
+        let after = app.engine.handle_text(&admin, "setup").await.render_plain();
+        assert_eq!(after, before, "{input:?} changed nothing");
+    }
+    let reply = app
+        .engine
+        .handle_command(
+            &admin,
+            focusfolk::command::Command::Setup {
+                change: Some(focusfolk::command::SetupChange::ReminderLeadMinutes(0)),
+            },
+        )
+        .await
+        .render_plain();
+    assert!(explained(&reply), "{reply}");
+    let changed = app
+        .engine
+        .handle_text(&admin, "setup reminder 1m")
+        .await
+        .render_plain();
+    assert!(changed.contains("reminder 1 min before"), "{changed}");
+}
+
 /// A name pasted into `friend` (5,000 characters) is not echoed back whole: the reply carries
 /// only a short excerpt, so it can never outgrow a platform's message limit.
 #[tokio::test]
@@ -115,4 +166,43 @@ async fn an_unknown_member_reply_echoes_only_a_short_excerpt_of_the_typed_name()
             reply.chars().count()
         );
     }
+}
+
+/// Help shows the session lengths this community allows, not the defaults: after
+/// `setup lengths 25 50`, both `help book` and the overall help say "[25m|50m]".
+#[tokio::test]
+async fn help_shows_the_lengths_the_community_allows() {
+    let app = spawn_app().await;
+    let overall = app.say("ben", "help").await;
+    assert!(overall.contains("book <time> [25m|50m|75m]"), "{overall}");
+    let admin = Actor::new(
+        focusfolk::core::model::Platform::Shell,
+        COMMUNITY,
+        "ann",
+        "Ann",
+    )
+    .as_community_admin();
+    let rules = app
+        .engine
+        .handle_text(&admin, "setup lengths 25 50")
+        .await
+        .render_plain();
+    assert!(rules.contains("sessions of 25/50"), "{rules}");
+    for input in ["help", "help book"] {
+        let help = app.say("ben", input).await;
+        assert!(
+            help.contains("book <time> [25m|50m] [weekly]"),
+            "{input}: {help}"
+        );
+        assert!(!help.contains("75m"), "{input}: {help}");
+    }
+    app.engine
+        .handle_text(&admin, "setup lengths 30 90")
+        .await
+        .render_plain();
+    let help = app.say("ben", "help book").await;
+    assert!(
+        help.contains("book <time> [30m|90m] [weekly] (e.g. book tomorrow 9:00 30m)"),
+        "{help}"
+    );
 }

@@ -439,11 +439,11 @@ fn error_texts_are_plain_words_with_usage() {
 
 #[test]
 fn help_lists_every_command_with_an_example() {
-    let overall = help_text(None);
+    let overall = help_text(None, &[25, 50, 75]);
     for name in COMMAND_NAMES {
         assert!(overall.contains(name), "{name} missing from:\n{overall}");
         assert!(
-            help_text(Some(name)).contains(&format!("Usage: {name}")),
+            help_text(Some(name), &[25, 50, 75]).contains(&format!("Usage: {name}")),
             "help {name}"
         );
     }

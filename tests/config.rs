@@ -157,11 +157,11 @@ const CASES: &[Case] = &[
         expect: Values(&[("database.url", "sqlite://focusfolk.sqlite")]),
     },
     Case {
-        name: "zero reminder and prepare leads are allowed",
-        toml: "[community_defaults]\nreminder_lead = \"0s\"\nprepare_lead = 0\n",
+        name: "a zero prepare lead and a one-minute reminder lead are allowed",
+        toml: "[community_defaults]\nreminder_lead = \"1m\"\nprepare_lead = 0\n",
         env: &[],
         expect: Values(&[
-            ("community_defaults.reminder_lead", "0s"),
+            ("community_defaults.reminder_lead", "1m"),
             ("community_defaults.prepare_lead", "0s"),
         ]),
     },
@@ -605,6 +605,39 @@ fn check_config_summarises() {
     assert_eq!(text.lines().count(), 2, "{text}");
     assert!(text.contains("did you mean `reminder_lead`?"), "{text}");
     assert!(text.contains("did you mean \"UTC\"?"), "{text}");
+}
+
+/// `reminder_lead = "0s"` was documented as "at the start" but every such reminder was
+/// dropped as "session already started". It is refused now, in plain words, as is anything
+/// under a minute (a large slot's "It's time" goes out up to a minute early).
+#[test]
+fn a_reminder_at_the_start_is_refused_with_a_reason() {
+    for value in ["\"0s\"", "0", "\"30s\""] {
+        let toml = format!("[community_defaults]\nreminder_lead = {value}\n");
+        let error = Config::from_toml_str_and_env(&toml, &[]).unwrap_err();
+        assert_eq!(error.problems.len(), 1, "{value}: {error}");
+        let text = error.to_string();
+        assert!(
+            text.contains("`community_defaults.reminder_lead`")
+                && text.contains("\"It's time\" message already tells them")
+                && text.contains("at least \"1m\" before the start")
+                && text.contains("prefs reminders off"),
+            "{value}: {text}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("zero.toml");
+    std::fs::write(&path, "[community_defaults]\nreminder_lead = \"0s\"\n").unwrap();
+    let error = check_config(Some(&path)).unwrap_err();
+    assert!(error.to_string().contains("reminder_lead"), "{error}");
+    let documented = EXAMPLE
+        .split("\n\n")
+        .find(|paragraph| paragraph.contains("reminder_lead ="))
+        .unwrap();
+    assert!(
+        documented.contains("At least \"1m\"") && !documented.contains("\"0s\""),
+        "the example no longer promises a reminder at the start: {documented}"
+    );
 }
 
 #[test]

@@ -363,3 +363,99 @@ async fn a_room_refused_for_good_tells_its_pair_to_meet_in_the_lobby_and_is_not_
         "{reports:?}"
     );
 }
+
+/// Discord's REST API answers 502 to every request for the minute of the clock around a
+/// slot's start (T − 30 s to T + 30 s): the announcement fails, is retried, and goes out once
+/// Discord is back. Every member is announced exactly once, nothing is doubled (reminders,
+/// rooms, announcements), nobody is a no-show, and the weekly series books next week.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_minute_of_5xx_around_the_start_loses_nothing_doubles_nothing_and_makes_no_no_show() {
+    let app = spawn(Options::default()).await;
+    let members: Vec<u64> = (0..4).map(|i| app.member(&format!("o{i}"))).collect();
+    for member in &members[1..] {
+        assert!(app.book(*member, "9:00", 25).await.contains("Booked"));
+    }
+    // One member books a weekly series (through the engine: no DM channel opened ahead, so
+    // the announcement has to open it after the outage).
+    app.book_through_engine(members[0], "book 9:00 25m weekly")
+        .await;
+    let actor = |member: u64| {
+        focusfolk::engine::Actor::new(
+            Platform::Discord,
+            &app.guild.to_string(),
+            &member.to_string(),
+            &format!("member{member}"),
+        )
+    };
+
+    let t = at(9, 0);
+    app.advance_to(t - chrono::Duration::seconds(30)).await;
+    let rooms_before: std::collections::BTreeSet<u64> =
+        members.iter().map(|member| app.room_of(*member)).collect();
+    assert_eq!(rooms_before.len(), 2, "two pairs, rooms made before T");
+
+    app.fake.set_outage(Some(502));
+    app.advance_to(t + chrono::Duration::seconds(30)).await;
+    let failed = app.fake.lock().outage_answers;
+    assert!(failed > 0, "the outage was hit");
+    let announced_during = members
+        .iter()
+        .filter(|member| app.fake.dms_containing(**member, ANNOUNCE) > 0)
+        .count();
+    assert_eq!(announced_during, 0, "nothing got through the outage");
+    app.fake.set_outage(None);
+
+    // Members join their room as soon as they are told it.
+    app.advance_to(t + chrono::Duration::seconds(90)).await;
+    for member in &members {
+        if app.fake.dms_containing(*member, ANNOUNCE) == 1 {
+            app.join(*member, app.room_of(*member)).await;
+        }
+    }
+    let rooms_after: std::collections::BTreeSet<u64> =
+        members.iter().map(|member| app.room_of(*member)).collect();
+    app.advance_to(at(9, 30)).await;
+
+    let mut announced = 0;
+    let mut doubled = 0;
+    let mut wrongly_no_show = 0;
+    for member in &members {
+        let announcements = app.fake.dms_containing(*member, ANNOUNCE);
+        let reminders = app.fake.dms_containing(*member, "starts in");
+        let check_ins = app.fake.dms_containing(*member, "Session done");
+        if announcements == 1 {
+            announced += 1;
+        }
+        if announcements > 1 || reminders > 1 || check_ins > 1 {
+            doubled += 1;
+        }
+        let stats = app
+            .engine
+            .handle_text(&actor(*member), "prefs")
+            .await
+            .render_plain();
+        if !stats.contains("no-shows: 0") {
+            wrongly_no_show += 1;
+        }
+        assert!(stats.contains("sessions: 1"), "{member}: {stats}");
+    }
+    println!(
+        "outage: {failed} REST requests answered 502; announced {announced}/{}, doubled {doubled}, wrongly no-show {wrongly_no_show}",
+        members.len()
+    );
+    assert_eq!(announced, members.len(), "every member announced once");
+    assert_eq!(doubled, 0, "nothing doubled");
+    assert_eq!(wrongly_no_show, 0, "nobody a no-show because of the outage");
+    assert_eq!(rooms_after, rooms_before, "the same rooms, none made twice");
+    assert_eq!(app.fake.stats().violations, 0);
+
+    let sessions = app
+        .engine
+        .handle_text(&actor(members[0]), "sessions")
+        .await
+        .render_plain();
+    assert!(
+        sessions.contains("7 Dec") && sessions.contains("weekly"),
+        "the weekly series goes on: {sessions}"
+    );
+}

@@ -259,3 +259,41 @@ async fn a_booking_right_after_a_time_zone_change_uses_the_new_zone() {
     assert!(third.contains("I'll pair you"), "{third}");
     assert!(!third.contains("remind"), "{third}");
 }
+
+/// A reminder that runs a tenth of a second after its due time (T − 3 min) is read as a person
+/// would: "starts in 3 min", not the "2 min" that truncating 2m59.9s gave.
+#[tokio::test]
+async fn a_reminder_a_moment_late_says_the_nearest_minute() {
+    let app = spawn_app().await;
+    let admin = focusfolk::engine::Actor::new(
+        focusfolk::core::model::Platform::Shell,
+        common::COMMUNITY,
+        "ann",
+        "ann",
+    )
+    .as_community_admin();
+    let rules = app
+        .engine
+        .handle_text(&admin, "setup reminder 3")
+        .await
+        .render_plain();
+    assert!(rules.contains("reminder 3 min before"), "{rules}");
+    book_all(&app, &["ann", "ben"], "book 9:00 25m").await;
+    app.advance_to(at(8, 56)).await;
+    app.clock
+        .advance_to(at(8, 57) + chrono::Duration::milliseconds(100));
+    app.engine.run_due_jobs().await.expect("jobs run");
+    for member in ["ann", "ben"] {
+        let reminders: Vec<String> = app
+            .dms(member)
+            .into_iter()
+            .filter(|text| text.contains(REMINDER))
+            .collect();
+        assert_eq!(reminders.len(), 1, "{member}: {reminders:?}");
+        assert!(
+            reminders[0].contains("session starts in 3 min, at"),
+            "{member}: {}",
+            reminders[0]
+        );
+    }
+}

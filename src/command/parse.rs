@@ -10,6 +10,7 @@ use std::fmt;
 use crate::command::{
     CancelScope, CancelTarget, Command, MemberRef, PrefsChange, RelationChange, SetupChange,
 };
+use crate::core::booking_rules::default_length;
 use crate::core::model::RelationKind;
 use crate::core::time_input::{parse_day_spec, parse_time_spec, TimeInputError};
 
@@ -343,7 +344,8 @@ fn parse_setup(args: &[&str]) -> Result<Command, CommandParseError> {
                 )
             }),
         "reminder" => match parse_minutes_list(&rest.join(" ")).as_deref() {
-            Some([minutes]) if *minutes > 0 => Ok(Command::Setup {
+            // 0 is the handler's to refuse, with the reason (Discord's /setup sends it too).
+            Some([minutes]) => Ok(Command::Setup {
                 change: Some(SetupChange::ReminderLeadMinutes(*minutes)),
             }),
             _ => Err(bad(
@@ -514,9 +516,31 @@ const HELP: &[(&str, &str, &str)] = &[
     ("help", USAGE_HELP, "Show this list, or the details of one command."),
 ];
 
+/// `book`'s usage with the session lengths a community allows, e.g. "[25m|50m]"; its example
+/// uses the length a booking without one gets.
+pub fn book_usage(allowed_lengths: &[u32]) -> String {
+    if allowed_lengths.is_empty() {
+        return USAGE_BOOK.to_string();
+    }
+    let lengths: Vec<String> = allowed_lengths
+        .iter()
+        .map(|minutes| format!("{minutes}m"))
+        .collect();
+    format!(
+        "book <time> [{}] [weekly] (e.g. book tomorrow 9:00 {}m)",
+        lengths.join("|"),
+        default_length(allowed_lengths)
+    )
+}
+
 /// The overall help lists every command with an example; `help <command>` gives its usage
-/// and what it does. An unknown topic gets the overall help with a note.
-pub fn help_text(topic: Option<&str>) -> String {
+/// and what it does. An unknown topic gets the overall help with a note. `book` shows the
+/// session lengths in `allowed_lengths` (the community's).
+pub fn help_text(topic: Option<&str>, allowed_lengths: &[u32]) -> String {
+    let usage_of = |name: &str, usage: &str| match name {
+        "book" => book_usage(allowed_lengths),
+        _ => usage.to_string(),
+    };
     let topic = topic.map(normalise_topic);
     let topic = topic.as_deref().map(|t| match t {
         "favorite" => "favourite",
@@ -524,8 +548,8 @@ pub fn help_text(topic: Option<&str>) -> String {
         other => other,
     });
     if let Some(topic) = topic {
-        if let Some((_, usage, what)) = HELP.iter().find(|(name, _, _)| *name == topic) {
-            return format!("{what}\nUsage: {usage}");
+        if let Some((name, usage, what)) = HELP.iter().find(|(name, _, _)| *name == topic) {
+            return format!("{what}\nUsage: {}", usage_of(name, usage));
         }
     }
     let mut text = String::new();
@@ -533,9 +557,9 @@ pub fn help_text(topic: Option<&str>) -> String {
         text.push_str(&format!("I don't have help for \"{}\". ", shorten(topic)));
     }
     text.push_str("Commands:\n");
-    for (_, usage, _) in HELP {
+    for (name, usage, _) in HELP {
         text.push_str("  ");
-        text.push_str(usage);
+        text.push_str(&usage_of(name, usage));
         text.push('\n');
     }
     text.push_str("Say help <command> for details.");
@@ -548,7 +572,7 @@ mod tests {
 
     #[test]
     fn help_covers_every_command() {
-        let overall = help_text(None);
+        let overall = help_text(None, DEFAULT_LENGTHS);
         for name in COMMAND_NAMES {
             assert!(
                 HELP.iter().any(|(n, _, _)| n == name),
@@ -560,10 +584,31 @@ mod tests {
                     .any(|line| line.trim_start().starts_with(name)),
                 "{name} missing from help"
             );
-            assert!(help_text(Some(name)).contains("Usage: "), "help {name}");
+            assert!(
+                help_text(Some(name), DEFAULT_LENGTHS).contains("Usage: "),
+                "help {name}"
+            );
         }
-        assert!(help_text(Some("BOOK")).contains("Usage: book"));
-        assert!(help_text(Some("nope")).starts_with("I don't have help for \"nope\"."));
+        assert!(help_text(Some("BOOK"), DEFAULT_LENGTHS).contains("Usage: book"));
+        assert!(
+            help_text(Some("nope"), DEFAULT_LENGTHS).starts_with("I don't have help for \"nope\".")
+        );
+    }
+
+    const DEFAULT_LENGTHS: &[u32] = &[25, 50, 75];
+
+    #[test]
+    fn book_usage_lists_the_allowed_lengths() {
+        assert_eq!(book_usage(DEFAULT_LENGTHS), USAGE_BOOK);
+        assert_eq!(
+            book_usage(&[25, 50]),
+            "book <time> [25m|50m] [weekly] (e.g. book tomorrow 9:00 50m)"
+        );
+        assert_eq!(
+            book_usage(&[30, 90]),
+            "book <time> [30m|90m] [weekly] (e.g. book tomorrow 9:00 30m)"
+        );
+        assert_eq!(book_usage(&[]), USAGE_BOOK);
     }
 
     #[test]

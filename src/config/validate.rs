@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::core::booking_rules::session_length_problems;
 use crate::core::model::CommunitySettings;
+use crate::core::schedule::MIN_REMINDER_LEAD;
 
 use super::messages::{time_zone_problem, too_long_problem};
 use super::{
@@ -143,6 +144,22 @@ impl Config {
             if duration.0 > MAX_DURATION {
                 problems.push(too_long_problem(&key(name), duration));
             }
+        }
+        // A reminder at the start is no reminder: see `MIN_REMINDER_LEAD`.
+        let min_reminder_lead = MIN_REMINDER_LEAD.to_std().unwrap_or_default();
+        if defaults.reminder_lead.0 < min_reminder_lead {
+            problems.push(ConfigProblem::new(
+                key("reminder_lead"),
+                format!(
+                    "`community_defaults.reminder_lead` = \"{}\" would remind members as the \
+                     session starts, when the \"It's time\" message already tells them their \
+                     partner and room; a reminder goes out at least \"{}\" before the start, \
+                     e.g. \"10m\" (members who want no reminders turn theirs off with `prefs \
+                     reminders off`)",
+                    defaults.reminder_lead,
+                    HumanDuration(min_reminder_lead)
+                ),
+            ));
         }
         if defaults.booking_horizon.0.is_zero() {
             problems.push(ConfigProblem::new(

@@ -425,6 +425,16 @@ pub fn session_length_problems(lengths: &[u32]) -> Vec<SessionLengthProblem> {
     problems
 }
 
+/// The length of a booking that names none: 50 minutes, the classic length, where allowed;
+/// otherwise the first allowed one.
+pub fn default_length(allowed: &[u32]) -> u32 {
+    if allowed.contains(&50) {
+        50
+    } else {
+        allowed.first().copied().unwrap_or(50)
+    }
+}
+
 /// `Ok` when a community may allow exactly these session lengths, else the first problem
 /// (see [`session_length_problems`] for all of them).
 pub fn check_session_lengths(lengths: &[u32]) -> Result<(), SessionLengthProblem> {

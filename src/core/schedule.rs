@@ -84,6 +84,12 @@ pub fn booking_jobs(booking: &Booking) -> Vec<PlannedJob> {
 /// Announcements never start more than this before T: "it's time" should still be true.
 pub const MAX_ANNOUNCE_LEAD: Duration = Duration::seconds(60);
 
+/// The shortest reminder lead a community may set. A reminder at T would be dropped as "the
+/// session already started" — and were it sent, it would say "I'll tell you your partner when
+/// it starts" next to the "It's time" announcement that does just that (and a large slot's
+/// announcements start up to [`MAX_ANNOUNCE_LEAD`] before T). So the lead is at least that.
+pub const MIN_REMINDER_LEAD: Duration = MAX_ANNOUNCE_LEAD;
+
 /// When a slot's announcements start, so that `recipients` DMs at `messages_per_second` end
 /// by T (within a second) instead of trickling in for seconds after it. Whole seconds, as
 /// the job table stores them; rounded down, so a small slot is still announced at T.
@@ -98,6 +104,27 @@ pub fn announce_due_at(
     let seconds = (recipients as f64 / rate).floor();
     let lead = Duration::seconds(seconds.min(MAX_ANNOUNCE_LEAD.num_seconds() as f64) as i64);
     starts_at - lead
+}
+
+/// How soon a session starts, as a reminder says it: "starts in 3 min" for 2m59.9s (the
+/// nearest minute, not the minutes already full), "starts in under a minute" below a minute,
+/// "starts now" in the last few seconds (or after the start), and hours from an hour on
+/// ("starts in 1 h 30 min").
+pub fn starts_in_words(until_start: Duration) -> String {
+    let millis = until_start.num_milliseconds();
+    if millis < 10_000 {
+        return "starts now".to_string();
+    }
+    if millis < 60_000 {
+        return "starts in under a minute".to_string();
+    }
+    // Half a minute or more rounds up, as a person reading a clock would.
+    let minutes = (millis + 30_000) / 60_000;
+    match (minutes / 60, minutes % 60) {
+        (0, minutes) => format!("starts in {minutes} min"),
+        (hours, 0) => format!("starts in {hours} h"),
+        (hours, minutes) => format!("starts in {hours} h {minutes} min"),
+    }
 }
 
 /// Whether a job runs close enough to its due time to count as on time.
@@ -194,6 +221,41 @@ mod tests {
     use super::*;
     use crate::core::model::CommunityId;
     use chrono::TimeZone;
+
+    #[test]
+    fn starts_in_words_rounds_to_the_nearest_minute() {
+        let ms = Duration::milliseconds;
+        let cases = [
+            (ms(2 * 60_000 + 59_900), "starts in 3 min"),
+            (Duration::minutes(10), "starts in 10 min"),
+            (ms(9 * 60_000 + 59_000), "starts in 10 min"),
+            (ms(10 * 60_000 + 29_999), "starts in 10 min"),
+            (Duration::seconds(2 * 60 + 30), "starts in 3 min"),
+            (Duration::seconds(2 * 60 + 29), "starts in 2 min"),
+            (Duration::seconds(60), "starts in 1 min"),
+            (Duration::seconds(89), "starts in 1 min"),
+            (Duration::seconds(59), "starts in under a minute"),
+            (Duration::seconds(10), "starts in under a minute"),
+            (ms(9_999), "starts now"),
+            (Duration::zero(), "starts now"),
+            (Duration::seconds(-3), "starts now"),
+            (
+                Duration::minutes(59) + Duration::seconds(40),
+                "starts in 1 h",
+            ),
+            (Duration::minutes(90), "starts in 1 h 30 min"),
+            (Duration::hours(24), "starts in 24 h"),
+        ];
+        for (until_start, expected) in cases {
+            assert_eq!(starts_in_words(until_start), expected, "{until_start}");
+        }
+    }
+
+    #[test]
+    fn the_shortest_reminder_lead_outlasts_the_earliest_announcement() {
+        assert!(MIN_REMINDER_LEAD >= MAX_ANNOUNCE_LEAD);
+        assert!(MIN_REMINDER_LEAD > Duration::zero());
+    }
 
     fn slot() -> Slot {
         Slot {

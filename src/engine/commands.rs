@@ -8,8 +8,8 @@ use super::{effective_settings, planned_jobs, Actor, CommandOutcome, Engine, Rep
 use crate::command::parse::{help_text, parse_command};
 use crate::command::{CancelScope, CancelTarget, Command, MemberRef, PrefsChange, RelationChange};
 use crate::core::booking_rules::{
-    check_booking_cap, check_cancel, check_new_booking, weekly_occurrence, CancelKind,
-    CancelRejection,
+    check_booking_cap, check_cancel, check_new_booking, default_length, weekly_occurrence,
+    CancelKind, CancelRejection,
 };
 use crate::core::message::{CommandWord, OutgoingMessage};
 use crate::core::model::{Booking, BookingStatus, Community, Member, Platform, Relation};
@@ -180,7 +180,10 @@ impl Engine {
                 change,
             } => self.relate(community, &member, kind, &target, change).await,
             Command::Setup { change } => self.setup(actor, community, change).await,
-            Command::Help { topic } => Ok(OutgoingMessage::new().text(help_text(topic.as_deref()))),
+            Command::Help { topic } => Ok(OutgoingMessage::new().text(help_text(
+                topic.as_deref(),
+                &community.settings.allowed_lengths_minutes,
+            ))),
         }
     }
 
@@ -659,14 +662,5 @@ impl Engine {
                 .into())
             }
         }
-    }
-}
-
-/// 50 minutes is the classic length; otherwise the first allowed one.
-fn default_length(allowed: &[u32]) -> u32 {
-    if allowed.contains(&50) {
-        50
-    } else {
-        allowed.first().copied().unwrap_or(50)
     }
 }

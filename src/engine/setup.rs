@@ -7,6 +7,7 @@ use crate::command::SetupChange;
 use crate::core::booking_rules::{session_length_problems, SessionLengthProblem};
 use crate::core::message::OutgoingMessage;
 use crate::core::model::Community;
+use crate::core::schedule::MIN_REMINDER_LEAD;
 
 impl Engine {
     pub(crate) async fn setup(
@@ -32,13 +33,24 @@ impl Engine {
                     settings.allowed_lengths_minutes = lengths;
                 }
                 SetupChange::ReminderLeadMinutes(minutes) => {
+                    let lead = chrono::Duration::minutes(i64::from(minutes));
+                    if lead < MIN_REMINDER_LEAD {
+                        return Err(UserError::BadSetup(format!(
+                            "A reminder {minutes} minutes before would come as the session \
+                             starts, with the \"It's time\" message that already names the \
+                             partner and room. Give at least {} minute (10 is usual). Members \
+                             who want no reminders can turn theirs off in their prefs.",
+                            MIN_REMINDER_LEAD.num_minutes()
+                        ))
+                        .into());
+                    }
                     if minutes > 24 * 60 {
                         return Err(UserError::BadSetup(
                             "A reminder more than a day ahead isn't a reminder.".into(),
                         )
                         .into());
                     }
-                    settings.reminder_lead = chrono::Duration::minutes(minutes as i64);
+                    settings.reminder_lead = lead;
                 }
             }
             self.store

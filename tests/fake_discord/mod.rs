@@ -50,6 +50,11 @@ pub struct Shared {
     /// Channel creations whose member overwrites name one of these users are answered with
     /// this (status, code) instead: a 403 permission problem, or 10013 for a user gone.
     pub refuse_rooms_with: HashMap<u64, (u16, u32)>,
+    /// While set, every REST request is answered with this 5xx status (an outage), before
+    /// the limits and before anything changes; the gateway stays up.
+    pub outage: Option<u16>,
+    /// How many REST requests the outage answered.
+    pub outage_answers: u32,
 }
 
 pub struct FakeDiscord {
@@ -88,6 +93,8 @@ impl FakeDiscord {
                 deleted_channels: Vec::new(),
                 latency: Duration::ZERO,
                 refuse_rooms_with: HashMap::new(),
+                outage: None,
+                outage_answers: 0,
             }),
             addr: OnceLock::new(),
             token: TOKEN.to_string(),
@@ -295,6 +302,12 @@ impl FakeDiscord {
             Some(answer) => shared.refuse_rooms_with.insert(user, answer),
             None => shared.refuse_rooms_with.remove(&user),
         };
+    }
+
+    /// Discord's REST API goes down (every request answered `status`, e.g. 502) until
+    /// `None` brings it back. Tests flip it as they move the manual clock.
+    pub fn set_outage(&self, status: Option<u16>) {
+        self.lock().outage = status;
     }
 
     pub fn set_dms_open(&self, user: u64, open: bool) {

@@ -72,6 +72,11 @@ pub async fn handle(
     shared
         .request_log
         .push((method.to_string(), route.clone(), Instant::now()));
+    if let Some(status) = shared.outage {
+        shared.outage_answers += 1;
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+        return respond(error(status, 0, "upstream unavailable"), &[]);
+    }
     let rate_headers = match shared.limiter.check(&route, &major, exempt) {
         Ok(headers) => headers,
         Err(rejection) => {

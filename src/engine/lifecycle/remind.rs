@@ -2,6 +2,7 @@
 
 use crate::core::message::{MessageAction, OutgoingMessage};
 use crate::core::model::{Booking, BookingStatus, Job, Member, Slot};
+use crate::core::schedule::starts_in_words;
 use crate::engine::effect_key::EffectKey;
 use crate::engine::errors::JobError;
 use crate::engine::fan_out::run_concurrently;
@@ -36,7 +37,7 @@ impl Engine {
             .filter_map(|booking| Some((*booking, members.get(&booking.member_id)?)))
             .filter(|(_, member)| member.reminders_enabled)
             .collect();
-        let minutes_left = (slot.starts_at - self.clock.now()).num_minutes().max(0);
+        let starts_in = starts_in_words(slot.starts_at - self.clock.now());
         let reminded = to_remind.len();
         run_concurrently(
             self.runner.effects_in_flight,
@@ -44,8 +45,8 @@ impl Engine {
             |(booking, member)| {
                 let message = OutgoingMessage::new()
                     .text(format!(
-                        "⏰ Your {}-minute focus session starts in {} min, at ",
-                        slot.length_minutes, minutes_left
+                        "⏰ Your {}-minute focus session {starts_in}, at ",
+                        slot.length_minutes
                     ))
                     .time(slot.starts_at, member.time_zone)
                     .text(". I'll tell you your partner and room when it starts.")

@@ -231,11 +231,18 @@ pub async fn help(
     ctx: Context<'_>,
     #[description = "A command, e.g. book"] topic: Option<String>,
 ) -> Result<(), Error> {
-    let text = match topic
+    let topic = topic
         .map(|topic| topic.trim().trim_start_matches('/').to_string())
-        .filter(|topic| !topic.is_empty())
-    {
-        Some(topic) => crate::command::parse::help_text(Some(&topic)),
+        .filter(|topic| !topic.is_empty());
+    let text = match topic {
+        // In a server the engine answers, with that community's session lengths.
+        Some(topic) if actor_of(ctx).is_some() => {
+            return run(ctx, Ok(Command::Help { topic: Some(topic) })).await;
+        }
+        Some(topic) => crate::command::parse::help_text(
+            Some(&topic),
+            &crate::core::model::CommunitySettings::default().allowed_lengths_minutes,
+        ),
         None => HELP.to_string(),
     };
     answer(ctx, async move {
