@@ -48,6 +48,14 @@ pub(super) enum Incoming {
     EncryptionEnabled(Room),
 }
 
+/// Whether the homeserver knows threads (Matrix 1.4): community replies go in a thread under
+/// the command, or else are plain replies.
+#[derive(Clone, Copy, PartialEq)]
+enum Threads {
+    Supported,
+    Unsupported,
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum Where {
     Community,
@@ -131,8 +139,10 @@ pub(super) async fn workers(
     queue: Arc<IncomingQueue>,
 ) {
     let threads = match platform.client.server_versions().await {
-        Ok(versions) => versions.contains(&matrix_sdk::ruma::api::MatrixVersion::V1_4),
-        Err(_) => true,
+        Ok(versions) if !versions.contains(&matrix_sdk::ruma::api::MatrixVersion::V1_4) => {
+            Threads::Unsupported
+        }
+        _ => Threads::Supported,
     };
     let mut running = tokio::task::JoinSet::new();
     let spawn = |running: &mut tokio::task::JoinSet<()>| {
@@ -171,7 +181,7 @@ async fn worker(
     platform: Arc<MatrixPlatform>,
     engine: Engine,
     queue: Arc<IncomingQueue>,
-    threads: bool,
+    threads: Threads,
 ) {
     while let Some((source, event)) = queue.next().await {
         let _turn = Turn {
@@ -217,7 +227,7 @@ async fn handle_message(
     engine: &Engine,
     event: &OriginalSyncRoomMessageEvent,
     room: &Room,
-    threads: bool,
+    threads: Threads,
 ) {
     if event.sender == platform.bot {
         return;
@@ -441,7 +451,7 @@ async fn send_reply(
     to: &OriginalSyncRoomMessageEvent,
     message: &OutgoingMessage,
     place: Where,
-    threads: bool,
+    threads: Threads,
 ) {
     let commands = match place {
         Where::Community => CommandStyle::Prefixed(&platform.config.command_prefix),
@@ -454,7 +464,7 @@ async fn send_reply(
     content["m.mentions"] = json!({"user_ids": [to.sender]});
     // In a DM a plain reply keeps the chat linear; in a community room a thread keeps the
     // room's timeline for people.
-    content["m.relates_to"] = if place == Where::Community && threads {
+    content["m.relates_to"] = if place == Where::Community && threads == Threads::Supported {
         let root = match &to.content.relates_to {
             Some(Relation::Thread(thread)) => thread.event_id.clone(),
             _ => to.event_id.clone(),
