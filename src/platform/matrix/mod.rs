@@ -79,6 +79,8 @@ pub struct MatrixPlatform {
     /// Keys the unguessable part of pair-room aliases (see `pair_rooms.rs`).
     alias_secret: [u8; 32],
     limiter: Limiter,
+    /// `allowed_rooms` aliases as the directory resolved them, and when (briefly cached).
+    allowed_aliases: std::sync::Mutex<HashMap<String, (OwnedRoomId, std::time::Instant)>>,
     /// One DM room per member even when two DMs to them are sent at once.
     dm_locks: tokio::sync::Mutex<HashMap<OwnedUserId, Arc<tokio::sync::Mutex<()>>>>,
     /// Set once the sync loop listens: commands sent before are history, not requests.
@@ -109,6 +111,7 @@ impl MatrixPlatform {
             install_id: connected.install_id,
             alias_secret,
             limiter,
+            allowed_aliases: Default::default(),
             dm_locks: Default::default(),
             ready: tokio::sync::watch::channel(false).0,
         }))
