@@ -294,6 +294,46 @@ async fn a_reminder_a_moment_late_says_the_nearest_minute() {
             reminders[0].contains("session starts in 3 min, at"),
             "{member}: {}",
             reminders[0]
+
+#[tokio::test]
+async fn a_member_with_a_70000_character_name_books_with_others_and_everyone_is_announced() {
+    let app = spawn_app().await;
+    // Like Matrix: a room title over 255 characters or a DM over 64 KiB is refused for good.
+    app.platform.enforce_size_limits();
+    let huge = "Z".repeat(70_000);
+    let giant = focusfolk::engine::Actor::new(
+        focusfolk::core::model::Platform::Shell,
+        common::COMMUNITY,
+        "zed",
+        &huge,
+    );
+    let reply = app
+        .engine
+        .handle_text(&giant, "book 9:00 50m")
+        .await
+        .render_plain();
+    assert!(reply.contains("Booked"), "{reply}");
+    let others = ["ann", "ben", "cat", "dan"];
+    book_all(&app, &others, "book 9:00 50m").await;
+
+    app.advance_to(at(9, 0)).await;
+    for room in app.platform.rooms().values() {
+        assert!(room.title.chars().count() <= 255, "{}", room.title);
+    }
+    let opened: Vec<String> = app.room_memberships().concat();
+    for member in others.iter().chain(["zed"].iter()) {
+        assert!(
+            opened.iter().any(|user| user == member),
+            "{member} has a room: {opened:?}"
+        );
+        assert_eq!(
+            app.dms_containing(member, ANNOUNCE),
+            1,
+            "{member} announced: {:?}",
+            app.dms(member)
+                .iter()
+                .map(|text| text.chars().take(120).collect::<String>())
+                .collect::<Vec<_>>()
         );
     }
 }

@@ -70,7 +70,16 @@ struct ShellState {
     calls_started: usize,
     /// The next this many DMs or room openings panic (a bug in a job, for supervision tests).
     panic_next_calls: usize,
+    /// Refuse oversized room titles and DMs for good, like a real platform (off by default).
+    size_limits: bool,
 }
+
+/// With [`ShellPlatform::enforce_size_limits`]: the longest room title, in characters (room
+/// names on Matrix and most clients).
+pub const SHELL_MAX_TITLE_CHARS: usize = 255;
+/// With [`ShellPlatform::enforce_size_limits`]: the largest DM, in bytes (Matrix's 64 KiB
+/// event limit).
+pub const SHELL_MAX_MESSAGE_BYTES: usize = 65_536;
 
 #[derive(Default)]
 pub struct ShellPlatform {
@@ -238,6 +247,13 @@ impl ShellPlatform {
         self.state().fail_next_calls = count;
     }
 
+    /// From now on, room titles over [`SHELL_MAX_TITLE_CHARS`] characters and DMs over
+    /// [`SHELL_MAX_MESSAGE_BYTES`] bytes are refused for good (`PlatformError::Permanent`), the
+    /// way Matrix answers `M_TOO_LARGE`.
+    pub fn enforce_size_limits(&self) {
+        self.state().size_limits = true;
+    }
+
     /// Every room with `user` in it is refused for good (`PlatformError::Permanent`), like a
     /// Discord member overwrite for someone who left the guild (404/10013).
     pub fn fail_rooms_for(&self, user: &str) {
@@ -315,6 +331,13 @@ impl ChatPlatform for ShellPlatform {
                 to.platform_user_id
             )));
         }
+        let text = message.render_plain();
+        if state.size_limits && text.len() > SHELL_MAX_MESSAGE_BYTES {
+            return Err(PlatformError::Permanent(format!(
+                "a DM of {} bytes is too large",
+                text.len()
+            )));
+        }
         if let Some(count) = state.delivered_keys.get_mut(idempotency_key) {
             // Same nonce as a delivered message: the platform swallows the duplicate.
             *count += 1;
@@ -323,7 +346,7 @@ impl ChatPlatform for ShellPlatform {
         state.delivered_keys.insert(idempotency_key.to_string(), 1);
         state.events.push(ShellEvent::DirectMessage {
             to: to.platform_user_id.clone(),
-            text: message.render_plain(),
+            text,
             idempotency_key: idempotency_key.to_string(),
         });
         Ok(())
@@ -348,6 +371,12 @@ impl ChatPlatform for ShellPlatform {
             return Err(PlatformError::Permanent(format!(
                 "cannot add {} to a room",
                 refused.platform_user_id
+            )));
+        }
+        if state.size_limits && request.title.chars().count() > SHELL_MAX_TITLE_CHARS {
+            return Err(PlatformError::Permanent(format!(
+                "a room title of {} characters is too long",
+                request.title.chars().count()
             )));
         }
         let room = idempotency_key.replace(':', "-");

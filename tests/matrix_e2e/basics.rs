@@ -269,3 +269,83 @@ async fn a_configured_access_token_is_not_copied_into_the_database() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_squatted_pair_room_alias_gets_a_fresh_room_and_nobody_is_invited_into_the_squatters_room(
+) {
+    let synapse = Synapse::from_env();
+    let bot = synapse.register("bot").await;
+    let ann = Member::new(&synapse, "ann").await;
+    let mallory = Member::new(&synapse, "mallory").await;
+    let home = BotHome::new(&synapse, &bot, crate::test_start());
+    let store = Store::connect_and_migrate(&home.database_url)
+        .await
+        .unwrap();
+    let platform = MatrixPlatform::connect(
+        home.config.clone(),
+        focusfolk::engine::PlatformState::new(store, focusfolk::core::model::Platform::Matrix),
+        home.clock.clone(),
+    )
+    .await
+    .unwrap();
+    let key = "room:g7";
+    // The alias the bot will use for this key (a local user who learnt it, say from a leak):
+    // mallory makes her own room under it, copies our marker and lets the bot in.
+    let alias = platform.pair_room_alias(key);
+    let localpart = alias[1..alias.find(':').unwrap()].to_string();
+    let install = localpart.split('-').nth(1).unwrap().to_string();
+    let mut squat = matrix_sdk::ruma::api::client::room::create_room::v3::Request::new();
+    squat.room_alias_name = Some(localpart);
+    squat.invite = vec![matrix_sdk::ruma::OwnedUserId::try_from(bot.user_id.as_str()).unwrap()];
+    squat.initial_state = vec![matrix_sdk::ruma::serde::Raw::new(&serde_json::json!({
+        "type": "org.focusfolk.pair_room", "state_key": "",
+        "content": {"install": install, "key": key, "starts_at": 0, "ends_at": 0}
+    }))
+    .unwrap()
+    .cast_unchecked()];
+    let squatted = mallory
+        .client
+        .create_room(squat)
+        .await
+        .expect("mallory's room")
+        .room_id()
+        .to_owned();
+    platform
+        .client()
+        .join_room_by_id(&squatted)
+        .await
+        .expect("the bot accepts a local user's invite");
+
+    let request = focusfolk::engine::port::PairRoomRequest {
+        platform_community_id: "!community".to_string(),
+        title: "Focus 09:00–09:25 UTC · ann".to_string(),
+        members: vec![recipient(&ann)],
+        starts_at: crate::at(9, 0),
+        ends_at: crate::at(9, 25),
+    };
+    let opened = platform
+        .open_pair_room(&request, key)
+        .await
+        .expect("a fresh room");
+    assert_ne!(opened, squatted.as_str(), "not mallory's room");
+    let invites = ann.wait_for_room_invites(bot.user_id.as_str(), 1).await;
+    assert_eq!(
+        invites.iter().map(|room| room.as_str()).collect::<Vec<_>>(),
+        [opened.as_str()],
+        "ann is invited to the fresh room only"
+    );
+    let fresh = synapse.memberships(&opened).await;
+    assert!(
+        !fresh.contains_key(mallory.user_id.as_str()),
+        "mallory is not in the fresh room: {fresh:?}"
+    );
+    assert_eq!(
+        fresh.get(ann.user_id.as_str()).map(String::as_str),
+        Some("invite")
+    );
+    let squatter_room = synapse.memberships(squatted.as_str()).await;
+    assert!(
+        !squatter_room.contains_key(ann.user_id.as_str()),
+        "nobody is invited into the squatter's room: {squatter_room:?}"
+    );
+}

@@ -255,3 +255,73 @@ async fn a_member_banned_from_the_community_room_cannot_book_by_dm() {
         "{cancel}"
     );
 }
+
+#[tokio::test]
+async fn an_invite_whose_room_claims_an_allowed_alias_it_does_not_own_is_declined() {
+    let synapse = Synapse::from_env();
+    let bot_user = synapse.register("bot").await;
+    let ann = Member::new(&synapse, "ann").await;
+    let mallory = Member::new(&synapse, "mallory").await;
+    let admin = synapse
+        .register_as(&crate::synapse::unique("admin"), true)
+        .await;
+    let bot_id = bot_user.user_id.clone();
+    let server = bot_id.split_once(':').unwrap().1.to_string();
+    let localpart = crate::synapse::unique("focus");
+    let alias = format!("#{localpart}:{server}");
+    let path = format!("/_matrix/client/v3/directory/room/%23{localpart}%3A{server}");
+    // mallory makes a room under the alias, so its canonical alias names it...
+    let mut spoof = create_room::v3::Request::new();
+    spoof.room_alias_name = Some(localpart.clone());
+    let spoof = mallory
+        .client
+        .create_room(spoof)
+        .await
+        .unwrap()
+        .room_id()
+        .to_owned();
+    // ...then a server admin who is not in her room takes the alias away (her room's canonical
+    // alias stays, as it would on a server she runs), and it goes to ann's community room.
+    let (status, body) = synapse
+        .call(&admin.access_token, reqwest::Method::DELETE, &path, None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let allowed = ann.create_community(&bot_id).await;
+    let (status, body) = synapse
+        .call(
+            &ann.user.access_token,
+            reqwest::Method::PUT,
+            &path,
+            Some(json!({"room_id": allowed})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        mallory
+            .state(&spoof, "m.room.canonical_alias", "")
+            .await
+            .expect("canonical alias")["alias"],
+        alias.as_str(),
+        "mallory's room still claims the alias"
+    );
+    let allowed_rooms = vec![alias.clone()];
+    let home = BotHome::with_config(&synapse, &bot_user, crate::test_start(), |config| {
+        config.allowed_servers = vec!["elsewhere.example".to_string()];
+        config.allowed_rooms = allowed_rooms;
+    });
+    let bot = Bot::start(&home, Arc::new(focusfolk::engine::NoFaults)).await;
+    // The alias as the directory resolves it: ann's room is taken.
+    bot.wait_until_joined(&ann, &allowed).await;
+
+    mallory
+        .client
+        .get_room(&spoof)
+        .expect("mallory's room")
+        .invite_user_by_id(&OwnedUserId::try_from(bot_id.as_str()).unwrap())
+        .await
+        .expect("invite the bot");
+    eventually("the bot to decline mallory's room", || async {
+        (mallory.membership_of(&spoof, &bot_id).await.as_deref() == Some("leave")).then_some(())
+    })
+    .await;
+}

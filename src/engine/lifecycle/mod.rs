@@ -103,23 +103,28 @@ pub fn no_room_message<'a>(
         .text(" in the community's main room (the lobby) instead. This session still counts, and nobody will be marked absent.")
 }
 
+/// The longest room title, in characters: Matrix and most clients cap room names at 255.
+pub const MAX_ROOM_TITLE_CHARS: usize = 255;
+
 /// "Focus 09:00–09:50 UTC · alice & bob": the slot in UTC because a room is shared across zones;
-/// DMs show each member their own zone.
+/// DMs show each member their own zone. Each name is clamped like an actor's, and the whole
+/// title to [`MAX_ROOM_TITLE_CHARS`], whatever names the store holds.
 pub fn room_title(slot: &Slot, members: &[Member]) -> String {
-    let names: Vec<&str> = members
+    let names: Vec<String> = members
         .iter()
-        .map(|member| member.display_name.as_str())
+        .map(|member| super::actor::clamp_display_name(&member.display_name))
         .collect();
     let names = match names.split_last() {
         Some((last, [])) => last.to_string(),
         Some((last, rest)) => format!("{} & {last}", rest.join(", ")),
         None => String::new(),
     };
-    format!(
+    let title = format!(
         "Focus {}–{} UTC · {names}",
         slot.starts_at.format("%H:%M"),
         slot.ends_at().format("%H:%M")
-    )
+    );
+    super::actor::clamp_chars(&title, MAX_ROOM_TITLE_CHARS)
 }
 
 impl Engine {
@@ -309,5 +314,58 @@ impl Engine {
                 Ok(None)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::{CommunityId, MemberId, SlotId};
+    use chrono::TimeZone;
+
+    fn member(id: i64, name: &str) -> Member {
+        Member {
+            id: MemberId(id),
+            community_id: CommunityId(1),
+            platform_user_id: format!("user-{id}"),
+            display_name: name.to_string(),
+            time_zone: chrono_tz::UTC,
+            reminders_enabled: true,
+            sessions_attended: 0,
+            no_shows: 0,
+            late_cancels: 0,
+            created_at: chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn room_titles_stay_within_255_chars_whatever_the_names() {
+        let slot = Slot {
+            id: SlotId(1),
+            community_id: CommunityId(1),
+            starts_at: chrono::Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap(),
+            length_minutes: 25,
+        };
+        let huge = "ü".repeat(70_000);
+        for members in [
+            vec![member(1, &huge)],
+            vec![member(1, &huge), member(2, "ann")],
+            vec![member(1, &huge), member(2, &huge), member(3, &huge)],
+            (1..=10).map(|id| member(id, &huge)).collect(),
+        ] {
+            let title = room_title(&slot, &members);
+            assert!(
+                title.chars().count() <= MAX_ROOM_TITLE_CHARS,
+                "{} chars",
+                title.chars().count()
+            );
+            assert!(title.starts_with("Focus 09:00–09:25 UTC · üü"), "{title}");
+        }
+        let pair = room_title(&slot, &[member(1, &huge), member(2, "ann")]);
+        assert!(pair.ends_with("… & ann"), "{pair}");
+        assert_eq!(
+            room_title(&slot, &[member(1, "ann"), member(2, "bob")]),
+            "Focus 09:00–09:25 UTC · ann & bob"
+        );
     }
 }

@@ -10,6 +10,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use matrix_sdk::ruma::api::client::alias::get_alias;
 use matrix_sdk::ruma::api::client::membership::leave_room;
 use matrix_sdk::ruma::api::client::state::get_state_event_for_key;
 use matrix_sdk::ruma::events::room::message::{
@@ -17,7 +18,7 @@ use matrix_sdk::ruma::events::room::message::{
 };
 use matrix_sdk::ruma::events::room::power_levels::UserPowerLevel;
 use matrix_sdk::ruma::events::StateEventType;
-use matrix_sdk::ruma::{OwnedRoomId, OwnedUserId, RoomId, UserId};
+use matrix_sdk::ruma::{OwnedRoomAliasId, OwnedRoomId, OwnedUserId, RoomId, UserId};
 use matrix_sdk::Room;
 use serde_json::json;
 
@@ -492,7 +493,7 @@ async fn handle_invite(
     is_direct: bool,
 ) {
     let room_id = room.room_id().to_owned();
-    if !invite_allowed(platform, &room, &inviter) {
+    if !invite_allowed(platform, &room, &inviter).await {
         tracing::info!(room = %room_id, %inviter, "declining an invite from outside the allow-list");
         let _ = platform
             .limiter
@@ -565,24 +566,136 @@ async fn handle_invite(
 
 /// Named rooms are always welcome; otherwise the inviter's homeserver must be allowed (room
 /// version 12 room ids carry no server, so the inviter is what says where a room comes from).
-fn invite_allowed(platform: &MatrixPlatform, room: &Room, inviter: &UserId) -> bool {
+/// An alias in `allowed_rooms` names the room the homeserver's directory resolves it to, never
+/// the alias an invite's stripped state claims (the inviting server writes that).
+async fn invite_allowed(platform: &MatrixPlatform, room: &Room, inviter: &UserId) -> bool {
     let config = &platform.config;
-    let named = config.allowed_rooms.iter().any(|allowed| {
-        allowed == room.room_id().as_str()
-            || room
-                .canonical_alias()
-                .is_some_and(|alias| alias.as_str() == allowed)
-    });
+    let claimed = room.canonical_alias();
+    let decide = |resolved: &[OwnedRoomId]| {
+        invite_decision(
+            &config.allowed_rooms,
+            &config.allowed_servers,
+            platform.server_name(),
+            room.room_id(),
+            claimed.as_ref().map(|alias| alias.as_str()),
+            inviter,
+            resolved,
+        )
+    };
+    // No directory lookups when the room id or the inviter's server already decides.
+    if decide(&[]) == InviteDecision::Accept {
+        return true;
+    }
+    let mut resolved = Vec::new();
+    for alias in config
+        .allowed_rooms
+        .iter()
+        .filter(|allowed| allowed.starts_with('#'))
+    {
+        if let Some(room_id) = platform.resolve_allowed_alias(alias).await {
+            resolved.push(room_id);
+        }
+    }
+    match decide(&resolved) {
+        InviteDecision::Accept => true,
+        InviteDecision::Decline => false,
+        InviteDecision::DeclineSpoofedAlias => {
+            tracing::warn!(
+                room = %room.room_id(),
+                %inviter,
+                claimed = ?claimed,
+                "an invite claims an allowed alias that the directory resolves to another room"
+            );
+            false
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InviteDecision {
+    Accept,
+    Decline,
+    /// Declined, and the room claims an allowed alias it does not own: worth a warning.
+    DeclineSpoofedAlias,
+}
+
+/// The allow-list decision on what the bot knows for sure: the room id, the inviter, and the
+/// room ids the allowed aliases resolve to in the directory (`resolved`). `claimed_alias` (the
+/// invite's unverified stripped state) never admits a room; it only names a spoof.
+fn invite_decision(
+    allowed_rooms: &[String],
+    allowed_servers: &[String],
+    own_server: &str,
+    room: &RoomId,
+    claimed_alias: Option<&str>,
+    inviter: &UserId,
+    resolved: &[OwnedRoomId],
+) -> InviteDecision {
+    let named = allowed_rooms.iter().any(|allowed| allowed == room.as_str())
+        || resolved.iter().any(|allowed| allowed == room);
     let server = inviter.server_name().as_str();
-    let server_ok = if config.allowed_servers.is_empty() {
-        server == platform.server_name()
+    let server_ok = if allowed_servers.is_empty() {
+        server == own_server
     } else {
-        config
-            .allowed_servers
+        allowed_servers
             .iter()
             .any(|allowed| allowed == "*" || allowed.eq_ignore_ascii_case(server))
     };
-    named || server_ok
+    if named || server_ok {
+        InviteDecision::Accept
+    } else if claimed_alias.is_some_and(|alias| allowed_rooms.iter().any(|a| a == alias)) {
+        InviteDecision::DeclineSpoofedAlias
+    } else {
+        InviteDecision::Decline
+    }
+}
+
+/// How long a resolved allowed alias is trusted before the directory is asked again.
+const ALIAS_CACHE_FOR: Duration = Duration::from_secs(60);
+
+impl MatrixPlatform {
+    /// The room an allowed alias points at in the homeserver's directory
+    /// (`GET /directory/room/{alias}`), remembered for [`ALIAS_CACHE_FOR`]. `None` when it
+    /// does not resolve (or the directory cannot be asked now).
+    async fn resolve_allowed_alias(&self, alias: &str) -> Option<OwnedRoomId> {
+        if let Some((room, at)) = self.lock_alias_cache().get(alias) {
+            if at.elapsed() < ALIAS_CACHE_FOR {
+                return Some(room.clone());
+            }
+        }
+        let parsed = match OwnedRoomAliasId::try_from(alias) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                tracing::warn!(alias, %error, "an allowed_rooms entry is not a room alias");
+                return None;
+            }
+        };
+        let request = get_alias::v3::Request::new(parsed);
+        match send_limited!(self, RateClass::Other, "resolve an allowed alias", request).await {
+            Ok(response) => {
+                self.lock_alias_cache().insert(
+                    alias.to_string(),
+                    (response.room_id.clone(), std::time::Instant::now()),
+                );
+                Some(response.room_id)
+            }
+            Err(error) => {
+                tracing::warn!(alias, %error, "could not resolve an allowed alias");
+                None
+            }
+        }
+    }
+
+    fn lock_alias_cache(
+        &self,
+    ) -> std::sync::MutexGuard<
+        '_,
+        std::collections::HashMap<String, (OwnedRoomId, std::time::Instant)>,
+    > {
+        self.allowed_aliases
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 async fn room_is_encrypted(platform: &MatrixPlatform, room: &RoomId) -> bool {
@@ -652,6 +765,77 @@ async fn refuse_encrypted(platform: &MatrixPlatform, room: &RoomId) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_invite_claiming_an_allowed_alias_is_declined_unless_the_directory_resolves_it_there() {
+        let allowed_rooms = vec!["#focus:home.example".to_string()];
+        let allowed_servers = vec!["elsewhere.example".to_string()];
+        let spoof = RoomId::parse("!spoof:evil.example").unwrap();
+        let real = RoomId::parse("!real:home.example").unwrap();
+        let mallory = UserId::parse("@mallory:evil.example").unwrap();
+        let decide = |room: &RoomId, resolved: &[OwnedRoomId]| {
+            invite_decision(
+                &allowed_rooms,
+                &allowed_servers,
+                "home.example",
+                room,
+                Some("#focus:home.example"),
+                &mallory,
+                resolved,
+            )
+        };
+        // The stripped state claims the allowed alias; the directory says it is another room.
+        assert_eq!(
+            decide(&spoof, std::slice::from_ref(&real)),
+            InviteDecision::DeclineSpoofedAlias
+        );
+        // The alias does not resolve at all: still declined.
+        assert_eq!(decide(&spoof, &[]), InviteDecision::DeclineSpoofedAlias);
+        // The room the alias really names is taken, whoever invites.
+        assert_eq!(
+            decide(&real, std::slice::from_ref(&real)),
+            InviteDecision::Accept
+        );
+        // No claim, not allowed: a plain decline; an allowed server still decides alone.
+        assert_eq!(
+            invite_decision(
+                &allowed_rooms,
+                &allowed_servers,
+                "home.example",
+                &spoof,
+                None,
+                &mallory,
+                &[]
+            ),
+            InviteDecision::Decline
+        );
+        let friend = UserId::parse("@ann:elsewhere.example").unwrap();
+        assert_eq!(
+            invite_decision(
+                &allowed_rooms,
+                &allowed_servers,
+                "home.example",
+                &spoof,
+                None,
+                &friend,
+                &[]
+            ),
+            InviteDecision::Accept
+        );
+        // Rooms named by id still work.
+        assert_eq!(
+            invite_decision(
+                &[spoof.to_string()],
+                &allowed_servers,
+                "home.example",
+                &spoof,
+                None,
+                &mallory,
+                &[]
+            ),
+            InviteDecision::Accept
+        );
+    }
 
     #[test]
     fn html_reply_fallbacks_are_stripped() {

@@ -76,7 +76,11 @@ pub struct MatrixPlatform {
     config: MatrixConfig,
     bot: OwnedUserId,
     install_id: String,
+    /// Keys the unguessable part of pair-room aliases (see `pair_rooms.rs`).
+    alias_secret: [u8; 32],
     limiter: Limiter,
+    /// `allowed_rooms` aliases as the directory resolved them, and when (briefly cached).
+    allowed_aliases: std::sync::Mutex<HashMap<String, (OwnedRoomId, std::time::Instant)>>,
     /// One DM room per member even when two DMs to them are sent at once.
     dm_locks: tokio::sync::Mutex<HashMap<OwnedUserId, Arc<tokio::sync::Mutex<()>>>>,
     /// Set once the sync loop listens: commands sent before are history, not requests.
@@ -92,6 +96,7 @@ impl MatrixPlatform {
     ) -> anyhow::Result<Arc<Self>> {
         let limiter = Limiter::new(config.max_rate_limit_wait.as_std());
         let connected = session::connect(&config, &state, clock.as_ref(), &limiter).await?;
+        let alias_secret = session::alias_secret(&state, clock.as_ref()).await?;
         let bot = connected
             .client
             .user_id()
@@ -104,7 +109,9 @@ impl MatrixPlatform {
             config,
             bot,
             install_id: connected.install_id,
+            alias_secret,
             limiter,
+            allowed_aliases: Default::default(),
             dm_locks: Default::default(),
             ready: tokio::sync::watch::channel(false).0,
         }))

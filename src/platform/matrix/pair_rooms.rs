@@ -1,6 +1,11 @@
 //! Pair rooms: one private room per pair/trio with a call widget, found again by an alias derived
 //! from the idempotency key, watched for presence, closed after the session, and swept at start.
 //!
+//! The alias carries a tag keyed by a secret in the database, so nobody can predict the next
+//! room's alias and squat it; and a room found under our alias is reused only when the bot made
+//! it and our marker names this install and key. Anything else gets a fresh room without the
+//! alias, and nobody is invited into the squatter's room.
+//!
 //! Everything a room needs goes into the one `createRoom` request (name, topic, invites, widget,
 //! layout, our marker, power levels). Synapse rate-limits `createRoom` once, not per initial
 //! event, and invites inside `createRoom` skip the per-invitee limiter, so a pair room costs one
@@ -13,10 +18,11 @@ use matrix_sdk::ruma::api::client::filter::RoomEventFilter;
 use matrix_sdk::ruma::api::client::membership::{forget_room, invite_user, kick_user, leave_room};
 use matrix_sdk::ruma::api::client::message::get_message_events;
 use matrix_sdk::ruma::api::client::room::{create_room, Visibility};
-use matrix_sdk::ruma::api::client::state::get_state_event_for_key;
+use matrix_sdk::ruma::api::client::state::{get_state_event_for_key, get_state_events};
 use matrix_sdk::ruma::api::error::ErrorKind;
 use matrix_sdk::ruma::events::StateEventType;
 use matrix_sdk::ruma::{OwnedRoomAliasId, OwnedRoomId, OwnedUserId, RoomId, UInt};
+use rand::{RngCore, SeedableRng};
 use serde_json::{json, Value};
 
 use super::ratelimit::{CallError, RateClass};
@@ -55,7 +61,7 @@ impl MatrixPlatform {
             .collect();
         let alias_local = self.alias_localpart(key);
         let create = self
-            .pair_room_request(request, key, &alias_local, &members)
+            .pair_room_request(request, key, Some(&alias_local), &members)
             .map_err(|error| error.into_platform("building a pair room"))?;
         let created =
             send_limited!(self, RateClass::RoomCreation, "create a pair room", create).await;
@@ -64,22 +70,65 @@ impl MatrixPlatform {
                 tracing::info!(room = %response.room_id, title = %request.title, "opened a pair room");
                 Ok(response.room_id)
             }
-            // The alias is taken: we created this room before and crashed before recording it.
+            // The alias is taken: we created this room before and crashed before recording it,
+            // or someone else holds the alias.
             Err(error) if error.is(&ErrorKind::RoomInUse) => {
                 let room = self.resolve_alias(&alias_local).await?;
-                tracing::info!(%room, key, "pair room already existed; reusing it");
-                self.invite_missing(&room, &members).await?;
-                Ok(room)
+                if self.is_our_pair_room(&room, key).await? {
+                    tracing::info!(%room, key, "pair room already existed; reusing it");
+                    self.invite_missing(&room, &members).await?;
+                    return Ok(room);
+                }
+                tracing::warn!(
+                    squatted = %room,
+                    alias = %alias_local,
+                    key,
+                    "a pair room alias points at a room the bot did not make; opening a room without the alias and inviting nobody there"
+                );
+                let create = self
+                    .pair_room_request(request, key, None, &members)
+                    .map_err(|error| error.into_platform("building a pair room"))?;
+                let response =
+                    send_limited!(self, RateClass::RoomCreation, "create a pair room", create)
+                        .await
+                        .map_err(|error| error.into_platform("opening a pair room"))?;
+                tracing::info!(room = %response.room_id, title = %request.title, "opened a pair room without its alias");
+                Ok(response.room_id)
             }
             Err(error) => Err(error.into_platform("opening a pair room")),
         }
+    }
+
+    /// Whether `room` is the pair room this install made for `key`: the bot created it (its
+    /// `m.room.create` sender) and our marker names this install and key. A room the bot
+    /// cannot read is not ours.
+    async fn is_our_pair_room(&self, room: &RoomId, key: &str) -> Result<bool, PlatformError> {
+        let request = get_state_events::v3::Request::new(room.to_owned());
+        let response = match send_limited!(
+            self,
+            RateClass::Other,
+            "read a pair room's state",
+            request
+        )
+        .await
+        {
+            Ok(response) => response,
+            Err(error) if error.is_forbidden_or_not_found() => return Ok(false),
+            Err(error) => return Err(error.into_platform("reading a pair room's state")),
+        };
+        let state: Vec<Value> = response
+            .room_state
+            .iter()
+            .filter_map(|event| serde_json::from_str(event.json().get()).ok())
+            .collect();
+        Ok(made_by_us(&state, self.bot.as_str(), &self.install_id, key))
     }
 
     fn pair_room_request(
         &self,
         request: &PairRoomRequest,
         key: &str,
-        alias_local: &str,
+        alias_local: Option<&str>,
         members: &[OwnedUserId],
     ) -> Result<create_room::v3::Request, CallError> {
         let conference = format!("focusfolk{:032x}", rand::random::<u128>());
@@ -97,7 +146,7 @@ impl MatrixPlatform {
             request.starts_at.format("%H:%M"),
             request.ends_at.format("%H:%M")
         ));
-        create.room_alias_name = Some(alias_local.to_string());
+        create.room_alias_name = alias_local.map(str::to_string);
         create.invite = members.to_vec();
         create.initial_state = vec![
             state(
@@ -166,9 +215,10 @@ impl MatrixPlatform {
         }
     }
 
-    /// `focusfolk-<install>-room-g12`: unique per database and group, so a retry finds its room.
+    /// `focusfolk-<install>-room-g12-<tag>`: unique per database and group, so a retry finds its
+    /// room; the tag is keyed by the install's secret, so nobody can predict it.
     fn alias_localpart(&self, key: &str) -> String {
-        let key: String = key
+        let readable: String = key
             .chars()
             .map(|c| {
                 if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
@@ -178,7 +228,16 @@ impl MatrixPlatform {
                 }
             })
             .collect();
-        format!("focusfolk-{}-{key}", self.install_id)
+        format!(
+            "focusfolk-{}-{readable}-{}",
+            self.install_id,
+            alias_tag(&self.alias_secret, key)
+        )
+    }
+
+    /// The full alias a pair room opened under `key` gets (`#…:<bot server>`).
+    pub fn pair_room_alias(&self, key: &str) -> String {
+        format!("#{}:{}", self.alias_localpart(key), self.server_name())
     }
 
     fn alias(&self, localpart: &str) -> Result<OwnedRoomAliasId, PlatformError> {
@@ -388,5 +447,98 @@ impl MatrixPlatform {
             }
         }
         closed
+    }
+}
+
+/// 64 unguessable bits per key: the first word of ChaCha20's keystream under the install's
+/// secret, on a stream chosen by the key (a keyed PRF; FNV-1a only picks the stream, and two
+/// keys sharing one would still differ in the readable part of the alias).
+fn alias_tag(secret: &[u8; 32], key: &str) -> String {
+    let stream = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    let mut keystream = rand_chacha::ChaCha20Rng::from_seed(*secret);
+    keystream.set_stream(stream);
+    format!("{:016x}", keystream.next_u64())
+}
+
+/// The decision behind [`MatrixPlatform::is_our_pair_room`], on the room's full state events:
+/// created by `bot`, and marked with our install and this key.
+fn made_by_us(state: &[Value], bot: &str, install: &str, key: &str) -> bool {
+    fn of_type<'a>(state: &'a [Value], event_type: &'a str) -> impl Iterator<Item = &'a Value> {
+        state.iter().filter(move |event| {
+            event.get("type").and_then(Value::as_str) == Some(event_type)
+                && event.get("state_key").and_then(Value::as_str) == Some("")
+        })
+    }
+    let created_by_bot = of_type(state, "m.room.create")
+        .any(|event| event.get("sender").and_then(Value::as_str) == Some(bot));
+    let marked = of_type(state, PAIR_ROOM_EVENT).any(|event| {
+        event.pointer("/content/install").and_then(Value::as_str) == Some(install)
+            && event.pointer("/content/key").and_then(Value::as_str) == Some(key)
+    });
+    created_by_bot && marked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(creator: &str, install: &str, key: &str) -> Vec<Value> {
+        vec![
+            json!({"type": "m.room.create", "state_key": "", "sender": creator, "content": {"room_version": "12"}}),
+            json!({"type": PAIR_ROOM_EVENT, "state_key": "", "sender": creator, "content": {"install": install, "key": key}}),
+        ]
+    }
+
+    #[test]
+    fn only_a_room_the_bot_made_for_this_install_and_key_is_reused() {
+        let bot = "@bot:example.org";
+        assert!(made_by_us(
+            &state(bot, "abc", "room:g1"),
+            bot,
+            "abc",
+            "room:g1"
+        ));
+        // A squatter's room, even one that copies our marker.
+        assert!(!made_by_us(
+            &state("@mallory:example.org", "abc", "room:g1"),
+            bot,
+            "abc",
+            "room:g1"
+        ));
+        assert!(!made_by_us(
+            &state(bot, "other", "room:g1"),
+            bot,
+            "abc",
+            "room:g1"
+        ));
+        assert!(!made_by_us(
+            &state(bot, "abc", "room:g2"),
+            bot,
+            "abc",
+            "room:g1"
+        ));
+        assert!(!made_by_us(
+            &state(bot, "abc", "room:g1")[..1],
+            bot,
+            "abc",
+            "room:g1"
+        ));
+        assert!(!made_by_us(&[], bot, "abc", "room:g1"));
+    }
+
+    #[test]
+    fn alias_tags_are_stable_per_secret_and_key_and_unpredictable_without_the_secret() {
+        let secret = [7u8; 32];
+        let tag = alias_tag(&secret, "room:g1");
+        assert_eq!(tag.len(), 16);
+        assert_eq!(
+            tag,
+            alias_tag(&secret, "room:g1"),
+            "a retry finds its alias"
+        );
+        assert_ne!(tag, alias_tag(&secret, "room:g2"));
+        assert_ne!(tag, alias_tag(&[8u8; 32], "room:g1"));
     }
 }

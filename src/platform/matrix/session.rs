@@ -228,6 +228,45 @@ async fn install_id(state: &PlatformState, clock: &dyn Clock) -> anyhow::Result<
     Ok(state.get(SCOPE, "install_id").await?.unwrap_or(id))
 }
 
+/// The secret behind the unguessable part of pair-room aliases (`pair_rooms.rs`): 32 random
+/// bytes, made once per database and kept in it, so every instance and every restart derives
+/// the same alias for a key while nobody outside can predict the next one.
+pub(super) async fn alias_secret(
+    state: &PlatformState,
+    clock: &dyn Clock,
+) -> anyhow::Result<[u8; 32]> {
+    const NAME: &str = "pair_room_alias_secret";
+    if let Some(secret) = state
+        .get(SCOPE, NAME)
+        .await?
+        .as_deref()
+        .and_then(parse_secret)
+    {
+        return Ok(secret);
+    }
+    let fresh: [u8; 32] = rand::random();
+    let hex: String = fresh.iter().map(|byte| format!("{byte:02x}")).collect();
+    state.set(SCOPE, NAME, &hex, clock.now()).await?;
+    // Two instances starting together on a fresh database: whoever wrote last wins for both.
+    Ok(state
+        .get(SCOPE, NAME)
+        .await?
+        .as_deref()
+        .and_then(parse_secret)
+        .unwrap_or(fresh))
+}
+
+fn parse_secret(hex: &str) -> Option<[u8; 32]> {
+    let mut secret = [0u8; 32];
+    if hex.len() != 64 || !hex.is_ascii() {
+        return None;
+    }
+    for (byte, pair) in secret.iter_mut().zip(hex.as_bytes().chunks(2)) {
+        *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    Some(secret)
+}
+
 /// One store directory per account, so changing `user_id` never mixes two accounts' state.
 fn directory_name(user_id: &OwnedUserId) -> String {
     user_id
