@@ -294,6 +294,9 @@ async fn a_reminder_a_moment_late_says_the_nearest_minute() {
             reminders[0].contains("session starts in 3 min, at"),
             "{member}: {}",
             reminders[0]
+        );
+    }
+}
 
 #[tokio::test]
 async fn a_member_with_a_70000_character_name_books_with_others_and_everyone_is_announced() {
