@@ -96,7 +96,7 @@ fn announcement(
     room: &str,
     title: &str,
 ) -> OutgoingMessage {
-    let mut message = if partners.is_empty() {
+    let message = if partners.is_empty() {
         // Everyone else cancelled after matching: the attendance check re-pairs stranded
         // members, so say that instead of naming a partner who won't come.
         OutgoingMessage::new().text(
@@ -105,16 +105,7 @@ fn announcement(
     } else {
         OutgoingMessage::new().text("🎯 It's time! You're with ")
     };
-    for (index, partner) in partners.iter().enumerate() {
-        if index > 0 {
-            message = message.text(" and ");
-        }
-        message = message.mention(
-            partner.platform_user_id.clone(),
-            partner.display_name.clone(),
-        );
-    }
-    message
+    super::mention_partners(message, partners.iter().copied())
         .text(if partners.is_empty() {
             ""
         } else {

@@ -301,18 +301,9 @@ fn rematch_message<'a>(
     room: &str,
     title: &str,
 ) -> OutgoingMessage {
-    let mut message = OutgoingMessage::new()
+    let message = OutgoingMessage::new()
         .text("🔁 Your partner didn't make it, so I re-paired you: you're now with ");
-    for (index, partner) in partners.enumerate() {
-        if index > 0 {
-            message = message.text(" and ");
-        }
-        message = message.mention(
-            partner.platform_user_id.clone(),
-            partner.display_name.clone(),
-        );
-    }
-    message
+    super::mention_partners(message, partners)
         .text(" — join ")
         .room(room.to_string(), title.to_string())
         .text(". Same end time.")

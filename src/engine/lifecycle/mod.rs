@@ -79,18 +79,8 @@ pub fn no_room_message<'a>(
     partners: impl IntoIterator<Item = &'a Member>,
 ) -> OutgoingMessage {
     let partners: Vec<&Member> = partners.into_iter().collect();
-    let mention_all = |mut message: OutgoingMessage| {
-        for (index, partner) in partners.iter().enumerate() {
-            if index > 0 {
-                message = message.text(" and ");
-            }
-            message = message.mention(
-                partner.platform_user_id.clone(),
-                partner.display_name.clone(),
-            );
-        }
-        message
-    };
+    let mention_all =
+        |message: OutgoingMessage| mention_partners(message, partners.iter().copied());
     let message = OutgoingMessage::new().text("😕 Sorry — your room for ");
     let message = message.time(slot.starts_at, member.time_zone);
     if partners.is_empty() {
@@ -368,4 +358,21 @@ mod tests {
             "Focus 09:00–09:25 UTC · ann & bob"
         );
     }
+}
+
+/// "ann", "ann and ben": the partners as mentions, joined the way every DM names them.
+pub(super) fn mention_partners<'a>(
+    mut message: OutgoingMessage,
+    partners: impl IntoIterator<Item = &'a Member>,
+) -> OutgoingMessage {
+    for (index, partner) in partners.into_iter().enumerate() {
+        if index > 0 {
+            message = message.text(" and ");
+        }
+        message = message.mention(
+            partner.platform_user_id.clone(),
+            partner.display_name.clone(),
+        );
+    }
+    message
 }
