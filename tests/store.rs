@@ -1438,6 +1438,7 @@ fn request(member: &Member, starts_at: DateTime<Utc>, length_minutes: u32) -> Ne
         length_minutes,
         recurring_weekly: false,
         created_at: t(-60),
+        max_future_bookings: usize::MAX,
     }
 }
 

@@ -207,17 +207,9 @@ impl Engine {
             length_minutes: length,
             recurring_weekly: repeat_weekly,
             created_at: now,
+            max_future_bookings: self.runner.limits.max_future_bookings,
         };
-        let max_future_bookings = self.runner.limits.max_future_bookings;
-        // The cap is checked here as well as in the transaction below: SQLite's fast path
-        // (a booking into a slot that exists) shows the rules no bookings at all.
-        let held = self
-            .store
-            .active_bookings_for_member(member.id, now)
-            .await
-            .map_err(unexpected)?;
-        check_booking_cap(now, max_future_bookings, &held)
-            .map_err(|rejection| UserError::Booking(rejection, member.time_zone))?;
+        let max_future_bookings = request.max_future_bookings;
         // One transaction: the rules see the member's bookings as of the write lock, and the
         // booking is committed together with all of its jobs before we reply.
         let booked = self

@@ -25,6 +25,10 @@ pub struct NewBookingRequest {
     pub recurring_weekly: bool,
     /// Also the "now" of the overlap check: the member's bookings ending after it are read.
     pub created_at: DateTime<Utc>,
+    /// The most upcoming bookings the member may hold (`[limits] max_future_bookings`). The
+    /// rule itself is the caller's `check`; the SQLite fast path, which shows `check` no
+    /// bookings, only steps aside for the transaction when the member is at the cap.
+    pub max_future_bookings: usize,
 }
 
 pub struct NewBooking {
@@ -57,8 +61,10 @@ const INSERT_BOOKING_INTO_SLOT: &str = "INSERT INTO bookings \
     RETURNING id, slot_id";
 
 /// [`INSERT_BOOKING_INTO_SLOT`] that also refuses a booking overlapping one of the member's
-/// active bookings ($7 = the new session's end). On SQLite a write statement takes the write
-/// lock before it reads, so this one statement is as safe as the transaction path.
+/// active bookings ($7 = the new session's end), or one that would take the member past
+/// $8 upcoming bookings (the transaction path then asks the rules, which say why). On SQLite a
+/// write statement takes the write lock before it reads, so this one statement is as safe as
+/// the transaction path.
 const INSERT_BOOKING_INTO_EXISTING_SLOT_UNLESS_OVERLAPPING: &str = "INSERT INTO bookings \
     (community_id, member_id, slot_id, status, recurring_weekly, created_at) \
     SELECT $1, $2, s.id, 'active', $3, $4 FROM slots s \
@@ -66,6 +72,8 @@ const INSERT_BOOKING_INTO_EXISTING_SLOT_UNLESS_OVERLAPPING: &str = "INSERT INTO 
       AND NOT EXISTS (SELECT 1 FROM bookings b JOIN slots o ON o.id = b.slot_id \
                       WHERE b.member_id = $2 AND b.status = 'active' \
                         AND o.starts_at < $7 AND o.starts_at + o.length_minutes * 60 > $5) \
+      AND (SELECT COUNT(*) FROM bookings h JOIN slots hs ON hs.id = h.slot_id \
+           WHERE h.member_id = $2 AND h.status = 'active' AND hs.starts_at > $4) < $8 \
     RETURNING id, slot_id";
 
 /// Rows per `INSERT INTO jobs` statement: 5 parameters each, far below both backends' limits.
@@ -462,6 +470,9 @@ fn booking_insert(request: &NewBookingRequest, refuse_overlap: RefuseOverlap) ->
     if refuse_overlap == RefuseOverlap::Yes {
         let ends_at = request.starts_at + chrono::Duration::minutes(request.length_minutes.into());
         values.push(WriteValue::Integer(unix(ends_at)));
+        values.push(WriteValue::Integer(
+            i64::try_from(request.max_future_bookings).unwrap_or(i64::MAX),
+        ));
     }
     GroupedWrite { sql, values }
 }

@@ -89,6 +89,8 @@ impl Engine {
                 // A moved week is a one-off: the series keeps its own wall time after it.
                 recurring_weekly: !moved,
                 created_at: now,
+                // A series already booked counts as one member's plan: rolling it is not capped.
+                max_future_bookings: usize::MAX,
             };
             let booked = self
                 .store
