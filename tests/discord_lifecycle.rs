@@ -178,13 +178,9 @@ async fn five_members_make_a_pair_and_a_trio_from_slash_command_to_closed_room()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_no_show_is_spotted_from_voice_and_the_stranded_are_re_paired() {
     let app = spawn(Options::default()).await;
-    let members: Vec<u64> = ["ann", "ben", "cat", "dan"]
-        .iter()
-        .map(|name| app.member(name))
-        .collect();
-    for member in &members {
-        assert!(app.book(*member, "9:00", 25).await.contains("Booked"));
-    }
+    let members = app
+        .members_booked(&["ann", "ben", "cat", "dan"], "9:00", 25)
+        .await;
     app.advance_to(at(9, 0)).await;
     // One member of each pair shows up; the other doesn't.
     let mut stranded = Vec::new();

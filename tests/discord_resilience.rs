@@ -182,13 +182,9 @@ async fn a_lost_session_is_rebuilt_from_guild_create_voice_states() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_between_prepare_and_announce_reuses_the_rooms_and_announces_once() {
     let mut app = spawn(Options::default()).await;
-    let members: Vec<u64> = ["ann", "ben", "cat", "dan"]
-        .iter()
-        .map(|name| app.member(name))
-        .collect();
-    for member in &members {
-        assert!(app.book(*member, "9:00", 25).await.contains("Booked"));
-    }
+    let members = app
+        .members_booked(&["ann", "ben", "cat", "dan"], "9:00", 25)
+        .await;
     // The engine dies right after Discord made the first room, before recording it.
     app.engine = app.engine.clone().with_faults(Arc::new(CrashAfterEffect {
         prefix: "room:",
@@ -301,13 +297,9 @@ fn without_room(app: &discord_common::DiscordApp, members: &[u64]) -> Vec<u64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_room_refused_with_403_holds_up_only_its_own_pair_which_is_announced_once_fixed() {
     let app = spawn(Options::default()).await;
-    let members: Vec<u64> = ["ann", "ben", "cat", "dan"]
-        .iter()
-        .map(|name| app.member(name))
-        .collect();
-    for member in &members {
-        assert!(app.book(*member, "9:00", 25).await.contains("Booked"));
-    }
+    let members = app
+        .members_booked(&["ann", "ben", "cat", "dan"], "9:00", 25)
+        .await;
     // Missing Permissions for ann's channel: temporary (an admin may fix it), retried alone.
     app.fake.refuse_rooms_with(members[0], Some((403, 50013)));
     app.advance_to(at(9, 0)).await;
@@ -333,13 +325,9 @@ async fn a_room_refused_with_403_holds_up_only_its_own_pair_which_is_announced_o
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_room_refused_for_good_tells_its_pair_to_meet_in_the_lobby_and_is_not_retried() {
     let app = spawn(Options::default()).await;
-    let members: Vec<u64> = ["ann", "ben", "cat", "dan"]
-        .iter()
-        .map(|name| app.member(name))
-        .collect();
-    for member in &members {
-        assert!(app.book(*member, "9:00", 25).await.contains("Booked"));
-    }
+    let members = app
+        .members_booked(&["ann", "ben", "cat", "dan"], "9:00", 25)
+        .await;
     // 404 Unknown User (10013): permanent, recorded, never retried.
     app.fake.refuse_rooms_with(members[0], Some((404, 10013)));
     let reports = fast_forward_to(&app.engine, &app.clock, at(9, 10))

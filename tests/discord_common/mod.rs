@@ -268,6 +268,16 @@ impl DiscordApp {
         answer.content().to_string()
     }
 
+    /// Members by these names, each booked `when` for `minutes` (asserted); ids in order.
+    pub async fn members_booked(&self, names: &[&str], when: &str, minutes: u32) -> Vec<u64> {
+        let members: Vec<u64> = names.iter().map(|name| self.member(name)).collect();
+        for member in &members {
+            let reply = self.book(*member, when, minutes).await;
+            assert!(reply.contains("Booked"), "{reply}");
+        }
+        members
+    }
+
     pub async fn book(&self, user: u64, when: &str, minutes: u32) -> String {
         self.command(
             user,

@@ -27,16 +27,7 @@ async fn the_bot_logs_in_once_and_a_dm_sent_twice_under_one_key_arrives_once() {
         .await
         .unwrap();
 
-    let platform = MatrixPlatform::connect(
-        home.config.clone(),
-        focusfolk::engine::PlatformState::new(
-            store.clone(),
-            focusfolk::core::model::Platform::Matrix,
-        ),
-        home.clock.clone(),
-    )
-    .await
-    .expect("password login");
+    let platform = home.connect(&store).await.expect("password login");
     let device = platform.device_id().expect("device");
     let message = OutgoingMessage::new()
         .text("Your session starts at ")
@@ -84,16 +75,7 @@ async fn the_bot_logs_in_once_and_a_dm_sent_twice_under_one_key_arrives_once() {
     // A restart restores the stored session: no second login, no new device.
     let devices_before = synapse.devices(&bot.access_token).await;
     drop(platform);
-    let again = MatrixPlatform::connect(
-        home.config.clone(),
-        focusfolk::engine::PlatformState::new(
-            store.clone(),
-            focusfolk::core::model::Platform::Matrix,
-        ),
-        home.clock.clone(),
-    )
-    .await
-    .expect("restore");
+    let again = home.connect(&store).await.expect("restore");
     assert_eq!(again.device_id(), Some(device.clone()));
     assert_eq!(synapse.devices(&bot.access_token).await, devices_before);
     // Same member, another key: the same DM room is reused.
@@ -119,13 +101,7 @@ async fn the_bot_logs_in_once_and_a_dm_sent_twice_under_one_key_arrives_once() {
     let store = Store::connect_and_migrate(&home.database_url)
         .await
         .unwrap();
-    let relogged = MatrixPlatform::connect(
-        home.config.clone(),
-        focusfolk::engine::PlatformState::new(store, focusfolk::core::model::Platform::Matrix),
-        home.clock.clone(),
-    )
-    .await
-    .expect("log in again");
+    let relogged = home.connect(&store).await.expect("log in again");
     assert_eq!(
         relogged.device_id(),
         Some(device.clone()),
@@ -156,13 +132,7 @@ async fn opening_twice_under_one_key_finds_the_first_room_and_the_sweep_closes_f
     let store = Store::connect_and_migrate(&home.database_url)
         .await
         .unwrap();
-    let platform = MatrixPlatform::connect(
-        home.config.clone(),
-        focusfolk::engine::PlatformState::new(store, focusfolk::core::model::Platform::Matrix),
-        home.clock.clone(),
-    )
-    .await
-    .unwrap();
+    let platform = home.connect(&store).await.unwrap();
     let request = focusfolk::engine::port::PairRoomRequest {
         platform_community_id: "!community".to_string(),
         title: "Focus 09:00–09:25 UTC · ann".to_string(),
@@ -281,13 +251,7 @@ async fn a_squatted_pair_room_alias_gets_a_fresh_room_and_nobody_is_invited_into
     let store = Store::connect_and_migrate(&home.database_url)
         .await
         .unwrap();
-    let platform = MatrixPlatform::connect(
-        home.config.clone(),
-        focusfolk::engine::PlatformState::new(store, focusfolk::core::model::Platform::Matrix),
-        home.clock.clone(),
-    )
-    .await
-    .unwrap();
+    let platform = home.connect(&store).await.unwrap();
     let key = "room:g7";
     // The alias the bot will use for this key (a local user who learnt it, say from a leak):
     // mallory makes her own room under it, copies our marker and lets the bot in.

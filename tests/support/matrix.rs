@@ -375,6 +375,20 @@ pub struct Bot {
 }
 
 impl BotHome {
+    /// Logs the bot in (or restores its stored session) on this home's config and clock,
+    /// with `store`'s Matrix corner as the adapter's platform state.
+    pub async fn connect(&self, store: &Store) -> anyhow::Result<Arc<MatrixPlatform>> {
+        MatrixPlatform::connect(
+            self.config.clone(),
+            focusfolk::engine::PlatformState::new(
+                store.clone(),
+                focusfolk::core::model::Platform::Matrix,
+            ),
+            self.clock.clone(),
+        )
+        .await
+    }
+
     pub fn new(synapse: &Synapse, bot: &Registered, start: DateTime<Utc>) -> Arc<BotHome> {
         Self::with_config(synapse, bot, start, |_| {})
     }
@@ -418,16 +432,7 @@ impl Bot {
         let store = Store::connect_and_migrate(&home.database_url)
             .await
             .expect("store");
-        let platform = MatrixPlatform::connect(
-            home.config.clone(),
-            focusfolk::engine::PlatformState::new(
-                store.clone(),
-                focusfolk::core::model::Platform::Matrix,
-            ),
-            home.clock.clone(),
-        )
-        .await
-        .expect("connect");
+        let platform = home.connect(&store).await.expect("connect");
         let runner = RunnerSettings {
             worker_id: "matrix-worker".to_string(),
             // No command rate: the bot's clock stands still while a test talks (and the flood
