@@ -267,13 +267,7 @@ impl Engine {
                 .into_iter()
                 .find(|booking| booking.starts_at > now)
                 .ok_or(UserError::NothingToCancel)?,
-            CancelTarget::BookingId(id) => self
-                .store
-                .booking(crate::core::model::BookingId(id))
-                .await
-                .map_err(unexpected)?
-                .filter(|booking| booking.community_id == community.id)
-                .ok_or(UserError::NoSuchBooking(id))?,
+            CancelTarget::BookingId(id) => self.booking_in_community(community, id).await?,
             CancelTarget::At(spec) => {
                 let at = resolve_time_spec(&spec, now, member.time_zone)?;
                 upcoming
@@ -323,6 +317,21 @@ impl Engine {
         Ok(reply)
     }
 
+    /// Booking number `id` as a member names it: one of this community's, or "no such booking".
+    async fn booking_in_community(
+        &self,
+        community: &Community,
+        id: i64,
+    ) -> Result<Booking, CommandFailure> {
+        Ok(self
+            .store
+            .booking(crate::core::model::BookingId(id))
+            .await
+            .map_err(unexpected)?
+            .filter(|booking| booking.community_id == community.id)
+            .ok_or(UserError::NoSuchBooking(id))?)
+    }
+
     /// Ends a booking's weekly series: every occurrence not yet started is cancelled, and every
     /// occurrence (past, running, cancelled or ahead) stops being weekly, so no roll-forward
     /// job books another week. The series is the member's weekly bookings of the same length
@@ -349,13 +358,7 @@ impl Engine {
                 .cloned()
                 .ok_or(UserError::NoWeeklySeries)?,
             CancelTarget::BookingId(id) => {
-                let booking = self
-                    .store
-                    .booking(crate::core::model::BookingId(id))
-                    .await
-                    .map_err(unexpected)?
-                    .filter(|booking| booking.community_id == community.id)
-                    .ok_or(UserError::NoSuchBooking(id))?;
+                let booking = self.booking_in_community(community, id).await?;
                 if booking.member_id != member.id {
                     return Err(UserError::Cancel(CancelRejection::NotYours).into());
                 }
