@@ -11,6 +11,13 @@ use async_trait::async_trait;
 use crate::core::message::OutgoingMessage;
 use crate::engine::port::{ChatPlatform, Membership, PairRoomRequest, PlatformError, Recipient};
 
+/// A message as the shell prints it: a card's title on the first line, then its body, list,
+/// fields and footer, and the next step as what to type (`/join` for the pair room, the command
+/// for an action). A message without card structure prints as its parts, as it always did.
+pub fn render_for_shell(message: &OutgoingMessage) -> String {
+    message.render_plain_joining_with(|_| "type `/join`".to_string())
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum ShellEvent {
     DirectMessage {
@@ -331,7 +338,7 @@ impl ChatPlatform for ShellPlatform {
                 to.platform_user_id
             )));
         }
-        let text = message.render_plain();
+        let text = render_for_shell(message);
         if state.size_limits && text.len() > SHELL_MAX_MESSAGE_BYTES {
             return Err(PlatformError::Permanent(format!(
                 "a DM of {} bytes is too large",

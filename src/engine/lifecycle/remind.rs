@@ -1,6 +1,6 @@
 //! Reminder (T − reminder lead): every member booked in the slot, unless they opted out.
 
-use crate::core::message::{MessageAction, OutgoingMessage};
+use crate::core::message::{MessageAction, OutgoingMessage, Tone};
 use crate::core::model::{Booking, BookingStatus, Job, Member, Slot};
 use crate::core::schedule::starts_in_words;
 use crate::engine::effect_key::EffectKey;
@@ -44,8 +44,10 @@ impl Engine {
             to_remind,
             |(booking, member)| {
                 let message = OutgoingMessage::new()
+                    .titled(format!("Your focus session {starts_in}"))
+                    .tone(Tone::Reminder)
                     .text(format!(
-                        "⏰ Your {}-minute focus session {starts_in}, at ",
+                        "Your {}-minute focus session {starts_in}, at ",
                         slot.length_minutes
                     ))
                     .time(slot.starts_at, member.time_zone)
