@@ -356,7 +356,7 @@ fn dm_with_button(
         .fake
         .dms(member)
         .into_iter()
-        .find(|m| m.content.contains(text))
+        .find(|m| m.text().contains(text))
         .unwrap_or_else(|| panic!("a DM containing {text:?}"));
     let custom_id = message.components[0]["components"][0]["custom_id"]
         .as_str()

@@ -79,6 +79,9 @@ struct ShellState {
     panic_next_calls: usize,
     /// Refuse oversized room titles and DMs for good, like a real platform (off by default).
     size_limits: bool,
+    /// Each delivered DM as the engine built it (recipient, message): renderer tests render the
+    /// real messages for every platform.
+    delivered_messages: Vec<(String, OutgoingMessage)>,
 }
 
 /// With [`ShellPlatform::enforce_size_limits`]: the longest room title, in characters (room
@@ -114,6 +117,16 @@ impl ShellPlatform {
 
     pub fn all_events(&self) -> Vec<ShellEvent> {
         self.state().events.clone()
+    }
+
+    /// DMs delivered to one member, in order, as the engine built them.
+    pub fn messages_to(&self, user: &str) -> Vec<OutgoingMessage> {
+        self.state()
+            .delivered_messages
+            .iter()
+            .filter(|(to, _)| to == user)
+            .map(|(_, message)| message.clone())
+            .collect()
     }
 
     /// DMs delivered to one member, in order, as rendered text.
@@ -351,6 +364,9 @@ impl ChatPlatform for ShellPlatform {
             return Ok(());
         }
         state.delivered_keys.insert(idempotency_key.to_string(), 1);
+        state
+            .delivered_messages
+            .push((to.platform_user_id.clone(), message.clone()));
         state.events.push(ShellEvent::DirectMessage {
             to: to.platform_user_id.clone(),
             text,

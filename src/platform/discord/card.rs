@@ -218,13 +218,18 @@ fn buttons(message: &OutgoingMessage, guild: Option<u64>) -> Vec<Button> {
                 MessageAction::BookAnother => (1, format!("{BOOK}:{guild}")),
             };
             buttons.push(Button {
-                label: truncate(action.label(), limits::BUTTON_LABEL),
+                label: button_label(action.label()),
                 target: ButtonTarget::Custom { custom_id, style },
             });
         }
     }
     buttons.truncate(limits::ACTION_ROWS * limits::BUTTONS_PER_ROW);
     buttons
+}
+
+/// A button's words, cut to Discord's 80 characters.
+fn button_label(label: &str) -> String {
+    truncate(label, limits::BUTTON_LABEL)
 }
 
 /// The voice channel's address: Discord opens (and offers to join) the channel.
@@ -375,3 +380,183 @@ impl DiscordMessage {
 
 /// Plain content never exceeds Discord's 2000 characters either.
 pub const MAX_CONTENT_CHARS: usize = MAX_MESSAGE_CHARS;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::BookingId;
+
+    /// Four-byte characters: a cut in the middle of one would not be a `String` at all, and
+    /// counting bytes instead of characters would cut four times too early.
+    fn long(count: usize) -> String {
+        "🎯".repeat(count)
+    }
+
+    fn chars(text: &str) -> usize {
+        text.chars().count()
+    }
+
+    fn embed_of(message: &OutgoingMessage) -> Embed {
+        build(message, Some(1)).embed.expect("a card")
+    }
+
+    #[test]
+    fn a_title_is_cut_to_256_characters() {
+        let embed = embed_of(&OutgoingMessage::new().titled(long(300)));
+        let title = embed.title.unwrap();
+        assert_eq!(chars(&title), limits::TITLE);
+        assert!(title.ends_with('…') && title.starts_with("🎯🎯"));
+    }
+
+    #[test]
+    fn a_description_is_cut_to_4096_characters() {
+        let embed = embed_of(&OutgoingMessage::new().titled("t").text(long(5000)));
+        assert_eq!(chars(&embed.description.unwrap()), limits::DESCRIPTION);
+    }
+
+    #[test]
+    fn a_list_counts_towards_the_description() {
+        let mut message = OutgoingMessage::new().titled("t");
+        for _ in 0..100 {
+            message = message.item(OutgoingMessage::new().text(long(60)));
+        }
+        let description = embed_of(&message).description.unwrap();
+        assert_eq!(chars(&description), limits::DESCRIPTION);
+        assert!(description.starts_with("• 🎯"));
+    }
+
+    #[test]
+    fn field_names_are_cut_to_256_and_values_to_1024_characters() {
+        let embed = embed_of(
+            &OutgoingMessage::new().field(long(300), OutgoingMessage::new().text(long(2000))),
+        );
+        assert_eq!(chars(&embed.fields[0].name), limits::FIELD_NAME);
+        assert_eq!(chars(&embed.fields[0].value), limits::FIELD_VALUE);
+        assert!(!embed.fields[0].inline, "a long value gets its own line");
+    }
+
+    #[test]
+    fn empty_field_values_become_a_dash_since_discord_refuses_empty_ones() {
+        let embed = embed_of(&OutgoingMessage::new().field("With", OutgoingMessage::new()));
+        assert_eq!(embed.fields[0].value, "—");
+        assert!(embed.fields[0].inline);
+    }
+
+    #[test]
+    fn at_most_25_fields_are_kept() {
+        let mut message = OutgoingMessage::new().titled("t");
+        for index in 0..30 {
+            message = message.field(format!("f{index}"), OutgoingMessage::new().text("v"));
+        }
+        let embed = embed_of(&message);
+        assert_eq!(embed.fields.len(), limits::FIELDS);
+        assert_eq!(embed.fields[24].name, "f24");
+    }
+
+    #[test]
+    fn a_footer_is_cut_to_2048_characters() {
+        let embed = embed_of(&OutgoingMessage::new().footer(long(3000)));
+        assert_eq!(chars(&embed.footer.unwrap()), limits::FOOTER);
+    }
+
+    #[test]
+    fn the_whole_embed_stays_within_6000_characters_keeping_the_first_fields() {
+        let mut message = OutgoingMessage::new()
+            .titled(long(256))
+            .text(long(4096))
+            .footer(long(2048));
+        for index in 0..25 {
+            message = message.field(
+                format!("field {index}"),
+                OutgoingMessage::new().text(long(1024)),
+            );
+        }
+        let embed = embed_of(&message);
+        assert!(total_chars(&embed) <= limits::TOTAL, "{}", total_chars(&embed));
+        assert_eq!(embed.fields.len(), 0, "every field gave way to the description");
+        assert_eq!(chars(embed.title.as_deref().unwrap()), limits::TITLE);
+        // Title 256 + footer 2048 leave 3696 for the description.
+        assert_eq!(chars(embed.description.as_deref().unwrap()), 6000 - 256 - 2048);
+
+        let mut fields_only = OutgoingMessage::new().titled("Sessions");
+        for index in 0..25 {
+            fields_only = fields_only.field(
+                format!("field {index}"),
+                OutgoingMessage::new().text(long(1024)),
+            );
+        }
+        let embed = embed_of(&fields_only);
+        assert!(total_chars(&embed) <= limits::TOTAL);
+        assert_eq!(embed.fields.len(), 5, "the first fields stay");
+        assert_eq!(embed.fields[0].name, "field 0");
+    }
+
+    #[test]
+    fn buttons_fill_at_most_5_rows_of_5() {
+        let mut message = OutgoingMessage::new().titled("t");
+        for booking in 0..40 {
+            message = message.action(MessageAction::CancelBooking(BookingId(booking)));
+        }
+        let built = build(&message, Some(7));
+        assert_eq!(built.buttons.len(), 25);
+        let rows = built.components_json();
+        let rows = rows.as_array().unwrap();
+        assert_eq!(rows.len(), limits::ACTION_ROWS);
+        assert!(rows
+            .iter()
+            .all(|row| row["components"].as_array().unwrap().len() == limits::BUTTONS_PER_ROW));
+    }
+
+    #[test]
+    fn button_labels_are_cut_to_80_characters() {
+        let label = button_label(&long(200));
+        assert_eq!(chars(&label), limits::BUTTON_LABEL);
+        for action in [MessageAction::CancelBooking(BookingId(1)), MessageAction::BookAnother] {
+            assert!(chars(action.label()) <= limits::BUTTON_LABEL);
+        }
+    }
+
+    #[test]
+    fn join_is_a_link_button_to_the_voice_channel_and_comes_first() {
+        let message = OutgoingMessage::new()
+            .titled("It's time! Join your room")
+            .join_room("123/456", "Focus")
+            .action(MessageAction::BookAnother);
+        let built = build(&message, Some(123));
+        assert_eq!(
+            built.components_json(),
+            serde_json::json!([{"type": 1, "components": [
+                {"type": 2, "style": 5, "label": "Join the room", "url": "https://discord.com/channels/123/456"},
+                {"type": 2, "style": 1, "label": "Book another session", "custom_id": "cf:book:123"},
+            ]}])
+        );
+        // Without a guild nothing can act, but the link still leads to the room.
+        let built = build(&message, None);
+        assert_eq!(built.buttons.len(), 1);
+        assert_eq!(
+            built.buttons[0].target,
+            ButtonTarget::Link("https://discord.com/channels/123/456".into())
+        );
+    }
+
+    #[test]
+    fn a_message_without_card_structure_stays_plain_content() {
+        let message = OutgoingMessage::new()
+            .text("Hello ")
+            .mention("42", "bob")
+            .action(MessageAction::BookAnother);
+        let built = build(&message, Some(9));
+        assert_eq!(built.content, "Hello <@42>");
+        assert_eq!(built.embed, None);
+        assert_eq!(built.buttons.len(), 1, "its action is still a button");
+    }
+
+    #[test]
+    fn each_tone_has_its_own_colour() {
+        let tones = [Tone::Plain, Tone::Confirmed, Tone::Reminder, Tone::Start, Tone::Problem];
+        let colours: std::collections::HashSet<u32> = tones.iter().map(|t| colour(*t)).collect();
+        assert_eq!(colours.len(), tones.len());
+        let problem = build(&OutgoingMessage::new().text("No.").tone(Tone::Problem), None);
+        assert_eq!(problem.embed.unwrap().colour, 0xD83C3E, "a refusal is a red card");
+    }
+}
