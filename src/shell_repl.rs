@@ -45,7 +45,8 @@ impl ShellSession {
                 )
                 .as_community_admin();
                 let reply = self.engine.handle_text(&actor, line).await;
-                format!("{} ← {}", self.current_user, reply.render_plain())
+                let text = crate::platform::shell::render_for_shell(&reply.message);
+                format!("{} ← {}", self.current_user, indent_card(&text))
             }
         };
         for event in self.platform.take_unprinted_events() {
@@ -166,7 +167,9 @@ fn is_meta_command(meta: &str) -> bool {
 
 pub fn describe_event(event: &ShellEvent) -> String {
     match event {
-        ShellEvent::DirectMessage { to, text, .. } => format!("  📨 DM to {to}: {text}"),
+        ShellEvent::DirectMessage { to, text, .. } => {
+            format!("  📨 DM to {to}: {}", indent_card(text))
+        }
         ShellEvent::RoomOpened {
             room,
             title,
@@ -204,4 +207,9 @@ pub async fn run_interactive(mut session: ShellSession) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A card's lines after its first, indented under it so each message reads as one block.
+fn indent_card(text: &str) -> String {
+    text.replace('\n', "\n      ")
 }

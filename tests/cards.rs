@@ -230,6 +230,18 @@ async fn matrix_shows_a_bold_first_line_pills_room_links_lists_and_replies() {
         "Session done. Nice work!\n25 minutes of focus. How did it go? Liked your partner? `friend <name>` pairs you again.\n→ Reply `book next` to book another session."
     );
 
+    assert_eq!(
+        on_matrix(&m.prefs).html,
+        "<strong>Your preferences and stats</strong><br>Reminders: on<br>Time zone: UTC\
+         <br>Sessions: 0<br>No-shows: 0<br>Late cancels: 0<br>Reliability: 100%\
+         <br><em>Reliability counts the sessions you came to against no-shows and late cancels.</em>"
+    );
+    assert_eq!(
+        on_matrix(&m.booked).html,
+        "<strong>Booked #1</strong><br>I&#39;ll remind you 10 min before and pair you when it starts.\
+         <br>When: Mon 30 Nov 10:00 CET<br>Length: 25 min"
+    );
+
     // A message without card structure reads as it always did.
     let refusal = on_matrix(&m.refusal);
     assert_eq!(

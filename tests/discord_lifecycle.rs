@@ -258,6 +258,7 @@ async fn closed_dms_get_the_room_through_one_lobby_mention_and_nothing_private_l
     app.advance_to(at(9, 0)).await;
 
     let lobby = app.fake.channel_messages(app.lobby);
+    assert_eq!(app.fake.invalid_bodies(), Vec::<String>::new());
     assert_eq!(
         lobby.len(),
         1,

@@ -267,6 +267,22 @@ impl OutgoingMessage {
             || self.footer.is_some()
             || self.join.is_some()
     }
+    /// Every part of the message, wherever it sits: body, fields, then list entries.
+    pub fn all_parts(&self) -> impl Iterator<Item = &MessagePart> {
+        self.parts
+            .iter()
+            .chain(self.fields.iter().flat_map(|field| field.value.iter()))
+            .chain(self.items.iter().flatten())
+    }
+    /// The pair room the message is about: the one to join, or else the first room it names.
+    pub fn pair_room(&self) -> Option<&str> {
+        self.join.as_ref().map(|join| join.room.as_str()).or_else(|| {
+            self.all_parts().find_map(|part| match part {
+                MessagePart::Room { room, .. } => Some(room.as_str()),
+                _ => None,
+            })
+        })
+    }
     /// The body's parts without its actions (a card shows its actions last).
     pub fn body_parts(&self) -> impl Iterator<Item = &MessagePart> {
         self.parts

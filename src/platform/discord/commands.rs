@@ -246,7 +246,10 @@ pub async fn help(
         None => HELP.to_string(),
     };
     answer(ctx, async move {
-        Reply::new(OutgoingMessage::new().text(text), CommandOutcome::Done)
+        Reply::new(
+            OutgoingMessage::new().titled("How focusfolk works").text(text),
+            CommandOutcome::Done,
+        )
     })
     .await?;
     Ok(())

@@ -13,7 +13,7 @@ use super::render::{truncate, MAX_MESSAGE_CHARS};
 use super::rest::codes;
 use super::room_ref::RoomRef;
 use super::DiscordPlatform;
-use crate::core::message::{MessagePart, OutgoingMessage};
+use crate::core::message::OutgoingMessage;
 use crate::engine::port::{PlatformError, Recipient};
 
 fn user_id(recipient: &Recipient) -> Result<u64, PlatformError> {
@@ -122,10 +122,7 @@ impl DiscordPlatform {
         key: &str,
     ) -> Result<(), PlatformError> {
         let unreachable = || PlatformError::Unreachable(format!("user {user} does not accept DMs"));
-        let Some(room) = message.parts.iter().find_map(|part| match part {
-            MessagePart::Room { room, .. } => RoomRef::parse(room),
-            _ => None,
-        }) else {
+        let Some(room) = message.pair_room().and_then(RoomRef::parse) else {
             return Err(unreachable());
         };
         let setup = self
