@@ -141,7 +141,10 @@ async fn the_shell_shows_each_card_as_clean_lines_with_the_command_to_type() {
         &m.prefs,
         "Your preferences and stats\nReminders: on\nTime zone: UTC\nSessions: 0\nNo-shows: 0\nLate cancels: 0\nReliability: 100%\nReliability counts the sessions you came to against no-shows and late cancels.",
     );
-    expect(&m.refusal, "There is no booking #99. `sessions` lists yours.");
+    expect(
+        &m.refusal,
+        "There is no booking #99. `sessions` lists yours.",
+    );
     assert!(
         render_for_shell(&m.help).starts_with("How focusfolk works\n"),
         "{}",

@@ -270,7 +270,11 @@ async fn dm_buttons_cancel_from_the_reminder_and_book_again_from_the_check_in() 
         .find(|m| m.id == reminder.id)
         .unwrap();
     // The reminder became the cancel's card: no second cancel, one step on — book again.
-    assert!(updated.text().starts_with("Cancelled #"), "{}", updated.text());
+    assert!(
+        updated.text().starts_with("Cancelled #"),
+        "{}",
+        updated.text()
+    );
     assert_eq!(updated.embeds[0]["color"], 0x2D9D78, "a confirmation");
     let buttons = updated.components.to_string();
     assert!(

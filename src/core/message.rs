@@ -276,12 +276,15 @@ impl OutgoingMessage {
     }
     /// The pair room the message is about: the one to join, or else the first room it names.
     pub fn pair_room(&self) -> Option<&str> {
-        self.join.as_ref().map(|join| join.room.as_str()).or_else(|| {
-            self.all_parts().find_map(|part| match part {
-                MessagePart::Room { room, .. } => Some(room.as_str()),
-                _ => None,
+        self.join
+            .as_ref()
+            .map(|join| join.room.as_str())
+            .or_else(|| {
+                self.all_parts().find_map(|part| match part {
+                    MessagePart::Room { room, .. } => Some(room.as_str()),
+                    _ => None,
+                })
             })
-        })
     }
     /// The body's parts without its actions (a card shows its actions last).
     pub fn body_parts(&self) -> impl Iterator<Item = &MessagePart> {
@@ -333,7 +336,11 @@ impl OutgoingMessage {
             lines.push(format!("  • {}", render_parts_plain(item)));
         }
         for field in &self.fields {
-            lines.push(format!("{}: {}", field.name, render_parts_plain(&field.value)));
+            lines.push(format!(
+                "{}: {}",
+                field.name,
+                render_parts_plain(&field.value)
+            ));
         }
         if let Some(footer) = &self.footer {
             lines.push(footer.clone());

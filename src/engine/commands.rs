@@ -240,7 +240,10 @@ impl Engine {
         let mut reply = OutgoingMessage::new()
             .titled(format!("Booked #{}", booking.id))
             .tone(Tone::Confirmed)
-            .field("When", OutgoingMessage::new().time(starts_at, member.time_zone))
+            .field(
+                "When",
+                OutgoingMessage::new().time(starts_at, member.time_zone),
+            )
             .field(
                 "Length",
                 OutgoingMessage::new().text(format!(
@@ -408,7 +411,10 @@ impl Engine {
         let mut reply = OutgoingMessage::new()
             .titled("Weekly series ended")
             .tone(Tone::Confirmed)
-            .field("Was every week at", OutgoingMessage::new().time(chosen.starts_at, zone))
+            .field(
+                "Was every week at",
+                OutgoingMessage::new().time(chosen.starts_at, zone),
+            )
             .text("No more weekly sessions will be booked at this time.");
         let mut late = false;
         for booking in series
@@ -432,10 +438,10 @@ impl Engine {
                     }
                 }
                 Err(CancelRejection::AlreadyStarted) if booking.ends_at() > now => {
-                    reply = reply.item(OutgoingMessage::new().text(format!(
-                        "#{} has already started, so it stays.",
-                        booking.id
-                    )));
+                    reply = reply.item(
+                        OutgoingMessage::new()
+                            .text(format!("#{} has already started, so it stays.", booking.id)),
+                    );
                 }
                 Err(_) => {}
             }
@@ -589,7 +595,9 @@ impl Engine {
                 "Reliability",
                 value(format!("{:.0}%", reliability(member) * 100.0)),
             )
-            .footer("Reliability counts the sessions you came to against no-shows and late cancels."))
+            .footer(
+                "Reliability counts the sessions you came to against no-shows and late cancels.",
+            ))
     }
 
     async fn relate(

@@ -107,19 +107,26 @@ fn check_embed(embed: &Value) -> Result<(), String> {
 
 fn check_button(button: &Value) -> Result<(), String> {
     if chars(&button["label"]) > BUTTON_LABEL {
-        return Err(format!("button label: {} > {BUTTON_LABEL}", chars(&button["label"])));
+        return Err(format!(
+            "button label: {} > {BUTTON_LABEL}",
+            chars(&button["label"])
+        ));
     }
     match button["style"].as_u64() {
         Some(5) => {
             if button["url"].as_str().is_none_or(str::is_empty) || button.get("custom_id").is_some()
             {
-                return Err(format!("a link button needs a url and no custom_id: {button}"));
+                return Err(format!(
+                    "a link button needs a url and no custom_id: {button}"
+                ));
             }
         }
         Some(1..=4) => {
             let id = chars(&button["custom_id"]);
             if id == 0 || id > CUSTOM_ID || button.get("url").is_some() {
-                return Err(format!("a button needs a custom_id of 1–100 chars: {button}"));
+                return Err(format!(
+                    "a button needs a custom_id of 1–100 chars: {button}"
+                ));
             }
         }
         _ => return Err(format!("button style: {button}")),
@@ -163,7 +170,9 @@ pub fn join_link_problems(world: &World, body: &Value, recipient: Option<u64>) -
         }
         if let Some(member) = recipient {
             let given = found.overwrites.iter().any(|overwrite| {
-                overwrite.id == member && overwrite.kind == 1 && overwrite.allow & perms::CONNECT != 0
+                overwrite.id == member
+                    && overwrite.kind == 1
+                    && overwrite.allow & perms::CONNECT != 0
             });
             if !given {
                 problems.push(format!("{url}: not a room member {member} was given"));

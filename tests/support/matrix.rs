@@ -295,7 +295,11 @@ impl Member {
             .into_iter()
             .filter(|event| event["sender"] == bot && event["content"]["msgtype"] == "m.text")
             .map(|event| event["content"].clone())
-            .filter(|content| content["body"].as_str().is_some_and(|body| body.contains(needle)))
+            .filter(|content| {
+                content["body"]
+                    .as_str()
+                    .is_some_and(|body| body.contains(needle))
+            })
             .collect()
     }
 

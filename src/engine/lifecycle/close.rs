@@ -28,9 +28,9 @@ impl Engine {
                     .titled("Session done. Nice work!")
                     .tone(Tone::Confirmed)
                     .text(format!(
-                    "{} minutes of focus. How did it go? Liked your partner? ",
-                    slot.length_minutes
-                ))
+                        "{} minutes of focus. How did it go? Liked your partner? ",
+                        slot.length_minutes
+                    ))
                     .command(CommandWord::Friend, "<name>")
                     .text(" pairs you again.")
                     .action(MessageAction::BookAnother);

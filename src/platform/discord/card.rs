@@ -11,7 +11,7 @@
 use poise::serenity_prelude as serenity;
 use serde_json::{json, Value};
 
-use super::render::{render, truncate, MAX_MESSAGE_CHARS};
+use super::render::{render, truncate};
 use super::room_ref::RoomRef;
 use crate::core::message::{MessageAction, MessagePart, OutgoingMessage, Tone};
 
@@ -133,8 +133,7 @@ fn embed(message: &OutgoingMessage) -> Embed {
             .title
             .as_deref()
             .map(|title| truncate(title, limits::TITLE)),
-        description: (!description.is_empty())
-            .then(|| truncate(&description, limits::DESCRIPTION)),
+        description: (!description.is_empty()).then(|| truncate(&description, limits::DESCRIPTION)),
         fields,
         footer: message
             .footer
@@ -155,8 +154,8 @@ fn non_empty(text: String) -> String {
     }
 }
 
-/// Parts in Discord's markdown without the 2000-character cut of plain content (an embed has
-/// its own limits, applied by the caller).
+/// Parts in Discord's markdown without the 2000-character cut of plain content (plain content
+/// is cut by `render`; an embed has its own limits, applied by the caller).
 fn render_unbounded(parts: &[MessagePart]) -> String {
     super::render::render_parts(parts)
 }
@@ -234,7 +233,10 @@ fn button_label(label: &str) -> String {
 
 /// The voice channel's address: Discord opens (and offers to join) the channel.
 pub fn channel_url(room: &RoomRef) -> String {
-    format!("https://discord.com/channels/{}/{}", room.guild, room.channel)
+    format!(
+        "https://discord.com/channels/{}/{}",
+        room.guild, room.channel
+    )
 }
 
 impl Embed {
@@ -378,9 +380,6 @@ impl DiscordMessage {
     }
 }
 
-/// Plain content never exceeds Discord's 2000 characters either.
-pub const MAX_CONTENT_CHARS: usize = MAX_MESSAGE_CHARS;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -472,11 +471,22 @@ mod tests {
             );
         }
         let embed = embed_of(&message);
-        assert!(total_chars(&embed) <= limits::TOTAL, "{}", total_chars(&embed));
-        assert_eq!(embed.fields.len(), 0, "every field gave way to the description");
+        assert!(
+            total_chars(&embed) <= limits::TOTAL,
+            "{}",
+            total_chars(&embed)
+        );
+        assert_eq!(
+            embed.fields.len(),
+            0,
+            "every field gave way to the description"
+        );
         assert_eq!(chars(embed.title.as_deref().unwrap()), limits::TITLE);
         // Title 256 + footer 2048 leave 3696 for the description.
-        assert_eq!(chars(embed.description.as_deref().unwrap()), 6000 - 256 - 2048);
+        assert_eq!(
+            chars(embed.description.as_deref().unwrap()),
+            6000 - 256 - 2048
+        );
 
         let mut fields_only = OutgoingMessage::new().titled("Sessions");
         for index in 0..25 {
@@ -511,7 +521,10 @@ mod tests {
     fn button_labels_are_cut_to_80_characters() {
         let label = button_label(&long(200));
         assert_eq!(chars(&label), limits::BUTTON_LABEL);
-        for action in [MessageAction::CancelBooking(BookingId(1)), MessageAction::BookAnother] {
+        for action in [
+            MessageAction::CancelBooking(BookingId(1)),
+            MessageAction::BookAnother,
+        ] {
             assert!(chars(action.label()) <= limits::BUTTON_LABEL);
         }
     }
@@ -553,10 +566,23 @@ mod tests {
 
     #[test]
     fn each_tone_has_its_own_colour() {
-        let tones = [Tone::Plain, Tone::Confirmed, Tone::Reminder, Tone::Start, Tone::Problem];
+        let tones = [
+            Tone::Plain,
+            Tone::Confirmed,
+            Tone::Reminder,
+            Tone::Start,
+            Tone::Problem,
+        ];
         let colours: std::collections::HashSet<u32> = tones.iter().map(|t| colour(*t)).collect();
         assert_eq!(colours.len(), tones.len());
-        let problem = build(&OutgoingMessage::new().text("No.").tone(Tone::Problem), None);
-        assert_eq!(problem.embed.unwrap().colour, 0xD83C3E, "a refusal is a red card");
+        let problem = build(
+            &OutgoingMessage::new().text("No.").tone(Tone::Problem),
+            None,
+        );
+        assert_eq!(
+            problem.embed.unwrap().colour,
+            0xD83C3E,
+            "a refusal is a red card"
+        );
     }
 }

@@ -78,7 +78,7 @@ pub enum Mode {
 #[poise::command(slash_command, guild_only)]
 pub async fn book(
     ctx: Context<'_>,
-    #[description = "When (your time zone): pick a slot or type e.g. tomorrow 9:00"]
+    #[description = "When (your time zone): pick a time or type e.g. tomorrow 9:00"]
     #[autocomplete = "autocomplete_when"]
     when: String,
     #[description = "Minutes"]
@@ -247,7 +247,9 @@ pub async fn help(
     };
     answer(ctx, async move {
         Reply::new(
-            OutgoingMessage::new().titled("How focusfolk works").text(text),
+            OutgoingMessage::new()
+                .titled("How focusfolk works")
+                .text(text),
             CommandOutcome::Done,
         )
     })
