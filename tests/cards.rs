@@ -160,7 +160,7 @@ async fn the_shell_shows_each_card_as_clean_lines_with_the_command_to_type() {
     );
     expect(
         &m.reminder,
-        "Your focus session starts in 10 min\nYour 25-minute focus session starts in 10 min, at Mon 30 Nov 10:00 CET. I'll tell you your partner and room when it starts.\n→ Cancel this session: `cancel 1`",
+        "Your focus session starts in 10 min\nI'll tell you your partner and room when it starts.\nWhen: Mon 30 Nov 10:00 CET\nLength: 25 min\n→ Cancel this session: `cancel 1`",
     );
     expect(
         &m.announce,
@@ -204,7 +204,8 @@ async fn matrix_shows_a_bold_first_line_pills_room_links_lists_and_replies() {
     assert_eq!(
         reminder.html,
         "<strong>Your focus session starts in 10 min</strong>\
-         <br>Your 25-minute focus session starts in 10 min, at Mon 30 Nov 10:00 CET. I&#39;ll tell you your partner and room when it starts.\
+         <br>I&#39;ll tell you your partner and room when it starts.\
+         <br>When: Mon 30 Nov 10:00 CET<br>Length: 25 min\
          <br>→ Reply <code>cancel 1</code> to cancel this session."
     );
     assert!(reminder
@@ -326,8 +327,12 @@ async fn discord_shows_each_card_as_an_embed_with_one_button() {
         reminder.embed.as_ref().unwrap().to_json(),
         json!({
             "title": "Your focus session starts in 10 min",
-            "description": "Your 25-minute focus session starts in 10 min, at <t:1796029200:F> (<t:1796029200:R>). I'll tell you your partner and room when it starts.",
+            "description": "I'll tell you your partner and room when it starts.",
             "color": 0xE8A33D,
+            "fields": [
+                {"name": "When", "value": "<t:1796029200:F> (<t:1796029200:R>)", "inline": true},
+                {"name": "Length", "value": "25 min", "inline": true},
+            ],
         })
     );
     assert_eq!(

@@ -291,7 +291,7 @@ async fn a_reminder_a_moment_late_says_the_nearest_minute() {
             .collect();
         assert_eq!(reminders.len(), 1, "{member}: {reminders:?}");
         assert!(
-            reminders[0].contains("session starts in 3 min, at"),
+            reminders[0].starts_with("Your focus session starts in 3 min\n"),
             "{member}: {}",
             reminders[0]
         );

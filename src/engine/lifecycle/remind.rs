@@ -46,12 +46,15 @@ impl Engine {
                 let message = OutgoingMessage::new()
                     .titled(format!("Your focus session {starts_in}"))
                     .tone(Tone::Reminder)
-                    .text(format!(
-                        "Your {}-minute focus session {starts_in}, at ",
-                        slot.length_minutes
-                    ))
-                    .time(slot.starts_at, member.time_zone)
-                    .text(". I'll tell you your partner and room when it starts.")
+                    .text("I'll tell you your partner and room when it starts.")
+                    .field(
+                        "When",
+                        OutgoingMessage::new().time(slot.starts_at, member.time_zone),
+                    )
+                    .field(
+                        "Length",
+                        OutgoingMessage::new().text(format!("{} min", slot.length_minutes)),
+                    )
                     .action(MessageAction::CancelBooking(booking.id));
                 // Keyed by booking, as before reminders were per slot: a reminder already sent
                 // by an old per-booking job is not sent again.
