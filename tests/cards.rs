@@ -390,3 +390,88 @@ async fn discord_shows_each_card_as_an_embed_with_one_button() {
     );
     let _ = &m.room;
 }
+
+/// A no-show: the stranded partners get a new partner and room, the absent a "we missed you".
+#[tokio::test]
+async fn the_rematch_and_we_missed_you_cards_on_every_platform() {
+    let app = spawn_app().await;
+    for member in ["ann", "ben", "cat", "dan"] {
+        command(&app, member, "book 9:00 25m").await;
+    }
+    app.advance_to(at(9, 0)).await;
+    let pairs = app.room_memberships();
+    let (absent, stranded) = (
+        [pairs[0][0].clone(), pairs[1][0].clone()],
+        [pairs[0][1].clone(), pairs[1][1].clone()],
+    );
+    app.join(&[stranded[0].as_str(), stranded[1].as_str()]);
+    app.advance_to(at(9, 3)).await;
+
+    let rematch = app.platform.messages_to(&stranded[0]).pop().unwrap();
+    let mut names = [stranded[0].clone(), stranded[1].clone()];
+    let room_title = |names: &mut [String; 2]| {
+        // The room lists its members in the order the store keeps them (by id: booking order).
+        names.sort();
+        format!("Focus 09:00–09:25 UTC · {} & {}", names[0], names[1])
+    };
+    let title = room_title(&mut names);
+    assert_eq!(
+        render_for_shell(&rematch),
+        format!(
+            "New partner! Join your room\nYour partner didn't make it, so I re-paired you. Same end time.\nWith: @{}\nRoom: #{title}\n→ Join the room: type `/join`",
+            stranded[1]
+        )
+    );
+    let missed = app.platform.messages_to(&absent[0]).pop().unwrap();
+    assert_eq!(
+        render_for_shell(&missed),
+        "We missed you\nWe missed you at Mon 30 Nov 09:00 UTC. Your partner has been looked after. If something came up, cancelling ahead frees them sooner.\n→ Book another session: `book next`"
+    );
+
+    #[cfg(feature = "matrix")]
+    {
+        use focusfolk::platform::matrix::render::{render, CommandStyle};
+        let on_matrix = with_ids(
+            &rematch,
+            |_| "!new:example.org".to_string(),
+            |user| format!("@{user}:example.org"),
+        );
+        let html = render(&on_matrix, "example.org", CommandStyle::Bare).html;
+        assert_eq!(
+            html,
+            format!(
+                "<strong>New partner! Join your room</strong>\
+                 <br>Your partner didn&#39;t make it, so I re-paired you. Same end time.\
+                 <br>With: <a href=\"https://matrix.to/#/@{0}:example.org\">{0}</a>\
+                 <br>Room: <a href=\"https://matrix.to/#/!new:example.org?via=example.org\">{1}</a>\
+                 <br>→ <a href=\"https://matrix.to/#/!new:example.org?via=example.org\">Join the room</a> ({1})",
+                stranded[1],
+                title.replace('&', "&amp;")
+            )
+        );
+    }
+    #[cfg(feature = "discord")]
+    {
+        use focusfolk::platform::discord::card::{build, ButtonTarget};
+        let on_discord = with_ids(&rematch, |_| "5/77".to_string(), |_| "88".to_string());
+        let built = build(&on_discord, Some(5));
+        let embed = built.embed.unwrap();
+        assert_eq!(embed.title.as_deref(), Some("New partner! Join your room"));
+        assert_eq!(embed.colour, 0x5865F2);
+        assert_eq!(
+            embed
+                .fields
+                .iter()
+                .map(|field| (field.name.as_str(), field.value.as_str()))
+                .collect::<Vec<_>>(),
+            [("With", "<@88>"), ("Room", "<#77>")]
+        );
+        assert_eq!(
+            built.buttons[0].target,
+            ButtonTarget::Link("https://discord.com/channels/5/77".into())
+        );
+        let missed = build(&missed, Some(5));
+        assert_eq!(missed.embed.unwrap().colour, 0xD83C3E, "a problem card");
+        assert_eq!(missed.buttons[0].label, "Book another session");
+    }
+}
