@@ -50,6 +50,32 @@ async fn morning() -> Morning {
     let no_sessions = command(&app, "cat", "sessions").await;
     command(&app, "cat", "book 12:00 50m").await;
     let cancelled = command(&app, "cat", "cancel").await;
+    let friend = command(&app, "ann", "friend ben").await;
+    let block = command(&app, "cat", "block dan").await;
+    assert_eq!(
+        render_for_shell(&friend),
+        "New friend\nben is now your friend — you'll be paired more often."
+    );
+    assert_eq!(
+        render_for_shell(&block),
+        "I don't know anyone called \"dan\" here yet — they need to have used focusfolk once."
+    );
+    command(&app, "dan", "help").await;
+    let block = command(&app, "cat", "block dan").await;
+    assert_eq!(
+        render_for_shell(&block),
+        "Blocked\nBlocked dan — you'll never be paired together."
+    );
+    let weekly = command(&app, "dan", "book tomorrow 9:00 50m weekly").await;
+    assert_eq!(
+        render_for_shell(&weekly),
+        "Booked #4\nI'll remind you 10 min before and pair you when it starts.\nWhen: Tue 1 Dec 09:00 UTC\nLength: 50 min, every week"
+    );
+    let series = command(&app, "dan", "cancel 4 series").await;
+    assert_eq!(
+        render_for_shell(&series),
+        "Weekly series ended\nNo more weekly sessions will be booked at this time.\n  • Cancelled #4: Tue 1 Dec 09:00 UTC\nWas every week at: Tue 1 Dec 09:00 UTC"
+    );
 
     app.advance_to(at(8, 50)).await;
     app.advance_to(at(9, 0)).await;
