@@ -379,7 +379,7 @@ async fn handle_message(
         {
             OutgoingMessage::new().text(format!("{error}\n{}", community_prefix_hint(prefix)))
         }
-        Err(error) => OutgoingMessage::new().text(error.to_string()),
+        Err(error) => engine.parse_error_message(&actor, &error).await,
     };
     send_reply(platform, room_id, event, &reply, place, threads).await;
 }
