@@ -13,6 +13,8 @@ mod wait;
 
 #[path = "matrix_e2e/basics.rs"]
 mod basics;
+#[path = "matrix_e2e/call.rs"]
+mod call;
 #[path = "matrix_e2e/commands.rs"]
 mod commands;
 #[path = "matrix_e2e/flood.rs"]
