@@ -21,6 +21,8 @@ mod commands;
 mod flood;
 #[path = "matrix_e2e/lifecycle.rs"]
 mod lifecycle;
+#[path = "matrix_e2e/outage.rs"]
+mod outage;
 #[path = "matrix_e2e/rate_limits.rs"]
 mod rate_limits;
 #[path = "matrix_e2e/restart.rs"]
