@@ -139,7 +139,11 @@ async fn on_a_homeserver_with_a_matrixrtc_focus_rooms_get_element_call_and_its_m
     )
     .await;
     let presence = community.bot.platform.presence(room).await.unwrap();
-    assert_eq!(presence.in_call, [ann.user.user_id.clone()], "{presence:?}");
+    assert_eq!(
+        presence.in_call,
+        std::slice::from_ref(&ann.user.user_id),
+        "{presence:?}"
+    );
     let mut joined = presence.joined.clone();
     joined.sort();
     let mut everyone: Vec<String> = community

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use focusfolk::core::model::Platform;
+use focusfolk::core::model::{JobKind, JobStatus, Platform, SlotId};
 use focusfolk::engine::Actor;
 
 use crate::support::Community;
@@ -54,6 +54,19 @@ async fn a_minute_without_the_homeserver_around_the_start_loses_nothing_doubles_
         .bot
         .advance_to(t + chrono::Duration::seconds(30))
         .await;
+    let store = focusfolk::store::Store::connect(&community.home.database_url)
+        .await
+        .unwrap();
+    let jobs = store.jobs_for_slot(SlotId(1)).await.unwrap();
+    let (announce, status) = jobs
+        .iter()
+        .find(|(job, _)| job.kind == JobKind::Announce)
+        .expect("the announce job");
+    assert!(
+        *status == JobStatus::Pending && announce.attempts >= 1,
+        "the outage was hit: the announcement failed and waits for a retry ({announce:?}, {status:?})"
+    );
+    let attempts_during_outage = announce.attempts;
     tokio::time::sleep(OUTAGE.saturating_sub(stopped.elapsed())).await;
     own.restart().await;
     let outage = stopped.elapsed();
@@ -110,7 +123,7 @@ async fn a_minute_without_the_homeserver_around_the_start_loses_nothing_doubles_
     }
     let rooms_after: BTreeSet<String> = rooms.into_keys().map(|room| room.to_string()).collect();
     println!(
-        "Synapse outage of {:.0} s around the start: announced {announced}/{}, doubled {doubled}, wrongly no-show {wrongly_no_show}",
+        "Synapse outage of {:.0} s around the start ({attempts_during_outage} announce attempts failed during it): announced {announced}/{}, doubled {doubled}, wrongly no-show {wrongly_no_show}",
         outage.as_secs_f64(),
         community.members.len()
     );

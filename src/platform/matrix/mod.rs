@@ -257,6 +257,9 @@ pub async fn run_matrix(
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let platform = MatrixPlatform::connect(config, setup.platform_state(), setup.clock()).await?;
+    // Says at start which call pair rooms get (a warning when there is none).
+    let call = platform.call_server().await;
+    tracing::info!(?call, "pair rooms' call server");
     let engine = setup.build(platform.clone());
     engine.startup_sweep_logged().await;
     // The runner and the sync loop stop together: on shutdown, when the sync loop fails (a
