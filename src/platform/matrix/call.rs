@@ -29,6 +29,9 @@ use crate::engine::port::PlatformError;
 /// How long a `.well-known` answer is trusted: a homeserver that gains (or loses) a focus is
 /// noticed within this, without a request per room.
 const DISCOVERY_TTL: Duration = Duration::from_secs(10 * 60);
+/// "No focus" may only mean the homeserver was unreachable just then (matrix-sdk answers
+/// `None` for both), so it is asked again sooner.
+const NO_FOCUS_TTL: Duration = Duration::from_secs(60);
 
 /// The Element Call web app used when the homeserver has a MatrixRTC focus and no
 /// `element_call_url` is configured. In a widget it takes the homeserver's focus from the
@@ -127,7 +130,8 @@ impl CallServer {
 
 impl MatrixPlatform {
     /// The call server of the pair rooms opened now: the configured one, or else what the
-    /// homeserver's `.well-known` says (read at most every [`DISCOVERY_TTL`]).
+    /// homeserver's `.well-known` says (read at most every [`DISCOVERY_TTL`], or
+    /// [`NO_FOCUS_TTL`] while it advertises none).
     pub async fn call_server(&self) -> CallServer {
         let element_call_url = self.config.element_call_url.as_deref();
         let jitsi_domain = self.config.jitsi_domain.as_deref();
@@ -136,7 +140,11 @@ impl MatrixPlatform {
         }
         let mut discovered = self.discovered_call_server.lock().await;
         if let Some((server, at)) = &*discovered {
-            if at.elapsed() < DISCOVERY_TTL {
+            let ttl = match server {
+                CallServer::None => NO_FOCUS_TTL,
+                _ => DISCOVERY_TTL,
+            };
+            if at.elapsed() < ttl {
                 return server.clone();
             }
         }
