@@ -201,7 +201,11 @@ async fn friends_are_paired_and_blocked_members_never_are() {
     assert!(app
         .say("ann", "friend dan")
         .await
-        .contains("dan is now your friend"));
+        .contains("Friend request sent to dan"));
+    assert!(app
+        .say("dan", "friend accept @ann")
+        .await
+        .contains("You and ann are friends now"));
     assert!(app.say("ann", "block ben").await.contains("Blocked ben"));
     book_all(&app, &members, "book 9:00 50m").await;
     app.advance_to(at(9, 0)).await;

@@ -53,6 +53,7 @@ on_both_backends! {
         late_cancel_counts,
         attendance_is_recorded_once,
         relations_set_remove_and_among,
+        friend_requests_become_mutual_friendships,
         recent_meetings_count_shared_slots,
         group_lifecycle,
         jobs_schedule_once_per_key,
@@ -691,6 +692,96 @@ async fn relations_set_remove_and_among(store: Store) {
             .unwrap()
             .len(),
         2
+    );
+}
+
+async fn friend_requests_become_mutual_friendships(store: Store) {
+    use focusfolk::core::friends::{Friendship, ShowBookings};
+    let c = community(&store).await;
+    let [ann, bob, cy] = [
+        member(&store, &c, "ann").await,
+        member(&store, &c, "bob").await,
+        member(&store, &c, "cy").await,
+    ];
+    let now = chrono::Utc::now();
+    let standing = |a: &Member, b: &Member| store.friendship(a.id, b.id);
+    assert_eq!(standing(&ann, &bob).await.unwrap(), Friendship::Strangers);
+    let first = store
+        .create_friend_request(ann.id, bob.id, now)
+        .await
+        .unwrap();
+    // Asking twice is the same request.
+    assert_eq!(
+        store
+            .create_friend_request(ann.id, bob.id, now)
+            .await
+            .unwrap(),
+        first
+    );
+    assert_eq!(standing(&ann, &bob).await.unwrap(), Friendship::RequestSent);
+    assert_eq!(
+        standing(&bob, &ann).await.unwrap(),
+        Friendship::RequestReceived
+    );
+    // The wrong direction accepts nothing.
+    assert_eq!(
+        store.accept_friend_request(bob.id, ann.id).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.accept_friend_request(ann.id, bob.id).await.unwrap(),
+        Some(first)
+    );
+    assert_eq!(standing(&ann, &bob).await.unwrap(), Friendship::Friends);
+    assert_eq!(standing(&bob, &ann).await.unwrap(), Friendship::Friends);
+    // Both friend notes exist, so the matching sees a mutual friendship.
+    let among = store.relations_among(&[ann.id, bob.id]).await.unwrap();
+    assert_eq!(among.len(), 2, "{among:?}");
+    let lists = store.friend_lists(ann.id).await.unwrap();
+    assert_eq!(lists.friends, vec![bob.id]);
+    assert!(lists.sent.is_empty() && lists.received.is_empty());
+
+    // A declined (deleted) request never hands its id to the next one: ids key DMs.
+    let declined = store
+        .create_friend_request(cy.id, ann.id, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.friend_lists(ann.id).await.unwrap().received,
+        vec![cy.id]
+    );
+    assert_eq!(store.friend_lists(cy.id).await.unwrap().sent, vec![ann.id]);
+    assert!(store.delete_friend_request(cy.id, ann.id).await.unwrap());
+    assert!(!store.delete_friend_request(cy.id, ann.id).await.unwrap());
+    let again = store
+        .create_friend_request(cy.id, ann.id, now)
+        .await
+        .unwrap();
+    assert!(again.0 > declined.0, "{again:?} after {declined:?}");
+
+    assert!(store.remove_friendship(bob.id, ann.id).await.unwrap());
+    assert!(!store.remove_friendship(bob.id, ann.id).await.unwrap());
+    assert_eq!(standing(&ann, &bob).await.unwrap(), Friendship::Strangers);
+
+    assert_eq!(
+        store.show_bookings(ann.id).await.unwrap(),
+        ShowBookings::Nobody
+    );
+    store
+        .set_show_bookings(ann.id, ShowBookings::Friends)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.show_bookings(ann.id).await.unwrap(),
+        ShowBookings::Friends
+    );
+    store
+        .set_show_bookings(ann.id, ShowBookings::Nobody)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.show_bookings(ann.id).await.unwrap(),
+        ShowBookings::Nobody
     );
 }
 

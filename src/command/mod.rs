@@ -2,6 +2,7 @@
 //! messages and the shell all become a [`Command`], handled in one place.
 
 pub mod parse;
+pub mod social;
 
 use crate::core::time_input::{DaySpec, TimeSpec};
 
@@ -27,7 +28,15 @@ pub enum Command {
     Timezone { zone: Option<String> },
     /// `prefs` shows, `prefs reminders off` changes.
     Prefs { change: Option<PrefsChange> },
-    /// `friend @bob`, `favourite @bob`, `block @bob`, `unblock @bob`, `unfriend @bob`...
+    /// `friend @bob` asks bob to be friends; `friend accept|decline|remove @bob` (and
+    /// `unfriend @bob`) answer or end it. Friends are mutual (see `core::friends`).
+    Friend {
+        change: crate::core::friends::FriendChange,
+        target: MemberRef,
+    },
+    /// `friends`: friends, pending requests both ways, friends' next bookings where allowed.
+    Friends,
+    /// `favourite @bob`, `block @bob`, `unblock @bob`, `unfavourite @bob`: one-way marks.
     Relate {
         kind: crate::core::model::RelationKind,
         target: MemberRef,
@@ -84,6 +93,8 @@ pub enum CancelScope {
 #[derive(Debug, Clone, PartialEq)]
 pub enum PrefsChange {
     Reminders(bool),
+    /// `prefs show-bookings friends|nobody`
+    ShowBookings(crate::core::friends::ShowBookings),
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -23,6 +23,7 @@ pub enum CommandWord {
     Timezone,
     Prefs,
     Friend,
+    Friends,
     Unfriend,
     Favourite,
     Unfavourite,
@@ -34,7 +35,7 @@ pub enum CommandWord {
 
 impl CommandWord {
     /// Every command word, in the order the overall help lists them.
-    pub const ALL: [CommandWord; 14] = [
+    pub const ALL: [CommandWord; 15] = [
         CommandWord::Book,
         CommandWord::Cancel,
         CommandWord::Sessions,
@@ -42,6 +43,7 @@ impl CommandWord {
         CommandWord::Timezone,
         CommandWord::Prefs,
         CommandWord::Friend,
+        CommandWord::Friends,
         CommandWord::Unfriend,
         CommandWord::Favourite,
         CommandWord::Unfavourite,
@@ -60,6 +62,7 @@ impl CommandWord {
             CommandWord::Timezone => "timezone",
             CommandWord::Prefs => "prefs",
             CommandWord::Friend => "friend",
+            CommandWord::Friends => "friends",
             CommandWord::Unfriend => "unfriend",
             CommandWord::Favourite => "favourite",
             CommandWord::Unfavourite => "unfavourite",
@@ -78,6 +81,12 @@ pub enum MessageAction {
     CancelBooking(BookingId),
     /// Book another session (a check-in's action).
     BookAnother,
+    /// Accept the friend request of the member with this platform user id (a friend
+    /// request's action). The id is what the platform already shows (a Matrix id, a shell
+    /// name) or stays inside a button (a Discord snowflake).
+    AcceptFriend { requester_platform_user_id: String },
+    /// Decline that request; the requester is not told.
+    DeclineFriend { requester_platform_user_id: String },
 }
 
 impl MessageAction {
@@ -86,6 +95,8 @@ impl MessageAction {
         match self {
             MessageAction::CancelBooking(_) => "Cancel this session",
             MessageAction::BookAnother => "Book another session",
+            MessageAction::AcceptFriend { .. } => "Accept",
+            MessageAction::DeclineFriend { .. } => "Decline",
         }
     }
 
@@ -94,8 +105,26 @@ impl MessageAction {
         match self {
             MessageAction::CancelBooking(booking) => (CommandWord::Cancel, booking.0.to_string()),
             MessageAction::BookAnother => (CommandWord::Book, "next".to_string()),
+            MessageAction::AcceptFriend {
+                requester_platform_user_id,
+            } => (
+                CommandWord::Friend,
+                format!("accept {}", as_handle(requester_platform_user_id)),
+            ),
+            MessageAction::DeclineFriend {
+                requester_platform_user_id,
+            } => (
+                CommandWord::Friend,
+                format!("decline {}", as_handle(requester_platform_user_id)),
+            ),
         }
     }
+}
+
+/// A platform user id as a member types it: with one leading `@` (`@bob:example.org` already
+/// has it, the shell's `bob` gets it).
+fn as_handle(platform_user_id: &str) -> String {
+    format!("@{}", platform_user_id.trim_start_matches('@'))
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -5,6 +5,7 @@
 
 pub mod attendance;
 pub mod booking_rules;
+pub mod friends;
 pub mod matching;
 pub mod message;
 pub mod model;

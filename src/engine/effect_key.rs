@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use crate::core::friends::FriendRequestId;
 use crate::core::model::{BookingId, GroupId, MemberId, SlotId};
 
 /// One external effect, identified by the database ids it is about.
@@ -37,6 +38,10 @@ pub enum EffectKey {
     /// member needs telling: moved (DST gap), skipped (overlap) or the series ended
     /// (`dm:weekly:b5:w1`).
     Weekly { booking: BookingId, weeks: u32 },
+    /// "Alice would like to be friends" with Accept / Decline (`dm:friend:r7`).
+    FriendRequest { request: FriendRequestId },
+    /// "Bob accepted your friend request" (`dm:friendok:r7`).
+    FriendAccepted { request: FriendRequestId },
 }
 
 impl EffectKey {
@@ -71,6 +76,8 @@ impl fmt::Display for EffectKey {
             EffectKey::Missed { slot, member } => write!(f, "dm:missed:s{slot}:m{member}"),
             EffectKey::CheckIn { slot, member } => write!(f, "dm:checkin:s{slot}:m{member}"),
             EffectKey::Weekly { booking, weeks } => write!(f, "dm:weekly:b{booking}:w{weeks}"),
+            EffectKey::FriendRequest { request } => write!(f, "dm:friend:r{request}"),
+            EffectKey::FriendAccepted { request } => write!(f, "dm:friendok:r{request}"),
         }
     }
 }
@@ -106,6 +113,18 @@ mod tests {
                     weeks: 1,
                 },
                 "dm:weekly:b5:w1",
+            ),
+            (
+                EffectKey::FriendRequest {
+                    request: FriendRequestId(7),
+                },
+                "dm:friend:r7",
+            ),
+            (
+                EffectKey::FriendAccepted {
+                    request: FriendRequestId(7),
+                },
+                "dm:friendok:r7",
             ),
         ];
         for (key, text) in table {

@@ -61,6 +61,7 @@
 mod bookings;
 mod communities;
 mod effects;
+mod friends;
 mod group_commit;
 mod groups;
 mod jobs;
@@ -70,6 +71,7 @@ mod relations;
 
 pub use bookings::{NewBooking, NewBookingRequest, SlotBookingCount};
 pub use effects::EffectRecord;
+pub use friends::FriendLists;
 pub use members::MAX_NAMESAKES;
 
 pub use group_commit::GroupCommitStats;

@@ -13,7 +13,8 @@ use serde_json::{json, Value};
 
 use super::context::Data;
 use super::render::{render, truncate, MAX_MESSAGE_CHARS};
-use crate::command::{CancelScope, CancelTarget, Command};
+use crate::command::{CancelScope, CancelTarget, Command, MemberRef};
+use crate::core::friends::FriendChange;
 use crate::core::message::{MessageAction, OutgoingMessage};
 use crate::core::time_input::parse_time_spec;
 use crate::engine::port::Membership;
@@ -22,6 +23,7 @@ use crate::engine::Actor;
 const CANCEL: &str = "cf:cancel";
 const BOOK: &str = "cf:book";
 const BOOK_FORM: &str = "cf:bookform";
+const FRIEND: &str = "cf:friend";
 
 /// One action row with a button per action the message carries (a reminder's "Cancel this
 /// session", a check-in's "Book another session"). Buttons act in `guild`, the community the
@@ -37,6 +39,18 @@ pub fn for_message(message: &OutgoingMessage, guild: Option<u64>) -> Option<Valu
                     (4, format!("{CANCEL}:{guild}:{}", booking.0))
                 }
                 MessageAction::BookAnother => (1, format!("{BOOK}:{guild}")),
+                MessageAction::AcceptFriend {
+                    requester_platform_user_id,
+                } => (
+                    3,
+                    format!("{FRIEND}:accept:{guild}:{requester_platform_user_id}"),
+                ),
+                MessageAction::DeclineFriend {
+                    requester_platform_user_id,
+                } => (
+                    2,
+                    format!("{FRIEND}:decline:{guild}:{requester_platform_user_id}"),
+                ),
             };
             json!({"type": 2, "style": style, "label": action.label(), "custom_id": custom_id})
         })
@@ -83,9 +97,10 @@ fn refusal() -> serenity::CreateInteractionResponse {
 /// The guild a DM button acts in, from its custom id.
 fn guild_of(custom_id: &str) -> Option<u64> {
     match custom_id.split(':').collect::<Vec<_>>().as_slice() {
-        ["cf", "cancel", guild, _] | ["cf", "book", guild] | ["cf", "bookform", guild] => {
-            guild.parse().ok()
-        }
+        ["cf", "cancel", guild, _]
+        | ["cf", "book", guild]
+        | ["cf", "bookform", guild]
+        | ["cf", "friend", _, guild, _] => guild.parse().ok(),
         _ => None,
     }
 }
@@ -107,10 +122,31 @@ pub async fn on_component(
     let result = match parts.as_slice() {
         ["cf", "cancel", guild, booking] => match (guild.parse::<u64>(), booking.parse::<i64>()) {
             (Ok(guild), Ok(booking)) => {
-                cancel_from_reminder(ctx, data, interaction, guild, booking).await
+                let command = Command::Cancel {
+                    target: CancelTarget::BookingId(booking),
+                    scope: CancelScope::Occurrence,
+                };
+                act_and_update_dm(ctx, data, interaction, guild, command).await
             }
             _ => Ok(()),
         },
+        ["cf", "friend", verb, guild, requester] => {
+            let change = match *verb {
+                "accept" => Some(FriendChange::Accept),
+                "decline" => Some(FriendChange::Decline),
+                _ => None,
+            };
+            match (change, guild.parse::<u64>()) {
+                (Some(change), Ok(guild)) => {
+                    let command = Command::Friend {
+                        change,
+                        target: MemberRef::PlatformId(requester.to_string()),
+                    };
+                    act_and_update_dm(ctx, data, interaction, guild, command).await
+                }
+                _ => Ok(()),
+            }
+        }
         ["cf", "book", guild] => {
             let form =
                 serenity::CreateModal::new(format!("{BOOK_FORM}:{guild}"), "Book another session")
@@ -146,28 +182,18 @@ pub async fn on_component(
     }
 }
 
-/// "Cancel this session" on a reminder: the DM itself is updated with the outcome.
-async fn cancel_from_reminder(
+/// A button that does one command ("Cancel this session" on a reminder, Accept / Decline on a
+/// friend request): the DM itself is updated with the outcome and loses its buttons.
+async fn act_and_update_dm(
     ctx: &serenity::Context,
     data: &Arc<Data>,
     interaction: &serenity::ComponentInteraction,
     guild: u64,
-    booking: i64,
+    command: Command,
 ) -> anyhow::Result<()> {
     let actor = actor(guild, &interaction.user);
     let engine = data.engine.clone();
-    let work = async move {
-        engine
-            .handle_command(
-                &actor,
-                Command::Cancel {
-                    target: CancelTarget::BookingId(booking),
-                    scope: CancelScope::Occurrence,
-                },
-            )
-            .await
-            .message
-    };
+    let work = async move { engine.handle_command(&actor, command).await.message };
     tokio::pin!(work);
     let original = interaction.message.content.clone();
     let updated = |reply: &OutgoingMessage| {

@@ -69,9 +69,8 @@ pub fn escape_markdown(text: &str) -> String {
 pub fn slash_command(word: CommandWord, arguments: &str) -> String {
     let arguments = arguments.trim();
     let (command, arguments) = match word {
-        CommandWord::Friend
-        | CommandWord::Unfriend
-        | CommandWord::Favourite
+        CommandWord::Unfriend => ("friend", format!("remove {arguments}").trim().to_string()),
+        CommandWord::Favourite
         | CommandWord::Unfavourite
         | CommandWord::Block
         | CommandWord::Unblock => (
