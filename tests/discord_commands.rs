@@ -458,5 +458,82 @@ async fn partner_replies_escape_the_other_members_nickname() {
         answer.contains("\\[Free Nitro\\]\\(https://e.v\\)"),
         "the nickname is escaped: {answer}"
     );
-    assert!(answer.contains("is now your friend"), "{answer}");
+    assert!(answer.contains("is now your favourite"), "{answer}");
+}
+
+/// Issue 11: `/friend` sends a request DM with Accept / Decline buttons; clicking Accept makes
+/// both friends, updates the DM in place and tells the requester. No user id shows anywhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_friend_request_is_accepted_with_its_button() {
+    let app = spawn(Options::default()).await;
+    let (ann, ben) = (app.member("ann"), app.member("ben"));
+    assert!(app
+        .command(ben, "sessions", &[])
+        .await
+        .contains("No upcoming"));
+    let sent = app
+        .command(ann, "friend", &[("member", text(&ben.to_string()))])
+        .await;
+    assert!(sent.contains("Friend request sent to ben"), "{sent}");
+
+    let request = app
+        .fake
+        .dms(ben)
+        .into_iter()
+        .find(|m| m.content.contains("would like to be friends"))
+        .expect("a friend request DM");
+    assert!(request.content.contains("ann"), "{}", request.content);
+    assert!(
+        !request.content.contains(&ann.to_string()),
+        "no user id in the text: {}",
+        request.content
+    );
+    let buttons = request.components[0]["components"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let labels: Vec<&str> = buttons
+        .iter()
+        .map(|b| b["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["Accept", "Decline"]);
+    let accept = buttons[0]["custom_id"].as_str().unwrap().to_string();
+    assert_eq!(accept, format!("cf:friend:accept:{}:{ann}", app.guild));
+
+    let click = app.fake.click(ben, request.id, &accept);
+    let answer = app.fake.answer(click).await;
+    assert_eq!(
+        app.fake.interaction(click).callbacks,
+        [7],
+        "the DM itself is updated"
+    );
+    assert!(
+        answer.content().contains("You and ann are friends now"),
+        "{:?}",
+        answer.data
+    );
+    let updated = app
+        .fake
+        .dms(ben)
+        .into_iter()
+        .find(|m| m.id == request.id)
+        .unwrap();
+    assert_eq!(updated.components, Value::Array(vec![]), "no second click");
+    eventually("ann hears ben accepted", || async {
+        (app.fake
+            .dms_containing(ann, "ben accepted your friend request")
+            == 1)
+            .then_some(())
+    })
+    .await;
+    let list = app.command(ann, "friends", &[]).await;
+    assert!(
+        list.contains("Your friends:") && list.contains("ben"),
+        "{list}"
+    );
+    // Asking again is refused plainly.
+    let again = app
+        .command(ann, "friend", &[("member", text(&ben.to_string()))])
+        .await;
+    assert!(again.contains("already friends"), "{again}");
 }

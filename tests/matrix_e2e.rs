@@ -23,6 +23,8 @@ mod lifecycle;
 mod rate_limits;
 #[path = "matrix_e2e/restart.rs"]
 mod restart;
+#[path = "matrix_e2e/social.rs"]
+mod social;
 
 use chrono::{DateTime, TimeZone, Utc};
 
