@@ -347,6 +347,22 @@ fn command_table() {
         ("friend accept", BadArguments("friend")),
         ("friend @", BadArguments("friend")),
         ("friends", Ok(Command::Friends)),
+        (
+            "msg running 2 min late",
+            Ok(Command::Message {
+                to: None,
+                text: "running 2 min late".to_string(),
+            }),
+        ),
+        (
+            "msg @bob:example.org see you at 9",
+            Ok(Command::Message {
+                to: Some(MemberRef::Typed("@bob:example.org".to_string())),
+                text: "see you at 9".to_string(),
+            }),
+        ),
+        ("msg", BadArguments("msg")),
+        ("msg @bob", BadArguments("msg")),
         ("friends bob", BadArguments("friends")),
         (
             "prefs show-bookings friends",
@@ -557,6 +573,7 @@ const VOCABULARY: &[&str] = &[
     "prefs",
     "friend",
     "friends",
+    "msg",
     "accept",
     "decline",
     "show-bookings",

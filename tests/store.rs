@@ -54,6 +54,7 @@ on_both_backends! {
         attendance_is_recorded_once,
         relations_set_remove_and_among,
         friend_requests_become_mutual_friendships,
+        partner_messages_are_logged_and_counted,
         recent_meetings_count_shared_slots,
         group_lifecycle,
         jobs_schedule_once_per_key,
@@ -783,6 +784,37 @@ async fn friend_requests_become_mutual_friendships(store: Store) {
         store.show_bookings(ann.id).await.unwrap(),
         ShowBookings::Nobody
     );
+}
+
+async fn partner_messages_are_logged_and_counted(store: Store) {
+    let c = community(&store).await;
+    let [ann, bob] = [
+        member(&store, &c, "ann").await,
+        member(&store, &c, "bob").await,
+    ];
+    let t = DateTime::parse_from_rfc3339("2026-11-30T09:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let first = store
+        .record_partner_message(ann.id, bob.id, t, true)
+        .await
+        .unwrap();
+    let second = store
+        .record_partner_message(ann.id, bob.id, t + chrono::Duration::minutes(5), false)
+        .await
+        .unwrap();
+    assert!(second > first);
+    let since = store
+        .partner_messages_sent_since(ann.id, t + chrono::Duration::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(since, vec![t + chrono::Duration::minutes(5)]);
+    assert!(store
+        .partner_messages_sent_since(bob.id, t)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store.sessions_sat_in(ann.id, t).await.unwrap().is_empty());
 }
 
 async fn recent_meetings_count_shared_slots(store: Store) {

@@ -34,3 +34,16 @@ DELETE FROM relations
         SELECT 1 FROM relations b
         WHERE b.member_id = relations.other_id AND b.other_id = relations.member_id
           AND b.kind = 'friend');
+
+-- Partner messages (`msg`): who wrote to whom and when, never the text. The id keys the relay
+-- DM (`dm:msg:p7`); the recent rows are the per-member rate. `delivered` is 0 for a message
+-- dropped because the recipient blocked the sender.
+CREATE TABLE partner_messages (
+    id             BIGSERIAL PRIMARY KEY,
+    from_member_id BIGINT  NOT NULL REFERENCES members (id),
+    to_member_id   BIGINT  NOT NULL REFERENCES members (id),
+    sent_at        BIGINT  NOT NULL,
+    delivered      BIGINT  NOT NULL CHECK (delivered IN (0, 1))
+);
+
+CREATE INDEX partner_messages_by_sender ON partner_messages (from_member_id, sent_at);

@@ -35,3 +35,16 @@ DELETE FROM relations
         SELECT 1 FROM relations b
         WHERE b.member_id = relations.other_id AND b.other_id = relations.member_id
           AND b.kind = 'friend');
+
+-- Partner messages (`msg`): who wrote to whom and when, never the text. The id keys the relay
+-- DM (`dm:msg:p7`); the recent rows are the per-member rate. `delivered` is 0 for a message
+-- dropped because the recipient blocked the sender.
+CREATE TABLE partner_messages (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    from_member_id INTEGER NOT NULL REFERENCES members (id),
+    to_member_id   INTEGER NOT NULL REFERENCES members (id),
+    sent_at        INTEGER NOT NULL,
+    delivered      INTEGER NOT NULL CHECK (delivered IN (0, 1))
+) STRICT;
+
+CREATE INDEX partner_messages_by_sender ON partner_messages (from_member_id, sent_at);

@@ -36,6 +36,9 @@ pub enum Command {
     },
     /// `friends`: friends, pending requests both ways, friends' next bookings where allowed.
     Friends,
+    /// `msg <text>` to the partner(s) of the current, next matched or just-ended session;
+    /// `msg @x <text>` to one such partner or a friend.
+    Message { to: Option<MemberRef>, text: String },
     /// `favourite @bob`, `block @bob`, `unblock @bob`, `unfavourite @bob`: one-way marks.
     Relate {
         kind: crate::core::model::RelationKind,

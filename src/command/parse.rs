@@ -7,7 +7,9 @@
 
 use std::fmt;
 
-use super::social::{BadSocialArguments, USAGE_FRIEND, USAGE_FRIENDS, USAGE_PREFS, USAGE_UNFRIEND};
+use super::social::{
+    BadSocialArguments, USAGE_FRIEND, USAGE_FRIENDS, USAGE_MSG, USAGE_PREFS, USAGE_UNFRIEND,
+};
 use crate::command::{
     CancelScope, CancelTarget, Command, PrefsChange, RelationChange, SetupChange,
 };
@@ -25,6 +27,7 @@ pub const COMMAND_NAMES: &[&str] = &[
     "prefs",
     "friend",
     "friends",
+    "msg",
     "unfriend",
     "favourite",
     "unfavourite",
@@ -158,6 +161,7 @@ pub fn parse_command(input: &str) -> Result<Command, CommandParseError> {
         "prefs" => parse_prefs(&args),
         "friend" => Ok(super::social::parse_friend(&args)?),
         "friends" => Ok(super::social::parse_friends(&args)?),
+        "msg" | "message" => Ok(super::social::parse_msg(&args)?),
         "unfriend" => Ok(super::social::parse_unfriend(&args)?),
         // Both spellings: members write whichever they grew up with.
         "favourite" | "favorite" => relate(
@@ -503,6 +507,7 @@ const HELP: &[(&str, &str, &str)] = &[
     ("prefs", USAGE_PREFS, "Show your preferences, turn reminder messages on or off, or choose whether your friends may see your upcoming bookings (nobody by default)."),
     ("friend", USAGE_FRIEND, "Ask someone to be friends; they accept or decline. Friends are mutual and are paired together first: a friendship weighs more than a favourite."),
     ("friends", USAGE_FRIENDS, "List your friends, friend requests both ways, and your friends' next sessions where they share them."),
+    ("msg", USAGE_MSG, "Message the partner of your current session, your next matched one, or one that ended in the last 24 hours; or a friend, with msg @name. They can reply. At most 5 messages in 10 minutes."),
     ("unfriend", USAGE_UNFRIEND, "End a friendship (the same as friend remove)."),
     ("favourite", USAGE_FAVOURITE, "Prefer to be matched with someone, privately: they aren't asked or told. Weighs less than a friendship."),
     ("unfavourite", USAGE_UNFAVOURITE, "Undo favourite."),

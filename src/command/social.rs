@@ -10,6 +10,8 @@ pub const USAGE_FRIEND: &str =
     "friend [accept|decline|remove] <name> (e.g. friend @bob, friend accept @bob)";
 pub const USAGE_FRIENDS: &str = "friends";
 pub const USAGE_UNFRIEND: &str = "unfriend <name>";
+pub const USAGE_MSG: &str =
+    "msg [@name] <text> (e.g. msg running 2 min late!, msg @bob same time tomorrow?)";
 
 /// What was wrong with a social command's arguments; `parse.rs` turns it into its
 /// `CommandParseError::BadArguments` (this file cannot name that type without an import
@@ -112,4 +114,25 @@ pub fn parse_show_bookings(setting: &[&str]) -> Parsed {
             "Say who may see your upcoming bookings: prefs show-bookings friends, or nobody.",
         )),
     }
+}
+
+/// `msg <text>` or `msg @name <text>`: a first word starting with `@` names the recipient (one
+/// word: a handle or a one-word name); everything else is the message.
+pub fn parse_msg(args: &[&str]) -> Parsed {
+    const CMD: &str = "msg";
+    let (to, words) = match args.split_first() {
+        Some((first, rest)) if first.starts_with('@') && first.len() > 1 => {
+            (Some(MemberRef::Typed(first.to_string())), rest)
+        }
+        _ => (None, args),
+    };
+    let text = words.join(" ");
+    if text.trim().is_empty() {
+        return Err(bad(
+            CMD,
+            USAGE_MSG,
+            "What should I pass on? Say msg and your message.",
+        ));
+    }
+    Ok(Command::Message { to, text })
 }

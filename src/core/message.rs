@@ -24,6 +24,7 @@ pub enum CommandWord {
     Prefs,
     Friend,
     Friends,
+    Msg,
     Unfriend,
     Favourite,
     Unfavourite,
@@ -35,7 +36,7 @@ pub enum CommandWord {
 
 impl CommandWord {
     /// Every command word, in the order the overall help lists them.
-    pub const ALL: [CommandWord; 15] = [
+    pub const ALL: [CommandWord; 16] = [
         CommandWord::Book,
         CommandWord::Cancel,
         CommandWord::Sessions,
@@ -44,6 +45,7 @@ impl CommandWord {
         CommandWord::Prefs,
         CommandWord::Friend,
         CommandWord::Friends,
+        CommandWord::Msg,
         CommandWord::Unfriend,
         CommandWord::Favourite,
         CommandWord::Unfavourite,
@@ -63,6 +65,7 @@ impl CommandWord {
             CommandWord::Prefs => "prefs",
             CommandWord::Friend => "friend",
             CommandWord::Friends => "friends",
+            CommandWord::Msg => "msg",
             CommandWord::Unfriend => "unfriend",
             CommandWord::Favourite => "favourite",
             CommandWord::Unfavourite => "unfavourite",
@@ -87,6 +90,8 @@ pub enum MessageAction {
     AcceptFriend { requester_platform_user_id: String },
     /// Decline that request; the requester is not told.
     DeclineFriend { requester_platform_user_id: String },
+    /// Reply to a partner message from the member with this platform user id.
+    ReplyTo { sender_platform_user_id: String },
 }
 
 impl MessageAction {
@@ -97,6 +102,7 @@ impl MessageAction {
             MessageAction::BookAnother => "Book another session",
             MessageAction::AcceptFriend { .. } => "Accept",
             MessageAction::DeclineFriend { .. } => "Decline",
+            MessageAction::ReplyTo { .. } => "Reply",
         }
     }
 
@@ -116,6 +122,12 @@ impl MessageAction {
             } => (
                 CommandWord::Friend,
                 format!("decline {}", as_handle(requester_platform_user_id)),
+            ),
+            MessageAction::ReplyTo {
+                sender_platform_user_id,
+            } => (
+                CommandWord::Msg,
+                format!("{} <your message>", as_handle(sender_platform_user_id)),
             ),
         }
     }

@@ -9,6 +9,7 @@ pub mod friends;
 pub mod matching;
 pub mod message;
 pub mod model;
+pub mod partner_messages;
 pub mod reliability;
 pub mod schedule;
 pub mod slot_grid;

@@ -195,6 +195,10 @@ impl Engine {
                 self.friend(community, &member, change, &target).await
             }
             Command::Friends => self.friends(community, &member).await,
+            Command::Message { to, text } => {
+                self.message_partner(community, &member, to.as_ref(), &text)
+                    .await
+            }
             Command::Setup { change } => self.setup(actor, community, change).await,
             Command::Help { topic } => Ok(OutgoingMessage::new().text(help_text(
                 topic.as_deref(),

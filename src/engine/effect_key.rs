@@ -42,6 +42,8 @@ pub enum EffectKey {
     FriendRequest { request: FriendRequestId },
     /// "Bob accepted your friend request" (`dm:friendok:r7`).
     FriendAccepted { request: FriendRequestId },
+    /// A relayed partner message, by its log id (`dm:msg:p7`).
+    PartnerMessage { message: i64 },
 }
 
 impl EffectKey {
@@ -78,6 +80,7 @@ impl fmt::Display for EffectKey {
             EffectKey::Weekly { booking, weeks } => write!(f, "dm:weekly:b{booking}:w{weeks}"),
             EffectKey::FriendRequest { request } => write!(f, "dm:friend:r{request}"),
             EffectKey::FriendAccepted { request } => write!(f, "dm:friendok:r{request}"),
+            EffectKey::PartnerMessage { message } => write!(f, "dm:msg:p{message}"),
         }
     }
 }
@@ -126,6 +129,7 @@ mod tests {
                 },
                 "dm:friendok:r7",
             ),
+            (EffectKey::PartnerMessage { message: 7 }, "dm:msg:p7"),
         ];
         for (key, text) in table {
             assert_eq!(key.to_string(), text, "{key:?}");

@@ -66,6 +66,7 @@ mod group_commit;
 mod groups;
 mod jobs;
 mod members;
+mod partner_messages;
 mod platform_state;
 mod relations;
 

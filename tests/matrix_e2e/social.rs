@@ -71,3 +71,43 @@ fn localpart(user_id: &str) -> String {
         .unwrap_or(without_sigil)
         .to_string()
 }
+
+/// `msg` relays to the session partner's DM with the sender's name and a Reply line; replying
+/// that line (with a message) reaches the sender. A stranger is refused.
+#[tokio::test]
+async fn a_partner_message_is_relayed_and_answered_by_its_reply_line() {
+    let community = Community::start(Synapse::from_env(), &["ann", "ben", "cat"]).await;
+    let (ann, ben, cat) = (
+        community.member("ann"),
+        community.member("ben"),
+        community.member("cat"),
+    );
+    let room = &community.room;
+    let bot = community.bot_id();
+    for member in [ann, ben] {
+        assert!(member
+            .command(room, "!focusfolk book 9:00 25m")
+            .await
+            .contains("Booked"));
+    }
+    community.bot.advance_to(crate::at(9, 0)).await;
+    let ann_id = ann.user.user_id.to_string();
+
+    let sent = ann.command(room, "!focusfolk msg running 2 min late").await;
+    assert!(sent.contains("Sent to"), "{sent}");
+    let relayed = ben.wait_for_dm(&bot, "running 2 min late").await;
+    assert!(relayed.contains(&localpart(&ann_id)), "{relayed}");
+    assert!(
+        relayed.contains(&format!("→ Reply: `msg {ann_id} <your message>`")),
+        "{relayed}"
+    );
+    let dm = ben.dm_room(&bot).await;
+    let replied = ben.command(&dm, &format!("msg {ann_id} no worries")).await;
+    assert!(replied.contains("Sent to"), "{replied}");
+    ann.wait_for_dm(&bot, "no worries").await;
+
+    let refused = cat
+        .command(room, &format!("!focusfolk msg {ann_id} hello from cat"))
+        .await;
+    assert!(refused.contains("friends only"), "{refused}");
+}

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::commands::{
-    book, cancel, friend, friends, help, partner, prefs, sessions, slots, timezone,
+    book, cancel, friend, friends, help, msg, partner, prefs, sessions, slots, timezone,
 };
 use super::context::{Data, Error};
 use super::setup_command::setup;
@@ -18,6 +18,7 @@ pub fn all() -> Vec<poise::Command<Arc<Data>, Error>> {
         prefs(),
         friend(),
         friends(),
+        msg(),
         partner(),
         help(),
         setup(),

@@ -256,6 +256,18 @@ pub async fn friend(
     run(ctx, Ok(Command::Friend { change, target })).await
 }
 
+/// Message your session partner (current, next matched, or from the last 24 h), or a friend.
+#[poise::command(slash_command, guild_only)]
+pub async fn msg(
+    ctx: Context<'_>,
+    #[description = "Your message"] text: String,
+    #[description = "A friend or one of your partners (your session partner if you don't pick)"]
+    member: Option<serenity::User>,
+) -> Result<(), Error> {
+    let to = member.map(|user| MemberRef::PlatformId(user.id.get().to_string()));
+    run(ctx, Ok(Command::Message { to, text })).await
+}
+
 /// Your friends, friend requests both ways, and friends' next sessions where they share them.
 #[poise::command(slash_command, guild_only)]
 pub async fn friends(ctx: Context<'_>) -> Result<(), Error> {

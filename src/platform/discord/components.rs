@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use super::context::Data;
 use super::render::{render, truncate, MAX_MESSAGE_CHARS};
+use super::reply_form;
 use crate::command::{CancelScope, CancelTarget, Command, MemberRef};
 use crate::core::friends::FriendChange;
 use crate::core::message::{MessageAction, OutgoingMessage};
@@ -50,6 +51,12 @@ pub fn for_message(message: &OutgoingMessage, guild: Option<u64>) -> Option<Valu
                 } => (
                     2,
                     format!("{FRIEND}:decline:{guild}:{requester_platform_user_id}"),
+                ),
+                MessageAction::ReplyTo {
+                    sender_platform_user_id,
+                } => (
+                    1,
+                    reply_form::reply_button_id(guild, sender_platform_user_id),
                 ),
             };
             json!({"type": 2, "style": style, "label": action.label(), "custom_id": custom_id})
@@ -96,6 +103,9 @@ fn refusal() -> serenity::CreateInteractionResponse {
 
 /// The guild a DM button acts in, from its custom id.
 fn guild_of(custom_id: &str) -> Option<u64> {
+    if let Some((guild, _)) = reply_form::parse_reply_id(custom_id) {
+        return Some(guild);
+    }
     match custom_id.split(':').collect::<Vec<_>>().as_slice() {
         ["cf", "cancel", guild, _]
         | ["cf", "book", guild]
@@ -119,6 +129,12 @@ pub async fn on_component(
         }
     }
     let parts: Vec<&str> = interaction.data.custom_id.split(':').collect();
+    if let Some((guild, sender)) = reply_form::parse_reply_id(&interaction.data.custom_id) {
+        if let Err(error) = reply_form::open(ctx, interaction, guild, &sender).await {
+            tracing::warn!(%error, "reply form not opened");
+        }
+        return;
+    }
     let result = match parts.as_slice() {
         ["cf", "cancel", guild, booking] => match (guild.parse::<u64>(), booking.parse::<i64>()) {
             (Ok(guild), Ok(booking)) => {
@@ -238,6 +254,18 @@ pub async fn on_modal(
     data: &Arc<Data>,
     interaction: &serenity::ModalInteraction,
 ) {
+    if let Some((guild, sender)) = reply_form::parse_reply_id(&interaction.data.custom_id) {
+        if has_left(data, guild, &interaction.user).await {
+            if let Err(error) = interaction.create_response(&ctx.http, refusal()).await {
+                tracing::warn!(%error, "refusal not answered");
+            }
+            return;
+        }
+        if let Err(error) = reply_form::on_submit(ctx, data, interaction, guild, sender).await {
+            tracing::warn!(%error, "reply form not answered");
+        }
+        return;
+    }
     let Some(guild) = interaction
         .data
         .custom_id
