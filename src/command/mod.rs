@@ -39,6 +39,9 @@ pub enum Command {
     /// `msg <text>` to the partner(s) of the current, next matched or just-ended session;
     /// `msg @x <text>` to one such partner or a friend.
     Message { to: Option<MemberRef>, text: String },
+    /// `move 12 <time>`: booking 12 moves to another slot of the same length in one step
+    /// (the lone booker's offer); not a late cancel.
+    Move { booking: i64, when: TimeSpec },
     /// `favourite @bob`, `block @bob`, `unblock @bob`, `unfavourite @bob`: one-way marks.
     Relate {
         kind: crate::core::model::RelationKind,

@@ -8,7 +8,8 @@
 use std::fmt;
 
 use super::social::{
-    BadSocialArguments, USAGE_FRIEND, USAGE_FRIENDS, USAGE_MSG, USAGE_PREFS, USAGE_UNFRIEND,
+    BadSocialArguments, USAGE_FRIEND, USAGE_FRIENDS, USAGE_MOVE, USAGE_MSG, USAGE_PREFS,
+    USAGE_UNFRIEND,
 };
 use crate::command::{
     CancelScope, CancelTarget, Command, PrefsChange, RelationChange, SetupChange,
@@ -28,6 +29,7 @@ pub const COMMAND_NAMES: &[&str] = &[
     "friend",
     "friends",
     "msg",
+    "move",
     "unfriend",
     "favourite",
     "unfavourite",
@@ -162,6 +164,7 @@ pub fn parse_command(input: &str) -> Result<Command, CommandParseError> {
         "friend" => Ok(super::social::parse_friend(&args)?),
         "friends" => Ok(super::social::parse_friends(&args)?),
         "msg" | "message" => Ok(super::social::parse_msg(&args)?),
+        "move" => Ok(super::social::parse_move(&args)?),
         "unfriend" => Ok(super::social::parse_unfriend(&args)?),
         // Both spellings: members write whichever they grew up with.
         "favourite" | "favorite" => relate(
@@ -508,6 +511,7 @@ const HELP: &[(&str, &str, &str)] = &[
     ("friend", USAGE_FRIEND, "Ask someone to be friends; they accept or decline. Friends are mutual and are paired together first: a friendship weighs more than a favourite."),
     ("friends", USAGE_FRIENDS, "List your friends, friend requests both ways, and your friends' next sessions where they share them."),
     ("msg", USAGE_MSG, "Message the partner of your current session, your next matched one, or one that ended in the last 24 hours; or a friend, with msg @name. They can reply. At most 5 messages in 10 minutes."),
+    ("move", USAGE_MOVE, "Move a booking to another time of the same length in one step (not a late cancel). When you're the only one booked, I offer the nearest times that have company."),
     ("unfriend", USAGE_UNFRIEND, "End a friendship (the same as friend remove)."),
     ("favourite", USAGE_FAVOURITE, "Prefer to be matched with someone, privately: they aren't asked or told. Weighs less than a friendship."),
     ("unfavourite", USAGE_UNFAVOURITE, "Undo favourite."),

@@ -10,6 +10,7 @@ pub const USAGE_FRIEND: &str =
     "friend [accept|decline|remove] <name> (e.g. friend @bob, friend accept @bob)";
 pub const USAGE_FRIENDS: &str = "friends";
 pub const USAGE_UNFRIEND: &str = "unfriend <name>";
+pub const USAGE_MOVE: &str = "move <booking number> <time> (e.g. move 12 9:15)";
 pub const USAGE_MSG: &str =
     "msg [@name] <text> (e.g. msg running 2 min late!, msg @bob same time tomorrow?)";
 
@@ -135,4 +136,26 @@ pub fn parse_msg(args: &[&str]) -> Parsed {
         ));
     }
     Ok(Command::Message { to, text })
+}
+
+/// `move 12 <time>` / `move #12 <time>`.
+pub fn parse_move(args: &[&str]) -> Parsed {
+    const CMD: &str = "move";
+    let Some((first, rest)) = args.split_first() else {
+        return Err(bad(CMD, USAGE_MOVE, "Which booking, and to when?"));
+    };
+    let digits = first.strip_prefix('#').unwrap_or(first);
+    let Ok(booking) = digits.parse::<i64>() else {
+        return Err(bad(
+            CMD,
+            USAGE_MOVE,
+            "Start with the booking number (sessions lists them).",
+        ));
+    };
+    if rest.is_empty() {
+        return Err(bad(CMD, USAGE_MOVE, "To when? Add the new time."));
+    }
+    let when = crate::core::time_input::parse_time_spec(&rest.join(" "))
+        .map_err(|error| bad(CMD, USAGE_MOVE, error.to_string()))?;
+    Ok(Command::Move { booking, when })
 }

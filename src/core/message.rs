@@ -25,6 +25,7 @@ pub enum CommandWord {
     Friend,
     Friends,
     Msg,
+    Move,
     Unfriend,
     Favourite,
     Unfavourite,
@@ -36,7 +37,7 @@ pub enum CommandWord {
 
 impl CommandWord {
     /// Every command word, in the order the overall help lists them.
-    pub const ALL: [CommandWord; 16] = [
+    pub const ALL: [CommandWord; 17] = [
         CommandWord::Book,
         CommandWord::Cancel,
         CommandWord::Sessions,
@@ -46,6 +47,7 @@ impl CommandWord {
         CommandWord::Friend,
         CommandWord::Friends,
         CommandWord::Msg,
+        CommandWord::Move,
         CommandWord::Unfriend,
         CommandWord::Favourite,
         CommandWord::Unfavourite,
@@ -66,6 +68,7 @@ impl CommandWord {
             CommandWord::Friend => "friend",
             CommandWord::Friends => "friends",
             CommandWord::Msg => "msg",
+            CommandWord::Move => "move",
             CommandWord::Unfriend => "unfriend",
             CommandWord::Favourite => "favourite",
             CommandWord::Unfavourite => "unfavourite",
@@ -92,17 +95,28 @@ pub enum MessageAction {
     DeclineFriend { requester_platform_user_id: String },
     /// Reply to a partner message from the member with this platform user id.
     ReplyTo { sender_platform_user_id: String },
+    /// Move this booking to the slot starting at `local_time` (the member's wall time, as a
+    /// member would type it: "2026-11-30 09:15"): a lone booker's offer of company.
+    MoveBooking {
+        booking: BookingId,
+        local_time: String,
+    },
 }
 
 impl MessageAction {
     /// The words on a button.
-    pub fn label(&self) -> &'static str {
+    pub fn label(&self) -> String {
         match self {
-            MessageAction::CancelBooking(_) => "Cancel this session",
-            MessageAction::BookAnother => "Book another session",
-            MessageAction::AcceptFriend { .. } => "Accept",
-            MessageAction::DeclineFriend { .. } => "Decline",
-            MessageAction::ReplyTo { .. } => "Reply",
+            MessageAction::CancelBooking(_) => "Cancel this session".to_string(),
+            MessageAction::BookAnother => "Book another session".to_string(),
+            MessageAction::AcceptFriend { .. } => "Accept".to_string(),
+            MessageAction::DeclineFriend { .. } => "Decline".to_string(),
+            MessageAction::ReplyTo { .. } => "Reply".to_string(),
+            // The time only: the day is the one the message is about.
+            MessageAction::MoveBooking { local_time, .. } => format!(
+                "Move to {}",
+                local_time.rsplit(' ').next().unwrap_or(local_time)
+            ),
         }
     }
 
@@ -129,6 +143,10 @@ impl MessageAction {
                 CommandWord::Msg,
                 format!("{} <your message>", as_handle(sender_platform_user_id)),
             ),
+            MessageAction::MoveBooking {
+                booking,
+                local_time,
+            } => (CommandWord::Move, format!("{} {local_time}", booking.0)),
         }
     }
 }

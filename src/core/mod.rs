@@ -6,6 +6,7 @@
 pub mod attendance;
 pub mod booking_rules;
 pub mod friends;
+pub mod lone_booker;
 pub mod matching;
 pub mod message;
 pub mod model;

@@ -195,6 +195,9 @@ impl Engine {
                 self.friend(community, &member, change, &target).await
             }
             Command::Friends => self.friends(community, &member).await,
+            Command::Move { booking, when } => {
+                self.move_booking(community, &member, booking, &when).await
+            }
             Command::Message { to, text } => {
                 self.message_partner(community, &member, to.as_ref(), &text)
                     .await
@@ -267,7 +270,12 @@ impl Engine {
         } else {
             reply.text("I'll pair you when it starts.")
         };
-        Ok(reply)
+        // Alone in the slot: say so now, with nearby times that have company (issue 11).
+        let note = self
+            .lone_booker_note(community, member, &booking)
+            .await
+            .map_err(unexpected)?;
+        Ok(reply.append(note))
     }
 
     async fn cancel(

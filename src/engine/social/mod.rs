@@ -4,6 +4,7 @@
 //! never reveal what another member did not allow (blocks above all).
 
 mod friends;
+mod lone_booker;
 mod messages;
 
 use crate::core::friends::FriendRefusal;

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use super::commands::{
-    book, cancel, friend, friends, help, msg, partner, prefs, sessions, slots, timezone,
+    book, cancel, friend, friends, help, move_booking, msg, partner, prefs, sessions, slots,
+    timezone,
 };
 use super::context::{Data, Error};
 use super::setup_command::setup;
@@ -19,6 +20,7 @@ pub fn all() -> Vec<poise::Command<Arc<Data>, Error>> {
         friend(),
         friends(),
         msg(),
+        move_booking(),
         partner(),
         help(),
         setup(),

@@ -268,6 +268,26 @@ pub async fn msg(
     run(ctx, Ok(Command::Message { to, text })).await
 }
 
+/// Move a booking to another time of the same length in one step.
+#[poise::command(slash_command, guild_only, rename = "move")]
+pub async fn move_booking(
+    ctx: Context<'_>,
+    #[description = "Which booking"]
+    #[autocomplete = "autocomplete_booking"]
+    booking: String,
+    #[description = "The new time (your time zone)"]
+    #[autocomplete = "autocomplete_when"]
+    when: String,
+) -> Result<(), Error> {
+    let command = match booking.trim().trim_start_matches('#').parse::<i64>() {
+        Ok(booking) => parse_time_spec(&when)
+            .map(|when| Command::Move { booking, when })
+            .map_err(|error| error.to_string()),
+        Err(_) => Err("Pick one of your bookings.".to_string()),
+    };
+    run(ctx, command).await
+}
+
 /// Your friends, friend requests both ways, and friends' next sessions where they share them.
 #[poise::command(slash_command, guild_only)]
 pub async fn friends(ctx: Context<'_>) -> Result<(), Error> {

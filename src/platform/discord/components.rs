@@ -25,6 +25,7 @@ const CANCEL: &str = "cf:cancel";
 const BOOK: &str = "cf:book";
 const BOOK_FORM: &str = "cf:bookform";
 const FRIEND: &str = "cf:friend";
+const MOVE: &str = "cf:move";
 
 /// One action row with a button per action the message carries (a reminder's "Cancel this
 /// session", a check-in's "Book another session"). Buttons act in `guild`, the community the
@@ -58,6 +59,11 @@ pub fn for_message(message: &OutgoingMessage, guild: Option<u64>) -> Option<Valu
                     1,
                     reply_form::reply_button_id(guild, sender_platform_user_id),
                 ),
+                // The local time goes last: it contains a colon.
+                MessageAction::MoveBooking {
+                    booking,
+                    local_time,
+                } => (1, format!("{MOVE}:{guild}:{}:{local_time}", booking.0)),
             };
             json!({"type": 2, "style": style, "label": action.label(), "custom_id": custom_id})
         })
@@ -111,6 +117,7 @@ fn guild_of(custom_id: &str) -> Option<u64> {
         | ["cf", "book", guild]
         | ["cf", "bookform", guild]
         | ["cf", "friend", _, guild, _] => guild.parse().ok(),
+        ["cf", "move", guild, ..] => guild.parse().ok(),
         _ => None,
     }
 }
@@ -132,6 +139,13 @@ pub async fn on_component(
     if let Some((guild, sender)) = reply_form::parse_reply_id(&interaction.data.custom_id) {
         if let Err(error) = reply_form::open(ctx, interaction, guild, &sender).await {
             tracing::warn!(%error, "reply form not opened");
+        }
+        return;
+    }
+    if let Some((guild, command)) = move_command(&interaction.data.custom_id) {
+        let result = act_and_update_dm(ctx, data, interaction, guild, command).await;
+        if let Err(error) = result {
+            tracing::warn!(%error, "move button not answered");
         }
         return;
     }
@@ -196,6 +210,16 @@ pub async fn on_component(
     if let Err(error) = result {
         tracing::warn!(custom_id = %interaction.data.custom_id, error = %error, "button click not answered");
     }
+}
+
+/// `cf:move:<guild>:<booking>:<local time>` → the guild and the `move` command it stands for.
+fn move_command(custom_id: &str) -> Option<(u64, Command)> {
+    let rest = custom_id.strip_prefix(&format!("{MOVE}:"))?;
+    let mut parts = rest.splitn(3, ':');
+    let guild = parts.next()?.parse().ok()?;
+    let booking = parts.next()?.parse().ok()?;
+    let when = parse_time_spec(parts.next()?).ok()?;
+    Some((guild, Command::Move { booking, when }))
 }
 
 /// A button that does one command ("Cancel this session" on a reminder, Accept / Decline on a
