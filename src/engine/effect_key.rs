@@ -44,6 +44,9 @@ pub enum EffectKey {
     FriendAccepted { request: FriendRequestId },
     /// A relayed partner message, by its log id (`dm:msg:p7`).
     PartnerMessage { message: i64 },
+    /// "You left, so your upcoming sessions are cancelled", told at the prepare of the slot
+    /// that found them gone (`dm:departed:s7:m3`).
+    Departed { slot: SlotId, member: MemberId },
 }
 
 impl EffectKey {
@@ -81,6 +84,7 @@ impl fmt::Display for EffectKey {
             EffectKey::FriendRequest { request } => write!(f, "dm:friend:r{request}"),
             EffectKey::FriendAccepted { request } => write!(f, "dm:friendok:r{request}"),
             EffectKey::PartnerMessage { message } => write!(f, "dm:msg:p{message}"),
+            EffectKey::Departed { slot, member } => write!(f, "dm:departed:s{slot}:m{member}"),
         }
     }
 }
@@ -130,6 +134,7 @@ mod tests {
                 "dm:friendok:r7",
             ),
             (EffectKey::PartnerMessage { message: 7 }, "dm:msg:p7"),
+            (EffectKey::Departed { slot, member }, "dm:departed:s7:m3"),
         ];
         for (key, text) in table {
             assert_eq!(key.to_string(), text, "{key:?}");
