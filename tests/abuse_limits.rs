@@ -202,7 +202,7 @@ async fn an_ambiguous_name_asks_which_one_and_blocks_nobody() {
     assert!(say_as("alice-one", "Alice", "friend ben")
         .await
         .render_plain()
-        .contains("Ben is now your friend"));
+        .contains("You asked Ben"));
 }
 
 /// Where the platform hands over a user id (Discord's `/partner member:`), it is looked up as

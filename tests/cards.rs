@@ -54,7 +54,7 @@ async fn morning() -> Morning {
     let block = command(&app, "cat", "block dan").await;
     assert_eq!(
         render_for_shell(&friend),
-        "New friend\nben is now your friend — you'll be paired more often."
+        "Friend request sent\nYou asked ben. You'll be friends once they accept; `friends` shows where it stands."
     );
     assert_eq!(
         render_for_shell(&block),
@@ -69,7 +69,7 @@ async fn morning() -> Morning {
     let weekly = command(&app, "dan", "book tomorrow 9:00 50m weekly").await;
     assert_eq!(
         render_for_shell(&weekly),
-        "Booked #4\nI'll remind you 10 min before and pair you when it starts.\nWhen: Tue 1 Dec 09:00 UTC\nLength: 50 min, every week"
+        "Booked #4\nI'll remind you 10 min before and pair you when it starts.\n👤 Nobody else has booked that time yet, so for now you'd have no partner. If someone books it, I'll pair you.\nWhen: Tue 1 Dec 09:00 UTC\nLength: 50 min, every week"
     );
     let series = command(&app, "dan", "cancel 4 series").await;
     assert_eq!(
@@ -153,7 +153,7 @@ async fn the_shell_shows_each_card_as_clean_lines_with_the_command_to_type() {
     );
     expect(
         &m.booked,
-        "Booked #1\nI'll remind you 10 min before and pair you when it starts.\nWhen: Mon 30 Nov 10:00 CET\nLength: 25 min",
+        "Booked #1\nI'll remind you 10 min before and pair you when it starts.\n👤 Nobody else has booked that time yet, so for now you'd have no partner. If someone books it, I'll pair you.\nWhen: Mon 30 Nov 10:00 CET\nLength: 25 min",
     );
     expect(
         &m.sessions,
@@ -194,7 +194,7 @@ async fn the_shell_shows_each_card_as_clean_lines_with_the_command_to_type() {
     );
     expect(
         &m.check_in,
-        "Session done. Nice work!\n25 minutes of focus. How did it go? Liked your partner? `friend <name>` pairs you again.\n→ Book another session: `book next`",
+        "Session done. Nice work!\n25 minutes of focus. How did it go? Liked your partner? `friend <name>` asks them to be friends: friends are paired together first.\n→ Book another session: `book next`",
     );
 }
 
@@ -257,7 +257,7 @@ async fn matrix_shows_a_bold_first_line_pills_room_links_lists_and_replies() {
     let check_in = on_matrix(&m.check_in);
     assert_eq!(
         check_in.body,
-        "Session done. Nice work!\n25 minutes of focus. How did it go? Liked your partner? `friend <name>` pairs you again.\n→ Reply `book next` to book another session."
+        "Session done. Nice work!\n25 minutes of focus. How did it go? Liked your partner? `friend <name>` asks them to be friends: friends are paired together first.\n→ Reply `book next` to book another session."
     );
 
     assert_eq!(
@@ -269,6 +269,7 @@ async fn matrix_shows_a_bold_first_line_pills_room_links_lists_and_replies() {
     assert_eq!(
         on_matrix(&m.booked).html,
         "<strong>Booked #1</strong><br>I&#39;ll remind you 10 min before and pair you when it starts.\
+         <br>👤 Nobody else has booked that time yet, so for now you&#39;d have no partner. If someone books it, I&#39;ll pair you.\
          <br>When: Mon 30 Nov 10:00 CET<br>Length: 25 min"
     );
 
@@ -373,7 +374,7 @@ async fn discord_shows_each_card_as_an_embed_with_one_button() {
         booked.embed.as_ref().unwrap().to_json(),
         json!({
             "title": "Booked #1",
-            "description": "I'll remind you 10 min before and pair you when it starts.",
+            "description": "I'll remind you 10 min before and pair you when it starts.\n👤 Nobody else has booked that time yet, so for now you'd have no partner. If someone books it, I'll pair you.",
             "color": 0x2D9D78,
             "fields": [
                 {"name": "When", "value": "<t:1796029200:F> (<t:1796029200:R>)", "inline": true},
@@ -400,7 +401,7 @@ async fn discord_shows_each_card_as_an_embed_with_one_button() {
     let check_in = on_discord(&m.check_in);
     assert_eq!(
         check_in.embed.as_ref().unwrap().description.as_deref(),
-        Some("25 minutes of focus. How did it go? Liked your partner? `/partner friend <name>` pairs you again.")
+        Some("25 minutes of focus. How did it go? Liked your partner? `/friend <name>` asks them to be friends: friends are paired together first.")
     );
     assert_eq!(check_in.embed.as_ref().unwrap().colour, 0x2D9D78);
     assert_eq!(check_in.buttons[0].label, "Book another session");

@@ -8,6 +8,7 @@ use focusfolk::command::{
     CancelScope, CancelTarget, Command, MemberRef, PrefsChange, RelationChange,
 };
 use focusfolk::core::booking_rules::check_new_booking;
+use focusfolk::core::friends::{FriendChange, ShowBookings};
 use focusfolk::core::model::{CommunitySettings, RelationKind};
 use focusfolk::core::time_input::{resolve_time_spec, DaySpec, TimeInputError, TimeSpec};
 use proptest::prelude::*;
@@ -30,6 +31,12 @@ fn book(when: TimeSpec, length_minutes: Option<u32>, repeat_weekly: bool) -> Com
         when,
         length_minutes,
         repeat_weekly,
+    }
+}
+fn friend(change: FriendChange, target: &str) -> Command {
+    Command::Friend {
+        change,
+        target: MemberRef::Typed(target.to_string()),
     }
 }
 fn relate(kind: RelationKind, target: &str, change: RelationChange) -> Command {
@@ -317,55 +324,97 @@ fn command_table() {
         ("prefs reminders maybe", BadArguments("prefs")),
         ("prefs colour blue", BadArguments("prefs")),
         // Relations.
+        // Friends: a request, its answers, and a Matrix id that keeps its '@'.
+        ("friend @bob", Ok(friend(FriendChange::Request, "@bob"))),
+        ("friend bob", Ok(friend(FriendChange::Request, "bob"))),
         (
-            "friend @bob",
-            Ok(relate(RelationKind::Friend, "bob", RelationChange::Set)),
+            "friend @bob:example.org",
+            Ok(friend(FriendChange::Request, "@bob:example.org")),
         ),
         (
-            "friend bob",
-            Ok(relate(RelationKind::Friend, "bob", RelationChange::Set)),
+            "friend accept @bob:example.org",
+            Ok(friend(FriendChange::Accept, "@bob:example.org")),
         ),
         (
-            "unfriend @bob",
-            Ok(relate(RelationKind::Friend, "bob", RelationChange::Remove)),
+            "friend Decline bob",
+            Ok(friend(FriendChange::Decline, "bob")),
         ),
+        (
+            "friend remove @bob",
+            Ok(friend(FriendChange::Remove, "@bob")),
+        ),
+        ("unfriend @bob", Ok(friend(FriendChange::Remove, "@bob"))),
+        ("friend accept", BadArguments("friend")),
+        ("friend @", BadArguments("friend")),
+        ("friends", Ok(Command::Friends)),
+        (
+            "msg running 2 min late",
+            Ok(Command::Message {
+                to: None,
+                text: "running 2 min late".to_string(),
+            }),
+        ),
+        (
+            "msg @bob:example.org see you at 9",
+            Ok(Command::Message {
+                to: Some(MemberRef::Typed("@bob:example.org".to_string())),
+                text: "see you at 9".to_string(),
+            }),
+        ),
+        ("msg", BadArguments("msg")),
+        ("msg @bob", BadArguments("msg")),
+        ("friends bob", BadArguments("friends")),
+        (
+            "prefs show-bookings friends",
+            Ok(Command::Prefs {
+                change: Some(PrefsChange::ShowBookings(ShowBookings::Friends)),
+            }),
+        ),
+        (
+            "prefs show-bookings NOBODY",
+            Ok(Command::Prefs {
+                change: Some(PrefsChange::ShowBookings(ShowBookings::Nobody)),
+            }),
+        ),
+        ("prefs show-bookings everyone", BadArguments("prefs")),
+        ("prefs show-bookings", BadArguments("prefs")),
         (
             "favourite @Bob Smith",
             Ok(relate(
                 RelationKind::Favourite,
-                "Bob Smith",
+                "@Bob Smith",
                 RelationChange::Set,
             )),
         ),
         (
             "favorite @bob",
-            Ok(relate(RelationKind::Favourite, "bob", RelationChange::Set)),
+            Ok(relate(RelationKind::Favourite, "@bob", RelationChange::Set)),
         ),
         (
             "unfavourite @bob",
             Ok(relate(
                 RelationKind::Favourite,
-                "bob",
+                "@bob",
                 RelationChange::Remove,
             )),
         ),
         (
             "block @bob",
-            Ok(relate(RelationKind::Block, "bob", RelationChange::Set)),
+            Ok(relate(RelationKind::Block, "@bob", RelationChange::Set)),
         ),
         (
             "unblock @bob",
-            Ok(relate(RelationKind::Block, "bob", RelationChange::Remove)),
+            Ok(relate(RelationKind::Block, "@bob", RelationChange::Remove)),
         ),
         (
             "block @@bob",
-            Ok(relate(RelationKind::Block, "@bob", RelationChange::Set)),
+            Ok(relate(RelationKind::Block, "@@bob", RelationChange::Set)),
         ),
         (
             "block @bob:matrix.org",
             Ok(relate(
                 RelationKind::Block,
-                "bob:matrix.org",
+                "@bob:matrix.org",
                 RelationChange::Set,
             )),
         ),
@@ -523,6 +572,11 @@ const VOCABULARY: &[&str] = &[
     "timezone",
     "prefs",
     "friend",
+    "friends",
+    "msg",
+    "accept",
+    "decline",
+    "show-bookings",
     "unfriend",
     "favourite",
     "favorite",

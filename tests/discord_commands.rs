@@ -508,7 +508,154 @@ async fn partner_replies_escape_the_other_members_nickname() {
         answer.contains("\\[Free Nitro\\]\\(https://e.v\\)"),
         "the nickname is escaped: {answer}"
     );
-    assert!(answer.contains("is now your friend"), "{answer}");
+    assert!(answer.contains("is now your favourite"), "{answer}");
+}
+
+/// Issue 11: `/friend` sends a request DM with Accept / Decline buttons; clicking Accept makes
+/// both friends, updates the DM in place and tells the requester. No user id shows anywhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_friend_request_is_accepted_with_its_button() {
+    let app = spawn(Options::default()).await;
+    let (ann, ben) = (app.member("ann"), app.member("ben"));
+    assert!(app
+        .command(ben, "sessions", &[])
+        .await
+        .contains("No upcoming"));
+    let sent = app
+        .command(ann, "friend", &[("member", text(&ben.to_string()))])
+        .await;
+    assert!(sent.contains("You asked ben"), "{sent}");
+
+    let request = app
+        .fake
+        .dms(ben)
+        .into_iter()
+        .find(|m| m.text().contains("would like to be friends"))
+        .expect("a friend request DM");
+    assert!(request.text().contains("ann"), "{}", request.text());
+    assert!(
+        !request.text().contains(&ann.to_string()),
+        "no user id in the text: {}",
+        request.text()
+    );
+    let buttons = request.components[0]["components"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let labels: Vec<&str> = buttons
+        .iter()
+        .map(|b| b["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["Accept", "Decline"]);
+    let accept = buttons[0]["custom_id"].as_str().unwrap().to_string();
+    assert_eq!(accept, format!("cf:friend:accept:{}:{ann}", app.guild));
+
+    let click = app.fake.click(ben, request.id, &accept);
+    let answer = app.fake.answer(click).await;
+    assert_eq!(
+        app.fake.interaction(click).callbacks,
+        [7],
+        "the DM itself is updated"
+    );
+    assert!(
+        answer.content().contains("You and ann are friends now"),
+        "{:?}",
+        answer.data
+    );
+    let updated = app
+        .fake
+        .dms(ben)
+        .into_iter()
+        .find(|m| m.id == request.id)
+        .unwrap();
+    assert_eq!(updated.components, Value::Array(vec![]), "no second click");
+    eventually("ann hears ben accepted", || async {
+        (app.fake
+            .dms_containing(ann, "ben accepted your friend request")
+            == 1)
+            .then_some(())
+    })
+    .await;
+    let list = app.command(ann, "friends", &[]).await;
+    assert!(
+        list.contains("Your friends:") && list.contains("ben"),
+        "{list}"
+    );
+    // Asking again is refused plainly.
+    let again = app
+        .command(ann, "friend", &[("member", text(&ben.to_string()))])
+        .await;
+    assert!(again.contains("already friends"), "{again}");
+}
+
+/// Issue 11: `/msg` relays to the session partner with a Reply button; the button opens a form
+/// whose text goes back to the sender. Someone who is neither partner nor friend is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partner_message_is_relayed_and_answered_with_the_reply_button() {
+    let app = spawn(Options::default()).await;
+    let (ann, ben, cat) = (app.member("ann"), app.member("ben"), app.member("cat"));
+    for member in [ann, ben] {
+        assert!(app.book(member, "9:00", 25).await.contains("Booked"));
+    }
+    assert!(app
+        .command(cat, "sessions", &[])
+        .await
+        .contains("No upcoming"));
+    app.advance_to(at(9, 0)).await;
+
+    let sent = app
+        .command(ann, "msg", &[("text", text("running late!"))])
+        .await;
+    assert!(sent.contains("Sent to ben"), "{sent}");
+    let relayed = app
+        .fake
+        .dms(ben)
+        .into_iter()
+        .find(|m| m.content.contains("running late!"))
+        .expect("the relayed message");
+    assert!(relayed.content.contains("ann"), "{}", relayed.content);
+    assert!(
+        !relayed.content.contains(&ann.to_string()),
+        "{}",
+        relayed.content
+    );
+    let button = &relayed.components[0]["components"][0];
+    assert_eq!(button["label"], "Reply");
+    let custom_id = button["custom_id"].as_str().unwrap().to_string();
+    let click = app.fake.click(ben, relayed.id, &custom_id);
+    let form = app.fake.answer(click).await;
+    assert_eq!(app.fake.interaction(click).callbacks, [9], "a form opens");
+    let form_id = form.data["custom_id"].as_str().unwrap().to_string();
+    let submit = app.fake.submit_modal(
+        None,
+        ben,
+        relayed.channel_id,
+        &form_id,
+        &[("text", "no worries")],
+    );
+    let answered = app.fake.answer(submit).await;
+    assert!(
+        answered.content().contains("Sent to ann"),
+        "{:?}",
+        answered.data
+    );
+    eventually("ann gets ben's reply", || async {
+        (app.fake.dms_containing(ann, "no worries") == 1).then_some(())
+    })
+    .await;
+
+    let refused = app
+        .command(
+            cat,
+            "msg",
+            &[
+                ("text", text("hello from cat")),
+                ("member", text(&ann.to_string())),
+            ],
+        )
+        .await;
+    assert!(refused.contains("friends only"), "{refused}");
+    assert_eq!(app.fake.dms_containing(ann, "hello from cat"), 0);
 }
 
 /// The fake refuses exactly what Discord would: each limit is taken at its edge and one past.

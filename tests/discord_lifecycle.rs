@@ -161,11 +161,10 @@ async fn five_members_make_a_pair_and_a_trio_from_slash_command_to_closed_room()
             .into_iter()
             .find(|m| m.text().contains(CHECK_IN))
             .unwrap();
-        // Command hints are Discord's own slash commands: friend lives under /partner, and
-        // there is no /friend to name.
+        // Command hints are Discord's own slash commands: `/friend` sends a friend request.
         assert!(
-            check_in.text().contains("`/partner friend <name>`")
-                && !check_in.text().contains("/friend"),
+            check_in.text().contains("`/friend <name>`")
+                && !check_in.text().contains("/partner friend"),
             "command hints become slash commands: {}",
             check_in.text()
         );

@@ -198,10 +198,11 @@ async fn friends_are_paired_and_blocked_members_never_are() {
     for member in members {
         app.say(member, "help").await; // everyone exists before relations are set
     }
+    assert!(app.say("ann", "friend dan").await.contains("You asked dan"));
     assert!(app
-        .say("ann", "friend dan")
+        .say("dan", "friend accept @ann")
         .await
-        .contains("dan is now your friend"));
+        .contains("You and ann are friends now"));
     assert!(app.say("ann", "block ben").await.contains("Blocked ben"));
     book_all(&app, &members, "book 9:00 50m").await;
     app.advance_to(at(9, 0)).await;

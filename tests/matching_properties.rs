@@ -531,3 +531,86 @@ fn a_member_blocked_by_everyone_stays_unmatched() {
     assert!(outcome.groups.iter().any(|group| group.len() == 3));
     check_outcome_is_valid(&input, &weights, &outcome);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 11: newcomers get regulars, blocked pairs never meet (first matching and rematch alike:
+// the rematch runs the same `match_members` over the stranded members).
+
+/// The matched pairs: every group's first two members (a trio's third joined afterwards).
+fn matched_pairs(outcome: &MatchingOutcome) -> Vec<(MemberId, MemberId)> {
+    outcome
+        .groups
+        .iter()
+        .filter(|group| group.len() >= 2)
+        .map(|group| (group[0], group[1]))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(600))]
+
+    /// A newcomer is never left with a non-regular while a regular sits with a non-newcomer
+    /// whom nothing ties them to: swapping partners would be allowed (no note names any of the
+    /// four pairs) and strictly better, so the optimal matching never leaves it so.
+    #[test]
+    fn newcomers_get_regulars_whenever_one_is_free(
+        input in slot_strategy(0..=24, 0..=8, true),
+    ) {
+        let weights = MatchingWeights::default();
+        let outcome = match_members(&input, &weights);
+        check_outcome_is_valid(&input, &weights, &outcome);
+        let oracle = WeightOracle::new(&input, &weights);
+        let class = |member: MemberId| oracle.candidate_of[&member].experience;
+        let unnoted = |a: MemberId, b: MemberId| !oracle.ties_of.contains_key(&(a.min(b), a.max(b)));
+        let pairs = matched_pairs(&outcome);
+        for &(a, b) in &pairs {
+            for (newcomer, other) in [(a, b), (b, a)] {
+                if class(newcomer) != Experience::Newcomer || class(other) == Experience::Regular {
+                    continue;
+                }
+                for &(c, d) in &pairs {
+                    for (regular, partner) in [(c, d), (d, c)] {
+                        if class(regular) != Experience::Regular
+                            || class(partner) == Experience::Newcomer
+                        {
+                            continue;
+                        }
+                        let swap_allowed = unnoted(newcomer, other)
+                            && unnoted(regular, partner)
+                            && unnoted(newcomer, regular)
+                            && unnoted(other, partner);
+                        prop_assert!(
+                            !swap_allowed,
+                            "newcomer {newcomer} is with {other} while regular {regular} is free with {partner}: {outcome:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// No group, pair or trio, ever holds two members one of whom blocked the other.
+    #[test]
+    fn blocked_pairs_are_never_grouped(
+        input in slot_strategy(0..=20, 2..=10, true),
+        weights in weights_strategy(),
+    ) {
+        let outcome = match_members(&input, &weights);
+        let blocked: HashSet<(MemberId, MemberId)> = input
+            .notes
+            .iter()
+            .filter(|note| note.tie == PairTie::Blocked)
+            .map(|note| (note.a.min(note.b), note.a.max(note.b)))
+            .collect();
+        for group in &outcome.groups {
+            for (i, a) in group.iter().enumerate() {
+                for b in &group[i + 1..] {
+                    prop_assert!(
+                        !blocked.contains(&(*a.min(b), *a.max(b))),
+                        "{a} and {b} are blocked but grouped: {outcome:?}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -27,6 +27,8 @@ mod outage;
 mod rate_limits;
 #[path = "matrix_e2e/restart.rs"]
 mod restart;
+#[path = "matrix_e2e/social.rs"]
+mod social;
 
 use chrono::{DateTime, TimeZone, Utc};
 

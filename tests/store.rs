@@ -53,6 +53,8 @@ on_both_backends! {
         late_cancel_counts,
         attendance_is_recorded_once,
         relations_set_remove_and_among,
+        friend_requests_become_mutual_friendships,
+        partner_messages_are_logged_and_counted,
         recent_meetings_count_shared_slots,
         group_lifecycle,
         jobs_schedule_once_per_key,
@@ -693,6 +695,127 @@ async fn relations_set_remove_and_among(store: Store) {
             .len(),
         2
     );
+}
+
+async fn friend_requests_become_mutual_friendships(store: Store) {
+    use focusfolk::core::friends::{Friendship, ShowBookings};
+    let c = community(&store).await;
+    let [ann, bob, cy] = [
+        member(&store, &c, "ann").await,
+        member(&store, &c, "bob").await,
+        member(&store, &c, "cy").await,
+    ];
+    let now = chrono::Utc::now();
+    let standing = |a: &Member, b: &Member| store.friendship(a.id, b.id);
+    assert_eq!(standing(&ann, &bob).await.unwrap(), Friendship::Strangers);
+    let first = store
+        .create_friend_request(ann.id, bob.id, now)
+        .await
+        .unwrap();
+    // Asking twice is the same request.
+    assert_eq!(
+        store
+            .create_friend_request(ann.id, bob.id, now)
+            .await
+            .unwrap(),
+        first
+    );
+    assert_eq!(standing(&ann, &bob).await.unwrap(), Friendship::RequestSent);
+    assert_eq!(
+        standing(&bob, &ann).await.unwrap(),
+        Friendship::RequestReceived
+    );
+    // The wrong direction accepts nothing.
+    assert_eq!(
+        store.accept_friend_request(bob.id, ann.id).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.accept_friend_request(ann.id, bob.id).await.unwrap(),
+        Some(first)
+    );
+    assert_eq!(standing(&ann, &bob).await.unwrap(), Friendship::Friends);
+    assert_eq!(standing(&bob, &ann).await.unwrap(), Friendship::Friends);
+    // Both friend notes exist, so the matching sees a mutual friendship.
+    let among = store.relations_among(&[ann.id, bob.id]).await.unwrap();
+    assert_eq!(among.len(), 2, "{among:?}");
+    let lists = store.friend_lists(ann.id).await.unwrap();
+    assert_eq!(lists.friends, vec![bob.id]);
+    assert!(lists.sent.is_empty() && lists.received.is_empty());
+
+    // A declined (deleted) request never hands its id to the next one: ids key DMs.
+    let declined = store
+        .create_friend_request(cy.id, ann.id, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.friend_lists(ann.id).await.unwrap().received,
+        vec![cy.id]
+    );
+    assert_eq!(store.friend_lists(cy.id).await.unwrap().sent, vec![ann.id]);
+    assert!(store.delete_friend_request(cy.id, ann.id).await.unwrap());
+    assert!(!store.delete_friend_request(cy.id, ann.id).await.unwrap());
+    let again = store
+        .create_friend_request(cy.id, ann.id, now)
+        .await
+        .unwrap();
+    assert!(again.0 > declined.0, "{again:?} after {declined:?}");
+
+    assert!(store.remove_friendship(bob.id, ann.id).await.unwrap());
+    assert!(!store.remove_friendship(bob.id, ann.id).await.unwrap());
+    assert_eq!(standing(&ann, &bob).await.unwrap(), Friendship::Strangers);
+
+    assert_eq!(
+        store.show_bookings(ann.id).await.unwrap(),
+        ShowBookings::Nobody
+    );
+    store
+        .set_show_bookings(ann.id, ShowBookings::Friends)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.show_bookings(ann.id).await.unwrap(),
+        ShowBookings::Friends
+    );
+    store
+        .set_show_bookings(ann.id, ShowBookings::Nobody)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.show_bookings(ann.id).await.unwrap(),
+        ShowBookings::Nobody
+    );
+}
+
+async fn partner_messages_are_logged_and_counted(store: Store) {
+    let c = community(&store).await;
+    let [ann, bob] = [
+        member(&store, &c, "ann").await,
+        member(&store, &c, "bob").await,
+    ];
+    let t = DateTime::parse_from_rfc3339("2026-11-30T09:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let first = store
+        .record_partner_message(ann.id, bob.id, t, true)
+        .await
+        .unwrap();
+    let second = store
+        .record_partner_message(ann.id, bob.id, t + chrono::Duration::minutes(5), false)
+        .await
+        .unwrap();
+    assert!(second > first);
+    let since = store
+        .partner_messages_sent_since(ann.id, t + chrono::Duration::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(since, vec![t + chrono::Duration::minutes(5)]);
+    assert!(store
+        .partner_messages_sent_since(bob.id, t)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store.sessions_sat_in(ann.id, t).await.unwrap().is_empty());
 }
 
 async fn recent_meetings_count_shared_slots(store: Store) {

@@ -2,6 +2,7 @@
 //! messages and the shell all become a [`Command`], handled in one place.
 
 pub mod parse;
+pub mod social;
 
 use crate::core::time_input::{DaySpec, TimeSpec};
 
@@ -27,7 +28,21 @@ pub enum Command {
     Timezone { zone: Option<String> },
     /// `prefs` shows, `prefs reminders off` changes.
     Prefs { change: Option<PrefsChange> },
-    /// `friend @bob`, `favourite @bob`, `block @bob`, `unblock @bob`, `unfriend @bob`...
+    /// `friend @bob` asks bob to be friends; `friend accept|decline|remove @bob` (and
+    /// `unfriend @bob`) answer or end it. Friends are mutual (see `core::friends`).
+    Friend {
+        change: crate::core::friends::FriendChange,
+        target: MemberRef,
+    },
+    /// `friends`: friends, pending requests both ways, friends' next bookings where allowed.
+    Friends,
+    /// `msg <text>` to the partner(s) of the current, next matched or just-ended session;
+    /// `msg @x <text>` to one such partner or a friend.
+    Message { to: Option<MemberRef>, text: String },
+    /// `move 12 <time>`: booking 12 moves to another slot of the same length in one step
+    /// (the lone booker's offer); not a late cancel.
+    Move { booking: i64, when: TimeSpec },
+    /// `favourite @bob`, `block @bob`, `unblock @bob`, `unfavourite @bob`: one-way marks.
     Relate {
         kind: crate::core::model::RelationKind,
         target: MemberRef,
@@ -84,6 +99,8 @@ pub enum CancelScope {
 #[derive(Debug, Clone, PartialEq)]
 pub enum PrefsChange {
     Reminders(bool),
+    /// `prefs show-bookings friends|nobody`
+    ShowBookings(crate::core::friends::ShowBookings),
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -7,8 +7,12 @@
 
 use std::fmt;
 
+use super::social::{
+    BadSocialArguments, USAGE_FRIEND, USAGE_FRIENDS, USAGE_MOVE, USAGE_MSG, USAGE_PREFS,
+    USAGE_UNFRIEND,
+};
 use crate::command::{
-    CancelScope, CancelTarget, Command, MemberRef, PrefsChange, RelationChange, SetupChange,
+    CancelScope, CancelTarget, Command, PrefsChange, RelationChange, SetupChange,
 };
 use crate::core::booking_rules::default_length;
 use crate::core::model::RelationKind;
@@ -23,6 +27,9 @@ pub const COMMAND_NAMES: &[&str] = &[
     "timezone",
     "prefs",
     "friend",
+    "friends",
+    "msg",
+    "move",
     "unfriend",
     "favourite",
     "unfavourite",
@@ -40,9 +47,6 @@ const USAGE_CANCEL: &str =
 const USAGE_SESSIONS: &str = "sessions";
 const USAGE_SLOTS: &str = "slots [today|tomorrow|mon|2026-12-01]";
 const USAGE_TIMEZONE: &str = "timezone [Zone/Name] (e.g. timezone Europe/Paris)";
-const USAGE_PREFS: &str = "prefs [reminders on|off]";
-const USAGE_FRIEND: &str = "friend <name> (e.g. friend @bob)";
-const USAGE_UNFRIEND: &str = "unfriend <name>";
 const USAGE_FAVOURITE: &str = "favourite <name> (e.g. favourite @bob)";
 const USAGE_UNFAVOURITE: &str = "unfavourite <name>";
 const USAGE_BLOCK: &str = "block <name> (e.g. block @bob)";
@@ -63,6 +67,16 @@ pub enum CommandParseError {
         usage: &'static str,
     },
     BadTime(#[from] TimeInputError),
+}
+
+impl From<BadSocialArguments> for CommandParseError {
+    fn from(bad: BadSocialArguments) -> Self {
+        CommandParseError::BadArguments {
+            command: bad.command,
+            problem: bad.problem,
+            usage: bad.usage,
+        }
+    }
 }
 
 // Hand-written because the texts have optional parts; each ends by showing what would work.
@@ -162,20 +176,11 @@ pub fn parse_command(input: &str) -> Result<Command, CommandParseError> {
             zone: (!args.is_empty()).then(|| args.join(" ")),
         }),
         "prefs" => parse_prefs(&args),
-        "friend" => relate(
-            "friend",
-            USAGE_FRIEND,
-            RelationKind::Friend,
-            RelationChange::Set,
-            &args,
-        ),
-        "unfriend" => relate(
-            "unfriend",
-            USAGE_UNFRIEND,
-            RelationKind::Friend,
-            RelationChange::Remove,
-            &args,
-        ),
+        "friend" => Ok(super::social::parse_friend(&args)?),
+        "friends" => Ok(super::social::parse_friends(&args)?),
+        "msg" | "message" => Ok(super::social::parse_msg(&args)?),
+        "move" => Ok(super::social::parse_move(&args)?),
+        "unfriend" => Ok(super::social::parse_unfriend(&args)?),
         // Both spellings: members write whichever they grew up with.
         "favourite" | "favorite" => relate(
             "favourite",
@@ -441,6 +446,9 @@ fn parse_prefs(args: &[&str]) -> Result<Command, CommandParseError> {
             }),
             _ => Err(bad(CMD, USAGE_PREFS, "Reminders can be on or off.")),
         },
+        ["show-bookings" | "showbookings", setting @ ..] => {
+            Ok(super::social::parse_show_bookings(setting)?)
+        }
         ["reminders" | "reminder"] => Err(bad(
             CMD,
             USAGE_PREFS,
@@ -449,13 +457,13 @@ fn parse_prefs(args: &[&str]) -> Result<Command, CommandParseError> {
         _ => Err(bad(
             CMD,
             USAGE_PREFS,
-            "The only preference so far is reminders.",
+            "I can set reminders or show-bookings.",
         )),
     }
 }
 
-/// The rest of the line is the name (display names may contain spaces); a leading '@' from
-/// the member's habit of mentioning is dropped. Who that is, is the handler's lookup.
+/// The rest of the line is the name (display names may contain spaces), as typed: a leading
+/// '@' is kept (a Matrix id needs it) and the handler's lookup reads it either way.
 fn relate(
     command: &'static str,
     usage: &'static str,
@@ -463,22 +471,16 @@ fn relate(
     change: RelationChange,
     args: &[&str],
 ) -> Result<Command, CommandParseError> {
-    let joined = args.join(" ");
-    let target = joined
-        .strip_prefix('@')
-        .unwrap_or(&joined)
-        .trim()
-        .to_string();
-    if target.is_empty() {
+    let Some(target) = super::social::member_ref(args) else {
         return Err(bad(
             command,
             usage,
             format!("Who? Say {command} and a name."),
         ));
-    }
+    };
     Ok(Command::Relate {
         kind,
-        target: MemberRef::Typed(target),
+        target,
         change,
     })
 }
@@ -520,10 +522,13 @@ const HELP: &[(&str, &str, &str)] = &[
     ("sessions", USAGE_SESSIONS, "List your upcoming bookings with their numbers."),
     ("slots", USAGE_SLOTS, "Show the bookable slots for a day and how many people booked each."),
     ("timezone", USAGE_TIMEZONE, "Show your time zone, or set it with an IANA name like Europe/Paris or America/New_York."),
-    ("prefs", USAGE_PREFS, "Show your preferences, or turn reminder messages on or off."),
-    ("friend", USAGE_FRIEND, "Prefer to be matched with someone."),
-    ("unfriend", USAGE_UNFRIEND, "Undo friend."),
-    ("favourite", USAGE_FAVOURITE, "Strongly prefer to be matched with someone."),
+    ("prefs", USAGE_PREFS, "Show your preferences, turn reminder messages on or off, or choose whether your friends may see your upcoming bookings (nobody by default)."),
+    ("friend", USAGE_FRIEND, "Ask someone to be friends; they accept or decline. Friends are mutual and are paired together first: a friendship weighs more than a favourite."),
+    ("friends", USAGE_FRIENDS, "List your friends, friend requests both ways, and your friends' next sessions where they share them."),
+    ("msg", USAGE_MSG, "Message the partner of your current session, your next matched one, or one that ended in the last 24 hours; or a friend, with msg @name. They can reply. At most 5 messages in 10 minutes."),
+    ("move", USAGE_MOVE, "Move a booking to another time of the same length in one step (not a late cancel). When you're the only one booked, I offer the nearest times that have company."),
+    ("unfriend", USAGE_UNFRIEND, "End a friendship (the same as friend remove)."),
+    ("favourite", USAGE_FAVOURITE, "Prefer to be matched with someone, privately: they aren't asked or told. Weighs less than a friendship."),
     ("unfavourite", USAGE_UNFAVOURITE, "Undo favourite."),
     ("block", USAGE_BLOCK, "Never be matched with someone. They aren't told."),
     ("unblock", USAGE_UNBLOCK, "Undo block."),

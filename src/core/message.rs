@@ -29,6 +29,9 @@ pub enum CommandWord {
     Timezone,
     Prefs,
     Friend,
+    Friends,
+    Msg,
+    Move,
     Unfriend,
     Favourite,
     Unfavourite,
@@ -40,7 +43,7 @@ pub enum CommandWord {
 
 impl CommandWord {
     /// Every command word, in the order the overall help lists them.
-    pub const ALL: [CommandWord; 14] = [
+    pub const ALL: [CommandWord; 17] = [
         CommandWord::Book,
         CommandWord::Cancel,
         CommandWord::Sessions,
@@ -48,6 +51,9 @@ impl CommandWord {
         CommandWord::Timezone,
         CommandWord::Prefs,
         CommandWord::Friend,
+        CommandWord::Friends,
+        CommandWord::Msg,
+        CommandWord::Move,
         CommandWord::Unfriend,
         CommandWord::Favourite,
         CommandWord::Unfavourite,
@@ -66,6 +72,9 @@ impl CommandWord {
             CommandWord::Timezone => "timezone",
             CommandWord::Prefs => "prefs",
             CommandWord::Friend => "friend",
+            CommandWord::Friends => "friends",
+            CommandWord::Msg => "msg",
+            CommandWord::Move => "move",
             CommandWord::Unfriend => "unfriend",
             CommandWord::Favourite => "favourite",
             CommandWord::Unfavourite => "unfavourite",
@@ -84,14 +93,36 @@ pub enum MessageAction {
     CancelBooking(BookingId),
     /// Book another session (a check-in's action).
     BookAnother,
+    /// Accept the friend request of the member with this platform user id (a friend
+    /// request's action). The id is what the platform already shows (a Matrix id, a shell
+    /// name) or stays inside a button (a Discord snowflake).
+    AcceptFriend { requester_platform_user_id: String },
+    /// Decline that request; the requester is not told.
+    DeclineFriend { requester_platform_user_id: String },
+    /// Reply to a partner message from the member with this platform user id.
+    ReplyTo { sender_platform_user_id: String },
+    /// Move this booking to the slot starting at `local_time` (the member's wall time, as a
+    /// member would type it: "2026-11-30 09:15"): a lone booker's offer of company.
+    MoveBooking {
+        booking: BookingId,
+        local_time: String,
+    },
 }
 
 impl MessageAction {
     /// The words on a button.
-    pub fn label(&self) -> &'static str {
+    pub fn label(&self) -> String {
         match self {
-            MessageAction::CancelBooking(_) => "Cancel this session",
-            MessageAction::BookAnother => "Book another session",
+            MessageAction::CancelBooking(_) => "Cancel this session".to_string(),
+            MessageAction::BookAnother => "Book another session".to_string(),
+            MessageAction::AcceptFriend { .. } => "Accept".to_string(),
+            MessageAction::DeclineFriend { .. } => "Decline".to_string(),
+            MessageAction::ReplyTo { .. } => "Reply".to_string(),
+            // The time only: the day is the one the message is about.
+            MessageAction::MoveBooking { local_time, .. } => format!(
+                "Move to {}",
+                local_time.rsplit(' ').next().unwrap_or(local_time)
+            ),
         }
     }
 
@@ -100,8 +131,36 @@ impl MessageAction {
         match self {
             MessageAction::CancelBooking(booking) => (CommandWord::Cancel, booking.0.to_string()),
             MessageAction::BookAnother => (CommandWord::Book, "next".to_string()),
+            MessageAction::AcceptFriend {
+                requester_platform_user_id,
+            } => (
+                CommandWord::Friend,
+                format!("accept {}", as_handle(requester_platform_user_id)),
+            ),
+            MessageAction::DeclineFriend {
+                requester_platform_user_id,
+            } => (
+                CommandWord::Friend,
+                format!("decline {}", as_handle(requester_platform_user_id)),
+            ),
+            MessageAction::ReplyTo {
+                sender_platform_user_id,
+            } => (
+                CommandWord::Msg,
+                format!("{} <your message>", as_handle(sender_platform_user_id)),
+            ),
+            MessageAction::MoveBooking {
+                booking,
+                local_time,
+            } => (CommandWord::Move, format!("{} {local_time}", booking.0)),
         }
     }
+}
+
+/// A platform user id as a member types it: with one leading `@` (`@bob:example.org` already
+/// has it, the shell's `bob` gets it).
+fn as_handle(platform_user_id: &str) -> String {
+    format!("@{}", platform_user_id.trim_start_matches('@'))
 }
 
 #[derive(Debug, Clone, PartialEq)]

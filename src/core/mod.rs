@@ -5,9 +5,12 @@
 
 pub mod attendance;
 pub mod booking_rules;
+pub mod friends;
+pub mod lone_booker;
 pub mod matching;
 pub mod message;
 pub mod model;
+pub mod partner_messages;
 pub mod reliability;
 pub mod schedule;
 pub mod slot_grid;

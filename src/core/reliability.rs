@@ -1,6 +1,10 @@
 //! Reliability and experience: who counts as a newcomer, who as a dependable regular.
-//! Matching pairs newcomers with regulars, and a rematch never hands a stranded member a
-//! newcomer when a regular is free (Focusmate's rematch complaint).
+//! Matching adds `newcomer_with_regular` to a newcomer–regular pair, so a newcomer is never
+//! left with a non-regular while a regular sits, untied, with a non-newcomer: the optimal
+//! matching would swap them (`matching_properties::newcomers_get_regulars_whenever_one_is_free`).
+//! The rematch at T + 3 min runs the same matching, so the same holds there, but only among
+//! the slot's stranded members: regulars outside that pool (other slots, members left alone at
+//! the start) are not drawn in yet.
 
 use super::matching::Experience;
 use super::model::Member;

@@ -190,11 +190,34 @@ impl Engine {
             Command::Slots { day } => self.slots(community, &member, day).await,
             Command::Timezone { zone } => self.timezone(&member, zone).await,
             Command::Prefs { change } => self.prefs(&member, change).await,
+            // Friends are mutual: a friend "relation" is a request (or its removal).
+            Command::Relate {
+                kind: crate::core::model::RelationKind::Friend,
+                target,
+                change,
+            } => {
+                let change = match change {
+                    RelationChange::Set => crate::core::friends::FriendChange::Request,
+                    RelationChange::Remove => crate::core::friends::FriendChange::Remove,
+                };
+                self.friend(community, &member, change, &target).await
+            }
             Command::Relate {
                 kind,
                 target,
                 change,
             } => self.relate(community, &member, kind, &target, change).await,
+            Command::Friend { change, target } => {
+                self.friend(community, &member, change, &target).await
+            }
+            Command::Friends => self.friends(community, &member).await,
+            Command::Move { booking, when } => {
+                self.move_booking(community, &member, booking, &when).await
+            }
+            Command::Message { to, text } => {
+                self.message_partner(community, &member, to.as_ref(), &text)
+                    .await
+            }
             Command::Setup { change } => self.setup(actor, community, change).await,
             Command::Help { topic } => Ok(OutgoingMessage::new()
                 .titled(match &topic {
@@ -277,7 +300,12 @@ impl Engine {
         } else {
             reply.text("I'll pair you when it starts.")
         };
-        Ok(reply)
+        // Alone in the slot: say so now, with nearby times that have company (issue 11).
+        let note = self
+            .lone_booker_note(community, member, &booking)
+            .await
+            .map_err(unexpected)?;
+        Ok(reply.append(note))
     }
 
     async fn cancel(
@@ -583,6 +611,9 @@ impl Engine {
     }
 
     async fn prefs(&self, member: &Member, change: Option<PrefsChange>) -> CommandResult {
+        if let Some(PrefsChange::ShowBookings(show)) = change {
+            return self.set_show_bookings(member, show).await;
+        }
         let mut reminders = member.reminders_enabled;
         if let Some(PrefsChange::Reminders(enabled)) = change {
             self.store
@@ -671,10 +702,10 @@ impl Engine {
 
 impl Engine {
     /// The one member `target` names. A platform id is an id and nothing else. A typed name
-    /// is a handle (the platform user id, with the `@` the parser dropped) or a display name;
+    /// is a handle (the platform user id, with or without a leading `@`) or a display name;
     /// a display name that several members share is refused, listing their handles, rather
     /// than picking one: anyone can take anyone's name.
-    async fn member_named(
+    pub(super) async fn member_named(
         &self,
         community: &Community,
         target: &MemberRef,
@@ -691,20 +722,37 @@ impl Engine {
             }
             MemberRef::Typed(typed) => typed,
         };
-        let handle = format!("@{typed}");
-        if let Some(member) = self
-            .store
-            .member_by_platform_id(community.id, &handle)
-            .await
-            .map_err(unexpected)?
-        {
-            return Ok(member);
+        // As typed ("@bob:example.org" on Matrix keeps its '@'), then the handle with or
+        // without the '@' the member may have added or left out (the shell's "bob").
+        let bare = typed.strip_prefix('@').unwrap_or(typed);
+        let other_form = if bare == typed {
+            format!("@{bare}")
+        } else {
+            bare.to_string()
+        };
+        for id in [typed.as_str(), other_form.as_str()] {
+            if let Some(member) = self
+                .store
+                .member_by_platform_id(community.id, id)
+                .await
+                .map_err(unexpected)?
+            {
+                return Ok(member);
+            }
         }
         let mut found = self
             .store
-            .find_members(community.id, typed)
+            .find_members(community.id, bare)
             .await
             .map_err(unexpected)?;
+        if found.is_empty() && bare != typed {
+            // A display name that itself starts with '@'.
+            found = self
+                .store
+                .find_members(community.id, typed)
+                .await
+                .map_err(unexpected)?;
+        }
         match found.len() {
             0 => Err(unknown().into()),
             1 => Ok(found.remove(0)),

@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use crate::core::friends::FriendRequestId;
 use crate::core::model::{BookingId, GroupId, MemberId, SlotId};
 
 /// One external effect, identified by the database ids it is about.
@@ -37,6 +38,12 @@ pub enum EffectKey {
     /// member needs telling: moved (DST gap), skipped (overlap) or the series ended
     /// (`dm:weekly:b5:w1`).
     Weekly { booking: BookingId, weeks: u32 },
+    /// "Alice would like to be friends" with Accept / Decline (`dm:friend:r7`).
+    FriendRequest { request: FriendRequestId },
+    /// "Bob accepted your friend request" (`dm:friendok:r7`).
+    FriendAccepted { request: FriendRequestId },
+    /// A relayed partner message, by its log id (`dm:msg:p7`).
+    PartnerMessage { message: i64 },
     /// "You left, so your upcoming sessions are cancelled", told at the prepare of the slot
     /// that found them gone (`dm:departed:s7:m3`).
     Departed { slot: SlotId, member: MemberId },
@@ -74,6 +81,9 @@ impl fmt::Display for EffectKey {
             EffectKey::Missed { slot, member } => write!(f, "dm:missed:s{slot}:m{member}"),
             EffectKey::CheckIn { slot, member } => write!(f, "dm:checkin:s{slot}:m{member}"),
             EffectKey::Weekly { booking, weeks } => write!(f, "dm:weekly:b{booking}:w{weeks}"),
+            EffectKey::FriendRequest { request } => write!(f, "dm:friend:r{request}"),
+            EffectKey::FriendAccepted { request } => write!(f, "dm:friendok:r{request}"),
+            EffectKey::PartnerMessage { message } => write!(f, "dm:msg:p{message}"),
             EffectKey::Departed { slot, member } => write!(f, "dm:departed:s{slot}:m{member}"),
         }
     }
@@ -111,6 +121,19 @@ mod tests {
                 },
                 "dm:weekly:b5:w1",
             ),
+            (
+                EffectKey::FriendRequest {
+                    request: FriendRequestId(7),
+                },
+                "dm:friend:r7",
+            ),
+            (
+                EffectKey::FriendAccepted {
+                    request: FriendRequestId(7),
+                },
+                "dm:friendok:r7",
+            ),
+            (EffectKey::PartnerMessage { message: 7 }, "dm:msg:p7"),
             (EffectKey::Departed { slot, member }, "dm:departed:s7:m3"),
         ];
         for (key, text) in table {

@@ -55,6 +55,9 @@ pub enum UserError {
     AdminOnly,
     #[error("{0}")]
     BadSetup(String),
+    /// A social command refused (issue 11): friends, partner messages, blocks.
+    #[error("{0}")]
+    Social(#[from] super::social::SocialRefusal),
 }
 
 impl UserError {

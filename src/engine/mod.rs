@@ -19,6 +19,7 @@ pub mod port;
 mod queries;
 pub mod reply;
 mod setup;
+pub mod social;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

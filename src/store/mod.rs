@@ -61,15 +61,18 @@
 mod bookings;
 mod communities;
 mod effects;
+mod friends;
 mod group_commit;
 mod groups;
 mod jobs;
 mod members;
+mod partner_messages;
 mod platform_state;
 mod relations;
 
 pub use bookings::{NewBooking, NewBookingRequest, SlotBookingCount};
 pub use effects::EffectRecord;
+pub use friends::FriendLists;
 pub use members::MAX_NAMESAKES;
 
 pub use group_commit::GroupCommitStats;

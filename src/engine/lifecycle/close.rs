@@ -32,7 +32,7 @@ impl Engine {
                         slot.length_minutes
                     ))
                     .command(CommandWord::Friend, "<name>")
-                    .text(" pairs you again.")
+                    .text(" asks them to be friends: friends are paired together first.")
                     .action(MessageAction::BookAnother);
                 let key = EffectKey::CheckIn {
                     slot: slot.id,

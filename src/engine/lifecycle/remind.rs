@@ -32,11 +32,29 @@ impl Engine {
             .collect();
         let member_ids: Vec<_> = active.iter().map(|booking| booking.member_id).collect();
         let members = self.members_by_id(&member_ids).await?;
+        // The only booker of the slot hears of it even with reminders off: nobody is ever
+        // alone without warning (issue 11).
+        let alone = active.len() == 1 && job.booking_id.is_none();
         let to_remind: Vec<(&Booking, &Member)> = active
             .iter()
             .filter_map(|booking| Some((*booking, members.get(&booking.member_id)?)))
-            .filter(|(_, member)| member.reminders_enabled)
+            .filter(|(_, member)| member.reminders_enabled || alone)
             .collect();
+        let mut lone_notes = std::collections::HashMap::new();
+        if alone {
+            let community = self
+                .store
+                .community(slot.community_id)
+                .await
+                .map_err(JobError::unexpected)?;
+            for (booking, member) in &to_remind {
+                let note = self
+                    .lone_booker_note(&community, member, booking)
+                    .await
+                    .map_err(JobError::unexpected)?;
+                lone_notes.insert(booking.id, note);
+            }
+        }
         let starts_in = starts_in_words(slot.starts_at - self.clock.now());
         let reminded = to_remind.len();
         run_concurrently(
@@ -47,6 +65,7 @@ impl Engine {
                     .titled(format!("Your focus session {starts_in}"))
                     .tone(Tone::Reminder)
                     .text("I'll tell you your partner and room when it starts.")
+                    .append(lone_notes.get(&booking.id).cloned().unwrap_or_default())
                     .field(
                         "When",
                         OutgoingMessage::new().time(slot.starts_at, member.time_zone),

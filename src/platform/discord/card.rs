@@ -34,6 +34,10 @@ pub mod limits {
 /// since a DM has none and bookings belong to a community.
 pub const CANCEL: &str = "cf:cancel";
 pub const BOOK: &str = "cf:book";
+pub const FRIEND: &str = "cf:friend";
+pub const MOVE: &str = "cf:move";
+/// A relayed partner message's Reply button (`reply_form` answers it with a form).
+pub const REPLY: &str = "cf:reply";
 
 /// One colour per meaning, the same on every message.
 pub fn colour(tone: Tone) -> u32 {
@@ -215,9 +219,29 @@ fn buttons(message: &OutgoingMessage, guild: Option<u64>) -> Vec<Button> {
                     (4, format!("{CANCEL}:{guild}:{}", booking.0))
                 }
                 MessageAction::BookAnother => (1, format!("{BOOK}:{guild}")),
+                MessageAction::AcceptFriend {
+                    requester_platform_user_id,
+                } => (
+                    3,
+                    format!("{FRIEND}:accept:{guild}:{requester_platform_user_id}"),
+                ),
+                MessageAction::DeclineFriend {
+                    requester_platform_user_id,
+                } => (
+                    2,
+                    format!("{FRIEND}:decline:{guild}:{requester_platform_user_id}"),
+                ),
+                MessageAction::ReplyTo {
+                    sender_platform_user_id,
+                } => (1, format!("{REPLY}:{guild}:{sender_platform_user_id}")),
+                // The local time goes last: it contains a colon.
+                MessageAction::MoveBooking {
+                    booking,
+                    local_time,
+                } => (1, format!("{MOVE}:{guild}:{}:{local_time}", booking.0)),
             };
             buttons.push(Button {
-                label: button_label(action.label()),
+                label: button_label(&action.label()),
                 target: ButtonTarget::Custom { custom_id, style },
             });
         }
@@ -525,7 +549,7 @@ mod tests {
             MessageAction::CancelBooking(BookingId(1)),
             MessageAction::BookAnother,
         ] {
-            assert!(chars(action.label()) <= limits::BUTTON_LABEL);
+            assert!(chars(&action.label()) <= limits::BUTTON_LABEL);
         }
     }
 

@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
-use super::commands::{book, cancel, help, partner, prefs, sessions, slots, timezone};
+use super::commands::{
+    book, cancel, friend, friends, help, move_booking, msg, partner, prefs, sessions, slots,
+    timezone,
+};
 use super::context::{Data, Error};
 use super::setup_command::setup;
 
@@ -14,6 +17,10 @@ pub fn all() -> Vec<poise::Command<Arc<Data>, Error>> {
         slots(),
         timezone(),
         prefs(),
+        friend(),
+        friends(),
+        msg(),
+        move_booking(),
         partner(),
         help(),
         setup(),
@@ -47,7 +54,15 @@ mod tests {
         }
         assert_eq!(
             slash_command(CommandWord::Friend, "<name>"),
-            "`/partner friend <name>`"
+            "`/friend <name>`"
+        );
+        assert_eq!(
+            slash_command(CommandWord::Unfriend, "<name>"),
+            "`/friend remove <name>`"
+        );
+        assert_eq!(
+            slash_command(CommandWord::Favourite, "<name>"),
+            "`/partner favourite <name>`"
         );
     }
 }

@@ -10,6 +10,7 @@ use super::autocomplete::{
 };
 use super::context::{actor_of, answer, Context, Error};
 use crate::command::{CancelScope, CancelTarget, Command, MemberRef, PrefsChange, RelationChange};
+use crate::core::friends::{FriendChange, ShowBookings};
 use crate::core::message::OutgoingMessage;
 use crate::core::model::RelationKind;
 use crate::core::time_input::{parse_day_spec, parse_time_spec};
@@ -160,38 +161,49 @@ pub async fn timezone(
     run(ctx, Ok(Command::Timezone { zone })).await
 }
 
-/// Show your stats, or turn reminders on or off.
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum ShowBookingsTo {
+    #[name = "my friends"]
+    Friends,
+    #[name = "nobody"]
+    Nobody,
+}
+
+/// Show your stats, turn reminders on or off, or choose who sees your upcoming sessions.
 #[poise::command(slash_command, guild_only)]
 pub async fn prefs(
     ctx: Context<'_>,
     #[description = "Reminder DMs before sessions"] reminders: Option<bool>,
+    #[description = "Who may see your upcoming sessions in /friends"] show_bookings: Option<
+        ShowBookingsTo,
+    >,
 ) -> Result<(), Error> {
-    run(
-        ctx,
-        Ok(Command::Prefs {
-            change: reminders.map(PrefsChange::Reminders),
-        }),
-    )
-    .await
+    let show_bookings = show_bookings.map(|to| match to {
+        ShowBookingsTo::Friends => ShowBookings::Friends,
+        ShowBookingsTo::Nobody => ShowBookings::Nobody,
+    });
+    let command = match (reminders, show_bookings) {
+        (Some(_), Some(_)) => Err("Change one preference at a time.".to_string()),
+        (Some(on), None) => Ok(Some(PrefsChange::Reminders(on))),
+        (None, Some(show)) => Ok(Some(PrefsChange::ShowBookings(show))),
+        (None, None) => Ok(None),
+    };
+    run(ctx, command.map(|change| Command::Prefs { change })).await
 }
 
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
 pub enum PartnerAction {
-    #[name = "friend (pair us more often)"]
-    Friend,
-    #[name = "favourite (pair us first)"]
+    #[name = "favourite (pair us more often; private, one-way)"]
     Favourite,
     #[name = "block (never pair us)"]
     Block,
-    #[name = "unfriend"]
-    Unfriend,
     #[name = "unfavourite"]
     Unfavourite,
     #[name = "unblock"]
     Unblock,
 }
 
-/// Friend, favourite or block someone for matching.
+/// Favourite or block someone for matching (friends are asked with /friend).
 #[poise::command(slash_command, guild_only)]
 pub async fn partner(
     ctx: Context<'_>,
@@ -199,10 +211,8 @@ pub async fn partner(
     #[description = "Who"] member: serenity::User,
 ) -> Result<(), Error> {
     let (kind, change) = match action {
-        PartnerAction::Friend => (RelationKind::Friend, RelationChange::Set),
         PartnerAction::Favourite => (RelationKind::Favourite, RelationChange::Set),
         PartnerAction::Block => (RelationKind::Block, RelationChange::Set),
-        PartnerAction::Unfriend => (RelationKind::Friend, RelationChange::Remove),
         PartnerAction::Unfavourite => (RelationKind::Favourite, RelationChange::Remove),
         PartnerAction::Unblock => (RelationKind::Block, RelationChange::Remove),
     };
@@ -217,12 +227,80 @@ pub async fn partner(
     .await
 }
 
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum FriendAction {
+    #[name = "ask to be friends"]
+    Ask,
+    #[name = "accept their request"]
+    Accept,
+    #[name = "decline their request"]
+    Decline,
+    #[name = "remove (end a friendship or withdraw a request)"]
+    Remove,
+}
+
+/// Ask someone to be friends, or answer or end it. Friends are paired together first.
+#[poise::command(slash_command, guild_only)]
+pub async fn friend(
+    ctx: Context<'_>,
+    #[description = "Who"] member: serenity::User,
+    #[description = "What to do (ask, if you don't pick)"] action: Option<FriendAction>,
+) -> Result<(), Error> {
+    let change = match action.unwrap_or(FriendAction::Ask) {
+        FriendAction::Ask => FriendChange::Request,
+        FriendAction::Accept => FriendChange::Accept,
+        FriendAction::Decline => FriendChange::Decline,
+        FriendAction::Remove => FriendChange::Remove,
+    };
+    let target = MemberRef::PlatformId(member.id.get().to_string());
+    run(ctx, Ok(Command::Friend { change, target })).await
+}
+
+/// Message your session partner (current, next matched, or from the last 24 h), or a friend.
+#[poise::command(slash_command, guild_only)]
+pub async fn msg(
+    ctx: Context<'_>,
+    #[description = "Your message"] text: String,
+    #[description = "A friend or one of your partners (your session partner if you don't pick)"]
+    member: Option<serenity::User>,
+) -> Result<(), Error> {
+    let to = member.map(|user| MemberRef::PlatformId(user.id.get().to_string()));
+    run(ctx, Ok(Command::Message { to, text })).await
+}
+
+/// Move a booking to another time of the same length in one step.
+#[poise::command(slash_command, guild_only, rename = "move")]
+pub async fn move_booking(
+    ctx: Context<'_>,
+    #[description = "Which booking"]
+    #[autocomplete = "autocomplete_booking"]
+    booking: String,
+    #[description = "The new time (your time zone)"]
+    #[autocomplete = "autocomplete_when"]
+    when: String,
+) -> Result<(), Error> {
+    let command = match booking.trim().trim_start_matches('#').parse::<i64>() {
+        Ok(booking) => parse_time_spec(&when)
+            .map(|when| Command::Move { booking, when })
+            .map_err(|error| error.to_string()),
+        Err(_) => Err("Pick one of your bookings.".to_string()),
+    };
+    run(ctx, command).await
+}
+
+/// Your friends, friend requests both ways, and friends' next sessions where they share them.
+#[poise::command(slash_command, guild_only)]
+pub async fn friends(ctx: Context<'_>) -> Result<(), Error> {
+    run(ctx, Ok(Command::Friends)).await
+}
+
 const HELP: &str = "**focusfolk** pairs you with a body-doubling partner: you each work on your own thing, \
 camera or voice on, for 25–75 minutes.\n\
 • `/book` — pick a slot (times are shown in your time zone; set it once with `/timezone`). When it starts \
 I DM you your partner and a private voice channel; join it in the first few minutes, or I will pair your partner with someone else.\n\
 • `/sessions` your bookings · `/cancel` one · `/slots` see when others booked\n\
-• `/prefs` your stats and reminder DMs · `/partner` friend, favourite or block someone for matching\n\
+• `/friend` ask someone to be friends (paired together first) · `/friends` your friends and requests\n\
+• `/prefs` your stats, reminder DMs and who sees your sessions · `/partner` favourite or block someone\n\
 Please allow DMs from this server so I can reach you.";
 
 /// How focusfolk works.

@@ -12,7 +12,9 @@ use poise::serenity_prelude as serenity;
 
 use super::card;
 use super::context::Data;
-use crate::command::{CancelScope, CancelTarget, Command};
+use super::reply_form;
+use crate::command::{CancelScope, CancelTarget, Command, MemberRef};
+use crate::core::friends::FriendChange;
 use crate::core::message::OutgoingMessage;
 use crate::core::time_input::parse_time_spec;
 use crate::engine::port::Membership;
@@ -58,10 +60,15 @@ fn refusal() -> serenity::CreateInteractionResponse {
 
 /// The guild a DM button acts in, from its custom id.
 fn guild_of(custom_id: &str) -> Option<u64> {
+    if let Some((guild, _)) = reply_form::parse_reply_id(custom_id) {
+        return Some(guild);
+    }
     match custom_id.split(':').collect::<Vec<_>>().as_slice() {
-        ["cf", "cancel", guild, _] | ["cf", "book", guild] | ["cf", "bookform", guild] => {
-            guild.parse().ok()
-        }
+        ["cf", "cancel", guild, _]
+        | ["cf", "book", guild]
+        | ["cf", "bookform", guild]
+        | ["cf", "friend", _, guild, _] => guild.parse().ok(),
+        ["cf", "move", guild, ..] => guild.parse().ok(),
         _ => None,
     }
 }
@@ -80,13 +87,47 @@ pub async fn on_component(
         }
     }
     let parts: Vec<&str> = interaction.data.custom_id.split(':').collect();
+    if let Some((guild, sender)) = reply_form::parse_reply_id(&interaction.data.custom_id) {
+        if let Err(error) = reply_form::open(ctx, interaction, guild, &sender).await {
+            tracing::warn!(%error, "reply form not opened");
+        }
+        return;
+    }
+    if let Some((guild, command)) = move_command(&interaction.data.custom_id) {
+        let result = act_and_update_dm(ctx, data, interaction, guild, command).await;
+        if let Err(error) = result {
+            tracing::warn!(%error, "move button not answered");
+        }
+        return;
+    }
     let result = match parts.as_slice() {
         ["cf", "cancel", guild, booking] => match (guild.parse::<u64>(), booking.parse::<i64>()) {
             (Ok(guild), Ok(booking)) => {
-                cancel_from_reminder(ctx, data, interaction, guild, booking).await
+                let command = Command::Cancel {
+                    target: CancelTarget::BookingId(booking),
+                    scope: CancelScope::Occurrence,
+                };
+                act_and_update_dm(ctx, data, interaction, guild, command).await
             }
             _ => Ok(()),
         },
+        ["cf", "friend", verb, guild, requester] => {
+            let change = match *verb {
+                "accept" => Some(FriendChange::Accept),
+                "decline" => Some(FriendChange::Decline),
+                _ => None,
+            };
+            match (change, guild.parse::<u64>()) {
+                (Some(change), Ok(guild)) => {
+                    let command = Command::Friend {
+                        change,
+                        target: MemberRef::PlatformId(requester.to_string()),
+                    };
+                    act_and_update_dm(ctx, data, interaction, guild, command).await
+                }
+                _ => Ok(()),
+            }
+        }
         ["cf", "book", guild] => {
             let form =
                 serenity::CreateModal::new(format!("{BOOK_FORM}:{guild}"), "Book another session")
@@ -122,28 +163,28 @@ pub async fn on_component(
     }
 }
 
-/// "Cancel this session" on a reminder: the DM itself is updated with the outcome.
-async fn cancel_from_reminder(
+/// `cf:move:<guild>:<booking>:<local time>` → the guild and the `move` command it stands for.
+fn move_command(custom_id: &str) -> Option<(u64, Command)> {
+    let rest = custom_id.strip_prefix(&format!("{}:", card::MOVE))?;
+    let mut parts = rest.splitn(3, ':');
+    let guild = parts.next()?.parse().ok()?;
+    let booking = parts.next()?.parse().ok()?;
+    let when = parse_time_spec(parts.next()?).ok()?;
+    Some((guild, Command::Move { booking, when }))
+}
+
+/// A button that does one command ("Cancel this session" on a reminder, Accept / Decline on a
+/// friend request): the DM itself is updated with the outcome and loses its buttons.
+async fn act_and_update_dm(
     ctx: &serenity::Context,
     data: &Arc<Data>,
     interaction: &serenity::ComponentInteraction,
     guild: u64,
-    booking: i64,
+    command: Command,
 ) -> anyhow::Result<()> {
     let actor = actor(guild, &interaction.user);
     let engine = data.engine.clone();
-    let work = async move {
-        engine
-            .handle_command(
-                &actor,
-                Command::Cancel {
-                    target: CancelTarget::BookingId(booking),
-                    scope: CancelScope::Occurrence,
-                },
-            )
-            .await
-            .message
-    };
+    let work = async move { engine.handle_command(&actor, command).await.message };
     tokio::pin!(work);
     // The reminder becomes the answer: its Cancel button goes, the cancel's card (with its own
     // next step) takes its place.
@@ -178,6 +219,18 @@ pub async fn on_modal(
     data: &Arc<Data>,
     interaction: &serenity::ModalInteraction,
 ) {
+    if let Some((guild, sender)) = reply_form::parse_reply_id(&interaction.data.custom_id) {
+        if has_left(data, guild, &interaction.user).await {
+            if let Err(error) = interaction.create_response(&ctx.http, refusal()).await {
+                tracing::warn!(%error, "refusal not answered");
+            }
+            return;
+        }
+        if let Err(error) = reply_form::on_submit(ctx, data, interaction, guild, sender).await {
+            tracing::warn!(%error, "reply form not answered");
+        }
+        return;
+    }
     let Some(guild) = interaction
         .data
         .custom_id

@@ -29,6 +29,7 @@ mod events;
 mod pacing;
 mod presence;
 pub mod render;
+mod reply_form;
 mod rest;
 mod room_ref;
 pub mod rooms;

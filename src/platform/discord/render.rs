@@ -71,13 +71,13 @@ pub fn escape_markdown(text: &str) -> String {
 }
 
 /// The slash command a member types here for a command word: `/book next`; the relation
-/// words live under `/partner` (`/partner friend <name>`), Discord's only way to offer them.
+/// words live under `/partner` (`/partner favourite <name>`), Discord's only way to offer them;
+/// `unfriend` is `/friend remove`.
 pub fn slash_command(word: CommandWord, arguments: &str) -> String {
     let arguments = arguments.trim();
     let (command, arguments) = match word {
-        CommandWord::Friend
-        | CommandWord::Unfriend
-        | CommandWord::Favourite
+        CommandWord::Unfriend => ("friend", format!("remove {arguments}").trim().to_string()),
+        CommandWord::Favourite
         | CommandWord::Unfavourite
         | CommandWord::Block
         | CommandWord::Unblock => (
