@@ -355,10 +355,17 @@ async fn handle_message(
     let reply = match parse_command(body) {
         Ok(command) => {
             let help = matches!(command, Command::Help { .. });
+            let setup = matches!(command, Command::Setup { .. });
             let reply = engine.handle_command(&actor, command).await;
             let mut message = reply.message;
             if help && place == Where::Community {
                 message = message.text(format!("\n{}", community_prefix_hint(prefix)));
+            }
+            // The admins who set the bot up learn what the homeserver's limits mean for them.
+            if setup && place == Where::Community && reply.outcome != CommandOutcome::Refused {
+                if let Some(notice) = platform.rate_limit_notice().await {
+                    message = message.text(format!("\n\n{notice}"));
+                }
             }
             if reply.outcome == CommandOutcome::Booked {
                 // The member now expects DMs from us: open the DM room now, while nothing is

@@ -59,6 +59,10 @@ impl MatrixPlatform {
                 }
             })
             .collect();
+        // A room made ahead of time costs no room creation now (see `room_pool.rs`).
+        if let Some(room) = self.claim_pool_room(request, key, &members).await? {
+            return Ok(room);
+        }
         let alias_local = self.alias_localpart(key);
         let create = self
             .pair_room_request(request, key, Some(&alias_local), &members)
@@ -253,7 +257,7 @@ impl MatrixPlatform {
         Ok(response.room_id)
     }
 
-    async fn invite_missing(
+    pub(super) async fn invite_missing(
         &self,
         room: &RoomId,
         members: &[OwnedUserId],
@@ -279,9 +283,21 @@ impl MatrixPlatform {
     /// Kicks whoever is still there (revoking open invites), drops the alias, leaves and
     /// forgets. A room the bot is no longer in counts as closed.
     pub(super) async fn close_room(&self, room: &RoomId) -> Result<(), PlatformError> {
+        // A room from the pool goes back to it instead (see `room_pool.rs`).
+        if self.release_pool_room(room).await? {
+            return Ok(());
+        }
+        if !self.remove_everyone(room).await? {
+            return Ok(());
+        }
+        self.leave_closed_room(room).await
+    }
+
+    /// Kicks whoever is in the room or invited to it. `false` when the bot is no longer there.
+    pub(super) async fn remove_everyone(&self, room: &RoomId) -> Result<bool, PlatformError> {
         let members = match self.invited_or_joined(room).await {
             Ok(members) => members,
-            Err(error) if error.is_forbidden_or_not_found() => return Ok(()),
+            Err(error) if error.is_forbidden_or_not_found() => return Ok(false),
             Err(error) => return Err(error.into_platform("listing pair room members")),
         };
         for user in members {
@@ -309,6 +325,10 @@ impl MatrixPlatform {
                 Err(error) => return Err(error.into_platform("closing a pair room")),
             }
         }
+        Ok(true)
+    }
+
+    async fn leave_closed_room(&self, room: &RoomId) -> Result<(), PlatformError> {
         if let Some(alias) = self.canonical_alias(room).await {
             let request = delete_alias::v3::Request::new(alias);
             let deleted =
@@ -381,7 +401,13 @@ impl MatrixPlatform {
             .await
             .map_err(|error| error.into_platform("reading pair room presence"))?;
         let mut present: Vec<String> = Vec::new();
+        // A room reused from the pool remembers earlier sessions' joins: only this one's count.
+        let since_ms = self.pool_claimed_at(room).await.map(|at| at * 1000);
         for event in &response.chunk {
+            let sent_ms: Option<i64> = event.get_field("origin_server_ts").ok().flatten();
+            if since_ms.is_some_and(|since| sent_ms.is_some_and(|sent| sent < since)) {
+                continue;
+            }
             let event_type: Option<String> = event.get_field("type").ok().flatten();
             let content: Value = event
                 .get_field("content")
@@ -447,6 +473,46 @@ impl MatrixPlatform {
             }
         }
         closed
+    }
+}
+
+impl MatrixPlatform {
+    /// The `createRoom` of a pool room: a pair room's power levels and call widget, a neutral
+    /// name, history visible only from joining, and our marker without a key or an end (the
+    /// sweep leaves it alone; `room_pool.rs` keeps its records).
+    pub(super) fn pool_room_create_request(
+        &self,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<create_room::v3::Request, CallError> {
+        let neutral = PairRoomRequest {
+            platform_community_id: String::new(),
+            title: name.to_string(),
+            members: Vec::new(),
+            starts_at: now,
+            ends_at: now,
+        };
+        let mut create = self.pair_room_request(&neutral, "pool", None, &[])?;
+        create.topic = Some(
+            "A focusfolk session room. Join the call above, say hello and what you'll work on, then focus."
+                .to_string(),
+        );
+        create.initial_state.retain(|event| {
+            event.get_field::<String>("type").ok().flatten().as_deref() != Some(PAIR_ROOM_EVENT)
+        });
+        create.initial_state.push(raw_json(&json!({
+            "type": PAIR_ROOM_EVENT, "state_key": "", "content": {"install": self.install_id, "pool": true}
+        }))?);
+        create.initial_state.push(raw_json(&json!({
+            "type": "m.room.history_visibility", "state_key": "", "content": {"history_visibility": "joined"}
+        }))?);
+        Ok(create)
+    }
+
+    /// A call widget with a new conference, so an earlier pair cannot walk into the next call.
+    pub(super) fn fresh_call_widget(&self, title: &str) -> (&'static str, &'static str, Value) {
+        let conference = format!("focusfolk{:032x}", rand::random::<u128>());
+        (WIDGET_EVENT, WIDGET_ID, self.widget_content(&conference, title))
     }
 }
 

@@ -264,15 +264,6 @@ impl Bucket {
         let refilled = within.as_secs_f64() * self.shape.per_second;
         (self.tokens.max(0.0) + refilled).floor() as usize
     }
-
-    /// How long until `count` requests will all have gone out, starting now.
-    pub fn time_for(&self, count: usize) -> Duration {
-        let missing = count as f64 - self.tokens.max(0.0);
-        if missing <= 0.0 {
-            return Duration::ZERO;
-        }
-        Duration::from_secs_f64(missing / self.shape.per_second)
-    }
 }
 
 /// What the bot plans with: its mirror of the homeserver's message and room-creation buckets
@@ -463,7 +454,6 @@ mod tests {
             budget.spent(RateClass::Message, start);
         }
         assert_eq!(budget.messages_within(Duration::from_secs(30)), Some(6));
-        assert_eq!(budget.messages.time_for(3), Duration::from_secs(15));
         // A room creation takes from both buckets.
         budget.spent(RateClass::RoomCreation, start);
         assert_eq!(budget.room_creations.tokens, 9.0);
