@@ -15,6 +15,8 @@ mod wait;
 mod basics;
 #[path = "matrix_e2e/commands.rs"]
 mod commands;
+#[path = "matrix_e2e/default_limits.rs"]
+mod default_limits;
 #[path = "matrix_e2e/flood.rs"]
 mod flood;
 #[path = "matrix_e2e/lifecycle.rs"]

@@ -95,7 +95,12 @@ impl Engine {
                 .filter(|key| matches!(key, EffectKey::Announce { .. }))
                 .collect();
             by_post = self
-                .post_once_covering(community, post, announcement_post(slot, &post_lines), &covered)
+                .post_once_covering(
+                    community,
+                    post,
+                    announcement_post(slot, &post_lines),
+                    &covered,
+                )
                 .await?;
             if by_post {
                 messages.retain(|(key, _, _)| !covered.contains(key));
@@ -127,10 +132,7 @@ impl Engine {
 const ANNOUNCE_DEADLINE: chrono::Duration = chrono::Duration::seconds(30);
 
 /// "🎯 It's time! Partners and rooms: • @ann and @ben — join #room …", one line per group.
-fn announcement_post(
-    slot: &Slot,
-    groups: &[(Vec<&Member>, String, String)],
-) -> OutgoingMessage {
+fn announcement_post(slot: &Slot, groups: &[(Vec<&Member>, String, String)]) -> OutgoingMessage {
     let mut message = OutgoingMessage::new().text(format!(
         "🎯 It's time! The {}-minute focus session starts now. Your partners and rooms:",
         slot.length_minutes

@@ -65,7 +65,9 @@ impl Engine {
                     .text(".");
                 let covered: Vec<EffectKey> = to_remind
                     .iter()
-                    .map(|(booking, _)| EffectKey::Remind { booking: booking.id })
+                    .map(|(booking, _)| EffectKey::Remind {
+                        booking: booking.id,
+                    })
                     .collect();
                 if self
                     .post_once_covering(&community, post, message, &covered)

@@ -60,7 +60,9 @@ impl MatrixPlatform {
 /// What an admin API answer says: an override with `messages_per_second` 0 (and so no
 /// limit) is an exemption; `{}` or a finite rate is none.
 fn exemption_of(body: &serde_json::Value) -> Exemption {
-    let rate = body.get("messages_per_second").and_then(serde_json::Value::as_f64);
+    let rate = body
+        .get("messages_per_second")
+        .and_then(serde_json::Value::as_f64);
     match rate {
         Some(rate) if rate == 0.0 => Exemption::Exempt,
         _ => Exemption::NotExempt,
@@ -127,14 +129,17 @@ mod tests {
             Exemption::NotExempt,
             "@focusfolk:example.org",
             "https://matrix.example.org/",
-        ).unwrap();
+        )
+        .unwrap();
         assert!(text.contains("not exempt"), "{text}");
         assert!(text.contains("one every 5 s"), "{text}");
         assert!(text.contains(
             "https://matrix.example.org/_synapse/admin/v1/users/@focusfolk:example.org/override_ratelimit"
         ));
         assert!(text.contains("\"messages_per_second\": 0"), "{text}");
-        assert!(notice(Exemption::Unknown, "@b:x", "x").unwrap().contains("can't tell"));
+        assert!(notice(Exemption::Unknown, "@b:x", "x")
+            .unwrap()
+            .contains("can't tell"));
         assert_eq!(notice(Exemption::Exempt, "@b:x", "x"), None);
         assert_eq!(notice(Exemption::RaisedSeen, "@b:x", "x"), None);
     }

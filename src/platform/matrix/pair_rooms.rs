@@ -512,7 +512,11 @@ impl MatrixPlatform {
     /// A call widget with a new conference, so an earlier pair cannot walk into the next call.
     pub(super) fn fresh_call_widget(&self, title: &str) -> (&'static str, &'static str, Value) {
         let conference = format!("focusfolk{:032x}", rand::random::<u128>());
-        (WIDGET_EVENT, WIDGET_ID, self.widget_content(&conference, title))
+        (
+            WIDGET_EVENT,
+            WIDGET_ID,
+            self.widget_content(&conference, title),
+        )
     }
 }
 

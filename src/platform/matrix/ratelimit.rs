@@ -319,8 +319,8 @@ impl Budget {
             }
             RateClass::Other => {}
         }
-        let beyond_defaults = self.messages.tokens < -RAISED_MARGIN
-            || self.room_creations.tokens < -RAISED_MARGIN;
+        let beyond_defaults =
+            self.messages.tokens < -RAISED_MARGIN || self.room_creations.tokens < -RAISED_MARGIN;
         if beyond_defaults && !self.refusals_seen && self.exemption == Exemption::Unknown {
             tracing::info!("the homeserver allowed more than its default rate limits without a 429: planning without them");
             self.exemption = Exemption::RaisedSeen;
@@ -334,7 +334,9 @@ impl Budget {
             self.exemption = Exemption::Unknown;
         }
         match class {
-            RateClass::RoomCreation => self.room_creations.tokens = self.room_creations.tokens.min(0.0),
+            RateClass::RoomCreation => {
+                self.room_creations.tokens = self.room_creations.tokens.min(0.0)
+            }
             RateClass::Message => self.messages.tokens = self.messages.tokens.min(0.0),
             // Invites and joins have buckets of their own as well; a 429 there says nothing
             // certain about the message bucket.
@@ -458,7 +460,11 @@ mod tests {
         budget.spent(RateClass::RoomCreation, start);
         assert_eq!(budget.room_creations.tokens, 9.0);
         budget.refill(start + Duration::from_secs(60));
-        assert_eq!(budget.messages_within(Duration::ZERO), Some(10), "capped at the burst");
+        assert_eq!(
+            budget.messages_within(Duration::ZERO),
+            Some(10),
+            "capped at the burst"
+        );
         assert!((budget.room_creations.tokens - 9.96).abs() < 1e-9);
         // A 429 empties the mirror of that bucket.
         budget.refused(RateClass::Message, start + Duration::from_secs(60));

@@ -142,14 +142,20 @@ impl MatrixPlatform {
     ) -> Result<Option<OwnedRoomId>, PlatformError> {
         let room = {
             let _one_at_a_time = self.pool_lock.lock().await;
-            match self.state(key, POOL_CLAIM).await?.filter(|room| !room.is_empty()) {
+            match self
+                .state(key, POOL_CLAIM)
+                .await?
+                .filter(|room| !room.is_empty())
+            {
                 Some(room) => super::parse_room_id(&room)?,
                 None => {
                     let free = self
                         .state
                         .by_name(POOL_ROOM)
                         .await
-                        .map_err(|error| PlatformError::Temporary(format!("reading the room pool: {error}")))?
+                        .map_err(|error| {
+                            PlatformError::Temporary(format!("reading the room pool: {error}"))
+                        })?
                         .into_iter()
                         .find(|(_, value)| value == FREE);
                     let Some((room, _)) = free else {
