@@ -311,3 +311,101 @@ async fn twenty_pairs_on_default_limits_have_their_rooms_before_t_and_partners_b
         *joined_at_ms.iter().max().unwrap() as f64 / 1000.0,
     );
 }
+
+/// The pool's cycle on the raised-limits Synapse: a pair gets a pool room and walks in from
+/// its DM rooms (no invite); after the session everyone is removed and the room goes back;
+/// the next pair gets the same room, cannot read the first pair's messages, and the first
+/// pair can no longer get in.
+#[tokio::test]
+async fn a_pool_room_is_reused_and_the_next_pair_sees_nothing_of_the_last() {
+    let community =
+        crate::support::Community::start(Synapse::from_env(), &["ann", "ben", "cat", "dan"]).await;
+    let bot = community.bot_id();
+    let platform = &community.bot.platform;
+    assert_eq!(platform.fill_room_pool(1, false).await.expect("fill"), 1);
+    for name in ["ann", "ben"] {
+        let reply = community.member(name).command(&community.room, "!focusfolk book 9:00 25m").await;
+        assert!(reply.contains("Booked"), "{reply}");
+        community.member(name).dm_room(&bot).await;
+    }
+    community.bot.advance_to(at(9, 0)).await;
+    assert_eq!(platform.pool_rooms_free().await, 0, "the pair took the pool room");
+    let (ann, ben) = (community.member("ann"), community.member("ben"));
+    let announcement = ann.wait_for_dm(&bot, crate::ANNOUNCE).await;
+    assert!(ann.invites().iter().all(|invite| invite.is_direct), "no pair-room invite was needed");
+    let room = eventually("the pool room in ann's announcement", || async {
+        let state = focusfolk::engine::PlatformState::new(
+            focusfolk::store::Store::connect_and_migrate(&community.home.database_url).await.ok()?,
+            focusfolk::core::model::Platform::Matrix,
+        );
+        let rooms = state.by_name("pool_room").await.ok()?;
+        rooms.into_iter().map(|(room, _)| room).find(|room| announcement.contains(room.as_str()))
+    })
+    .await;
+    let room = matrix_sdk::ruma::OwnedRoomId::try_from(room).unwrap();
+    ann.join(&room).await;
+    ben.join(&room).await;
+    ann.say(&room, "first pair's secret plan").await;
+
+    // The close job (T + 25 min + 5 min) puts the room back.
+    community.bot.advance_to(at(9, 31)).await;
+    assert_eq!(platform.pool_rooms_free().await, 1, "the room went back to the pool");
+    let members = community.synapse.memberships(room.as_str()).await;
+    for member in [ann, ben] {
+        assert_eq!(members.get(member.user_id.as_str()).map(String::as_str), Some("leave"), "{} removed", member.name);
+    }
+
+    for name in ["cat", "dan"] {
+        let reply = community.member(name).command(&community.room, "!focusfolk book 10:00 25m").await;
+        assert!(reply.contains("Booked"), "{reply}");
+        community.member(name).dm_room(&bot).await;
+    }
+    community.bot.advance_to(at(10, 0)).await;
+    let cat = community.member("cat");
+    let second = cat.wait_for_dm(&bot, crate::ANNOUNCE).await;
+    assert!(second.contains(room.as_str()), "the same room, reused: {second}");
+    cat.join(&room).await;
+    let history = cat.history(&room).await;
+    assert!(
+        history.iter().all(|event| !event.to_string().contains("secret plan")),
+        "the next pair reads nothing of the last: {history:?}"
+    );
+    assert!(
+        ann.client.join_room_by_id(&room).await.is_err(),
+        "the first pair cannot get back in"
+    );
+}
+
+/// `setup` tells the admins when the bot is not exempt, with the admin call that exempts it,
+/// and says nothing more once it is. The bot is a server admin here, so it can read its own
+/// override through the admin API.
+#[tokio::test]
+async fn setup_tells_admins_the_bot_is_not_exempt_and_how_to_exempt_it() {
+    let synapse = Synapse::with_default_limits_from_env();
+    let bot_user = synapse
+        .register_as(&crate::synapse::unique("adminbot"), true)
+        .await;
+    let home = BotHome::new(&synapse, &bot_user, test_start());
+    let community = crate::support::Community::start_with(
+        synapse.clone(),
+        bot_user.clone(),
+        home,
+        &["ann"],
+        std::sync::Arc::new(focusfolk::engine::NoFaults),
+    )
+    .await;
+    let ann = community.member("ann");
+    let reply = ann.command(&community.room, "!focusfolk setup").await;
+    assert!(reply.contains("not exempt"), "{reply}");
+    assert!(
+        reply.contains(&format!(
+            "/_synapse/admin/v1/users/{}/override_ratelimit",
+            bot_user.user_id
+        )),
+        "{reply}"
+    );
+    synapse.set_rate_limit_exemption(&bot_user.user_id, true).await;
+    let reply = ann.command(&community.room, "!focusfolk setup").await;
+    assert!(!reply.contains("rate-limits me"), "{reply}");
+    assert!(!reply.contains("override_ratelimit"), "{reply}");
+}
