@@ -324,22 +324,37 @@ async fn a_pool_room_is_reused_and_the_next_pair_sees_nothing_of_the_last() {
     let platform = &community.bot.platform;
     assert_eq!(platform.fill_room_pool(1, false).await.expect("fill"), 1);
     for name in ["ann", "ben"] {
-        let reply = community.member(name).command(&community.room, "!focusfolk book 9:00 25m").await;
+        let reply = community
+            .member(name)
+            .command(&community.room, "!focusfolk book 9:00 25m")
+            .await;
         assert!(reply.contains("Booked"), "{reply}");
         community.member(name).dm_room(&bot).await;
     }
     community.bot.advance_to(at(9, 0)).await;
-    assert_eq!(platform.pool_rooms_free().await, 0, "the pair took the pool room");
+    assert_eq!(
+        platform.pool_rooms_free().await,
+        0,
+        "the pair took the pool room"
+    );
     let (ann, ben) = (community.member("ann"), community.member("ben"));
     let announcement = ann.wait_for_dm(&bot, crate::ANNOUNCE).await;
-    assert!(ann.invites().iter().all(|invite| invite.is_direct), "no pair-room invite was needed");
+    assert!(
+        ann.invites().iter().all(|invite| invite.is_direct),
+        "no pair-room invite was needed"
+    );
     let room = eventually("the pool room in ann's announcement", || async {
         let state = focusfolk::engine::PlatformState::new(
-            focusfolk::store::Store::connect_and_migrate(&community.home.database_url).await.ok()?,
+            focusfolk::store::Store::connect_and_migrate(&community.home.database_url)
+                .await
+                .ok()?,
             focusfolk::core::model::Platform::Matrix,
         );
         let rooms = state.by_name("pool_room").await.ok()?;
-        rooms.into_iter().map(|(room, _)| room).find(|room| announcement.contains(room.as_str()))
+        rooms
+            .into_iter()
+            .map(|(room, _)| room)
+            .find(|room| announcement.contains(room.as_str()))
     })
     .await;
     let room = matrix_sdk::ruma::OwnedRoomId::try_from(room).unwrap();
@@ -349,25 +364,42 @@ async fn a_pool_room_is_reused_and_the_next_pair_sees_nothing_of_the_last() {
 
     // The close job (T + 25 min + 5 min) puts the room back.
     community.bot.advance_to(at(9, 31)).await;
-    assert_eq!(platform.pool_rooms_free().await, 1, "the room went back to the pool");
+    assert_eq!(
+        platform.pool_rooms_free().await,
+        1,
+        "the room went back to the pool"
+    );
     let members = community.synapse.memberships(room.as_str()).await;
     for member in [ann, ben] {
-        assert_eq!(members.get(member.user_id.as_str()).map(String::as_str), Some("leave"), "{} removed", member.name);
+        assert_eq!(
+            members.get(member.user_id.as_str()).map(String::as_str),
+            Some("leave"),
+            "{} removed",
+            member.name
+        );
     }
 
     for name in ["cat", "dan"] {
-        let reply = community.member(name).command(&community.room, "!focusfolk book 10:00 25m").await;
+        let reply = community
+            .member(name)
+            .command(&community.room, "!focusfolk book 10:00 25m")
+            .await;
         assert!(reply.contains("Booked"), "{reply}");
         community.member(name).dm_room(&bot).await;
     }
     community.bot.advance_to(at(10, 0)).await;
     let cat = community.member("cat");
     let second = cat.wait_for_dm(&bot, crate::ANNOUNCE).await;
-    assert!(second.contains(room.as_str()), "the same room, reused: {second}");
+    assert!(
+        second.contains(room.as_str()),
+        "the same room, reused: {second}"
+    );
     cat.join(&room).await;
     let history = cat.history(&room).await;
     assert!(
-        history.iter().all(|event| !event.to_string().contains("secret plan")),
+        history
+            .iter()
+            .all(|event| !event.to_string().contains("secret plan")),
         "the next pair reads nothing of the last: {history:?}"
     );
     assert!(
@@ -404,8 +436,74 @@ async fn setup_tells_admins_the_bot_is_not_exempt_and_how_to_exempt_it() {
         )),
         "{reply}"
     );
-    synapse.set_rate_limit_exemption(&bot_user.user_id, true).await;
+    synapse
+        .set_rate_limit_exemption(&bot_user.user_id, true)
+        .await;
     let reply = ann.command(&community.room, "!focusfolk setup").await;
     assert!(!reply.contains("rate-limits me"), "{reply}");
     assert!(!reply.contains("override_ratelimit"), "{reply}");
+}
+
+/// A new member's DM room comes from the pool when the homeserver would make the bot wait a
+/// minute for a new room: the bot's room creations are used up (10 made just before), the
+/// pool got one room after waiting out the limit once, and the booking's DM room is that
+/// pool room, turned into a direct chat (invited as direct, no call widget, the DM topic).
+#[tokio::test]
+async fn a_new_members_dm_room_comes_from_the_pool_when_room_creation_would_wait() {
+    let synapse = Synapse::with_default_limits_from_env();
+    let bot_user = synapse.register("bot").await;
+    for index in 0..10 {
+        let (status, body) = synapse
+            .call(
+                &bot_user.access_token,
+                reqwest::Method::POST,
+                "/_matrix/client/v3/createRoom",
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(status, 200, "earlier room {index}: {body}");
+    }
+    let home = BotHome::new(&synapse, &bot_user, test_start());
+    let bot = Bot::start_fresh(&home).await;
+    let bot_id = bot.user_id();
+    // Waits out the room-creation limit once (about a minute), and so learns it is spent.
+    assert_eq!(
+        bot.platform.fill_room_pool(1, false).await.expect("fill"),
+        1
+    );
+    let store = focusfolk::store::Store::connect_and_migrate(&home.database_url)
+        .await
+        .expect("store");
+    let state =
+        focusfolk::engine::PlatformState::new(store, focusfolk::core::model::Platform::Matrix);
+    let pool_room = state.by_name("pool_room").await.unwrap()[0].0.clone();
+
+    let ann = crate::support::Member::new(&synapse, "ann").await;
+    let community = ann.create_community(&bot_id).await;
+    bot.wait_until_joined(&ann, &community).await;
+    let reply = ann.command(&community, "!focusfolk book 9:00 25m").await;
+    assert!(reply.contains("Booked"), "{reply}");
+    let dm = ann.dm_room(&bot_id).await;
+    assert_eq!(dm.as_str(), pool_room, "the pool room became ann's DM room");
+    assert_eq!(bot.platform.pool_rooms_free().await, 0);
+    let widget = ann
+        .state(&dm, "im.vector.modular.widgets", "focusfolk-call")
+        .await;
+    assert!(
+        widget
+            .as_ref()
+            .is_none_or(|content| content.as_object().is_some_and(|o| o.is_empty())),
+        "no call widget in a DM: {widget:?}"
+    );
+    let topic = ann.state(&dm, "m.room.topic", "").await.expect("topic");
+    assert!(
+        topic["topic"].as_str().unwrap().contains("not end-to-end"),
+        "{topic}"
+    );
+    bot.advance_to(at(8, 50)).await;
+    assert_eq!(
+        ann.dms_containing(&bot_id, crate::REMINDER).await,
+        1,
+        "the reminder arrives there"
+    );
 }

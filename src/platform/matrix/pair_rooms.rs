@@ -32,7 +32,7 @@ use crate::engine::port::{PairRoomRequest, PlatformError};
 /// Our marker on every pair room: which install made it and when it ends (for the sweep).
 pub(super) const PAIR_ROOM_EVENT: &str = "org.focusfolk.pair_room";
 const WIDGET_EVENT: &str = "im.vector.modular.widgets";
-const LAYOUT_EVENT: &str = "io.element.widgets.layout";
+pub(super) const LAYOUT_EVENT: &str = "io.element.widgets.layout";
 const CALL_MEMBER_EVENT: &str = "org.matrix.msc3401.call.member";
 const WIDGET_ID: &str = "focusfolk-call";
 /// The engine closes rooms a few minutes after the end; the adapter's own sweep only takes

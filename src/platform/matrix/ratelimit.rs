@@ -259,7 +259,7 @@ impl Bucket {
     }
 
     /// How many requests fit between now and `within` from now: what is left plus what
-    /// refills meanwhile (never more than the burst can hold at the end, plus the refill).
+    /// refills meanwhile.
     pub fn within(&self, within: Duration) -> usize {
         let refilled = within.as_secs_f64() * self.shape.per_second;
         (self.tokens.max(0.0) + refilled).floor() as usize

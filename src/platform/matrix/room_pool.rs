@@ -42,6 +42,8 @@ pub(super) const POOL_ROOM: &str = "pool_room";
 /// platform_state name, scope = the open-room key (`room:g12`): the pool room claimed for it.
 const POOL_CLAIM: &str = "pool_claim";
 const FREE: &str = "free";
+/// A pool room that became a member's DM room (it never returns to the pool).
+const DM: &str = "dm";
 /// The name a pool room carries between sessions (and during one, where limits bind).
 pub const POOL_ROOM_NAME: &str = "Focus session";
 /// How many free rooms the filler keeps ready: a slot of this many pairs opens no room.
@@ -184,6 +186,63 @@ impl MatrixPlatform {
         Ok(Some(room))
     }
 
+    /// A free pool room turned into `user`'s DM room, when the bot could not create one now
+    /// without waiting for the homeserver (its room-creation bucket is empty). It leaves the
+    /// pool for good: invited as a direct chat, its call widget and name removed, the DM topic
+    /// set. `None`: create a room instead.
+    pub(super) async fn take_pool_room_for_dm(
+        &self,
+        user: &UserId,
+        topic: &str,
+    ) -> Result<Option<OwnedRoomId>, PlatformError> {
+        let budget = self.limiter.budget();
+        if !budget.binds() || budget.room_creations.tokens >= 1.0 {
+            return Ok(None);
+        }
+        let room = {
+            let _one_at_a_time = self.pool_lock.lock().await;
+            let free = self
+                .state
+                .by_name(POOL_ROOM)
+                .await
+                .map_err(|error| {
+                    PlatformError::Temporary(format!("reading the room pool: {error}"))
+                })?
+                .into_iter()
+                .find(|(_, value)| value == FREE);
+            let Some((room, _)) = free else {
+                return Ok(None);
+            };
+            // Out of the pool before it becomes the DM: no pair can claim it meanwhile.
+            self.set_state(&room, POOL_ROOM, DM).await?;
+            super::parse_room_id(&room)?
+        };
+        let (widget_type, widget_key, _) = self.fresh_call_widget(POOL_ROOM_NAME);
+        let steps = [
+            (
+                "m.room.member",
+                user.as_str(),
+                json!({"membership": "invite", "is_direct": true}),
+            ),
+            (widget_type, widget_key, json!({})),
+            (super::pair_rooms::LAYOUT_EVENT, "", json!({})),
+            ("m.room.name", "", json!({})),
+            ("m.room.topic", "", json!({"topic": topic})),
+        ];
+        for (event_type, state_key, content) in steps {
+            let class = if event_type == "m.room.member" {
+                RateClass::Invite
+            } else {
+                RateClass::Message
+            };
+            self.put_state_as(class, &room, event_type, state_key, content)
+                .await
+                .map_err(|error| error.into_platform("turning a pool room into a DM room"))?;
+        }
+        tracing::info!(%user, %room, "a pool room became a DM room");
+        Ok(Some(room))
+    }
+
     /// One join rule letting in everyone whose own DM room qualifies; invites for the rest.
     async fn let_in(&self, room: &RoomId, members: &[OwnedUserId]) -> Result<(), PlatformError> {
         let mut allow = Vec::new();
@@ -224,7 +283,7 @@ impl MatrixPlatform {
             return Ok(false);
         };
         let Some(claim) = Claim::parse(&value) else {
-            return Ok(true); // already free
+            return Ok(true); // free already, or now a DM room: nothing to put back
         };
         if !self.remove_everyone(room).await? {
             // The bot is no longer in it: the room is lost to the pool.
@@ -263,6 +322,18 @@ impl MatrixPlatform {
         state_key: &str,
         content: Value,
     ) -> Result<(), CallError> {
+        self.put_state_as(RateClass::Message, room, event_type, state_key, content)
+            .await
+    }
+
+    async fn put_state_as(
+        &self,
+        class: RateClass,
+        room: &RoomId,
+        event_type: &str,
+        state_key: &str,
+        content: Value,
+    ) -> Result<(), CallError> {
         let body = raw_json(&content)?;
         let request = send_state_event::v3::Request::new_raw(
             room.to_owned(),
@@ -270,7 +341,7 @@ impl MatrixPlatform {
             state_key.to_string(),
             body,
         );
-        send_limited!(self, RateClass::Message, "set a pool room's state", request).await?;
+        send_limited!(self, class, "set a pool room's state", request).await?;
         Ok(())
     }
 
