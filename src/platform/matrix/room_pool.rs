@@ -217,27 +217,41 @@ impl MatrixPlatform {
             self.set_state(&room, POOL_ROOM, DM).await?;
             super::parse_room_id(&room)?
         };
-        let (widget_type, widget_key, _) = self.fresh_call_widget(POOL_ROOM_NAME);
-        let steps = [
-            (
+        let invite = json!({"membership": "invite", "is_direct": true});
+        if let Err(error) = self
+            .put_state_as(
+                RateClass::Invite,
+                &room,
                 "m.room.member",
                 user.as_str(),
-                json!({"membership": "invite", "is_direct": true}),
-            ),
+                invite,
+            )
+            .await
+        {
+            // Not theirs after all: back into the pool.
+            self.set_state(room.as_str(), POOL_ROOM, FREE).await?;
+            return Err(match error {
+                CallError::Matrix {
+                    kind: matrix_sdk::ruma::api::error::ErrorKind::Forbidden,
+                    message,
+                } => PlatformError::Unreachable(format!(
+                    "{user} cannot be invited to a DM: {message}"
+                )),
+                other => other.into_platform("inviting to a DM room from the pool"),
+            });
+        }
+        // What makes it look like a DM rather than a session room; a failure only looks odd.
+        let (widget_type, widget_key, _) = self.fresh_call_widget(POOL_ROOM_NAME);
+        let steps = [
             (widget_type, widget_key, json!({})),
             (super::pair_rooms::LAYOUT_EVENT, "", json!({})),
-            ("m.room.name", "", json!({})),
+            ("m.room.name", "", json!({"name": ""})),
             ("m.room.topic", "", json!({"topic": topic})),
         ];
         for (event_type, state_key, content) in steps {
-            let class = if event_type == "m.room.member" {
-                RateClass::Invite
-            } else {
-                RateClass::Message
-            };
-            self.put_state_as(class, &room, event_type, state_key, content)
-                .await
-                .map_err(|error| error.into_platform("turning a pool room into a DM room"))?;
+            if let Err(error) = self.put_state(&room, event_type, state_key, content).await {
+                tracing::warn!(%room, event_type, %error, "could not tidy a pool room into a DM room");
+            }
         }
         tracing::info!(%user, %room, "a pool room became a DM room");
         Ok(Some(room))
