@@ -63,9 +63,10 @@ fn exemption_of(body: &serde_json::Value) -> Exemption {
     let rate = body
         .get("messages_per_second")
         .and_then(serde_json::Value::as_f64);
-    match rate {
-        Some(rate) if rate == 0.0 => Exemption::Exempt,
-        _ => Exemption::NotExempt,
+    if rate == Some(0.0) {
+        Exemption::Exempt
+    } else {
+        Exemption::NotExempt
     }
 }
 
