@@ -140,16 +140,34 @@ impl Limiter {
         let started = Instant::now();
         loop {
             self.wait_for_gate(class).await;
+            // Once the server is known to limit the bot, it waits for its own token instead
+            // of asking and being told to wait.
+            let paced = self.lock_budget().reserve(class, Instant::now());
+            if let Some(wait) = paced {
+                if started.elapsed() + wait > self.max_wait {
+                    self.lock_budget().unreserve(class);
+                    return Err(CallError::RateLimited(wait));
+                }
+                tokio::time::sleep(wait).await;
+            }
             let error = match request().await {
                 Ok(value) => {
-                    self.lock_budget().spent(class, Instant::now());
+                    if paced.is_none() {
+                        self.lock_budget().spent(class, Instant::now());
+                    }
                     return Ok(value);
                 }
                 Err(error) => error,
             };
             match classify(&error) {
                 Classified::RateLimited(retry_after) => {
-                    self.lock_budget().refused(class, Instant::now());
+                    let mut budget = self.lock_budget();
+                    // Refused: the server did not count this attempt, so neither does the mirror.
+                    if paced.is_some() {
+                        budget.unreserve(class);
+                    }
+                    budget.refused(class, Instant::now(), retry_after);
+                    drop(budget);
                     let wait =
                         retry_after.unwrap_or(Duration::from_secs(2)) + Duration::from_millis(50);
                     let spent = started.elapsed();
@@ -300,6 +318,43 @@ impl Budget {
         self.binds().then(|| self.messages.within(within))
     }
 
+    /// Whether requests wait for the mirror's tokens: the limits bind and the server has
+    /// shown it (a 429, or the admin API). Before that the bot asks and learns.
+    pub fn paces(&self) -> bool {
+        self.binds() && (self.refusals_seen || self.exemption == Exemption::NotExempt)
+    }
+
+    fn buckets_of(&mut self, class: RateClass) -> Vec<&mut Bucket> {
+        match class {
+            RateClass::RoomCreation => vec![&mut self.room_creations, &mut self.messages],
+            RateClass::Message | RateClass::Invite | RateClass::Join => vec![&mut self.messages],
+            RateClass::Other => Vec::new(),
+        }
+    }
+
+    /// Takes the tokens a request of `class` needs and says how long until they exist;
+    /// `None` when the bot does not pace (the request then goes at once).
+    fn reserve(&mut self, class: RateClass, now: Instant) -> Option<Duration> {
+        if !self.paces() || class == RateClass::Other {
+            return None;
+        }
+        self.refill(now);
+        let mut wait: f64 = 0.0;
+        for bucket in self.buckets_of(class) {
+            bucket.tokens -= 1.0;
+            if bucket.tokens < 0.0 {
+                wait = wait.max(-bucket.tokens / bucket.shape.per_second);
+            }
+        }
+        Some(Duration::from_secs_f64(wait))
+    }
+
+    fn unreserve(&mut self, class: RateClass) {
+        for bucket in self.buckets_of(class) {
+            bucket.tokens += 1.0;
+        }
+    }
+
     fn refill(&mut self, now: Instant) {
         let seconds = now.saturating_duration_since(self.at).as_secs_f64();
         self.at = self.at.max(now);
@@ -327,21 +382,25 @@ impl Budget {
         }
     }
 
-    fn refused(&mut self, class: RateClass, now: Instant) {
+    /// A 429: the server is the truth. The mirror's next token of that bucket comes when the
+    /// server said to retry (or at once when it did not say).
+    fn refused(&mut self, class: RateClass, now: Instant, retry_after: Option<Duration>) {
         self.refill(now);
         self.refusals_seen = true;
         if self.exemption == Exemption::RaisedSeen {
             self.exemption = Exemption::Unknown;
         }
-        match class {
-            RateClass::RoomCreation => {
-                self.room_creations.tokens = self.room_creations.tokens.min(0.0)
-            }
-            RateClass::Message => self.messages.tokens = self.messages.tokens.min(0.0),
+        let bucket = match class {
+            RateClass::RoomCreation => &mut self.room_creations,
+            RateClass::Message => &mut self.messages,
             // Invites and joins have buckets of their own as well; a 429 there says nothing
             // certain about the message bucket.
-            RateClass::Invite | RateClass::Join | RateClass::Other => {}
-        }
+            RateClass::Invite | RateClass::Join | RateClass::Other => return,
+        };
+        let floor = retry_after.map_or(0.0, |wait| {
+            1.0 - wait.as_secs_f64() * bucket.shape.per_second
+        });
+        bucket.tokens = bucket.tokens.min(floor);
     }
 }
 
@@ -467,7 +526,7 @@ mod tests {
         );
         assert!((budget.room_creations.tokens - 9.96).abs() < 1e-9);
         // A 429 empties the mirror of that bucket.
-        budget.refused(RateClass::Message, start + Duration::from_secs(60));
+        budget.refused(RateClass::Message, start + Duration::from_secs(60), None);
         assert_eq!(budget.messages_within(Duration::from_secs(10)), Some(2));
         assert!(budget.refusals_seen);
     }
@@ -488,16 +547,46 @@ mod tests {
         assert_eq!(budget.exemption, Exemption::RaisedSeen);
         assert!(!budget.binds());
         // One 429 later the bot plans with the defaults again.
-        budget.refused(RateClass::Message, start);
+        budget.refused(RateClass::Message, start, None);
         assert!(budget.binds());
 
         // A server that ever refused is not judged "raised" by a burst afterwards.
         let mut budget = Budget::new(start);
-        budget.refused(RateClass::Invite, start);
+        budget.refused(RateClass::Invite, start, None);
         for _ in 0..30 {
             budget.spent(RateClass::Message, start);
         }
         assert!(budget.binds());
+    }
+
+    #[test]
+    fn once_the_server_has_refused_the_bot_waits_for_its_own_tokens() {
+        let start = Instant::now();
+        let mut budget = Budget::new(start);
+        assert_eq!(
+            budget.reserve(RateClass::Message, start),
+            None,
+            "asks before it knows"
+        );
+        budget.refused(RateClass::Message, start, None);
+        // The 429 emptied the bucket: one token per 5 s, each reservation queued after the last.
+        let waits: Vec<Duration> = (0..3)
+            .map(|_| budget.reserve(RateClass::Message, start).unwrap())
+            .collect();
+        assert_eq!(
+            waits,
+            [5, 10, 15].map(Duration::from_secs),
+            "reservations queue one per 5 s"
+        );
+        budget.unreserve(RateClass::Message);
+        assert_eq!(
+            budget.reserve(RateClass::Message, start),
+            Some(Duration::from_secs(15))
+        );
+        assert_eq!(budget.reserve(RateClass::Other, start), None);
+        // Exempt: nothing waits.
+        budget.exemption = Exemption::Exempt;
+        assert_eq!(budget.reserve(RateClass::Message, start), None);
     }
 
     #[tokio::test]
@@ -542,6 +631,8 @@ mod tests {
             error.into_platform("x"),
             PlatformError::Temporary(_)
         ));
+        // A fresh limiter: this one now knows the next message may not go for 120 s.
+        let limiter = Limiter::new(Duration::from_secs(90));
         let error = limiter
             .call(RateClass::Message, "test", || async {
                 Err::<(), _>(forbidden())
