@@ -43,7 +43,7 @@ mod fair_queue;
 mod membership;
 mod pair_rooms;
 mod ratelimit;
-mod render;
+pub mod render;
 mod room_pool;
 mod session;
 mod sync;
