@@ -17,6 +17,8 @@ mod basics;
 mod call;
 #[path = "matrix_e2e/commands.rs"]
 mod commands;
+#[path = "matrix_e2e/default_limits.rs"]
+mod default_limits;
 #[path = "matrix_e2e/flood.rs"]
 mod flood;
 #[path = "matrix_e2e/lifecycle.rs"]

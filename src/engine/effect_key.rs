@@ -34,6 +34,11 @@ pub enum EffectKey {
     Missed { slot: SlotId, member: MemberId },
     /// "Session done, how did it go?" (`dm:checkin:s7:m3`).
     CheckIn { slot: SlotId, member: MemberId },
+    /// One post in the community room announcing every group of the slot, when the platform's
+    /// DM budget cannot reach each member in time (`post:announce:s7`).
+    CommunityAnnounce { slot: SlotId },
+    /// One post in the community room reminding every member of the slot (`post:remind:s7`).
+    CommunityRemind { slot: SlotId },
     /// What rolling weekly booking 5 forward did to the week `weeks` weeks after it, when the
     /// member needs telling: moved (DST gap), skipped (overlap) or the series ended
     /// (`dm:weekly:b5:w1`).
@@ -85,6 +90,8 @@ impl fmt::Display for EffectKey {
             EffectKey::FriendAccepted { request } => write!(f, "dm:friendok:r{request}"),
             EffectKey::PartnerMessage { message } => write!(f, "dm:msg:p{message}"),
             EffectKey::Departed { slot, member } => write!(f, "dm:departed:s{slot}:m{member}"),
+            EffectKey::CommunityAnnounce { slot } => write!(f, "post:announce:s{slot}"),
+            EffectKey::CommunityRemind { slot } => write!(f, "post:remind:s{slot}"),
         }
     }
 }
@@ -114,6 +121,8 @@ mod tests {
             (EffectKey::Stranded { slot, member }, "dm:stranded:s7:m3"),
             (EffectKey::Missed { slot, member }, "dm:missed:s7:m3"),
             (EffectKey::CheckIn { slot, member }, "dm:checkin:s7:m3"),
+            (EffectKey::CommunityAnnounce { slot }, "post:announce:s7"),
+            (EffectKey::CommunityRemind { slot }, "post:remind:s7"),
             (
                 EffectKey::Weekly {
                     booking: BookingId(5),

@@ -67,6 +67,28 @@ pub trait ChatPlatform: Send + Sync {
         None
     }
 
+    /// How many direct messages the platform can deliver between now and `within` from now,
+    /// when a rate limit it knows of binds (Matrix without a rate-limit exemption). `None`: no
+    /// such limit. Where this cannot cover one DM per member by the due time, reminders and
+    /// announcements go out as one [`ChatPlatform::post_in_community`] instead.
+    fn direct_message_budget(&self, _within: std::time::Duration) -> Option<usize> {
+        None
+    }
+
+    /// Posts one message in the community's main room (a Matrix community room), notifying the
+    /// members it mentions. Posting twice with the same key posts once. By default a platform
+    /// has no such post, and callers send DMs instead.
+    async fn post_in_community(
+        &self,
+        _platform_community_id: &str,
+        _message: &OutgoingMessage,
+        _idempotency_key: &str,
+    ) -> Result<(), PlatformError> {
+        Err(PlatformError::Permanent(
+            "this platform has no community post".to_string(),
+        ))
+    }
+
     /// Sends a direct message. Sending twice with the same key delivers once.
     async fn send_direct_message(
         &self,

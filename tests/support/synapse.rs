@@ -180,6 +180,42 @@ impl Synapse {
             .collect()
     }
 
+    /// Exempts `user_id` from every rate limit (Synapse's `override_ratelimit` admin API), or
+    /// lifts the exemption again.
+    pub async fn set_rate_limit_exemption(&self, user_id: &str, exempt: bool) {
+        let admin = self
+            .admin
+            .get_or_init(|| async { self.register_as(&unique("overseer"), true).await })
+            .await
+            .clone();
+        let path = format!("/_synapse/admin/v1/users/{user_id}/override_ratelimit");
+        let (method, body) = if exempt {
+            (
+                reqwest::Method::POST,
+                Some(json!({"messages_per_second": 0, "burst_count": 0})),
+            )
+        } else {
+            (reqwest::Method::DELETE, None)
+        };
+        let (status, body) = self.call(&admin.access_token, method, &path, body).await;
+        assert_eq!(status, 200, "override_ratelimit: {body}");
+    }
+
+    /// A room's current state events (server admin view).
+    pub async fn room_state(&self, room: &str) -> Vec<Value> {
+        let admin = self
+            .admin
+            .get_or_init(|| async { self.register_as(&unique("overseer"), true).await })
+            .await
+            .clone();
+        let path = format!("/_synapse/admin/v1/rooms/{room}/state");
+        let (status, body) = self
+            .call(&admin.access_token, reqwest::Method::GET, &path, None)
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["state"].as_array().cloned().unwrap_or_default()
+    }
+
     /// The devices of a user, by id.
     pub async fn devices(&self, token: &str) -> Vec<String> {
         let (status, body) = self

@@ -30,6 +30,8 @@ impl Engine {
             .await,
         )?;
         let mut messages = Vec::new();
+        // Each group with its room, for the one community post when DMs cannot all arrive in time.
+        let mut post_lines = Vec::new();
         let mut without_room = 0;
         for (group, room) in matched.iter().zip(rooms) {
             // `None`: this group's room failed for now; the retry comes back for it.
@@ -37,6 +39,17 @@ impl Engine {
                 continue;
             };
             let title = super::room_title(slot, &snapshot.members_of(&group.members));
+            if let Some(room) = &room {
+                let present: Vec<&Member> = group
+                    .members
+                    .iter()
+                    .filter(|id| active.contains(id))
+                    .filter_map(|id| members.get(id))
+                    .collect();
+                if !present.is_empty() {
+                    post_lines.push((present, room.clone(), title.clone()));
+                }
+            }
             for member_id in group.members.iter().filter(|id| active.contains(id)) {
                 let Some(member) = members.get(member_id) else {
                     continue;
@@ -70,6 +83,29 @@ impl Engine {
             }
         }
         let announced = messages.len() - without_room;
+        let post = EffectKey::CommunityAnnounce { slot: slot.id };
+        let mut by_post = false;
+        if self
+            .use_community_post(post, announced, slot.starts_at + ANNOUNCE_DEADLINE)
+            .await?
+        {
+            let covered: Vec<EffectKey> = messages
+                .iter()
+                .map(|(key, _, _)| *key)
+                .filter(|key| matches!(key, EffectKey::Announce { .. }))
+                .collect();
+            by_post = self
+                .post_once_covering(
+                    community,
+                    post,
+                    announcement_post(slot, &post_lines),
+                    &covered,
+                )
+                .await?;
+            if by_post {
+                messages.retain(|(key, _, _)| !covered.contains(key));
+            }
+        }
         shortfall.take_all(
             run_each(
                 self.runner.effects_in_flight,
@@ -79,6 +115,9 @@ impl Engine {
             .await,
         )?;
         let mut summary = format!("announced to {announced} members");
+        if by_post {
+            summary.push_str(" in one community post");
+        }
         if without_room > 0 {
             summary.push_str(&format!(
                 "; {without_room} told their room couldn't be opened"
@@ -86,6 +125,24 @@ impl Engine {
         }
         shortfall.finish(summary)
     }
+}
+
+/// Announcements are due at T; a plan that cannot deliver every DM within this of T posts once
+/// in the community room instead.
+const ANNOUNCE_DEADLINE: chrono::Duration = chrono::Duration::seconds(30);
+
+/// "🎯 It's time! Partners and rooms: • @ann and @ben — join #room …", one line per group.
+fn announcement_post(slot: &Slot, groups: &[(Vec<&Member>, String, String)]) -> OutgoingMessage {
+    let mut message = OutgoingMessage::new().text(format!(
+        "🎯 It's time! The {}-minute focus session starts now. Your partners and rooms:",
+        slot.length_minutes
+    ));
+    for (group, room, title) in groups {
+        message = super::mention_partners(message.text("\n• "), group.iter().copied())
+            .text(" — join ")
+            .room(room.clone(), title.clone());
+    }
+    message.text("\n(Too many of you for a DM each in time on this homeserver, so it's all here.)")
 }
 
 /// "It's time! Join your room": the partner(s), the room and the end time, and one button.

@@ -5,6 +5,7 @@
 mod announce;
 mod attendance;
 mod close;
+mod community_post;
 mod departed;
 mod late_bookings;
 mod prepare;

@@ -1,12 +1,15 @@
 //! Reminder (T − reminder lead): every member booked in the slot, unless they opted out.
 
-use crate::core::message::{MessageAction, OutgoingMessage, Tone};
+use crate::core::message::{CommandWord, MessageAction, OutgoingMessage, Tone};
 use crate::core::model::{Booking, BookingStatus, Job, Member, Slot};
 use crate::core::schedule::starts_in_words;
 use crate::engine::effect_key::EffectKey;
 use crate::engine::errors::JobError;
 use crate::engine::fan_out::run_concurrently;
 use crate::engine::Engine;
+
+/// Reminders are due when their job runs; DMs that cannot all go out within this make one post.
+const REMINDER_DEADLINE: chrono::Duration = chrono::Duration::seconds(60);
 
 impl Engine {
     /// One job per slot reminds everyone booked. A job carrying a booking id comes from a
@@ -57,6 +60,44 @@ impl Engine {
         }
         let starts_in = starts_in_words(slot.starts_at - self.clock.now());
         let reminded = to_remind.len();
+        // Too many for the platform's DM budget within a minute: one post for everyone.
+        let post = EffectKey::CommunityRemind { slot: slot.id };
+        if job.booking_id.is_none()
+            && self
+                .use_community_post(post, reminded, self.clock.now() + REMINDER_DEADLINE)
+                .await?
+        {
+            let community = self
+                .store
+                .community(slot.community_id)
+                .await
+                .map_err(JobError::unexpected)?;
+            {
+                let mut message = OutgoingMessage::new().text(format!(
+                    "⏰ The {}-minute focus session {starts_in}: ",
+                    slot.length_minutes
+                ));
+                message = super::mention_partners(message, to_remind.iter().map(|(_, member)| *member))
+                    .text(". I'll post your partners and rooms here when it starts. Can't make it? Cancel with ")
+                    .command(CommandWord::Cancel, "")
+                    .text(".");
+                let covered: Vec<EffectKey> = to_remind
+                    .iter()
+                    .map(|(booking, _)| EffectKey::Remind {
+                        booking: booking.id,
+                    })
+                    .collect();
+                if self
+                    .post_once_covering(&community, post, message, &covered)
+                    .await?
+                {
+                    return Ok(format!(
+                        "reminded {reminded} of {} booked members in one community post",
+                        active.len()
+                    ));
+                }
+            }
+        }
         run_concurrently(
             self.runner.effects_in_flight,
             to_remind,

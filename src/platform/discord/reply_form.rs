@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use poise::serenity_prelude as serenity;
 
-use super::card::REPLY;
 use super::context::Data;
 use super::render::render;
 use crate::command::{Command, MemberRef};

@@ -369,6 +369,12 @@ async fn handle_message(
             if help && place == Where::Community {
                 message = message.text(format!("\n{}", community_prefix_hint(prefix)));
             }
+            // The admins who set the bot up learn what the homeserver's limits mean for them.
+            if setup && place == Where::Community && reply.outcome != CommandOutcome::Refused {
+                if let Some(notice) = platform.rate_limit_notice().await {
+                    message = message.text(format!("\n\n{notice}"));
+                }
+            }
             if reply.outcome == CommandOutcome::Booked {
                 // The member now expects DMs from us: open the DM room now, while nothing is
                 // due, so at the slot's start the fan-out only sends messages instead of also

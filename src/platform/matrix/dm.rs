@@ -130,6 +130,17 @@ impl MatrixPlatform {
     }
 
     async fn create_dm_room(&self, user: &UserId) -> Result<OwnedRoomId, PlatformError> {
+        // When a new room would wait a minute for the homeserver, a pool room serves instead.
+        let room = match self.take_pool_room_for_dm(user, DM_TOPIC).await? {
+            Some(room) => room,
+            None => self.create_new_dm_room(user).await?,
+        };
+        self.record_dm_room(user, &room).await?;
+        self.introduce_dm_room(user, &room).await;
+        Ok(room)
+    }
+
+    async fn create_new_dm_room(&self, user: &UserId) -> Result<OwnedRoomId, PlatformError> {
         let mut request = create_room::v3::Request::new();
         request.is_direct = true;
         request.invite = vec![user.to_owned()];
@@ -156,13 +167,17 @@ impl MatrixPlatform {
             })?;
         let room = response.room_id;
         tracing::info!(%user, %room, "created a DM room");
-        self.record_dm_room(user, &room).await?;
+        Ok(room)
+    }
+
+    /// Lists the room in the bot's `m.direct` and posts the introduction; neither is vital.
+    async fn introduce_dm_room(&self, user: &UserId, room: &RoomId) {
         if let Err(error) = self
             .limiter
             .call(RateClass::Other, "mark the DM room in m.direct", || async {
                 self.client
                     .account()
-                    .mark_as_dm(&room, &[user.to_owned()])
+                    .mark_as_dm(room, &[user.to_owned()])
                     .await
             })
             .await
@@ -179,12 +194,11 @@ impl MatrixPlatform {
             ),
         );
         if let Err(error) = self
-            .send_message(&room, content, self.txn_id(&format!("intro:{room}")))
+            .send_message(room, content, self.txn_id(&format!("intro:{room}")))
             .await
         {
             tracing::warn!(%room, %error, "could not post the DM introduction");
         }
-        Ok(room)
     }
 
     async fn existing_dm(&self, user: &UserId) -> Option<OwnedRoomId> {

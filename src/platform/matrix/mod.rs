@@ -8,6 +8,7 @@
 //! - `pair_rooms`: a private room per pair/trio with a call widget; presence; closing; sweep.
 //! - `call`: which call server (configured, or Element Call on a homeserver with a MatrixRTC
 //!   focus), its widget, and who is in the call.
+//! - `room_pool`: pair rooms made ahead in idle time, claimed at prepare, reused after.
 //! - `ratelimit`: `M_LIMIT_EXCEEDED` honoured with `retry_after_ms`; errors mapped for the engine.
 //! - `render`: message parts as Matrix HTML (pills, room links, times in the member's zone).
 //!
@@ -37,11 +38,13 @@ mod addressing;
 mod call;
 mod commands;
 mod dm;
+mod exemption;
 mod fair_queue;
 mod membership;
 mod pair_rooms;
 mod ratelimit;
 pub mod render;
+mod room_pool;
 mod session;
 mod sync;
 
@@ -67,6 +70,7 @@ use crate::engine::port::{ChatPlatform, Membership, PairRoomRequest, PlatformErr
 use crate::engine::{EngineSetup, PlatformState};
 
 pub use call::{CallServer, Presence, NO_CALL_SERVER, PUBLIC_ELEMENT_CALL_URL};
+pub use room_pool::{POOL_ROOM_NAME, ROOM_POOL_TARGET};
 pub use sync::run_sync;
 
 /// The platform name in the store (`members.platform`, `platform_state.platform`).
@@ -87,6 +91,8 @@ pub struct MatrixPlatform {
     allowed_aliases: std::sync::Mutex<HashMap<String, (OwnedRoomId, std::time::Instant)>>,
     /// One DM room per member even when two DMs to them are sent at once.
     dm_locks: tokio::sync::Mutex<HashMap<OwnedUserId, Arc<tokio::sync::Mutex<()>>>>,
+    /// Two groups never claim the same free pool room.
+    pool_lock: tokio::sync::Mutex<()>,
     /// Set once the sync loop listens: commands sent before are history, not requests.
     ready: tokio::sync::watch::Sender<bool>,
     /// With no call server configured: what the homeserver's `.well-known` said, and when.
@@ -108,7 +114,7 @@ impl MatrixPlatform {
             .user_id()
             .ok_or_else(|| anyhow::anyhow!("the Matrix client has no user after login"))?
             .to_owned();
-        Ok(Arc::new(MatrixPlatform {
+        let platform = Arc::new(MatrixPlatform {
             client: connected.client,
             state,
             clock,
@@ -119,9 +125,13 @@ impl MatrixPlatform {
             limiter,
             allowed_aliases: Default::default(),
             dm_locks: Default::default(),
+            pool_lock: Default::default(),
             ready: tokio::sync::watch::channel(false).0,
             discovered_call_server: Default::default(),
-        }))
+        });
+        let exemption = platform.check_rate_limit_exemption().await;
+        tracing::info!(?exemption, "the homeserver's rate limits for the bot");
+        Ok(platform)
     }
 
     pub fn client(&self) -> &Client {
@@ -216,6 +226,47 @@ pub(crate) fn parse_room_id(room: &str) -> Result<OwnedRoomId, PlatformError> {
 
 #[async_trait]
 impl ChatPlatform for MatrixPlatform {
+    /// What the mirror of the homeserver's message bucket allows (`ratelimit::Budget`);
+    /// `None` when the bot is exempt or the server visibly allows more.
+    fn direct_message_budget(&self, within: std::time::Duration) -> Option<usize> {
+        self.limiter.budget().messages_within(within)
+    }
+
+    async fn post_in_community(
+        &self,
+        community: &str,
+        message: &OutgoingMessage,
+        idempotency_key: &str,
+    ) -> Result<(), PlatformError> {
+        let room = parse_room_id(community)?;
+        let mut content = render::message_content(
+            "m.text",
+            &render::render(
+                message,
+                self.server_name(),
+                render::CommandStyle::Prefixed(&self.config.command_prefix),
+            ),
+        );
+        // Everyone the post names is notified: it stands in for their DM.
+        let mentioned: Vec<&str> = message
+            .parts
+            .iter()
+            .filter_map(|part| match part {
+                crate::core::message::MessagePart::Mention {
+                    platform_user_id, ..
+                } if OwnedUserId::try_from(platform_user_id.as_str()).is_ok() => {
+                    Some(platform_user_id.as_str())
+                }
+                _ => None,
+            })
+            .collect();
+        content["m.mentions"] = serde_json::json!({ "user_ids": mentioned });
+        self.send_message(&room, content, self.txn_id(idempotency_key))
+            .await
+            .map(|_| ())
+            .map_err(|error| error.into_platform("posting in the community room"))
+    }
+
     async fn send_direct_message(
         &self,
         to: &Recipient,
@@ -267,6 +318,8 @@ pub async fn run_matrix(
     // and the process exits rather than answering "Booked" while nothing runs the slots.
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let stop = Arc::new(stop);
+    // Pool rooms are made in idle time, within the homeserver's limits (`room_pool.rs`).
+    tokio::spawn(platform.clone().run_pool_filler(stopping.clone()));
     tokio::spawn({
         let (stop, mut shutdown) = (stop.clone(), shutdown.clone());
         async move {

@@ -32,7 +32,7 @@ use crate::engine::port::{PairRoomRequest, PlatformError};
 
 /// Our marker on every pair room: which install made it and when it ends (for the sweep).
 pub(super) const PAIR_ROOM_EVENT: &str = "org.focusfolk.pair_room";
-const LAYOUT_EVENT: &str = "io.element.widgets.layout";
+pub(super) const LAYOUT_EVENT: &str = "io.element.widgets.layout";
 /// The engine closes rooms a few minutes after the end; the adapter's own sweep only takes
 /// rooms that are clearly forgotten (a crash lost the record, the slot was dropped).
 const SWEEP_AFTER: chrono::Duration = chrono::Duration::hours(1);
@@ -57,6 +57,10 @@ impl MatrixPlatform {
                 }
             })
             .collect();
+        // A room made ahead of time costs no room creation now (see `room_pool.rs`).
+        if let Some(room) = self.claim_pool_room(request, key, &members).await? {
+            return Ok(room);
+        }
         let alias_local = self.alias_localpart(key);
         let call = self.call_server().await;
         let create = self
@@ -222,7 +226,7 @@ impl MatrixPlatform {
         Ok(response.room_id)
     }
 
-    async fn invite_missing(
+    pub(super) async fn invite_missing(
         &self,
         room: &RoomId,
         members: &[OwnedUserId],
@@ -248,9 +252,21 @@ impl MatrixPlatform {
     /// Kicks whoever is still there (revoking open invites), drops the alias, leaves and
     /// forgets. A room the bot is no longer in counts as closed.
     pub(super) async fn close_room(&self, room: &RoomId) -> Result<(), PlatformError> {
+        // A room from the pool goes back to it instead (see `room_pool.rs`).
+        if self.release_pool_room(room).await? {
+            return Ok(());
+        }
+        if !self.remove_everyone(room).await? {
+            return Ok(());
+        }
+        self.leave_closed_room(room).await
+    }
+
+    /// Kicks whoever is in the room or invited to it. `false` when the bot is no longer there.
+    pub(super) async fn remove_everyone(&self, room: &RoomId) -> Result<bool, PlatformError> {
         let members = match self.invited_or_joined(room).await {
             Ok(members) => members,
-            Err(error) if error.is_forbidden_or_not_found() => return Ok(()),
+            Err(error) if error.is_forbidden_or_not_found() => return Ok(false),
             Err(error) => return Err(error.into_platform("listing pair room members")),
         };
         for user in members {
@@ -278,6 +294,10 @@ impl MatrixPlatform {
                 Err(error) => return Err(error.into_platform("closing a pair room")),
             }
         }
+        Ok(true)
+    }
+
+    async fn leave_closed_room(&self, room: &RoomId) -> Result<(), PlatformError> {
         if let Some(alias) = self.canonical_alias(room).await {
             let request = delete_alias::v3::Request::new(alias);
             let deleted =
@@ -337,7 +357,12 @@ impl MatrixPlatform {
     /// so a member who joined at T and stepped out at T+2 still counts), and anyone with a live
     /// MatrixRTC call membership (see `call.rs`).
     pub(super) async fn present_in(&self, room: &RoomId) -> Result<Vec<String>, PlatformError> {
-        Ok(self.presence(room).await?.everyone())
+        let presence = match self.pool_claimed_at(room).await {
+            // A room reused from the pool remembers earlier sessions: only this one's count.
+            Some(since) => self.presence_since(room, since * 1000).await?,
+            None => self.presence(room).await?,
+        };
+        Ok(presence.everyone())
     }
 
     /// At start: pair rooms of ours that ended long ago (their record was lost, or their slot
@@ -377,6 +402,55 @@ impl MatrixPlatform {
             }
         }
         closed
+    }
+}
+
+impl MatrixPlatform {
+    /// The `createRoom` of a pool room: a pair room's power levels and call widget, a neutral
+    /// name, history visible only from joining, and our marker without a key or an end (the
+    /// sweep leaves it alone; `room_pool.rs` keeps its records).
+    pub(super) async fn pool_room_create_request(
+        &self,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<create_room::v3::Request, CallError> {
+        let neutral = PairRoomRequest {
+            platform_community_id: String::new(),
+            title: name.to_string(),
+            members: Vec::new(),
+            starts_at: now,
+            ends_at: now,
+        };
+        let call = self.call_server().await;
+        let mut create = self.pair_room_request(&neutral, "pool", None, &[], &call)?;
+        create.topic = Some(
+            "A focusfolk session room: say hello and what you'll work on, then focus.".to_string(),
+        );
+        create.initial_state.retain(|event| {
+            event.get_field::<String>("type").ok().flatten().as_deref() != Some(PAIR_ROOM_EVENT)
+        });
+        create.initial_state.push(raw_json(&json!({
+            "type": PAIR_ROOM_EVENT, "state_key": "", "content": {"install": self.install_id, "pool": true}
+        }))?);
+        create.initial_state.push(raw_json(&json!({
+            "type": "m.room.history_visibility", "state_key": "", "content": {"history_visibility": "joined"}
+        }))?);
+        Ok(create)
+    }
+
+    /// A call widget with a new conference, so an earlier pair cannot walk into the next call
+    /// (empty content, which removes the widget, when there is no call server).
+    pub(super) async fn fresh_call_widget(
+        &self,
+        title: &str,
+    ) -> (&'static str, &'static str, Value) {
+        let conference = format!("focusfolk{:032x}", rand::random::<u128>());
+        let widget = self
+            .call_server()
+            .await
+            .widget(&conference, title, self.bot.as_str())
+            .unwrap_or_else(|| json!({}));
+        (WIDGET_EVENT, WIDGET_ID, widget)
     }
 }
 

@@ -86,6 +86,8 @@ impl std::fmt::Display for CallError {
 
 pub struct Limiter {
     max_wait: Duration,
+    /// The bot's own estimate of the homeserver's buckets (see [`Budget`]).
+    budget: Mutex<Budget>,
     /// Per class: no request before this instant (the server told us so).
     not_before: Mutex<HashMap<RateClass, Instant>>,
     /// How many 429s were waited out; tests and the benchmark report it.
@@ -96,6 +98,7 @@ impl Limiter {
     pub fn new(max_wait: Duration) -> Self {
         Limiter {
             max_wait,
+            budget: Mutex::new(Budget::new(Instant::now())),
             not_before: Mutex::new(HashMap::new()),
             waited: Default::default(),
         }
@@ -103,6 +106,24 @@ impl Limiter {
 
     pub fn rate_limits_waited_out(&self) -> usize {
         self.waited.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The budget the bot plans with (a copy, brought up to now).
+    pub fn budget(&self) -> Budget {
+        let mut budget = self.lock_budget();
+        budget.refill(Instant::now());
+        budget.clone()
+    }
+
+    /// What the homeserver's admin API said about the bot's exemption.
+    pub fn set_exemption(&self, exemption: Exemption) {
+        self.lock_budget().exemption = exemption;
+    }
+
+    fn lock_budget(&self) -> std::sync::MutexGuard<'_, Budget> {
+        self.budget
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Runs `request` (built afresh for each attempt), waiting out rate limits within budget.
@@ -119,12 +140,34 @@ impl Limiter {
         let started = Instant::now();
         loop {
             self.wait_for_gate(class).await;
+            // Once the server is known to limit the bot, it waits for its own token instead
+            // of asking and being told to wait.
+            let paced = self.lock_budget().reserve(class, Instant::now());
+            if let Some(wait) = paced {
+                if started.elapsed() + wait > self.max_wait {
+                    self.lock_budget().unreserve(class);
+                    return Err(CallError::RateLimited(wait));
+                }
+                tokio::time::sleep(wait).await;
+            }
             let error = match request().await {
-                Ok(value) => return Ok(value),
+                Ok(value) => {
+                    if paced.is_none() {
+                        self.lock_budget().spent(class, Instant::now());
+                    }
+                    return Ok(value);
+                }
                 Err(error) => error,
             };
             match classify(&error) {
                 Classified::RateLimited(retry_after) => {
+                    let mut budget = self.lock_budget();
+                    // Refused: the server did not count this attempt, so neither does the mirror.
+                    if paced.is_some() {
+                        budget.unreserve(class);
+                    }
+                    budget.refused(class, Instant::now(), retry_after);
+                    drop(budget);
                     let wait =
                         retry_after.unwrap_or(Duration::from_secs(2)) + Duration::from_millis(50);
                     let spent = started.elapsed();
@@ -174,6 +217,190 @@ impl Limiter {
         self.not_before
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Whether the homeserver exempts the bot from its rate limits, as far as the bot can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exemption {
+    /// The admin API shows an override without limits (`override_ratelimit`).
+    Exempt,
+    /// The admin API shows no override: Synapse's limits apply to the bot.
+    NotExempt,
+    /// The bot cannot ask (it is no server admin) and has seen no sign either way.
+    Unknown,
+    /// More requests went through than Synapse's default buckets hold, without one 429:
+    /// the limits are raised or lifted for the bot.
+    RaisedSeen,
+}
+
+/// One of Synapse's token buckets: `burst` requests at once, refilled at `per_second`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BucketShape {
+    pub burst: f64,
+    pub per_second: f64,
+}
+
+/// Synapse's `rc_message` defaults; messages, state events, invites, kicks and `createRoom`
+/// all draw from it.
+pub const DEFAULT_MESSAGES: BucketShape = BucketShape {
+    burst: 10.0,
+    per_second: 0.2,
+};
+/// Synapse's `rc_room_creation` defaults.
+pub const DEFAULT_ROOM_CREATIONS: BucketShape = BucketShape {
+    burst: 10.0,
+    per_second: 0.016,
+};
+/// How far past an empty default bucket the bot must get, without a 429, before it believes
+/// the limits are raised (a little slack for requests Synapse does not count).
+const RAISED_MARGIN: f64 = 5.0;
+
+/// The bot's mirror of one bucket: every request it made is taken out, time puts tokens back.
+/// Below zero means the server let through more than the default shape allows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bucket {
+    pub shape: BucketShape,
+    pub tokens: f64,
+}
+
+impl Bucket {
+    pub fn full(shape: BucketShape) -> Self {
+        Bucket {
+            shape,
+            tokens: shape.burst,
+        }
+    }
+
+    fn refill(&mut self, seconds: f64) {
+        self.tokens = (self.tokens + seconds * self.shape.per_second).min(self.shape.burst);
+    }
+
+    /// How many requests fit between now and `within` from now: what is left plus what
+    /// refills meanwhile.
+    pub fn within(&self, within: Duration) -> usize {
+        let refilled = within.as_secs_f64() * self.shape.per_second;
+        (self.tokens.max(0.0) + refilled).floor() as usize
+    }
+}
+
+/// What the bot plans with: its mirror of the homeserver's message and room-creation buckets
+/// (Synapse's defaults: most public servers keep them), and whether they bind at all.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    pub messages: Bucket,
+    pub room_creations: Bucket,
+    pub exemption: Exemption,
+    /// Whether the homeserver ever answered 429 since the bot started.
+    pub refusals_seen: bool,
+    at: Instant,
+}
+
+impl Budget {
+    pub fn new(now: Instant) -> Self {
+        Budget {
+            messages: Bucket::full(DEFAULT_MESSAGES),
+            room_creations: Bucket::full(DEFAULT_ROOM_CREATIONS),
+            exemption: Exemption::Unknown,
+            refusals_seen: false,
+            at: now,
+        }
+    }
+
+    /// Whether the limits bind: unless the bot knows it is exempt (or has seen the server
+    /// allow more than the defaults), it plans as if Synapse's defaults applied.
+    pub fn binds(&self) -> bool {
+        !matches!(self.exemption, Exemption::Exempt | Exemption::RaisedSeen)
+    }
+
+    /// How many messages the bot can send within `within` from now; `None` when no limit binds.
+    pub fn messages_within(&self, within: Duration) -> Option<usize> {
+        self.binds().then(|| self.messages.within(within))
+    }
+
+    /// Whether requests wait for the mirror's tokens: the limits bind and the server has
+    /// shown it (a 429, or the admin API). Before that the bot asks and learns.
+    pub fn paces(&self) -> bool {
+        self.binds() && (self.refusals_seen || self.exemption == Exemption::NotExempt)
+    }
+
+    fn buckets_of(&mut self, class: RateClass) -> Vec<&mut Bucket> {
+        match class {
+            RateClass::RoomCreation => vec![&mut self.room_creations, &mut self.messages],
+            RateClass::Message | RateClass::Invite | RateClass::Join => vec![&mut self.messages],
+            RateClass::Other => Vec::new(),
+        }
+    }
+
+    /// Takes the tokens a request of `class` needs and says how long until they exist;
+    /// `None` when the bot does not pace (the request then goes at once).
+    fn reserve(&mut self, class: RateClass, now: Instant) -> Option<Duration> {
+        if !self.paces() || class == RateClass::Other {
+            return None;
+        }
+        self.refill(now);
+        let mut wait: f64 = 0.0;
+        for bucket in self.buckets_of(class) {
+            bucket.tokens -= 1.0;
+            if bucket.tokens < 0.0 {
+                wait = wait.max(-bucket.tokens / bucket.shape.per_second);
+            }
+        }
+        Some(Duration::from_secs_f64(wait))
+    }
+
+    fn unreserve(&mut self, class: RateClass) {
+        for bucket in self.buckets_of(class) {
+            bucket.tokens += 1.0;
+        }
+    }
+
+    fn refill(&mut self, now: Instant) {
+        let seconds = now.saturating_duration_since(self.at).as_secs_f64();
+        self.at = self.at.max(now);
+        self.messages.refill(seconds);
+        self.room_creations.refill(seconds);
+    }
+
+    fn spent(&mut self, class: RateClass, now: Instant) {
+        self.refill(now);
+        match class {
+            RateClass::RoomCreation => {
+                self.room_creations.tokens -= 1.0;
+                self.messages.tokens -= 1.0;
+            }
+            RateClass::Message | RateClass::Invite | RateClass::Join => {
+                self.messages.tokens -= 1.0;
+            }
+            RateClass::Other => {}
+        }
+        let beyond_defaults =
+            self.messages.tokens < -RAISED_MARGIN || self.room_creations.tokens < -RAISED_MARGIN;
+        if beyond_defaults && !self.refusals_seen && self.exemption == Exemption::Unknown {
+            tracing::info!("the homeserver allowed more than its default rate limits without a 429: planning without them");
+            self.exemption = Exemption::RaisedSeen;
+        }
+    }
+
+    /// A 429: the server is the truth. The mirror's next token of that bucket comes when the
+    /// server said to retry (or at once when it did not say).
+    fn refused(&mut self, class: RateClass, now: Instant, retry_after: Option<Duration>) {
+        self.refill(now);
+        self.refusals_seen = true;
+        if self.exemption == Exemption::RaisedSeen {
+            self.exemption = Exemption::Unknown;
+        }
+        let bucket = match class {
+            RateClass::RoomCreation => &mut self.room_creations,
+            RateClass::Message => &mut self.messages,
+            // Invites and joins have buckets of their own as well; a 429 there says nothing
+            // certain about the message bucket.
+            RateClass::Invite | RateClass::Join | RateClass::Other => return,
+        };
+        let floor = retry_after.map_or(0.0, |wait| {
+            1.0 - wait.as_secs_f64() * bucket.shape.per_second
+        });
+        bucket.tokens = bucket.tokens.min(floor);
     }
 }
 
@@ -276,6 +503,92 @@ mod tests {
         .into()
     }
 
+    #[test]
+    fn the_budget_mirrors_synapse_defaults_and_refills_with_time() {
+        let start = Instant::now();
+        let mut budget = Budget::new(start);
+        assert!(budget.binds(), "unknown exemption: plan with the defaults");
+        assert_eq!(budget.messages_within(Duration::ZERO), Some(10));
+        // 10 at once, then one per 5 s: 16 within 30 s.
+        assert_eq!(budget.messages_within(Duration::from_secs(30)), Some(16));
+        for _ in 0..10 {
+            budget.spent(RateClass::Message, start);
+        }
+        assert_eq!(budget.messages_within(Duration::from_secs(30)), Some(6));
+        // A room creation takes from both buckets.
+        budget.spent(RateClass::RoomCreation, start);
+        assert_eq!(budget.room_creations.tokens, 9.0);
+        budget.refill(start + Duration::from_secs(60));
+        assert_eq!(
+            budget.messages_within(Duration::ZERO),
+            Some(10),
+            "capped at the burst"
+        );
+        assert!((budget.room_creations.tokens - 9.96).abs() < 1e-9);
+        // A 429 empties the mirror of that bucket.
+        budget.refused(RateClass::Message, start + Duration::from_secs(60), None);
+        assert_eq!(budget.messages_within(Duration::from_secs(10)), Some(2));
+        assert!(budget.refusals_seen);
+    }
+
+    #[test]
+    fn limits_stop_binding_when_exempt_or_when_the_server_allows_more_than_the_defaults() {
+        let start = Instant::now();
+        let mut budget = Budget::new(start);
+        budget.exemption = Exemption::Exempt;
+        assert_eq!(budget.messages_within(Duration::ZERO), None);
+
+        let mut budget = Budget::new(start);
+        for _ in 0..15 {
+            budget.spent(RateClass::Message, start);
+        }
+        assert!(budget.binds(), "5 past the burst is still within the slack");
+        budget.spent(RateClass::Message, start);
+        assert_eq!(budget.exemption, Exemption::RaisedSeen);
+        assert!(!budget.binds());
+        // One 429 later the bot plans with the defaults again.
+        budget.refused(RateClass::Message, start, None);
+        assert!(budget.binds());
+
+        // A server that ever refused is not judged "raised" by a burst afterwards.
+        let mut budget = Budget::new(start);
+        budget.refused(RateClass::Invite, start, None);
+        for _ in 0..30 {
+            budget.spent(RateClass::Message, start);
+        }
+        assert!(budget.binds());
+    }
+
+    #[test]
+    fn once_the_server_has_refused_the_bot_waits_for_its_own_tokens() {
+        let start = Instant::now();
+        let mut budget = Budget::new(start);
+        assert_eq!(
+            budget.reserve(RateClass::Message, start),
+            None,
+            "asks before it knows"
+        );
+        budget.refused(RateClass::Message, start, None);
+        // The 429 emptied the bucket: one token per 5 s, each reservation queued after the last.
+        let waits: Vec<Duration> = (0..3)
+            .map(|_| budget.reserve(RateClass::Message, start).unwrap())
+            .collect();
+        assert_eq!(
+            waits,
+            [5, 10, 15].map(Duration::from_secs),
+            "reservations queue one per 5 s"
+        );
+        budget.unreserve(RateClass::Message);
+        assert_eq!(
+            budget.reserve(RateClass::Message, start),
+            Some(Duration::from_secs(15))
+        );
+        assert_eq!(budget.reserve(RateClass::Other, start), None);
+        // Exempt: nothing waits.
+        budget.exemption = Exemption::Exempt;
+        assert_eq!(budget.reserve(RateClass::Message, start), None);
+    }
+
     #[tokio::test]
     async fn waits_as_long_as_the_server_asks_then_retries() {
         let limiter = Limiter::new(Duration::from_secs(5));
@@ -318,6 +631,8 @@ mod tests {
             error.into_platform("x"),
             PlatformError::Temporary(_)
         ));
+        // A fresh limiter: this one now knows the next message may not go for 120 s.
+        let limiter = Limiter::new(Duration::from_secs(90));
         let error = limiter
             .call(RateClass::Message, "test", || async {
                 Err::<(), _>(forbidden())
