@@ -17,6 +17,7 @@ use std::time::Duration;
 
 mod duration;
 mod extract;
+mod http;
 mod load;
 mod messages;
 mod problems;
@@ -25,6 +26,7 @@ mod sections;
 mod validate;
 
 pub use duration::HumanDuration;
+pub use http::{HttpConfig, DEFAULT_HTTP_LISTEN};
 pub use load::check_config;
 pub use problems::{ConfigError, ConfigProblem};
 pub use sections::{

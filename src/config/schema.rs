@@ -143,6 +143,10 @@ pub(super) static SCHEMA: &[Section] = &[
             ),
         ],
     },
+    Section {
+        name: "http",
+        fields: &[field("listen", FieldKind::Text, "\"127.0.0.1:9090\"")],
+    },
 ];
 
 pub(super) fn section(name: &str) -> Option<&'static Section> {

@@ -23,6 +23,8 @@ pub struct Config {
     pub matrix: MatrixConfig,
     /// The Discord adapter; off while `token` is unset.
     pub discord: DiscordConfig,
+    /// The HTTP endpoint: health, readiness, metrics (and the web pages).
+    pub http: super::HttpConfig,
 }
 
 #[derive(Clone, PartialEq, Deserialize)]

@@ -65,12 +65,14 @@ mod group_commit;
 mod groups;
 mod jobs;
 mod members;
+mod operations;
 mod platform_state;
 mod relations;
 
 pub use bookings::{NewBooking, NewBookingRequest, SlotBookingCount};
 pub use effects::EffectRecord;
 pub use members::MAX_NAMESAKES;
+pub use operations::{CommunityFigures, JobListFilter, JobListing, JobRetry};
 
 pub use group_commit::GroupCommitStats;
 use group_commit::{GroupedWrite, ReturnedIntegers, SqliteGroupCommit, WriteValue};

@@ -125,6 +125,7 @@ impl Limiter {
             };
             match classify(&error) {
                 Classified::RateLimited(retry_after) => {
+                    crate::engine::metrics::rate_limit_waited(crate::core::model::Platform::Matrix);
                     let wait =
                         retry_after.unwrap_or(Duration::from_secs(2)) + Duration::from_millis(50);
                     let spent = started.elapsed();
