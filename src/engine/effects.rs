@@ -107,7 +107,7 @@ impl Engine {
             }
             // Retried (only this effect: the rest of the job carries on and is not redone).
             Err(PlatformError::Temporary(why)) => {
-                super::metrics::effect_performed(self.runner.platform, &effect, Err(()));
+                super::metrics::effect_performed(self.runner.platform, &effect, Some("temporary"));
                 return Err(JobError::effect(key, why));
             }
             // Retrying cannot help: record why, so the job carries on and never retries it.
@@ -122,7 +122,12 @@ impl Engine {
         {
             return Err(JobError::Crashed);
         }
-        super::metrics::effect_performed(self.runner.platform, &effect, Ok(&result));
+        let failure = match &result {
+            EffectResult::Done(_) => None,
+            EffectResult::Unreachable => Some("unreachable"),
+            EffectResult::Failed(_) => Some("refused"),
+        };
+        super::metrics::effect_performed(self.runner.platform, &effect, failure);
         self.store
             .record_effect(key, &result.record_text(), self.clock.now())
             .await

@@ -8,7 +8,6 @@ use std::time::Duration;
 use metrics::{counter, histogram};
 
 use super::effect_key::EffectKey;
-use super::effects::EffectResult;
 use super::reply::{CommandOutcome, Reply};
 use crate::core::model::{JobKind, Platform};
 
@@ -124,16 +123,11 @@ pub fn no_shows(platform: Platform, members: usize) {
 }
 
 /// An effect was performed for the first time (a recorded effect read back is not counted
-/// again, so a retried job does not inflate the figures). A temporary failure is counted
-/// under `reason="temporary"` each time it happens.
-pub fn effect_performed(platform: Platform, key: &EffectKey, result: Result<&EffectResult, ()>) {
+/// again, so a retried job does not inflate the figures): `failure` is `None` when it was
+/// done, else why not (`unreachable`, `refused`, or `temporary`, counted each time).
+pub fn effect_performed(platform: Platform, key: &EffectKey, failure: Option<&'static str>) {
     let platform = platform.as_str();
-    let reason = match result {
-        Ok(EffectResult::Done(_)) => None,
-        Ok(EffectResult::Unreachable) => Some("unreachable"),
-        Ok(EffectResult::Failed(_)) => Some("refused"),
-        Err(()) => Some("temporary"),
-    };
+    let reason = failure;
     match (key, reason) {
         (EffectKey::OpenRoom { .. }, None) => {
             counter!(ROOMS_OPENED, "platform" => platform).increment(1)
