@@ -5,6 +5,7 @@ pub mod clock;
 pub mod command;
 pub mod config;
 pub mod core;
+pub mod cron;
 pub mod demo;
 pub mod engine;
 pub mod fast_forward;

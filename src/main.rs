@@ -244,6 +244,18 @@ async fn run_bot(config: Config) -> anyhow::Result<()> {
         health.expect_platform(Platform::Matrix);
     }
     let http = start_http(&config, &store, &health, shutdown.clone()).await?;
+    // The chores' cron ticks only enqueue durable jobs, which the platforms' runners take.
+    let configured: Vec<Platform> = health
+        .snapshot()
+        .into_iter()
+        .map(|(platform, _)| platform)
+        .collect();
+    let mut chores = match config.chores.prune_schedule() {
+        Some(cron) if !configured.is_empty() => {
+            Some(focusfolk::cron::start_chores(store.clone(), cron, configured).await?)
+        }
+        _ => None,
+    };
     tokio::spawn({
         let stop = stop.clone();
         async move {
@@ -310,6 +322,9 @@ async fn run_bot(config: Config) -> anyhow::Result<()> {
         let _ = stop.send(true);
     }
     let _ = stop.send(true);
+    if let Some(chores) = chores.as_mut() {
+        let _ = chores.shutdown().await;
+    }
     if let Some(http) = http {
         // It stops accepting at once; a slow scraper gets a few seconds to finish.
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), http).await;
@@ -390,6 +405,7 @@ fn runner_settings(config: &Config, platform: Platform) -> anyhow::Result<Runner
             max_future_bookings: config.limits.max_future_bookings as usize,
         },
         shutdown_grace: config.runner.shutdown_grace.as_std(),
+        retention: config.chores.retention(),
         ..RunnerSettings::for_platform(platform)
     })
 }

@@ -395,3 +395,96 @@ async fn jobs_cli_lists_retries_and_refuses_on_postgres() {
         "says the database"
     );
 }
+
+/// The nightly chore: a tick enqueues one prune job per community and day (a second instance's
+/// tick, or a repeated one, adds nothing), the runner runs it, and it deletes finished jobs and
+/// effect records past their retention, attendance rows later, and members' counts never.
+async fn pruning_runs_once_per_community_and_night(app: &TestApp, second_instance: &Store) {
+    let store = app.engine.store_for_tests().clone();
+    for member in ["ann", "bob"] {
+        assert!(app.say(member, "book 9:00").await.contains("Booked"));
+    }
+    app.advance_to(at(9, 1)).await;
+    app.join(&["ann", "bob"]);
+    app.advance_to(at(10, 0)).await;
+    let slot = focusfolk::core::model::SlotId(1);
+    assert_eq!(store.jobs_for_slot(slot).await.unwrap().len(), 6);
+    assert_eq!(store.attendance_for_slot(slot).await.unwrap().len(), 2);
+
+    // 40 days on: jobs and effects (30 days) go, attendance (180 days) stays.
+    let later = at(10, 0) + chrono::Duration::days(40);
+    app.clock.advance_to(later);
+    let shell = [Platform::Shell];
+    assert_eq!(
+        focusfolk::cron::enqueue_prune(&store, later, &shell)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        focusfolk::cron::enqueue_prune(second_instance, later + chrono::Duration::hours(1), &shell)
+            .await
+            .unwrap(),
+        0,
+        "the same night, another instance: already enqueued"
+    );
+    let reports = app.engine.run_due_jobs().await.unwrap();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert!(reports[0].job.key.starts_with("prune:community:"));
+    let summary = reports[0].outcome.to_string();
+    assert!(
+        summary.starts_with("done: pruned 6 finished jobs, "),
+        "{summary}"
+    );
+    assert!(summary.ends_with(", 0 attendance rows"), "{summary}");
+    assert!(store.jobs_for_slot(slot).await.unwrap().is_empty());
+    assert!(store.effect("dm:announce:g1:m1").await.unwrap().is_none());
+    assert_eq!(store.attendance_for_slot(slot).await.unwrap().len(), 2);
+
+    // 200 days on: the attendance rows go too; the members' counts stay.
+    let much_later = at(10, 0) + chrono::Duration::days(200);
+    app.clock.advance_to(much_later);
+    assert_eq!(
+        focusfolk::cron::enqueue_prune(&store, much_later, &shell)
+            .await
+            .unwrap(),
+        1
+    );
+    let reports = app.engine.run_due_jobs().await.unwrap();
+    let summary = reports[0].outcome.to_string();
+    assert!(summary.ends_with(", 2 attendance rows"), "{summary}");
+    assert!(store.attendance_for_slot(slot).await.unwrap().is_empty());
+    let ann = store
+        .member(focusfolk::core::model::MemberId(1))
+        .await
+        .unwrap();
+    assert_eq!(ann.sessions_attended, 1, "aggregates are kept");
+}
+
+#[tokio::test]
+async fn pruning_runs_once_per_community_and_night_on_sqlite() {
+    let _serial = SERIAL.lock().await;
+    let app = spawn_app().await;
+    let second = Store::connect(&app.database_url).await.unwrap();
+    pruning_runs_once_per_community_and_night(&app, &second).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pruning_runs_once_per_community_and_night_on_postgres() {
+    let _serial = SERIAL.lock().await;
+    let database = pg::TestDatabase::create().await;
+    let store = Store::connect_and_migrate(&database.url).await.unwrap();
+    let app = common::build(
+        store,
+        Arc::new(focusfolk::platform::shell::ShellPlatform::new()),
+        Arc::new(focusfolk::clock::ManualClock::new(common::test_start())),
+        database.url.clone(),
+        Arc::new(tempfile::tempdir().unwrap()),
+        "worker-1",
+        Arc::new(focusfolk::engine::NoFaults),
+        common::test_limits(),
+    );
+    let second = Store::connect(&database.url).await.unwrap();
+    pruning_runs_once_per_community_and_night(&app, &second).await;
+    database.drop_database().await;
+}

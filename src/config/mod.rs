@@ -15,6 +15,7 @@
 
 use std::time::Duration;
 
+mod chores;
 mod duration;
 mod extract;
 mod http;
@@ -25,6 +26,7 @@ mod schema;
 mod sections;
 mod validate;
 
+pub use chores::ChoresConfig;
 pub use duration::HumanDuration;
 pub use http::{HttpConfig, DEFAULT_HTTP_LISTEN};
 pub use load::check_config;

@@ -25,6 +25,8 @@ pub struct Config {
     pub discord: DiscordConfig,
     /// The HTTP endpoint: health, readiness, metrics (and the web pages).
     pub http: super::HttpConfig,
+    /// The scheduled chores: retention pruning.
+    pub chores: super::ChoresConfig,
 }
 
 #[derive(Clone, PartialEq, Deserialize)]

@@ -155,6 +155,10 @@ impl Engine {
     }
 
     async fn run_job_body(&self, job: &Job, now: DateTime<Utc>) -> Result<JobOutcome, JobError> {
+        // A community's chores have no slot; however late, they still matter.
+        if job.kind == JobKind::Prune {
+            return Ok(JobOutcome::Done(self.run_prune(job).await?));
+        }
         let slot_id = job
             .slot_id
             .ok_or_else(|| JobError::unexpected(anyhow::anyhow!("job {} has no slot", job.key)))?;
@@ -182,6 +186,7 @@ impl Engine {
             JobKind::CheckIn => self.run_check_in(&slot).await?,
             JobKind::CloseRooms => self.run_close_rooms(&slot).await?,
             JobKind::RollForward => self.run_roll_forward(job).await?,
+            JobKind::Prune => self.run_prune(job).await?,
         };
         Ok(JobOutcome::Done(summary))
     }

@@ -3,6 +3,7 @@
 //! short-lived cache of community settings (see [`Engine::community_for`]).
 
 pub mod actor;
+mod chores;
 mod command_limit;
 pub use command_limit::CommandLimits;
 pub mod commands;
@@ -61,6 +62,8 @@ pub struct RunnerSettings {
     pub limits: CommandLimits,
     /// On shutdown, how long the job in flight may take to finish before it is abandoned.
     pub shutdown_grace: std::time::Duration,
+    /// What the nightly pruning keeps (`[chores]` in the config).
+    pub retention: crate::core::chores::RetentionPolicy,
 }
 
 impl RunnerSettings {
@@ -76,6 +79,7 @@ impl RunnerSettings {
             effects_in_flight: fan_out::DEFAULT_EFFECTS_IN_FLIGHT,
             limits: CommandLimits::default(),
             shutdown_grace: std::time::Duration::from_secs(10),
+            retention: Default::default(),
         }
     }
 }

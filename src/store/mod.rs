@@ -59,6 +59,7 @@
 //! [`Store::connect`] does not migrate; [`Store::connect_and_migrate`] does.
 
 mod bookings;
+mod chores;
 mod communities;
 mod effects;
 mod group_commit;
@@ -70,6 +71,7 @@ mod platform_state;
 mod relations;
 
 pub use bookings::{NewBooking, NewBookingRequest, SlotBookingCount};
+pub use chores::PruneReport;
 pub use effects::EffectRecord;
 pub use members::MAX_NAMESAKES;
 pub use operations::{CommunityFigures, JobListFilter, JobListing, JobRetry};

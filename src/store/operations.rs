@@ -77,7 +77,7 @@ const LISTING_COLUMNS: &str = "j.id, j.key, j.kind, c.platform, j.due_at, j.stat
 const LISTING_FROM: &str = "FROM jobs j \
      LEFT JOIN bookings b ON b.id = j.booking_id \
      LEFT JOIN slots s ON s.id = COALESCE(j.slot_id, b.slot_id) \
-     LEFT JOIN communities c ON c.id = s.community_id";
+     LEFT JOIN communities c ON c.id = COALESCE(s.community_id, j.community_id)";
 
 impl Store {
     /// One round trip to the database: `Ok` if it answers.
@@ -98,8 +98,9 @@ impl Store {
             "SELECT MIN(j.due_at) AS due_at FROM jobs j \
              WHERE j.status = 'pending' AND j.due_at <= $2 \
                AND (j.lease_until IS NULL OR j.lease_until <= $2) \
-               AND j.slot_id IN (SELECT s.id FROM slots s JOIN communities c \
-                                 ON c.id = s.community_id WHERE c.platform = $1)",
+               AND (j.slot_id IN (SELECT s.id FROM slots s JOIN communities c \
+                                  ON c.id = s.community_id WHERE c.platform = $1) \
+                    OR j.community_id IN (SELECT c.id FROM communities c WHERE c.platform = $1))",
         )
         .bind(platform.as_str())
         .bind(unix(now))
