@@ -19,7 +19,7 @@ use chrono::{Duration, TimeZone, Utc};
 
 use focusfolk::clock::{Clock, ManualClock};
 use focusfolk::core::model::{CommunitySettings, JobKind, Platform};
-use focusfolk::engine::{Actor, Engine, RunnerSettings};
+use focusfolk::engine::{Actor, CommandLimits, Engine, RunnerSettings};
 use focusfolk::platform::shell::ShellPlatform;
 use focusfolk::store::Store;
 
@@ -72,7 +72,14 @@ async fn main() {
         Arc::new(ShellPlatform::new()),
         clock.clone(),
         CommunitySettings::default(),
-        RunnerSettings::for_platform(Platform::Shell),
+        RunnerSettings {
+            // Each big member books 20 times in a row: no per-member command rate here.
+            limits: CommandLimits {
+                command_interval: StdDuration::ZERO,
+                ..CommandLimits::default()
+            },
+            ..RunnerSettings::for_platform(Platform::Shell)
+        },
     );
 
     // Bookings: 16 members at a time, as a busy top of the hour brings them.
@@ -158,5 +165,57 @@ async fn main() {
         millis(*prepares.last().unwrap())
     );
     println!("  RSS after: {}", rss());
-    let _ = clock.now();
+
+    // Memory with a big schedule: 100,000 future bookings in the same 20 communities (250 more
+    // members each, 20 bookings each, 8 h apart), then the startup sweep that re-plans the
+    // jobs of every upcoming booking, as each start of `focusfolk run` does.
+    let (big_members, bookings_each) = if full_run() { (250, 20) } else { (2, 3) };
+    let first = clock.now() + Duration::days(1);
+    let big: Vec<(Actor, usize)> = (0..communities)
+        .flat_map(|community| {
+            (0..big_members).map(move |member| {
+                let name = format!("b{community}x{member}");
+                (
+                    Actor::new(Platform::Shell, &format!("c{community}"), &name, &name),
+                    member,
+                )
+            })
+        })
+        .collect();
+    let booking_began = Instant::now();
+    let mut made = 0usize;
+    for chunk in big.chunks(16) {
+        let tasks: Vec<_> = chunk
+            .iter()
+            .cloned()
+            .map(|(actor, member)| {
+                let engine = engine.clone();
+                tokio::spawn(async move {
+                    for booking in 0..bookings_each {
+                        let at = first
+                            + Duration::hours(8 * booking as i64)
+                            + Duration::minutes(15 * (member % 32) as i64);
+                        let text = format!("book {}", at.format("%Y-%m-%dT%H:%M:%SZ"));
+                        let reply = engine.handle_text(&actor, &text).await.render_plain();
+                        assert!(reply.contains("Booked"), "{text}: {reply}");
+                    }
+                    bookings_each
+                })
+            })
+            .collect();
+        for task in tasks {
+            made += task.await.unwrap();
+        }
+    }
+    let booking_took = booking_began.elapsed();
+    let before_sweep = rss();
+    let sweep_began = Instant::now();
+    engine.startup_sweep().await.unwrap();
+    println!(
+        "  {made} future bookings made in {:.1} s ({:.0}/s); RSS {before_sweep}; startup sweep {} ms, RSS after it {}",
+        booking_took.as_secs_f64(),
+        made as f64 / booking_took.as_secs_f64(),
+        sweep_began.elapsed().as_millis(),
+        rss()
+    );
 }

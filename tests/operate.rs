@@ -488,3 +488,43 @@ async fn pruning_runs_once_per_community_and_night_on_postgres() {
     pruning_runs_once_per_community_and_night(&app, &second).await;
     database.drop_database().await;
 }
+
+#[test]
+fn check_config_explains_a_bad_listen_address_cron_and_retention() {
+    let output = Command::new(BINARY)
+        .arg("check-config")
+        .env("FOCUSFOLK_HTTP__LISTEN", "localhost")
+        .env("FOCUSFOLK_CHORES__PRUNE_CRON", "every night")
+        .env("FOCUSFOLK_CHORES__KEEP_EFFECTS", "1h")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        text.contains("`http.listen` = \"localhost\" is not an address and port"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`chores.prune_cron` = \"every night\" is not a cron expression"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`chores.keep_effects` = 1h is shorter than a day"),
+        "{text}"
+    );
+
+    let output = Command::new(BINARY)
+        .arg("check-config")
+        .env("FOCUSFOLK_HTTP__LISTEN", "")
+        .env("FOCUSFOLK_CHORES__PRUNE_CRON", "0 0 4 * * Sun")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("http: off"));
+}
