@@ -64,7 +64,7 @@ pub const DESCRIPTIONS: &[(&str, MetricType, &str)] = &[
     (
         RATE_LIMIT_WAITS,
         MetricType::Counter,
-        "Times a platform's rate limit made the bot wait.",
+        "Rate-limit answers (Discord 429, Matrix M_LIMIT_EXCEEDED) waited out.",
     ),
     (
         PLATFORM_RECONNECTS,
@@ -74,7 +74,7 @@ pub const DESCRIPTIONS: &[(&str, MetricType, &str)] = &[
     (
         COMMAND_DURATION,
         MetricType::Histogram,
-        "Seconds from a command's arrival to its answer.",
+        "Seconds the engine took to answer a command.",
     ),
 ];
 
@@ -178,7 +178,8 @@ pub fn job_given_up(platform: Platform, kind: JobKind) {
     counter!(JOBS_GIVEN_UP, "platform" => platform.as_str(), "kind" => kind.as_str()).increment(1);
 }
 
-/// The adapter waited out a rate limit (a 429, `M_LIMIT_EXCEEDED`, or its own pacing).
+/// The platform answered "rate limited" (Discord's 429, Matrix' `M_LIMIT_EXCEEDED`) and the
+/// adapter waits it out. Its own steady pacing below the limits is not counted.
 pub fn rate_limit_waited(platform: Platform) {
     counter!(RATE_LIMIT_WAITS, "platform" => platform.as_str()).increment(1);
 }
