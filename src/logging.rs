@@ -5,7 +5,9 @@
 //! sending request"), including the 404s a healthy bot gets every start: account data it never
 //! set ("Account data not found") and events the server no longer has ("Event not found").
 //! Those are expected, and focusfolk logs its own handling of every error that matters, so they
-//! are dropped here: an operator's first look at a healthy bot shows no ERROR line.
+//! are dropped here: an operator's first look at a healthy bot shows no ERROR line. So is the
+//! failed `.well-known` lookup on a server name that has none (matrix-sdk falls back to the
+//! homeserver URL and logs that at WARN).
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
@@ -53,8 +55,14 @@ pub fn init_logging(format: LogFormat) {
 /// Drops matrix-sdk's ERROR lines for requests that failed with an expected 404.
 pub struct QuietBenignMatrixErrors;
 
-/// What matrix-sdk's HTTP error lines contain when the 404 is expected.
-const BENIGN_NOT_FOUND: &[&str] = &["Account data not found", "Event not found"];
+/// What matrix-sdk's HTTP error lines contain when the failure is expected: 404s for data the
+/// bot never set or the server dropped, and a server name without a `.well-known` document
+/// (matrix-sdk then falls back to the homeserver URL and says so itself at WARN).
+const BENIGN_NOT_FOUND: &[&str] = &[
+    "Account data not found",
+    "Event not found",
+    "/.well-known/matrix/",
+];
 
 impl QuietBenignMatrixErrors {
     /// Whether an event with this target, level and rendered message is a benign 404.
@@ -111,6 +119,11 @@ mod tests {
             sdk,
             Level::ERROR,
             "Error while sending request: … \"Event not found\""
+        ));
+        assert!(QuietBenignMatrixErrors::is_benign(
+            sdk,
+            Level::ERROR,
+            r#"Error while sending request: Reqwest(reqwest::Error { kind: Request, url: "http://localhost/.well-known/matrix/client", … })"#
         ));
         assert!(!QuietBenignMatrixErrors::is_benign(
             sdk,

@@ -164,6 +164,7 @@ fn dm_kind(key: &EffectKey) -> &'static str {
         EffectKey::Missed { .. } => "missed",
         EffectKey::CheckIn { .. } => "checkin",
         EffectKey::Weekly { .. } => "weekly",
+        EffectKey::Departed { .. } => "departed",
         EffectKey::OpenRoom { .. } | EffectKey::CloseRoom { .. } => "room",
     }
 }
