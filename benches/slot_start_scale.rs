@@ -58,13 +58,42 @@ fn rss() -> String {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let (communities, members_per_community) = if full_run() { (20, 50) } else { (2, 4) };
     let directory = tempfile::tempdir().unwrap();
     let url = format!(
         "sqlite://{}",
         directory.path().join("scale.sqlite").display()
     );
-    let store = Store::connect_and_migrate(&url).await.unwrap();
+    run("SQLite", &url, BigSchedule::Yes).await;
+    // PostgreSQL too when a server is at hand (`./scripts/test --bench slot_start_scale --
+    // --bench` provides one): a fresh database, the slot start only.
+    if let Ok(server) = std::env::var("FOCUSFOLK_TEST_POSTGRES_URL") {
+        use sqlx::{Connection, Executor};
+        let name = format!("bench_scale_{}", std::process::id());
+        let mut admin = sqlx::PgConnection::connect(&server).await.unwrap();
+        admin
+            .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await
+            .unwrap();
+        let (base, _) = server.rsplit_once('/').unwrap();
+        run("PostgreSQL", &format!("{base}/{name}"), BigSchedule::No).await;
+        admin
+            .execute(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE {name} WITH (FORCE)"
+            )))
+            .await
+            .unwrap();
+    }
+}
+
+#[derive(PartialEq)]
+enum BigSchedule {
+    Yes,
+    No,
+}
+
+async fn run(backend: &str, url: &str, big_schedule: BigSchedule) {
+    let (communities, members_per_community) = if full_run() { (20, 50) } else { (2, 4) };
+    let store = Store::connect_and_migrate(url).await.unwrap();
     let start = Utc.with_ymd_and_hms(2030, 1, 7, 8, 0, 0).unwrap();
     let clock = Arc::new(ManualClock::new(start));
     let engine = Engine::new(
@@ -143,7 +172,7 @@ async fn main() {
     prepares.sort();
 
     println!(
-        "slot start at scale (shell platform, SQLite): {} members in {communities} communities",
+        "slot start at scale (shell platform, {backend}): {} members in {communities} communities",
         actors.len()
     );
     println!(
@@ -165,6 +194,9 @@ async fn main() {
         millis(*prepares.last().unwrap())
     );
     println!("  RSS after: {}", rss());
+    if big_schedule == BigSchedule::No {
+        return;
+    }
 
     // Memory with a big schedule: 100,000 future bookings in the same 20 communities (250 more
     // members each, 20 bookings each, 8 h apart), then the startup sweep that re-plans the
