@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use poise::serenity_prelude as serenity;
 
-use super::render::render;
+use super::card;
 use super::DiscordPlatform;
 use crate::core::model::Platform;
 use crate::engine::{Actor, CommandOutcome, Engine, Reply};
@@ -74,11 +74,8 @@ where
             }
         }
     };
-    ctx.send(
-        poise::CreateReply::default()
-            .content(render(&reply.message))
-            .ephemeral(true),
-    )
-    .await?;
+    let guild = ctx.guild_id().map(|guild| guild.get());
+    ctx.send(card::build(&reply.message, guild).ephemeral_reply())
+        .await?;
     Ok(reply.outcome)
 }

@@ -41,7 +41,7 @@ mod fair_queue;
 mod membership;
 mod pair_rooms;
 mod ratelimit;
-mod render;
+pub mod render;
 mod session;
 mod sync;
 
