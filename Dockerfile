@@ -2,16 +2,17 @@
 #
 # focusfolk container image.
 #   docker build -t focusfolk .
-#   docker run -v focusfolk-data:/data focusfolk            # runs `focusfolk run`
+#   docker run -v focusfolk-data:/data --env-file focusfolk.env -p 127.0.0.1:9090:9090 focusfolk
+#                                        # runs `focusfolk run` (the bot)
 #   docker run -v focusfolk-data:/data focusfolk check-config
 # Configure with FOCUSFOLK_<SECTION>__<KEY> environment variables (see config.example.toml),
-# or put a focusfolk.toml into the /data volume (the working directory).
+# or put a focusfolk.toml into the /data volume (the working directory). compose.yaml runs it
+# with PostgreSQL. `scripts/image-test` performs this image's steps on the host (Docker is not
+# needed for it) and checks that the health check passes and SIGTERM stops it cleanly.
 
 # ---- build -------------------------------------------------------------------------------
 FROM rust:1.95-bookworm AS builder
 WORKDIR /build
-# sqlx's compile-time checks use the prepared query data in the repository, not a live database.
-ENV SQLX_OFFLINE=true
 COPY . .
 # The cache mounts keep downloaded crates and compiled dependencies between builds; the binary
 # is copied out of the cached target directory in the same step.
@@ -32,9 +33,18 @@ RUN groupadd --system --gid 10001 focusfolk \
 COPY --from=builder /out/focusfolk /usr/local/bin/focusfolk
 COPY --from=builder /build/config.example.toml /usr/share/doc/focusfolk/config.example.toml
 
+# SQLite in the volume unless FOCUSFOLK_DATABASE__URL names PostgreSQL (compose.yaml does).
 ENV FOCUSFOLK_DATABASE__URL=sqlite:///data/focusfolk.sqlite
+# Health, readiness and metrics; on every interface inside the container (publish the port to
+# loopback or a private network only: it shows the bot's state to whoever reaches it).
+ENV FOCUSFOLK_HTTP__LISTEN=0.0.0.0:9090
+EXPOSE 9090
 VOLUME ["/data"]
 WORKDIR /data
 USER focusfolk
+# The binary asks its own /healthz: no curl in the image.
+HEALTHCHECK --interval=30s --timeout=6s --start-period=30s --retries=3 CMD ["focusfolk", "healthcheck"]
+# `run` stops cleanly on SIGTERM (docker stop): the job in flight gets [runner] shutdown_grace.
+STOPSIGNAL SIGTERM
 ENTRYPOINT ["focusfolk"]
-CMD ["demo"]
+CMD ["run"]

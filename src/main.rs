@@ -11,16 +11,37 @@ use std::sync::Arc;
 use focusfolk::clock::{Clock, SystemClock};
 use focusfolk::config::{check_config, Config};
 use focusfolk::core::model::Platform;
+use focusfolk::engine::health::HealthBoard;
 use focusfolk::engine::{CommandLimits, EngineSetup, RunnerSettings};
-use focusfolk::store::Store;
+use focusfolk::logging::LogFormat;
+use focusfolk::store::{JobListFilter, Store};
+
+/// The version and the chat platforms compiled into this binary (`--no-default-features`
+/// builds have only the shell).
+const VERSION: &str = if cfg!(all(feature = "discord", feature = "matrix")) {
+    concat!(
+        env!("CARGO_PKG_VERSION"),
+        " (platforms: discord, matrix, shell)"
+    )
+} else if cfg!(feature = "discord") {
+    concat!(env!("CARGO_PKG_VERSION"), " (platforms: discord, shell)")
+} else if cfg!(feature = "matrix") {
+    concat!(env!("CARGO_PKG_VERSION"), " (platforms: matrix, shell)")
+} else {
+    concat!(env!("CARGO_PKG_VERSION"), " (platforms: shell)")
+};
 
 /// Focusmate-style body doubling for Discord and Matrix communities.
 #[derive(Parser)]
-#[command(version, about)]
+#[command(version = VERSION, about)]
 struct Cli {
     /// Config file (TOML). Defaults to ./focusfolk.toml when present; FOCUSFOLK_* env vars override it.
     #[arg(long, global = true)]
     config: Option<PathBuf>,
+    /// How log lines (on stderr) are written: `text`, or `json` (one object per line) for log
+    /// shippers. The level is `info` unless RUST_LOG says otherwise.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: CliCommand,
 }
@@ -49,17 +70,46 @@ enum CliCommand {
     Migrate,
     /// Read the config and say in plain words what is wrong with it.
     CheckConfig,
+    /// Ask the running bot's HTTP endpoint ([http] listen) whether it is up; exit 0 if so.
+    /// The container image's HEALTHCHECK.
+    Healthcheck {
+        /// Ask /readyz (database, runners, platform connections) instead of /healthz.
+        #[arg(long)]
+        ready: bool,
+    },
+    /// List the scheduled jobs: by default the pending ones and those that gave up, with why.
+    Jobs {
+        /// Only the jobs that gave up, latest first, with their last error.
+        #[arg(long, conflicts_with_all = ["pending", "slot"])]
+        failed: bool,
+        /// Only the pending jobs, earliest first.
+        #[arg(long, conflicts_with = "slot")]
+        pending: bool,
+        /// Every job of this slot, whatever its state.
+        #[arg(long, value_name = "SLOT_ID")]
+        slot: Option<i64>,
+        #[command(subcommand)]
+        action: Option<JobsAction>,
+    },
+    /// Print each community's figures: members, upcoming bookings, last week's sessions and
+    /// hours, attendance.
+    Stats,
+}
+
+#[derive(Subcommand)]
+enum JobsAction {
+    /// Put a job that gave up back to run now (attempts from zero). Jobs that finished
+    /// normally are left alone.
+    Retry {
+        /// The job's id, as `focusfolk jobs` shows it.
+        id: i64,
+    },
 }
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    focusfolk::logging::init_logging(cli.log_format);
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
@@ -77,6 +127,49 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         CliCommand::Run => run_bot(Config::load(cli.config.as_deref())?).await,
+        CliCommand::Healthcheck { ready } => {
+            let config = Config::load(cli.config.as_deref())?;
+            let Some(listen) = config.http.listen_address() else {
+                anyhow::bail!("the HTTP endpoint is off ([http] listen = \"\"); nothing to ask");
+            };
+            let path = if ready { "/readyz" } else { "/healthz" };
+            let address = focusfolk::http::probe::probe_address(listen);
+            focusfolk::http::probe::probe(address, path, std::time::Duration::from_secs(5)).await?;
+            println!("ok: http://{address}{path}");
+            Ok(())
+        }
+        CliCommand::Jobs {
+            failed,
+            pending,
+            slot,
+            action,
+        } => {
+            let store = operator_store(&Config::load(cli.config.as_deref())?).await?;
+            let text = match action {
+                Some(JobsAction::Retry { id }) => {
+                    focusfolk::operator::retry_job(&store, id, chrono::Utc::now()).await?
+                }
+                None => {
+                    let filter = match (failed, pending, slot) {
+                        (true, _, _) => JobListFilter::Failed,
+                        (_, true, _) => JobListFilter::Pending,
+                        (_, _, Some(slot)) => JobListFilter::Slot(slot),
+                        _ => JobListFilter::Interesting,
+                    };
+                    focusfolk::operator::list_jobs(&store, filter).await?
+                }
+            };
+            println!("{text}");
+            Ok(())
+        }
+        CliCommand::Stats => {
+            let store = operator_store(&Config::load(cli.config.as_deref())?).await?;
+            println!(
+                "{}",
+                focusfolk::operator::stats(&store, chrono::Utc::now()).await?
+            );
+            Ok(())
+        }
         CliCommand::Migrate => {
             let config = Config::load(cli.config.as_deref())?;
             Store::connect_and_migrate_with_pool_size(
@@ -118,6 +211,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// The bot's database for the operator's commands, migrated like `run` would (so they work on
+/// a database an older version left).
+async fn operator_store(config: &Config) -> anyhow::Result<Store> {
+    Ok(Store::connect_and_migrate_with_pool_size(&config.database.url, 2).await?)
+}
+
 fn tempfile_path() -> anyhow::Result<PathBuf> {
     let dir = std::env::temp_dir();
     Ok(dir.join(format!("focusfolk-demo-{}.sqlite", std::process::id())))
@@ -133,6 +232,30 @@ async fn run_bot(config: Config) -> anyhow::Result<()> {
     .await?;
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let stop = Arc::new(stop);
+    // One health board for every engine: /readyz reads it. A configured platform is expected
+    // from the start, so it shows as "not connected yet" while it logs in.
+    let health = Arc::new(HealthBoard::new());
+    #[cfg(feature = "discord")]
+    if config.discord.is_configured() {
+        health.expect_platform(Platform::Discord);
+    }
+    #[cfg(feature = "matrix")]
+    if config.matrix.is_configured() {
+        health.expect_platform(Platform::Matrix);
+    }
+    let http = start_http(&config, &store, &health, shutdown.clone()).await?;
+    // The chores' cron ticks only enqueue durable jobs, which the platforms' runners take.
+    let configured: Vec<Platform> = health
+        .snapshot()
+        .into_iter()
+        .map(|(platform, _)| platform)
+        .collect();
+    let mut chores = match config.chores.prune_schedule() {
+        Some(cron) if !configured.is_empty() => {
+            Some(focusfolk::cron::start_chores(store.clone(), cron, configured).await?)
+        }
+        _ => None,
+    };
     tokio::spawn({
         let stop = stop.clone();
         async move {
@@ -144,7 +267,7 @@ async fn run_bot(config: Config) -> anyhow::Result<()> {
     let mut running: Vec<(&str, tokio::task::JoinHandle<anyhow::Result<()>>)> = Vec::new();
     #[cfg(feature = "discord")]
     if config.discord.is_configured() {
-        let setup = engine_setup(&config, &store, Platform::Discord)?;
+        let setup = engine_setup(&config, &store, Platform::Discord)?.with_health(health.clone());
         let (discord, shutdown) = (config.discord.clone(), shutdown.clone());
         running.push((
             "discord",
@@ -155,7 +278,7 @@ async fn run_bot(config: Config) -> anyhow::Result<()> {
     }
     #[cfg(feature = "matrix")]
     if config.matrix.is_configured() {
-        let setup = engine_setup(&config, &store, Platform::Matrix)?;
+        let setup = engine_setup(&config, &store, Platform::Matrix)?.with_health(health.clone());
         let (matrix, shutdown) = (config.matrix.clone(), shutdown.clone());
         running.push((
             "matrix",
@@ -198,7 +321,48 @@ async fn run_bot(config: Config) -> anyhow::Result<()> {
         }
         let _ = stop.send(true);
     }
+    let _ = stop.send(true);
+    if let Some(chores) = chores.as_mut() {
+        let _ = chores.shutdown().await;
+    }
+    if let Some(http) = http {
+        // It stops accepting at once; a slow scraper gets a few seconds to finish.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), http).await;
+    }
     failure.map_or(Ok(()), Err)
+}
+
+/// Binds `[http] listen` (a bind failure stops the start: a port taken by another process is
+/// a mistake to fix, not to run without) and serves health, readiness and metrics until
+/// `shutdown`. `None` when the endpoint is off.
+async fn start_http(
+    config: &Config,
+    store: &Store,
+    health: &Arc<HealthBoard>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
+    let Some(address) = config.http.listen_address() else {
+        tracing::info!("HTTP endpoint off ([http] listen = \"\")");
+        return Ok(None);
+    };
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|error| anyhow::anyhow!("cannot listen on http.listen = {address}: {error}"))?;
+    let state = focusfolk::http::OpsState {
+        store: store.clone(),
+        health: health.clone(),
+        metrics: Some(focusfolk::http::metrics::install_recorder()?),
+        readiness: Default::default(),
+    };
+    tracing::info!(%address, "HTTP endpoint: /healthz, /readyz, /metrics");
+    // The web pages (issue 13) merge in here: `focusfolk::web::router(…)` instead of an empty
+    // router.
+    let extra_routes = axum::Router::new();
+    Ok(Some(tokio::spawn(async move {
+        if let Err(error) = focusfolk::http::serve(listener, state, extra_routes, shutdown).await {
+            tracing::error!(%error, "the HTTP endpoint stopped");
+        }
+    })))
 }
 
 /// What one platform's engine is built from: the shared store, the system clock, the
@@ -241,6 +405,7 @@ fn runner_settings(config: &Config, platform: Platform) -> anyhow::Result<Runner
             max_future_bookings: config.limits.max_future_bookings as usize,
         },
         shutdown_grace: config.runner.shutdown_grace.as_std(),
+        retention: config.chores.retention(),
         ..RunnerSettings::for_platform(platform)
     })
 }

@@ -127,6 +127,13 @@ impl Config {
             self.limits.command_interval,
             self.limits.max_future_bookings
         ));
+        out.push_str(&format!(
+            "  http: {}\n",
+            match self.http.listen_address() {
+                Some(address) => format!("health, readiness and metrics on http://{address}"),
+                None => "off".to_string(),
+            }
+        ));
         out.push_str(&format!("  shell: community {:?}", self.shell.community));
         if self.discord.is_configured() {
             let (first, last, total) = self.discord.shard_range();

@@ -15,8 +15,10 @@
 
 use std::time::Duration;
 
+mod chores;
 mod duration;
 mod extract;
+mod http;
 mod load;
 mod messages;
 mod problems;
@@ -24,7 +26,9 @@ mod schema;
 mod sections;
 mod validate;
 
+pub use chores::ChoresConfig;
 pub use duration::HumanDuration;
+pub use http::{HttpConfig, DEFAULT_HTTP_LISTEN};
 pub use load::check_config;
 pub use problems::{ConfigError, ConfigProblem};
 pub use sections::{

@@ -147,6 +147,19 @@ pub(super) static SCHEMA: &[Section] = &[
             ),
         ],
     },
+    Section {
+        name: "http",
+        fields: &[field("listen", FieldKind::Text, "\"127.0.0.1:9090\"")],
+    },
+    Section {
+        name: "chores",
+        fields: &[
+            field("prune_cron", FieldKind::Text, "\"0 30 3 * * *\""),
+            field("keep_effects", FieldKind::Duration, "\"30d\""),
+            field("keep_finished_jobs", FieldKind::Duration, "\"30d\""),
+            field("keep_attendance", FieldKind::Duration, "\"180d\""),
+        ],
+    },
 ];
 
 pub(super) fn section(name: &str) -> Option<&'static Section> {

@@ -23,6 +23,10 @@ pub struct Config {
     pub matrix: MatrixConfig,
     /// The Discord adapter; off while `token` is unset.
     pub discord: DiscordConfig,
+    /// The HTTP endpoint: health, readiness, metrics (and the web pages).
+    pub http: super::HttpConfig,
+    /// The scheduled chores: retention pruning.
+    pub chores: super::ChoresConfig,
 }
 
 #[derive(Clone, PartialEq, Deserialize)]

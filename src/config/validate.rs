@@ -77,6 +77,8 @@ impl Config {
         self.validate_limits(&mut problems);
         self.validate_matrix(&mut problems);
         self.validate_discord(&mut problems);
+        self.http.validate(&mut problems);
+        self.chores.validate(&mut problems);
         if self.shell.community.trim().is_empty() {
             problems.push(ConfigProblem::new(
                 "shell.community",

@@ -5,6 +5,7 @@
 
 pub mod attendance;
 pub mod booking_rules;
+pub mod chores;
 pub mod friends;
 pub mod lone_booker;
 pub mod matching;

@@ -236,10 +236,13 @@ pub enum JobKind {
     /// Book a weekly booking's next occurrence (per weekly booking, at its start). Never
     /// dropped: however late it runs, the series goes on from the next future week.
     RollForward,
+    /// Delete what is past its retention (finished jobs, effect records, old attendance) of
+    /// one community (per community and day; enqueued by the nightly chore).
+    Prune,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 7] = [
+    pub const ALL: [JobKind; 8] = [
         JobKind::Remind,
         JobKind::Prepare,
         JobKind::Announce,
@@ -247,6 +250,7 @@ impl JobKind {
         JobKind::CheckIn,
         JobKind::CloseRooms,
         JobKind::RollForward,
+        JobKind::Prune,
     ];
     /// The kinds every slot has one job of (`schedule::slot_jobs`).
     pub const PER_SLOT: [JobKind; 6] = [
@@ -266,6 +270,7 @@ impl JobKind {
             JobKind::CheckIn => "check_in",
             JobKind::CloseRooms => "close_rooms",
             JobKind::RollForward => "roll_forward",
+            JobKind::Prune => "prune",
         }
     }
     pub fn parse(text: &str) -> Option<Self> {

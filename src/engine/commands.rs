@@ -68,7 +68,14 @@ impl Engine {
     }
 
     async fn handle_allowed_command(&self, actor: &Actor, command: Command) -> Reply {
+        let started = std::time::Instant::now();
         let description = format!("{command:?}");
+        let reply = self.answer_command(actor, command, &description).await;
+        super::metrics::command_answered(actor.platform, &description, &reply, started.elapsed());
+        reply
+    }
+
+    async fn answer_command(&self, actor: &Actor, command: Command, description: &str) -> Reply {
         match self.try_handle_command(actor, command).await {
             Ok(reply) => reply,
             Err(CommandFailure::User(error)) => Reply::refused(error.message()),
@@ -347,6 +354,7 @@ impl Engine {
             )
             .into());
         }
+        super::metrics::booking_cancelled(community.platform, 1);
         let mut reply = OutgoingMessage::new()
             .titled(format!("Cancelled #{}", booking.id))
             .tone(Tone::Confirmed)
@@ -473,6 +481,7 @@ impl Engine {
                         .await
                         .map_err(unexpected)?
                     {
+                        super::metrics::booking_cancelled(community.platform, 1);
                         late |= kind == CancelKind::Late;
                         reply = reply.item(
                             OutgoingMessage::new()

@@ -93,7 +93,8 @@ impl Engine {
         F: FnOnce(String) -> Fut,
         Fut: Future<Output = Result<String, PlatformError>>,
     {
-        let key = key.to_string();
+        let effect = key;
+        let key = effect.to_string();
         let key = key.as_str();
         if let Some(record) = self.store.effect(key).await.map_err(JobError::unexpected)? {
             return Ok(EffectResult::from_record(record.result));
@@ -105,7 +106,10 @@ impl Engine {
                 EffectResult::Unreachable
             }
             // Retried (only this effect: the rest of the job carries on and is not redone).
-            Err(PlatformError::Temporary(why)) => return Err(JobError::effect(key, why)),
+            Err(PlatformError::Temporary(why)) => {
+                super::metrics::effect_performed(self.runner.platform, &effect, Some("temporary"));
+                return Err(JobError::effect(key, why));
+            }
             // Retrying cannot help: record why, so the job carries on and never retries it.
             Err(PlatformError::Permanent(why)) => {
                 tracing::warn!(key, %why, "platform refused for good; recording so it is not retried");
@@ -118,6 +122,12 @@ impl Engine {
         {
             return Err(JobError::Crashed);
         }
+        let failure = match &result {
+            EffectResult::Done(_) => None,
+            EffectResult::Unreachable => Some("unreachable"),
+            EffectResult::Failed(_) => Some("refused"),
+        };
+        super::metrics::effect_performed(self.runner.platform, &effect, failure);
         self.store
             .record_effect(key, &result.record_text(), self.clock.now())
             .await

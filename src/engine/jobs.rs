@@ -62,6 +62,9 @@ impl Engine {
         else {
             return Ok(None);
         };
+        self.health
+            .runner_seen(self.runner.platform, self.runner_stale_after());
+        super::metrics::job_started(self.runner.platform, job.kind, now - job.due_at);
         let outcome = match self.run_claimed_job(&job, now).await {
             Ok(outcome) => outcome,
             Err(JobError::Crashed) => return Err(JobError::Crashed),
@@ -101,6 +104,8 @@ impl Engine {
             // work we did is not doubled. Nothing to undo.
             tracing::warn!(job = %job.key, "lease lost before finishing");
         }
+        // One line per lifecycle step for the operator: "prepare:slot:7 done: 2 groups, …".
+        tracing::info!(job = %job.key, lag_seconds = (now - job.due_at).num_seconds(), "{outcome}");
         Ok(Some(JobReport { job, outcome }))
     }
 
@@ -134,6 +139,8 @@ impl Engine {
             .max(std::time::Duration::from_millis(10));
         loop {
             tokio::time::sleep(every).await;
+            self.health
+                .runner_seen(self.runner.platform, self.runner_stale_after());
             let until = self.clock.now() + lease;
             match self
                 .store
@@ -148,6 +155,10 @@ impl Engine {
     }
 
     async fn run_job_body(&self, job: &Job, now: DateTime<Utc>) -> Result<JobOutcome, JobError> {
+        // A community's chores have no slot; however late, they still matter.
+        if job.kind == JobKind::Prune {
+            return Ok(JobOutcome::Done(self.run_prune(job).await?));
+        }
         let slot_id = job
             .slot_id
             .ok_or_else(|| JobError::unexpected(anyhow::anyhow!("job {} has no slot", job.key)))?;
@@ -175,6 +186,7 @@ impl Engine {
             JobKind::CheckIn => self.run_check_in(&slot).await?,
             JobKind::CloseRooms => self.run_close_rooms(&slot).await?,
             JobKind::RollForward => self.run_roll_forward(job).await?,
+            JobKind::Prune => self.run_prune(job).await?,
         };
         Ok(JobOutcome::Done(summary))
     }
@@ -245,6 +257,7 @@ impl Engine {
             .as_ref()
             .map(|community| community.platform_community_id.clone())
             .unwrap_or_default();
+        super::metrics::job_given_up(self.runner.platform, job.kind);
         tracing::error!(
             job = %job.key,
             slot = slot.map(|slot| slot.id.0),
@@ -316,6 +329,8 @@ impl Engine {
                 }
                 self.runner_turns
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.health
+                    .runner_seen(self.runner.platform, self.runner_stale_after());
                 if let Err(error) = self.run_due_jobs_until(Some(&stop)).await {
                     tracing::error!(%error, "job runner step failed");
                 }
@@ -359,6 +374,7 @@ impl Engine {
                 tracing::warn!(grace = ?grace, "shutdown grace ran out; the job in flight is abandoned and will be retried");
             }
         }
+        self.health.runner_stopped(self.runner.platform);
     }
 
     /// Runs [`Engine::run_forever`] in its own task and watches it: `Ok` once it stopped for
@@ -400,6 +416,7 @@ impl Engine {
             }
             Err(error) => format!("{error}"),
         };
+        self.health.runner_stopped(self.runner.platform);
         tracing::error!(platform = %self.runner.platform, %why, "the job runner stopped unexpectedly");
         anyhow::bail!(
             "the {} job runner stopped unexpectedly: {why}",

@@ -3,6 +3,7 @@
 //! short-lived cache of community settings (see [`Engine::community_for`]).
 
 pub mod actor;
+mod chores;
 mod command_limit;
 pub use command_limit::CommandLimits;
 pub mod commands;
@@ -10,7 +11,9 @@ pub mod effect_key;
 pub mod effects;
 pub mod errors;
 pub mod fan_out;
+pub mod health;
 mod member_cache;
+pub mod metrics;
 pub use member_cache::MEMBER_CACHE_TTL;
 pub mod jobs;
 pub mod lifecycle;
@@ -60,6 +63,8 @@ pub struct RunnerSettings {
     pub limits: CommandLimits,
     /// On shutdown, how long the job in flight may take to finish before it is abandoned.
     pub shutdown_grace: std::time::Duration,
+    /// What the nightly pruning keeps (`[chores]` in the config).
+    pub retention: crate::core::chores::RetentionPolicy,
 }
 
 impl RunnerSettings {
@@ -75,6 +80,7 @@ impl RunnerSettings {
             effects_in_flight: fan_out::DEFAULT_EFFECTS_IN_FLIGHT,
             limits: CommandLimits::default(),
             shutdown_grace: std::time::Duration::from_secs(10),
+            retention: Default::default(),
         }
     }
 }
@@ -88,6 +94,7 @@ pub struct EngineSetup {
     clock: Arc<dyn Clock>,
     community_defaults: CommunitySettings,
     runner: RunnerSettings,
+    health: Arc<health::HealthBoard>,
 }
 
 impl EngineSetup {
@@ -102,7 +109,15 @@ impl EngineSetup {
             clock,
             community_defaults,
             runner,
+            health: Arc::default(),
         }
+    }
+
+    /// Reports this engine's runner and its adapter's connection to `board` (the one
+    /// `/readyz` reads) instead of a board of its own.
+    pub fn with_health(mut self, board: Arc<health::HealthBoard>) -> Self {
+        self.health = board;
+        self
     }
 
     /// The adapter's corner of the database, scoped to the runner's platform.
@@ -122,6 +137,7 @@ impl EngineSetup {
             self.community_defaults,
             self.runner,
         )
+        .with_health(self.health)
     }
 }
 
@@ -150,6 +166,8 @@ pub struct Engine {
     /// How many times `run_forever` went round its loop: an idle runner goes round about once
     /// per `max_idle_sleep`, a spinning one thousands of times (what the tests watch).
     runner_turns: Arc<std::sync::atomic::AtomicU64>,
+    /// Where the runner proves it is alive and the adapter says it is connected (`/readyz`).
+    health: Arc<health::HealthBoard>,
 }
 
 /// How long a cached community is trusted, by the engine's clock. Another instance sharing the
@@ -189,7 +207,29 @@ impl Engine {
             members: Default::default(),
             platform_community_ids: Arc::default(),
             runner_turns: Arc::default(),
+            health: Arc::default(),
         }
+    }
+
+    /// Shares `board` with the process (see [`EngineSetup::with_health`]).
+    pub fn with_health(mut self, board: Arc<health::HealthBoard>) -> Self {
+        board.expect_platform(self.runner.platform);
+        self.health = board;
+        self
+    }
+
+    /// The adapter reports its connection here: `true` once connected (again), `false` when
+    /// it lost the connection.
+    pub fn report_connected(&self, connected: bool) {
+        self.health.set_connected(self.runner.platform, connected);
+    }
+
+    /// How long the runner may be silent before `/readyz` calls it dead: it proves alive at
+    /// each turn (at least every `max_idle_sleep`) and each lease renewal (every third of a
+    /// lease while a job runs), plus a margin for a slow database.
+    fn runner_stale_after(&self) -> std::time::Duration {
+        let between_proofs = self.runner.max_idle_sleep.max(self.runner.job_lease / 3);
+        between_proofs.to_std().unwrap_or_default() * 2 + std::time::Duration::from_secs(30)
     }
 
     /// The store, for tests that seed or inspect the database behind an engine. Adapters get

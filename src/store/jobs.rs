@@ -23,10 +23,12 @@ const COLUMNS: &str = "id, key, kind, slot_id, booking_id, due_at, attempts";
 macro_rules! of_platform {
     ($placeholder:literal) => {
         concat!(
-            "slot_id IN (SELECT s.id FROM slots s JOIN communities c ON c.id = s.community_id \
+            "(slot_id IN (SELECT s.id FROM slots s JOIN communities c ON c.id = s.community_id \
                          WHERE c.platform = ",
             $placeholder,
-            ")"
+            ") OR community_id IN (SELECT c.id FROM communities c WHERE c.platform = ",
+            $placeholder,
+            "))"
         )
     };
 }

@@ -59,6 +59,7 @@
 //! [`Store::connect`] does not migrate; [`Store::connect_and_migrate`] does.
 
 mod bookings;
+mod chores;
 mod communities;
 mod effects;
 mod friends;
@@ -66,14 +67,17 @@ mod group_commit;
 mod groups;
 mod jobs;
 mod members;
+mod operations;
 mod partner_messages;
 mod platform_state;
 mod relations;
 
 pub use bookings::{NewBooking, NewBookingRequest, SlotBookingCount};
+pub use chores::PruneReport;
 pub use effects::EffectRecord;
 pub use friends::FriendLists;
 pub use members::MAX_NAMESAKES;
+pub use operations::{CommunityFigures, JobListFilter, JobListing, JobRetry};
 
 pub use group_commit::GroupCommitStats;
 use group_commit::{GroupedWrite, ReturnedIntegers, SqliteGroupCommit, WriteValue};

@@ -148,6 +148,9 @@ impl Engine {
                     .record_attendance(slot.id, member_id, outcome, self.clock.now())
                     .await
                     .map_err(JobError::unexpected)?;
+                if outcome == AttendanceOutcome::NoShow {
+                    crate::engine::metrics::no_shows(self.runner.platform, 1);
+                }
                 outcomes.insert(member_id, outcome);
             }
         }
@@ -181,6 +184,8 @@ impl Engine {
                 .create_groups(slot.id, GroupOrigin::Rematch, &outcome.groups)
                 .await
                 .map_err(JobError::unexpected)?;
+            let rematched = rematch_groups.iter().map(|group| group.members.len()).sum();
+            crate::engine::metrics::rematched(self.runner.platform, rematched);
         }
         let rooms = shortfall.take_all(
             run_each(self.runner.effects_in_flight, &rematch_groups, |group| {

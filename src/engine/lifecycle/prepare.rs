@@ -54,6 +54,10 @@ impl Engine {
                 .create_groups(slot.id, GroupOrigin::Matched, &outcome.groups)
                 .await
                 .map_err(JobError::unexpected)?;
+            for group in &groups {
+                crate::engine::metrics::group_matched(self.runner.platform, group.members.len());
+            }
+            tracing::info!(slot = slot.id.0, community = %community.platform_community_id, members = member_ids.len(), groups = groups.len(), "slot matched");
         }
 
         // A room that fails does not stop the other rooms, the DMs or the roll-forward below;

@@ -66,7 +66,20 @@ impl DiscordPlatform {
 impl serenity::EventHandler for Handler {
     async fn ready(&self, _ctx: serenity::Context, ready: serenity::Ready) {
         self.data.platform.set_bot_user_id(ready.user.id.get());
+        self.data.engine.report_connected(true);
         tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), shard = ?ready.shard, "connected to Discord");
+    }
+
+    async fn shard_stage_update(
+        &self,
+        _ctx: serenity::Context,
+        update: serenity::ShardStageUpdateEvent,
+    ) {
+        // Ready (above) says connected again; any stage but Connected is a lost connection.
+        if update.new != serenity::ConnectionStage::Connected {
+            tracing::info!(shard = %update.shard_id, stage = %update.new, "Discord connection lost; serenity reconnects");
+            self.data.engine.report_connected(false);
+        }
     }
 
     async fn guild_create(

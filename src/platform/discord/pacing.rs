@@ -164,6 +164,7 @@ impl Pacer {
 
     /// A 429: wait `retry_after` on this route, or everywhere when it was global.
     pub fn rate_limited(&self, route: &str, retry_after: Duration, scope: LimitScope) {
+        crate::engine::metrics::rate_limit_waited(crate::core::model::Platform::Discord);
         let until = later(self.clock.now(), retry_after);
         if scope == LimitScope::Global {
             let mut blocked = lock(&self.global_blocked_until);

@@ -161,6 +161,7 @@ impl Limiter {
             };
             match classify(&error) {
                 Classified::RateLimited(retry_after) => {
+                    crate::engine::metrics::rate_limit_waited(crate::core::model::Platform::Matrix);
                     let mut budget = self.lock_budget();
                     // Refused: the server did not count this attempt, so neither does the mirror.
                     if paced.is_some() {

@@ -37,6 +37,7 @@ pub async fn run_sync(
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let client = platform.client().clone();
+    let health = engine.clone();
     // Members' join/leave in big community rooms are not needed to answer commands.
     let settings = SyncSettings::new().filter(sync_events::v3::Filter::FilterDefinition(
         FilterDefinition::with_lazy_loading(),
@@ -49,6 +50,7 @@ pub async fn run_sync(
             &client,
             settings.clone().timeout(Duration::ZERO),
             &mut shutdown,
+            &health,
         )
         .await?
         {
@@ -81,8 +83,17 @@ pub async fn run_sync(
 
     // From here on every new event reaches a handler (the stored position predates it).
     platform.ready.send_replace(true);
+    // Logged in, store loaded, handlers listening: connected (a failing sync says otherwise).
+    health.report_connected(true);
     let result = loop {
-        match sync_until_ok(&client, settings.clone().timeout(LONG_POLL), &mut shutdown).await {
+        match sync_until_ok(
+            &client,
+            settings.clone().timeout(LONG_POLL),
+            &mut shutdown,
+            &health,
+        )
+        .await
+        {
             Ok(true) => {}
             Ok(false) => break Ok(()),
             Err(error) => break Err(error),
@@ -108,6 +119,7 @@ async fn sync_until_ok(
     client: &Client,
     settings: SyncSettings,
     shutdown: &mut tokio::sync::watch::Receiver<bool>,
+    health: &Engine,
 ) -> anyhow::Result<bool> {
     let mut backoff = Duration::from_secs(1);
     loop {
@@ -119,9 +131,13 @@ async fn sync_until_ok(
             _ = shutdown.changed() => return Ok(false),
         };
         let error = match outcome {
-            Ok(_) => return Ok(true),
+            Ok(_) => {
+                health.report_connected(true);
+                return Ok(true);
+            }
             Err(error) => error,
         };
+        health.report_connected(false);
         if matches!(
             error.client_api_error_kind(),
             Some(ErrorKind::UnknownToken(_))
