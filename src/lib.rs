@@ -11,3 +11,4 @@ pub mod fast_forward;
 pub mod platform;
 pub mod shell_repl;
 pub mod store;
+pub mod web;

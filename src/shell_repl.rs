@@ -22,6 +22,9 @@ pub struct ShellSession {
     pub clock: Arc<ManualClock>,
     pub community: String,
     pub current_user: String,
+    /// Where replies' files (`.ics` invites and cancellations) are written; the reply names
+    /// each file's path.
+    pub attachment_dir: std::path::PathBuf,
 }
 
 impl ShellSession {
@@ -45,7 +48,12 @@ impl ShellSession {
                 )
                 .as_community_admin();
                 let reply = self.engine.handle_text(&actor, line).await;
-                format!("{} ← {}", self.current_user, reply.render_plain())
+                let mut text = format!("{} ← {}", self.current_user, reply.render_plain());
+                for line in save_attachments(&self.attachment_dir, &reply.attachments) {
+                    text.push('\n');
+                    text.push_str(&line);
+                }
+                text
             }
         };
         for event in self.platform.take_unprinted_events() {
@@ -154,6 +162,25 @@ impl ShellSession {
             Err(error) => format!("the job runner stopped: {error}"),
         }
     }
+}
+
+/// Writes each file into `dir` and says where ("📎 calendar file: /tmp/…/x.ics"), or why not.
+pub fn save_attachments(
+    dir: &std::path::Path,
+    attachments: &[crate::engine::Attachment],
+) -> Vec<String> {
+    attachments
+        .iter()
+        .map(|attachment| {
+            let path = dir.join(&attachment.file_name);
+            let written = std::fs::create_dir_all(dir)
+                .and_then(|()| std::fs::write(&path, &attachment.bytes));
+            match written {
+                Ok(()) => format!("📎 calendar file: {}", path.display()),
+                Err(error) => format!("📎 could not write {}: {error}", path.display()),
+            }
+        })
+        .collect()
 }
 
 fn is_meta_command(meta: &str) -> bool {

@@ -28,13 +28,14 @@ pub enum CommandWord {
     Unfavourite,
     Block,
     Unblock,
+    Calendar,
     Setup,
     Help,
 }
 
 impl CommandWord {
     /// Every command word, in the order the overall help lists them.
-    pub const ALL: [CommandWord; 14] = [
+    pub const ALL: [CommandWord; 15] = [
         CommandWord::Book,
         CommandWord::Cancel,
         CommandWord::Sessions,
@@ -47,6 +48,7 @@ impl CommandWord {
         CommandWord::Unfavourite,
         CommandWord::Block,
         CommandWord::Unblock,
+        CommandWord::Calendar,
         CommandWord::Setup,
         CommandWord::Help,
     ];
@@ -65,6 +67,7 @@ impl CommandWord {
             CommandWord::Unfavourite => "unfavourite",
             CommandWord::Block => "block",
             CommandWord::Unblock => "unblock",
+            CommandWord::Calendar => "calendar",
             CommandWord::Setup => "setup",
             CommandWord::Help => "help",
         }

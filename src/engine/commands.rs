@@ -92,10 +92,11 @@ impl Engine {
         } = &command
         {
             let member = self.member_for_booking(&community, actor, now).await?;
-            let booked = self
+            let (booked, booking) = self
                 .book(&community, &member, when, *length_minutes, *repeat_weekly)
                 .await?;
-            return Ok(Reply::new(booked, CommandOutcome::Booked));
+            let invite = self.booking_invite(&booking, &member);
+            return Ok(Reply::new(booked, CommandOutcome::Booked).with_attachments(vec![invite]));
         }
         let member = self
             .store
@@ -107,12 +108,14 @@ impl Engine {
             )
             .await
             .map_err(unexpected)?;
+        let mut attachments = Vec::new();
         let result = self
-            .handle_member_command(actor, &community, member, command)
+            .handle_member_command(actor, &community, member, command, &mut attachments)
             .await;
         // The command may have changed the member (time zone, preferences, cancels).
         self.members.forget(community.id, &actor.platform_user_id);
-        result.map(|message| Reply::new(message, CommandOutcome::Done))
+        result
+            .map(|message| Reply::new(message, CommandOutcome::Done).with_attachments(attachments))
     }
 
     /// The member as `book` needs them: from the short-lived cache, or else created (most
@@ -152,6 +155,7 @@ impl Engine {
         community: &Community,
         member: Member,
         command: Command,
+        attachments: &mut Vec<super::Attachment>,
     ) -> CommandResult {
         match command {
             Command::Book {
@@ -159,17 +163,24 @@ impl Engine {
                 length_minutes,
                 repeat_weekly,
             } => {
-                self.book(community, &member, &when, length_minutes, repeat_weekly)
-                    .await
+                let (message, booking) = self
+                    .book(community, &member, &when, length_minutes, repeat_weekly)
+                    .await?;
+                attachments.push(self.booking_invite(&booking, &member));
+                Ok(message)
             }
             Command::Cancel {
                 target,
                 scope: CancelScope::Occurrence,
-            } => self.cancel(community, &member, target).await,
+            } => self.cancel(community, &member, target, attachments).await,
             Command::Cancel {
                 target,
                 scope: CancelScope::Series,
-            } => self.cancel_series(community, &member, target).await,
+            } => {
+                self.cancel_series(community, &member, target, attachments)
+                    .await
+            }
+            Command::Calendar { reset } => self.calendar(&member, reset).await,
             Command::Sessions => self.sessions(&member).await,
             Command::Slots { day } => self.slots(community, &member, day).await,
             Command::Timezone { zone } => self.timezone(&member, zone).await,
@@ -194,7 +205,7 @@ impl Engine {
         when: &crate::core::time_input::TimeSpec,
         length_minutes: Option<u32>,
         repeat_weekly: bool,
-    ) -> CommandResult {
+    ) -> Result<(OutgoingMessage, Booking), CommandFailure> {
         let now = self.clock.now();
         let settings = effective_settings(&community.settings);
         let starts_at = resolve_time_spec(when, now, member.time_zone)?;
@@ -247,7 +258,7 @@ impl Engine {
         } else {
             reply.text("I'll pair you when it starts.")
         };
-        Ok(reply)
+        Ok((reply, booking))
     }
 
     async fn cancel(
@@ -255,6 +266,7 @@ impl Engine {
         community: &Community,
         member: &Member,
         target: CancelTarget,
+        attachments: &mut Vec<super::Attachment>,
     ) -> CommandResult {
         let now = self.clock.now();
         let upcoming = self
@@ -289,6 +301,7 @@ impl Engine {
             )
             .into());
         }
+        attachments.push(self.booking_cancellation(&booking, member));
         let mut reply = OutgoingMessage::new()
             .text(format!("Cancelled #{} at ", booking.id))
             .time(booking.starts_at, member.time_zone)
@@ -341,6 +354,7 @@ impl Engine {
         community: &Community,
         member: &Member,
         target: CancelTarget,
+        attachments: &mut Vec<super::Attachment>,
     ) -> CommandResult {
         let now = self.clock.now();
         let zone = member.time_zone;
@@ -408,6 +422,7 @@ impl Engine {
                         .map_err(unexpected)?
                     {
                         late |= kind == CancelKind::Late;
+                        attachments.push(self.booking_cancellation(booking, member));
                         reply = reply
                             .text(format!(" Cancelled #{} at ", booking.id))
                             .time(booking.starts_at, zone)
@@ -505,6 +520,9 @@ impl Engine {
                         count.length_minutes, count.active_bookings
                     ));
             }
+        }
+        if let Some(link) = self.community_page_link(community).await? {
+            reply = reply.text(format!("\nThe whole week at a glance: {link}"));
         }
         Ok(reply)
     }

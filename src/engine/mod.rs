@@ -3,6 +3,7 @@
 //! short-lived cache of community settings (see [`Engine::community_for`]).
 
 pub mod actor;
+pub mod calendar_ics;
 mod command_limit;
 pub use command_limit::CommandLimits;
 pub mod commands;
@@ -19,6 +20,8 @@ pub mod port;
 mod queries;
 pub mod reply;
 mod setup;
+mod web_links;
+pub use web_links::{CommunityPageView, MemberView};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -35,7 +38,7 @@ use crate::store::Store;
 pub use actor::Actor;
 pub use effects::{FaultInjector, FaultPoint, NoFaults};
 pub use platform_state::PlatformState;
-pub use reply::{CommandOutcome, Reply};
+pub use reply::{Attachment, CommandOutcome, Reply};
 
 /// How the job runner behaves; from `[runner]` in the config.
 #[derive(Debug, Clone)]
@@ -59,6 +62,9 @@ pub struct RunnerSettings {
     pub limits: CommandLimits,
     /// On shutdown, how long the job in flight may take to finish before it is abandoned.
     pub shutdown_grace: std::time::Duration,
+    /// Where the web pages and calendar feeds are served (`[web] public_url`), for the links
+    /// in replies; `None` when no address is configured (replies give the paths).
+    pub web_public_url: Option<String>,
 }
 
 impl RunnerSettings {
@@ -74,6 +80,7 @@ impl RunnerSettings {
             effects_in_flight: fan_out::DEFAULT_EFFECTS_IN_FLIGHT,
             limits: CommandLimits::default(),
             shutdown_grace: std::time::Duration::from_secs(10),
+            web_public_url: None,
         }
     }
 }

@@ -67,10 +67,12 @@ mod jobs;
 mod members;
 mod platform_state;
 mod relations;
+mod web_links;
 
 pub use bookings::{NewBooking, NewBookingRequest, SlotBookingCount};
 pub use effects::EffectRecord;
 pub use members::MAX_NAMESAKES;
+pub use web_links::{AttendanceCounts, CommunityPage};
 
 pub use group_commit::GroupCommitStats;
 use group_commit::{GroupedWrite, ReturnedIntegers, SqliteGroupCommit, WriteValue};
