@@ -135,15 +135,31 @@ async fn a_person_sees_the_week_the_figures_and_the_heatmap_in_chromium() {
     let shots = app.directory.path().join("screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let community_png = shots.join("community.png");
-    let dom = look_at(app.directory.path(), server.url(&page), community_png.clone()).await;
+    let dom = look_at(
+        app.directory.path(),
+        server.url(&page),
+        community_png.clone(),
+    )
+    .await;
     assert!(dom.contains("Focus sessions this week"), "{dom}");
     // Today's 9:00 has started, so the coming week's grid starts today and holds every slot.
-    assert_eq!(dom.matches("class=\"booked\"").count(), 6, "six booked cells");
+    assert_eq!(
+        dom.matches("class=\"booked\"").count(),
+        6,
+        "six booked cells"
+    );
     assert!(dom.contains("data-booked=\"4\""), "four at 9:00 today");
     assert!(dom.contains("25/50 min"));
-    assert!(dom.contains("data-figure=\"sessions-this-week\">11<"), "eleven this week");
+    assert!(
+        dom.contains("data-figure=\"sessions-this-week\">11<"),
+        "eleven this week"
+    );
     assert!(dom.contains("data-figure=\"show-up-rate\">100%<"));
-    assert_eq!(dom.matches("<rect").count(), 7 * 24, "the heatmap's squares");
+    assert_eq!(
+        dom.matches("<rect").count(),
+        7 * 24,
+        "the heatmap's squares"
+    );
     for name in ["ada", "ben", "cy", "dee", "ivy"] {
         assert!(!dom.contains(&format!(">{name}<")), "{name} on the page");
     }
@@ -156,7 +172,11 @@ async fn a_person_sees_the_week_the_figures_and_the_heatmap_in_chromium() {
     let member_png = shots.join("member.png");
     let dom = look_at(app.directory.path(), server.url(&me), member_png.clone()).await;
     assert!(dom.contains("Hi ada."), "{dom}");
-    assert_eq!(dom.matches("data-booking=").count(), 1, "ada's Saturday session");
+    assert_eq!(
+        dom.matches("data-booking=").count(),
+        1,
+        "ada's Saturday session"
+    );
     assert!(dom.contains("Sessions attended"));
     assert!(dom.contains("<svg"));
     assert_eq!(png_size(&member_png), (WIDTH, HEIGHT));

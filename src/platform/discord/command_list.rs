@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::calendar_command::calendar;
 use super::commands::{book, cancel, help, partner, prefs, sessions, slots, timezone};
 use super::context::{Data, Error};
 use super::setup_command::setup;
@@ -15,6 +16,7 @@ pub fn all() -> Vec<poise::Command<Arc<Data>, Error>> {
         timezone(),
         prefs(),
         partner(),
+        calendar(),
         help(),
         setup(),
     ]

@@ -74,11 +74,16 @@ where
             }
         }
     };
-    ctx.send(
-        poise::CreateReply::default()
-            .content(render(&reply.message))
-            .ephemeral(true),
-    )
-    .await?;
+    let mut create = poise::CreateReply::default()
+        .content(render(&reply.message))
+        .ephemeral(true);
+    // A booking's .ics invite, a cancellation: files on the same (private) answer.
+    for attachment in &reply.attachments {
+        create = create.attachment(poise::serenity_prelude::CreateAttachment::bytes(
+            attachment.bytes.clone(),
+            attachment.file_name.clone(),
+        ));
+    }
+    ctx.send(create).await?;
     Ok(reply.outcome)
 }

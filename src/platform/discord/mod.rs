@@ -15,6 +15,7 @@
 
 mod adapter;
 mod autocomplete;
+mod calendar_command;
 mod channel_message;
 mod channels;
 mod client;

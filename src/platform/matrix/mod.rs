@@ -35,6 +35,7 @@ mod addressing;
 mod commands;
 mod dm;
 mod fair_queue;
+mod files;
 mod membership;
 mod pair_rooms;
 mod ratelimit;
