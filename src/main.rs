@@ -241,6 +241,7 @@ fn runner_settings(config: &Config, platform: Platform) -> anyhow::Result<Runner
             max_future_bookings: config.limits.max_future_bookings as usize,
         },
         shutdown_grace: config.runner.shutdown_grace.as_std(),
+        web_public_url: config.web.public_url.clone(),
         ..RunnerSettings::for_platform(platform)
     })
 }

@@ -93,6 +93,14 @@ pub(super) static SCHEMA: &[Section] = &[
         ],
     },
     Section {
+        name: "web",
+        fields: &[field(
+            "public_url",
+            FieldKind::OptionalText,
+            "\"https://focus.example.org\"",
+        )],
+    },
+    Section {
         name: "shell",
         fields: &[field("community", FieldKind::Text, "\"demo\"")],
     },
