@@ -14,7 +14,7 @@ use crate::platform::shell::{ShellEvent, ShellPlatform};
 
 pub const SHELL_HELP: &str = "\
 Simulation: /as NAME (switch member) · /advance 10m · /at 09:00 (or /at tomorrow 9:00) · /join · /leave · /now · /rooms · /quit
-Everything else is a focusfolk command, as on Matrix: book tomorrow 9:00 50m · cancel · sessions · slots · timezone Europe/Paris · prefs reminders off · friend NAME · help";
+Everything else is a focusfolk command, as on Matrix: book tomorrow 9:00 50m · cancel · sessions · slots · timezone Europe/Paris · prefs reminders off · friend NAME · calendar · help";
 
 pub struct ShellSession {
     pub engine: Engine,

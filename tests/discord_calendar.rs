@@ -55,4 +55,15 @@ async fn book_attaches_the_invite_cancel_the_cancellation_and_calendar_gives_the
         .command(ann, "calendar", &[("reset", Value::from(true))])
         .await;
     assert!(reset.contains("old links no longer work"), "{reset}");
+
+    // An admin opens the community page; /slots then links to it.
+    let opened = app
+        .command(app.owner, "setup", &[("page", Value::from(0))])
+        .await;
+    assert!(
+        opened.contains("The community page is public: /c/"),
+        "{opened}"
+    );
+    let slots = app.command(ann, "slots", &[]).await;
+    assert!(slots.contains("The whole week at a glance: /c/"), "{slots}");
 }

@@ -203,3 +203,39 @@ async fn calendar_reset_revokes_the_old_link_and_unknown_links_are_not_found() {
         .collect();
     assert_eq!(starts, vec![at(10, 0)]);
 }
+
+#[tokio::test]
+async fn with_a_public_url_replies_link_to_full_addresses() {
+    use std::sync::Arc;
+
+    use focusfolk::clock::ManualClock;
+    use focusfolk::engine::{Engine, RunnerSettings};
+    use focusfolk::platform::shell::ShellPlatform;
+    use focusfolk::store::Store;
+
+    let directory = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", directory.path().join("f.sqlite").display());
+    let engine = Engine::new(
+        Store::connect_and_migrate(&url).await.unwrap(),
+        Arc::new(ShellPlatform::new()),
+        Arc::new(ManualClock::new(at(8, 0))),
+        Default::default(),
+        RunnerSettings {
+            web_public_url: Some("https://focus.example.org/".to_string()),
+            ..RunnerSettings::for_platform(Platform::Shell)
+        },
+    );
+    let actor = Actor::new(Platform::Shell, COMMUNITY, "ann", "ann").as_community_admin();
+    let answer = engine.handle_text(&actor, "calendar").await.render_plain();
+    assert!(
+        answer.contains("https://focus.example.org/ical/"),
+        "{answer}"
+    );
+    assert!(answer.contains("https://focus.example.org/me/"), "{answer}");
+    assert!(!answer.contains("no public web address"), "{answer}");
+    let page = engine
+        .handle_text(&actor, "setup page public")
+        .await
+        .render_plain();
+    assert!(page.contains("https://focus.example.org/c/"), "{page}");
+}
