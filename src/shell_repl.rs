@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::clock::{Clock, ManualClock};
+use crate::engine::port::{ChatPlatform, Membership};
 use crate::engine::{Actor, Engine};
 use crate::fast_forward::fast_forward_to;
 use crate::platform::shell::{ShellEvent, ShellPlatform};
@@ -15,6 +16,10 @@ use crate::platform::shell::{ShellEvent, ShellPlatform};
 pub const SHELL_HELP: &str = "\
 Simulation: /as NAME (switch member) · /advance 10m · /at 09:00 (or /at tomorrow 9:00) · /join · /leave · /now · /rooms · /quit
 Everything else is a focusfolk command, as on Matrix: book tomorrow 9:00 50m · cancel · sessions · slots · timezone Europe/Paris · prefs reminders off · friend NAME · calendar · help";
+
+/// The answer to a command from a member who is no longer in the community.
+pub const NOT_A_MEMBER_ANY_MORE: &str = "You're no longer a member of this community, so I can't \
+book or cancel sessions there for you. Rejoin it to use focusfolk again.";
 
 pub struct ShellSession {
     pub engine: Engine,
@@ -47,13 +52,23 @@ impl ShellSession {
                     &self.current_user,
                 )
                 .as_community_admin();
-                let reply = self.engine.handle_text(&actor, line).await;
-                let mut text = format!("{} ← {}", self.current_user, reply.render_plain());
-                for line in save_attachments(&self.attachment_dir, &reply.attachments) {
-                    text.push('\n');
-                    text.push_str(&line);
+                // As on the Matrix DM path and Discord's buttons: a member who left (or was
+                // removed from) the community acts there no more. Unknown lets it through.
+                let membership = self
+                    .platform
+                    .is_community_member(&self.community, &self.current_user)
+                    .await;
+                if membership == Membership::Gone {
+                    format!("{} ← {NOT_A_MEMBER_ANY_MORE}", self.current_user)
+                } else {
+                    let reply = self.engine.handle_text(&actor, line).await;
+                    let mut text = format!("{} ← {}", self.current_user, reply.render_plain());
+                    for line in save_attachments(&self.attachment_dir, &reply.attachments) {
+                        text.push('\n');
+                        text.push_str(&line);
+                    }
+                    text
                 }
-                text
             }
         };
         for event in self.platform.take_unprinted_events() {

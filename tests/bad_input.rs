@@ -205,4 +205,13 @@ async fn help_shows_the_lengths_the_community_allows() {
         help.contains("book <time> [30m|90m] [weekly] (e.g. book tomorrow 9:00 30m)"),
         "{help}"
     );
+    // A `book` the parser cannot read answers with the same lengths.
+    for input in ["book", "book 9 50 25"] {
+        let refused = app.say("ben", input).await;
+        assert!(
+            refused.contains("Usage: book <time> [30m|90m] [weekly]"),
+            "{input}: {refused}"
+        );
+        assert!(!refused.contains("25m|50m|75m"), "{input}: {refused}");
+    }
 }

@@ -734,3 +734,61 @@ fn nothing_panics_on_odd_input() {
         }
     }
 }
+
+/// Pair rooms' calls: with no call server configured `check-config` says plainly that one must
+/// be (Element Call is only used where the homeserver offers it); meet.jit.si, the old default,
+/// is flagged for cutting embedded calls after 5 minutes.
+#[test]
+fn check_config_says_plainly_when_no_call_server_is_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("focusfolk.toml");
+    let matrix = "[matrix]\nhomeserver_url = \"https://matrix.example.org\"\nuser_id = \"@focusfolk:example.org\"\npassword = \"pw\"\n";
+    let summary_with = |extra: &str| {
+        std::fs::write(&path, format!("{matrix}{extra}")).unwrap();
+        check_config(Some(&path)).unwrap_or_else(|e| panic!("{e}"))
+    };
+
+    let none = summary_with("");
+    assert!(none.contains("call widget NONE CONFIGURED"), "{none}");
+    assert!(
+        none.contains("A Jitsi or Element Call server must be configured"),
+        "{none}"
+    );
+    assert!(none.contains("org.matrix.msc4143.rtc_foci"), "{none}");
+
+    let public_jitsi = summary_with("jitsi_domain = \"meet.jit.si\"\n");
+    assert!(
+        public_jitsi.contains("Jitsi on meet.jit.si"),
+        "{public_jitsi}"
+    );
+    assert!(
+        public_jitsi.contains("ends embedded calls after 5 minutes"),
+        "{public_jitsi}"
+    );
+
+    let own_jitsi = summary_with("jitsi_domain = \"jitsi.example.org\"\n");
+    assert!(
+        own_jitsi.contains("call widget Jitsi on jitsi.example.org"),
+        "{own_jitsi}"
+    );
+    assert!(!own_jitsi.contains("WARNING"), "{own_jitsi}");
+
+    let element = summary_with(
+        "jitsi_domain = \"jitsi.example.org\"\nelement_call_url = \"https://call.example.org/\"\n",
+    );
+    assert!(
+        element.contains("call widget Element Call at https://call.example.org"),
+        "{element}"
+    );
+
+    std::fs::write(
+        &path,
+        format!("{matrix}jitsi_domain = \"https://jitsi.example.org/x\"\n"),
+    )
+    .unwrap();
+    let error = check_config(Some(&path)).unwrap_err();
+    assert!(
+        error.to_string().contains("must be a host name only"),
+        "{error}"
+    );
+}

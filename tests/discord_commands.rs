@@ -410,6 +410,45 @@ async fn a_member_removed_from_the_guild_cannot_book_from_an_old_check_in_dm() {
     );
 }
 
+/// A member who left the guild before the slot is not matched; prepare cancels their bookings
+/// and tries to tell them, which Discord refuses (no shared guild: 50007). The refusal is
+/// recorded (never retried) and the others are matched and announced as usual.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_who_left_the_guild_is_told_where_possible_and_the_refusal_is_recorded() {
+    let app = spawn(Options::default()).await;
+    let (ann, ben, cat) = (app.member("ann"), app.member("ben"), app.member("cat"));
+    for member in [ann, ben, cat] {
+        assert!(app.book(member, "9:00", 25).await.contains("Booked"));
+    }
+    app.fake.remove_member(app.guild, ann);
+    app.advance_to(at(9, 0)).await;
+
+    assert_eq!(app.fake.dms_containing(ann, "no longer a member"), 0);
+    assert_eq!(app.fake.dms_containing(ann, "It's time!"), 0);
+    for member in [ben, cat] {
+        assert_eq!(app.fake.dms_containing(member, "It's time!"), 1);
+    }
+    assert_eq!(app.room_of(ben), app.room_of(cat), "ben and cat are a pair");
+    let store = focusfolk::store::Store::connect(&app.database_url)
+        .await
+        .unwrap();
+    let mut records = Vec::new();
+    for member in 1..=3 {
+        if let Some(record) = store
+            .effect(&format!("dm:departed:s1:m{member}"))
+            .await
+            .unwrap()
+        {
+            records.push(record);
+        }
+    }
+    assert_eq!(records.len(), 1, "only ann left: {records:?}");
+    assert!(
+        records[0].result == "unreachable" || records[0].result.starts_with("failed: "),
+        "{records:?}"
+    );
+}
+
 /// `/setup moderator_role:@everyone` (the role whose id is the guild's) would open every pair
 /// room to the whole server: it is refused in plain words, and nothing is saved.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

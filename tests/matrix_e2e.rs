@@ -18,12 +18,16 @@ mod web;
 mod basics;
 #[path = "matrix_e2e/calendar.rs"]
 mod calendar;
+#[path = "matrix_e2e/call.rs"]
+mod call;
 #[path = "matrix_e2e/commands.rs"]
 mod commands;
 #[path = "matrix_e2e/flood.rs"]
 mod flood;
 #[path = "matrix_e2e/lifecycle.rs"]
 mod lifecycle;
+#[path = "matrix_e2e/outage.rs"]
+mod outage;
 #[path = "matrix_e2e/rate_limits.rs"]
 mod rate_limits;
 #[path = "matrix_e2e/restart.rs"]

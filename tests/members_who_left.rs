@@ -28,6 +28,14 @@ async fn a_member_who_left_is_not_matched_and_their_future_bookings_are_cancelle
         "ben is told he is alone"
     );
     assert_eq!(app.dms_containing("ann", "Nobody else could be matched"), 0);
+    assert_eq!(
+        app.dms_containing(
+            "ann",
+            "You're no longer a member of the community you booked in, so I cancelled your 2 upcoming sessions there"
+        ),
+        1,
+        "ann is told once what became of her bookings"
+    );
     let sessions = app.say("ann", "sessions").await;
     assert!(
         sessions.contains("No upcoming sessions"),
@@ -57,4 +65,51 @@ async fn members_who_stay_are_matched_as_before() {
     app.platform.remove_member("another-community", "ann");
     app.advance_to(at(8, 59)).await;
     assert_eq!(app.room_memberships(), [["ann", "ben"]]);
+}
+
+/// The shell path asks the platform as Matrix DMs and Discord buttons do: a member who left
+/// cannot book, cancel or look at sessions there any more, and nothing they type is stored.
+#[tokio::test]
+async fn the_shell_refuses_commands_from_a_member_who_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("shell.sqlite").display());
+    let mut shell = focusfolk::demo::build_shell_session(
+        &url,
+        focusfolk::core::model::CommunitySettings::default(),
+        test_start(),
+        "focus",
+    )
+    .await
+    .unwrap();
+    let booked = shell.handle_line("book 9:00 25m").await.unwrap();
+    assert!(booked.contains("Booked"), "{booked}");
+
+    shell.platform.remove_member("focus", "alice");
+    for line in ["book 10:00 25m", "cancel", "sessions"] {
+        let answer = shell.handle_line(line).await.unwrap();
+        assert!(
+            answer.contains(focusfolk::shell_repl::NOT_A_MEMBER_ANY_MORE),
+            "{line}: {answer}"
+        );
+    }
+    // Another member is unaffected, and alice's booking is neither cancelled nor added to.
+    shell.handle_line("/as bob").await.unwrap();
+    assert!(shell
+        .handle_line("book 9:00 25m")
+        .await
+        .unwrap()
+        .contains("Booked"));
+    let actor = focusfolk::engine::Actor::new(
+        focusfolk::core::model::Platform::Shell,
+        "focus",
+        "alice",
+        "alice",
+    );
+    let sessions = shell
+        .engine
+        .handle_text(&actor, "sessions")
+        .await
+        .render_plain();
+    assert!(sessions.contains("9:00"), "{sessions}");
+    assert!(!sessions.contains("10:00"), "{sessions}");
 }

@@ -73,6 +73,7 @@ on_both_backends! {
     ],
     url: [
         corrupt_rows_are_reported_not_panicked,
+        a_reminder_lead_stored_under_a_minute_is_migrated_to_the_default,
         concurrent_workers_finish_every_job_once,
     ],
 }
@@ -1234,6 +1235,64 @@ async fn corrupt_rows_are_reported_not_panicked(url: String) {
         store.community(c.id).await,
         Err(StoreError::Corrupt(_))
     ));
+}
+
+/// Migration 0008: a lead stored as 0 before `setup` refused leads under a minute becomes the
+/// default 10 minutes; a lead a community chose (15 min) is left alone.
+async fn a_reminder_lead_stored_under_a_minute_is_migrated_to_the_default(url: String) {
+    let store = Store::connect_and_migrate(&url).await.unwrap();
+    let zero = community(&store).await;
+    let chosen = store
+        .ensure_community(Platform::Shell, "chosen", &CommunitySettings::default())
+        .await
+        .unwrap();
+    let mut settings = chosen.settings.clone();
+    settings.reminder_lead = Duration::minutes(15);
+    store
+        .update_community_settings(chosen.id, &settings)
+        .await
+        .unwrap();
+    // The database as it was before 0008: a stored zero lead, and 0008 not yet applied.
+    let mut raw = sqlx::AnyConnection::connect(&url).await.unwrap();
+    raw.execute(
+        "UPDATE communities SET reminder_lead_secs = 0 WHERE platform_community_id = 'test'",
+    )
+    .await
+    .unwrap();
+    raw.execute("DELETE FROM _sqlx_migrations WHERE version = 8")
+        .await
+        .unwrap();
+    raw.close().await.unwrap();
+    assert_eq!(
+        store
+            .community(zero.id)
+            .await
+            .unwrap()
+            .settings
+            .reminder_lead,
+        Duration::zero(),
+        "the old row as stored"
+    );
+
+    store.migrate().await.unwrap();
+    assert_eq!(
+        store
+            .community(zero.id)
+            .await
+            .unwrap()
+            .settings
+            .reminder_lead,
+        Duration::minutes(10)
+    );
+    assert_eq!(
+        store
+            .community(chosen.id)
+            .await
+            .unwrap()
+            .settings
+            .reminder_lead,
+        Duration::minutes(15)
+    );
 }
 
 // ---- SQLite specifics -----------------------------------------------------------------------

@@ -90,6 +90,21 @@ impl fmt::Display for CommandParseError {
     }
 }
 
+impl CommandParseError {
+    /// The error in words, where `book`'s usage lists the session lengths this community allows
+    /// (`allowed_lengths`, as `help book` does) instead of the built-in ones.
+    pub fn message_with_lengths(&self, allowed_lengths: &[u32]) -> String {
+        match self {
+            CommandParseError::BadArguments {
+                command: "book",
+                problem,
+                ..
+            } => format!("{problem} Usage: {}", book_usage(allowed_lengths)),
+            other => other.to_string(),
+        }
+    }
+}
+
 /// Never echo a whole paste back into the chat; cut by chars, not bytes.
 /// What a member typed, cut to a short excerpt for echoing back in a reply.
 pub(crate) fn shorten(word: &str) -> String {
@@ -630,6 +645,25 @@ mod tests {
     }
 
     const DEFAULT_LENGTHS: &[u32] = &[25, 50, 75];
+
+    #[test]
+    fn a_book_parse_error_lists_the_communitys_lengths() {
+        let error = parse_command("book").unwrap_err();
+        let message = error.message_with_lengths(&[30, 90]);
+        assert!(
+            message
+                .ends_with("Usage: book <time> [30m|90m] [weekly] (e.g. book tomorrow 9:00 30m)"),
+            "{message}"
+        );
+        assert!(!message.contains("25m"), "{message}");
+        let two_lengths = parse_command("book 9 50 25").unwrap_err();
+        assert!(two_lengths
+            .message_with_lengths(&[25, 50])
+            .contains("[25m|50m]"));
+        // Other commands' errors are unchanged.
+        let cancel = parse_command("friend").unwrap_err();
+        assert_eq!(cancel.message_with_lengths(&[30]), cancel.to_string());
+    }
 
     #[test]
     fn book_usage_lists_the_allowed_lengths() {

@@ -9,7 +9,7 @@ use figment::value::{Dict, Map, Value};
 use figment::{Figment, Metadata, Profile, Provider};
 
 use super::extract::{deserialize_collecting, remove_unknown_keys};
-use super::messages::{one_line, redact_url};
+use super::messages::one_line;
 use super::schema::{env_name, schema_field, FieldKind, SCHEMA};
 use super::{Config, ConfigError, ConfigProblem, DEFAULT_CONFIG_FILE, ENV_PREFIX, ENV_SEPARATOR};
 
@@ -149,12 +149,7 @@ impl Config {
                 self.matrix.user_id,
                 self.matrix.redacted_homeserver_url(),
                 self.matrix.store_path,
-                redact_url(
-                    self.matrix
-                        .element_call_url
-                        .as_deref()
-                        .unwrap_or(&self.matrix.jitsi_domain)
-                )
+                self.matrix.call_widget_summary()
             ));
         }
         out

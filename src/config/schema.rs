@@ -123,7 +123,11 @@ pub(super) static SCHEMA: &[Section] = &[
                 FieldKind::TextList,
                 "[\"#focus:example.org\"]",
             ),
-            field("jitsi_domain", FieldKind::Text, "\"meet.jit.si\""),
+            field(
+                "jitsi_domain",
+                FieldKind::OptionalText,
+                "\"jitsi.example.org\"",
+            ),
             field(
                 "element_call_url",
                 FieldKind::OptionalText,

@@ -194,10 +194,12 @@ pub struct MatrixConfig {
     pub allowed_servers: Vec<String>,
     /// Rooms (ids `!…` or aliases `#…:server`) the bot joins when invited, whoever invites it.
     pub allowed_rooms: Vec<String>,
-    /// The Jitsi server of the call widget in pair rooms.
-    pub jitsi_domain: String,
+    /// A Jitsi server for the call widget in pair rooms. No default: meet.jit.si cuts embedded
+    /// calls after 5 minutes. Unset together with `element_call_url`: Element Call where the
+    /// homeserver advertises a MatrixRTC focus, otherwise no call (see `platform/matrix/call.rs`).
+    pub jitsi_domain: Option<String>,
     /// An Element Call deployment (`https://call.example.org`); when set, pair rooms get an
-    /// Element Call widget instead of Jitsi.
+    /// Element Call widget (it wins over `jitsi_domain`).
     pub element_call_url: Option<String>,
     /// The longest the bot waits out one `M_LIMIT_EXCEEDED` before giving the job back to the
     /// runner to retry later.
@@ -221,7 +223,7 @@ impl Default for MatrixConfig {
             store_path: "matrix-store".to_string(),
             allowed_servers: Vec::new(),
             allowed_rooms: Vec::new(),
-            jitsi_domain: "meet.jit.si".to_string(),
+            jitsi_domain: None,
             element_call_url: None,
             max_rate_limit_wait: HumanDuration::from_secs(90),
             ignore_commands_older_than: HumanDuration::from_mins(10),
@@ -233,6 +235,34 @@ impl Default for MatrixConfig {
 impl MatrixConfig {
     pub fn is_configured(&self) -> bool {
         !self.homeserver_url.trim().is_empty()
+    }
+
+    /// `check-config`'s words for the pair rooms' call: the configured server, or plainly that
+    /// one must be configured unless the homeserver offers Element Call.
+    pub fn call_widget_summary(&self) -> String {
+        let set = |value: &Option<String>| {
+            value
+                .as_deref()
+                .map(str::trim)
+                .filter(|value| !value.is_empty())
+                .map(str::to_string)
+        };
+        match (set(&self.element_call_url), set(&self.jitsi_domain)) {
+            (Some(url), _) => format!("Element Call at {}", redact_url(&url)),
+            (None, Some(domain)) if domain.eq_ignore_ascii_case("meet.jit.si") => format!(
+                "Jitsi on {domain}\n  WARNING: meet.jit.si ends embedded calls after 5 minutes and asks \
+                 for a login to start one; set [matrix] jitsi_domain to a Jitsi server you run, or \
+                 element_call_url"
+            ),
+            (None, Some(domain)) => format!("Jitsi on {domain}"),
+            (None, None) => "NONE CONFIGURED\n  WARNING: no call server is configured. Pair rooms \
+                get Element Call only if the homeserver advertises a MatrixRTC focus \
+                (org.matrix.msc4143.rtc_foci in its /.well-known/matrix/client); otherwise they \
+                have no call. A Jitsi or Element Call server must be configured: set [matrix] \
+                jitsi_domain (a Jitsi server you run) or element_call_url (an Element Call \
+                deployment)"
+                .to_string(),
+        }
     }
 
     /// The homeserver URL with any credentials in it replaced by `***`, safe to print or log.

@@ -354,7 +354,6 @@ impl Config {
         for (key, value) in [
             ("device_name", &matrix.device_name),
             ("store_path", &matrix.store_path),
-            ("jitsi_domain", &matrix.jitsi_domain),
         ] {
             if value.trim().is_empty() {
                 problems.push(ConfigProblem::new(
@@ -363,14 +362,20 @@ impl Config {
                 ));
             }
         }
-        if matrix.jitsi_domain.contains('/') {
-            problems.push(ConfigProblem::new(
-                "matrix.jitsi_domain",
-                format!(
-                    "`matrix.jitsi_domain` = {:?} must be a host name only, e.g. \"meet.jit.si\"",
-                    matrix.jitsi_domain
-                ),
-            ));
+        if let Some(domain) = &matrix.jitsi_domain {
+            if domain.trim().is_empty() {
+                problems.push(ConfigProblem::new(
+                    "matrix.jitsi_domain",
+                    "`matrix.jitsi_domain` is empty; remove it to have no Jitsi server",
+                ));
+            } else if domain.contains('/') {
+                problems.push(ConfigProblem::new(
+                    "matrix.jitsi_domain",
+                    format!(
+                        "`matrix.jitsi_domain` = {domain:?} must be a host name only, e.g. \"jitsi.example.org\""
+                    ),
+                ));
+            }
         }
         if matrix.max_rate_limit_wait.0 > MAX_DURATION {
             problems.push(too_long_problem(

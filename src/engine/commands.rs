@@ -5,7 +5,7 @@ use chrono::Datelike;
 
 use super::errors::{unexpected, CommandFailure, UserError, GENERIC_FAILURE_REPLY};
 use super::{effective_settings, planned_jobs, Actor, CommandOutcome, Engine, Reply};
-use crate::command::parse::{help_text, parse_command};
+use crate::command::parse::{help_text, parse_command, CommandParseError};
 use crate::command::{CancelScope, CancelTarget, Command, MemberRef, PrefsChange, RelationChange};
 use crate::core::booking_rules::{
     check_booking_cap, check_cancel, check_new_booking, default_length, weekly_occurrence,
@@ -28,8 +28,24 @@ impl Engine {
         }
         match parse_command(text) {
             Ok(command) => self.handle_allowed_command(actor, command).await,
-            Err(error) => Reply::refused(OutgoingMessage::new().text(error.to_string())),
+            Err(error) => Reply::refused(self.parse_error_message(actor, &error).await),
         }
+    }
+
+    /// A parse error in words, `book`'s usage with the lengths the actor's community allows
+    /// (the built-in ones if the community cannot be read just now).
+    pub async fn parse_error_message(
+        &self,
+        actor: &Actor,
+        error: &CommandParseError,
+    ) -> OutgoingMessage {
+        let text = match self.community_for(actor).await {
+            Ok(community) => {
+                error.message_with_lengths(&community.settings.allowed_lengths_minutes)
+            }
+            Err(_) => error.to_string(),
+        };
+        OutgoingMessage::new().text(text)
     }
 
     /// Every platform's commands come through here (or `handle_text`), so the per-member

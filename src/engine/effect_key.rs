@@ -37,6 +37,9 @@ pub enum EffectKey {
     /// member needs telling: moved (DST gap), skipped (overlap) or the series ended
     /// (`dm:weekly:b5:w1`).
     Weekly { booking: BookingId, weeks: u32 },
+    /// "You left, so your upcoming sessions are cancelled", told at the prepare of the slot
+    /// that found them gone (`dm:departed:s7:m3`).
+    Departed { slot: SlotId, member: MemberId },
 }
 
 impl EffectKey {
@@ -71,6 +74,7 @@ impl fmt::Display for EffectKey {
             EffectKey::Missed { slot, member } => write!(f, "dm:missed:s{slot}:m{member}"),
             EffectKey::CheckIn { slot, member } => write!(f, "dm:checkin:s{slot}:m{member}"),
             EffectKey::Weekly { booking, weeks } => write!(f, "dm:weekly:b{booking}:w{weeks}"),
+            EffectKey::Departed { slot, member } => write!(f, "dm:departed:s{slot}:m{member}"),
         }
     }
 }
@@ -107,6 +111,7 @@ mod tests {
                 },
                 "dm:weekly:b5:w1",
             ),
+            (EffectKey::Departed { slot, member }, "dm:departed:s7:m3"),
         ];
         for (key, text) in table {
             assert_eq!(key.to_string(), text, "{key:?}");

@@ -525,11 +525,18 @@ fn create_message(shared: &mut Shared, channel_id: u64, body: &Value) -> Reply {
     match channel.kind {
         CHANNEL_DM => {
             let recipient = channel.recipient.unwrap_or_default();
-            if !shared
+            // As on Discord: a bot can DM only users who share a guild with it.
+            let shares_a_guild = shared
                 .world
-                .users
-                .get(&recipient)
-                .is_some_and(|user| user.dms_open)
+                .guilds
+                .values()
+                .any(|guild| guild.members.contains_key(&recipient));
+            if !shares_a_guild
+                || !shared
+                    .world
+                    .users
+                    .get(&recipient)
+                    .is_some_and(|user| user.dms_open)
             {
                 return error(
                     StatusCode::FORBIDDEN,

@@ -82,12 +82,12 @@ async fn a_pair_and_a_trio_get_rooms_with_a_call_every_dm_once_and_closed_rooms(
         .await
         .expect("call widget");
     assert_eq!(widget["type"], "jitsi");
-    assert_eq!(widget["data"]["domain"], "meet.jit.si");
+    assert_eq!(widget["data"]["domain"], "jitsi.example.org");
     assert!(
         widget["url"]
             .as_str()
             .unwrap()
-            .starts_with("https://meet.jit.si/focusfolk"),
+            .starts_with("https://jitsi.example.org/focusfolk"),
         "{widget}"
     );
     assert_eq!(

@@ -409,6 +409,9 @@ impl BotHome {
             user_id: bot.user_id.clone(),
             password: Some(bot.password.clone()),
             store_path: directory.path().join("matrix-store").display().to_string(),
+            // A configured server: most tests are not about the call, and this spares them the
+            // `.well-known` lookup (the call tests unset it).
+            jitsi_domain: Some("jitsi.example.org".to_string()),
             ..MatrixConfig::default()
         };
         configure(&mut config);

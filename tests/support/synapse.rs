@@ -217,3 +217,82 @@ pub fn unique(name: &str) -> String {
         nanos % 100_000
     )
 }
+
+/// A homeserver of the test's own, for what the shared ones must not see: it is stopped and
+/// started again (outage tests) or advertises a MatrixRTC focus. Started with
+/// `scripts/synapse start DIR [options]`, on its own data directory and port; `stop` and
+/// `restart` keep both, so the same homeserver comes back with its rooms, users and tokens.
+/// Dropped: stopped.
+pub struct OwnSynapse {
+    pub synapse: Synapse,
+    dir: tempfile::TempDir,
+}
+
+impl OwnSynapse {
+    /// `options` as `scripts/synapse start` takes them (`--rtc-focus URL`, `--default-limits`).
+    pub async fn start(options: &[&str]) -> OwnSynapse {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut args = vec!["start", dir.path().to_str().expect("utf-8 temp dir")];
+        args.extend_from_slice(options);
+        let output = run_script(&args).await;
+        let read = |name: &str| {
+            output
+                .lines()
+                .find_map(|line| line.strip_prefix(&format!("{name}=")))
+                .unwrap_or_else(|| panic!("scripts/synapse printed no {name}: {output}"))
+                .to_string()
+        };
+        let synapse = Synapse {
+            url: read("SYNAPSE_URL"),
+            secret: read("SYNAPSE_SECRET"),
+            http: reqwest::Client::new(),
+            admin: Default::default(),
+        };
+        OwnSynapse { synapse, dir }
+    }
+
+    /// Stops the homeserver (its process killed, as an outage would).
+    pub async fn stop(&self) {
+        run_script(&["stop", self.dir_str()]).await;
+    }
+
+    /// Starts the same homeserver again and waits until it answers.
+    pub async fn restart(&self) {
+        run_script(&["restart", self.dir_str()]).await;
+    }
+
+    fn dir_str(&self) -> &str {
+        self.dir.path().to_str().expect("utf-8 temp dir")
+    }
+}
+
+impl Drop for OwnSynapse {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(script_path())
+            .args(["stop", self.dir_str()])
+            .status();
+    }
+}
+
+fn script_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/synapse")
+}
+
+/// Runs `scripts/synapse` off the async threads; its stdout, or a panic with its stderr.
+async fn run_script(args: &[&str]) -> String {
+    let args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let output = std::process::Command::new(script_path())
+            .args(&args)
+            .output()
+            .expect("run scripts/synapse");
+        assert!(
+            output.status.success(),
+            "scripts/synapse {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    })
+    .await
+    .expect("scripts/synapse task")
+}

@@ -2,10 +2,18 @@
 //! platform about each booked member and cancels every future booking of those who are gone
 //! (weekly ones included, so the series ends), as ordinary on-time cancels — leaving is not a
 //! late cancel and not a no-show. An unknown answer (a platform error) keeps the booking.
+//!
+//! The member is told, once and best-effort: the sessions were theirs, and a member removed by
+//! mistake learns why their bookings vanished. Where they cannot be reached any more (on
+//! Discord a DM needs a shared guild, so it usually fails with 50007) the failure is recorded
+//! like any other unreachable DM; a temporary failure is logged and not retried, since the
+//! retried prepare no longer finds bookings of theirs to cancel. It never fails the prepare.
 
 use super::SlotSnapshot;
 use crate::core::booking_rules::CancelKind;
+use crate::core::message::OutgoingMessage;
 use crate::core::model::{Member, Slot};
+use crate::engine::effect_key::EffectKey;
 use crate::engine::errors::JobError;
 use crate::engine::fan_out::run_concurrently;
 use crate::engine::port::Membership;
@@ -72,7 +80,41 @@ impl Engine {
                 }
             }
             tracing::info!(member = %member.platform_user_id, community, cancelled, "member left the community; their bookings are cancelled");
+            if cancelled > 0 {
+                self.tell_departed_member(slot, member, cancelled).await;
+            }
         }
         Ok(gone.len())
+    }
+
+    async fn tell_departed_member(&self, slot: &Slot, member: &Member, cancelled: usize) {
+        let intro = "You're no longer a member of the community you booked in, so I cancelled ";
+        let message = if cancelled == 1 {
+            OutgoingMessage::new()
+                .text(format!("{intro}your session there at "))
+                .time(slot.starts_at, member.time_zone)
+                .text(".")
+        } else {
+            OutgoingMessage::new()
+                .text(format!(
+                    "{intro}your {cancelled} upcoming sessions there, from "
+                ))
+                .time(slot.starts_at, member.time_zone)
+                .text(" on.")
+        }
+        .text(" If that's a mistake, rejoin and book again.");
+        let key = EffectKey::Departed {
+            slot: slot.id,
+            member: member.id,
+        };
+        match self.send_dm_once(key, member, message).await {
+            Ok(result) if !result.is_done() => {
+                tracing::info!(member = %member.platform_user_id, ?result, "a member who left could not be told their bookings are cancelled")
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(member = %member.platform_user_id, %error, "could not tell a member who left that their bookings are cancelled; not retried")
+            }
+        }
     }
 }

@@ -23,6 +23,7 @@ use matrix_sdk::Room;
 use serde_json::json;
 
 use super::addressing::{command_text, IncomingText};
+use super::call::{CallServer, NO_CALL_SERVER};
 use super::dm::{DM_OF, DM_ROOM};
 use super::fair_queue::{FairQueue, Refused};
 use super::pair_rooms::PAIR_ROOM_EVENT;
@@ -355,8 +356,16 @@ async fn handle_message(
     let reply = match parse_command(body) {
         Ok(command) => {
             let help = matches!(command, Command::Help { .. });
+            let setup = matches!(command, Command::Setup { .. });
             let reply = engine.handle_command(&actor, command).await;
             let mut message = reply.message;
+            // The call is the adapter's: `setup` says plainly when pair rooms would have none.
+            if setup
+                && reply.outcome == CommandOutcome::Done
+                && platform.call_server().await == CallServer::None
+            {
+                message = message.text(format!("\n{NO_CALL_SERVER}"));
+            }
             if help && place == Where::Community {
                 message = message.text(format!("\n{}", community_prefix_hint(prefix)));
             }
@@ -391,7 +400,7 @@ async fn handle_message(
         {
             OutgoingMessage::new().text(format!("{error}\n{}", community_prefix_hint(prefix)))
         }
-        Err(error) => OutgoingMessage::new().text(error.to_string()),
+        Err(error) => engine.parse_error_message(&actor, &error).await,
     };
     send_reply(platform, room_id, event, &reply, place, threads).await;
 }

@@ -6,6 +6,8 @@
 //! - `commands`: invites (allow-list), encryption refusal, commands and their `m.notice` replies.
 //! - `dm`: one unencrypted direct room per member (`m.direct`), created once and reused.
 //! - `pair_rooms`: a private room per pair/trio with a call widget; presence; closing; sweep.
+//! - `call`: which call server (configured, or Element Call on a homeserver with a MatrixRTC
+//!   focus), its widget, and who is in the call.
 //! - `ratelimit`: `M_LIMIT_EXCEEDED` honoured with `retry_after_ms`; errors mapped for the engine.
 //! - `render`: message parts as Matrix HTML (pills, room links, times in the member's zone).
 //!
@@ -32,6 +34,7 @@ macro_rules! send_limited {
 }
 
 mod addressing;
+mod call;
 mod commands;
 mod dm;
 mod fair_queue;
@@ -64,6 +67,7 @@ use crate::core::model::Platform;
 use crate::engine::port::{ChatPlatform, Membership, PairRoomRequest, PlatformError, Recipient};
 use crate::engine::{EngineSetup, PlatformState};
 
+pub use call::{CallServer, Presence, NO_CALL_SERVER, PUBLIC_ELEMENT_CALL_URL};
 pub use sync::run_sync;
 
 /// The platform name in the store (`members.platform`, `platform_state.platform`).
@@ -86,6 +90,8 @@ pub struct MatrixPlatform {
     dm_locks: tokio::sync::Mutex<HashMap<OwnedUserId, Arc<tokio::sync::Mutex<()>>>>,
     /// Set once the sync loop listens: commands sent before are history, not requests.
     ready: tokio::sync::watch::Sender<bool>,
+    /// With no call server configured: what the homeserver's `.well-known` said, and when.
+    discovered_call_server: tokio::sync::Mutex<Option<(CallServer, std::time::Instant)>>,
 }
 
 impl MatrixPlatform {
@@ -115,6 +121,7 @@ impl MatrixPlatform {
             allowed_aliases: Default::default(),
             dm_locks: Default::default(),
             ready: tokio::sync::watch::channel(false).0,
+            discovered_call_server: Default::default(),
         }))
     }
 
@@ -251,6 +258,9 @@ pub async fn run_matrix(
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let platform = MatrixPlatform::connect(config, setup.platform_state(), setup.clock()).await?;
+    // Says at start which call pair rooms get (a warning when there is none).
+    let call = platform.call_server().await;
+    tracing::info!(?call, "pair rooms' call server");
     let engine = setup.build(platform.clone());
     engine.startup_sweep_logged().await;
     // The runner and the sync loop stop together: on shutdown, when the sync loop fails (a

@@ -14,27 +14,25 @@
 use chrono::{DateTime, Utc};
 use matrix_sdk::deserialized_responses::RawAnySyncOrStrippedState;
 use matrix_sdk::ruma::api::client::alias::{delete_alias, get_alias};
-use matrix_sdk::ruma::api::client::filter::RoomEventFilter;
 use matrix_sdk::ruma::api::client::membership::{forget_room, invite_user, kick_user, leave_room};
-use matrix_sdk::ruma::api::client::message::get_message_events;
 use matrix_sdk::ruma::api::client::room::{create_room, Visibility};
 use matrix_sdk::ruma::api::client::state::{get_state_event_for_key, get_state_events};
 use matrix_sdk::ruma::api::error::ErrorKind;
 use matrix_sdk::ruma::events::StateEventType;
-use matrix_sdk::ruma::{OwnedRoomAliasId, OwnedRoomId, OwnedUserId, RoomId, UInt};
+use matrix_sdk::ruma::{OwnedRoomAliasId, OwnedRoomId, OwnedUserId, RoomId};
 use rand::{RngCore, SeedableRng};
 use serde_json::{json, Value};
 
+use super::call::{
+    CallServer, CALL_MEMBER_EVENT, STABLE_CALL_MEMBER_EVENT, WIDGET_EVENT, WIDGET_ID,
+};
 use super::ratelimit::{CallError, RateClass};
 use super::{raw_json, MatrixPlatform};
 use crate::engine::port::{PairRoomRequest, PlatformError};
 
 /// Our marker on every pair room: which install made it and when it ends (for the sweep).
 pub(super) const PAIR_ROOM_EVENT: &str = "org.focusfolk.pair_room";
-const WIDGET_EVENT: &str = "im.vector.modular.widgets";
 const LAYOUT_EVENT: &str = "io.element.widgets.layout";
-const CALL_MEMBER_EVENT: &str = "org.matrix.msc3401.call.member";
-const WIDGET_ID: &str = "focusfolk-call";
 /// The engine closes rooms a few minutes after the end; the adapter's own sweep only takes
 /// rooms that are clearly forgotten (a crash lost the record, the slot was dropped).
 const SWEEP_AFTER: chrono::Duration = chrono::Duration::hours(1);
@@ -60,8 +58,9 @@ impl MatrixPlatform {
             })
             .collect();
         let alias_local = self.alias_localpart(key);
+        let call = self.call_server().await;
         let create = self
-            .pair_room_request(request, key, Some(&alias_local), &members)
+            .pair_room_request(request, key, Some(&alias_local), &members, &call)
             .map_err(|error| error.into_platform("building a pair room"))?;
         let created =
             send_limited!(self, RateClass::RoomCreation, "create a pair room", create).await;
@@ -86,7 +85,7 @@ impl MatrixPlatform {
                     "a pair room alias points at a room the bot did not make; opening a room without the alias and inviting nobody there"
                 );
                 let create = self
-                    .pair_room_request(request, key, None, &members)
+                    .pair_room_request(request, key, None, &members, &call)
                     .map_err(|error| error.into_platform("building a pair room"))?;
                 let response =
                     send_limited!(self, RateClass::RoomCreation, "create a pair room", create)
@@ -130,9 +129,10 @@ impl MatrixPlatform {
         key: &str,
         alias_local: Option<&str>,
         members: &[OwnedUserId],
+        call: &CallServer,
     ) -> Result<create_room::v3::Request, CallError> {
         let conference = format!("focusfolk{:032x}", rand::random::<u128>());
-        let widget = self.widget_content(&conference, &request.title);
+        let widget = call.widget(&conference, &request.title, self.bot.as_str());
         let state = |event_type: &str, state_key: &str, content: Value| {
             raw_json(&json!({"type": event_type, "state_key": state_key, "content": content}))
         };
@@ -141,32 +141,34 @@ impl MatrixPlatform {
         create.visibility = Visibility::Private;
         create.name = Some(request.title.clone());
         create.topic = Some(format!(
-            "Your focusfolk session, {}–{} UTC. Join the call above, say hello and what you'll work on, then focus. \
+            "Your focusfolk session, {}–{} UTC. {}, say hello and what you'll work on, then focus. \
              The room closes a few minutes after the end.",
             request.starts_at.format("%H:%M"),
-            request.ends_at.format("%H:%M")
+            request.ends_at.format("%H:%M"),
+            if widget.is_some() { "Join the call above" } else { "Meet here" }
         ));
         create.room_alias_name = alias_local.map(str::to_string);
         create.invite = members.to_vec();
-        create.initial_state = vec![
-            state(
-                "m.room.guest_access",
-                "",
-                json!({"guest_access": "forbidden"}),
-            )?,
-            state(WIDGET_EVENT, WIDGET_ID, widget)?,
+        let mut initial_state = vec![state(
+            "m.room.guest_access",
+            "",
+            json!({"guest_access": "forbidden"}),
+        )?];
+        if let Some(widget) = widget {
+            initial_state.push(state(WIDGET_EVENT, WIDGET_ID, widget)?);
             // Pins the call to the top of the room in Element.
-            state(
+            initial_state.push(state(
                 LAYOUT_EVENT,
                 "",
                 json!({"widgets": {WIDGET_ID: {"container": "top", "index": 0, "width": 100, "height": 50}}}),
-            )?,
-            state(
-                PAIR_ROOM_EVENT,
-                "",
-                json!({"install": self.install_id, "key": key, "starts_at": request.starts_at.timestamp(), "ends_at": request.ends_at.timestamp()}),
-            )?,
-        ];
+            )?);
+        }
+        initial_state.push(state(
+            PAIR_ROOM_EVENT,
+            "",
+            json!({"install": self.install_id, "key": key, "starts_at": request.starts_at.timestamp(), "ends_at": request.ends_at.timestamp()}),
+        )?);
+        create.initial_state = initial_state;
         // Members stay at 0: they may talk and join the call (Element Call's membership state
         // events must be allowed at 0), but not invite strangers or change the room.
         create.power_level_content_override = Some(raw_json(&json!({
@@ -176,43 +178,10 @@ impl MatrixPlatform {
                 "m.room.power_levels": 100, "m.room.history_visibility": 100, "m.room.encryption": 100,
                 "m.room.tombstone": 100, "m.room.server_acl": 100, "m.room.name": 50, "m.room.avatar": 50,
                 "m.room.canonical_alias": 50, WIDGET_EVENT: 50, LAYOUT_EVENT: 50, PAIR_ROOM_EVENT: 100,
-                CALL_MEMBER_EVENT: 0, "m.call.member": 0,
+                CALL_MEMBER_EVENT: 0, STABLE_CALL_MEMBER_EVENT: 0,
             },
         }))?);
         Ok(create)
-    }
-
-    /// A Jitsi widget (Element renders it with its own Jitsi wrapper from `data`; other
-    /// clients open `url`), or Element Call where the deployment has one.
-    fn widget_content(&self, conference: &str, title: &str) -> Value {
-        let creator = self.bot.as_str();
-        match self
-            .config
-            .element_call_url
-            .as_deref()
-            .map(|url| url.trim_end_matches('/'))
-            .filter(|url| !url.is_empty())
-        {
-            Some(call) => json!({
-                "type": "m.custom",
-                "name": "Element Call",
-                "url": format!("{call}/room/#?roomId=$matrix_room_id&displayName=$matrix_display_name&userId=$matrix_user_id&deviceId=$org.matrix.msc3819.matrix_device_id&baseUrl=$org.matrix.msc4039.matrix_base_url&confineToRoom=true"),
-                "data": {"title": title},
-                "creatorUserId": creator,
-                "id": WIDGET_ID,
-            }),
-            None => {
-                let domain = self.config.jitsi_domain.trim();
-                json!({
-                    "type": "jitsi",
-                    "name": "Focus call",
-                    "url": format!("https://{domain}/{conference}"),
-                    "data": {"domain": domain, "conferenceId": conference, "isAudioOnly": false, "roomName": title},
-                    "creatorUserId": creator,
-                    "id": WIDGET_ID,
-                })
-            }
-        }
     }
 
     /// `focusfolk-<install>-room-g12-<tag>`: unique per database and group, so a retry finds its
@@ -366,48 +335,9 @@ impl MatrixPlatform {
 
     /// Who showed up: everyone who joined the room at any point (the room's membership history,
     /// so a member who joined at T and stepped out at T+2 still counts), and anyone with a live
-    /// MatrixRTC call membership (`org.matrix.msc3401.call.member`, Element Call).
+    /// MatrixRTC call membership (see `call.rs`).
     pub(super) async fn present_in(&self, room: &RoomId) -> Result<Vec<String>, PlatformError> {
-        let mut request = get_message_events::v3::Request::backward(room.to_owned());
-        request.limit = UInt::from(500u32);
-        let mut filter = RoomEventFilter::empty();
-        filter.types = Some(vec![
-            "m.room.member".to_string(),
-            CALL_MEMBER_EVENT.to_string(),
-            "m.call.member".to_string(),
-        ]);
-        request.filter = filter;
-        let response = send_limited!(self, RateClass::Other, "read pair room presence", request)
-            .await
-            .map_err(|error| error.into_platform("reading pair room presence"))?;
-        let mut present: Vec<String> = Vec::new();
-        for event in &response.chunk {
-            let event_type: Option<String> = event.get_field("type").ok().flatten();
-            let content: Value = event
-                .get_field("content")
-                .ok()
-                .flatten()
-                .unwrap_or(Value::Null);
-            let user: Option<String> = match event_type.as_deref() {
-                Some("m.room.member")
-                    if content.get("membership").and_then(Value::as_str) == Some("join") =>
-                {
-                    event.get_field("state_key").ok().flatten()
-                }
-                Some(CALL_MEMBER_EVENT | "m.call.member")
-                    if content.as_object().is_some_and(|fields| !fields.is_empty()) =>
-                {
-                    event.get_field("sender").ok().flatten()
-                }
-                _ => None,
-            };
-            if let Some(user) = user.filter(|user| user != self.bot.as_str()) {
-                if !present.contains(&user) {
-                    present.push(user);
-                }
-            }
-        }
-        Ok(present)
+        Ok(self.presence(room).await?.everyone())
     }
 
     /// At start: pair rooms of ours that ended long ago (their record was lost, or their slot
