@@ -93,14 +93,6 @@ pub(super) static SCHEMA: &[Section] = &[
         ],
     },
     Section {
-        name: "web",
-        fields: &[field(
-            "public_url",
-            FieldKind::OptionalText,
-            "\"https://focus.example.org\"",
-        )],
-    },
-    Section {
         name: "shell",
         fields: &[field("community", FieldKind::Text, "\"demo\"")],
     },
@@ -154,6 +146,14 @@ pub(super) static SCHEMA: &[Section] = &[
                 "\"123456789012345678\"",
             ),
         ],
+    },
+    Section {
+        name: "web",
+        fields: &[field(
+            "public_url",
+            FieldKind::OptionalText,
+            "\"https://focus.example.org\"",
+        )],
     },
 ];
 
