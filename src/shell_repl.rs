@@ -62,7 +62,8 @@ impl ShellSession {
                     format!("{} ← {NOT_A_MEMBER_ANY_MORE}", self.current_user)
                 } else {
                     let reply = self.engine.handle_text(&actor, line).await;
-                    let mut text = format!("{} ← {}", self.current_user, reply.render_plain());
+                    let text = crate::platform::shell::render_for_shell(&reply.message);
+                    let mut text = format!("{} ← {}", self.current_user, indent_card(&text));
                     for line in save_attachments(&self.attachment_dir, &reply.attachments) {
                         text.push('\n');
                         text.push_str(&line);
@@ -208,7 +209,9 @@ fn is_meta_command(meta: &str) -> bool {
 
 pub fn describe_event(event: &ShellEvent) -> String {
     match event {
-        ShellEvent::DirectMessage { to, text, .. } => format!("  📨 DM to {to}: {text}"),
+        ShellEvent::DirectMessage { to, text, .. } => {
+            format!("  📨 DM to {to}: {}", indent_card(text))
+        }
         ShellEvent::RoomOpened {
             room,
             title,
@@ -246,4 +249,9 @@ pub async fn run_interactive(mut session: ShellSession) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A card's lines after its first, indented under it so each message reads as one block.
+fn indent_card(text: &str) -> String {
+    text.replace('\n', "\n      ")
 }

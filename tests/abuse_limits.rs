@@ -76,7 +76,7 @@ async fn the_allowance_is_per_community() {
 }
 
 async fn sessions_listed(app: &TestApp, member: &str) -> usize {
-    app.say(member, "sessions").await.matches("\n  #").count()
+    app.say(member, "sessions").await.matches("\n  • #").count()
 }
 
 /// At the cap, the next booking is refused in plain words, whether it would open a new slot

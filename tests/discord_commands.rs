@@ -269,7 +269,18 @@ async fn dm_buttons_cancel_from_the_reminder_and_book_again_from_the_check_in() 
         .into_iter()
         .find(|m| m.id == reminder.id)
         .unwrap();
-    assert_eq!(updated.components, Value::Array(vec![]), "no second click");
+    // The reminder became the cancel's card: no second cancel, one step on — book again.
+    assert!(
+        updated.text().starts_with("Cancelled #"),
+        "{}",
+        updated.text()
+    );
+    assert_eq!(updated.embeds[0]["color"], 0x2D9D78, "a confirmation");
+    let buttons = updated.components.to_string();
+    assert!(
+        !buttons.contains("cf:cancel") && buttons.contains("cf:book:"),
+        "no second click: {buttons}"
+    );
     assert!(app
         .command(cat, "sessions", &[])
         .await
@@ -356,7 +367,7 @@ fn dm_with_button(
         .fake
         .dms(member)
         .into_iter()
-        .find(|m| m.content.contains(text))
+        .find(|m| m.text().contains(text))
         .unwrap_or_else(|| panic!("a DM containing {text:?}"));
     let custom_id = message.components[0]["components"][0]["custom_id"]
         .as_str()
@@ -498,4 +509,95 @@ async fn partner_replies_escape_the_other_members_nickname() {
         "the nickname is escaped: {answer}"
     );
     assert!(answer.contains("is now your friend"), "{answer}");
+}
+
+/// The fake refuses exactly what Discord would: each limit is taken at its edge and one past.
+#[test]
+fn the_fake_refuses_bodies_over_each_of_discords_limits() {
+    use discord_common::fake_discord::validate::check_limits;
+    use serde_json::json;
+    let x = |count: usize| "é".repeat(count);
+    let embed = |embed: Value| json!({"embeds": [embed]});
+    let fields = |count: usize| -> Vec<Value> {
+        (0..count)
+            .map(|_| json!({"name": "n", "value": "v"}))
+            .collect()
+    };
+    let buttons = |count: usize| -> Vec<Value> {
+        (0..count)
+            .map(|index| json!({"type": 2, "style": 1, "label": "b", "custom_id": format!("b{index}")}))
+            .collect()
+    };
+    let rows = |rows: usize, per_row: usize| -> Value {
+        json!({"content": "c", "components": (0..rows)
+            .map(|_| json!({"type": 1, "components": buttons(per_row)}))
+            .collect::<Vec<_>>()})
+    };
+    let cases: Vec<(&str, Value, Value)> = vec![
+        (
+            "content",
+            json!({"content": x(2000)}),
+            json!({"content": x(2001)}),
+        ),
+        (
+            "title",
+            embed(json!({"title": x(256)})),
+            embed(json!({"title": x(257)})),
+        ),
+        (
+            "description",
+            embed(json!({"description": x(4096)})),
+            embed(json!({"description": x(4097)})),
+        ),
+        (
+            "field name",
+            embed(json!({"fields": [{"name": x(256), "value": "v"}]})),
+            embed(json!({"fields": [{"name": x(257), "value": "v"}]})),
+        ),
+        (
+            "field value",
+            embed(json!({"fields": [{"name": "n", "value": x(1024)}]})),
+            embed(json!({"fields": [{"name": "n", "value": x(1025)}]})),
+        ),
+        (
+            "fields",
+            embed(json!({"fields": fields(25)})),
+            embed(json!({"fields": fields(26)})),
+        ),
+        (
+            "footer",
+            embed(json!({"footer": {"text": x(2048)}})),
+            embed(json!({"footer": {"text": x(2049)}})),
+        ),
+        (
+            "total",
+            embed(json!({"title": x(256), "description": x(4096), "footer": {"text": x(1648)}})),
+            embed(json!({"title": x(256), "description": x(4096), "footer": {"text": x(1649)}})),
+        ),
+        ("action rows", rows(5, 5), rows(6, 1)),
+        ("buttons per row", rows(1, 5), rows(1, 6)),
+        (
+            "button label",
+            json!({"components": [{"type": 1, "components": [{"type": 2, "style": 5, "label": x(80), "url": "https://discord.com/channels/1/2"}]}]}),
+            json!({"components": [{"type": 1, "components": [{"type": 2, "style": 5, "label": x(81), "url": "https://discord.com/channels/1/2"}]}]}),
+        ),
+        (
+            "link button",
+            json!({"components": [{"type": 1, "components": [{"type": 2, "style": 5, "label": "Join", "url": "https://discord.com/channels/1/2"}]}]}),
+            json!({"components": [{"type": 1, "components": [{"type": 2, "style": 5, "label": "Join", "custom_id": "x"}]}]}),
+        ),
+        (
+            "empty message",
+            json!({"content": "c"}),
+            json!({"content": ""}),
+        ),
+    ];
+    for (limit, at_the_edge, over) in cases {
+        assert_eq!(
+            check_limits(&at_the_edge, true),
+            Ok(()),
+            "{limit} at its edge"
+        );
+        assert!(check_limits(&over, true).is_err(), "{limit} one past");
+    }
 }

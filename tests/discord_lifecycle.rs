@@ -27,11 +27,11 @@ async fn five_members_make_a_pair_and_a_trio_from_slash_command_to_closed_room()
     for member in &members {
         let dms = app.fake.dms(*member);
         assert_eq!(
-            dms.iter().filter(|m| m.content.contains(REMINDER)).count(),
+            dms.iter().filter(|m| m.text().contains(REMINDER)).count(),
             1,
             "reminded once"
         );
-        let reminder = dms.iter().find(|m| m.content.contains(REMINDER)).unwrap();
+        let reminder = dms.iter().find(|m| m.text().contains(REMINDER)).unwrap();
         assert!(
             reminder.components.to_string().contains("cf:cancel:"),
             "the reminder offers a cancel button"
@@ -123,7 +123,25 @@ async fn five_members_make_a_pair_and_a_trio_from_slash_command_to_closed_room()
             "not themselves: {}",
             announce[0]
         );
+        // The card: "It's time!" in the start colour, one button, a link to this member's room.
+        let card = app
+            .fake
+            .dms(*member)
+            .into_iter()
+            .find(|m| m.text().contains(ANNOUNCE))
+            .unwrap();
+        assert_eq!(card.embeds[0]["color"], 0x5865F2, "{:?}", card.embeds);
+        let buttons = &card.components[0]["components"];
+        assert_eq!(buttons.as_array().map(Vec::len), Some(1), "{buttons}");
+        assert_eq!(buttons[0]["label"], "Join the room");
+        assert_eq!(
+            buttons[0]["url"],
+            format!("https://discord.com/channels/{}/{room}", app.guild),
+            "the Join button opens the member's own room"
+        );
     }
+    assert_eq!(app.fake.join_link_problems(), Vec::<String>::new());
+    assert_eq!(app.fake.invalid_bodies(), Vec::<String>::new());
     for member in &members {
         app.join(*member, app.room_of(*member)).await;
     }
@@ -141,15 +159,15 @@ async fn five_members_make_a_pair_and_a_trio_from_slash_command_to_closed_room()
             .fake
             .dms(*member)
             .into_iter()
-            .find(|m| m.content.contains(CHECK_IN))
+            .find(|m| m.text().contains(CHECK_IN))
             .unwrap();
         // Command hints are Discord's own slash commands: friend lives under /partner, and
         // there is no /friend to name.
         assert!(
-            check_in.content.contains("`/partner friend <name>`")
-                && !check_in.content.contains("/friend"),
+            check_in.text().contains("`/partner friend <name>`")
+                && !check_in.text().contains("/friend"),
             "command hints become slash commands: {}",
-            check_in.content
+            check_in.text()
         );
         assert!(
             check_in.components.to_string().contains("cf:book:"),
@@ -164,7 +182,7 @@ async fn five_members_make_a_pair_and_a_trio_from_slash_command_to_closed_room()
     }
     let stats = app.command(members[0], "prefs", &[]).await;
     assert!(
-        stats.contains("sessions: 1") && stats.contains("no-shows: 0"),
+        stats.contains("Sessions: 1") && stats.contains("No-shows: 0"),
         "{stats}"
     );
     assert_eq!(app.fake.stats().violations, 0);
@@ -220,7 +238,7 @@ async fn a_no_show_is_spotted_from_voice_and_the_stranded_are_re_paired() {
     for member in &no_shows {
         assert_eq!(app.fake.dms_containing(*member, "We missed you"), 1);
         let stats = app.command(*member, "prefs", &[]).await;
-        assert!(stats.contains("no-shows: 1"), "{stats}");
+        assert!(stats.contains("No-shows: 1"), "{stats}");
     }
     app.advance_to(at(9, 40)).await;
     assert!(
@@ -240,22 +258,23 @@ async fn closed_dms_get_the_room_through_one_lobby_mention_and_nothing_private_l
     app.advance_to(at(9, 0)).await;
 
     let lobby = app.fake.channel_messages(app.lobby);
+    assert_eq!(app.fake.invalid_bodies(), Vec::<String>::new());
     assert_eq!(
         lobby.len(),
         1,
         "one lobby post: {:?}",
-        lobby.iter().map(|m| &m.content).collect::<Vec<_>>()
+        lobby.iter().map(|m| m.text()).collect::<Vec<_>>()
     );
     assert!(
-        lobby[0].content.starts_with(&format!("<@{ben}>")),
+        lobby[0].text().starts_with(&format!("<@{ben}>")),
         "{}",
-        lobby[0].content
+        lobby[0].text()
     );
     let room = app.room_of(ben);
     assert!(
-        lobby[0].content.contains(&format!("<#{room}>")),
+        lobby[0].text().contains(&format!("<#{room}>")),
         "{}",
-        lobby[0].content
+        lobby[0].text()
     );
     assert!(app.fake.dms(ben).is_empty());
 
@@ -267,8 +286,8 @@ async fn closed_dms_get_the_room_through_one_lobby_mention_and_nothing_private_l
         lobby.len(),
         1,
         "still one: {:?}",
-        lobby.iter().map(|m| &m.content).collect::<Vec<_>>()
+        lobby.iter().map(|m| m.text()).collect::<Vec<_>>()
     );
     let stats = app.command(ben, "prefs", &[]).await;
-    assert!(stats.contains("sessions: 1"), "ben attended: {stats}");
+    assert!(stats.contains("Sessions: 1"), "ben attended: {stats}");
 }

@@ -131,7 +131,7 @@ async fn a_gateway_resumed_mid_slot_replays_who_joined_meanwhile() {
     }
     app.advance_to(at(9, 30)).await;
     let stats = app.command(ben, "prefs", &[]).await;
-    assert!(stats.contains("sessions: 1"), "{stats}");
+    assert!(stats.contains("Sessions: 1"), "{stats}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -422,10 +422,10 @@ async fn a_minute_of_5xx_around_the_start_loses_nothing_doubles_nothing_and_make
             .handle_text(&actor(*member), "prefs")
             .await
             .render_plain();
-        if !stats.contains("no-shows: 0") {
+        if !stats.contains("No-shows: 0") {
             wrongly_no_show += 1;
         }
-        assert!(stats.contains("sessions: 1"), "{member}: {stats}");
+        assert!(stats.contains("Sessions: 1"), "{member}: {stats}");
     }
     println!(
         "outage: {failed} REST requests answered 502; announced {announced}/{}, doubled {doubled}, wrongly no-show {wrongly_no_show}",

@@ -134,7 +134,7 @@ async fn near_500_channels_admins_are_told_once_and_pool_channels_are_lent_and_g
         warnings.len(),
         1,
         "told once: {:?}",
-        warnings.iter().map(|m| &m.content).collect::<Vec<_>>()
+        warnings.iter().map(|m| m.text()).collect::<Vec<_>>()
     );
     assert!(
         warnings[0].content.contains("of Discord's 500 channels"),
@@ -148,7 +148,7 @@ async fn near_500_channels_admins_are_told_once_and_pool_channels_are_lent_and_g
             .fake
             .dms(*member)
             .iter()
-            .any(|m| m.content.contains(&format!("<#{room}>"))));
+            .any(|m| m.text().contains(&format!("<#{room}>"))));
     }
     assert_eq!(
         app.fake.channels(app.guild).len(),

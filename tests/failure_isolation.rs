@@ -47,7 +47,7 @@ async fn no_shows_of(app: &TestApp, member: &str) -> String {
     let line = stats
         .lines()
         .flat_map(|line| line.split(" · "))
-        .find(|part| part.contains("no-shows"))
+        .find(|part| part.contains("No-shows"))
         .unwrap_or_else(|| panic!("no no-show count in {stats}"));
     line.trim().to_string()
 }
@@ -99,7 +99,7 @@ async fn a_room_refused_for_good_leaves_the_other_groups_announced_and_its_pair_
     app.join(&healthy.iter().map(String::as_str).collect::<Vec<_>>());
     reports.extend(advance_collecting(&app, at(10, 0)).await);
     for member in ["fay", *partner] {
-        assert_eq!(no_shows_of(&app, member).await, "no-shows: 0", "{member}");
+        assert_eq!(no_shows_of(&app, member).await, "No-shows: 0", "{member}");
         assert_eq!(app.dms_containing(member, "We missed you"), 0);
     }
     // The permanent refusal is recorded, not retried: every job ran once and is done.
@@ -210,7 +210,7 @@ async fn an_announcement_that_never_gets_through_is_given_up_visibly_when_the_se
         notes[0].1
     );
     // Never told their room: never a no-show.
-    assert_eq!(no_shows_of(&app, "ann").await, "no-shows: 0");
+    assert_eq!(no_shows_of(&app, "ann").await, "No-shows: 0");
 }
 
 #[tokio::test]
@@ -221,8 +221,8 @@ async fn a_member_whose_announcement_cannot_be_delivered_is_excused_not_a_no_sho
     app.platform.set_unreachable("ann");
     app.advance_to(at(9, 10)).await;
     // Nobody joined: ben was told on time and is a no-show; ann never was told.
-    assert_eq!(no_shows_of(&app, "ann").await, "no-shows: 0");
-    assert_eq!(no_shows_of(&app, "ben").await, "no-shows: 1");
+    assert_eq!(no_shows_of(&app, "ann").await, "No-shows: 0");
+    assert_eq!(no_shows_of(&app, "ben").await, "No-shows: 1");
 }
 
 #[tokio::test]
@@ -261,5 +261,5 @@ async fn a_dm_refused_for_good_is_recorded_and_never_retried_and_the_next_dms_st
         records[0]
     );
     // Never told their room: never a no-show.
-    assert_eq!(no_shows_of(&app, "ann").await, "no-shows: 0");
+    assert_eq!(no_shows_of(&app, "ann").await, "No-shows: 0");
 }

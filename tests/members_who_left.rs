@@ -43,7 +43,7 @@ async fn a_member_who_left_is_not_matched_and_their_future_bookings_are_cancelle
     );
     let stats = app.say("ann", "prefs").await;
     assert!(
-        stats.contains("no-shows: 0") && stats.contains("late cancels: 0"),
+        stats.contains("No-shows: 0") && stats.contains("Late cancels: 0"),
         "leaving is neither a late cancel nor a no-show: {stats}"
     );
 

@@ -96,7 +96,7 @@ async fn cancel_ends_one_occurrence_and_cancel_series_ends_the_series() {
     assert!(sessions.contains("Mon 7 Dec 09:00 UTC"), "{sessions}");
 
     let reply = app.say("ann", "cancel series").await;
-    assert!(reply.contains("Ended your weekly series"), "{reply}");
+    assert!(reply.contains("Weekly series ended"), "{reply}");
     assert!(reply.contains("Cancelled #"), "{reply}");
     let sessions = app.say("ann", "sessions").await;
     assert!(sessions.contains("No upcoming sessions"), "{sessions}");

@@ -281,7 +281,7 @@ fn parse_book(args: &[&str]) -> Result<Command, CommandParseError> {
         return Err(bad(
             CMD,
             USAGE_BOOK,
-            "Which time? Say a time to book, or next for the next slot.",
+            "Which time? Say a time to book, or next for the next free time.",
         ));
     }
     let when = parse_time_spec(&time_words.join(" "))?;

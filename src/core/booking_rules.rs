@@ -53,7 +53,7 @@ impl BookingRejection {
         match self {
             BookingRejection::InPast => text.text("That time has already passed. Pick a time later today or another day."),
             BookingRejection::TooSoon { cutoff_minutes } => text.text(format!(
-                "That session starts too soon: bookings close {} before the start. Try the slot after it.",
+                "That session starts too soon: bookings close {} before the start. Try the next quarter hour.",
                 minutes_phrase(*cutoff_minutes)
             )),
             BookingRejection::BeyondHorizon { latest } => text
@@ -905,7 +905,7 @@ mod tests {
                 BookingRejection::LengthNotAllowed { requested: 30, allowed: vec![25, 50, 75] },
                 "Sessions here are 25, 50 or 75 minutes long, so 30 minutes isn't available.",
             ),
-            (BookingRejection::TooSoon { cutoff_minutes: 1 }, "That session starts too soon: bookings close 1 minute before the start. Try the slot after it."),
+            (BookingRejection::TooSoon { cutoff_minutes: 1 }, "That session starts too soon: bookings close 1 minute before the start. Try the next quarter hour."),
             (
                 BookingRejection::BeyondHorizon { latest: utc("2026-12-14T08:00:00Z") },
                 "That's too far ahead. You can book up to Mon 14 Dec 09:00 CET.",

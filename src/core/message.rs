@@ -6,6 +6,12 @@
 //!
 //! This is the core's vocabulary: the engine builds messages, adapters render them, and
 //! nothing here knows a platform.
+//!
+//! A message can also be a *card*: a title that says what happened, a tone (what it means:
+//! confirmed, reminder, start, problem), fields ("When", "With", "Room"), a list (sessions,
+//! open times), a footer, and one obvious next step (an action part, or joining the room).
+//! All of that is optional and additive: a message with none of it renders exactly as plain
+//! parts always did, so messages built with only `text`/`time`/… still read right everywhere.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -133,9 +139,54 @@ pub enum MessagePart {
     Action(MessageAction),
 }
 
+/// What a message means. Discord shows it as the card's colour; Matrix and the shell have no
+/// colour, so the title carries the meaning there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tone {
+    /// No particular meaning (help, lists, settings).
+    #[default]
+    Plain,
+    /// Something the member asked for is done (booked, cancelled, session done).
+    Confirmed,
+    /// Something is coming up (a reminder).
+    Reminder,
+    /// It is happening now: go to your room.
+    Start,
+    /// Something went wrong or was refused; the text says what would work.
+    Problem,
+}
+
+/// One labelled value on a card: "When" → a time part, "With" → mentions, "Room" → a room.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// Short plain text ("When"); never a name someone chose.
+    pub name: String,
+    pub value: Vec<MessagePart>,
+}
+
+/// The pair room the card's main button opens (Discord: a link button to the voice channel;
+/// Matrix: a matrix.to link; the shell: `/join`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoomToJoin {
+    pub room: String,
+    pub title: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OutgoingMessage {
+    /// The body: what a message without card structure is made of.
     pub parts: Vec<MessagePart>,
+    /// What happened, in a few words ("Booked #12", "It's time! Join your room"). Plain text:
+    /// no times or names, since Discord renders neither in an embed title.
+    pub title: Option<String>,
+    pub tone: Tone,
+    pub fields: Vec<Field>,
+    /// A list under the body, one entry per line (upcoming sessions, open times).
+    pub items: Vec<Vec<MessagePart>>,
+    /// Small print under everything, plain text.
+    pub footer: Option<String>,
+    /// The main next step when it is "go to your room"; other next steps are action parts.
+    pub join: Option<RoomToJoin>,
 }
 
 impl OutgoingMessage {
@@ -177,6 +228,73 @@ impl OutgoingMessage {
         self.parts.push(MessagePart::Action(action));
         self
     }
+    /// The card's title: what happened (see [`OutgoingMessage::title`]).
+    pub fn titled(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+    pub fn tone(mut self, tone: Tone) -> Self {
+        self.tone = tone;
+        self
+    }
+    /// A labelled value; `value` is a message whose parts become the field's value.
+    pub fn field(mut self, name: impl Into<String>, value: OutgoingMessage) -> Self {
+        self.fields.push(Field {
+            name: name.into(),
+            value: value.parts,
+        });
+        self
+    }
+    /// One list entry; `entry` is a message whose parts become the line.
+    pub fn item(mut self, entry: OutgoingMessage) -> Self {
+        self.items.push(entry.parts);
+        self
+    }
+    pub fn footer(mut self, footer: impl Into<String>) -> Self {
+        self.footer = Some(footer.into());
+        self
+    }
+    /// The main next step: join this pair room.
+    pub fn join_room(mut self, room: impl Into<String>, title: impl Into<String>) -> Self {
+        self.join = Some(RoomToJoin {
+            room: room.into(),
+            title: title.into(),
+        });
+        self
+    }
+    /// Whether the message has any card structure; one without renders as plain parts.
+    pub fn is_card(&self) -> bool {
+        self.title.is_some()
+            || !self.fields.is_empty()
+            || !self.items.is_empty()
+            || self.footer.is_some()
+            || self.join.is_some()
+    }
+    /// Every part of the message, wherever it sits: body, fields, then list entries.
+    pub fn all_parts(&self) -> impl Iterator<Item = &MessagePart> {
+        self.parts
+            .iter()
+            .chain(self.fields.iter().flat_map(|field| field.value.iter()))
+            .chain(self.items.iter().flatten())
+    }
+    /// The pair room the message is about: the one to join, or else the first room it names.
+    pub fn pair_room(&self) -> Option<&str> {
+        self.join
+            .as_ref()
+            .map(|join| join.room.as_str())
+            .or_else(|| {
+                self.all_parts().find_map(|part| match part {
+                    MessagePart::Room { room, .. } => Some(room.as_str()),
+                    _ => None,
+                })
+            })
+    }
+    /// The body's parts without its actions (a card shows its actions last).
+    pub fn body_parts(&self) -> impl Iterator<Item = &MessagePart> {
+        self.parts
+            .iter()
+            .filter(|part| !matches!(part, MessagePart::Action(_)))
+    }
     /// Appends another message's parts.
     pub fn append(mut self, other: OutgoingMessage) -> Self {
         self.parts.extend(other.parts);
@@ -197,29 +315,71 @@ impl OutgoingMessage {
         self
     }
 
-    /// Plain-text rendering with times in their zones: the shell's and the logs' view.
+    /// Plain-text rendering with times in their zones: the shell's and the logs' view. A card
+    /// is laid out as its title, body, list, fields, footer and next steps, one per line;
+    /// joining the room reads "→ Join the room: #title" (the shell says its own command).
     pub fn render_plain(&self) -> String {
-        let mut out = String::new();
-        for part in &self.parts {
-            match part {
-                MessagePart::Text(text) | MessagePart::Name(text) => out.push_str(text),
-                MessagePart::Time { at, zone } => out.push_str(&render_time_in_zone(*at, *zone)),
-                MessagePart::Mention { display_name, .. } => {
-                    out.push('@');
-                    out.push_str(display_name);
-                }
-                MessagePart::Room { title, .. } => {
-                    out.push('#');
-                    out.push_str(title);
-                }
-                MessagePart::Command { word, arguments } => {
-                    out.push_str(&command_text(*word, arguments, "`", "`"));
-                }
-                MessagePart::Action(action) => out.push_str(&action_as_text(action, "`", "`")),
-            }
-        }
-        out
+        self.render_plain_joining_with(|join| format!("#{}", join.title))
     }
+
+    /// [`render_plain`](Self::render_plain), with `how_to_join` saying how to join the room.
+    pub fn render_plain_joining_with(&self, how_to_join: impl Fn(&RoomToJoin) -> String) -> String {
+        if !self.is_card() {
+            return render_parts_plain(&self.parts);
+        }
+        let mut lines: Vec<String> = Vec::new();
+        if let Some(title) = &self.title {
+            lines.push(title.clone());
+        }
+        let body = render_parts_plain(&self.body_parts().cloned().collect::<Vec<_>>());
+        if !body.trim().is_empty() {
+            lines.push(body.trim().to_string());
+        }
+        for item in &self.items {
+            lines.push(format!("  • {}", render_parts_plain(item)));
+        }
+        for field in &self.fields {
+            lines.push(format!(
+                "{}: {}",
+                field.name,
+                render_parts_plain(&field.value)
+            ));
+        }
+        if let Some(footer) = &self.footer {
+            lines.push(footer.clone());
+        }
+        if let Some(join) = &self.join {
+            lines.push(format!("→ Join the room: {}", how_to_join(join)));
+        }
+        for action in self.actions() {
+            lines.push(action_as_text(action, "`", "`").trim_start().to_string());
+        }
+        lines.join("\n")
+    }
+}
+
+/// Parts as plain text, times in their zones.
+fn render_parts_plain(parts: &[MessagePart]) -> String {
+    let mut out = String::new();
+    for part in parts {
+        match part {
+            MessagePart::Text(text) | MessagePart::Name(text) => out.push_str(text),
+            MessagePart::Time { at, zone } => out.push_str(&render_time_in_zone(*at, *zone)),
+            MessagePart::Mention { display_name, .. } => {
+                out.push('@');
+                out.push_str(display_name);
+            }
+            MessagePart::Room { title, .. } => {
+                out.push('#');
+                out.push_str(title);
+            }
+            MessagePart::Command { word, arguments } => {
+                out.push_str(&command_text(*word, arguments, "`", "`"));
+            }
+            MessagePart::Action(action) => out.push_str(&action_as_text(action, "`", "`")),
+        }
+    }
+    out
 }
 
 /// "book next", or "book" alone, wrapped in `open`/`close` (backticks, `<code>` tags).

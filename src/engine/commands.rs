@@ -11,7 +11,7 @@ use crate::core::booking_rules::{
     check_booking_cap, check_cancel, check_new_booking, default_length, weekly_occurrence,
     CancelKind, CancelRejection,
 };
-use crate::core::message::{CommandWord, OutgoingMessage};
+use crate::core::message::{CommandWord, MessageAction, OutgoingMessage, Tone};
 use crate::core::model::{Booking, BookingStatus, Community, Member, Platform, Relation};
 use crate::core::reliability::reliability;
 use crate::core::slot_grid::{local_day_bounds, wall_clock};
@@ -207,10 +207,15 @@ impl Engine {
                 change,
             } => self.relate(community, &member, kind, &target, change).await,
             Command::Setup { change } => self.setup(actor, community, change).await,
-            Command::Help { topic } => Ok(OutgoingMessage::new().text(help_text(
-                topic.as_deref(),
-                &community.settings.allowed_lengths_minutes,
-            ))),
+            Command::Help { topic } => Ok(OutgoingMessage::new()
+                .titled(match &topic {
+                    Some(_) => "Help".to_string(),
+                    None => "How focusfolk works".to_string(),
+                })
+                .text(help_text(
+                    topic.as_deref(),
+                    &community.settings.allowed_lengths_minutes,
+                ))),
         }
     }
 
@@ -260,10 +265,19 @@ impl Engine {
         };
         self.wake_runner.notify_one();
         let mut reply = OutgoingMessage::new()
-            .text(format!("✅ Booked #{}: {} min at ", booking.id, length))
-            .time(starts_at, member.time_zone)
-            .text(if repeat_weekly { ", every week" } else { "" })
-            .text(". ");
+            .titled(format!("Booked #{}", booking.id))
+            .tone(Tone::Confirmed)
+            .field(
+                "When",
+                OutgoingMessage::new().time(starts_at, member.time_zone),
+            )
+            .field(
+                "Length",
+                OutgoingMessage::new().text(format!(
+                    "{length} min{}",
+                    if repeat_weekly { ", every week" } else { "" }
+                )),
+            );
         // The slot's reminder goes to whoever is booked when it runs: booked later, no reminder.
         let reminder_still_ahead = starts_at - now > community.settings.reminder_lead;
         reply = if member.reminders_enabled && reminder_still_ahead {
@@ -319,13 +333,16 @@ impl Engine {
         }
         attachments.push(self.booking_cancellation(&booking, member));
         let mut reply = OutgoingMessage::new()
-            .text(format!("Cancelled #{} at ", booking.id))
-            .time(booking.starts_at, member.time_zone)
-            .text(".");
+            .titled(format!("Cancelled #{}", booking.id))
+            .tone(Tone::Confirmed)
+            .field(
+                "Was at",
+                OutgoingMessage::new().time(booking.starts_at, member.time_zone),
+            );
         if booking.recurring_weekly {
             // Its roll-forward job (due at its start, so it has not run yet) still books the
             // next week: cancelling one occurrence never ends the series.
-            reply = reply.text(" Your weekly series goes on");
+            reply = reply.text("Your weekly series goes on");
             if let Some(next) = weekly_occurrence(booking.starts_at, member.time_zone, 1) {
                 reply = reply
                     .text(" (next: ")
@@ -339,11 +356,12 @@ impl Engine {
         }
         if kind == CancelKind::Late {
             reply = reply.text(format!(
-                " It was within {} min of the start, so it counts as a late cancel.",
+                "{}It was within {} min of the start, so it counts as a late cancel.",
+                if booking.recurring_weekly { " " } else { "" },
                 community.settings.late_cancel_window.num_minutes()
             ));
         }
-        Ok(reply)
+        Ok(reply.action(MessageAction::BookAnother))
     }
 
     /// Booking number `id` as a member names it: one of this community's, or "no such booking".
@@ -421,9 +439,13 @@ impl Engine {
         let ids: Vec<_> = series.iter().map(|booking| booking.id).collect();
         self.store.stop_recurring(&ids).await.map_err(unexpected)?;
         let mut reply = OutgoingMessage::new()
-            .text("Ended your weekly series at ")
-            .time(chosen.starts_at, zone)
-            .text(".");
+            .titled("Weekly series ended")
+            .tone(Tone::Confirmed)
+            .field(
+                "Was every week at",
+                OutgoingMessage::new().time(chosen.starts_at, zone),
+            )
+            .text("No more weekly sessions will be booked at this time.");
         let mut late = false;
         for booking in series
             .iter()
@@ -439,22 +461,22 @@ impl Engine {
                     {
                         late |= kind == CancelKind::Late;
                         attachments.push(self.booking_cancellation(booking, member));
-                        reply = reply
-                            .text(format!(" Cancelled #{} at ", booking.id))
-                            .time(booking.starts_at, zone)
-                            .text(".");
+                        reply = reply.item(
+                            OutgoingMessage::new()
+                                .text(format!("Cancelled #{}: ", booking.id))
+                                .time(booking.starts_at, zone),
+                        );
                     }
                 }
                 Err(CancelRejection::AlreadyStarted) if booking.ends_at() > now => {
-                    reply = reply.text(format!(
-                        " #{} has already started, so it stays.",
-                        booking.id
-                    ));
+                    reply = reply.item(
+                        OutgoingMessage::new()
+                            .text(format!("#{} has already started, so it stays.", booking.id)),
+                    );
                 }
                 Err(_) => {}
             }
         }
-        reply = reply.text(" No more weekly sessions will be booked at this time.");
         if late {
             reply = reply.text(format!(
                 " One was within {} min of the start, so it counts as a late cancel.",
@@ -473,28 +495,34 @@ impl Engine {
             .map_err(unexpected)?;
         if bookings.is_empty() {
             return Ok(OutgoingMessage::new()
-                .text("No upcoming sessions. Book one with ")
+                .titled("No upcoming sessions")
+                .text("Book one with ")
                 .command(CommandWord::Book, "next")
                 .text(" or ")
                 .command(CommandWord::Book, "tomorrow 9:00 50m")
                 .text("."));
         }
-        let mut reply = OutgoingMessage::new().text("Your upcoming sessions:");
+        let mut reply = OutgoingMessage::new().titled("Your upcoming sessions");
         for booking in &bookings {
-            reply = reply
-                .text(format!("\n  #{} ", booking.id))
-                .time(booking.starts_at, member.time_zone)
-                .text(format!(
-                    " · {} min{}",
-                    booking.length_minutes,
-                    if booking.recurring_weekly {
-                        " · weekly"
-                    } else {
-                        ""
-                    }
-                ));
+            reply = reply.item(
+                OutgoingMessage::new()
+                    .text(format!("#{} ", booking.id))
+                    .time(booking.starts_at, member.time_zone)
+                    .text(format!(
+                        " · {} min{}",
+                        booking.length_minutes,
+                        if booking.recurring_weekly {
+                            " · weekly"
+                        } else {
+                            ""
+                        }
+                    )),
+            );
         }
-        Ok(reply)
+        Ok(reply
+            .text("To cancel one, say ")
+            .command(CommandWord::Cancel, "<number>")
+            .text("."))
     }
 
     async fn slots(
@@ -511,30 +539,35 @@ impl Engine {
             .slot_booking_counts(community.id, day_start.max(now), day_end)
             .await
             .map_err(unexpected)?;
-        let mut reply = OutgoingMessage::new().text(format!(
-            "Slots on {} ({}): any quarter hour can be booked, {} min long.",
-            date.format("%a %-d %b"),
-            member.time_zone,
-            community
-                .settings
-                .allowed_lengths_minutes
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join("/")
-        ));
+        let lengths = community
+            .settings
+            .allowed_lengths_minutes
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join("/");
+        let mut reply = OutgoingMessage::new()
+            .titled(format!(
+                "Open times on {} ({})",
+                date.format("%a %-d %b"),
+                member.time_zone
+            ))
+            .text(format!(
+                "Any quarter hour can be booked, {lengths} min long."
+            ));
         if counts.is_empty() {
             reply = reply.text(" Nobody has booked that day yet — be the first!");
         } else {
             reply = reply.text(" Already booked (you'd have company):");
             for count in &counts {
-                reply = reply
-                    .text("\n  ")
-                    .time(count.starts_at, member.time_zone)
-                    .text(format!(
-                        " · {} min · {} booked",
-                        count.length_minutes, count.active_bookings
-                    ));
+                reply = reply.item(
+                    OutgoingMessage::new()
+                        .time(count.starts_at, member.time_zone)
+                        .text(format!(
+                            " · {} min · {} booked",
+                            count.length_minutes, count.active_bookings
+                        )),
+                );
             }
         }
         if let Some(link) = self.community_page_link(community).await? {
@@ -546,6 +579,7 @@ impl Engine {
     async fn timezone(&self, member: &Member, zone: Option<String>) -> CommandResult {
         let Some(zone) = zone else {
             return Ok(OutgoingMessage::new()
+                .titled("Your time zone")
                 .text(format!(
                     "Your time zone is {}. Change it with ",
                     member.time_zone
@@ -559,6 +593,8 @@ impl Engine {
             .await
             .map_err(unexpected)?;
         Ok(OutgoingMessage::new()
+            .titled("Time zone saved")
+            .tone(Tone::Confirmed)
             .text(format!("Time zone set to {zone}. It's now "))
             .time(self.clock.now(), zone)
             .text(" for you."))
@@ -573,15 +609,29 @@ impl Engine {
                 .map_err(unexpected)?;
             reminders = enabled;
         }
-        Ok(OutgoingMessage::new().text(format!(
-            "Reminders: {} · time zone: {} · sessions: {} · no-shows: {} · late cancels: {} · reliability: {:.0}%",
-            if reminders { "on" } else { "off" },
-            member.time_zone,
-            member.sessions_attended,
-            member.no_shows,
-            member.late_cancels,
-            reliability(member) * 100.0
-        )))
+        let value = |text: String| OutgoingMessage::new().text(text);
+        Ok(OutgoingMessage::new()
+            .titled("Your preferences and stats")
+            .tone(if change.is_some() {
+                Tone::Confirmed
+            } else {
+                Tone::Plain
+            })
+            .field(
+                "Reminders",
+                value(if reminders { "on" } else { "off" }.to_string()),
+            )
+            .field("Time zone", value(member.time_zone.to_string()))
+            .field("Sessions", value(member.sessions_attended.to_string()))
+            .field("No-shows", value(member.no_shows.to_string()))
+            .field("Late cancels", value(member.late_cancels.to_string()))
+            .field(
+                "Reliability",
+                value(format!("{:.0}%", reliability(member) * 100.0)),
+            )
+            .footer(
+                "Reliability counts the sessions you came to against no-shows and late cancels.",
+            ))
     }
 
     async fn relate(
@@ -608,6 +658,8 @@ impl Engine {
                 .await
                 .map_err(unexpected)?;
             Ok(OutgoingMessage::new()
+                .titled(format!("No longer your {verb}"))
+                .tone(Tone::Confirmed)
                 .name(&other.display_name)
                 .text(format!(" is no longer your {verb}.")))
         } else {
@@ -618,10 +670,14 @@ impl Engine {
             // The name is a name part: Discord shows another member's nickname as written.
             Ok(match kind {
                 crate::core::model::RelationKind::Block => OutgoingMessage::new()
+                    .titled("Blocked")
+                    .tone(Tone::Confirmed)
                     .text("Blocked ")
                     .name(&other.display_name)
                     .text(" — you'll never be paired together."),
                 _ => OutgoingMessage::new()
+                    .titled(format!("New {verb}"))
+                    .tone(Tone::Confirmed)
                     .name(&other.display_name)
                     .text(format!(
                         " is now your {verb} — you'll be paired more often."

@@ -21,7 +21,7 @@ pub enum UserError {
     Booking(BookingRejection, Tz),
     #[error("{}", .0.describe())]
     Cancel(CancelRejection),
-    #[error("You already have a booking in that slot.")]
+    #[error("You already have a booking at that time.")]
     AlreadyBooked,
     #[error("You have no upcoming bookings to cancel.")]
     NothingToCancel,

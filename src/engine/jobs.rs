@@ -259,6 +259,7 @@ impl Engine {
             return;
         };
         let mut message = OutgoingMessage::new()
+            .tone(crate::core::message::Tone::Problem)
             .text(format!(
                 "⚠️ I gave up on the {} step of the session at ",
                 job.kind.as_str()

@@ -2,7 +2,7 @@
 //! the outcome (open a DM after a booking, tell `/setup` a change was refused), never on the
 //! message's text.
 
-use crate::core::message::OutgoingMessage;
+use crate::core::message::{OutgoingMessage, Tone};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
@@ -49,7 +49,12 @@ impl Reply {
 
     /// A refusal the adapter itself gives before the engine is asked (a slash command's
     /// option it could not read, a command outside a community).
+    /// The message reads as a problem (Discord colours it) unless it already says otherwise.
     pub fn refused(message: OutgoingMessage) -> Self {
+        let message = match message.tone {
+            Tone::Plain => message.tone(Tone::Problem),
+            _ => message,
+        };
         Reply::new(message, CommandOutcome::Refused)
     }
 

@@ -66,7 +66,7 @@ impl Engine {
             .iter()
             .map(u32::to_string)
             .collect();
-        Ok(OutgoingMessage::new().text(format!(
+        Ok(OutgoingMessage::new().titled("Community rules").text(format!(
             "Community rules: sessions of {} min · reminder {} min before · booking up to {} days ahead · late cancel within {} min.",
             lengths.join("/"),
             settings.reminder_lead.num_minutes(),

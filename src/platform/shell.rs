@@ -11,6 +11,13 @@ use async_trait::async_trait;
 use crate::core::message::OutgoingMessage;
 use crate::engine::port::{ChatPlatform, Membership, PairRoomRequest, PlatformError, Recipient};
 
+/// A message as the shell prints it: a card's title on the first line, then its body, list,
+/// fields and footer, and the next step as what to type (`/join` for the pair room, the command
+/// for an action). A message without card structure prints as its parts, as it always did.
+pub fn render_for_shell(message: &OutgoingMessage) -> String {
+    message.render_plain_joining_with(|_| "type `/join`".to_string())
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum ShellEvent {
     DirectMessage {
@@ -72,6 +79,9 @@ struct ShellState {
     panic_next_calls: usize,
     /// Refuse oversized room titles and DMs for good, like a real platform (off by default).
     size_limits: bool,
+    /// Each delivered DM as the engine built it (recipient, message): renderer tests render the
+    /// real messages for every platform.
+    delivered_messages: Vec<(String, OutgoingMessage)>,
 }
 
 /// With [`ShellPlatform::enforce_size_limits`]: the longest room title, in characters (room
@@ -107,6 +117,16 @@ impl ShellPlatform {
 
     pub fn all_events(&self) -> Vec<ShellEvent> {
         self.state().events.clone()
+    }
+
+    /// DMs delivered to one member, in order, as the engine built them.
+    pub fn messages_to(&self, user: &str) -> Vec<OutgoingMessage> {
+        self.state()
+            .delivered_messages
+            .iter()
+            .filter(|(to, _)| to == user)
+            .map(|(_, message)| message.clone())
+            .collect()
     }
 
     /// DMs delivered to one member, in order, as rendered text.
@@ -331,7 +351,7 @@ impl ChatPlatform for ShellPlatform {
                 to.platform_user_id
             )));
         }
-        let text = message.render_plain();
+        let text = render_for_shell(message);
         if state.size_limits && text.len() > SHELL_MAX_MESSAGE_BYTES {
             return Err(PlatformError::Permanent(format!(
                 "a DM of {} bytes is too large",
@@ -344,6 +364,9 @@ impl ChatPlatform for ShellPlatform {
             return Ok(());
         }
         state.delivered_keys.insert(idempotency_key.to_string(), 1);
+        state
+            .delivered_messages
+            .push((to.platform_user_id.clone(), message.clone()));
         state.events.push(ShellEvent::DirectMessage {
             to: to.platform_user_id.clone(),
             text,

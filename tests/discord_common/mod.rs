@@ -354,7 +354,7 @@ impl DiscordApp {
         self.fake
             .dms(user)
             .into_iter()
-            .map(|message| message.content)
+            .map(|message| message.text())
             .collect()
     }
 }

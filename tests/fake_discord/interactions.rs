@@ -109,10 +109,16 @@ fn error(status: StatusCode, code: u32, message: &str) -> (StatusCode, Value) {
     (status, json!({"code": code, "message": message}))
 }
 
-fn content_ok(data: &Value) -> bool {
-    data["content"]
-        .as_str()
-        .is_none_or(|content| content.chars().count() <= 2000)
+/// Discord's limits for an answer's data; a refusal is also recorded for the tests.
+fn check(shared: &mut Shared, data: &Value) -> Result<(), (StatusCode, Value)> {
+    super::validate::check_limits(data, false).map_err(|why| {
+        shared.invalid_bodies.push(why.clone());
+        error(
+            StatusCode::BAD_REQUEST,
+            50035,
+            &format!("Invalid Form Body ({why})"),
+        )
+    })
 }
 
 pub fn callback(
@@ -161,13 +167,12 @@ pub fn callback(
         );
     }
     let data = body["data"].clone();
-    if !content_ok(&data) {
-        return error(
-            StatusCode::BAD_REQUEST,
-            50035,
-            "Invalid Form Body (content: at most 2000 characters)",
-        );
+    if let Err(refusal) = check(shared, &data) {
+        return refusal;
     }
+    let Some(interaction) = shared.interactions.get_mut(&interaction_id) else {
+        return error(StatusCode::NOT_FOUND, 10062, "Unknown interaction");
+    };
     match kind {
         4 => interaction.original = Some(data),
         5 => interaction.deferred = true,
@@ -179,6 +184,9 @@ pub fn callback(
             {
                 if let Some(content) = data["content"].as_str() {
                     message.content = content.to_string();
+                }
+                if let Some(embeds) = data.get("embeds") {
+                    message.embeds = embeds.clone();
                 }
                 if let Some(components) = data.get("components") {
                     message.components = components.clone();
@@ -208,6 +216,7 @@ fn message_for(shared: &mut Shared, channel_id: u64, data: &Value) -> Value {
         channel_id,
         author_id: shared.world.bot_id,
         content: data["content"].as_str().unwrap_or_default().to_string(),
+        embeds: data.get("embeds").cloned().unwrap_or(json!([])),
         components: data.get("components").cloned().unwrap_or(json!([])),
         nonce: None,
         flags: data["flags"].as_u64().unwrap_or(0),
@@ -217,12 +226,8 @@ fn message_for(shared: &mut Shared, channel_id: u64, data: &Value) -> Value {
 }
 
 pub fn edit_original(shared: &mut Shared, token: &str, body: &Value) -> (StatusCode, Value) {
-    if !content_ok(body) {
-        return error(
-            StatusCode::BAD_REQUEST,
-            50035,
-            "Invalid Form Body (content: at most 2000 characters)",
-        );
+    if let Err(refusal) = check(shared, body) {
+        return refusal;
     }
     let Some(interaction) = by_token(shared, token) else {
         return error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook");
@@ -251,12 +256,8 @@ pub fn get_original(shared: &mut Shared, token: &str) -> (StatusCode, Value) {
 }
 
 pub fn followup(shared: &mut Shared, token: &str, body: &Value) -> (StatusCode, Value) {
-    if !content_ok(body) {
-        return error(
-            StatusCode::BAD_REQUEST,
-            50035,
-            "Invalid Form Body (content: at most 2000 characters)",
-        );
+    if let Err(refusal) = check(shared, body) {
+        return refusal;
     }
     let Some(interaction) = by_token(shared, token) else {
         return error(StatusCode::NOT_FOUND, 10015, "Unknown Webhook");

@@ -10,6 +10,7 @@ pub mod interactions;
 pub mod limits;
 pub mod multipart;
 pub mod rest;
+pub mod validate;
 pub mod world;
 
 use std::collections::HashMap;
@@ -56,6 +57,10 @@ pub struct Shared {
     pub outage: Option<u16>,
     /// How many REST requests the outage answered.
     pub outage_answers: u32,
+    /// Why each message body Discord would refuse was refused (`validate::check_limits`).
+    pub invalid_bodies: Vec<String>,
+    /// Join links that do not lead to the member's own room (`validate::join_link_problems`).
+    pub join_link_problems: Vec<String>,
 }
 
 pub struct FakeDiscord {
@@ -71,8 +76,16 @@ pub struct Answer {
 }
 
 impl Answer {
-    pub fn content(&self) -> &str {
-        self.data["content"].as_str().unwrap_or_default()
+    /// What the member reads: the content and the embeds' text (see [`Message::text`]).
+    pub fn content(&self) -> String {
+        world::text_of(
+            self.data["content"].as_str().unwrap_or_default(),
+            &self.data["embeds"],
+        )
+    }
+    /// The answer's embed colour, if it is a card.
+    pub fn colour(&self) -> Option<u64> {
+        self.data["embeds"][0]["color"].as_u64()
     }
     pub fn ephemeral(&self) -> bool {
         self.data["flags"].as_u64().unwrap_or(0) & interactions::EPHEMERAL != 0
@@ -96,6 +109,8 @@ impl FakeDiscord {
                 refuse_rooms_with: HashMap::new(),
                 outage: None,
                 outage_answers: 0,
+                invalid_bodies: Vec::new(),
+                join_link_problems: Vec::new(),
             }),
             addr: OnceLock::new(),
             token: TOKEN.to_string(),
@@ -744,8 +759,18 @@ impl FakeDiscord {
     pub fn dms_containing(&self, user: u64, needle: &str) -> usize {
         self.dms(user)
             .iter()
-            .filter(|m| m.content.contains(needle))
+            .filter(|m| m.text().contains(needle))
             .count()
+    }
+
+    /// Bodies refused for breaking Discord's limits, with why (should stay empty).
+    pub fn invalid_bodies(&self) -> Vec<String> {
+        self.lock().invalid_bodies.clone()
+    }
+
+    /// Join links that led anywhere but the member's own room (should stay empty).
+    pub fn join_link_problems(&self) -> Vec<String> {
+        self.lock().join_link_problems.clone()
     }
 
     pub fn channel_messages(&self, channel: u64) -> Vec<Message> {

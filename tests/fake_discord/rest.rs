@@ -561,13 +561,19 @@ fn create_message(shared: &mut Shared, channel_id: u64, body: &Value) -> Reply {
         }
     }
     let content = body["content"].as_str().unwrap_or_default().to_string();
-    if content.is_empty() || content.chars().count() > 2000 {
+    if let Err(why) = super::validate::check_limits(body, true) {
+        shared.invalid_bodies.push(why.clone());
         return error(
             StatusCode::BAD_REQUEST,
             50035,
-            "Invalid Form Body (content: 1 to 2000 characters)",
+            &format!("Invalid Form Body ({why})"),
         );
     }
+    let recipient = (channel.kind == CHANNEL_DM)
+        .then_some(channel.recipient)
+        .flatten();
+    let problems = super::validate::join_link_problems(&shared.world, body, recipient);
+    shared.join_link_problems.extend(problems);
     let nonce = body["nonce"]
         .as_str()
         .map(str::to_string)
@@ -601,6 +607,7 @@ fn create_message(shared: &mut Shared, channel_id: u64, body: &Value) -> Reply {
         channel_id,
         author_id: bot,
         content,
+        embeds: body.get("embeds").cloned().unwrap_or(json!([])),
         components: body.get("components").cloned().unwrap_or(json!([])),
         nonce,
         flags: body["flags"].as_u64().unwrap_or(0),

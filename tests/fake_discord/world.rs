@@ -99,10 +99,46 @@ pub struct Message {
     pub channel_id: u64,
     pub author_id: u64,
     pub content: String,
+    /// The embeds as sent (`[]` for none).
+    pub embeds: Value,
     pub components: Value,
     pub nonce: Option<String>,
     pub flags: u64,
     pub created: std::time::Instant,
+}
+
+impl Message {
+    /// Everything a member reads in it: the content, then each embed's title, description,
+    /// "name: value" fields and footer, one per line.
+    pub fn text(&self) -> String {
+        text_of(&self.content, &self.embeds)
+    }
+}
+
+/// A message's readable text from its content and embeds (see [`Message::text`]).
+pub fn text_of(content: &str, embeds: &Value) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    if !content.is_empty() {
+        lines.push(content.to_string());
+    }
+    for embed in embeds.as_array().into_iter().flatten() {
+        for key in ["title", "description"] {
+            if let Some(text) = embed[key].as_str() {
+                lines.push(text.to_string());
+            }
+        }
+        for field in embed["fields"].as_array().into_iter().flatten() {
+            lines.push(format!(
+                "{}: {}",
+                field["name"].as_str().unwrap_or_default(),
+                field["value"].as_str().unwrap_or_default()
+            ));
+        }
+        if let Some(text) = embed["footer"]["text"].as_str() {
+            lines.push(text.to_string());
+        }
+    }
+    lines.join("\n")
 }
 
 #[derive(Debug, Default)]
@@ -433,7 +469,7 @@ impl World {
             "mentions": mentions,
             "mention_roles": [],
             "attachments": [],
-            "embeds": [],
+            "embeds": message.embeds,
             "pinned": false,
             "type": 0,
             "flags": message.flags,

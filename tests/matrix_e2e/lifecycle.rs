@@ -71,6 +71,28 @@ async fn a_pair_and_a_trio_get_rooms_with_a_call_every_dm_once_and_closed_rooms(
                     "{announcement}"
                 );
             }
+            // The HTML card: a bold first line, each partner a pill to that very user, the room
+            // a matrix.to link to this very room.
+            let content = member.dm_contents_containing(&bot, ANNOUNCE).await;
+            let html = content[0]["formatted_body"].as_str().unwrap_or_default();
+            assert_eq!(content[0]["format"], "org.matrix.custom.html");
+            assert!(
+                html.starts_with("<strong>It&#39;s time! Join your room</strong><br>"),
+                "{html}"
+            );
+            for partner in names.iter().filter(|other| *other != name) {
+                let pill = format!(
+                    "<a href=\"https://matrix.to/#/{}\">",
+                    community.member(partner).user.user_id
+                );
+                assert!(html.contains(&pill), "{partner} as a pill: {html}");
+            }
+            let link = format!("<a href=\"https://matrix.to/#/{room}?via=");
+            assert_eq!(
+                html.matches(&link).count(),
+                2,
+                "the Room field and Join link lead to {room}: {html}"
+            );
             member.join(room).await;
         }
     }
@@ -125,7 +147,7 @@ async fn a_pair_and_a_trio_get_rooms_with_a_call_every_dm_once_and_closed_rooms(
         .command(&community.room, "!focusfolk prefs")
         .await;
     assert!(
-        stats.contains("sessions: 1") && stats.contains("no-shows: 0"),
+        stats.contains("Sessions: 1") && stats.contains("No-shows: 0"),
         "{stats}"
     );
 }
@@ -154,7 +176,7 @@ async fn no_shows_are_spotted_from_room_presence_and_the_stranded_are_re_paired(
             "{name}"
         );
         let stats = member.command(&community.room, "!focusfolk prefs").await;
-        assert!(stats.contains("no-shows: 1"), "{stats}");
+        assert!(stats.contains("No-shows: 1"), "{stats}");
     }
     let mut rematch_rooms = Vec::new();
     for name in &stranded {

@@ -116,10 +116,10 @@ async fn a_minute_without_the_homeserver_around_the_start_loses_nothing_doubles_
             .handle_text(&actor, "prefs")
             .await
             .render_plain();
-        if !stats.contains("no-shows: 0") {
+        if !stats.contains("No-shows: 0") {
             wrongly_no_show += 1;
         }
-        assert!(stats.contains("sessions: 1"), "{}: {stats}", member.name);
+        assert!(stats.contains("Sessions: 1"), "{}: {stats}", member.name);
     }
     let rooms_after: BTreeSet<String> = rooms.into_keys().map(|room| room.to_string()).collect();
     println!(

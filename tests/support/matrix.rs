@@ -286,6 +286,23 @@ impl Member {
             .collect()
     }
 
+    /// Contents of the bot's DMs (`m.text`) to this member whose body contains `needle`:
+    /// `body`, `format`, `formatted_body` as the server has them.
+    pub async fn dm_contents_containing(&self, bot: &str, needle: &str) -> Vec<Value> {
+        let room = self.dm_room(bot).await;
+        self.history(&room)
+            .await
+            .into_iter()
+            .filter(|event| event["sender"] == bot && event["content"]["msgtype"] == "m.text")
+            .map(|event| event["content"].clone())
+            .filter(|content| {
+                content["body"]
+                    .as_str()
+                    .is_some_and(|body| body.contains(needle))
+            })
+            .collect()
+    }
+
     pub async fn dms_containing(&self, bot: &str, needle: &str) -> usize {
         self.dms(bot)
             .await

@@ -1,7 +1,7 @@
 //! Announce (T): each member learns their partner(s) and room.
 
 use super::SlotSnapshot;
-use crate::core::message::OutgoingMessage;
+use crate::core::message::{OutgoingMessage, Tone};
 use crate::core::model::{Member, Slot};
 use crate::engine::effect_key::EffectKey;
 use crate::engine::errors::{JobError, Shortfall};
@@ -88,7 +88,7 @@ impl Engine {
     }
 }
 
-/// "🎯 It's time! You're with @ben — join #room. 50 minutes, until 09:50 CET."
+/// "It's time! Join your room": the partner(s), the room and the end time, and one button.
 fn announcement(
     slot: &Slot,
     member: &Member,
@@ -96,23 +96,31 @@ fn announcement(
     room: &str,
     title: &str,
 ) -> OutgoingMessage {
+    let message = OutgoingMessage::new()
+        .titled("It's time! Join your room")
+        .tone(Tone::Start);
     let message = if partners.is_empty() {
         // Everyone else cancelled after matching: the attendance check re-pairs stranded
         // members, so say that instead of naming a partner who won't come.
-        OutgoingMessage::new().text(
-            "🎯 It's time! Your partner cancelled at the last minute. Join anyway — if anyone else is left without a partner, I'll pair you in a few minutes: ",
+        message.text(
+            "Your partner cancelled at the last minute. Join anyway — if anyone else is left without a partner, I'll pair you in a few minutes.",
         )
     } else {
-        OutgoingMessage::new().text("🎯 It's time! You're with ")
+        message.field(
+            "With",
+            super::mention_partners(OutgoingMessage::new(), partners.iter().copied()),
+        )
     };
-    super::mention_partners(message, partners.iter().copied())
-        .text(if partners.is_empty() {
-            ""
-        } else {
-            " — join "
-        })
-        .room(room.to_string(), title.to_string())
-        .text(format!(". {} minutes, until ", slot.length_minutes))
-        .time(slot.ends_at(), member.time_zone)
-        .text(".")
+    message
+        .field(
+            "Room",
+            OutgoingMessage::new().room(room.to_string(), title.to_string()),
+        )
+        .field(
+            "Until",
+            OutgoingMessage::new()
+                .time(slot.ends_at(), member.time_zone)
+                .text(format!(" ({} min)", slot.length_minutes)),
+        )
+        .join_room(room.to_string(), title.to_string())
 }

@@ -11,7 +11,7 @@ use super::SlotSnapshot;
 use crate::core::attendance::{
     attendance_outcome, outcome_when_presence_unknown, stranded_members,
 };
-use crate::core::message::OutgoingMessage;
+use crate::core::message::{MessageAction, OutgoingMessage, Tone};
 use crate::core::model::{AttendanceOutcome, Group, GroupOrigin, Member, MemberId, Slot};
 use crate::core::schedule::{Lateness, ON_TIME_TOLERANCE};
 use crate::engine::effect_key::EffectKey;
@@ -268,9 +268,12 @@ fn tell_the_missing<'a>(
         .iter()
         .filter(|member| !rematched.contains(&member.id))
         .map(|member| {
-            let message = OutgoingMessage::new().text(
-                "Your partner didn't make it and nobody else is free right now. Keep going in your room — this session still counts for you.",
-            );
+            let message = OutgoingMessage::new()
+                .titled("Your partner didn't make it")
+                .tone(Tone::Problem)
+                .text(
+                    "Nobody else is free right now. Keep going in your room — this session still counts for you.",
+                );
             let key = EffectKey::Stranded {
                 slot: slot.id,
                 member: member.id,
@@ -283,9 +286,12 @@ fn tell_the_missing<'a>(
         .filter_map(|(member_id, _)| snapshot.members.get(member_id))
         .map(|member| {
             let message = OutgoingMessage::new()
+                .titled("We missed you")
+                .tone(Tone::Problem)
                 .text("We missed you at ")
                 .time(slot.starts_at, member.time_zone)
-                .text(". Your partner has been looked after. If something came up, cancelling ahead frees them sooner.");
+                .text(". Your partner has been looked after. If something came up, cancelling ahead frees them sooner.")
+                .action(MessageAction::BookAnother);
             let key = EffectKey::Missed {
                 slot: slot.id,
                 member: member.id,
@@ -295,16 +301,23 @@ fn tell_the_missing<'a>(
     alone.chain(missed).collect()
 }
 
-/// "🔁 Your partner didn't make it, so I re-paired you: you're now with @cat — join #room."
+/// "New partner — join your room": the new partner(s) and room, and one button.
 fn rematch_message<'a>(
     partners: impl Iterator<Item = &'a Member>,
     room: &str,
     title: &str,
 ) -> OutgoingMessage {
-    let message = OutgoingMessage::new()
-        .text("🔁 Your partner didn't make it, so I re-paired you: you're now with ");
-    super::mention_partners(message, partners)
-        .text(" — join ")
-        .room(room.to_string(), title.to_string())
-        .text(". Same end time.")
+    OutgoingMessage::new()
+        .titled("New partner! Join your room")
+        .tone(Tone::Start)
+        .text("Your partner didn't make it, so I re-paired you. Same end time.")
+        .field(
+            "With",
+            super::mention_partners(OutgoingMessage::new(), partners),
+        )
+        .field(
+            "Room",
+            OutgoingMessage::new().room(room.to_string(), title.to_string()),
+        )
+        .join_room(room.to_string(), title.to_string())
 }

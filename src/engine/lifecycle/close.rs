@@ -1,6 +1,6 @@
 //! Check-in (T + length) and room closing (T + length + delay).
 
-use crate::core::message::{CommandWord, MessageAction, OutgoingMessage};
+use crate::core::message::{CommandWord, MessageAction, OutgoingMessage, Tone};
 use crate::core::model::{AttendanceOutcome, GroupState, Slot};
 use crate::engine::effect_key::EffectKey;
 use crate::engine::errors::JobError;
@@ -25,10 +25,12 @@ impl Engine {
             attended.iter().filter_map(|id| members.get(id)),
             |member| {
                 let message = OutgoingMessage::new()
+                    .titled("Session done. Nice work!")
+                    .tone(Tone::Confirmed)
                     .text(format!(
-                    "✅ Session done — {} minutes of focus. How did it go? Liked your partner? ",
-                    slot.length_minutes
-                ))
+                        "{} minutes of focus. How did it go? Liked your partner? ",
+                        slot.length_minutes
+                    ))
                     .command(CommandWord::Friend, "<name>")
                     .text(" pairs you again.")
                     .action(MessageAction::BookAnother);

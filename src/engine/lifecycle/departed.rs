@@ -11,7 +11,7 @@
 
 use super::SlotSnapshot;
 use crate::core::booking_rules::CancelKind;
-use crate::core::message::OutgoingMessage;
+use crate::core::message::{OutgoingMessage, Tone};
 use crate::core::model::{Member, Slot};
 use crate::engine::effect_key::EffectKey;
 use crate::engine::errors::JobError;
@@ -102,7 +102,9 @@ impl Engine {
                 .time(slot.starts_at, member.time_zone)
                 .text(" on.")
         }
-        .text(" If that's a mistake, rejoin and book again.");
+        .text(" If that's a mistake, rejoin and book again.")
+        .titled("Your bookings are cancelled")
+        .tone(Tone::Problem);
         let key = EffectKey::Departed {
             slot: slot.id,
             member: member.id,

@@ -24,7 +24,7 @@ use super::Engine;
 use crate::core::matching::{
     match_members, Candidate, MatchingInput, MatchingOutcome, PairNote, PairTie,
 };
-use crate::core::message::OutgoingMessage;
+use crate::core::message::{OutgoingMessage, Tone};
 use crate::core::model::{
     Booking, Community, CommunitySettings, Group, GroupOrigin, Member, MemberId, RelationKind, Slot,
 };
@@ -81,7 +81,10 @@ pub fn no_room_message<'a>(
     let partners: Vec<&Member> = partners.into_iter().collect();
     let mention_all =
         |message: OutgoingMessage| mention_partners(message, partners.iter().copied());
-    let message = OutgoingMessage::new().text("😕 Sorry — your room for ");
+    let message = OutgoingMessage::new()
+        .titled("Your room couldn't be opened")
+        .tone(Tone::Problem)
+        .text("Sorry — your room for ");
     let message = message.time(slot.starts_at, member.time_zone);
     if partners.is_empty() {
         return message.text(

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::SlotSnapshot;
-use crate::core::message::{CommandWord, OutgoingMessage};
+use crate::core::message::{CommandWord, OutgoingMessage, Tone};
 use crate::core::model::{Group, GroupOrigin, JobKind, Member, MemberId, Slot};
 use crate::core::schedule::{announce_due_at, slot_job_key};
 use crate::engine::effect_key::EffectKey;
@@ -94,9 +94,11 @@ impl Engine {
             .collect();
         let alone_dms = run_each(self.runner.effects_in_flight, alone, |member| {
             let message = OutgoingMessage::new()
+                .titled("No partner this time")
+                .tone(Tone::Problem)
                 .text("Nobody else could be matched with you for ")
                 .time(slot.starts_at, member.time_zone)
-                .text(". Your booking stays, so you can still focus solo — or pick a busier slot with ")
+                .text(". Your booking stays, so you can still focus solo — or pick a busier time with ")
                 .command(CommandWord::Slots, "")
                 .text(".");
             let key = EffectKey::Alone {

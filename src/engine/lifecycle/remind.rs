@@ -1,6 +1,6 @@
 //! Reminder (T − reminder lead): every member booked in the slot, unless they opted out.
 
-use crate::core::message::{MessageAction, OutgoingMessage};
+use crate::core::message::{MessageAction, OutgoingMessage, Tone};
 use crate::core::model::{Booking, BookingStatus, Job, Member, Slot};
 use crate::core::schedule::starts_in_words;
 use crate::engine::effect_key::EffectKey;
@@ -44,12 +44,17 @@ impl Engine {
             to_remind,
             |(booking, member)| {
                 let message = OutgoingMessage::new()
-                    .text(format!(
-                        "⏰ Your {}-minute focus session {starts_in}, at ",
-                        slot.length_minutes
-                    ))
-                    .time(slot.starts_at, member.time_zone)
-                    .text(". I'll tell you your partner and room when it starts.")
+                    .titled(format!("Your focus session {starts_in}"))
+                    .tone(Tone::Reminder)
+                    .text("I'll tell you your partner and room when it starts.")
+                    .field(
+                        "When",
+                        OutgoingMessage::new().time(slot.starts_at, member.time_zone),
+                    )
+                    .field(
+                        "Length",
+                        OutgoingMessage::new().text(format!("{} min", slot.length_minutes)),
+                    )
                     .action(MessageAction::CancelBooking(booking.id));
                 // Keyed by booking, as before reminders were per slot: a reminder already sent
                 // by an old per-booking job is not sent again.

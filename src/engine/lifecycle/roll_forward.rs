@@ -10,7 +10,7 @@ use chrono::Duration;
 use crate::core::booking_rules::{
     check_new_booking, weekly_occurrence, BookingRejection, WeeklyOccurrence,
 };
-use crate::core::message::{CommandWord, OutgoingMessage};
+use crate::core::message::{CommandWord, OutgoingMessage, Tone};
 use crate::core::model::{Booking, Community, Job, Member};
 use crate::engine::effect_key::EffectKey;
 use crate::engine::errors::JobError;
@@ -120,6 +120,8 @@ impl Engine {
                     notes.push(format!("booked #{} at {}", rolled.id, at));
                     if let WeeklyOccurrence::Moved { wanted, .. } = occurrence {
                         let message = OutgoingMessage::new()
+                            .titled("Your weekly session moves this once")
+                            .tone(Tone::Reminder)
                             .text("Your weekly session moves to ")
                             .time(at, zone)
                             .text(format!(
@@ -155,6 +157,8 @@ impl Engine {
                 }
                 Ok(Err(rejection @ BookingRejection::LengthNotAllowed { .. })) => {
                     let message = OutgoingMessage::new()
+                        .titled("Your weekly series ends")
+                        .tone(Tone::Problem)
                         .text("Your weekly session at ")
                         .time(booking.starts_at, zone)
                         .text(" ends here: ")
@@ -181,6 +185,8 @@ impl Engine {
                         other => other.describe(zone),
                     };
                     let message = OutgoingMessage::new()
+                        .titled("One weekly session skipped")
+                        .tone(Tone::Problem)
                         .text("Your weekly session on ")
                         .time(at, zone)
                         .text(" is skipped that week: ")

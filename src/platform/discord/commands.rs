@@ -78,7 +78,7 @@ pub enum Mode {
 #[poise::command(slash_command, guild_only)]
 pub async fn book(
     ctx: Context<'_>,
-    #[description = "When (your time zone): pick a slot or type e.g. tomorrow 9:00"]
+    #[description = "When (your time zone): pick a time or type e.g. tomorrow 9:00"]
     #[autocomplete = "autocomplete_when"]
     when: String,
     #[description = "Minutes"]
@@ -246,7 +246,12 @@ pub async fn help(
         None => HELP.to_string(),
     };
     answer(ctx, async move {
-        Reply::new(OutgoingMessage::new().text(text), CommandOutcome::Done)
+        Reply::new(
+            OutgoingMessage::new()
+                .titled("How focusfolk works")
+                .text(text),
+            CommandOutcome::Done,
+        )
     })
     .await?;
     Ok(())

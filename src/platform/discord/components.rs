@@ -1,5 +1,5 @@
-//! Buttons on DMs and what clicking them does. The reminder carries "Cancel this session"
-//! (answered by updating the DM itself, type 7); the check-in carries "Book another session",
+//! What clicking a DM's buttons does (`card` puts them there). The reminder carries "Cancel this
+//! session" (answered by replacing the reminder with the cancel's own card, type 7); the check-in carries "Book another session",
 //! which opens a form (type 9) whose submission books (type 4). A slow engine gets a deferred
 //! answer (type 6) and an edit instead, inside Discord's 3 seconds.
 //!
@@ -9,40 +9,16 @@ use crate::core::model::Platform;
 use std::sync::Arc;
 
 use poise::serenity_prelude as serenity;
-use serde_json::{json, Value};
 
+use super::card;
 use super::context::Data;
-use super::render::{render, truncate, MAX_MESSAGE_CHARS};
 use crate::command::{CancelScope, CancelTarget, Command};
-use crate::core::message::{MessageAction, OutgoingMessage};
+use crate::core::message::OutgoingMessage;
 use crate::core::time_input::parse_time_spec;
 use crate::engine::port::Membership;
 use crate::engine::Actor;
 
-const CANCEL: &str = "cf:cancel";
-const BOOK: &str = "cf:book";
 const BOOK_FORM: &str = "cf:bookform";
-
-/// One action row with a button per action the message carries (a reminder's "Cancel this
-/// session", a check-in's "Book another session"). Buttons act in `guild`, the community the
-/// message is about; without one there is nothing to act in, so no buttons.
-pub fn for_message(message: &OutgoingMessage, guild: Option<u64>) -> Option<Value> {
-    let guild = guild?;
-    let buttons: Vec<Value> = message
-        .actions()
-        .take(5) // Discord's limit per action row
-        .map(|action| {
-            let (style, custom_id) = match action {
-                MessageAction::CancelBooking(booking) => {
-                    (4, format!("{CANCEL}:{guild}:{}", booking.0))
-                }
-                MessageAction::BookAnother => (1, format!("{BOOK}:{guild}")),
-            };
-            json!({"type": 2, "style": style, "label": action.label(), "custom_id": custom_id})
-        })
-        .collect();
-    (!buttons.is_empty()).then(|| json!([{"type": 1, "components": buttons}]))
-}
 
 fn actor(guild: u64, user: &serenity::User) -> Actor {
     let name = user
@@ -169,22 +145,17 @@ async fn cancel_from_reminder(
             .message
     };
     tokio::pin!(work);
-    let original = interaction.message.content.clone();
-    let updated = |reply: &OutgoingMessage| {
-        truncate(
-            &format!("{original}\n\n**{}**", render(reply)),
-            MAX_MESSAGE_CHARS,
-        )
-    };
+    // The reminder becomes the answer: its Cancel button goes, the cancel's card (with its own
+    // next step) takes its place.
+    let updated = |reply: &OutgoingMessage| card::build(reply, Some(guild));
     match tokio::time::timeout(data.defer_after, &mut work).await {
         Ok(reply) => {
-            let message = serenity::CreateInteractionResponseMessage::new()
-                .content(updated(&reply))
-                .components(vec![]);
             interaction
                 .create_response(
                     &ctx.http,
-                    serenity::CreateInteractionResponse::UpdateMessage(message),
+                    serenity::CreateInteractionResponse::UpdateMessage(
+                        updated(&reply).response_message(),
+                    ),
                 )
                 .await?;
         }
@@ -194,12 +165,7 @@ async fn cancel_from_reminder(
                 .await?;
             let reply = work.await;
             interaction
-                .edit_response(
-                    &ctx.http,
-                    serenity::EditInteractionResponse::new()
-                        .content(updated(&reply))
-                        .components(vec![]),
-                )
+                .edit_response(&ctx.http, updated(&reply).edit_response())
                 .await?;
         }
     }
@@ -263,8 +229,8 @@ pub async fn on_modal(
     tokio::pin!(work);
     let answered = match tokio::time::timeout(data.defer_after, &mut work).await {
         Ok(reply) => {
-            let message = serenity::CreateInteractionResponseMessage::new()
-                .content(render(&reply))
+            let message = card::build(&reply, Some(guild))
+                .response_message()
                 .ephemeral(true);
             interaction
                 .create_response(
@@ -281,10 +247,7 @@ pub async fn on_modal(
                 Ok(()) => {
                     let reply = work.await;
                     interaction
-                        .edit_response(
-                            &ctx.http,
-                            serenity::EditInteractionResponse::new().content(render(&reply)),
-                        )
+                        .edit_response(&ctx.http, card::build(&reply, Some(guild)).edit_response())
                         .await
                         .map(|_| ())
                 }

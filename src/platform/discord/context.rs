@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use poise::serenity_prelude as serenity;
 
-use super::render::render;
+use super::card;
 use super::DiscordPlatform;
 use crate::core::model::Platform;
 use crate::engine::{Actor, CommandOutcome, Engine, Reply};
@@ -74,9 +74,8 @@ where
             }
         }
     };
-    let mut create = poise::CreateReply::default()
-        .content(render(&reply.message))
-        .ephemeral(true);
+    let guild = ctx.guild_id().map(|guild| guild.get());
+    let mut create = card::build(&reply.message, guild).ephemeral_reply();
     // A booking's .ics invite, a cancellation: files on the same (private) answer.
     for attachment in &reply.attachments {
         create = create.attachment(poise::serenity_prelude::CreateAttachment::bytes(

@@ -8,13 +8,12 @@
 use reqwest::Method;
 use serde_json::json;
 
-use super::channel_message::message_once;
-use super::components;
-use super::render::{render, truncate, MAX_MESSAGE_CHARS};
+use super::card;
+use super::render::{truncate, MAX_MESSAGE_CHARS};
 use super::rest::codes;
 use super::room_ref::RoomRef;
 use super::DiscordPlatform;
-use crate::core::message::{MessagePart, OutgoingMessage};
+use crate::core::message::OutgoingMessage;
 use crate::engine::port::{PlatformError, Recipient};
 
 fn user_id(recipient: &Recipient) -> Result<u64, PlatformError> {
@@ -34,17 +33,14 @@ impl DiscordPlatform {
         key: &str,
     ) -> Result<(), PlatformError> {
         let user = user_id(to)?;
-        let content = render(message);
         // The message's own guild; the member's last-seen guild only when it is not known.
         let guild = match to.platform_community_id.as_deref().map(str::parse::<u64>) {
             Some(Ok(guild)) => Some(guild),
             _ => self.home_guild(user).await.ok().flatten(),
         };
-        // A DM mentions the partner by name; nobody needs a ping from it.
-        let mut body = message_once(&content, key);
-        if let Some(rows) = components::for_message(message, guild) {
-            body["components"] = rows;
-        }
+        // A DM mentions the partner by name; nobody needs a ping from it (`message_once`).
+        let card = card::build(message, guild);
+        let body = card.message_once_json(key);
         let channel = self.ensure_dm_channel(user).await?;
         match self
             .rest
@@ -57,7 +53,7 @@ impl DiscordPlatform {
         {
             Ok(_) => Ok(()),
             Err(error) if error.code() == Some(codes::CANNOT_DM_USER) => {
-                self.post_in_lobby(user, message, &content, key).await
+                self.post_in_lobby(user, message, &card, key).await
             }
             Err(error) if error.code() == Some(codes::UNKNOWN_CHANNEL) => {
                 // The remembered DM channel is gone: forget it; the retry opens a new one.
@@ -122,14 +118,11 @@ impl DiscordPlatform {
         &self,
         user: u64,
         message: &OutgoingMessage,
-        content: &str,
+        card: &card::DiscordMessage,
         key: &str,
     ) -> Result<(), PlatformError> {
         let unreachable = || PlatformError::Unreachable(format!("user {user} does not accept DMs"));
-        let Some(room) = message.parts.iter().find_map(|part| match part {
-            MessagePart::Room { room, .. } => RoomRef::parse(room),
-            _ => None,
-        }) else {
+        let Some(room) = message.pair_room().and_then(RoomRef::parse) else {
             return Err(unreachable());
         };
         let setup = self
@@ -139,10 +132,20 @@ impl DiscordPlatform {
         let Some(lobby) = setup.lobby else {
             return Err(unreachable());
         };
-        let text = format!(
-            "<@{user}> I can't DM you (your DMs from this server are closed), so here it is:\n{content}\n-# Allow direct messages from server members to get these privately."
+        // The card as it would have been in the DM, with the mention and the why above it.
+        let mut lobby_card = card.clone();
+        lobby_card.content = truncate(
+            &format!(
+                "<@{user}> I can't DM you (your DMs from this server are closed), so here it is:{}\n-# Allow direct messages from server members to get these privately.",
+                if card.content.is_empty() {
+                    String::new()
+                } else {
+                    format!("\n{}", card.content)
+                }
+            ),
+            MAX_MESSAGE_CHARS,
         );
-        let mut body = message_once(&truncate(&text, MAX_MESSAGE_CHARS), &format!("lobby:{key}"));
+        let mut body = lobby_card.message_once_json(&format!("lobby:{key}"));
         body["allowed_mentions"] = json!({"users": [user.to_string()]});
         match self
             .rest

@@ -5,7 +5,8 @@
 //! Map: `adapter` (the port impl), `rooms` / `dm` (effects), `presence` / `channels` (what the
 //! gateway tells us), `rest` / `pacing` (focusfolk's own REST calls and limits), `commands` /
 //! `autocomplete` / `setup_command` / `components` (what members and admins do), `events`
-//! (gateway events), `state` (the adapter's notes in the store), `sweep`, `render`, `client`.
+//! (gateway events), `state` (the adapter's notes in the store), `sweep`, `render` (parts as
+//! markdown), `card` (a message as an embed with buttons, within Discord's limits), `client`.
 //! Shared leaves, so these files never import each other in a circle: `context` (the handlers'
 //! `Data`, `Context`, `actor_of`, `answer`), `command_list` (what is registered), `room_ref`
 //! (a room as the engine records it), `channel_message` (a message body with its nonce).
@@ -16,6 +17,7 @@
 mod adapter;
 mod autocomplete;
 mod calendar_command;
+pub mod card;
 mod channel_message;
 mod channels;
 mod client;

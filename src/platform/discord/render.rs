@@ -8,9 +8,15 @@ use crate::core::message::{CommandWord, MessagePart, OutgoingMessage};
 /// Discord refuses longer messages.
 pub const MAX_MESSAGE_CHARS: usize = 2000;
 
+/// A message's parts as content, cut to Discord's 2000 characters. Cards go through `card`.
 pub fn render(message: &OutgoingMessage) -> String {
+    truncate(&render_parts(&message.parts), MAX_MESSAGE_CHARS)
+}
+
+/// Parts in Discord's markdown, uncut (embeds have limits of their own).
+pub fn render_parts(parts: &[MessagePart]) -> String {
     let mut out = String::new();
-    for part in &message.parts {
+    for part in parts {
         match part {
             MessagePart::Text(text) => out.push_str(text),
             // Another member's nickname: a masked link or markdown in it shows as written.
@@ -18,7 +24,7 @@ pub fn render(message: &OutgoingMessage) -> String {
             MessagePart::Command { word, arguments } => {
                 out.push_str(&slash_command(*word, arguments))
             }
-            // A button on the message (components::for_message), not part of its text.
+            // A button on the message (`card`), not part of its text.
             MessagePart::Action(_) => {}
             MessagePart::Time { at, .. } => {
                 let unix = at.timestamp();
@@ -37,7 +43,7 @@ pub fn render(message: &OutgoingMessage) -> String {
             },
         }
     }
-    truncate(&out, MAX_MESSAGE_CHARS)
+    out
 }
 
 /// Cuts at a character boundary, marking the cut.

@@ -42,7 +42,7 @@ mod files;
 mod membership;
 mod pair_rooms;
 mod ratelimit;
-mod render;
+pub mod render;
 mod session;
 mod sync;
 

@@ -1,11 +1,16 @@
 //! Message parts as Matrix sees them: a plain `body` for every client and an HTML
 //! `formatted_body` where mentions are matrix.to pills and rooms are links. Times are written in
 //! the recipient's zone (Matrix clients cannot localise a timestamp inside text).
+//!
+//! A card (a message with a title, fields, a list, …) is laid out as a bold first line, the body,
+//! a bulleted list, "Name: value" lines, the footer in italics, and the next step last: a link
+//! to join the room, or "Reply `cancel 12` to cancel this session." (Matrix has no buttons).
+//! Everything a member typed (display names, room titles) is HTML-escaped.
 
 use serde_json::{json, Value};
 
 use crate::core::message::{
-    command_text, render_time_in_zone, CommandWord, MessagePart, OutgoingMessage,
+    command_text, render_time_in_zone, CommandWord, MessageAction, MessagePart, OutgoingMessage,
 };
 
 /// How command parts are written: members type commands bare in their DM room with the bot,
@@ -36,13 +41,112 @@ pub struct Rendered {
 /// `via` makes room links work for members on other homeservers: room ids of version 12 rooms
 /// carry no server name to route through.
 pub fn render(message: &OutgoingMessage, via_server: &str, commands: CommandStyle) -> Rendered {
+    if !message.is_card() {
+        return render_parts(&message.parts, via_server, commands);
+    }
+    // Lines of the plain body, and blocks of HTML: a list is a block of its own, everything
+    // else a line ended by `<br>`.
+    let mut body: Vec<String> = Vec::new();
+    let mut html = String::new();
+    let html_line = |html: &mut String, line: String| {
+        if !html.is_empty() && !html.ends_with("</ul>") {
+            html.push_str("<br>");
+        }
+        html.push_str(&line);
+    };
+    if let Some(title) = &message.title {
+        body.push(title.clone());
+        html_line(&mut html, format!("<strong>{}</strong>", escape(title)));
+    }
+    let parts: Vec<MessagePart> = message.body_parts().cloned().collect();
+    let text = render_parts(&parts, via_server, commands);
+    if !text.body.trim().is_empty() {
+        body.push(text.body.trim().to_string());
+        html_line(&mut html, text.html.trim().to_string());
+    }
+    if !message.items.is_empty() {
+        let mut list = String::from("<ul>");
+        for item in &message.items {
+            let item = render_parts(item, via_server, commands);
+            body.push(format!("  • {}", item.body));
+            list.push_str(&format!("<li>{}</li>", item.html));
+        }
+        list.push_str("</ul>");
+        html.push_str(&list);
+    }
+    for field in &message.fields {
+        let value = render_parts(&field.value, via_server, commands);
+        body.push(format!("{}: {}", field.name, value.body));
+        html_line(
+            &mut html,
+            format!("{}: {}", escape(&field.name), value.html),
+        );
+    }
+    if let Some(footer) = &message.footer {
+        body.push(footer.clone());
+        html_line(&mut html, format!("<em>{}</em>", escape(footer)));
+    }
+    if let Some(join) = &message.join {
+        let link = room_link(&join.room, via_server);
+        body.push(format!("→ Join the room: {link}"));
+        html_line(
+            &mut html,
+            format!(
+                "→ <a href=\"{}\">Join the room</a> ({})",
+                escape(&link),
+                escape(&join.title)
+            ),
+        );
+    }
+    for action in message.actions() {
+        body.push(reply_line(action, commands, "`", "`", false));
+        html_line(
+            &mut html,
+            reply_line(action, commands, "<code>", "</code>", true),
+        );
+    }
+    Rendered {
+        body: body.join("\n"),
+        html,
+    }
+}
+
+/// "→ Reply `cancel 12` to cancel this session.": what a button does elsewhere, as a reply.
+fn reply_line(
+    action: &MessageAction,
+    commands: CommandStyle,
+    open: &str,
+    close: &str,
+    html: bool,
+) -> String {
+    let (word, arguments) = action.as_command();
+    let arguments = if html { escape(&arguments) } else { arguments };
+    let label = action.label();
+    let mut what = label.chars();
+    let what = match what.next() {
+        Some(first) => first.to_lowercase().chain(what).collect::<String>(),
+        None => String::new(),
+    };
+    format!(
+        "→ Reply {} to {what}.",
+        commands.write(word, &arguments, open, close)
+    )
+}
+
+/// Parts as a body and HTML, in order: what a message without card structure is.
+fn render_parts(parts: &[MessagePart], via_server: &str, commands: CommandStyle) -> Rendered {
     let mut body = String::new();
     let mut html = String::new();
-    for part in &message.parts {
+    for part in parts {
         match part {
-            MessagePart::Text(text) | MessagePart::Name(text) => {
+            MessagePart::Text(text) => {
                 body.push_str(text);
                 html.push_str(&text_to_html(text));
+            }
+            // Someone's chosen name: escaped and nothing more (a backtick in it is a backtick).
+            MessagePart::Name(name) => {
+                body.push_str(name);
+                html.push_str(&escape(name));
             }
             MessagePart::Time { at, zone } => {
                 let text = render_time_in_zone(*at, *zone);
