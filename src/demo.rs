@@ -63,6 +63,8 @@ pub async fn build_shell_session(
         clock,
         community: community.to_string(),
         current_user: "alice".to_string(),
+        attachment_dir: std::env::temp_dir()
+            .join(format!("focusfolk-shell-{}", std::process::id())),
     })
 }
 

@@ -15,3 +15,4 @@ pub mod operator;
 pub mod platform;
 pub mod shell_repl;
 pub mod store;
+pub mod web;

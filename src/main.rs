@@ -354,10 +354,13 @@ async fn start_http(
         metrics: Some(focusfolk::http::metrics::install_recorder()?),
         readiness: Default::default(),
     };
-    tracing::info!(%address, "HTTP endpoint: /healthz, /readyz, /metrics");
-    // The web pages (issue 13) merge in here: `focusfolk::web::router(…)` instead of an empty
-    // router.
-    let extra_routes = axum::Router::new();
+    tracing::info!(%address, "HTTP endpoint: /healthz, /readyz, /metrics, /c/…, /me/…, /ical/…");
+    // The web pages and calendar feeds only read, through an engine's queries: this engine's
+    // runner never runs and its port (the shell's, which sends nothing anywhere) is never
+    // called. Its settings give the pages' links their `[web] public_url`.
+    let pages_engine = engine_setup(config, store, Platform::Shell)?
+        .build(Arc::new(focusfolk::platform::shell::ShellPlatform::new()));
+    let extra_routes = focusfolk::web::router(focusfolk::web::WebState::new(pages_engine));
     Ok(Some(tokio::spawn(async move {
         if let Err(error) = focusfolk::http::serve(listener, state, extra_routes, shutdown).await {
             tracing::error!(%error, "the HTTP endpoint stopped");
@@ -367,7 +370,6 @@ async fn start_http(
 
 /// What one platform's engine is built from: the shared store, the system clock, the
 /// community defaults and that platform's runner settings.
-#[allow(dead_code)] // unused when no platform feature is compiled in
 fn engine_setup(config: &Config, store: &Store, platform: Platform) -> anyhow::Result<EngineSetup> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     Ok(EngineSetup::new(
@@ -406,6 +408,7 @@ fn runner_settings(config: &Config, platform: Platform) -> anyhow::Result<Runner
         },
         shutdown_grace: config.runner.shutdown_grace.as_std(),
         retention: config.chores.retention(),
+        web_public_url: config.web.public_url.clone(),
         ..RunnerSettings::for_platform(platform)
     })
 }

@@ -15,7 +15,7 @@ use crate::platform::shell::{ShellEvent, ShellPlatform};
 
 pub const SHELL_HELP: &str = "\
 Simulation: /as NAME (switch member) · /advance 10m · /at 09:00 (or /at tomorrow 9:00) · /join · /leave · /now · /rooms · /quit
-Everything else is a focusfolk command, as on Matrix: book tomorrow 9:00 50m · cancel · sessions · slots · timezone Europe/Paris · prefs reminders off · friend NAME · help";
+Everything else is a focusfolk command, as on Matrix: book tomorrow 9:00 50m · cancel · sessions · slots · timezone Europe/Paris · prefs reminders off · friend NAME · calendar · help";
 
 /// The answer to a command from a member who is no longer in the community.
 pub const NOT_A_MEMBER_ANY_MORE: &str = "You're no longer a member of this community, so I can't \
@@ -27,6 +27,9 @@ pub struct ShellSession {
     pub clock: Arc<ManualClock>,
     pub community: String,
     pub current_user: String,
+    /// Where replies' files (`.ics` invites and cancellations) are written; the reply names
+    /// each file's path.
+    pub attachment_dir: std::path::PathBuf,
 }
 
 impl ShellSession {
@@ -60,7 +63,12 @@ impl ShellSession {
                 } else {
                     let reply = self.engine.handle_text(&actor, line).await;
                     let text = crate::platform::shell::render_for_shell(&reply.message);
-                    format!("{} ← {}", self.current_user, indent_card(&text))
+                    let mut text = format!("{} ← {}", self.current_user, indent_card(&text));
+                    for line in save_attachments(&self.attachment_dir, &reply.attachments) {
+                        text.push('\n');
+                        text.push_str(&line);
+                    }
+                    text
                 }
             }
         };
@@ -170,6 +178,25 @@ impl ShellSession {
             Err(error) => format!("the job runner stopped: {error}"),
         }
     }
+}
+
+/// Writes each file into `dir` and says where ("📎 calendar file: /tmp/…/x.ics"), or why not.
+pub fn save_attachments(
+    dir: &std::path::Path,
+    attachments: &[crate::engine::Attachment],
+) -> Vec<String> {
+    attachments
+        .iter()
+        .map(|attachment| {
+            let path = dir.join(&attachment.file_name);
+            let written = std::fs::create_dir_all(dir)
+                .and_then(|()| std::fs::write(&path, &attachment.bytes));
+            match written {
+                Ok(()) => format!("📎 calendar file: {}", path.display()),
+                Err(error) => format!("📎 could not write {}: {error}", path.display()),
+            }
+        })
+        .collect()
 }
 
 fn is_meta_command(meta: &str) -> bool {

@@ -53,7 +53,20 @@ const CASES: &[Case] = &[
             ("limits.command_interval", "2s"),
             ("limits.max_future_bookings", "20"),
             ("shell.community", "demo"),
+            ("web.public_url", "None"),
         ]),
+    },
+    Case {
+        name: "the web pages' public address",
+        toml: "[web]\npublic_url = \"https://focus.example.org\"\n",
+        env: &[],
+        expect: Values(&[("web.public_url", "Some(\"https://focus.example.org\")")]),
+    },
+    Case {
+        name: "a public address that is not one",
+        toml: "[web]\npublic_url = \"focus.example.org\"\n",
+        env: &[],
+        expect: Problems(&["`web.public_url` = \"focus.example.org\" is not a web address"]),
     },
     Case {
         name: "limits from the file and the environment",
@@ -416,6 +429,7 @@ fn shown(config: &Config, key: &str) -> String {
         "limits.command_interval" => config.limits.command_interval.to_string(),
         "limits.max_future_bookings" => config.limits.max_future_bookings.to_string(),
         "shell.community" => config.shell.community.clone(),
+        "web.public_url" => format!("{:?}", config.web.public_url),
         other => panic!("test table names unknown key {other}"),
     }
 }

@@ -11,8 +11,13 @@ mod synapse;
 #[path = "support/wait.rs"]
 mod wait;
 
+#[path = "support/web.rs"]
+mod web;
+
 #[path = "matrix_e2e/basics.rs"]
 mod basics;
+#[path = "matrix_e2e/calendar.rs"]
+mod calendar;
 #[path = "matrix_e2e/call.rs"]
 mod call;
 #[path = "matrix_e2e/commands.rs"]

@@ -71,6 +71,7 @@ on_both_backends! {
         concurrent_ensures_agree,
         community_generation_moves_on_update,
         claims_can_be_limited_to_one_platform,
+        web_links_and_page_counts,
     ],
     url: [
         corrupt_rows_are_reported_not_panicked,
@@ -2027,4 +2028,139 @@ async fn community_generation_moves_on_update(store: Store) {
         after,
         "a failed update changes nothing"
     );
+}
+
+// ---- web links and the pages' counts (issue 13) -------------------------------------------
+
+async fn web_links_and_page_counts(store: Store) {
+    use focusfolk::core::web_page::PageVisibility;
+    let community = community(&store).await;
+    let ann = member(&store, &community, "ann").await;
+    let bob = member(&store, &community, "bob").await;
+
+    // One live link per member: a second create keeps the first; revoking ends it.
+    assert_eq!(store.live_member_link(ann.id).await.unwrap(), None);
+    let first = store
+        .create_member_link(ann.id, "token-a", "hash-a", t(0))
+        .await
+        .unwrap();
+    assert_eq!(first, "token-a");
+    let again = store
+        .create_member_link(ann.id, "token-b", "hash-b", t(1))
+        .await
+        .unwrap();
+    assert_eq!(again, "token-a");
+    assert_eq!(
+        store
+            .member_by_link_hash("hash-a")
+            .await
+            .unwrap()
+            .map(|m| m.id),
+        Some(ann.id)
+    );
+    assert!(store.member_by_link_hash("hash-b").await.unwrap().is_none());
+    assert!(store.revoke_member_link(ann.id, t(2)).await.unwrap());
+    assert!(!store.revoke_member_link(ann.id, t(2)).await.unwrap());
+    assert!(store.member_by_link_hash("hash-a").await.unwrap().is_none());
+    store
+        .create_member_link(ann.id, "token-c", "hash-c", t(3))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.live_member_link(ann.id).await.unwrap().as_deref(),
+        Some("token-c")
+    );
+
+    // A page keeps its token when its visibility changes.
+    assert!(store.community_page(community.id).await.unwrap().is_none());
+    let page = store
+        .set_community_page(
+            community.id,
+            PageVisibility::Members,
+            "key-1",
+            "khash-1",
+            t(0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (page.visibility, page.token.as_str()),
+        (PageVisibility::Members, "key-1")
+    );
+    let page = store
+        .set_community_page(
+            community.id,
+            PageVisibility::Public,
+            "key-2",
+            "khash-2",
+            t(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (page.visibility, page.token.as_str()),
+        (PageVisibility::Public, "key-1")
+    );
+    assert_eq!(
+        store
+            .community_page_by_hash("khash-1")
+            .await
+            .unwrap()
+            .map(|p| p.community_id),
+        Some(community.id)
+    );
+
+    // Counts per slot, a member's own slots, attendance and marks.
+    let slot = store.ensure_slot(community.id, t(0), 25).await.unwrap();
+    let later = store.ensure_slot(community.id, t(60), 50).await.unwrap();
+    book(&store, &ann, &slot).await.unwrap();
+    book(&store, &bob, &slot).await.unwrap();
+    book(&store, &bob, &later).await.unwrap();
+    let booked = store
+        .booked_slots(community.id, t(-1), t(120))
+        .await
+        .unwrap();
+    assert_eq!(
+        booked
+            .iter()
+            .map(|b| (b.length_minutes, b.booked))
+            .collect::<Vec<_>>(),
+        vec![(25, 2), (50, 1)]
+    );
+    let bobs = store
+        .member_booked_slots(bob.id, t(-1), t(120))
+        .await
+        .unwrap();
+    assert_eq!(bobs.len(), 2);
+    store
+        .record_attendance(slot.id, ann.id, AttendanceOutcome::Attended, t(5))
+        .await
+        .unwrap();
+    store
+        .record_attendance(slot.id, bob.id, AttendanceOutcome::NoShow, t(5))
+        .await
+        .unwrap();
+    let counts = store
+        .attendance_counts(community.id, t(-1), t(120))
+        .await
+        .unwrap();
+    assert_eq!(
+        (counts.attended, counts.no_shows, counts.excused),
+        (1, 1, 0)
+    );
+    store
+        .set_relation(Relation {
+            member: ann.id,
+            other: bob.id,
+            kind: RelationKind::Favourite,
+        })
+        .await
+        .unwrap();
+    let marked = store.marked_members(ann.id).await.unwrap();
+    assert_eq!(marked.len(), 1);
+    assert_eq!(
+        (marked[0].0.id, marked[0].1),
+        (bob.id, RelationKind::Favourite)
+    );
+    assert!(store.marked_members(bob.id).await.unwrap().is_empty());
 }

@@ -54,7 +54,7 @@ fn engine_does_not_import_adapters() {
 fn adapters_do_not_name_the_store() {
     assert_no_offences(
         Rule::AdaptersKeepOffTheStore,
-        "src/platform (the adapters) may not name Store, crate::store or an engine's .store",
+        "src/platform and src/web (the adapters) may not name Store, crate::store or an engine's .store",
     );
 }
 
@@ -304,6 +304,33 @@ mod checker_tests {
         assert_eq!(
             offences(&src, Rule::EngineKnowsNoAdapter),
             vec!["src/engine/mod.rs:1: crate::platform::discord::DiscordPlatform".to_string()]
+        );
+    }
+
+    #[test]
+    fn the_web_pages_are_an_adapter_kept_off_the_store_and_unknown_to_the_engine() {
+        let src = files(&[
+            (
+                "src/lib.rs",
+                "pub mod engine;\npub mod store;\npub mod web;\n",
+            ),
+            ("src/engine/mod.rs", "use crate::web::router;\n"),
+            ("src/store/mod.rs", "pub struct Store;\n"),
+            (
+                "src/web/mod.rs",
+                "use crate::store::Store;\npub fn router() {}\n",
+            ),
+        ]);
+        assert_eq!(
+            offences(&src, Rule::EngineKnowsNoAdapter),
+            vec!["src/engine/mod.rs:1: crate::web::router".to_string()]
+        );
+        assert_eq!(
+            offences(&src, Rule::AdaptersKeepOffTheStore),
+            vec![
+                "src/web/mod.rs:1: Store".to_string(),
+                "src/web/mod.rs:1: crate::store::Store".to_string(),
+            ]
         );
     }
 
@@ -773,9 +800,12 @@ mod checker {
                 // Test code may stand the shell adapter in for a platform.
                 Rule::EngineKnowsNoAdapter if path.starts_with("src/engine/") => {
                     for named in file.paths.iter().filter(|n| !n.in_test_code) {
+                        // The web pages (`src/web/`) are an adapter too: the engine serves them
+                        // queries and never names them.
                         let adapter = ["discord", "matrix", "shell"]
                             .iter()
-                            .any(|a| starts_with(&named.absolute, &["platform", a]));
+                            .any(|a| starts_with(&named.absolute, &["platform", a]))
+                            || starts_with(&named.absolute, &["web"]);
                         if adapter {
                             found.push(format!(
                                 "{path}:{}: crate::{}",
@@ -787,7 +817,9 @@ mod checker {
                 }
                 // The port files (platform/mod.rs, platform/message.rs) are not adapters, but
                 // they have no business with the store either.
-                Rule::AdaptersKeepOffTheStore if path.starts_with("src/platform/") => {
+                Rule::AdaptersKeepOffTheStore
+                    if path.starts_with("src/platform/") || path.starts_with("src/web/") =>
+                {
                     let mut here: Vec<(usize, String)> = Vec::new();
                     for named in &file.paths {
                         if starts_with(&named.absolute, &["store"]) {

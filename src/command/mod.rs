@@ -52,6 +52,9 @@ pub enum Command {
     Setup { change: Option<SetupChange> },
     /// `help [command]`
     Help { topic: Option<String> },
+    /// `calendar` shows the member's private calendar feed and page links; `calendar reset`
+    /// revokes them and makes new ones.
+    Calendar { reset: bool },
 }
 
 /// Whether `friend`/`favourite`/`block` sets a relation or its `un…` form removes it.
@@ -107,4 +110,6 @@ pub enum PrefsChange {
 pub enum SetupChange {
     AllowedLengths(Vec<u32>),
     ReminderLeadMinutes(u32),
+    /// `setup page public|members|off`: who may see the community's web page.
+    Page(crate::core::web_page::PageVisibility),
 }

@@ -35,6 +35,7 @@ pub const COMMAND_NAMES: &[&str] = &[
     "unfavourite",
     "block",
     "unblock",
+    "calendar",
     "setup",
     "help",
 ];
@@ -51,7 +52,9 @@ const USAGE_FAVOURITE: &str = "favourite <name> (e.g. favourite @bob)";
 const USAGE_UNFAVOURITE: &str = "unfavourite <name>";
 const USAGE_BLOCK: &str = "block <name> (e.g. block @bob)";
 const USAGE_UNBLOCK: &str = "unblock <name>";
-const USAGE_SETUP: &str = "setup [lengths 25 50 75] [reminder 10m] (community admins only)";
+const USAGE_SETUP: &str =
+    "setup [lengths 25 50 75] [reminder 10m] [page public|members|off] (community admins only)";
+const USAGE_CALENDAR: &str = "calendar [reset]";
 const USAGE_HELP: &str = "help [command] (e.g. help book)";
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -172,6 +175,15 @@ pub fn parse_command(input: &str) -> Result<Command, CommandParseError> {
         "cancel" => parse_cancel(&args),
         "sessions" => no_arguments("sessions", USAGE_SESSIONS, &args).map(|()| Command::Sessions),
         "slots" => parse_slots(&args),
+        "calendar" => match args.as_slice() {
+            [] => Ok(Command::Calendar { reset: false }),
+            [word] if word.eq_ignore_ascii_case("reset") => Ok(Command::Calendar { reset: true }),
+            _ => Err(bad(
+                "calendar",
+                USAGE_CALENDAR,
+                "Say calendar for your links, or calendar reset for new ones.",
+            )),
+        },
         "timezone" => Ok(Command::Timezone {
             zone: (!args.is_empty()).then(|| args.join(" ")),
         }),
@@ -374,10 +386,31 @@ fn parse_setup(args: &[&str]) -> Result<Command, CommandParseError> {
                 "Give one reminder time in minutes, like: setup reminder 10m",
             )),
         },
+        "page" => match rest {
+            [word] => crate::core::web_page::PageVisibility::parse(&word.to_lowercase())
+                .map(|visibility| Command::Setup {
+                    change: Some(SetupChange::Page(visibility)),
+                })
+                .ok_or_else(|| {
+                    bad(
+                        CMD,
+                        USAGE_SETUP,
+                        "Say who sees the community page: setup page public, members or off",
+                    )
+                }),
+            _ => Err(bad(
+                CMD,
+                USAGE_SETUP,
+                "Say who sees the community page: setup page public, members or off",
+            )),
+        },
         other => Err(bad(
             CMD,
             USAGE_SETUP,
-            format!("I can set lengths or reminder, not \"{}\".", shorten(other)),
+            format!(
+                "I can set lengths, reminder or page, not \"{}\".",
+                shorten(other)
+            ),
         )),
     }
 }
@@ -532,7 +565,8 @@ const HELP: &[(&str, &str, &str)] = &[
     ("unfavourite", USAGE_UNFAVOURITE, "Undo favourite."),
     ("block", USAGE_BLOCK, "Never be matched with someone. They aren't told."),
     ("unblock", USAGE_UNBLOCK, "Undo block."),
-    ("setup", USAGE_SETUP, "Show or change this community's session lengths and reminder time (admins)."),
+    ("calendar", USAGE_CALENDAR, "Get your private calendar feed (add it to your calendar app by URL) and your own page; reset makes new links and the old ones stop working."),
+    ("setup", USAGE_SETUP, "Show or change this community's session lengths, reminder time and who sees its web page (admins)."),
     ("help", USAGE_HELP, "Show this list, or the details of one command."),
 ];
 

@@ -160,6 +160,14 @@ pub(super) static SCHEMA: &[Section] = &[
             field("keep_attendance", FieldKind::Duration, "\"180d\""),
         ],
     },
+    Section {
+        name: "web",
+        fields: &[field(
+            "public_url",
+            FieldKind::OptionalText,
+            "\"https://focus.example.org\"",
+        )],
+    },
 ];
 
 pub(super) fn section(name: &str) -> Option<&'static Section> {

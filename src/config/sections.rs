@@ -27,6 +27,17 @@ pub struct Config {
     pub http: super::HttpConfig,
     /// The scheduled chores: retention pruning.
     pub chores: super::ChoresConfig,
+    /// The web pages and calendar feeds (links in replies).
+    pub web: WebConfig,
+}
+
+/// `[web]`: where members reach the pages and feeds (served by the HTTP server).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebConfig {
+    /// The public address the HTTP server is reached at, e.g. `https://focus.example.org`;
+    /// replies link to `<public_url>/ical/…`, `/me/…` and `/c/…`. Unset: replies give paths.
+    pub public_url: Option<String>,
 }
 
 #[derive(Clone, PartialEq, Deserialize)]

@@ -75,6 +75,7 @@ impl Config {
         self.validate_community_defaults(&mut problems);
         self.validate_runner(&mut problems);
         self.validate_limits(&mut problems);
+        self.validate_web(&mut problems);
         self.validate_matrix(&mut problems);
         self.validate_discord(&mut problems);
         self.http.validate(&mut problems);
@@ -294,6 +295,21 @@ impl Config {
                     limits.max_future_bookings
                 ),
             ));
+        }
+    }
+
+    /// Replies put this address in front of every page and feed link: it must be one.
+    fn validate_web(&self, problems: &mut Vec<ConfigProblem>) {
+        if let Some(url) = &self.web.public_url {
+            let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
+            if !scheme_ok || url.contains(char::is_whitespace) || url.contains('?') {
+                problems.push(ConfigProblem::new(
+                    "web.public_url",
+                    format!(
+                        "`web.public_url` = {url:?} is not a web address members can open;                          e.g. \"https://focus.example.org\" (no query string)"
+                    ),
+                ));
+            }
         }
     }
 

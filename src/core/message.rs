@@ -37,13 +37,14 @@ pub enum CommandWord {
     Unfavourite,
     Block,
     Unblock,
+    Calendar,
     Setup,
     Help,
 }
 
 impl CommandWord {
     /// Every command word, in the order the overall help lists them.
-    pub const ALL: [CommandWord; 17] = [
+    pub const ALL: [CommandWord; 18] = [
         CommandWord::Book,
         CommandWord::Cancel,
         CommandWord::Sessions,
@@ -59,6 +60,7 @@ impl CommandWord {
         CommandWord::Unfavourite,
         CommandWord::Block,
         CommandWord::Unblock,
+        CommandWord::Calendar,
         CommandWord::Setup,
         CommandWord::Help,
     ];
@@ -80,6 +82,7 @@ impl CommandWord {
             CommandWord::Unfavourite => "unfavourite",
             CommandWord::Block => "block",
             CommandWord::Unblock => "unblock",
+            CommandWord::Calendar => "calendar",
             CommandWord::Setup => "setup",
             CommandWord::Help => "help",
         }

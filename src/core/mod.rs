@@ -16,3 +16,4 @@ pub mod reliability;
 pub mod schedule;
 pub mod slot_grid;
 pub mod time_input;
+pub mod web_page;

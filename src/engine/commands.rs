@@ -115,10 +115,11 @@ impl Engine {
         } = &command
         {
             let member = self.member_for_booking(&community, actor, now).await?;
-            let booked = self
+            let (booked, booking) = self
                 .book(&community, &member, when, *length_minutes, *repeat_weekly)
                 .await?;
-            return Ok(Reply::new(booked, CommandOutcome::Booked));
+            let invite = self.booking_invite(&booking, &member);
+            return Ok(Reply::new(booked, CommandOutcome::Booked).with_attachments(vec![invite]));
         }
         let member = self
             .store
@@ -130,12 +131,14 @@ impl Engine {
             )
             .await
             .map_err(unexpected)?;
+        let mut attachments = Vec::new();
         let result = self
-            .handle_member_command(actor, &community, member, command)
+            .handle_member_command(actor, &community, member, command, &mut attachments)
             .await;
         // The command may have changed the member (time zone, preferences, cancels).
         self.members.forget(community.id, &actor.platform_user_id);
-        result.map(|message| Reply::new(message, CommandOutcome::Done))
+        result
+            .map(|message| Reply::new(message, CommandOutcome::Done).with_attachments(attachments))
     }
 
     /// The member as `book` needs them: from the short-lived cache, or else created (most
@@ -175,6 +178,7 @@ impl Engine {
         community: &Community,
         member: Member,
         command: Command,
+        attachments: &mut Vec<super::Attachment>,
     ) -> CommandResult {
         match command {
             Command::Book {
@@ -182,17 +186,24 @@ impl Engine {
                 length_minutes,
                 repeat_weekly,
             } => {
-                self.book(community, &member, &when, length_minutes, repeat_weekly)
-                    .await
+                let (message, booking) = self
+                    .book(community, &member, &when, length_minutes, repeat_weekly)
+                    .await?;
+                attachments.push(self.booking_invite(&booking, &member));
+                Ok(message)
             }
             Command::Cancel {
                 target,
                 scope: CancelScope::Occurrence,
-            } => self.cancel(community, &member, target).await,
+            } => self.cancel(community, &member, target, attachments).await,
             Command::Cancel {
                 target,
                 scope: CancelScope::Series,
-            } => self.cancel_series(community, &member, target).await,
+            } => {
+                self.cancel_series(community, &member, target, attachments)
+                    .await
+            }
+            Command::Calendar { reset } => self.calendar(&member, reset).await,
             Command::Sessions => self.sessions(&member).await,
             Command::Slots { day } => self.slots(community, &member, day).await,
             Command::Timezone { zone } => self.timezone(&member, zone).await,
@@ -245,7 +256,7 @@ impl Engine {
         when: &crate::core::time_input::TimeSpec,
         length_minutes: Option<u32>,
         repeat_weekly: bool,
-    ) -> CommandResult {
+    ) -> Result<(OutgoingMessage, Booking), CommandFailure> {
         let now = self.clock.now();
         let settings = effective_settings(&community.settings);
         let starts_at = resolve_time_spec(when, now, member.time_zone)?;
@@ -312,7 +323,7 @@ impl Engine {
             .lone_booker_note(community, member, &booking)
             .await
             .map_err(unexpected)?;
-        Ok(reply.append(note))
+        Ok((reply.append(note), booking))
     }
 
     async fn cancel(
@@ -320,6 +331,7 @@ impl Engine {
         community: &Community,
         member: &Member,
         target: CancelTarget,
+        attachments: &mut Vec<super::Attachment>,
     ) -> CommandResult {
         let now = self.clock.now();
         let upcoming = self
@@ -355,6 +367,7 @@ impl Engine {
             .into());
         }
         super::metrics::booking_cancelled(community.platform, 1);
+        attachments.push(self.booking_cancellation(&booking, member));
         let mut reply = OutgoingMessage::new()
             .titled(format!("Cancelled #{}", booking.id))
             .tone(Tone::Confirmed)
@@ -411,6 +424,7 @@ impl Engine {
         community: &Community,
         member: &Member,
         target: CancelTarget,
+        attachments: &mut Vec<super::Attachment>,
     ) -> CommandResult {
         let now = self.clock.now();
         let zone = member.time_zone;
@@ -483,6 +497,7 @@ impl Engine {
                     {
                         super::metrics::booking_cancelled(community.platform, 1);
                         late |= kind == CancelKind::Late;
+                        attachments.push(self.booking_cancellation(booking, member));
                         reply = reply.item(
                             OutgoingMessage::new()
                                 .text(format!("Cancelled #{}: ", booking.id))
@@ -591,6 +606,9 @@ impl Engine {
                         )),
                 );
             }
+        }
+        if let Some(link) = self.community_page_link(community).await? {
+            reply = reply.text(format!("\nThe whole week at a glance: {link}"));
         }
         Ok(reply)
     }

@@ -3,6 +3,7 @@
 //! short-lived cache of community settings (see [`Engine::community_for`]).
 
 pub mod actor;
+pub mod calendar_ics;
 mod chores;
 mod command_limit;
 pub use command_limit::CommandLimits;
@@ -23,6 +24,8 @@ mod queries;
 pub mod reply;
 mod setup;
 pub mod social;
+mod web_links;
+pub use web_links::{CommunityPageView, MemberView};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -39,7 +42,7 @@ use crate::store::Store;
 pub use actor::Actor;
 pub use effects::{FaultInjector, FaultPoint, NoFaults};
 pub use platform_state::PlatformState;
-pub use reply::{CommandOutcome, Reply};
+pub use reply::{Attachment, CommandOutcome, Reply};
 
 /// How the job runner behaves; from `[runner]` in the config.
 #[derive(Debug, Clone)]
@@ -65,6 +68,9 @@ pub struct RunnerSettings {
     pub shutdown_grace: std::time::Duration,
     /// What the nightly pruning keeps (`[chores]` in the config).
     pub retention: crate::core::chores::RetentionPolicy,
+    /// Where the web pages and calendar feeds are served (`[web] public_url`), for the links
+    /// in replies; `None` when no address is configured (replies give the paths).
+    pub web_public_url: Option<String>,
 }
 
 impl RunnerSettings {
@@ -81,6 +87,7 @@ impl RunnerSettings {
             limits: CommandLimits::default(),
             shutdown_grace: std::time::Duration::from_secs(10),
             retention: Default::default(),
+            web_public_url: None,
         }
     }
 }

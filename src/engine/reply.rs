@@ -8,6 +8,17 @@ use crate::core::message::{OutgoingMessage, Tone};
 pub struct Reply {
     pub message: OutgoingMessage,
     pub outcome: CommandOutcome,
+    /// Files that go with the message (a booking's `.ics` invite, a cancellation): Discord
+    /// attaches them to the reply, Matrix uploads them into the DM, the shell writes them.
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file carried by a reply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attachment {
+    pub file_name: String,
+    pub media_type: &'static str,
+    pub bytes: Vec<u8>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,7 +35,16 @@ pub enum CommandOutcome {
 
 impl Reply {
     pub fn new(message: OutgoingMessage, outcome: CommandOutcome) -> Self {
-        Reply { message, outcome }
+        Reply {
+            message,
+            outcome,
+            attachments: Vec::new(),
+        }
+    }
+
+    pub fn with_attachments(mut self, attachments: Vec<Attachment>) -> Self {
+        self.attachments = attachments;
+        self
     }
 
     /// A refusal the adapter itself gives before the engine is asked (a slash command's

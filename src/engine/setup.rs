@@ -22,6 +22,9 @@ impl Engine {
                 return Err(UserError::AdminOnly.into());
             }
             match change {
+                SetupChange::Page(visibility) => {
+                    return self.set_page_visibility(community, visibility).await;
+                }
                 SetupChange::AllowedLengths(mut lengths) => {
                     // The same rule as the config file's `allowed_lengths_minutes`.
                     let problems = session_length_problems(&lengths);

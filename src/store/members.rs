@@ -297,7 +297,7 @@ impl Store {
 /// How many members of one name [`Store::find_members`] returns at most.
 pub const MAX_NAMESAKES: usize = 10;
 
-fn from_row(row: &AnyRow) -> Result<Member> {
+pub(super) fn from_row(row: &AnyRow) -> Result<Member> {
     Ok(Member {
         id: MemberId(int(row, "id")?),
         community_id: CommunityId(int(row, "community_id")?),

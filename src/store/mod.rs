@@ -71,6 +71,7 @@ mod operations;
 mod partner_messages;
 mod platform_state;
 mod relations;
+mod web_links;
 
 pub use bookings::{NewBooking, NewBookingRequest, SlotBookingCount};
 pub use chores::PruneReport;
@@ -78,6 +79,7 @@ pub use effects::EffectRecord;
 pub use friends::FriendLists;
 pub use members::MAX_NAMESAKES;
 pub use operations::{CommunityFigures, JobListFilter, JobListing, JobRetry};
+pub use web_links::{AttendanceCounts, CommunityPage};
 
 pub use group_commit::GroupCommitStats;
 use group_commit::{GroupedWrite, ReturnedIntegers, SqliteGroupCommit, WriteValue};

@@ -8,6 +8,7 @@
 pub mod gateway;
 pub mod interactions;
 pub mod limits;
+pub mod multipart;
 pub mod rest;
 pub mod validate;
 pub mod world;

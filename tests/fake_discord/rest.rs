@@ -58,8 +58,14 @@ pub async fn handle(
         .split('/')
         .filter(|segment| !segment.is_empty())
         .collect();
+    let content_type = headers
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("");
     let body: Value = if body.is_empty() {
         Value::Null
+    } else if let Some(boundary) = super::multipart::boundary(content_type) {
+        super::multipart::to_json(&body, boundary)
     } else {
         serde_json::from_slice(&body).unwrap_or(Value::Null)
     };

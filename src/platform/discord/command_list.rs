@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::calendar_command::calendar;
 use super::commands::{
     book, cancel, friend, friends, help, move_booking, msg, partner, prefs, sessions, slots,
     timezone,
@@ -22,6 +23,7 @@ pub fn all() -> Vec<poise::Command<Arc<Data>, Error>> {
         msg(),
         move_booking(),
         partner(),
+        calendar(),
         help(),
         setup(),
     ]

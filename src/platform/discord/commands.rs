@@ -17,7 +17,7 @@ use crate::core::time_input::{parse_day_spec, parse_time_spec};
 use crate::engine::{Actor, CommandOutcome, Reply};
 
 /// The usual path: the engine handles `command` for the invoking member.
-async fn run(ctx: Context<'_>, command: Result<Command, String>) -> Result<(), Error> {
+pub(super) async fn run(ctx: Context<'_>, command: Result<Command, String>) -> Result<(), Error> {
     let Some(actor) = actor_of(ctx) else {
         answer(ctx, async {
             Reply::refused(

@@ -75,7 +75,14 @@ where
         }
     };
     let guild = ctx.guild_id().map(|guild| guild.get());
-    ctx.send(card::build(&reply.message, guild).ephemeral_reply())
-        .await?;
+    let mut create = card::build(&reply.message, guild).ephemeral_reply();
+    // A booking's .ics invite, a cancellation: files on the same (private) answer.
+    for attachment in &reply.attachments {
+        create = create.attachment(poise::serenity_prelude::CreateAttachment::bytes(
+            attachment.bytes.clone(),
+            attachment.file_name.clone(),
+        ));
+    }
+    ctx.send(create).await?;
     Ok(reply.outcome)
 }

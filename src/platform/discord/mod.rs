@@ -16,6 +16,7 @@
 
 mod adapter;
 mod autocomplete;
+mod calendar_command;
 pub mod card;
 mod channel_message;
 mod channels;

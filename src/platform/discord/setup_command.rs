@@ -44,6 +44,7 @@ pub async fn setup(
     pool: Option<serenity::ChannelId>,
     #[description = "Allowed session lengths in minutes, e.g. 25 50 75"] durations: Option<String>,
     #[description = "Reminder this many minutes before a session"] reminder: Option<u32>,
+    #[description = "Who sees the community's web page (off by default)"] page: Option<PageChoice>,
 ) -> Result<(), Error> {
     let Some(actor) = actor_of(ctx) else {
         return Ok(());
@@ -55,13 +56,15 @@ pub async fn setup(
         || moderator_role.is_some()
         || pool.is_some()
         || durations.is_some()
-        || reminder.is_some();
+        || reminder.is_some()
+        || page.is_some();
     let data = ctx.data().clone();
     let bot_id = ctx.framework().bot_id().get();
     // The permission report reads the cache synchronously (its guard must not live across
     // an await), so it is computed from a snapshot of the setup taken first.
     let mut setup = data.platform.guild_setup(guild).await?;
     let mut notes: Vec<OutgoingMessage> = Vec::new();
+    let mut page_note: Option<OutgoingMessage> = None;
     if changing && !actor.is_community_admin {
         answer(ctx, async {
             Reply::refused(
@@ -122,6 +125,19 @@ pub async fn setup(
                 notes.push(reply.message);
             }
         }
+        if let Some(page) = page {
+            // Its answer is the page's address: worth showing, done or not.
+            let reply = data
+                .engine
+                .handle_command(
+                    &actor,
+                    Command::Setup {
+                        change: Some(SetupChange::Page(page.visibility())),
+                    },
+                )
+                .await;
+            page_note = Some(reply.message);
+        }
     }
     let report = permission_report(ctx, guild, bot_id, &setup);
     let engine = data.engine.clone();
@@ -138,11 +154,36 @@ pub async fn setup(
         for note in notes {
             message = message.text("\n⚠️ ").append(note);
         }
+        if let Some(note) = page_note {
+            message = message.text("\n📄 ").append(note);
+        }
         message = message.text(format!("\n{report}\n")).append(rules.message);
         Reply::new(message, rules.outcome)
     })
     .await?;
     Ok(())
+}
+
+/// `/setup page:`: who sees the community's web page.
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum PageChoice {
+    #[name = "public"]
+    Public,
+    #[name = "members with the link"]
+    Members,
+    #[name = "off"]
+    Off,
+}
+
+impl PageChoice {
+    fn visibility(self) -> crate::core::web_page::PageVisibility {
+        use crate::core::web_page::PageVisibility;
+        match self {
+            PageChoice::Public => PageVisibility::Public,
+            PageChoice::Members => PageVisibility::Members,
+            PageChoice::Off => PageVisibility::Off,
+        }
+    }
 }
 
 fn channel(id: Option<u64>) -> String {

@@ -387,6 +387,18 @@ async fn handle_message(
                     }
                 });
             }
+            if !reply.attachments.is_empty() {
+                // The .ics invite or cancellation goes into the member's DM as a file.
+                let platform = platform.clone();
+                let user = event.sender.clone();
+                let key = event.event_id.to_string();
+                let files = reply.attachments;
+                tokio::spawn(async move {
+                    if let Err(error) = platform.send_files_in_dm(&user, &files, &key).await {
+                        tracing::warn!(%user, error = %error, "could not send the calendar file");
+                    }
+                });
+            }
             message
         }
         Err(error @ (CommandParseError::Empty | CommandParseError::UnknownCommand { .. }))

@@ -40,6 +40,7 @@ mod commands;
 mod dm;
 mod exemption;
 mod fair_queue;
+mod files;
 mod membership;
 mod pair_rooms;
 mod ratelimit;
