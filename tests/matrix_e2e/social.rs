@@ -28,7 +28,7 @@ async fn a_friend_request_by_matrix_id_is_accepted_by_replying_its_action() {
     let ann_id = ann.user.user_id.to_string();
     let accept_line = request
         .lines()
-        .find(|line| line.starts_with("→ Accept: "))
+        .find(|line| line.starts_with("→ Reply `friend accept "))
         .unwrap_or_else(|| panic!("an Accept line: {request}"));
     let reply = accept_line
         .split('`')
@@ -36,7 +36,7 @@ async fn a_friend_request_by_matrix_id_is_accepted_by_replying_its_action() {
         .unwrap_or_else(|| panic!("a command to reply: {accept_line}"));
     assert_eq!(reply, format!("friend accept {ann_id}"));
     assert!(
-        request.contains(&format!("→ Decline: `friend decline {ann_id}`")),
+        request.contains(&format!("→ Reply `friend decline {ann_id}` to decline.")),
         "{request}"
     );
 
