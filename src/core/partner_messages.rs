@@ -153,12 +153,15 @@ mod tests {
             Some(vec![MemberId(4)])
         );
         assert_eq!(
-            partners(at(9, 10), &[ended.clone()]),
+            partners(at(9, 10), std::slice::from_ref(&ended)),
             Some(vec![MemberId(2)])
         );
         // 24 h after it ended, no longer.
         assert_eq!(
-            partners(at(7, 50) + Duration::hours(24), &[ended.clone()]),
+            partners(
+                at(7, 50) + Duration::hours(24),
+                std::slice::from_ref(&ended)
+            ),
             Some(vec![MemberId(2)])
         );
         assert_eq!(partners(at(7, 51) + Duration::hours(24), &[ended]), None);

@@ -311,6 +311,23 @@ impl Engine {
     }
 }
 
+/// "ann", "ann and ben": the partners as mentions, joined the way every DM names them.
+pub(super) fn mention_partners<'a>(
+    mut message: OutgoingMessage,
+    partners: impl IntoIterator<Item = &'a Member>,
+) -> OutgoingMessage {
+    for (index, partner) in partners.into_iter().enumerate() {
+        if index > 0 {
+            message = message.text(" and ");
+        }
+        message = message.mention(
+            partner.platform_user_id.clone(),
+            partner.display_name.clone(),
+        );
+    }
+    message
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,21 +379,4 @@ mod tests {
             "Focus 09:00–09:25 UTC · ann & bob"
         );
     }
-}
-
-/// "ann", "ann and ben": the partners as mentions, joined the way every DM names them.
-pub(super) fn mention_partners<'a>(
-    mut message: OutgoingMessage,
-    partners: impl IntoIterator<Item = &'a Member>,
-) -> OutgoingMessage {
-    for (index, partner) in partners.into_iter().enumerate() {
-        if index > 0 {
-            message = message.text(" and ");
-        }
-        message = message.mention(
-            partner.platform_user_id.clone(),
-            partner.display_name.clone(),
-        );
-    }
-    message
 }

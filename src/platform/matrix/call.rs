@@ -171,6 +171,16 @@ impl MatrixPlatform {
     /// Who showed up in `room`: its membership and call-membership history (up to 500 events,
     /// far more than a pair room's session produces), judged at the engine's clock.
     pub async fn presence(&self, room: &RoomId) -> Result<Presence, PlatformError> {
+        self.presence_since(room, i64::MIN).await
+    }
+
+    /// Presence counting only events sent since `since_ms` (unix ms): a room reused from the
+    /// pool keeps the earlier sessions' joins and calls in its history.
+    pub(super) async fn presence_since(
+        &self,
+        room: &RoomId,
+        since_ms: i64,
+    ) -> Result<Presence, PlatformError> {
         let mut request = get_message_events::v3::Request::backward(room.to_owned());
         request.limit = UInt::from(500u32);
         let mut filter = RoomEventFilter::empty();
@@ -186,7 +196,13 @@ impl MatrixPlatform {
         let events: Vec<Value> = response
             .chunk
             .iter()
-            .filter_map(|event| serde_json::from_str(event.json().get()).ok())
+            .filter_map(|event| serde_json::from_str::<Value>(event.json().get()).ok())
+            .filter(|event| {
+                event
+                    .get("origin_server_ts")
+                    .and_then(Value::as_i64)
+                    .is_some_and(|sent| sent >= since_ms)
+            })
             .collect();
         Ok(Presence::from_events(
             &events,

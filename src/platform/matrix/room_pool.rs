@@ -27,14 +27,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use matrix_sdk::ruma::api::client::filter::RoomEventFilter;
-use matrix_sdk::ruma::api::client::message::get_message_events;
 use matrix_sdk::ruma::api::client::state::{get_state_event_for_key, send_state_event};
 use matrix_sdk::ruma::events::StateEventType;
-use matrix_sdk::ruma::{OwnedRoomId, OwnedUserId, RoomId, UInt, UserId};
+use matrix_sdk::ruma::{OwnedRoomId, OwnedUserId, RoomId, UserId};
 use serde_json::{json, Value};
 
-use super::call::{Presence, CALL_MEMBER_EVENT, STABLE_CALL_MEMBER_EVENT};
 use super::dm::DM_ROOM;
 use super::ratelimit::{CallError, RateClass};
 use super::{raw_json, MatrixPlatform};
@@ -331,43 +328,6 @@ impl MatrixPlatform {
     pub(super) async fn pool_claimed_at(&self, room: &RoomId) -> Option<i64> {
         let value = self.state(room.as_str(), POOL_ROOM).await.ok()??;
         Claim::parse(&value).map(|claim| claim.claimed_at.timestamp())
-    }
-
-    /// Presence in a reused room, counting only what happened since `since_ms` (the claim):
-    /// the earlier sessions' joins and calls stay in its history.
-    pub(super) async fn presence_since(
-        &self,
-        room: &RoomId,
-        since_ms: i64,
-    ) -> Result<Presence, PlatformError> {
-        let mut request = get_message_events::v3::Request::backward(room.to_owned());
-        request.limit = UInt::from(500u32);
-        let mut filter = RoomEventFilter::empty();
-        filter.types = Some(vec![
-            "m.room.member".to_string(),
-            CALL_MEMBER_EVENT.to_string(),
-            STABLE_CALL_MEMBER_EVENT.to_string(),
-        ]);
-        request.filter = filter;
-        let response = send_limited!(self, RateClass::Other, "read pair room presence", request)
-            .await
-            .map_err(|error| error.into_platform("reading pair room presence"))?;
-        let events: Vec<Value> = response
-            .chunk
-            .iter()
-            .filter_map(|event| serde_json::from_str::<Value>(event.json().get()).ok())
-            .filter(|event| {
-                event
-                    .get("origin_server_ts")
-                    .and_then(Value::as_i64)
-                    .is_some_and(|sent| sent >= since_ms)
-            })
-            .collect();
-        Ok(Presence::from_events(
-            &events,
-            self.bot.as_str(),
-            self.clock.now().timestamp_millis(),
-        ))
     }
 
     async fn put_state(
