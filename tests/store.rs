@@ -1360,7 +1360,7 @@ async fn corrupt_rows_are_reported_not_panicked(url: String) {
     ));
 }
 
-/// Migration 0008: a lead stored as 0 before `setup` refused leads under a minute becomes the
+/// Migration 0007: a lead stored as 0 before `setup` refused leads under a minute becomes the
 /// default 10 minutes; a lead a community chose (15 min) is left alone.
 async fn a_reminder_lead_stored_under_a_minute_is_migrated_to_the_default(url: String) {
     let store = Store::connect_and_migrate(&url).await.unwrap();
@@ -1375,14 +1375,14 @@ async fn a_reminder_lead_stored_under_a_minute_is_migrated_to_the_default(url: S
         .update_community_settings(chosen.id, &settings)
         .await
         .unwrap();
-    // The database as it was before 0008: a stored zero lead, and 0008 not yet applied.
+    // The database as it was before 0007: a stored zero lead, and 0007 not yet applied.
     let mut raw = sqlx::AnyConnection::connect(&url).await.unwrap();
     raw.execute(
         "UPDATE communities SET reminder_lead_secs = 0 WHERE platform_community_id = 'test'",
     )
     .await
     .unwrap();
-    raw.execute("DELETE FROM _sqlx_migrations WHERE version = 8")
+    raw.execute("DELETE FROM _sqlx_migrations WHERE version = 7")
         .await
         .unwrap();
     raw.close().await.unwrap();
