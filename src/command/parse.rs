@@ -171,7 +171,13 @@ pub fn parse_command(input: &str) -> Result<Command, CommandParseError> {
     let name = name.to_lowercase();
 
     match name.as_str() {
-        "book" => parse_book(&args),
+        "book" => match super::locked::book_words(&args) {
+            super::locked::BookWords::Plain => parse_book(&args),
+            super::locked::BookWords::With { time, friend } => {
+                Ok(super::locked::book_with(parse_book(time)?, friend)?)
+            }
+            super::locked::BookWords::Answer(answer) => Ok(answer?),
+        },
         "cancel" => parse_cancel(&args),
         "sessions" => no_arguments("sessions", USAGE_SESSIONS, &args).map(|()| Command::Sessions),
         "slots" => parse_slots(&args),

@@ -10,11 +10,13 @@
 
 use std::collections::HashSet;
 
+use chrono::{DateTime, Utc};
+
 use crate::core::friends::Friendship;
 use crate::core::matching::{
     match_members, pair_weight, MatchingInput, MatchingOutcome, MatchingWeights, PairTie,
 };
-use crate::core::model::MemberId;
+use crate::core::model::{BookingId, MemberId, SlotId};
 
 /// A stored invitation's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -54,6 +56,22 @@ impl InvitationState {
             _ => None,
         }
     }
+}
+
+/// One invitation as stored: who asked whom to which slot, and where it stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LockedInvitation {
+    pub id: InvitationId,
+    pub slot_id: SlotId,
+    pub inviter: MemberId,
+    pub invitee: MemberId,
+    pub inviter_booking: BookingId,
+    /// The invitee's booking once they accepted.
+    pub invitee_booking: Option<BookingId>,
+    pub state: InvitationState,
+    /// `false` when the invitee blocked the inviter: never shown to the invitee.
+    pub delivered: bool,
+    pub created_at: DateTime<Utc>,
 }
 
 /// Why `book … with @x` or an answer to an invitation does nothing, in the member's words.
