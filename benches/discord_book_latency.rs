@@ -25,6 +25,25 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[index.min(sorted.len() - 1)]
 }
 
+/// CPU seconds this process (the fake Discord, serenity, the adapter, the engine, SQLite) has
+/// used so far: the figure that does not depend on what else the machine is doing.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which ends with the last ')'): utime is the 12th, stime
+    // the 13th, in clock ticks (100 per second on Linux).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |index: usize| {
+        fields
+            .get(index)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn millis(duration: Duration) -> String {
     format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
 }
@@ -40,6 +59,7 @@ async fn burst(backend: &str, database_url: Option<String>, members: usize) -> (
         .map(|index| app.member(&format!("member{index:03}")))
         .collect();
     // Four slots and two lengths, as a busy hour's bookings spread.
+    let cpu_before = cpu_seconds();
     let interactions: Vec<u64> = users
         .iter()
         .enumerate()
@@ -70,14 +90,17 @@ async fn burst(backend: &str, database_url: Option<String>, members: usize) -> (
         let answered = interaction.answered_at.expect("answered");
         latencies.push(answered.saturating_duration_since(delivered));
     }
+    let cpu_per_book = (cpu_seconds() - cpu_before) / members as f64;
     latencies.sort();
     let p99 = percentile(&latencies, 0.99);
     println!(
-        "{backend:<10} {members} × /book at once: p50 {} · p90 {} · p99 {} · max {} · all booked: {all_booked}",
+        "{backend:<10} {members} × /book at once: p50 {} · p90 {} · p99 {} · max {} · \
+         CPU {:.2} ms per /book in this process · all booked: {all_booked}",
         millis(percentile(&latencies, 0.50)),
         millis(percentile(&latencies, 0.90)),
         millis(p99),
         millis(*latencies.last().unwrap()),
+        cpu_per_book * 1000.0,
     );
     (p99, all_booked)
 }
