@@ -2,6 +2,7 @@
 //! messages and the shell all become a [`Command`], handled in one place.
 
 pub mod parse;
+pub mod privacy;
 pub mod social;
 
 use crate::core::time_input::{DaySpec, TimeSpec};
@@ -55,6 +56,10 @@ pub enum Command {
     /// `calendar` shows the member's private calendar feed and page links; `calendar reset`
     /// revokes them and makes new ones.
     Calendar { reset: bool },
+    /// `privacy export` sends the member their data; `privacy delete [confirm]` erases it.
+    Privacy {
+        request: privacy::PrivacyRequest,
+    },
 }
 
 /// Whether `friend`/`favourite`/`block` sets a relation or its `un…` form removes it.

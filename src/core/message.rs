@@ -40,11 +40,12 @@ pub enum CommandWord {
     Calendar,
     Setup,
     Help,
+    Privacy,
 }
 
 impl CommandWord {
     /// Every command word, in the order the overall help lists them.
-    pub const ALL: [CommandWord; 18] = [
+    pub const ALL: [CommandWord; 19] = [
         CommandWord::Book,
         CommandWord::Cancel,
         CommandWord::Sessions,
@@ -63,6 +64,7 @@ impl CommandWord {
         CommandWord::Calendar,
         CommandWord::Setup,
         CommandWord::Help,
+        CommandWord::Privacy,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -85,6 +87,7 @@ impl CommandWord {
             CommandWord::Calendar => "calendar",
             CommandWord::Setup => "setup",
             CommandWord::Help => "help",
+            CommandWord::Privacy => "privacy",
         }
     }
 }
@@ -110,6 +113,8 @@ pub enum MessageAction {
         booking: BookingId,
         local_time: String,
     },
+    /// Yes, erase everything stored about me (`privacy delete`'s confirmation).
+    ConfirmDeletion,
 }
 
 impl MessageAction {
@@ -126,6 +131,7 @@ impl MessageAction {
                 "Move to {}",
                 local_time.rsplit(' ').next().unwrap_or(local_time)
             ),
+            MessageAction::ConfirmDeletion => "Yes, delete my data".to_string(),
         }
     }
 
@@ -156,6 +162,7 @@ impl MessageAction {
                 booking,
                 local_time,
             } => (CommandWord::Move, format!("{} {local_time}", booking.0)),
+            MessageAction::ConfirmDeletion => (CommandWord::Privacy, "delete confirm".to_string()),
         }
     }
 }

@@ -132,13 +132,18 @@ impl Engine {
             .await
             .map_err(unexpected)?;
         let mut attachments = Vec::new();
+        let outcome = match command {
+            Command::Privacy {
+                request: crate::command::privacy::PrivacyRequest::Delete { confirmed: true },
+            } => CommandOutcome::Erased,
+            _ => CommandOutcome::Done,
+        };
         let result = self
             .handle_member_command(actor, &community, member, command, &mut attachments)
             .await;
         // The command may have changed the member (time zone, preferences, cancels).
         self.members.forget(community.id, &actor.platform_user_id);
-        result
-            .map(|message| Reply::new(message, CommandOutcome::Done).with_attachments(attachments))
+        result.map(|message| Reply::new(message, outcome).with_attachments(attachments))
     }
 
     /// The member as `book` needs them: from the short-lived cache, or else created (most
@@ -237,6 +242,9 @@ impl Engine {
                     .await
             }
             Command::Setup { change } => self.setup(actor, community, change).await,
+            Command::Privacy { request } => {
+                self.privacy(community, &member, request, attachments).await
+            }
             Command::Help { topic } => Ok(OutgoingMessage::new()
                 .titled(match &topic {
                     Some(_) => "Help".to_string(),

@@ -1,0 +1,71 @@
+//! The privacy commands' grammar (issue 12): `privacy export` sends the member their data;
+//! `privacy delete` asks first, and `privacy delete confirm` (what the confirmation's button
+//! or reply line says) erases it.
+
+use super::parse::CommandParseError;
+use super::Command;
+
+pub const USAGE_PRIVACY: &str = "privacy export|delete (e.g. privacy export)";
+
+pub const HELP_PRIVACY: &str = "privacy export sends you everything stored about you, as a JSON file. \
+privacy delete erases it all — your bookings are cancelled (partners are only told you cancelled) \
+and nothing of you is kept but anonymous counts; it asks you to confirm first.";
+
+/// What a member asks of their data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrivacyRequest {
+    /// Send me everything stored about me.
+    Export,
+    /// Erase me; without `confirmed` the answer only asks for the confirmation.
+    Delete { confirmed: bool },
+}
+
+pub fn parse_privacy(args: &[&str]) -> Result<Command, CommandParseError> {
+    let words: Vec<String> = args.iter().map(|word| word.to_lowercase()).collect();
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let request = match words.as_slice() {
+        ["export"] => PrivacyRequest::Export,
+        ["delete"] => PrivacyRequest::Delete { confirmed: false },
+        ["delete", "confirm"] => PrivacyRequest::Delete { confirmed: true },
+        _ => {
+            return Err(CommandParseError::BadArguments {
+                command: "privacy",
+                problem: "Say privacy export for your data, or privacy delete to erase it."
+                    .to_string(),
+                usage: USAGE_PRIVACY,
+            })
+        }
+    };
+    Ok(Command::Privacy { request })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command::parse::parse_command;
+
+    #[test]
+    fn privacy_commands_parse_and_deletion_needs_the_confirm_word() {
+        assert_eq!(
+            parse_command("privacy export"),
+            Ok(Command::Privacy {
+                request: PrivacyRequest::Export
+            })
+        );
+        assert_eq!(
+            parse_command("!focusfolk privacy DELETE"),
+            Ok(Command::Privacy {
+                request: PrivacyRequest::Delete { confirmed: false }
+            })
+        );
+        assert_eq!(
+            parse_command("privacy delete confirm"),
+            Ok(Command::Privacy {
+                request: PrivacyRequest::Delete { confirmed: true }
+            })
+        );
+        for bad in ["privacy", "privacy delete now", "privacy confirm", "privacy export all"] {
+            assert!(parse_command(bad).is_err(), "{bad}");
+        }
+    }
+}
