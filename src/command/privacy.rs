@@ -20,6 +20,16 @@ pub enum PrivacyRequest {
     Delete { confirmed: bool },
 }
 
+/// Whether `command` erases the member (`privacy delete confirm`).
+pub fn erases(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Privacy {
+            request: PrivacyRequest::Delete { confirmed: true }
+        }
+    )
+}
+
 pub fn parse_privacy(args: &[&str]) -> Result<Command, CommandParseError> {
     let words: Vec<String> = args.iter().map(|word| word.to_lowercase()).collect();
     let words: Vec<&str> = words.iter().map(String::as_str).collect();

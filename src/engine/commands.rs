@@ -132,11 +132,9 @@ impl Engine {
             .await
             .map_err(unexpected)?;
         let mut attachments = Vec::new();
-        let outcome = match command {
-            Command::Privacy {
-                request: crate::command::privacy::PrivacyRequest::Delete { confirmed: true },
-            } => CommandOutcome::Erased,
-            _ => CommandOutcome::Done,
+        let outcome = match crate::command::privacy::erases(&command) {
+            true => CommandOutcome::Erased,
+            false => CommandOutcome::Done,
         };
         let result = self
             .handle_member_command(actor, &community, member, command, &mut attachments)
