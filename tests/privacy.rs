@@ -461,6 +461,27 @@ async fn deletion_needs_the_confirmation_and_then_nothing_references_the_member(
         .expect("a new member");
     assert_ne!(again.id, zed.id);
     assert_eq!(again.sessions_attended, 0);
+
+    // Ann, who sat with Zed at 9:00, goes too: the slot's anonymous count adds up.
+    assert!(say(&app, "ann", "privacy delete confirm")
+        .await
+        .contains("Your data is deleted"));
+    assert_eq!(
+        figures_without_members(&store.community_figures(now).await.expect("figures")),
+        figures_without_members(&figures_before),
+    );
+    assert_eq!(page_counts(store.clone()).await, page_before);
+    let erased: Vec<(i64, String, i64)> = sqlx::query(
+        "SELECT slot_id, outcome, members FROM erased_attendance ORDER BY slot_id, outcome",
+    )
+    .fetch_all(&raw)
+    .await
+    .expect("erased counts")
+    .iter()
+    .map(|row| (row.get("slot_id"), row.get("outcome"), row.get("members")))
+    .collect();
+    assert_eq!(erased.len(), 1, "{erased:?}");
+    assert_eq!((erased[0].1.as_str(), erased[0].2), ("attended", 2));
 }
 
 // ---- the export -----------------------------------------------------------------------------
@@ -562,6 +583,8 @@ async fn the_shell_prints_the_export_and_erases_only_after_confirm() {
     assert_eq!(printed["bookings"].as_array().unwrap().len(), 1);
     assert!(export.contains("📎 your data: "), "{export}");
 
+    let unclear = session.handle_line("privacy forget me").await.unwrap();
+    assert!(unclear.contains("Usage: privacy export|delete"), "{unclear}");
     let asked = session.handle_line("privacy delete").await.unwrap();
     assert!(
         asked.contains("→ Yes, delete my data: `privacy delete confirm`"),

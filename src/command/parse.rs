@@ -224,7 +224,8 @@ pub fn parse_command(input: &str) -> Result<Command, CommandParseError> {
             &args,
         ),
         "setup" => parse_setup(&args),
-        "privacy" => super::privacy::parse_privacy(&args),
+        "privacy" => super::privacy::parse_privacy(&args)
+            .map_err(|problem| bad("privacy", super::privacy::USAGE_PRIVACY, problem)),
         "help" => Ok(Command::Help {
             topic: args.first().map(|topic| normalise_topic(topic)),
         }),

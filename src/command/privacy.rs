@@ -2,7 +2,6 @@
 //! `privacy delete` asks first, and `privacy delete confirm` (what the confirmation's button
 //! or reply line says) erases it.
 
-use super::parse::CommandParseError;
 use super::Command;
 
 pub const USAGE_PRIVACY: &str = "privacy export|delete (e.g. privacy export)";
@@ -30,21 +29,16 @@ pub fn erases(command: &Command) -> bool {
     )
 }
 
-pub fn parse_privacy(args: &[&str]) -> Result<Command, CommandParseError> {
+/// `privacy …`'s words (after the command word); an error is the problem in words (the parser
+/// adds the usage).
+pub fn parse_privacy(args: &[&str]) -> Result<Command, &'static str> {
     let words: Vec<String> = args.iter().map(|word| word.to_lowercase()).collect();
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
     let request = match words.as_slice() {
         ["export"] => PrivacyRequest::Export,
         ["delete"] => PrivacyRequest::Delete { confirmed: false },
         ["delete", "confirm"] => PrivacyRequest::Delete { confirmed: true },
-        _ => {
-            return Err(CommandParseError::BadArguments {
-                command: "privacy",
-                problem: "Say privacy export for your data, or privacy delete to erase it."
-                    .to_string(),
-                usage: USAGE_PRIVACY,
-            })
-        }
+        _ => return Err("Say privacy export for your data, or privacy delete to erase it."),
     };
     Ok(Command::Privacy { request })
 }
@@ -52,7 +46,12 @@ pub fn parse_privacy(args: &[&str]) -> Result<Command, CommandParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::command::parse::parse_command;
+
+    fn parse_command(text: &str) -> Result<Command, &'static str> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let start = words.iter().position(|word| *word == "privacy").expect("privacy") + 1;
+        parse_privacy(&words[start..])
+    }
 
     #[test]
     fn privacy_commands_parse_and_deletion_needs_the_confirm_word() {
@@ -63,7 +62,7 @@ mod tests {
             })
         );
         assert_eq!(
-            parse_command("!focusfolk privacy DELETE"),
+            parse_command("privacy DELETE"),
             Ok(Command::Privacy {
                 request: PrivacyRequest::Delete { confirmed: false }
             })
