@@ -16,7 +16,11 @@ async fn export_arrives_as_a_file_and_the_delete_button_erases_the_member() {
     assert!(app.book(ann, "9:00", 25).await.contains("Booked"));
     let store = Store::connect(&app.database_url).await.expect("store");
     let community = store
-        .ensure_community(Platform::Discord, &app.guild.to_string(), &Default::default())
+        .ensure_community(
+            Platform::Discord,
+            &app.guild.to_string(),
+            &Default::default(),
+        )
         .await
         .expect("community");
     let ann_id = ann.to_string();
@@ -32,11 +36,12 @@ async fn export_arrives_as_a_file_and_the_delete_button_erases_the_member() {
     let answer = app.fake.answer(exported).await;
     assert!(answer.ephemeral());
     assert!(answer.content().contains("Your data"), "{:?}", answer.data);
-    let files = answer.data["_files"].as_array().expect("files on the answer");
+    let files = answer.data["_files"]
+        .as_array()
+        .expect("files on the answer");
     assert_eq!(files.len(), 1, "{}", answer.data);
     assert_eq!(files[0]["filename"], "focusfolk-my-data.json");
-    let export: Value =
-        serde_json::from_str(files[0]["content"].as_str().unwrap()).expect("JSON");
+    let export: Value = serde_json::from_str(files[0]["content"].as_str().unwrap()).expect("JSON");
     assert_eq!(export["platform"], "discord");
     assert_eq!(export["member"]["platform_user_id"], ann_id.as_str());
     assert_eq!(export["bookings"].as_array().unwrap().len(), 1);
@@ -60,7 +65,11 @@ async fn export_arrives_as_a_file_and_the_delete_button_erases_the_member() {
     );
     let question = app.fake.answer(asked).await;
     assert!(question.ephemeral());
-    assert!(question.content().contains("Delete your data?"), "{:?}", question.data);
+    assert!(
+        question.content().contains("Delete your data?"),
+        "{:?}",
+        question.data
+    );
     let custom_id = format!("cf:privacy:delete:{}", app.guild);
     let buttons = question.data["components"].to_string();
     assert!(buttons.contains(&custom_id), "{buttons}");
@@ -79,7 +88,11 @@ async fn export_arrives_as_a_file_and_the_delete_button_erases_the_member() {
     let click = app.fake.click_on_answer(asked, &custom_id);
     let done = app.fake.answer(click).await;
     assert_eq!(app.fake.interaction(click).callbacks, [7]);
-    assert!(done.content().contains("Your data is deleted"), "{:?}", done.data);
+    assert!(
+        done.content().contains("Your data is deleted"),
+        "{:?}",
+        done.data
+    );
     assert!(!done.data["components"].to_string().contains(&custom_id));
     assert!(store
         .member_by_platform_id(community.id, &ann_id)

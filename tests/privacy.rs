@@ -126,17 +126,21 @@ async fn schema_tables(raw: &AnyPool, backend: Backend) -> Vec<String> {
 
 async fn columns(raw: &AnyPool, backend: Backend, table: &str) -> Vec<String> {
     let rows = match backend {
-        Backend::Sqlite => sqlx::query("SELECT name FROM pragma_table_info($1)")
+        Backend::Sqlite => {
+            sqlx::query("SELECT name FROM pragma_table_info($1)")
+                .bind(table)
+                .fetch_all(raw)
+                .await
+        }
+        Backend::Postgres => {
+            sqlx::query(
+                "SELECT CAST(column_name AS TEXT) AS name FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+            )
             .bind(table)
             .fetch_all(raw)
-            .await,
-        Backend::Postgres => sqlx::query(
-            "SELECT CAST(column_name AS TEXT) AS name FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
-        )
-        .bind(table)
-        .fetch_all(raw)
-        .await,
+            .await
+        }
     };
     rows.expect("columns")
         .iter()
@@ -194,7 +198,9 @@ async fn history(app: &TestApp) {
     for member in [ZED, "ann", "ben", "cat", "dan"] {
         say(app, member, "help").await;
     }
-    assert!(say(app, ZED, "prefs show-bookings friends").await.contains("friends"));
+    assert!(say(app, ZED, "prefs show-bookings friends")
+        .await
+        .contains("friends"));
     assert!(say(app, ZED, "calendar").await.contains("/ical/"));
     say(app, ZED, "favourite @ann").await;
     say(app, "ben", &format!("block @{ZED}")).await;
@@ -205,7 +211,9 @@ async fn history(app: &TestApp) {
     for member in [ZED, "ann"] {
         assert!(say(app, member, "book 9:00 25m").await.contains("Booked"));
     }
-    assert!(say(app, ZED, "book tue 11:00 25m weekly").await.contains("Booked"));
+    assert!(say(app, ZED, "book tue 11:00 25m weekly")
+        .await
+        .contains("Booked"));
     for member in [ZED, "cat"] {
         assert!(say(app, member, "book 10:00 25m").await.contains("Booked"));
     }
@@ -267,9 +275,10 @@ impl Traces {
             || self.bookings.iter().any(|id| {
                 key == format!("dm:remind:b{id}") || key.starts_with(&format!("dm:weekly:b{id}:"))
             })
-            || self.requests.iter().any(|id| {
-                key == format!("dm:friend:r{id}") || key == format!("dm:friendok:r{id}")
-            })
+            || self
+                .requests
+                .iter()
+                .any(|id| key == format!("dm:friend:r{id}") || key == format!("dm:friendok:r{id}"))
             || self
                 .messages
                 .iter()
@@ -302,7 +311,12 @@ async fn references(
         for row in &rows {
             let values: Vec<(String, Option<String>)> = names
                 .iter()
-                .map(|column| (column.clone(), row.get::<Option<String>, _>(column.as_str())))
+                .map(|column| {
+                    (
+                        column.clone(),
+                        row.get::<Option<String>, _>(column.as_str()),
+                    )
+                })
                 .collect();
             let hit = values.iter().any(|(column, value)| {
                 let Some(value) = value else { return false };
@@ -369,10 +383,11 @@ async fn deletion_needs_the_confirmation_and_then_nothing_references_the_member(
     assert_eq!(page_before.attended, 2, "Zed and Ann came at 9:00");
     let traces = traces_of(&raw, zed.id.0).await;
     let before = references(&raw, backend, &traces, ZED).await;
-    let tables_before: BTreeMap<&str, usize> = before.iter().fold(BTreeMap::new(), |mut map, (table, _)| {
-        *map.entry(table.as_str()).or_default() += 1;
-        map
-    });
+    let tables_before: BTreeMap<&str, usize> =
+        before.iter().fold(BTreeMap::new(), |mut map, (table, _)| {
+            *map.entry(table.as_str()).or_default() += 1;
+            map
+        });
     for table in [
         "members",
         "bookings",
@@ -397,7 +412,10 @@ async fn deletion_needs_the_confirmation_and_then_nothing_references_the_member(
     // Asking is not confirming: nothing changes.
     let asked = app
         .engine
-        .handle_text(&Actor::new(Platform::Shell, COMMUNITY, ZED, ZED), "privacy delete")
+        .handle_text(
+            &Actor::new(Platform::Shell, COMMUNITY, ZED, ZED),
+            "privacy delete",
+        )
         .await;
     assert_eq!(asked.outcome, CommandOutcome::Done);
     let asked = asked.render_plain();
@@ -445,15 +463,21 @@ async fn deletion_needs_the_confirmation_and_then_nothing_references_the_member(
     assert_eq!(cat.len(), 1, "{cat:?}");
     assert!(cat[0].contains("Your partner cancelled"), "{cat:?}");
     assert!(
-        !cat.iter().any(|dm| dm.contains(ZED) || dm.contains("delete")),
+        !cat.iter()
+            .any(|dm| dm.contains(ZED) || dm.contains("delete")),
         "{cat:?}"
     );
     // Nothing of Zed came back through the jobs that ran since.
     let left = references(&raw, backend, &traces, ZED).await;
-    assert!(left.is_empty(), "rows about Zed after the jobs ran: {left:#?}");
+    assert!(
+        left.is_empty(),
+        "rows about Zed after the jobs ran: {left:#?}"
+    );
 
     // Writing again makes a new member, with nothing of the old one.
-    assert!(say(&app, ZED, "sessions").await.contains("No upcoming sessions"));
+    assert!(say(&app, ZED, "sessions")
+        .await
+        .contains("No upcoming sessions"));
     let again = store
         .member_by_platform_id(community.id, ZED)
         .await
@@ -490,7 +514,10 @@ async fn the_export_holds_each_kind_of_data(app: TestApp, _raw: AnyPool, _backen
     history(&app).await;
     let reply = app
         .engine
-        .handle_text(&Actor::new(Platform::Shell, COMMUNITY, ZED, ZED), "privacy export")
+        .handle_text(
+            &Actor::new(Platform::Shell, COMMUNITY, ZED, ZED),
+            "privacy export",
+        )
         .await;
     assert_eq!(reply.outcome, CommandOutcome::Done);
     let [file] = reply.attachments.as_slice() else {
@@ -511,19 +538,30 @@ async fn the_export_holds_each_kind_of_data(app: TestApp, _raw: AnyPool, _backen
     assert_eq!(list("bookings").len(), 3, "{export:#}");
     let sessions = list("sessions");
     assert!(
-        sessions.iter().any(|session| session["partners"][0] == "ann"),
+        sessions
+            .iter()
+            .any(|session| session["partners"][0] == "ann"),
         "{sessions:?}"
     );
     assert!(
-        sessions.iter().any(|session| session["partners"][0] == "cat"),
+        sessions
+            .iter()
+            .any(|session| session["partners"][0] == "cat"),
         "{sessions:?}"
     );
     assert_eq!(list("attendance")[0]["outcome"], "attended");
     let marks = list("marks");
-    assert!(marks.iter().any(|mark| mark["kind"] == "favourite" && mark["member"] == "ann"));
-    assert!(marks.iter().any(|mark| mark["kind"] == "friend" && mark["member"] == "ann"));
+    assert!(marks
+        .iter()
+        .any(|mark| mark["kind"] == "favourite" && mark["member"] == "ann"));
+    assert!(marks
+        .iter()
+        .any(|mark| mark["kind"] == "friend" && mark["member"] == "ann"));
     // Ben's block of Zed is Ben's: never told, so never exported.
-    assert!(!marks.iter().any(|mark| mark["kind"] == "block"), "{marks:?}");
+    assert!(
+        !marks.iter().any(|mark| mark["kind"] == "block"),
+        "{marks:?}"
+    );
     assert_eq!(list("friend_requests_sent")[0]["member"], "cat");
     assert_eq!(list("friend_requests_received")[0]["member"], "dan");
     assert_eq!(list("messages_sent")[0]["member"], "ann");
@@ -542,7 +580,8 @@ async fn the_export_holds_each_kind_of_data(app: TestApp, _raw: AnyPool, _backen
     let bot = list("messages_from_the_bot");
     for key in ["dm:remind:b", "dm:announce:", "dm:checkin:", "dm:msg:p"] {
         assert!(
-            bot.iter().any(|effect| effect["key"].as_str().unwrap().starts_with(key)),
+            bot.iter()
+                .any(|effect| effect["key"].as_str().unwrap().starts_with(key)),
             "{key} in {bot:?}"
         );
     }
@@ -584,7 +623,10 @@ async fn the_shell_prints_the_export_and_erases_only_after_confirm() {
     assert!(export.contains("📎 your data: "), "{export}");
 
     let unclear = session.handle_line("privacy forget me").await.unwrap();
-    assert!(unclear.contains("Usage: privacy export|delete"), "{unclear}");
+    assert!(
+        unclear.contains("Usage: privacy export|delete"),
+        "{unclear}"
+    );
     let asked = session.handle_line("privacy delete").await.unwrap();
     assert!(
         asked.contains("→ Yes, delete my data: `privacy delete confirm`"),

@@ -57,9 +57,7 @@ pub enum Command {
     /// revokes them and makes new ones.
     Calendar { reset: bool },
     /// `privacy export` sends the member their data; `privacy delete [confirm]` erases it.
-    Privacy {
-        request: privacy::PrivacyRequest,
-    },
+    Privacy { request: privacy::PrivacyRequest },
 }
 
 /// Whether `friend`/`favourite`/`block` sets a relation or its `un…` form removes it.

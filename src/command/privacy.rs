@@ -6,7 +6,8 @@ use super::Command;
 
 pub const USAGE_PRIVACY: &str = "privacy export|delete (e.g. privacy export)";
 
-pub const HELP_PRIVACY: &str = "privacy export sends you everything stored about you, as a JSON file. \
+pub const HELP_PRIVACY: &str =
+    "privacy export sends you everything stored about you, as a JSON file. \
 privacy delete erases it all — your bookings are cancelled (partners are only told you cancelled) \
 and nothing of you is kept but anonymous counts; it asks you to confirm first.";
 
@@ -49,7 +50,11 @@ mod tests {
 
     fn parse_command(text: &str) -> Result<Command, &'static str> {
         let words: Vec<&str> = text.split_whitespace().collect();
-        let start = words.iter().position(|word| *word == "privacy").expect("privacy") + 1;
+        let start = words
+            .iter()
+            .position(|word| *word == "privacy")
+            .expect("privacy")
+            + 1;
         parse_privacy(&words[start..])
     }
 
@@ -73,7 +78,12 @@ mod tests {
                 request: PrivacyRequest::Delete { confirmed: true }
             })
         );
-        for bad in ["privacy", "privacy delete now", "privacy confirm", "privacy export all"] {
+        for bad in [
+            "privacy",
+            "privacy delete now",
+            "privacy confirm",
+            "privacy export all",
+        ] {
             assert!(parse_command(bad).is_err(), "{bad}");
         }
     }

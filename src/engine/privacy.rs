@@ -31,7 +31,10 @@ impl Engine {
         attachments: &mut Vec<Attachment>,
     ) -> Result<OutgoingMessage, CommandFailure> {
         match request {
-            PrivacyRequest::Export => self.export_member_data(community, member, attachments).await,
+            PrivacyRequest::Export => {
+                self.export_member_data(community, member, attachments)
+                    .await
+            }
             PrivacyRequest::Delete { confirmed: false } => Ok(deletion_question()),
             PrivacyRequest::Delete { confirmed: true } => {
                 self.erase_member(community, member, attachments).await

@@ -214,10 +214,10 @@ impl Store {
              FROM communities c ORDER BY c.platform, c.platform_community_id"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(unix(now))
-        .bind(week_ago)
-        .fetch_all(&self.pool)
-        .await?;
+            .bind(unix(now))
+            .bind(week_ago)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(CommunityFigures {

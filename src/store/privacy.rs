@@ -47,6 +47,7 @@ use TableCoverage::{ByCode, Member, NotPersonal};
 /// Every table of the schema (sqlx's own `_sqlx_migrations` aside). **A new table is one line
 /// here.** `Member` lines are deleted top to bottom, so a table that references another comes
 /// before it, and `members` is last.
+#[rustfmt::skip] // one line per table, however long
 pub const TABLES: &[TablePrivacy] = &[
     table("communities", NotPersonal),
     table("slots", NotPersonal),
@@ -243,12 +244,13 @@ impl Store {
             late_cancels: int(&row, "late_cancels")?,
             created_at: time(int(&row, "created_at")?)?,
         };
-        let show_bookings = sqlx::query("SELECT show_bookings FROM member_privacy WHERE member_id = $1")
-            .bind(member.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|row| text(&row, "show_bookings"))
-            .transpose()?;
+        let show_bookings =
+            sqlx::query("SELECT show_bookings FROM member_privacy WHERE member_id = $1")
+                .bind(member.0)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|row| text(&row, "show_bookings"))
+                .transpose()?;
         Ok(MemberDataExport {
             exported_at: now,
             platform: platform.as_str().to_string(),
@@ -380,7 +382,10 @@ impl Store {
              AND NOT EXISTS (SELECT 1 FROM relations b WHERE b.member_id = $1 \
                  AND b.other_id = f.from_member_id AND b.kind = 'block') ORDER BY f.id"
         };
-        let rows = sqlx::query(sql).bind(member.0).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(sql)
+            .bind(member.0)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(ExportedFriendRequest {
@@ -406,7 +411,10 @@ impl Store {
              JOIN members m ON m.id = p.from_member_id WHERE p.to_member_id = $1 \
              AND p.delivered = 1 ORDER BY p.id"
         };
-        let rows = sqlx::query(sql).bind(member.0).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(sql)
+            .bind(member.0)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(ExportedPartnerMessage {
@@ -541,8 +549,8 @@ impl Store {
                 .collect::<Result<Vec<i64>>>()?;
             lists.push(ids);
         }
-        let [bookings, requests, messages] = <[Vec<i64>; 3]>::try_from(lists)
-            .map_err(|_| super::corrupt("three id lists"))?;
+        let [bookings, requests, messages] =
+            <[Vec<i64>; 3]>::try_from(lists).map_err(|_| super::corrupt("three id lists"))?;
         let mut exact = Vec::new();
         exact.extend(bookings.iter().map(|id| format!("dm:remind:b{id}")));
         exact.extend(requests.iter().map(|id| format!("dm:friend:r{id}")));
@@ -585,7 +593,9 @@ impl Store {
             .bind(member.0)
             .execute(&mut *tx)
             .await?;
-        report.rows_deleted.push(("attendance", attendance.rows_affected()));
+        report
+            .rows_deleted
+            .push(("attendance", attendance.rows_affected()));
 
         let keys = self.member_keys(&mut tx, member).await?;
         let mut effects = sqlx::query("DELETE FROM effects WHERE key LIKE $1")
@@ -624,7 +634,9 @@ impl Store {
                     .bind(member.0)
                     .execute(&mut *tx)
                     .await?;
-                report.rows_deleted.push((entry.table, deleted.rows_affected()));
+                report
+                    .rows_deleted
+                    .push((entry.table, deleted.rows_affected()));
             }
         }
 

@@ -206,11 +206,11 @@ impl Store {
             super::privacy::ATTENDANCE_WITH_ERASED
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(community_id.0)
-        .bind(unix(from))
-        .bind(unix(to))
-        .fetch_all(&self.pool)
-        .await?;
+            .bind(community_id.0)
+            .bind(unix(from))
+            .bind(unix(to))
+            .fetch_all(&self.pool)
+            .await?;
         let mut counts = AttendanceCounts::default();
         for row in &rows {
             let n = int(row, "n")?;

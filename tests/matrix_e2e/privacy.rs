@@ -39,9 +39,15 @@ async fn the_export_is_a_file_in_the_dm_and_the_confirming_reply_erases() {
     assert_eq!(export["bookings"].as_array().unwrap().len(), 1);
     let dm = ann.dm_room(&bot).await;
     assert!(
-        export["platform_notes"].as_array().unwrap().iter().any(|note| {
-            note["scope"] == dm.as_str() && note["name"] == "dm_of" && note["value"] == ann_id.as_str()
-        }),
+        export["platform_notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|note| {
+                note["scope"] == dm.as_str()
+                    && note["name"] == "dm_of"
+                    && note["value"] == ann_id.as_str()
+            }),
         "{export:#}"
     );
 
@@ -55,7 +61,11 @@ async fn the_export_is_a_file_in_the_dm_and_the_confirming_reply_erases() {
         .await
         .expect("store");
     let matrix_community = store
-        .ensure_community(Platform::Matrix, community.room.as_str(), &Default::default())
+        .ensure_community(
+            Platform::Matrix,
+            community.room.as_str(),
+            &Default::default(),
+        )
         .await
         .expect("community");
     assert!(store

@@ -360,7 +360,11 @@ async fn handle_message(
         Ok(command) => {
             let erasing = crate::command::privacy::erases(&command);
             let dm_room_before = match erasing {
-                true => platform.state(event.sender.as_str(), DM_ROOM).await.ok().flatten(),
+                true => platform
+                    .state(event.sender.as_str(), DM_ROOM)
+                    .await
+                    .ok()
+                    .flatten(),
                 false => None,
             };
             let help = matches!(command, Command::Help { .. });
@@ -435,13 +439,17 @@ async fn forget_dm_room(platform: &MatrixPlatform, room: &str) {
     };
     let left = platform
         .limiter
-        .call(RateClass::Join, "leave an erased member's DM room", || async {
-            platform
-                .client
-                .send(leave_room::v3::Request::new(room_id.clone()))
-                .await
-                .map_err(matrix_sdk::Error::from)
-        })
+        .call(
+            RateClass::Join,
+            "leave an erased member's DM room",
+            || async {
+                platform
+                    .client
+                    .send(leave_room::v3::Request::new(room_id.clone()))
+                    .await
+                    .map_err(matrix_sdk::Error::from)
+            },
+        )
         .await;
     if let Err(error) = left {
         tracing::warn!(room = %room_id, error = ?error, "could not leave an erased member's DM room");
