@@ -50,7 +50,10 @@ pub fn book_words<'a>(args: &'a [&'a str]) -> BookWords<'a> {
             )),
         });
     }
-    match args.iter().position(|word| word.eq_ignore_ascii_case("with")) {
+    match args
+        .iter()
+        .position(|word| word.eq_ignore_ascii_case("with"))
+    {
         Some(at) => BookWords::With {
             time: &args[..at],
             friend: &args[at + 1..],
