@@ -12,6 +12,7 @@ pub mod matching;
 pub mod message;
 pub mod model;
 pub mod partner_messages;
+pub mod rematch;
 pub mod reliability;
 pub mod schedule;
 pub mod slot_grid;
