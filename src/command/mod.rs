@@ -2,6 +2,7 @@
 //! messages and the shell all become a [`Command`], handled in one place.
 
 pub mod parse;
+pub mod rematch;
 pub mod social;
 
 use crate::core::time_input::{DaySpec, TimeSpec};
@@ -55,6 +56,11 @@ pub enum Command {
     /// `calendar` shows the member's private calendar feed and page links; `calendar reset`
     /// revokes them and makes new ones.
     Calendar { reset: bool },
+    /// `rematch now` / `rematch wait`: what a member whose partner is late chooses (the
+    /// T + 2 min message's two actions).
+    Rematch {
+        choice: crate::core::rematch::RematchChoice,
+    },
 }
 
 /// Whether `friend`/`favourite`/`block` sets a relation or its `un…` form removes it.
@@ -104,6 +110,8 @@ pub enum PrefsChange {
     Reminders(bool),
     /// `prefs show-bookings friends|nobody`
     ShowBookings(crate::core::friends::ShowBookings),
+    /// `prefs mixed-lengths on|off`: may a rematch pair me with a longer or shorter session?
+    MixedLengths(bool),
 }
 
 #[derive(Debug, Clone, PartialEq)]

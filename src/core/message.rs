@@ -40,11 +40,12 @@ pub enum CommandWord {
     Calendar,
     Setup,
     Help,
+    Rematch,
 }
 
 impl CommandWord {
     /// Every command word, in the order the overall help lists them.
-    pub const ALL: [CommandWord; 18] = [
+    pub const ALL: [CommandWord; 19] = [
         CommandWord::Book,
         CommandWord::Cancel,
         CommandWord::Sessions,
@@ -63,6 +64,7 @@ impl CommandWord {
         CommandWord::Calendar,
         CommandWord::Setup,
         CommandWord::Help,
+        CommandWord::Rematch,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -85,6 +87,7 @@ impl CommandWord {
             CommandWord::Calendar => "calendar",
             CommandWord::Setup => "setup",
             CommandWord::Help => "help",
+            CommandWord::Rematch => "rematch",
         }
     }
 }
@@ -110,6 +113,10 @@ pub enum MessageAction {
         booking: BookingId,
         local_time: String,
     },
+    /// Keep waiting for a late partner: no rematch at the attendance check.
+    KeepWaiting,
+    /// Be re-paired now with someone else who is free.
+    RematchNow,
 }
 
 impl MessageAction {
@@ -126,6 +133,8 @@ impl MessageAction {
                 "Move to {}",
                 local_time.rsplit(' ').next().unwrap_or(local_time)
             ),
+            MessageAction::KeepWaiting => "Keep waiting".to_string(),
+            MessageAction::RematchNow => "Rematch now".to_string(),
         }
     }
 
@@ -156,6 +165,8 @@ impl MessageAction {
                 booking,
                 local_time,
             } => (CommandWord::Move, format!("{} {local_time}", booking.0)),
+            MessageAction::KeepWaiting => (CommandWord::Rematch, "wait".to_string()),
+            MessageAction::RematchNow => (CommandWord::Rematch, "now".to_string()),
         }
     }
 }

@@ -170,6 +170,9 @@ fn dm_kind(key: &EffectKey) -> &'static str {
         EffectKey::FriendRequest { .. } => "friend_request",
         EffectKey::FriendAccepted { .. } => "friend_accepted",
         EffectKey::PartnerMessage { .. } => "partner_message",
+        EffectKey::PartnerLate { .. } => "partner_late",
+        EffectKey::NobodyFreeYet { .. } => "nobody_free_yet",
+        EffectKey::KeptWaiting { .. } => "kept_waiting",
         EffectKey::OpenRoom { .. } | EffectKey::CloseRoom { .. } => "room",
     }
 }

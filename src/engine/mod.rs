@@ -21,6 +21,7 @@ pub mod lifecycle;
 mod platform_state;
 pub mod port;
 mod queries;
+mod rematch_choice;
 pub mod reply;
 mod setup;
 pub mod social;

@@ -36,6 +36,8 @@ pub const CANCEL: &str = "cf:cancel";
 pub const BOOK: &str = "cf:book";
 pub const FRIEND: &str = "cf:friend";
 pub const MOVE: &str = "cf:move";
+/// "Keep waiting" / "Rematch now" of the T + 2 min message (`cf:rematch:now:<guild>`).
+pub const REMATCH: &str = "cf:rematch";
 /// A relayed partner message's Reply button (`reply_form` answers it with a form).
 pub const REPLY: &str = "cf:reply";
 
@@ -239,6 +241,8 @@ fn buttons(message: &OutgoingMessage, guild: Option<u64>) -> Vec<Button> {
                     booking,
                     local_time,
                 } => (1, format!("{MOVE}:{guild}:{}:{local_time}", booking.0)),
+                MessageAction::KeepWaiting => (2, format!("{REMATCH}:wait:{guild}")),
+                MessageAction::RematchNow => (1, format!("{REMATCH}:now:{guild}")),
             };
             buttons.push(Button {
                 label: button_label(&action.label()),
