@@ -37,6 +37,21 @@ impl Engine {
         let outcomes = self
             .decide_attendance(&snapshot, slot, lateness, &mut shortfall)
             .await?;
+        // Sessions of other lengths that start at this moment are checked now too (their own
+        // checks read the recorded outcomes back), so whoever is stranded in any of them is in
+        // this rematch's pool rather than told "nobody is free" first.
+        for sibling in self
+            .store
+            .slots_starting_at(slot.community_id, slot.starts_at)
+            .await
+            .map_err(JobError::unexpected)?
+            .into_iter()
+            .filter(|sibling| sibling.id != slot.id)
+        {
+            let sibling_snapshot = self.slot_snapshot(&sibling).await?;
+            self.decide_attendance(&sibling_snapshot, &sibling, lateness, &mut shortfall)
+                .await?;
+        }
         let matched = snapshot.matched_groups();
         let stranded: Vec<Member> =
             snapshot.members_of(&stranded_members(matched.iter().copied(), &outcomes));

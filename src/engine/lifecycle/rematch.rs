@@ -587,7 +587,7 @@ fn nobody_free_yet_message(member: &Member, check_at: DateTime<Utc>) -> Outgoing
     OutgoingMessage::new()
         .titled("Nobody else is free yet")
         .tone(Tone::Problem)
-        .text("Nobody else is free right now. Stay in your room: I'll look again at ")
+        .text("Nobody else is free at the moment. Stay in your room: I'll look again at ")
         .time(check_at, member.time_zone)
         .text(", and if your partner comes in the meantime, you're all set.")
 }
@@ -633,6 +633,6 @@ pub(super) fn kept_waiting_message() -> OutgoingMessage {
     OutgoingMessage::new()
         .titled("Still waiting for your partner")
         .tone(Tone::Problem)
-        .text("Your partner hasn't come yet. As you asked, I haven't re-paired you; this session still counts for you. Changed your mind?")
+        .text("Your partner hasn't come yet. As you asked, your room stays yours to wait in; this session still counts for you. Changed your mind?")
         .action(MessageAction::RematchNow)
 }
