@@ -37,13 +37,13 @@ impl Engine {
         let member_ids: Vec<_> = active.iter().map(|booking| booking.member_id).collect();
         let members = self.members_by_id(&member_ids).await?;
         // The only booker of the slot hears of it even with reminders off: nobody is ever
-        // alone without warning (issue 11). Nor does anyone come to their first session
-        // without knowing what to expect: a first-timer's reminder carries the etiquette.
+        // alone without warning (issue 11). A first-timer's reminder carries the etiquette
+        // (what to expect); one who turned reminders off is not sent it, as they asked.
         let alone = active.len() == 1 && job.booking_id.is_none();
         let to_remind: Vec<(&Booking, &Member)> = active
             .iter()
             .filter_map(|booking| Some((*booking, members.get(&booking.member_id)?)))
-            .filter(|(_, member)| member.reminders_enabled || alone || is_first_timer(member))
+            .filter(|(_, member)| member.reminders_enabled || alone)
             .collect();
         let mut lone_notes = std::collections::HashMap::new();
         if alone {
