@@ -72,6 +72,7 @@ on_both_backends! {
         community_generation_moves_on_update,
         claims_can_be_limited_to_one_platform,
         web_links_and_page_counts,
+        rematch_choices_preferences_and_seats,
     ],
     url: [
         corrupt_rows_are_reported_not_panicked,
@@ -2163,4 +2164,69 @@ async fn web_links_and_page_counts(store: Store) {
         (bob.id, RelationKind::Favourite)
     );
     assert!(store.marked_members(bob.id).await.unwrap().is_empty());
+}
+
+/// The rematch's facts (issue 11): the latest choice counts, mixed lengths default to on, the
+/// slots of one start moment are found by length, and a member takes one rematch seat per
+/// start moment: a second group seating them is refused whole.
+async fn rematch_choices_preferences_and_seats(store: Store) {
+    use focusfolk::core::rematch::{RematchChoice, RematchGroup};
+    let c = community(&store).await;
+    let (ann, ben, cat) = (
+        member(&store, &c, "ann").await,
+        member(&store, &c, "ben").await,
+        member(&store, &c, "cat").await,
+    );
+    let short = store.ensure_slot(c.id, t(0), 25).await.unwrap();
+    let long = store.ensure_slot(c.id, t(0), 50).await.unwrap();
+    store.ensure_slot(c.id, t(15), 25).await.unwrap();
+    let at_start = store.slots_starting_at(c.id, t(0)).await.unwrap();
+    assert_eq!(at_start, vec![short.clone(), long.clone()]);
+
+    store
+        .record_rematch_choice(short.id, ann.id, RematchChoice::KeepWaiting, t(2))
+        .await
+        .unwrap();
+    store
+        .record_rematch_choice(short.id, ann.id, RematchChoice::RematchNow, t(3))
+        .await
+        .unwrap();
+    store
+        .record_rematch_choice(long.id, ben.id, RematchChoice::KeepWaiting, t(2))
+        .await
+        .unwrap();
+    let choices = store
+        .rematch_choices_in(&[short.id, long.id])
+        .await
+        .unwrap();
+    assert_eq!(choices.len(), 2);
+    assert_eq!(choices[&ann.id], RematchChoice::RematchNow);
+    assert_eq!(choices[&ben.id], RematchChoice::KeepWaiting);
+
+    store.set_mixed_lengths(ben.id, false).await.unwrap();
+    store.set_mixed_lengths(ben.id, false).await.unwrap();
+    let mixed = store.mixed_lengths_of(&[ann.id, ben.id]).await.unwrap();
+    assert_eq!((mixed[&ann.id], mixed[&ben.id]), (true, false));
+
+    let pair = RematchGroup {
+        slot: short.id,
+        length_minutes: 25,
+        members: vec![ann.id, cat.id],
+    };
+    let created = store.create_rematch_groups(t(0), &[pair]).await.unwrap();
+    assert_eq!(created.len(), 1);
+    assert_eq!(created[0].slot_id, short.id);
+    // cat is seated at this start moment: a second group with cat is refused, ben stays free.
+    let again = RematchGroup {
+        slot: long.id,
+        length_minutes: 50,
+        members: vec![ben.id, cat.id],
+    };
+    assert!(store.create_rematch_groups(t(0), &[again]).await.is_err());
+    let seated = store
+        .rematched_members_in(&[short.id, long.id])
+        .await
+        .unwrap();
+    assert_eq!(seated, [ann.id, cat.id].into_iter().collect());
+    assert!(store.groups_for_slot(long.id).await.unwrap().is_empty());
 }
