@@ -31,7 +31,11 @@ async fn rematch_now_buttons_pair_two_waiting_members_at_once() {
     }
     app.advance_to(at(9, 2)).await;
     for member in &absent {
-        assert_eq!(app.fake.dms_containing(*member, LATE), 0, "the absent are not asked");
+        assert_eq!(
+            app.fake.dms_containing(*member, LATE),
+            0,
+            "the absent are not asked"
+        );
     }
     for (member, original_room) in &waiting {
         let offer = app
@@ -47,7 +51,11 @@ async fn rematch_now_buttons_pair_two_waiting_members_at_once() {
         assert!(custom_id.starts_with("cf:rematch:now:"), "{custom_id}");
         let click = app.fake.click(*member, offer.id, &custom_id);
         let answer = app.fake.answer(click).await;
-        assert_eq!(app.fake.interaction(click).callbacks, [7], "the DM is updated");
+        assert_eq!(
+            app.fake.interaction(click).callbacks,
+            [7],
+            "the DM is updated"
+        );
         assert!(
             answer.content().contains("Finding you a new partner"),
             "{:?}",
@@ -57,7 +65,8 @@ async fn rematch_now_buttons_pair_two_waiting_members_at_once() {
         assert!(app.rooms_of(*member).contains(original_room));
     }
     // Seconds later (the jobs are due now), before the attendance check at 9:03.
-    app.advance_to(at(9, 2) + chrono::Duration::seconds(5)).await;
+    app.advance_to(at(9, 2) + chrono::Duration::seconds(5))
+        .await;
     for (member, _) in &waiting {
         assert_eq!(
             app.fake.dms_containing(*member, "re-paired you"),

@@ -95,7 +95,10 @@ async fn at_two_minutes_a_member_alone_chooses_and_rematch_now_pairs_at_once() {
     app.advance_to(at(9, 4)).await;
     for member in [&first, &second] {
         assert_eq!(app.dms_containing(member, REPAIRED), 1, "{member}");
-        assert_eq!(app.dms_containing(member, "Nobody else is free right now"), 0);
+        assert_eq!(
+            app.dms_containing(member, "Nobody else is free right now"),
+            0
+        );
     }
 }
 
@@ -109,8 +112,14 @@ async fn keep_waiting_suppresses_the_rematch_at_the_attendance_check() {
     app.advance_to(at(9, 4)).await;
     assert_eq!(app.dms_containing(&first, REPAIRED), 0);
     assert_eq!(app.dms_containing(&second, REPAIRED), 0);
-    assert_eq!(app.dms_containing(&first, "Still waiting for your partner"), 1);
-    assert_eq!(app.dms_containing(&second, "Nobody else is free right now"), 1);
+    assert_eq!(
+        app.dms_containing(&first, "Still waiting for your partner"),
+        1
+    );
+    assert_eq!(
+        app.dms_containing(&second, "Nobody else is free right now"),
+        1
+    );
     // Changing one's mind later still works: both are alone, so they are paired now.
     app.say(&first, "rematch now").await;
     app.advance_to(at(9, 5)).await;
@@ -215,8 +224,14 @@ async fn mixed_lengths_off_keeps_a_member_to_their_own_length() {
     app.advance_to(at(9, 3)).await;
     assert_eq!(app.dms_containing("ann", REPAIRED), 0);
     assert_eq!(app.dms_containing("cat", REPAIRED), 0);
-    assert_eq!(app.dms_containing("ann", "Nobody else is free right now"), 1);
-    assert_eq!(app.dms_containing("cat", "Nobody else is free right now"), 1);
+    assert_eq!(
+        app.dms_containing("ann", "Nobody else is free right now"),
+        1
+    );
+    assert_eq!(
+        app.dms_containing("cat", "Nobody else is free right now"),
+        1
+    );
 }
 
 #[tokio::test]

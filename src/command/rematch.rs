@@ -10,7 +10,12 @@ pub const USAGE_REMATCH: &str = "rematch now|wait (when your partner hasn't arri
 /// `rematch now` or `rematch wait` (already split words, any case).
 pub fn parse_rematch(args: &[&str]) -> Result<Command, BadSocialArguments> {
     let lowered: Vec<String> = args.iter().map(|word| word.to_lowercase()).collect();
-    let choice = match lowered.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let choice = match lowered
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["now"] => Some(RematchChoice::RematchNow),
         ["wait"] | ["keep", "waiting"] => Some(RematchChoice::KeepWaiting),
         _ => None,
@@ -20,8 +25,9 @@ pub fn parse_rematch(args: &[&str]) -> Result<Command, BadSocialArguments> {
         .ok_or_else(|| BadSocialArguments {
             command: "rematch",
             usage: USAGE_REMATCH,
-            problem: "Say rematch now for a new partner, or rematch wait to keep waiting for yours."
-                .to_string(),
+            problem:
+                "Say rematch now for a new partner, or rematch wait to keep waiting for yours."
+                    .to_string(),
         })
 }
 
@@ -52,16 +58,22 @@ mod tests {
     fn rematch_and_mixed_lengths_parse_and_refuse_plainly() {
         assert_eq!(
             parse_command("rematch now"),
-            Ok(Command::Rematch { choice: RematchChoice::RematchNow })
+            Ok(Command::Rematch {
+                choice: RematchChoice::RematchNow
+            })
         );
         assert_eq!(
             parse_command("REMATCH Wait"),
-            Ok(Command::Rematch { choice: RematchChoice::KeepWaiting })
+            Ok(Command::Rematch {
+                choice: RematchChoice::KeepWaiting
+            })
         );
         assert!(parse_command("rematch later").is_err());
         assert_eq!(
             parse_command("prefs mixed-lengths off"),
-            Ok(Command::Prefs { change: Some(PrefsChange::MixedLengths(false)) })
+            Ok(Command::Prefs {
+                change: Some(PrefsChange::MixedLengths(false))
+            })
         );
         assert!(parse_command("prefs mixed-lengths maybe").is_err());
     }

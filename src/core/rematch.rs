@@ -217,11 +217,31 @@ mod tests {
         ];
         // 1 and 2 are friends both ways, favourites both ways, and 1 met 3 recently.
         let notes = vec![
-            PairNote { a: MemberId(1), b: MemberId(2), tie: PairTie::Friend },
-            PairNote { a: MemberId(2), b: MemberId(1), tie: PairTie::Friend },
-            PairNote { a: MemberId(1), b: MemberId(2), tie: PairTie::Favourite },
-            PairNote { a: MemberId(2), b: MemberId(1), tie: PairTie::Favourite },
-            PairNote { a: MemberId(1), b: MemberId(3), tie: PairTie::RecentlyMet { times: 9 } },
+            PairNote {
+                a: MemberId(1),
+                b: MemberId(2),
+                tie: PairTie::Friend,
+            },
+            PairNote {
+                a: MemberId(2),
+                b: MemberId(1),
+                tie: PairTie::Friend,
+            },
+            PairNote {
+                a: MemberId(1),
+                b: MemberId(2),
+                tie: PairTie::Favourite,
+            },
+            PairNote {
+                a: MemberId(2),
+                b: MemberId(1),
+                tie: PairTie::Favourite,
+            },
+            PairNote {
+                a: MemberId(1),
+                b: MemberId(3),
+                tie: PairTie::RecentlyMet { times: 9 },
+            },
         ];
         let groups = plan_rematch(&pool, notes, 7, &MatchingWeights::default());
         assert_eq!(groups.len(), 2, "{groups:?}");
@@ -262,7 +282,10 @@ mod tests {
         }
         // The same length needs nobody's permission.
         let same = plan_rematch(
-            &[candidate(1, Other, 50, false), candidate(2, Other, 50, false)],
+            &[
+                candidate(1, Other, 50, false),
+                candidate(2, Other, 50, false),
+            ],
             Vec::new(),
             1,
             &MatchingWeights::default(),
@@ -288,11 +311,26 @@ mod tests {
     fn only_the_one_member_present_waits_for_a_partner() {
         let ids = |list: &[i64]| list.iter().copied().map(MemberId).collect::<Vec<_>>();
         let present = |list: &[i64]| list.iter().copied().map(MemberId).collect::<HashSet<_>>();
-        assert_eq!(waiting_for_a_partner(&ids(&[1, 2]), &present(&[1])), ids(&[1]));
-        assert_eq!(waiting_for_a_partner(&ids(&[1, 2]), &present(&[1, 2])), ids(&[]));
-        assert_eq!(waiting_for_a_partner(&ids(&[1, 2]), &present(&[])), ids(&[]));
-        assert_eq!(waiting_for_a_partner(&ids(&[1, 2, 3]), &present(&[3])), ids(&[3]));
-        assert_eq!(waiting_for_a_partner(&ids(&[1, 2, 3]), &present(&[2, 3])), ids(&[]));
+        assert_eq!(
+            waiting_for_a_partner(&ids(&[1, 2]), &present(&[1])),
+            ids(&[1])
+        );
+        assert_eq!(
+            waiting_for_a_partner(&ids(&[1, 2]), &present(&[1, 2])),
+            ids(&[])
+        );
+        assert_eq!(
+            waiting_for_a_partner(&ids(&[1, 2]), &present(&[])),
+            ids(&[])
+        );
+        assert_eq!(
+            waiting_for_a_partner(&ids(&[1, 2, 3]), &present(&[3])),
+            ids(&[3])
+        );
+        assert_eq!(
+            waiting_for_a_partner(&ids(&[1, 2, 3]), &present(&[2, 3])),
+            ids(&[])
+        );
         assert_eq!(waiting_for_a_partner(&ids(&[1]), &present(&[1])), ids(&[]));
     }
 
@@ -305,7 +343,11 @@ mod tests {
     }
 
     fn pool_strategy() -> impl Strategy<Value = (Vec<RematchCandidate>, Vec<PairNote>)> {
-        let member = (0..3usize, prop::sample::select(vec![25u32, 50, 75]), any::<bool>());
+        let member = (
+            0..3usize,
+            prop::sample::select(vec![25u32, 50, 75]),
+            any::<bool>(),
+        );
         (prop::collection::vec(member, 0..=16), any::<u64>()).prop_flat_map(|(members, _)| {
             let count = members.len() as i64;
             let pool: Vec<RematchCandidate> = members
@@ -317,8 +359,8 @@ mod tests {
                     candidate(index as i64 + 1, experience, length, mixed)
                 })
                 .collect();
-            let note = (1..=count.max(1), 1..=count.max(1), 0..3usize).prop_map(|(a, b, kind)| {
-                PairNote {
+            let note =
+                (1..=count.max(1), 1..=count.max(1), 0..3usize).prop_map(|(a, b, kind)| PairNote {
                     a: MemberId(a),
                     b: MemberId(b),
                     tie: [
@@ -326,8 +368,7 @@ mod tests {
                         PairTie::Favourite,
                         PairTie::RecentlyMet { times: 2 },
                     ][kind],
-                }
-            });
+                });
             (Just(pool), prop::collection::vec(note, 0..=12))
         })
     }

@@ -75,9 +75,19 @@ pub fn partner_check_at(starts_at: DateTime<Utc>, settings: &CommunitySettings) 
 }
 
 /// A member's "Rematch now" job: one per member and slot, so clicking twice rematches once.
-pub fn rematch_now_job(slot: &Slot, member: MemberId, booking: BookingId, now: DateTime<Utc>) -> PlannedJob {
+pub fn rematch_now_job(
+    slot: &Slot,
+    member: MemberId,
+    booking: BookingId,
+    now: DateTime<Utc>,
+) -> PlannedJob {
     PlannedJob {
-        key: format!("{}:slot:{}:member:{}", JobKind::RematchNow.as_str(), slot.id, member),
+        key: format!(
+            "{}:slot:{}:member:{}",
+            JobKind::RematchNow.as_str(),
+            slot.id,
+            member
+        ),
         kind: JobKind::RematchNow,
         slot_id: Some(slot.id),
         booking_id: Some(booking),

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use matrix_sdk::ruma::OwnedRoomId;
 
+use crate::at;
 use crate::support::Community;
 use crate::synapse::Synapse;
-use crate::at;
 
 const LATE: &str = "Your partner isn't here yet";
 
@@ -63,7 +63,10 @@ async fn replying_rematch_now_pairs_two_waiting_members_before_the_check() {
     community.bot.advance_to(at(9, 4)).await;
     for name in &waiting {
         assert_eq!(
-            community.member(name).dms_containing(&bot, "re-paired you").await,
+            community
+                .member(name)
+                .dms_containing(&bot, "re-paired you")
+                .await,
             1,
             "{name} rematched once"
         );

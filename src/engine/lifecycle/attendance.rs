@@ -64,9 +64,16 @@ impl Engine {
             .see_rematch_groups_through(&rematch_groups, &mut shortfall)
             .await?;
         dms.extend(
-            tell_the_missing(&snapshot, slot, &stranded, &rematch_groups, &outcomes, &choices)
-                .into_iter()
-                .map(|(key, member, message)| (key, member.clone(), message)),
+            tell_the_missing(
+                &snapshot,
+                slot,
+                &stranded,
+                &rematch_groups,
+                &outcomes,
+                &choices,
+            )
+            .into_iter()
+            .map(|(key, member, message)| (key, member.clone(), message)),
         );
         self.send_rematch_dms(dms, &mut shortfall).await?;
 
@@ -201,9 +208,8 @@ fn tell_the_missing<'a>(
         .iter()
         .flat_map(|group| group.members.iter().copied())
         .collect();
-    let kept_waiting = |member: &&Member| {
-        choices.get(&member.id) == Some(&RematchChoice::KeepWaiting)
-    };
+    let kept_waiting =
+        |member: &&Member| choices.get(&member.id) == Some(&RematchChoice::KeepWaiting);
     let waiting = stranded
         .iter()
         .filter(|member| !rematched.contains(&member.id))

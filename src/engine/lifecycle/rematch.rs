@@ -107,14 +107,18 @@ impl Engine {
             }
         }
         let count = waiting.len();
-        let sent = run_each(self.runner.effects_in_flight, waiting, |member| async move {
-            let key = EffectKey::PartnerLate {
-                slot: slot.id,
-                member: member.id,
-            };
-            self.send_dm_once(key, &member, partner_late_message())
-                .await
-        })
+        let sent = run_each(
+            self.runner.effects_in_flight,
+            waiting,
+            |member| async move {
+                let key = EffectKey::PartnerLate {
+                    slot: slot.id,
+                    member: member.id,
+                };
+                self.send_dm_once(key, &member, partner_late_message())
+                    .await
+            },
+        )
         .await;
         shortfall.take_all(sent)?;
         shortfall.finish(format!("{count} offered the choice"))
@@ -161,11 +165,19 @@ impl Engine {
         }
         let mut shortfall = Shortfall::default();
         let groups = self.rematch_the_pool(moment, &asked_now, seed).await?;
-        let dms = self.see_rematch_groups_through(&groups, &mut shortfall).await?;
-        let rematched = groups.iter().any(|group| group.members.contains(&member_id));
+        let dms = self
+            .see_rematch_groups_through(&groups, &mut shortfall)
+            .await?;
+        let rematched = groups
+            .iter()
+            .any(|group| group.members.contains(&member_id));
         let mut dms = dms;
         if !rematched {
-            let member = self.store.member(member_id).await.map_err(JobError::unexpected)?;
+            let member = self
+                .store
+                .member(member_id)
+                .await
+                .map_err(JobError::unexpected)?;
             let check_at = slot.starts_at + community.settings.attendance_grace;
             let message = nobody_free_yet_message(&member, check_at);
             dms.push((
