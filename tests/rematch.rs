@@ -262,3 +262,33 @@ async fn a_first_timer_s_reminder_says_what_to_expect_and_a_regular_s_does_not()
     // Nobody who has not booked hears anything.
     assert!(app.dms("cat").is_empty());
 }
+
+#[tokio::test]
+async fn a_partner_who_arrives_before_the_rematch_keeps_their_partner() {
+    let app = spawn_app().await;
+    book_all(&app, &["ann", "ben", "cat", "dan"], "book 9:00 25m").await;
+    app.advance_to(at(9, 0)).await;
+    let pairs = app.room_memberships();
+    let (late, first, second) = (
+        pairs[0][0].clone(),
+        pairs[0][1].clone(),
+        pairs[1][1].clone(),
+    );
+    app.join(&[first.as_str(), second.as_str()]);
+    app.advance_to(at(9, 2)).await;
+    app.say(&first, "rematch now").await;
+    app.say(&second, "rematch now").await;
+    // first's partner walks in before the rematch runs.
+    app.join(&[late.as_str()]);
+    app.advance_to(at(9, 2)).await;
+    assert_eq!(app.dms_containing(&first, REPAIRED), 0);
+    assert_eq!(app.dms_containing(&second, REPAIRED), 0);
+    assert_eq!(app.dms_containing(&first, "Nobody else is free"), 0);
+    assert_eq!(
+        app.dms_containing(&second, "Nobody else is free at the moment"),
+        1
+    );
+    let mut pair = vec![first.clone(), late.clone()];
+    pair.sort();
+    assert_eq!(room_mates(&app, &first), pair);
+}

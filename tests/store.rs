@@ -1626,7 +1626,7 @@ fn request(member: &Member, starts_at: DateTime<Utc>, length_minutes: u32) -> Ne
     }
 }
 
-/// A slot's six jobs, keyed like the engine keys them.
+/// A slot's jobs, keyed like the engine keys them.
 fn jobs_of(slot: &Slot) -> Vec<PlannedJob> {
     JobKind::PER_SLOT
         .into_iter()
@@ -1744,7 +1744,10 @@ async fn booking_with_jobs_commits_together(store: Store) {
     assert_eq!(booking.created_at, t(-60));
     let keys =
         |jobs: Vec<(Job, JobStatus)>| jobs.into_iter().map(|(job, _)| job.key).collect::<Vec<_>>();
-    assert_eq!(keys(store.jobs_for_slot(slot.id).await.unwrap()).len(), 6);
+    assert_eq!(
+        keys(store.jobs_for_slot(slot.id).await.unwrap()).len(),
+        JobKind::PER_SLOT.len()
+    );
 
     // The slot exists now: a second member's booking writes only itself.
     let (same_slot, bobs) = store
@@ -1755,7 +1758,10 @@ async fn booking_with_jobs_commits_together(store: Store) {
     assert_eq!(same_slot, slot);
     assert_eq!(bobs.member_id, bob.id);
     assert_eq!(Some(bobs.clone()), store.booking(bobs.id).await.unwrap());
-    assert_eq!(keys(store.jobs_for_slot(slot.id).await.unwrap()).len(), 6);
+    assert_eq!(
+        keys(store.jobs_for_slot(slot.id).await.unwrap()).len(),
+        JobKind::PER_SLOT.len()
+    );
 
     // An existing slot that overlaps one of the member's bookings is refused with the rule's
     // answer (on SQLite the one-statement path declines and the transaction explains).
@@ -1808,7 +1814,10 @@ async fn booking_with_jobs_commits_together(store: Store) {
             .unwrap(),
         vec![booking]
     );
-    assert_eq!(store.jobs_for_slot(slot.id).await.unwrap().len(), 6);
+    assert_eq!(
+        store.jobs_for_slot(slot.id).await.unwrap().len(),
+        JobKind::PER_SLOT.len()
+    );
 }
 
 async fn booking_with_jobs_rolls_back_on_failure(store: Store) {
@@ -1847,7 +1856,10 @@ async fn booking_with_jobs_rolls_back_on_failure(store: Store) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(store.jobs_for_slot(slot.id).await.unwrap().len(), 6);
+    assert_eq!(
+        store.jobs_for_slot(slot.id).await.unwrap().len(),
+        JobKind::PER_SLOT.len()
+    );
 }
 
 async fn overlapping_bookings_of_one_member_are_checked_one_at_a_time(store: Store) {
@@ -1932,7 +1944,10 @@ async fn many_new_members_booking_at_once_are_each_stored_once(store: Store) {
         store.active_bookings_for_slot(slot.id).await.unwrap().len(),
         40
     );
-    assert_eq!(store.jobs_for_slot(slot.id).await.unwrap().len(), 6);
+    assert_eq!(
+        store.jobs_for_slot(slot.id).await.unwrap().len(),
+        JobKind::PER_SLOT.len()
+    );
     match store.backend() {
         // Every member insert and every fast-path booking went through the group commit.
         Backend::Sqlite => {

@@ -52,29 +52,29 @@ pub fn parse_mixed_lengths(setting: &[&str]) -> Result<Command, BadSocialArgumen
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::command::parse::parse_command;
 
     #[test]
     fn rematch_and_mixed_lengths_parse_and_refuse_plainly() {
         assert_eq!(
-            parse_command("rematch now"),
+            parse_rematch(&["now"]),
             Ok(Command::Rematch {
                 choice: RematchChoice::RematchNow
             })
         );
         assert_eq!(
-            parse_command("REMATCH Wait"),
+            parse_rematch(&["Wait"]),
             Ok(Command::Rematch {
                 choice: RematchChoice::KeepWaiting
             })
         );
-        assert!(parse_command("rematch later").is_err());
+        let refused = parse_rematch(&["later"]).unwrap_err();
+        assert!(refused.problem.contains("rematch now"), "{refused:?}");
         assert_eq!(
-            parse_command("prefs mixed-lengths off"),
+            parse_mixed_lengths(&["off"]),
             Ok(Command::Prefs {
                 change: Some(PrefsChange::MixedLengths(false))
             })
         );
-        assert!(parse_command("prefs mixed-lengths maybe").is_err());
+        assert!(parse_mixed_lengths(&["maybe"]).is_err());
     }
 }

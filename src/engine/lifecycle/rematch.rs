@@ -91,14 +91,9 @@ impl Engine {
                 .iter()
                 .filter_map(|user| by_user.get(user.as_str()).copied())
                 .collect();
-            let booked: Vec<MemberId> = group
-                .members
-                .iter()
-                .copied()
-                .filter(|id| snapshot.active.contains(id))
-                .collect();
-            for id in waiting_for_a_partner(&booked, &present) {
-                if choices.contains_key(&id) {
+            // A partner who cancelled after matching is as absent as one who is late.
+            for id in waiting_for_a_partner(&group.members, &present) {
+                if choices.contains_key(&id) || !snapshot.active.contains(&id) {
                     continue;
                 }
                 if let Some(member) = snapshot.members.get(&id) {
@@ -159,7 +154,12 @@ impl Engine {
             .get(&member_id)
             .is_some_and(|slot| moment.checked.contains(slot));
         let asked_now = self.still_waiting_askers(&moment).await?;
-        if !own_slot_checked && !asked_now.contains(&member_id) {
+        let still_alone = if own_slot_checked {
+            moment.stranded.contains(&member_id)
+        } else {
+            asked_now.contains(&member_id)
+        };
+        if !still_alone {
             // Their partner came after all: they stay together.
             return Ok("partner arrived".to_string());
         }
