@@ -41,11 +41,12 @@ pub enum CommandWord {
     Setup,
     Help,
     Rematch,
+    Privacy,
 }
 
 impl CommandWord {
     /// Every command word, in the order the overall help lists them.
-    pub const ALL: [CommandWord; 19] = [
+    pub const ALL: [CommandWord; 20] = [
         CommandWord::Book,
         CommandWord::Cancel,
         CommandWord::Sessions,
@@ -65,6 +66,7 @@ impl CommandWord {
         CommandWord::Setup,
         CommandWord::Help,
         CommandWord::Rematch,
+        CommandWord::Privacy,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -88,6 +90,7 @@ impl CommandWord {
             CommandWord::Setup => "setup",
             CommandWord::Help => "help",
             CommandWord::Rematch => "rematch",
+            CommandWord::Privacy => "privacy",
         }
     }
 }
@@ -117,6 +120,13 @@ pub enum MessageAction {
     KeepWaiting,
     /// Be re-paired now with someone else who is free.
     RematchNow,
+    /// Accept invitation `invitation` to lock in a session with a friend (`book accept 7`):
+    /// books the slot and pairs the two together.
+    AcceptLockedSession { invitation: i64 },
+    /// Decline that invitation (`book decline 7`); the inviter keeps a normal booking.
+    DeclineLockedSession { invitation: i64 },
+    /// Yes, erase everything stored about me (`privacy delete`'s confirmation).
+    ConfirmDeletion,
 }
 
 impl MessageAction {
@@ -135,6 +145,9 @@ impl MessageAction {
             ),
             MessageAction::KeepWaiting => "Keep waiting".to_string(),
             MessageAction::RematchNow => "Rematch now".to_string(),
+            MessageAction::AcceptLockedSession { .. } => "Accept".to_string(),
+            MessageAction::DeclineLockedSession { .. } => "Decline".to_string(),
+            MessageAction::ConfirmDeletion => "Yes, delete my data".to_string(),
         }
     }
 
@@ -167,6 +180,13 @@ impl MessageAction {
             } => (CommandWord::Move, format!("{} {local_time}", booking.0)),
             MessageAction::KeepWaiting => (CommandWord::Rematch, "wait".to_string()),
             MessageAction::RematchNow => (CommandWord::Rematch, "now".to_string()),
+            MessageAction::AcceptLockedSession { invitation } => {
+                (CommandWord::Book, format!("accept {invitation}"))
+            }
+            MessageAction::DeclineLockedSession { invitation } => {
+                (CommandWord::Book, format!("decline {invitation}"))
+            }
+            MessageAction::ConfirmDeletion => (CommandWord::Privacy, "delete confirm".to_string()),
         }
     }
 }

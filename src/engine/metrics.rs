@@ -173,6 +173,10 @@ fn dm_kind(key: &EffectKey) -> &'static str {
         EffectKey::PartnerLate { .. } => "partner_late",
         EffectKey::NobodyFreeYet { .. } => "nobody_free_yet",
         EffectKey::KeptWaiting { .. } => "kept_waiting",
+        EffectKey::LockInvitation { .. } => "lock_invitation",
+        EffectKey::LockAccepted { .. } => "lock_accepted",
+        EffectKey::LockDeclined { .. } => "lock_declined",
+        EffectKey::LockUnanswered { .. } => "lock_unanswered",
         EffectKey::OpenRoom { .. } | EffectKey::CloseRoom { .. } => "room",
     }
 }

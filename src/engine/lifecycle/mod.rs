@@ -9,6 +9,7 @@ mod community_post;
 mod departed;
 mod first_session;
 mod late_bookings;
+mod locked_pairs;
 mod prepare;
 mod rematch;
 mod remind;

@@ -38,8 +38,12 @@ pub const FRIEND: &str = "cf:friend";
 pub const MOVE: &str = "cf:move";
 /// "Keep waiting" / "Rematch now" of the T + 2 min message (`cf:rematch:now:<guild>`).
 pub const REMATCH: &str = "cf:rematch";
+/// `privacy delete`'s confirmation: `cf:privacy:delete:<guild>`.
+pub const DELETE_MY_DATA: &str = "cf:privacy:delete";
 /// A relayed partner message's Reply button (`reply_form` answers it with a form).
 pub const REPLY: &str = "cf:reply";
+/// Accept / Decline of an invitation to lock in a session with a friend.
+pub const LOCK: &str = "cf:lock";
 
 /// One colour per meaning, the same on every message.
 pub fn colour(tone: Tone) -> u32 {
@@ -243,6 +247,14 @@ fn buttons(message: &OutgoingMessage, guild: Option<u64>) -> Vec<Button> {
                 } => (1, format!("{MOVE}:{guild}:{}:{local_time}", booking.0)),
                 MessageAction::KeepWaiting => (2, format!("{REMATCH}:wait:{guild}")),
                 MessageAction::RematchNow => (1, format!("{REMATCH}:now:{guild}")),
+                MessageAction::AcceptLockedSession { invitation } => {
+                    (3, format!("{LOCK}:accept:{guild}:{invitation}"))
+                }
+                MessageAction::DeclineLockedSession { invitation } => {
+                    (2, format!("{LOCK}:decline:{guild}:{invitation}"))
+                }
+                // Red: it erases the member's data (the click itself is the confirmation).
+                MessageAction::ConfirmDeletion => (4, format!("{DELETE_MY_DATA}:{guild}")),
             };
             buttons.push(Button {
                 label: button_label(&action.label()),
