@@ -3,6 +3,7 @@
 
 pub mod locked;
 pub mod parse;
+pub mod rematch;
 pub mod privacy;
 pub mod social;
 
@@ -57,6 +58,11 @@ pub enum Command {
     /// `calendar` shows the member's private calendar feed and page links; `calendar reset`
     /// revokes them and makes new ones.
     Calendar { reset: bool },
+    /// `rematch now` / `rematch wait`: what a member whose partner is late chooses (the
+    /// T + 2 min message's two actions).
+    Rematch {
+        choice: crate::core::rematch::RematchChoice,
+    },
     /// `book tomorrow 9:00 [50m] with @bob`: books the slot and invites the friend bob to it;
     /// once bob accepts, the two are locked in together (`core::locked_pairs`).
     BookWith {
@@ -117,6 +123,8 @@ pub enum PrefsChange {
     Reminders(bool),
     /// `prefs show-bookings friends|nobody`
     ShowBookings(crate::core::friends::ShowBookings),
+    /// `prefs mixed-lengths on|off`: may a rematch pair me with a longer or shorter session?
+    MixedLengths(bool),
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -38,6 +38,7 @@ pub const COMMAND_NAMES: &[&str] = &[
     "calendar",
     "setup",
     "help",
+    "rematch",
     "privacy",
 ];
 
@@ -199,6 +200,7 @@ pub fn parse_command(input: &str) -> Result<Command, CommandParseError> {
         "friends" => Ok(super::social::parse_friends(&args)?),
         "msg" | "message" => Ok(super::social::parse_msg(&args)?),
         "move" => Ok(super::social::parse_move(&args)?),
+        "rematch" => Ok(super::rematch::parse_rematch(&args)?),
         "unfriend" => Ok(super::social::parse_unfriend(&args)?),
         // Both spellings: members write whichever they grew up with.
         "favourite" | "favorite" => relate(
@@ -491,6 +493,9 @@ fn parse_prefs(args: &[&str]) -> Result<Command, CommandParseError> {
         ["show-bookings" | "showbookings", setting @ ..] => {
             Ok(super::social::parse_show_bookings(setting)?)
         }
+        ["mixed-lengths" | "mixedlengths", setting @ ..] => {
+            Ok(super::rematch::parse_mixed_lengths(setting)?)
+        }
         ["reminders" | "reminder"] => Err(bad(
             CMD,
             USAGE_PREFS,
@@ -577,6 +582,7 @@ const HELP: &[(&str, &str, &str)] = &[
     ("calendar", USAGE_CALENDAR, "Get your private calendar feed (add it to your calendar app by URL) and your own page; reset makes new links and the old ones stop working."),
     ("setup", USAGE_SETUP, "Show or change this community's session lengths, reminder time and who sees its web page (admins)."),
     ("help", USAGE_HELP, "Show this list, or the details of one command."),
+    ("rematch", super::rematch::USAGE_REMATCH, "When your partner hasn't arrived two minutes in: rematch now pairs you with someone else who is free (regulars first), rematch wait keeps you waiting for yours."),
     ("privacy", super::privacy::USAGE_PRIVACY, super::privacy::HELP_PRIVACY),
 ];
 

@@ -40,12 +40,13 @@ pub enum CommandWord {
     Calendar,
     Setup,
     Help,
+    Rematch,
     Privacy,
 }
 
 impl CommandWord {
     /// Every command word, in the order the overall help lists them.
-    pub const ALL: [CommandWord; 19] = [
+    pub const ALL: [CommandWord; 20] = [
         CommandWord::Book,
         CommandWord::Cancel,
         CommandWord::Sessions,
@@ -64,6 +65,7 @@ impl CommandWord {
         CommandWord::Calendar,
         CommandWord::Setup,
         CommandWord::Help,
+        CommandWord::Rematch,
         CommandWord::Privacy,
     ];
 
@@ -87,6 +89,7 @@ impl CommandWord {
             CommandWord::Calendar => "calendar",
             CommandWord::Setup => "setup",
             CommandWord::Help => "help",
+            CommandWord::Rematch => "rematch",
             CommandWord::Privacy => "privacy",
         }
     }
@@ -113,6 +116,10 @@ pub enum MessageAction {
         booking: BookingId,
         local_time: String,
     },
+    /// Keep waiting for a late partner: no rematch at the attendance check.
+    KeepWaiting,
+    /// Be re-paired now with someone else who is free.
+    RematchNow,
     /// Accept invitation `invitation` to lock in a session with a friend (`book accept 7`):
     /// books the slot and pairs the two together.
     AcceptLockedSession { invitation: i64 },
@@ -136,6 +143,8 @@ impl MessageAction {
                 "Move to {}",
                 local_time.rsplit(' ').next().unwrap_or(local_time)
             ),
+            MessageAction::KeepWaiting => "Keep waiting".to_string(),
+            MessageAction::RematchNow => "Rematch now".to_string(),
             MessageAction::AcceptLockedSession { .. } => "Accept".to_string(),
             MessageAction::DeclineLockedSession { .. } => "Decline".to_string(),
             MessageAction::ConfirmDeletion => "Yes, delete my data".to_string(),
@@ -169,6 +178,8 @@ impl MessageAction {
                 booking,
                 local_time,
             } => (CommandWord::Move, format!("{} {local_time}", booking.0)),
+            MessageAction::KeepWaiting => (CommandWord::Rematch, "wait".to_string()),
+            MessageAction::RematchNow => (CommandWord::Rematch, "now".to_string()),
             MessageAction::AcceptLockedSession { invitation } => {
                 (CommandWord::Book, format!("accept {invitation}"))
             }

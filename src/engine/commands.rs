@@ -253,6 +253,7 @@ impl Engine {
                     .await
             }
             Command::Setup { change } => self.setup(actor, community, change).await,
+            Command::Rematch { choice } => self.choose_rematch(&member, choice).await,
             Command::BookWith {
                 when,
                 length_minutes,
@@ -676,6 +677,9 @@ impl Engine {
         if let Some(PrefsChange::ShowBookings(show)) = change {
             return self.set_show_bookings(member, show).await;
         }
+        if let Some(PrefsChange::MixedLengths(allowed)) = change {
+            return self.set_mixed_lengths(member, allowed).await;
+        }
         let mut reminders = member.reminders_enabled;
         if let Some(PrefsChange::Reminders(enabled)) = change {
             self.store
@@ -697,6 +701,10 @@ impl Engine {
                 value(if reminders { "on" } else { "off" }.to_string()),
             )
             .field("Time zone", value(member.time_zone.to_string()))
+            .field(
+                "Mixed lengths",
+                value(self.mixed_lengths_word(member).await?.to_string()),
+            )
             .field("Sessions", value(member.sessions_attended.to_string()))
             .field("No-shows", value(member.no_shows.to_string()))
             .field("Late cancels", value(member.late_cancels.to_string()))

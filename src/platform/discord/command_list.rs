@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use super::calendar_command::calendar;
 use super::commands::{
-    book, cancel, friend, friends, help, move_booking, msg, partner, prefs, sessions, slots,
-    timezone,
+    book, cancel, friend, friends, help, move_booking, msg, partner, prefs, rematch, sessions,
+    slots, timezone,
 };
 use super::context::{Data, Error};
 use super::privacy_command::privacy;
@@ -27,6 +27,7 @@ pub fn all() -> Vec<poise::Command<Arc<Data>, Error>> {
         calendar(),
         help(),
         setup(),
+        rematch(),
         privacy(),
     ]
 }

@@ -192,7 +192,18 @@ pub async fn prefs(
     #[description = "Who may see your upcoming sessions in /friends"] show_bookings: Option<
         ShowBookingsTo,
     >,
+    #[description = "A rematch may pair you with a longer or shorter session, for the shared minutes"]
+    mixed_lengths: Option<bool>,
 ) -> Result<(), Error> {
+    if let Some(allowed) = mixed_lengths {
+        let command = match (reminders, show_bookings) {
+            (None, None) => Ok(Command::Prefs {
+                change: Some(PrefsChange::MixedLengths(allowed)),
+            }),
+            _ => Err("Change one preference at a time.".to_string()),
+        };
+        return run(ctx, command).await;
+    }
     let show_bookings = show_bookings.map(|to| match to {
         ShowBookingsTo::Friends => ShowBookings::Friends,
         ShowBookingsTo::Nobody => ShowBookings::Nobody,
@@ -301,6 +312,27 @@ pub async fn move_booking(
         Err(_) => Err("Pick one of your bookings.".to_string()),
     };
     run(ctx, command).await
+}
+
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum RematchAnswer {
+    #[name = "now (pair me with someone else who is free)"]
+    Now,
+    #[name = "wait (keep waiting for my partner)"]
+    Wait,
+}
+
+/// Your partner hasn't arrived: be re-paired now, or keep waiting for them.
+#[poise::command(slash_command, guild_only)]
+pub async fn rematch(
+    ctx: Context<'_>,
+    #[description = "Rematch now, or keep waiting"] choice: RematchAnswer,
+) -> Result<(), Error> {
+    let choice = match choice {
+        RematchAnswer::Now => crate::core::rematch::RematchChoice::RematchNow,
+        RematchAnswer::Wait => crate::core::rematch::RematchChoice::KeepWaiting,
+    };
+    run(ctx, Ok(Command::Rematch { choice })).await
 }
 
 /// Your friends, friend requests both ways, and friends' next sessions where they share them.
