@@ -3,8 +3,8 @@
 
 pub mod locked;
 pub mod parse;
-pub mod rematch;
 pub mod privacy;
+pub mod rematch;
 pub mod social;
 
 use crate::core::time_input::{DaySpec, TimeSpec};

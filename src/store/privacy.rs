@@ -66,6 +66,9 @@ pub const TABLES: &[TablePrivacy] = &[
     table("partner_messages", Member("from_member_id = $1 OR to_member_id = $1")),
     table("member_privacy", Member("member_id = $1")),
     table("member_links", Member("member_id = $1")),
+    table("rematch_choices", Member("member_id = $1")),
+    table("rematch_seats", Member("member_id = $1")),
+    table("member_rematch_prefs", Member("member_id = $1")),
     table("locked_invitations", Member("inviter_member_id = $1 OR invitee_member_id = $1")),
     table("bookings", Member("member_id = $1")),
     table("members", Member("id = $1")),
@@ -102,6 +105,10 @@ pub struct MemberDataExport {
     /// Invitations to lock in a session with a friend (`book … with @x`), both ways; those
     /// from members they blocked were never delivered and are left out.
     pub session_invitations: Vec<ExportedInvitation>,
+    /// "Keep waiting" / "Rematch now" answers to a late partner, by session start.
+    pub rematch_choices: Vec<ExportedRematchChoice>,
+    /// `prefs mixed-lengths`, when the member changed it.
+    pub mixed_lengths: Option<bool>,
     /// Private calendar/page links: when made and revoked. The link itself is a secret, shown
     /// by `calendar`; neither it nor its hash is in the export.
     pub calendar_links: Vec<ExportedLink>,
@@ -163,6 +170,13 @@ pub struct ExportedMark {
 pub struct ExportedFriendRequest {
     pub member: String,
     pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExportedRematchChoice {
+    pub starts_at: DateTime<Utc>,
+    pub choice: String,
+    pub chosen_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -280,6 +294,8 @@ impl Store {
             messages_sent: self.exported_messages(member, true).await?,
             messages_received: self.exported_messages(member, false).await?,
             session_invitations: self.exported_invitations(member).await?,
+            rematch_choices: self.exported_rematch_choices(member).await?,
+            mixed_lengths: self.exported_mixed_lengths(member).await?,
             calendar_links: self.exported_links(member).await?,
             scheduled_jobs: self.exported_jobs(member).await?,
             messages_from_the_bot: self.exported_effects(member).await?,
@@ -409,6 +425,38 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    async fn exported_rematch_choices(
+        &self,
+        member: MemberId,
+    ) -> Result<Vec<ExportedRematchChoice>> {
+        let rows = sqlx::query(
+            "SELECT s.starts_at, c.choice, c.chosen_at FROM rematch_choices c \
+             JOIN slots s ON s.id = c.slot_id WHERE c.member_id = $1 ORDER BY c.chosen_at",
+        )
+        .bind(member.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ExportedRematchChoice {
+                    starts_at: time(int(row, "starts_at")?)?,
+                    choice: text(row, "choice")?,
+                    chosen_at: time(int(row, "chosen_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn exported_mixed_lengths(&self, member: MemberId) -> Result<Option<bool>> {
+        let row =
+            sqlx::query("SELECT mixed_lengths FROM member_rematch_prefs WHERE member_id = $1")
+                .bind(member.0)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|row| Ok(int(&row, "mixed_lengths")? == 1))
+            .transpose()
     }
 
     async fn exported_invitations(&self, member: MemberId) -> Result<Vec<ExportedInvitation>> {
@@ -661,9 +709,12 @@ impl Store {
         report.rows_deleted.push(("effects", effects));
 
         let jobs = sqlx::query(
-            "DELETE FROM jobs WHERE booking_id IN (SELECT id FROM bookings WHERE member_id = $1)",
+            "DELETE FROM jobs WHERE booking_id IN (SELECT id FROM bookings WHERE member_id = $1) \
+             OR (kind = 'rematch_now' AND key LIKE $2)",
         )
         .bind(member.0)
+        // A member's "Rematch now" is keyed `rematch_now:slot:S:member:M`.
+        .bind(format!("rematch_now:slot:%:member:{}", member.0))
         .execute(&mut *tx)
         .await?;
         report.rows_deleted.push(("jobs", jobs.rows_affected()));
