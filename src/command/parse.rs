@@ -53,7 +53,7 @@ const USAGE_UNFAVOURITE: &str = "unfavourite <name>";
 const USAGE_BLOCK: &str = "block <name> (e.g. block @bob)";
 const USAGE_UNBLOCK: &str = "unblock <name>";
 const USAGE_SETUP: &str =
-    "setup [lengths 25 50 75] [reminder 10m] [page public|members|off] (community admins only)";
+    "setup [<setting> <value>|<setting> default] [lengths 25 50 75] [reminder 10m] [page public|members|off] (community admins only)";
 const USAGE_CALENDAR: &str = "calendar [reset]";
 const USAGE_HELP: &str = "help [command] (e.g. help book)";
 
@@ -404,14 +404,30 @@ fn parse_setup(args: &[&str]) -> Result<Command, CommandParseError> {
                 "Say who sees the community page: setup page public, members or off",
             )),
         },
-        other => Err(bad(
-            CMD,
-            USAGE_SETUP,
-            format!(
-                "I can set lengths, reminder or page, not \"{}\".",
-                shorten(other)
-            ),
-        )),
+        // Any other word is a setting's name (the engine checks it against the config's
+        // keys, with a "did you mean"); `default` returns it to the config's value.
+        key => match rest {
+            [] => Err(bad(
+                CMD,
+                USAGE_SETUP,
+                format!(
+                    "Give a value for \"{}\", like: setup reminder_lead 15m (or setup {} default).",
+                    shorten(key),
+                    shorten(key)
+                ),
+            )),
+            [word] if word.eq_ignore_ascii_case("default") => Ok(Command::Setup {
+                change: Some(SetupChange::ResetSetting {
+                    key: key.to_string(),
+                }),
+            }),
+            value => Ok(Command::Setup {
+                change: Some(SetupChange::Setting {
+                    key: key.to_string(),
+                    value: value.join(" "),
+                }),
+            }),
+        },
     }
 }
 

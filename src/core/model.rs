@@ -239,10 +239,13 @@ pub enum JobKind {
     /// Delete what is past its retention (finished jobs, effect records, old attendance) of
     /// one community (per community and day; enqueued by the nightly chore).
     Prune,
+    /// Post the week's digest in one community's lobby: the coming week's busiest slots and
+    /// last week's sessions and hours (per community and ISO week; enqueued by the weekly chore).
+    Digest,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 8] = [
+    pub const ALL: [JobKind; 9] = [
         JobKind::Remind,
         JobKind::Prepare,
         JobKind::Announce,
@@ -251,6 +254,7 @@ impl JobKind {
         JobKind::CloseRooms,
         JobKind::RollForward,
         JobKind::Prune,
+        JobKind::Digest,
     ];
     /// The kinds every slot has one job of (`schedule::slot_jobs`).
     pub const PER_SLOT: [JobKind; 6] = [
@@ -271,6 +275,7 @@ impl JobKind {
             JobKind::CloseRooms => "close_rooms",
             JobKind::RollForward => "roll_forward",
             JobKind::Prune => "prune",
+            JobKind::Digest => "digest",
         }
     }
     pub fn parse(text: &str) -> Option<Self> {

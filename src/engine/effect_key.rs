@@ -8,7 +8,7 @@
 use std::fmt;
 
 use crate::core::friends::FriendRequestId;
-use crate::core::model::{BookingId, GroupId, MemberId, SlotId};
+use crate::core::model::{BookingId, CommunityId, GroupId, MemberId, SlotId};
 
 /// One external effect, identified by the database ids it is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -52,6 +52,13 @@ pub enum EffectKey {
     /// "You left, so your upcoming sessions are cancelled", told at the prepare of the slot
     /// that found them gone (`dm:departed:s7:m3`).
     Departed { slot: SlotId, member: MemberId },
+    /// The weekly digest posted in a community's lobby, once per ISO week
+    /// (`post:digest:c3:2026-W49`).
+    CommunityDigest {
+        community: CommunityId,
+        iso_year: i32,
+        iso_week: u32,
+    },
 }
 
 impl EffectKey {
@@ -92,6 +99,11 @@ impl fmt::Display for EffectKey {
             EffectKey::Departed { slot, member } => write!(f, "dm:departed:s{slot}:m{member}"),
             EffectKey::CommunityAnnounce { slot } => write!(f, "post:announce:s{slot}"),
             EffectKey::CommunityRemind { slot } => write!(f, "post:remind:s{slot}"),
+            EffectKey::CommunityDigest {
+                community,
+                iso_year,
+                iso_week,
+            } => write!(f, "post:digest:c{community}:{iso_year}-W{iso_week:02}"),
         }
     }
 }

@@ -159,6 +159,9 @@ impl Engine {
         if job.kind == JobKind::Prune {
             return Ok(JobOutcome::Done(self.run_prune(job).await?));
         }
+        if job.kind == JobKind::Digest {
+            return self.run_digest(job, now).await;
+        }
         let slot_id = job
             .slot_id
             .ok_or_else(|| JobError::unexpected(anyhow::anyhow!("job {} has no slot", job.key)))?;
@@ -187,6 +190,7 @@ impl Engine {
             JobKind::CloseRooms => self.run_close_rooms(&slot).await?,
             JobKind::RollForward => self.run_roll_forward(job).await?,
             JobKind::Prune => self.run_prune(job).await?,
+            JobKind::Digest => return self.run_digest(job, now).await,
         };
         Ok(JobOutcome::Done(summary))
     }
