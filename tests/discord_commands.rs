@@ -46,7 +46,7 @@ async fn a_refused_booking_opens_no_dm_channel_and_a_booking_does() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn setup_names_the_missing_permission_and_the_role_order() {
     let app = spawn(Options {
-        bot_permissions: perms::BOT_DEFAULT & !perms::MOVE_MEMBERS,
+        bot_permissions: perms::BOT_DEFAULT & !perms::SPEAK,
         run_setup: false,
         ..Options::default()
     })
@@ -64,7 +64,7 @@ async fn setup_names_the_missing_permission_and_the_role_order() {
         .await;
     assert!(answer.contains("Setup saved"), "{answer}");
     assert!(
-        answer.contains("Move Members") && !answer.contains("Manage Channels"),
+        answer.contains("**Speak**") && !answer.contains("Manage Channels"),
         "names exactly what is missing: {answer}"
     );
     assert!(
@@ -89,11 +89,12 @@ async fn setup_names_the_missing_permission_and_the_role_order() {
                 &[("moderator_role", text(&mods.to_string()))],
             )
             .await;
-        (!answer.contains("Move Members") && answer.contains("drag my role above"))
+        (!answer.contains("**Speak**") && answer.contains("drag my role above"))
             .then_some(answer)
     })
     .await;
-    assert!(!answer.contains("Move Members"), "fixed: {answer}");
+    assert!(!answer.contains("**Speak**"), "fixed: {answer}");
+    assert!(!answer.contains("Move Members"), "never asked for: {answer}");
     assert!(
         answer.contains("drag my role above"),
         "role order: {answer}"

@@ -12,15 +12,23 @@ use crate::command::{Command, SetupChange};
 use crate::core::message::OutgoingMessage;
 use crate::engine::{CommandOutcome, Reply};
 
-/// What the bot needs where pair rooms are made (Manage Roles = "Manage Permissions" there,
-/// needed to write the rooms' overwrites; it can only grant what it has, hence Speak).
-const ROOM_PERMISSIONS: Permissions = Permissions::VIEW_CHANNEL
-    .union(Permissions::MANAGE_CHANNELS)
-    .union(Permissions::MANAGE_ROLES)
-    .union(Permissions::MOVE_MEMBERS)
-    .union(Permissions::CONNECT)
-    .union(Permissions::SPEAK);
-const POST_PERMISSIONS: Permissions = Permissions::VIEW_CHANNEL.union(Permissions::SEND_MESSAGES);
+/// What the bot needs where pair rooms are made: exactly what the room code uses
+/// (`rooms::perms::IN_ROOM_CATEGORIES`); Move Members is not among it (no member is ever moved).
+const ROOM_PERMISSIONS: Permissions =
+    Permissions::from_bits_truncate(super::rooms::perms::IN_ROOM_CATEGORIES);
+const LOBBY_PERMISSIONS: Permissions =
+    Permissions::from_bits_truncate(super::rooms::perms::IN_LOBBY);
+const MODERATOR_PERMISSIONS: Permissions =
+    Permissions::from_bits_truncate(super::rooms::perms::IN_MODERATORS_CHANNEL);
+
+/// Every permission `/setup` checks anywhere, by Discord's names, in a stable order: what
+/// README asks admins to invite the bot with (a test compares the two).
+pub(super) fn required_permission_names() -> Vec<&'static str> {
+    let mut names = (ROOM_PERMISSIONS | LOBBY_PERMISSIONS | MODERATOR_PERMISSIONS)
+        .get_permission_names();
+    names.sort_unstable();
+    names
+}
 
 /// Set up focusfolk on this server (admins).
 #[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
@@ -228,7 +236,10 @@ fn permission_report(
         .cache
         .guild(serenity::GuildId::new(guild))
     else {
-        return "I can't check my permissions yet (this server isn't loaded); try again in a minute.".to_string();
+        return format!(
+            "I can't check my permissions yet (this server isn't loaded); try again in a minute. I need {}.",
+            required_permission_names().join(", ")
+        );
     };
     let Some(me) = cached.members.get(&serenity::UserId::new(bot_id)) else {
         return "I can't see my own membership yet; try again in a minute.".to_string();
@@ -268,8 +279,8 @@ fn permission_report(
         check(Some(*overflow), ROOM_PERMISSIONS, "overflow category");
     }
     check(setup.pool_category, ROOM_PERMISSIONS, "pool category");
-    check(setup.lobby, POST_PERMISSIONS, "lobby");
-    check(setup.moderators, POST_PERMISSIONS, "moderators' channel");
+    check(setup.lobby, LOBBY_PERMISSIONS, "lobby");
+    check(setup.moderators, MODERATOR_PERMISSIONS, "moderators' channel");
     problems.extend(server_wide);
     if let Some(role) = setup.moderator_role {
         let mine = cached
@@ -291,5 +302,28 @@ fn permission_report(
             "⚠️ Permissions to fix (Server Settings → Roles → my role, or the channel's permissions):\n• {}",
             problems.join("\n• ")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// README's invite list is exactly what `/setup` checks: no permission asked for and never
+    /// used (Move Members once was), none used and not asked for.
+    #[test]
+    fn readme_lists_exactly_the_permissions_setup_checks() {
+        let readme = include_str!("../../../README.md");
+        let marker = "invite the bot with these permissions: **";
+        let start = readme.find(marker).expect("README names the invite permissions") + marker.len();
+        let end = start + readme[start..].find("**").expect("the list ends in **");
+        let mut listed: Vec<&str> = readme[start..end]
+            .split([',', '\n'])
+            .map(|name| name.trim().trim_start_matches("and ").trim())
+            .filter(|name| !name.is_empty())
+            .collect();
+        listed.sort_unstable();
+        assert_eq!(listed, required_permission_names());
+        assert!(!listed.contains(&"Move Members"));
     }
 }
