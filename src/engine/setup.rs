@@ -13,7 +13,7 @@ use crate::command::SetupChange;
 use crate::config::community_settings_with;
 use crate::core::community_settings::{setting_key, setting_lines, SettingKey};
 use crate::core::message::OutgoingMessage;
-use crate::core::model::{Community, CommunitySettings};
+use crate::core::model::{Community, CommunitySettings, JobKind};
 use crate::core::schedule::slot_jobs;
 
 impl Engine {
@@ -140,10 +140,16 @@ impl Engine {
         let moved = self.store.reschedule_pending_jobs(&new_times).await?;
         // An earlier due time must not wait for the runner's current sleep.
         self.wake_runner.notify_one();
+        let what = match kind {
+            JobKind::Remind => "reminder",
+            JobKind::Prepare => "matching",
+            JobKind::AttendanceCheck => "attendance check",
+            JobKind::CloseRooms => "room closing",
+            other => other.as_str(),
+        };
         Ok((moved > 0).then(|| {
             format!(
-                "Moved the {} of {moved} planned session{}.",
-                kind.as_str().replace('_', " "),
+                "Moved the {what} of {moved} planned session{}.",
                 if moved == 1 { "" } else { "s" }
             )
         }))

@@ -317,8 +317,10 @@ mod tests {
         let marker = "invite the bot with these permissions: **";
         let start = readme.find(marker).expect("README names the invite permissions") + marker.len();
         let end = start + readme[start..].find("**").expect("the list ends in **");
-        let mut listed: Vec<&str> = readme[start..end]
-            .split([',', '\n'])
+        // The list may wrap: one space wherever README breaks the line.
+        let list = readme[start..end].split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut listed: Vec<&str> = list
+            .split(',')
             .map(|name| name.trim().trim_start_matches("and ").trim())
             .filter(|name| !name.is_empty())
             .collect();
