@@ -582,7 +582,7 @@ const HELP: &[(&str, &str, &str)] = &[
     ("block", USAGE_BLOCK, "Never be matched with someone. They aren't told."),
     ("unblock", USAGE_UNBLOCK, "Undo block."),
     ("calendar", USAGE_CALENDAR, "Get your private calendar feed (add it to your calendar app by URL) and your own page; reset makes new links and the old ones stop working."),
-    ("setup", USAGE_SETUP, "Show or change this community's session lengths, reminder time and who sees its web page (admins)."),
+    ("setup", USAGE_SETUP, "Show or change this community's rules (admins): every [community_defaults] setting of the config, e.g. setup reminder_lead 15m or setup allowed_lengths_minutes 25,50, checked like the config; setup <setting> default follows the config again. Also who sees its web page."),
     ("help", USAGE_HELP, "Show this list, or the details of one command."),
 ];
 

@@ -53,6 +53,11 @@ pub async fn setup(
     #[description = "Allowed session lengths in minutes, e.g. 25 50 75"] durations: Option<String>,
     #[description = "Reminder this many minutes before a session"] reminder: Option<u32>,
     #[description = "Who sees the community's web page (off by default)"] page: Option<PageChoice>,
+    #[description = "A community setting to change, e.g. reminder_lead (the list is in the answer)"]
+    #[autocomplete = "autocomplete_setting"]
+    setting: Option<String>,
+    #[description = "The setting's new value as in the config (e.g. 15m, 25,50), or default"]
+    value: Option<String>,
 ) -> Result<(), Error> {
     let Some(actor) = actor_of(ctx) else {
         return Ok(());
@@ -65,7 +70,8 @@ pub async fn setup(
         || pool.is_some()
         || durations.is_some()
         || reminder.is_some()
-        || page.is_some();
+        || page.is_some()
+        || setting.is_some();
     let data = ctx.data().clone();
     let bot_id = ctx.framework().bot_id().get();
     // The permission report reads the cache synchronously (its guard must not live across
@@ -118,6 +124,21 @@ pub async fn setup(
         if let Some(minutes) = reminder {
             changes.push(SetupChange::ReminderLeadMinutes(minutes));
         }
+        if let Some(key) = &setting {
+            // The engine checks the key and the value the way the config file is checked.
+            match value.as_deref().map(str::trim) {
+                Some(text) if text.eq_ignore_ascii_case("default") => {
+                    changes.push(SetupChange::ResetSetting { key: key.clone() })
+                }
+                Some(text) if !text.is_empty() => changes.push(SetupChange::Setting {
+                    key: key.clone(),
+                    value: text.to_string(),
+                }),
+                _ => notes.push(OutgoingMessage::new().text(format!(
+                    "Give `{key}` a value too (e.g. value: 15m), or value: default."
+                ))),
+            }
+        }
         for change in changes {
             let reply = data
                 .engine
@@ -165,11 +186,31 @@ pub async fn setup(
         if let Some(note) = page_note {
             message = message.text("\n📄 ").append(note);
         }
-        message = message.text(format!("\n{report}\n")).append(rules.message);
-        Reply::new(message, rules.outcome)
+        message = message.text(format!("\n{report}\n"));
+        // The rules' card (its list of settings, default or changed here) with the Discord
+        // setup above its own text.
+        let mut card = rules.message;
+        message.parts.append(&mut card.parts);
+        card.parts = message.parts;
+        Reply::new(card, rules.outcome)
     })
     .await?;
     Ok(())
+}
+
+/// `/setup setting:`: the community settings whose names contain what was typed.
+async fn autocomplete_setting(
+    _ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
+    let needle = partial.trim().to_lowercase();
+    let choices = crate::core::community_settings::SETTING_KEYS
+        .iter()
+        .filter(|key| key.name.contains(&needle))
+        .take(25)
+        .map(|key| serenity::AutocompleteChoice::new(format!("{} ({})", key.name, key.label), key.name))
+        .collect();
+    serenity::CreateAutocompleteResponse::new().set_choices(choices)
 }
 
 /// `/setup page:`: who sees the community's web page.
