@@ -5,6 +5,7 @@
 mod discord_common;
 
 use discord_common::{spawn, Options};
+use focusfolk::clock::Clock;
 use focusfolk::core::model::Platform;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,7 @@
 //! Issue 12, the weekly digest on a real Synapse: the job posts one message in the community
 //! room (the Matrix lobby), read back from the room's history; a second tick adds nothing.
 
+use focusfolk::clock::Clock;
 use focusfolk::core::model::Platform;
 
 use crate::support::Community;
