@@ -192,6 +192,7 @@ pub async fn setup(
         let mut card = rules.message;
         message.parts.append(&mut card.parts);
         card.parts = message.parts;
+        card.title = Some("focusfolk setup".to_string());
         Reply::new(card, rules.outcome)
     })
     .await?;
