@@ -136,6 +136,14 @@ mod tests {
             (EffectKey::CommunityAnnounce { slot }, "post:announce:s7"),
             (EffectKey::CommunityRemind { slot }, "post:remind:s7"),
             (
+                EffectKey::CommunityDigest {
+                    community: crate::core::model::CommunityId(3),
+                    iso_year: 2026,
+                    iso_week: 9,
+                },
+                "post:digest:c3:2026-W09",
+            ),
+            (
                 EffectKey::Weekly {
                     booking: BookingId(5),
                     weeks: 1,
