@@ -9,6 +9,7 @@ pub mod chores;
 pub mod community_settings;
 pub mod digest;
 pub mod friends;
+pub mod locked_pairs;
 pub mod lone_booker;
 pub mod matching;
 pub mod message;

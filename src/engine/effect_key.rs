@@ -8,6 +8,7 @@
 use std::fmt;
 
 use crate::core::friends::FriendRequestId;
+use crate::core::locked_pairs::InvitationId;
 use crate::core::model::{BookingId, CommunityId, GroupId, MemberId, SlotId};
 
 /// One external effect, identified by the database ids it is about.
@@ -59,6 +60,15 @@ pub enum EffectKey {
         iso_year: i32,
         iso_week: u32,
     },
+    /// "Alice booked 9:00 and asks you to join" with Accept / Decline (`dm:lock:i7`).
+    LockInvitation { invitation: InvitationId },
+    /// "Bob accepted: you're locked in together" (`dm:lockok:i7`).
+    LockAccepted { invitation: InvitationId },
+    /// "Bob can't join; your booking stays a normal one", sent on the decline and again
+    /// (deduplicated) at prepare in case that send failed (`dm:lockno:i7`).
+    LockDeclined { invitation: InvitationId },
+    /// "No answer by the time it was matched; your booking is a normal one" (`dm:lockexp:i7`).
+    LockUnanswered { invitation: InvitationId },
 }
 
 impl EffectKey {
@@ -104,6 +114,10 @@ impl fmt::Display for EffectKey {
                 iso_year,
                 iso_week,
             } => write!(f, "post:digest:c{community}:{iso_year}-W{iso_week:02}"),
+            EffectKey::LockInvitation { invitation } => write!(f, "dm:lock:i{invitation}"),
+            EffectKey::LockAccepted { invitation } => write!(f, "dm:lockok:i{invitation}"),
+            EffectKey::LockDeclined { invitation } => write!(f, "dm:lockno:i{invitation}"),
+            EffectKey::LockUnanswered { invitation } => write!(f, "dm:lockexp:i{invitation}"),
         }
     }
 }
@@ -164,6 +178,30 @@ mod tests {
             ),
             (EffectKey::PartnerMessage { message: 7 }, "dm:msg:p7"),
             (EffectKey::Departed { slot, member }, "dm:departed:s7:m3"),
+            (
+                EffectKey::LockInvitation {
+                    invitation: InvitationId(7),
+                },
+                "dm:lock:i7",
+            ),
+            (
+                EffectKey::LockAccepted {
+                    invitation: InvitationId(7),
+                },
+                "dm:lockok:i7",
+            ),
+            (
+                EffectKey::LockDeclined {
+                    invitation: InvitationId(7),
+                },
+                "dm:lockno:i7",
+            ),
+            (
+                EffectKey::LockUnanswered {
+                    invitation: InvitationId(7),
+                },
+                "dm:lockexp:i7",
+            ),
         ];
         for (key, text) in table {
             assert_eq!(key.to_string(), text, "{key:?}");
