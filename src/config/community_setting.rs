@@ -2,16 +2,16 @@
 //! the config's own parser and validator, so an admin's value is refused exactly when the same
 //! value in the config file would be, in the same words.
 //!
-//! How: the community's current settings are written out as a `[community_defaults]` section,
-//! the admin's text goes in as the environment would give it (so `25,50` is a list and `15m` a
-//! duration), and the whole thing is loaded like a config. Cross-key rules (the attendance
-//! check within the shortest session, the horizon beyond the cutoff) then see the community's
-//! other values, as they would in a file.
+//! How: every key's current value and then the admin's text go in as the environment would
+//! give them (each key's text form is the environment's: `15m`, `25,50`, `7`), and the whole
+//! thing is loaded like a config. Cross-key rules (the attendance check within the shortest
+//! session, the horizon beyond the cutoff) then see the community's other values, as they
+//! would in a file. A key added to `SETTING_KEYS` takes part with no code here.
 
-use crate::core::community_settings::{duration_text, setting_key, SETTING_KEYS};
+use crate::core::community_settings::{setting_key, SETTING_KEYS};
 use crate::core::model::CommunitySettings;
 
-use super::load::build_with_text_override;
+use super::load::build_from_texts;
 use super::messages::closest;
 
 const SECTION: &str = "community_defaults";
@@ -33,8 +33,13 @@ pub fn community_settings_with(
             all.join(", ")
         )]);
     }
-    let config = build_with_text_override(&section_toml(settings), SECTION, key, text)
-        .map_err(|error| messages(&error.problems))?;
+    let mut pairs: Vec<(&str, String)> = SETTING_KEYS
+        .iter()
+        .filter(|setting| setting.name != key)
+        .map(|setting| (setting.name, (setting.read)(settings)))
+        .collect();
+    pairs.push((key, text.to_string()));
+    let config = build_from_texts(SECTION, &pairs).map_err(|error| messages(&error.problems))?;
     config
         .community_settings()
         .map_err(|error| messages(&error.problems))
@@ -42,35 +47,6 @@ pub fn community_settings_with(
 
 fn messages(problems: &[super::ConfigProblem]) -> Vec<String> {
     problems.iter().map(|problem| problem.message.clone()).collect()
-}
-
-/// `settings` as the `[community_defaults]` section of a config file.
-fn section_toml(s: &CommunitySettings) -> String {
-    let lengths: Vec<String> = s.allowed_lengths_minutes.iter().map(u32::to_string).collect();
-    let duration = |d| format!("\"{}\"", duration_text(d));
-    format!(
-        "[{SECTION}]\n\
-         allowed_lengths_minutes = [{}]\n\
-         booking_horizon = {}\n\
-         booking_cutoff = {}\n\
-         late_cancel_window = {}\n\
-         reminder_lead = {}\n\
-         prepare_lead = {}\n\
-         attendance_grace = {}\n\
-         close_delay = {}\n\
-         recent_repeat_days = {}\n\
-         default_time_zone = \"{}\"\n",
-        lengths.join(", "),
-        duration(s.booking_horizon),
-        duration(s.booking_cutoff),
-        duration(s.late_cancel_window),
-        duration(s.reminder_lead),
-        duration(s.prepare_lead),
-        duration(s.attendance_grace),
-        duration(s.close_delay),
-        s.recent_repeat_days,
-        s.default_time_zone.name(),
-    )
 }
 
 #[cfg(test)]
@@ -81,15 +57,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_section_written_out_loads_back_as_the_same_settings() {
+    fn every_key_written_out_loads_back_as_the_same_settings() {
         let settings = CommunitySettings {
             allowed_lengths_minutes: vec![25, 50],
             late_cancel_window: Duration::minutes(90),
             default_time_zone: chrono_tz::Europe::Berlin,
+            recent_repeat_days: 3,
             ..CommunitySettings::default()
         };
-        let config = Config::from_toml_str_and_env(&section_toml(&settings), &[]).unwrap();
-        assert_eq!(config.community_settings().unwrap(), settings);
+        // Setting a key to its own value changes nothing: every key's text reads back.
+        for key in SETTING_KEYS {
+            let same = community_settings_with(&settings, key.name, &(key.read)(&settings));
+            assert_eq!(same, Ok(settings.clone()), "{}", key.name);
+        }
     }
 
     #[test]

@@ -302,22 +302,19 @@ fn parse_env_list(text: &str) -> Value {
     Value::from(items)
 }
 
-/// `toml` with `[section] key` set from `text` the way the environment gives it (lists as
-/// `25,50`), loaded and validated like any config, with no mention of the environment in the
-/// problems: how `setup` puts an admin's value through the config's own parser and validator.
-pub(super) fn build_with_text_override(
-    toml: &str,
-    section: &str,
-    key: &str,
-    text: &str,
-) -> Result<Config, ConfigError> {
-    let source = Source {
-        label: "the community's settings".to_string(),
-        text: toml.to_string(),
-    };
-    let mut env = read_env(vec![Ok((env_name(section, key), text.to_string()))]);
+/// `[section]` from `pairs` of key and text, each read the way the environment is (lists as
+/// `25,50`, numbers as numbers), loaded and validated like any config, with no mention of the
+/// environment in the problems: how `setup` puts an admin's value through the config's own
+/// parser and validator.
+pub(super) fn build_from_texts(section: &str, pairs: &[(&str, String)]) -> Result<Config, ConfigError> {
+    let mut env = read_env(
+        pairs
+            .iter()
+            .map(|(key, text)| Ok((env_name(section, key), text.clone())))
+            .collect(),
+    );
     env.names.clear();
-    build(Some(&source), env)
+    build(None, env)
 }
 
 fn build(source: Option<&Source>, env: EnvInput) -> Result<Config, ConfigError> {
