@@ -38,6 +38,7 @@ pub const COMMAND_NAMES: &[&str] = &[
     "calendar",
     "setup",
     "help",
+    "privacy",
 ];
 
 const PREFIX: &str = "!focusfolk";
@@ -229,6 +230,8 @@ pub fn parse_command(input: &str) -> Result<Command, CommandParseError> {
             &args,
         ),
         "setup" => parse_setup(&args),
+        "privacy" => super::privacy::parse_privacy(&args)
+            .map_err(|problem| bad("privacy", super::privacy::USAGE_PRIVACY, problem)),
         "help" => Ok(Command::Help {
             topic: args.first().map(|topic| normalise_topic(topic)),
         }),
@@ -590,6 +593,7 @@ const HELP: &[(&str, &str, &str)] = &[
     ("calendar", USAGE_CALENDAR, "Get your private calendar feed (add it to your calendar app by URL) and your own page; reset makes new links and the old ones stop working."),
     ("setup", USAGE_SETUP, "Show or change this community's rules (admins): every [community_defaults] setting of the config, e.g. setup reminder_lead 15m or setup allowed_lengths_minutes 25,50, checked like the config; setup <setting> default follows the config again. Also who sees its web page."),
     ("help", USAGE_HELP, "Show this list, or the details of one command."),
+    ("privacy", super::privacy::USAGE_PRIVACY, super::privacy::HELP_PRIVACY),
 ];
 
 /// `book`'s usage with the session lengths a community allows, e.g. "[25m|50m]"; its example

@@ -40,11 +40,12 @@ pub enum CommandWord {
     Calendar,
     Setup,
     Help,
+    Privacy,
 }
 
 impl CommandWord {
     /// Every command word, in the order the overall help lists them.
-    pub const ALL: [CommandWord; 18] = [
+    pub const ALL: [CommandWord; 19] = [
         CommandWord::Book,
         CommandWord::Cancel,
         CommandWord::Sessions,
@@ -63,6 +64,7 @@ impl CommandWord {
         CommandWord::Calendar,
         CommandWord::Setup,
         CommandWord::Help,
+        CommandWord::Privacy,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -85,6 +87,7 @@ impl CommandWord {
             CommandWord::Calendar => "calendar",
             CommandWord::Setup => "setup",
             CommandWord::Help => "help",
+            CommandWord::Privacy => "privacy",
         }
     }
 }
@@ -115,6 +118,8 @@ pub enum MessageAction {
     AcceptLockedSession { invitation: i64 },
     /// Decline that invitation (`book decline 7`); the inviter keeps a normal booking.
     DeclineLockedSession { invitation: i64 },
+    /// Yes, erase everything stored about me (`privacy delete`'s confirmation).
+    ConfirmDeletion,
 }
 
 impl MessageAction {
@@ -133,6 +138,7 @@ impl MessageAction {
             ),
             MessageAction::AcceptLockedSession { .. } => "Accept".to_string(),
             MessageAction::DeclineLockedSession { .. } => "Decline".to_string(),
+            MessageAction::ConfirmDeletion => "Yes, delete my data".to_string(),
         }
     }
 
@@ -169,6 +175,7 @@ impl MessageAction {
             MessageAction::DeclineLockedSession { invitation } => {
                 (CommandWord::Book, format!("decline {invitation}"))
             }
+            MessageAction::ConfirmDeletion => (CommandWord::Privacy, "delete confirm".to_string()),
         }
     }
 }

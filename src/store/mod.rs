@@ -72,6 +72,7 @@ mod operations;
 mod partner_messages;
 mod planned_jobs;
 mod platform_state;
+pub mod privacy;
 mod relations;
 mod web_links;
 

@@ -30,6 +30,7 @@ mod events;
 mod lobby_post;
 mod pacing;
 mod presence;
+mod privacy_command;
 pub mod render;
 mod reply_form;
 mod rest;
