@@ -250,11 +250,15 @@ async fn run_bot(config: Config) -> anyhow::Result<()> {
         .into_iter()
         .map(|(platform, _)| platform)
         .collect();
-    let mut chores = match config.chores.prune_schedule() {
-        Some(cron) if !configured.is_empty() => {
-            Some(focusfolk::cron::start_chores(store.clone(), cron, configured).await?)
-        }
-        _ => None,
+    let schedules = focusfolk::cron::ChoreSchedules {
+        prune: config.chores.prune_schedule(),
+        digest: config.chores.digest_schedule(),
+    };
+    let any_chore = schedules.prune.is_some() || schedules.digest.is_some();
+    let mut chores = if any_chore && !configured.is_empty() {
+        Some(focusfolk::cron::start_chores(store.clone(), schedules, configured).await?)
+    } else {
+        None
     };
     tokio::spawn({
         let stop = stop.clone();

@@ -230,6 +230,9 @@ pub fn describe_event(event: &ShellEvent) -> String {
             )
         }
         ShellEvent::RoomClosed { room } => format!("  🔒 room {room} closed"),
+        ShellEvent::CommunityPost { community, text } => {
+            format!("  📣 in the {community} lobby: {}", indent_card(text))
+        }
     }
 }
 

@@ -116,9 +116,10 @@ async fn setup_refuses_a_reminder_at_the_start_and_says_why() {
     let before = app.engine.handle_text(&admin, "setup").await.render_plain();
     assert!(before.contains("reminder 10 min before"), "{before}");
     let explained = |reply: &str| {
-        reply.contains("would come as the session starts")
+        // The config's own words for the same value (`check-config` says the same).
+        reply.contains("would remind members as the session starts")
             && reply.contains("\"It's time\"")
-            && reply.contains("at least 1 minute")
+            && reply.contains("at least \"1m\" before the start")
     };
     for input in ["setup reminder 0", "setup reminder 0m"] {
         let reply = app.engine.handle_text(&admin, input).await;

@@ -110,7 +110,9 @@ async fn the_instance_killed_mid_fan_out_is_taken_over_and_every_member_is_annou
             "UPDATE jobs SET due_at = {} WHERE kind = 'prepare'",
             start - 35
         ),
-        "UPDATE communities SET prepare_lead_secs = 35".to_string(),
+        "INSERT INTO community_settings (community_id, key, value) \
+         SELECT id, 'prepare_lead', '35s' FROM communities"
+            .to_string(),
     ] {
         db.execute(sqlx::AssertSqlSafe(statement)).await.unwrap();
     }

@@ -24,6 +24,8 @@ mod call;
 mod commands;
 #[path = "matrix_e2e/default_limits.rs"]
 mod default_limits;
+#[path = "matrix_e2e/digest.rs"]
+mod digest;
 #[path = "matrix_e2e/flood.rs"]
 mod flood;
 #[path = "matrix_e2e/lifecycle.rs"]

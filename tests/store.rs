@@ -76,7 +76,7 @@ on_both_backends! {
     ],
     url: [
         corrupt_rows_are_reported_not_panicked,
-        a_reminder_lead_stored_under_a_minute_is_migrated_to_the_default,
+        old_community_rows_become_overrides_only_where_a_community_chose,
         concurrent_workers_finish_every_job_once,
     ],
 }
@@ -228,17 +228,31 @@ async fn community_ensure_is_idempotent_and_settings_round_trip(store: Store) {
     assert_eq!(first.platform_community_id, "guild-1");
     assert_eq!(first.settings, custom);
 
+    // Nothing was copied: the same community read against other defaults follows them.
     let again = store
         .ensure_community(Platform::Discord, "guild-1", &CommunitySettings::default())
         .await
         .unwrap();
-    assert_eq!(again, first, "existing settings are kept");
+    assert_eq!(again.id, first.id);
+    assert_eq!(again.settings, CommunitySettings::default());
+    assert!(store.community_overrides(first.id).await.unwrap().is_empty());
     let other = store
         .ensure_community(Platform::Matrix, "guild-1", &CommunitySettings::default())
         .await
         .unwrap();
     assert_ne!(other.id, first.id);
 
+    // Changed keys are stored as overrides of the held defaults and read back whole.
+    store
+        .update_community_settings(first.id, &custom)
+        .await
+        .unwrap();
+    assert_eq!(store.community(first.id).await.unwrap().settings, custom);
+    assert_eq!(
+        store.community_overrides(first.id).await.unwrap().len(),
+        10,
+        "every key of `custom` differs from the defaults"
+    );
     store
         .update_community_settings(first.id, &CommunitySettings::default())
         .await
@@ -247,6 +261,7 @@ async fn community_ensure_is_idempotent_and_settings_round_trip(store: Store) {
         store.community(first.id).await.unwrap().settings,
         CommunitySettings::default()
     );
+    assert!(store.community_overrides(first.id).await.unwrap().is_empty());
     assert!(matches!(
         store.community(CommunityId(9999)).await,
         Err(StoreError::NotFound(_))
@@ -1347,76 +1362,114 @@ async fn corrupt_rows_are_reported_not_panicked(url: String) {
     raw.execute("UPDATE members SET time_zone = 'Mars/Olympus_Mons'")
         .await
         .unwrap();
-    raw.execute("UPDATE communities SET allowed_lengths = '25,fifty'")
-        .await
-        .unwrap();
+    raw.execute(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO community_settings (community_id, key, value) \
+         VALUES ({}, 'allowed_lengths_minutes', '25,fifty')",
+        c.id.0
+    )))
+    .await
+    .unwrap();
     raw.close().await.unwrap();
     assert!(matches!(
         store.member(ann.id).await,
         Err(StoreError::Corrupt(_))
     ));
-    assert!(matches!(
-        store.community(c.id).await,
-        Err(StoreError::Corrupt(_))
-    ));
+    // A setting that does not read is skipped (and logged): the community keeps working on
+    // the default rather than failing every command and job.
+    assert_eq!(
+        store.community(c.id).await.unwrap().settings.allowed_lengths_minutes,
+        vec![25, 50, 75]
+    );
 }
 
-/// Migration 0007: a lead stored as 0 before `setup` refused leads under a minute becomes the
-/// default 10 minutes; a lead a community chose (15 min) is left alone.
-async fn a_reminder_lead_stored_under_a_minute_is_migrated_to_the_default(url: String) {
-    let store = Store::connect_and_migrate(&url).await.unwrap();
-    let zero = community(&store).await;
-    let chosen = store
-        .ensure_community(Platform::Shell, "chosen", &CommunitySettings::default())
-        .await
-        .unwrap();
-    let mut settings = chosen.settings.clone();
-    settings.reminder_lead = Duration::minutes(15);
-    store
-        .update_community_settings(chosen.id, &settings)
-        .await
-        .unwrap();
-    // The database as it was before 0007: a stored zero lead, and 0007 not yet applied.
-    let mut raw = sqlx::AnyConnection::connect(&url).await.unwrap();
-    raw.execute(
-        "UPDATE communities SET reminder_lead_secs = 0 WHERE platform_community_id = 'test'",
-    )
+/// Migrations 0007 and 0013 on rows written before them: a lead stored as 0 became the
+/// default 10 minutes (0007); then only the keys `setup` could change, where they differ from
+/// the built-in defaults, became overrides, and every other copied value follows the config
+/// (0013: eight keys could never be changed, so they were the config of the day, not a choice).
+async fn old_community_rows_become_overrides_only_where_a_community_chose(url: String) {
+    let directory = tempfile::tempdir().unwrap();
+    let backend = if url.starts_with("sqlite") { "sqlite" } else { "postgres" };
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
+    // The schema as it was before 0007: the migrations up to 0006, applied by sqlx with the
+    // same files (so the full migration later sees them as applied).
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if name.as_str() < "0007" {
+            std::fs::copy(&path, directory.path().join(&name)).unwrap();
+        }
+    }
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&format!(
+        "{url}{}",
+        if backend == "sqlite" { "?mode=rwc" } else { "" }
+    ))
     .await
     .unwrap();
-    raw.execute("DELETE FROM _sqlx_migrations WHERE version = 7")
+    sqlx::migrate::Migrator::new(directory.path().to_path_buf())
+        .await
+        .unwrap()
+        .run(&pool)
         .await
         .unwrap();
-    raw.close().await.unwrap();
-    assert_eq!(
-        store
-            .community(zero.id)
-            .await
-            .unwrap()
-            .settings
-            .reminder_lead,
-        Duration::zero(),
-        "the old row as stored"
-    );
+    let insert = |id: &str, lengths: &str, reminder: i64, prepare: i64| {
+        format!(
+            "INSERT INTO communities (platform, platform_community_id, allowed_lengths, \
+                booking_horizon_secs, booking_cutoff_secs, late_cancel_window_secs, \
+                reminder_lead_secs, prepare_lead_secs, attendance_grace_secs, close_delay_secs, \
+                recent_repeat_days, default_time_zone) \
+             VALUES ('shell', '{id}', '{lengths}', 1209600, 60, 3600, {reminder}, {prepare}, 180, \
+                300, 7, 'UTC')"
+        )
+    };
+    for sql in [
+        insert("zero", "25,50,75", 0, 120),
+        insert("chosen", "25,50", 900, 120),
+        insert("copied", "25,50,75", 600, 300),
+    ] {
+        pool.execute(sqlx::AssertSqlSafe(sql)).await.unwrap();
+    }
+    pool.close().await;
 
-    store.migrate().await.unwrap();
+    let store = Store::connect_and_migrate(&url).await.unwrap();
+    let defaults = CommunitySettings {
+        reminder_lead: Duration::minutes(12),
+        prepare_lead: Duration::minutes(3),
+        ..CommunitySettings::default()
+    };
+    store.use_community_defaults(&defaults);
+    let find = |id: &'static str| {
+        let store = store.clone();
+        let defaults = defaults.clone();
+        async move {
+            let c = store
+                .ensure_community(Platform::Shell, id, &defaults)
+                .await
+                .unwrap();
+            let overrides: Vec<String> = store
+                .community_overrides(c.id)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(key, value)| format!("{key}={value}"))
+                .collect();
+            (c.settings, overrides)
+        }
+    };
+    let (zero, overrides) = find("zero").await;
+    assert!(overrides.is_empty(), "{overrides:?}");
+    assert_eq!(zero.reminder_lead, Duration::minutes(12), "follows the config");
+    let (chosen, overrides) = find("chosen").await;
     assert_eq!(
-        store
-            .community(zero.id)
-            .await
-            .unwrap()
-            .settings
-            .reminder_lead,
-        Duration::minutes(10)
+        overrides,
+        vec!["allowed_lengths_minutes=25,50", "reminder_lead=900s"]
     );
-    assert_eq!(
-        store
-            .community(chosen.id)
-            .await
-            .unwrap()
-            .settings
-            .reminder_lead,
-        Duration::minutes(15)
-    );
+    assert_eq!(chosen.reminder_lead, Duration::minutes(15));
+    assert_eq!(chosen.allowed_lengths_minutes, vec![25, 50]);
+    assert_eq!(chosen.prepare_lead, Duration::minutes(3));
+    let (copied, overrides) = find("copied").await;
+    assert!(overrides.is_empty(), "{overrides:?}");
+    assert_eq!(copied.prepare_lead, Duration::minutes(3), "a copy, not a choice");
 }
 
 // ---- SQLite specifics -----------------------------------------------------------------------

@@ -133,4 +133,9 @@ pub enum SetupChange {
     ReminderLeadMinutes(u32),
     /// `setup page public|members|off`: who may see the community's web page.
     Page(crate::core::web_page::PageVisibility),
+    /// `setup <key> <value>`: one `[community_defaults]` key for this community, checked like
+    /// the config (the key is the config's name; the engine says if there is no such key).
+    Setting { key: String, value: String },
+    /// `setup <key> default`: the key follows the config's default again.
+    ResetSetting { key: String },
 }

@@ -55,7 +55,7 @@ const USAGE_UNFAVOURITE: &str = "unfavourite <name>";
 const USAGE_BLOCK: &str = "block <name> (e.g. block @bob)";
 const USAGE_UNBLOCK: &str = "unblock <name>";
 const USAGE_SETUP: &str =
-    "setup [lengths 25 50 75] [reminder 10m] [page public|members|off] (community admins only)";
+    "setup [<setting> <value>|<setting> default] [lengths 25 50 75] [reminder 10m] [page public|members|off] (community admins only)";
 const USAGE_CALENDAR: &str = "calendar [reset]";
 const USAGE_HELP: &str = "help [command] (e.g. help book)";
 
@@ -415,14 +415,30 @@ fn parse_setup(args: &[&str]) -> Result<Command, CommandParseError> {
                 "Say who sees the community page: setup page public, members or off",
             )),
         },
-        other => Err(bad(
-            CMD,
-            USAGE_SETUP,
-            format!(
-                "I can set lengths, reminder or page, not \"{}\".",
-                shorten(other)
-            ),
-        )),
+        // Any other word is a setting's name (the engine checks it against the config's
+        // keys, with a "did you mean"); `default` returns it to the config's value.
+        key => match rest {
+            [] => Err(bad(
+                CMD,
+                USAGE_SETUP,
+                format!(
+                    "Give a value for \"{}\", like: setup reminder_lead 15m (or setup {} default).",
+                    shorten(key),
+                    shorten(key)
+                ),
+            )),
+            [word] if word.eq_ignore_ascii_case("default") => Ok(Command::Setup {
+                change: Some(SetupChange::ResetSetting {
+                    key: key.to_string(),
+                }),
+            }),
+            value => Ok(Command::Setup {
+                change: Some(SetupChange::Setting {
+                    key: key.to_string(),
+                    value: value.join(" "),
+                }),
+            }),
+        },
     }
 }
 
@@ -580,7 +596,7 @@ const HELP: &[(&str, &str, &str)] = &[
     ("block", USAGE_BLOCK, "Never be matched with someone. They aren't told."),
     ("unblock", USAGE_UNBLOCK, "Undo block."),
     ("calendar", USAGE_CALENDAR, "Get your private calendar feed (add it to your calendar app by URL) and your own page; reset makes new links and the old ones stop working."),
-    ("setup", USAGE_SETUP, "Show or change this community's session lengths, reminder time and who sees its web page (admins)."),
+    ("setup", USAGE_SETUP, "Show or change this community's rules (admins): every [community_defaults] setting of the config, e.g. setup reminder_lead 15m or setup allowed_lengths_minutes 25,50, checked like the config; setup <setting> default follows the config again. Also who sees its web page."),
     ("help", USAGE_HELP, "Show this list, or the details of one command."),
     ("rematch", super::rematch::USAGE_REMATCH, "When your partner hasn't arrived two minutes in: rematch now pairs you with someone else who is free (regulars first), rematch wait keeps you waiting for yours."),
     ("privacy", super::privacy::USAGE_PRIVACY, super::privacy::HELP_PRIVACY),

@@ -11,6 +11,9 @@ pub struct ChoresConfig {
     /// When the nightly pruning is enqueued: a cron expression with seconds, in UTC
     /// (`sec min hour day-of-month month day-of-week`); `""` turns it off.
     pub prune_cron: String,
+    /// When the weekly community digest is enqueued (same form; `""` turns it off). Default
+    /// Monday 09:00:00 UTC.
+    pub digest_cron: String,
     /// Effect records (the exactly-once log of DMs and rooms) older than this are deleted.
     pub keep_effects: HumanDuration,
     /// Finished jobs older than this are deleted.
@@ -23,6 +26,7 @@ impl Default for ChoresConfig {
     fn default() -> Self {
         ChoresConfig {
             prune_cron: "0 30 3 * * *".to_string(),
+            digest_cron: "0 0 9 * * Mon".to_string(),
             keep_effects: HumanDuration::from_mins(30 * 24 * 60),
             keep_finished_jobs: HumanDuration::from_mins(30 * 24 * 60),
             keep_attendance: HumanDuration::from_mins(180 * 24 * 60),
@@ -34,6 +38,11 @@ impl ChoresConfig {
     /// The cron expression of the nightly pruning, `None` when it is off.
     pub fn prune_schedule(&self) -> Option<&str> {
         Some(self.prune_cron.trim()).filter(|cron| !cron.is_empty())
+    }
+
+    /// The cron expression of the weekly digest, `None` when it is off.
+    pub fn digest_schedule(&self) -> Option<&str> {
+        Some(self.digest_cron.trim()).filter(|cron| !cron.is_empty())
     }
 
     /// What pruning keeps, as the engine wants it (durations are bounded by validation).
@@ -50,15 +59,19 @@ impl ChoresConfig {
     }
 
     pub(super) fn validate(&self, problems: &mut Vec<ConfigProblem>) {
-        if let Some(cron) = self.prune_schedule() {
+        let schedules = [
+            ("prune_cron", self.prune_schedule(), "\"0 30 3 * * *\" (03:30:00 UTC every day)", "pruning"),
+            ("digest_cron", self.digest_schedule(), "\"0 0 9 * * Mon\" (Mondays 09:00:00 UTC)", "the weekly digest"),
+        ];
+        for (key, cron, example, what) in schedules {
+            let Some(cron) = cron else { continue };
             let parsed = tokio_cron_scheduler::Job::new_async(cron, |_, _| Box::pin(async {}));
             if parsed.is_err() {
                 problems.push(ConfigProblem::new(
-                    "chores.prune_cron",
+                    format!("chores.{key}"),
                     format!(
-                        "`chores.prune_cron` = {cron:?} is not a cron expression with seconds; \
-                         write e.g. prune_cron = \"0 30 3 * * *\" (03:30:00 UTC every day), or \
-                         \"\" to turn pruning off"
+                        "`chores.{key}` = {cron:?} is not a cron expression with seconds; \
+                         write e.g. {key} = {example}, or \"\" to turn {what} off"
                     ),
                 ));
             }

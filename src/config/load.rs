@@ -302,6 +302,21 @@ fn parse_env_list(text: &str) -> Value {
     Value::from(items)
 }
 
+/// `[section]` from `pairs` of key and text, each read the way the environment is (lists as
+/// `25,50`, numbers as numbers), loaded and validated like any config, with no mention of the
+/// environment in the problems: how `setup` puts an admin's value through the config's own
+/// parser and validator.
+pub(super) fn build_from_texts(section: &str, pairs: &[(&str, String)]) -> Result<Config, ConfigError> {
+    let mut env = read_env(
+        pairs
+            .iter()
+            .map(|(key, text)| Ok((env_name(section, key), text.clone())))
+            .collect(),
+    );
+    env.names.clear();
+    build(None, env)
+}
+
 fn build(source: Option<&Source>, env: EnvInput) -> Result<Config, ConfigError> {
     let EnvInput {
         dict,

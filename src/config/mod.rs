@@ -16,6 +16,7 @@
 use std::time::Duration;
 
 mod chores;
+mod community_setting;
 mod duration;
 mod extract;
 mod http;
@@ -27,6 +28,7 @@ mod sections;
 mod validate;
 
 pub use chores::ChoresConfig;
+pub use community_setting::community_settings_with;
 pub use duration::HumanDuration;
 pub use http::{HttpConfig, DEFAULT_HTTP_LISTEN};
 pub use load::check_config;

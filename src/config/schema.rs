@@ -155,6 +155,7 @@ pub(super) static SCHEMA: &[Section] = &[
         name: "chores",
         fields: &[
             field("prune_cron", FieldKind::Text, "\"0 30 3 * * *\""),
+            field("digest_cron", FieldKind::Text, "\"0 0 9 * * Mon\""),
             field("keep_effects", FieldKind::Duration, "\"30d\""),
             field("keep_finished_jobs", FieldKind::Duration, "\"30d\""),
             field("keep_attendance", FieldKind::Duration, "\"180d\""),

@@ -6,6 +6,8 @@
 pub mod attendance;
 pub mod booking_rules;
 pub mod chores;
+pub mod community_settings;
+pub mod digest;
 pub mod friends;
 pub mod locked_pairs;
 pub mod lone_booker;

@@ -245,10 +245,13 @@ pub enum JobKind {
     /// Rematch one member who chose "Rematch now", with the others left alone at that moment
     /// (per member and slot; `rematch_now:slot:7:member:3`).
     RematchNow,
+    /// Post the week's digest in one community's lobby: the coming week's busiest slots and
+    /// last week's sessions and hours (per community and ISO week; enqueued by the weekly chore).
+    Digest,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 10] = [
+    pub const ALL: [JobKind; 11] = [
         JobKind::Remind,
         JobKind::Prepare,
         JobKind::Announce,
@@ -259,6 +262,7 @@ impl JobKind {
         JobKind::Prune,
         JobKind::PartnerCheck,
         JobKind::RematchNow,
+        JobKind::Digest,
     ];
     /// The kinds every slot has one job of (`schedule::slot_jobs`).
     pub const PER_SLOT: [JobKind; 7] = [
@@ -282,6 +286,7 @@ impl JobKind {
             JobKind::Prune => "prune",
             JobKind::PartnerCheck => "partner_check",
             JobKind::RematchNow => "rematch_now",
+            JobKind::Digest => "digest",
         }
     }
     pub fn parse(text: &str) -> Option<Self> {

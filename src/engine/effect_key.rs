@@ -9,7 +9,7 @@ use std::fmt;
 
 use crate::core::friends::FriendRequestId;
 use crate::core::locked_pairs::InvitationId;
-use crate::core::model::{BookingId, GroupId, MemberId, SlotId};
+use crate::core::model::{BookingId, CommunityId, GroupId, MemberId, SlotId};
 
 /// One external effect, identified by the database ids it is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -59,6 +59,13 @@ pub enum EffectKey {
     NobodyFreeYet { slot: SlotId, member: MemberId },
     /// "Still waiting, as you asked" at the attendance check (`dm:waiting:s7:m3`).
     KeptWaiting { slot: SlotId, member: MemberId },
+    /// The weekly digest posted in a community's lobby, once per ISO week
+    /// (`post:digest:c3:2026-W49`).
+    CommunityDigest {
+        community: CommunityId,
+        iso_year: i32,
+        iso_week: u32,
+    },
     /// "Alice booked 9:00 and asks you to join" with Accept / Decline (`dm:lock:i7`).
     LockInvitation { invitation: InvitationId },
     /// "Bob accepted: you're locked in together" (`dm:lockok:i7`).
@@ -111,6 +118,11 @@ impl fmt::Display for EffectKey {
             EffectKey::KeptWaiting { slot, member } => write!(f, "dm:waiting:s{slot}:m{member}"),
             EffectKey::CommunityAnnounce { slot } => write!(f, "post:announce:s{slot}"),
             EffectKey::CommunityRemind { slot } => write!(f, "post:remind:s{slot}"),
+            EffectKey::CommunityDigest {
+                community,
+                iso_year,
+                iso_week,
+            } => write!(f, "post:digest:c{community}:{iso_year}-W{iso_week:02}"),
             EffectKey::LockInvitation { invitation } => write!(f, "dm:lock:i{invitation}"),
             EffectKey::LockAccepted { invitation } => write!(f, "dm:lockok:i{invitation}"),
             EffectKey::LockDeclined { invitation } => write!(f, "dm:lockno:i{invitation}"),
@@ -149,6 +161,14 @@ mod tests {
             (EffectKey::NobodyFreeYet { slot, member }, "dm:nofree:s7:m3"),
             (EffectKey::KeptWaiting { slot, member }, "dm:waiting:s7:m3"),
             (EffectKey::CommunityRemind { slot }, "post:remind:s7"),
+            (
+                EffectKey::CommunityDigest {
+                    community: crate::core::model::CommunityId(3),
+                    iso_year: 2026,
+                    iso_week: 9,
+                },
+                "post:digest:c3:2026-W09",
+            ),
             (
                 EffectKey::Weekly {
                     booking: BookingId(5),

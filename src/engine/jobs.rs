@@ -159,6 +159,9 @@ impl Engine {
         if job.kind == JobKind::Prune {
             return Ok(JobOutcome::Done(self.run_prune(job).await?));
         }
+        if job.kind == JobKind::Digest {
+            return self.run_digest(job, now).await;
+        }
         let slot_id = job
             .slot_id
             .ok_or_else(|| JobError::unexpected(anyhow::anyhow!("job {} has no slot", job.key)))?;
@@ -189,6 +192,7 @@ impl Engine {
             JobKind::Prune => self.run_prune(job).await?,
             JobKind::PartnerCheck => self.run_partner_check(&slot).await?,
             JobKind::RematchNow => self.run_rematch_now(job, &slot).await?,
+            JobKind::Digest => return self.run_digest(job, now).await,
         };
         Ok(JobOutcome::Done(summary))
     }

@@ -167,6 +167,7 @@ fn dm_kind(key: &EffectKey) -> &'static str {
         EffectKey::Departed { .. } => "departed",
         EffectKey::CommunityAnnounce { .. } => "post_announce",
         EffectKey::CommunityRemind { .. } => "post_remind",
+        EffectKey::CommunityDigest { .. } => "post_digest",
         EffectKey::FriendRequest { .. } => "friend_request",
         EffectKey::FriendAccepted { .. } => "friend_accepted",
         EffectKey::PartnerMessage { .. } => "partner_message",

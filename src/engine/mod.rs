@@ -6,6 +6,7 @@ pub mod actor;
 pub mod calendar_ics;
 mod chores;
 mod command_limit;
+mod digest;
 pub use command_limit::CommandLimits;
 pub mod commands;
 pub mod effect_key;
@@ -199,6 +200,8 @@ impl Engine {
         community_defaults: CommunitySettings,
         runner: RunnerSettings,
     ) -> Self {
+        // The store resolves every community's settings against these (see `communities.rs`).
+        store.use_community_defaults(&community_defaults);
         Engine {
             command_limiter: Arc::new(command_limit::CommandLimiter::new(
                 &runner.limits,

@@ -33,6 +33,11 @@ pub enum ShellEvent {
     RoomClosed {
         room: String,
     },
+    /// A post in the community's lobby (the weekly digest): printed like a DM to everyone.
+    CommunityPost {
+        community: String,
+        text: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -65,6 +70,8 @@ struct ShellState {
     calls_for: HashMap<String, usize>,
     /// Notes posted for the moderators: (community, text).
     moderator_notes: Vec<(String, String)>,
+    /// Posts in communities' lobbies: (community, text), each idempotency key once.
+    community_posts: Vec<(String, String)>,
     /// (community, user) pairs who left or were removed.
     departed: BTreeSet<(String, String)>,
     /// How long every DM and room opening takes (a slow platform, for shutdown tests).
@@ -304,6 +311,11 @@ impl ShellPlatform {
         self.state().moderator_notes.clone()
     }
 
+    /// Posts in communities' lobbies, as (community, text).
+    pub fn community_posts(&self) -> Vec<(String, String)> {
+        self.state().community_posts.clone()
+    }
+
     fn take_targeted_failure(state: &mut ShellState, target: &str) -> Result<(), PlatformError> {
         *state.calls_for.entry(target.to_string()).or_default() += 1;
         match state.fail_calls_for.get_mut(target) {
@@ -456,6 +468,31 @@ impl ChatPlatform for ShellPlatform {
             .get(room)
             .map(|room| room.present.iter().cloned().collect())
             .unwrap_or_default())
+    }
+
+    /// The shell's lobby is its output: the post is printed like a DM, once per key.
+    async fn post_in_community(
+        &self,
+        platform_community_id: &str,
+        message: &OutgoingMessage,
+        idempotency_key: &str,
+    ) -> Result<(), PlatformError> {
+        let mut state = self.state();
+        Self::take_injected_failure(&mut state)?;
+        if let Some(count) = state.delivered_keys.get_mut(idempotency_key) {
+            *count += 1;
+            return Ok(());
+        }
+        state.delivered_keys.insert(idempotency_key.to_string(), 1);
+        let text = render_for_shell(message);
+        state
+            .community_posts
+            .push((platform_community_id.to_string(), text.clone()));
+        state.events.push(ShellEvent::CommunityPost {
+            community: platform_community_id.to_string(),
+            text,
+        });
+        Ok(())
     }
 
     async fn notify_moderators(

@@ -1,160 +1,197 @@
-//! Communities and their settings.
+//! Communities and the settings keys they changed.
+//!
+//! A community row is only its identity; its settings are the config's current
+//! `[community_defaults]` (held by the store, handed over by the engine) under the keys its
+//! admins changed, one `community_settings` row each (migration 0013). Reads resolve the two
+//! (`core::community_settings::resolve_settings`), so a community that never changed a key
+//! follows a changed config after a restart.
 
 use sqlx::any::AnyRow;
 
-use super::{corrupt, duration, int, seconds, text, zone, Result, Store, StoreError};
+use super::{corrupt, int, text, Result, Store, StoreError};
+use crate::core::community_settings::{overrides_between, resolve_settings, SettingOverrides};
 use crate::core::model::{Community, CommunityId, CommunitySettings, Platform};
 
-const COLUMNS: &str =
-    "id, platform, platform_community_id, allowed_lengths, booking_horizon_secs, \
-    booking_cutoff_secs, late_cancel_window_secs, reminder_lead_secs, prepare_lead_secs, \
-    attendance_grace_secs, close_delay_secs, recent_repeat_days, default_time_zone";
-
-/// Binds the settings columns in `COLUMNS` order (allowed lengths … default time zone), after
-/// whatever the query bound before them; insert and update share it so they cannot drift.
-fn bind_settings<'q>(
-    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
-    s: &'q CommunitySettings,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
-    query
-        .bind(lengths_text(&s.allowed_lengths_minutes))
-        .bind(seconds(s.booking_horizon))
-        .bind(seconds(s.booking_cutoff))
-        .bind(seconds(s.late_cancel_window))
-        .bind(seconds(s.reminder_lead))
-        .bind(seconds(s.prepare_lead))
-        .bind(seconds(s.attendance_grace))
-        .bind(seconds(s.close_delay))
-        .bind(s.recent_repeat_days)
-        .bind(s.default_time_zone.name())
-}
+const COLUMNS: &str = "id, platform, platform_community_id";
 
 impl Store {
-    /// Inserts the community with `defaults` as its settings if it is missing; returns the
-    /// stored row either way (existing settings are left alone). One `SELECT` when it exists.
+    /// The config's `[community_defaults]` every community follows where it changed nothing.
+    /// A change (another config at start, a test) shows in every later read.
+    pub fn use_community_defaults(&self, defaults: &CommunitySettings) {
+        let mut held = self
+            .community_defaults
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if *held != *defaults {
+            *held = defaults.clone();
+            self.community_generation
+                .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        }
+    }
+
+    /// What [`Store::use_community_defaults`] last set (the built-in defaults before that).
+    pub fn community_defaults(&self) -> CommunitySettings {
+        self.community_defaults
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Inserts the community if it is missing (nothing of `defaults` is copied) and returns it
+    /// with `defaults` under the keys it changed. One `SELECT` of each table when it exists.
     pub async fn ensure_community(
         &self,
         platform: Platform,
         platform_community_id: &str,
         defaults: &CommunitySettings,
     ) -> Result<Community> {
-        if let Some(found) = self.find_community(platform, platform_community_id).await? {
-            return Ok(found);
-        }
-        let sql = format!(
-            "INSERT INTO communities (platform, platform_community_id, allowed_lengths, \
-                booking_horizon_secs, booking_cutoff_secs, late_cancel_window_secs, \
-                reminder_lead_secs, prepare_lead_secs, attendance_grace_secs, close_delay_secs, \
-                recent_repeat_days, default_time_zone) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-             ON CONFLICT (platform, platform_community_id) DO NOTHING RETURNING {COLUMNS}"
-        );
-        let query = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(platform.as_str())
-            .bind(platform_community_id);
-        let inserted = bind_settings(query, defaults)
-            .fetch_optional(&self.pool)
-            .await?;
-        if let Some(row) = inserted {
-            return from_row(&row);
-        }
-        // A concurrent caller inserted it first.
-        self.find_community(platform, platform_community_id)
-            .await?
-            .ok_or_else(|| {
-                StoreError::NotFound(format!("community {platform}/{platform_community_id}"))
-            })
+        let row = match self.find_community_row(platform, platform_community_id).await? {
+            Some(row) => row,
+            None => {
+                let sql = format!(
+                    "INSERT INTO communities (platform, platform_community_id) VALUES ($1, $2) \
+                     ON CONFLICT (platform, platform_community_id) DO NOTHING RETURNING {COLUMNS}"
+                );
+                let inserted = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(platform.as_str())
+                    .bind(platform_community_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                match inserted {
+                    Some(row) => row,
+                    // A concurrent caller inserted it first.
+                    None => self
+                        .find_community_row(platform, platform_community_id)
+                        .await?
+                        .ok_or_else(|| {
+                            StoreError::NotFound(format!(
+                                "community {platform}/{platform_community_id}"
+                            ))
+                        })?,
+                }
+            }
+        };
+        self.resolved(&row, defaults).await
     }
 
+    /// The community with the held defaults under the keys it changed.
     pub async fn community(&self, id: CommunityId) -> Result<Community> {
         let sql = format!("SELECT {COLUMNS} FROM communities WHERE id = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id.0)
             .fetch_optional(&self.pool)
-            .await?;
-        row.map(|row| from_row(&row))
-            .transpose()?
-            .ok_or_else(|| StoreError::NotFound(format!("community {id}")))
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("community {id}")))?;
+        self.resolved(&row, &self.community_defaults()).await
     }
 
-    pub async fn update_community_settings(
+    /// The keys the community changed, with their stored texts.
+    pub async fn community_overrides(&self, id: CommunityId) -> Result<SettingOverrides> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT key, value FROM community_settings WHERE community_id = $1")
+                .bind(id.0)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// Sets one key for the community (`Some(text)`, a value the config's validator took) or
+    /// returns it to the default (`None`).
+    pub async fn set_community_setting(
         &self,
         id: CommunityId,
-        settings: &CommunitySettings,
+        key: &str,
+        value: Option<&str>,
     ) -> Result<()> {
-        let query = sqlx::query(
-            "UPDATE communities SET allowed_lengths = $2, booking_horizon_secs = $3, \
-                booking_cutoff_secs = $4, late_cancel_window_secs = $5, reminder_lead_secs = $6, \
-                prepare_lead_secs = $7, attendance_grace_secs = $8, close_delay_secs = $9, \
-                recent_repeat_days = $10, default_time_zone = $11 \
-             WHERE id = $1",
-        )
-        .bind(id.0);
-        let done = bind_settings(query, settings).execute(&self.pool).await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(format!("community {id}")));
+        self.community(id).await?;
+        match value {
+            Some(value) => {
+                sqlx::query(
+                    "INSERT INTO community_settings (community_id, key, value) VALUES ($1, $2, $3) \
+                     ON CONFLICT (community_id, key) DO UPDATE SET value = excluded.value",
+                )
+                .bind(id.0)
+                .bind(key)
+                .bind(value)
+                .execute(&self.pool)
+                .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM community_settings WHERE community_id = $1 AND key = $2")
+                    .bind(id.0)
+                    .bind(key)
+                    .execute(&self.pool)
+                    .await?;
+            }
         }
         self.community_generation
             .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         Ok(())
     }
 
-    async fn find_community(
+    /// Makes the community's settings `settings`: every key that differs from the held
+    /// defaults becomes its override, every other key follows the defaults again.
+    pub async fn update_community_settings(
+        &self,
+        id: CommunityId,
+        settings: &CommunitySettings,
+    ) -> Result<()> {
+        self.community(id).await?;
+        let overrides = overrides_between(&self.community_defaults(), settings);
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM community_settings WHERE community_id = $1")
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        for (key, value) in &overrides {
+            sqlx::query(
+                "INSERT INTO community_settings (community_id, key, value) VALUES ($1, $2, $3)",
+            )
+            .bind(id.0)
+            .bind(key.as_str())
+            .bind(value.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        self.community_generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        Ok(())
+    }
+
+    async fn find_community_row(
         &self,
         platform: Platform,
         platform_id: &str,
-    ) -> Result<Option<Community>> {
+    ) -> Result<Option<AnyRow>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM communities WHERE platform = $1 AND platform_community_id = $2"
         );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        Ok(sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(platform.as_str())
             .bind(platform_id)
             .fetch_optional(&self.pool)
-            .await?;
-        row.map(|row| from_row(&row)).transpose()
+            .await?)
     }
-}
 
-fn from_row(row: &AnyRow) -> Result<Community> {
-    Ok(Community {
-        id: CommunityId(int(row, "id")?),
-        platform: {
-            let name = text(row, "platform")?;
-            Platform::parse(&name).ok_or_else(|| corrupt(format!("platform {name:?}")))?
-        },
-        platform_community_id: text(row, "platform_community_id")?,
-        settings: CommunitySettings {
-            allowed_lengths_minutes: parse_lengths(&text(row, "allowed_lengths")?)?,
-            booking_horizon: duration(int(row, "booking_horizon_secs")?)?,
-            booking_cutoff: duration(int(row, "booking_cutoff_secs")?)?,
-            late_cancel_window: duration(int(row, "late_cancel_window_secs")?)?,
-            reminder_lead: duration(int(row, "reminder_lead_secs")?)?,
-            prepare_lead: duration(int(row, "prepare_lead_secs")?)?,
-            attendance_grace: duration(int(row, "attendance_grace_secs")?)?,
-            close_delay: duration(int(row, "close_delay_secs")?)?,
-            recent_repeat_days: int(row, "recent_repeat_days")?,
-            default_time_zone: zone(&text(row, "default_time_zone")?)?,
-        },
-    })
-}
-
-/// `[25, 50, 75]` -> `"25,50,75"`.
-fn lengths_text(lengths: &[u32]) -> String {
-    lengths
-        .iter()
-        .map(u32::to_string)
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// `"25,50,75"` -> `[25, 50, 75]`.
-fn parse_lengths(text: &str) -> Result<Vec<u32>> {
-    text.split(',')
-        .map(|part| {
-            part.trim()
-                .parse::<u32>()
-                .map_err(|_| corrupt(format!("allowed lengths {text:?}")))
+    async fn resolved(&self, row: &AnyRow, defaults: &CommunitySettings) -> Result<Community> {
+        let id = CommunityId(int(row, "id")?);
+        let overrides = self.community_overrides(id).await?;
+        let (settings, unreadable) = resolve_settings(defaults, &overrides);
+        for bad in unreadable {
+            // Written only after the config's validator took it, so this is a key since
+            // removed or a hand-edited row: the default applies and the operator hears of it.
+            tracing::warn!(community = id.0, key = %bad.key, value = %bad.value,
+                "a stored community setting does not read; the default applies");
+        }
+        Ok(Community {
+            id,
+            platform: {
+                let name = text(row, "platform")?;
+                Platform::parse(&name).ok_or_else(|| corrupt(format!("platform {name:?}")))?
+            },
+            platform_community_id: text(row, "platform_community_id")?,
+            settings,
         })
-        .collect()
+    }
 }

@@ -70,6 +70,7 @@ mod locked_invitations;
 mod members;
 mod operations;
 mod partner_messages;
+mod planned_jobs;
 mod platform_state;
 pub mod privacy;
 mod relations;
@@ -93,7 +94,7 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
@@ -117,6 +118,10 @@ pub struct Store {
     /// Bumped by every local change of community settings; in-process caches of communities
     /// compare it to drop what they hold (see `Engine::community_for`).
     community_generation: Arc<AtomicU64>,
+    /// The config's `[community_defaults]`: what a community follows where it changed nothing
+    /// (its rows in `community_settings` are only the keys it changed). Shared by clones; the
+    /// engine hands it over (`Store::use_community_defaults`).
+    community_defaults: Arc<std::sync::RwLock<crate::core::model::CommunitySettings>>,
     /// SQLite only: grouped single-statement writes and the write gate (see `group_commit`).
     sqlite_writes: Option<Arc<SqliteGroupCommit>>,
 }
@@ -184,6 +189,7 @@ impl Store {
             pool,
             backend,
             community_generation: Arc::new(AtomicU64::new(0)),
+            community_defaults: Arc::default(),
             sqlite_writes,
         })
     }
@@ -498,14 +504,6 @@ fn unix(t: DateTime<Utc>) -> i64 {
 
 fn time(secs: i64) -> Result<DateTime<Utc>> {
     DateTime::from_timestamp(secs, 0).ok_or_else(|| corrupt(format!("timestamp {secs}")))
-}
-
-fn seconds(d: Duration) -> i64 {
-    d.num_seconds()
-}
-
-fn duration(secs: i64) -> Result<Duration> {
-    Duration::try_seconds(secs).ok_or_else(|| corrupt(format!("duration {secs} s")))
 }
 
 fn zone(name: &str) -> Result<Tz> {

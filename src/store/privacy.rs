@@ -53,6 +53,8 @@ pub const TABLES: &[TablePrivacy] = &[
     table("slots", NotPersonal),
     table("session_groups", NotPersonal),
     table("community_pages", NotPersonal),
+    // The settings a community's admins changed: about the community, never who changed them.
+    table("community_settings", NotPersonal),
     // Anonymous counts only: what is left of erased members' attendance.
     table("erased_attendance", NotPersonal),
     table("effects", ByCode),

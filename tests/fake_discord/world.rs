@@ -17,13 +17,11 @@ pub mod perms {
     pub const READ_MESSAGE_HISTORY: u64 = 1 << 16;
     pub const CONNECT: u64 = 1 << 20;
     pub const SPEAK: u64 = 1 << 21;
-    pub const MOVE_MEMBERS: u64 = 1 << 24;
     pub const MANAGE_ROLES: u64 = 1 << 28;
     pub const ALL: u64 = (1 << 50) - 1;
     /// What a bot invited with the permissions focusfolk asks for gets.
     pub const BOT_DEFAULT: u64 = MANAGE_CHANNELS
         | MANAGE_ROLES
-        | MOVE_MEMBERS
         | VIEW_CHANNEL
         | CONNECT
         | SPEAK

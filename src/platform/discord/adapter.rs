@@ -203,6 +203,17 @@ impl ChatPlatform for DiscordPlatform {
         self.close_room(&room).await
     }
 
+    /// A post in the guild's lobby channel (`lobby_post.rs`).
+    async fn post_in_community(
+        &self,
+        platform_community_id: &str,
+        message: &OutgoingMessage,
+        idempotency_key: &str,
+    ) -> Result<(), PlatformError> {
+        self.post_in_lobby_channel(platform_community_id, message, idempotency_key)
+            .await
+    }
+
     /// A note in the guild's moderators' channel (`/setup moderators:`), if one is set.
     async fn notify_moderators(
         &self,

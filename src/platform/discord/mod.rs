@@ -27,6 +27,7 @@ mod components;
 mod context;
 mod dm;
 mod events;
+mod lobby_post;
 mod pacing;
 mod presence;
 mod privacy_command;

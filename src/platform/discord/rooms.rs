@@ -28,9 +28,27 @@ const LIMIT_WARNING_EVERY_SECONDS: i64 = 24 * 3600;
 pub mod perms {
     pub const VIEW_CHANNEL: u64 = 1 << 10;
     pub const SEND_MESSAGES: u64 = 1 << 11;
+    pub const EMBED_LINKS: u64 = 1 << 14;
     pub const CONNECT: u64 = 1 << 20;
     pub const SPEAK: u64 = 1 << 21;
     pub const MANAGE_CHANNELS: u64 = 1 << 4;
+    pub const MANAGE_ROLES: u64 = 1 << 28;
+    /// What a pair room's overwrites grant its members.
+    pub const MEMBER_ALLOW: u64 = VIEW_CHANNEL | CONNECT | SPEAK;
+    /// What they grant the bot itself: it must keep seeing the room to delete it later.
+    pub const BOT_ALLOW: u64 = VIEW_CHANNEL | CONNECT | MANAGE_CHANNELS;
+    /// What they grant the moderator role.
+    pub const MODERATOR_ALLOW: u64 = VIEW_CHANNEL | CONNECT;
+    /// Where rooms are made (`/setup` checks exactly this): creating, renaming and deleting
+    /// channels (Manage Channels), writing their overwrites (Manage Roles, "Manage
+    /// Permissions" on a channel), and every permission those overwrites grant, since a bot
+    /// can only grant what it holds.
+    pub const IN_ROOM_CATEGORIES: u64 =
+        MANAGE_CHANNELS | MANAGE_ROLES | MEMBER_ALLOW | BOT_ALLOW | MODERATOR_ALLOW;
+    /// The lobby: the closed-DMs fallback and the weekly digest are cards (embeds).
+    pub const IN_LOBBY: u64 = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS;
+    /// The moderators' channel: plain text notes.
+    pub const IN_MODERATORS_CHANNEL: u64 = VIEW_CHANNEL | SEND_MESSAGES;
 }
 
 /// The engine's room key of group 12 → "g12": the part of the key that goes into the channel
@@ -293,7 +311,7 @@ impl DiscordPlatform {
         setup: &GuildSetup,
     ) -> Result<Value, PlatformError> {
         let bot = self.bot_user_id().await?;
-        let member_allow = perms::VIEW_CHANNEL | perms::CONNECT | perms::SPEAK;
+        let member_allow = perms::MEMBER_ALLOW;
         let mut overwrites = vec![
             json!({"id": guild.to_string(), "type": 0, "allow": "0", "deny": (perms::VIEW_CHANNEL | perms::CONNECT).to_string()}),
         ];
@@ -301,12 +319,12 @@ impl DiscordPlatform {
             overwrites.push(json!({"id": member.platform_user_id, "type": 1, "allow": member_allow.to_string(), "deny": "0"}));
         }
         // The bot must keep seeing the room to delete it later.
-        let bot_allow = perms::VIEW_CHANNEL | perms::CONNECT | perms::MANAGE_CHANNELS;
+        let bot_allow = perms::BOT_ALLOW;
         overwrites.push(
             json!({"id": bot.to_string(), "type": 1, "allow": bot_allow.to_string(), "deny": "0"}),
         );
         if let Some(role) = setup.moderator_role {
-            let allow = perms::VIEW_CHANNEL | perms::CONNECT;
+            let allow = perms::MODERATOR_ALLOW;
             overwrites.push(
                 json!({"id": role.to_string(), "type": 0, "allow": allow.to_string(), "deny": "0"}),
             );

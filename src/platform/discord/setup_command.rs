@@ -12,15 +12,23 @@ use crate::command::{Command, SetupChange};
 use crate::core::message::OutgoingMessage;
 use crate::engine::{CommandOutcome, Reply};
 
-/// What the bot needs where pair rooms are made (Manage Roles = "Manage Permissions" there,
-/// needed to write the rooms' overwrites; it can only grant what it has, hence Speak).
-const ROOM_PERMISSIONS: Permissions = Permissions::VIEW_CHANNEL
-    .union(Permissions::MANAGE_CHANNELS)
-    .union(Permissions::MANAGE_ROLES)
-    .union(Permissions::MOVE_MEMBERS)
-    .union(Permissions::CONNECT)
-    .union(Permissions::SPEAK);
-const POST_PERMISSIONS: Permissions = Permissions::VIEW_CHANNEL.union(Permissions::SEND_MESSAGES);
+/// What the bot needs where pair rooms are made: exactly what the room code uses
+/// (`rooms::perms::IN_ROOM_CATEGORIES`); Move Members is not among it (no member is ever moved).
+const ROOM_PERMISSIONS: Permissions =
+    Permissions::from_bits_truncate(super::rooms::perms::IN_ROOM_CATEGORIES);
+const LOBBY_PERMISSIONS: Permissions =
+    Permissions::from_bits_truncate(super::rooms::perms::IN_LOBBY);
+const MODERATOR_PERMISSIONS: Permissions =
+    Permissions::from_bits_truncate(super::rooms::perms::IN_MODERATORS_CHANNEL);
+
+/// Every permission `/setup` checks anywhere, by Discord's names, in a stable order: what
+/// README asks admins to invite the bot with (a test compares the two).
+pub(super) fn required_permission_names() -> Vec<&'static str> {
+    let mut names = (ROOM_PERMISSIONS | LOBBY_PERMISSIONS | MODERATOR_PERMISSIONS)
+        .get_permission_names();
+    names.sort_unstable();
+    names
+}
 
 /// Set up focusfolk on this server (admins).
 #[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
@@ -45,6 +53,11 @@ pub async fn setup(
     #[description = "Allowed session lengths in minutes, e.g. 25 50 75"] durations: Option<String>,
     #[description = "Reminder this many minutes before a session"] reminder: Option<u32>,
     #[description = "Who sees the community's web page (off by default)"] page: Option<PageChoice>,
+    #[description = "A community setting to change, e.g. reminder_lead (the list is in the answer)"]
+    #[autocomplete = "autocomplete_setting"]
+    setting: Option<String>,
+    #[description = "The setting's new value as in the config (e.g. 15m, 25,50), or default"]
+    value: Option<String>,
 ) -> Result<(), Error> {
     let Some(actor) = actor_of(ctx) else {
         return Ok(());
@@ -57,7 +70,8 @@ pub async fn setup(
         || pool.is_some()
         || durations.is_some()
         || reminder.is_some()
-        || page.is_some();
+        || page.is_some()
+        || setting.is_some();
     let data = ctx.data().clone();
     let bot_id = ctx.framework().bot_id().get();
     // The permission report reads the cache synchronously (its guard must not live across
@@ -110,6 +124,21 @@ pub async fn setup(
         if let Some(minutes) = reminder {
             changes.push(SetupChange::ReminderLeadMinutes(minutes));
         }
+        if let Some(key) = &setting {
+            // The engine checks the key and the value the way the config file is checked.
+            match value.as_deref().map(str::trim) {
+                Some(text) if text.eq_ignore_ascii_case("default") => {
+                    changes.push(SetupChange::ResetSetting { key: key.clone() })
+                }
+                Some(text) if !text.is_empty() => changes.push(SetupChange::Setting {
+                    key: key.clone(),
+                    value: text.to_string(),
+                }),
+                _ => notes.push(OutgoingMessage::new().text(format!(
+                    "Give `{key}` a value too (e.g. value: 15m), or value: default."
+                ))),
+            }
+        }
         for change in changes {
             let reply = data
                 .engine
@@ -157,11 +186,32 @@ pub async fn setup(
         if let Some(note) = page_note {
             message = message.text("\n📄 ").append(note);
         }
-        message = message.text(format!("\n{report}\n")).append(rules.message);
-        Reply::new(message, rules.outcome)
+        message = message.text(format!("\n{report}\n"));
+        // The rules' card (its list of settings, default or changed here) with the Discord
+        // setup above its own text.
+        let mut card = rules.message;
+        message.parts.append(&mut card.parts);
+        card.parts = message.parts;
+        card.title = Some("focusfolk setup".to_string());
+        Reply::new(card, rules.outcome)
     })
     .await?;
     Ok(())
+}
+
+/// `/setup setting:`: the community settings whose names contain what was typed.
+async fn autocomplete_setting(
+    _ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
+    let needle = partial.trim().to_lowercase();
+    let choices = crate::core::community_settings::SETTING_KEYS
+        .iter()
+        .filter(|key| key.name.contains(&needle))
+        .take(25)
+        .map(|key| serenity::AutocompleteChoice::new(format!("{} ({})", key.name, key.label), key.name))
+        .collect();
+    serenity::CreateAutocompleteResponse::new().set_choices(choices)
 }
 
 /// `/setup page:`: who sees the community's web page.
@@ -228,7 +278,10 @@ fn permission_report(
         .cache
         .guild(serenity::GuildId::new(guild))
     else {
-        return "I can't check my permissions yet (this server isn't loaded); try again in a minute.".to_string();
+        return format!(
+            "I can't check my permissions yet (this server isn't loaded); try again in a minute. I need {}.",
+            required_permission_names().join(", ")
+        );
     };
     let Some(me) = cached.members.get(&serenity::UserId::new(bot_id)) else {
         return "I can't see my own membership yet; try again in a minute.".to_string();
@@ -268,8 +321,8 @@ fn permission_report(
         check(Some(*overflow), ROOM_PERMISSIONS, "overflow category");
     }
     check(setup.pool_category, ROOM_PERMISSIONS, "pool category");
-    check(setup.lobby, POST_PERMISSIONS, "lobby");
-    check(setup.moderators, POST_PERMISSIONS, "moderators' channel");
+    check(setup.lobby, LOBBY_PERMISSIONS, "lobby");
+    check(setup.moderators, MODERATOR_PERMISSIONS, "moderators' channel");
     problems.extend(server_wide);
     if let Some(role) = setup.moderator_role {
         let mine = cached
@@ -291,5 +344,30 @@ fn permission_report(
             "⚠️ Permissions to fix (Server Settings → Roles → my role, or the channel's permissions):\n• {}",
             problems.join("\n• ")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// README's invite list is exactly what `/setup` checks: no permission asked for and never
+    /// used (Move Members once was), none used and not asked for.
+    #[test]
+    fn readme_lists_exactly_the_permissions_setup_checks() {
+        let readme = include_str!("../../../README.md");
+        let marker = "invite the bot with these permissions: **";
+        let start = readme.find(marker).expect("README names the invite permissions") + marker.len();
+        let end = start + readme[start..].find("**").expect("the list ends in **");
+        // The list may wrap: one space wherever README breaks the line.
+        let list = readme[start..end].split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut listed: Vec<&str> = list
+            .split(',')
+            .map(|name| name.trim().trim_start_matches("and ").trim())
+            .filter(|name| !name.is_empty())
+            .collect();
+        listed.sort_unstable();
+        assert_eq!(listed, required_permission_names());
+        assert!(!listed.contains(&"Move Members"));
     }
 }
