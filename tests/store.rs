@@ -218,6 +218,7 @@ async fn community_ensure_is_idempotent_and_settings_round_trip(store: Store) {
         close_delay: Duration::minutes(6),
         recent_repeat_days: 10,
         default_time_zone: chrono_tz::Europe::Berlin,
+        session_modes: vec!["deep".to_string(), "chat".to_string()],
     };
     let first = store
         .ensure_community(Platform::Discord, "guild-1", &custom)

@@ -2,6 +2,7 @@
 //! messages and the shell all become a [`Command`], handled in one place.
 
 pub mod parse;
+pub mod session_choice;
 pub mod social;
 
 use crate::core::time_input::{DaySpec, TimeSpec};
@@ -13,6 +14,8 @@ pub enum Command {
         when: TimeSpec,
         length_minutes: Option<u32>,
         repeat_weekly: bool,
+        /// `book 9:00 talk`: the session mode named, lower-cased (`core::session_choice`).
+        session_mode: Option<String>,
     },
     /// `cancel` (next booking), `cancel 12` (booking id), `cancel tomorrow 9:00`; with
     /// `series` (`cancel series`, `cancel 12 series`) the booking's whole weekly series ends.
@@ -104,6 +107,10 @@ pub enum PrefsChange {
     Reminders(bool),
     /// `prefs show-bookings friends|nobody`
     ShowBookings(crate::core::friends::ShowBookings),
+    /// `prefs availability everyone|friends`
+    Availability(crate::core::session_choice::Availability),
+    /// `prefs mix-modes on|off`: may a quiet session be paired with a talk one.
+    MixModes(bool),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -112,4 +119,6 @@ pub enum SetupChange {
     ReminderLeadMinutes(u32),
     /// `setup page public|members|off`: who may see the community's web page.
     Page(crate::core::web_page::PageVisibility),
+    /// `setup modes quiet talk moving`: the session modes members may book, default first.
+    SessionModes(Vec<String>),
 }

@@ -14,6 +14,7 @@ pub mod model;
 pub mod partner_messages;
 pub mod reliability;
 pub mod schedule;
+pub mod session_choice;
 pub mod slot_grid;
 pub mod time_input;
 pub mod web_page;

@@ -37,6 +37,9 @@ pub struct CommunitySettings {
     pub recent_repeat_days: i64,
     /// The zone of a member who has not set one.
     pub default_time_zone: Tz,
+    /// The session modes members may book (`book 9:00 talk`); the first is the default.
+    /// See `core::session_choice`.
+    pub session_modes: Vec<String>,
 }
 
 impl Default for CommunitySettings {
@@ -52,6 +55,7 @@ impl Default for CommunitySettings {
             close_delay: Duration::minutes(5),
             recent_repeat_days: 7,
             default_time_zone: chrono_tz::UTC,
+            session_modes: crate::core::session_choice::default_session_modes(),
         }
     }
 }

@@ -112,11 +112,19 @@ impl Engine {
             when,
             length_minutes,
             repeat_weekly,
+            session_mode,
         } = &command
         {
             let member = self.member_for_booking(&community, actor, now).await?;
             let (booked, booking) = self
-                .book(&community, &member, when, *length_minutes, *repeat_weekly)
+                .book(
+                    &community,
+                    &member,
+                    when,
+                    *length_minutes,
+                    *repeat_weekly,
+                    session_mode.as_deref(),
+                )
                 .await?;
             let invite = self.booking_invite(&booking, &member);
             return Ok(Reply::new(booked, CommandOutcome::Booked).with_attachments(vec![invite]));
@@ -185,9 +193,17 @@ impl Engine {
                 when,
                 length_minutes,
                 repeat_weekly,
+                session_mode,
             } => {
                 let (message, booking) = self
-                    .book(community, &member, &when, length_minutes, repeat_weekly)
+                    .book(
+                        community,
+                        &member,
+                        &when,
+                        length_minutes,
+                        repeat_weekly,
+                        session_mode.as_deref(),
+                    )
                     .await?;
                 attachments.push(self.booking_invite(&booking, &member));
                 Ok(message)
@@ -204,7 +220,7 @@ impl Engine {
                     .await
             }
             Command::Calendar { reset } => self.calendar(&member, reset).await,
-            Command::Sessions => self.sessions(&member).await,
+            Command::Sessions => self.sessions(community, &member).await,
             Command::Slots { day } => self.slots(community, &member, day).await,
             Command::Timezone { zone } => self.timezone(&member, zone).await,
             Command::Prefs { change } => self.prefs(&member, change).await,
@@ -256,8 +272,11 @@ impl Engine {
         when: &crate::core::time_input::TimeSpec,
         length_minutes: Option<u32>,
         repeat_weekly: bool,
+        session_mode: Option<&str>,
     ) -> Result<(OutgoingMessage, Booking), CommandFailure> {
         let now = self.clock.now();
+        // An unknown mode is refused before anything is written.
+        let session_mode = self.checked_session_mode(community, session_mode)?;
         let settings = effective_settings(&community.settings);
         let starts_at = resolve_time_spec(when, now, member.time_zone)?;
         let length =
@@ -293,6 +312,8 @@ impl Engine {
             Err(StoreError::BookingConflict) => return Err(UserError::AlreadyBooked.into()),
             Err(error) => return Err(unexpected(error)),
         };
+        self.record_session_mode(&booking, session_mode.as_deref())
+            .await?;
         self.wake_runner.notify_one();
         let mut reply = OutgoingMessage::new()
             .titled(format!("Booked #{}", booking.id))
@@ -307,6 +328,12 @@ impl Engine {
                     "{length} min{}",
                     if repeat_weekly { ", every week" } else { "" }
                 )),
+            )
+            .field(
+                "Mode",
+                OutgoingMessage::new().text(session_mode.clone().unwrap_or_else(|| {
+                    crate::core::session_choice::default_mode(&community.settings.session_modes)
+                })),
             );
         // The slot's reminder goes to whoever is booked when it runs: booked later, no reminder.
         let reminder_still_ahead = starts_at - now > community.settings.reminder_lead;
@@ -323,7 +350,12 @@ impl Engine {
             .lone_booker_note(community, member, &booking)
             .await
             .map_err(unexpected)?;
-        Ok((reply.append(note), booking))
+        // Company, but none that the member's own choices allow (issue 11): say so now too.
+        let choice_note = self
+            .no_fitting_partner_note_at_booking(community, member, &booking)
+            .await
+            .map_err(unexpected)?;
+        Ok((reply.append(note).append(choice_note), booking))
     }
 
     async fn cancel(
@@ -523,7 +555,7 @@ impl Engine {
         Ok(reply)
     }
 
-    async fn sessions(&self, member: &Member) -> CommandResult {
+    async fn sessions(&self, community: &Community, member: &Member) -> CommandResult {
         let now = self.clock.now();
         let bookings = self
             .store
@@ -539,6 +571,10 @@ impl Engine {
                 .command(CommandWord::Book, "tomorrow 9:00 50m")
                 .text("."));
         }
+        let modes = self
+            .session_modes_of(community, &bookings)
+            .await
+            .map_err(unexpected)?;
         let mut reply = OutgoingMessage::new().titled("Your upcoming sessions");
         for booking in &bookings {
             reply = reply.item(
@@ -546,8 +582,9 @@ impl Engine {
                     .text(format!("#{} ", booking.id))
                     .time(booking.starts_at, member.time_zone)
                     .text(format!(
-                        " · {} min{}",
+                        " · {} min · {}{}",
                         booking.length_minutes,
+                        modes.get(&booking.id).map(String::as_str).unwrap_or_default(),
                         if booking.recurring_weekly {
                             " · weekly"
                         } else {
@@ -641,6 +678,9 @@ impl Engine {
         if let Some(PrefsChange::ShowBookings(show)) = change {
             return self.set_show_bookings(member, show).await;
         }
+        if let Some(choice @ (PrefsChange::Availability(_) | PrefsChange::MixModes(_))) = &change {
+            return self.set_match_choice(member, choice.clone()).await;
+        }
         let mut reminders = member.reminders_enabled;
         if let Some(PrefsChange::Reminders(enabled)) = change {
             self.store
@@ -650,7 +690,7 @@ impl Engine {
             reminders = enabled;
         }
         let value = |text: String| OutgoingMessage::new().text(text);
-        Ok(OutgoingMessage::new()
+        let shown = OutgoingMessage::new()
             .titled("Your preferences and stats")
             .tone(if change.is_some() {
                 Tone::Confirmed
@@ -671,7 +711,8 @@ impl Engine {
             )
             .footer(
                 "Reliability counts the sessions you came to against no-shows and late cancels.",
-            ))
+            );
+        self.match_choice_fields(member, shown).await
     }
 
     async fn relate(

@@ -58,6 +58,9 @@ pub enum UserError {
     /// A social command refused (issue 11): friends, partner messages, blocks.
     #[error("{0}")]
     Social(#[from] super::social::SocialRefusal),
+    /// A session mode or matching choice refused (issue 11), in plain words.
+    #[error("{0}")]
+    SessionChoice(String),
 }
 
 impl UserError {

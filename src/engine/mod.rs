@@ -22,6 +22,7 @@ mod platform_state;
 pub mod port;
 mod queries;
 pub mod reply;
+mod session_choices;
 mod setup;
 pub mod social;
 mod web_links;

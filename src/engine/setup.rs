@@ -25,6 +25,9 @@ impl Engine {
                 SetupChange::Page(visibility) => {
                     return self.set_page_visibility(community, visibility).await;
                 }
+                SetupChange::SessionModes(modes) => {
+                    settings.session_modes = super::session_choices::checked_session_modes(modes)?;
+                }
                 SetupChange::AllowedLengths(mut lengths) => {
                     // The same rule as the config file's `allowed_lengths_minutes`.
                     let problems = session_length_problems(&lengths);
@@ -67,8 +70,9 @@ impl Engine {
             .map(u32::to_string)
             .collect();
         Ok(OutgoingMessage::new().titled("Community rules").text(format!(
-            "Community rules: sessions of {} min · reminder {} min before · booking up to {} days ahead · late cancel within {} min.",
+            "Community rules: sessions of {} min · modes {} · reminder {} min before · booking up to {} days ahead · late cancel within {} min.",
             lengths.join("/"),
+            settings.session_modes.join("/"),
             settings.reminder_lead.num_minutes(),
             settings.booking_horizon.num_days(),
             settings.late_cancel_window.num_minutes()

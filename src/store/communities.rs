@@ -8,7 +8,7 @@ use crate::core::model::{Community, CommunityId, CommunitySettings, Platform};
 const COLUMNS: &str =
     "id, platform, platform_community_id, allowed_lengths, booking_horizon_secs, \
     booking_cutoff_secs, late_cancel_window_secs, reminder_lead_secs, prepare_lead_secs, \
-    attendance_grace_secs, close_delay_secs, recent_repeat_days, default_time_zone";
+    attendance_grace_secs, close_delay_secs, recent_repeat_days, default_time_zone, session_modes";
 
 /// Binds the settings columns in `COLUMNS` order (allowed lengths … default time zone), after
 /// whatever the query bound before them; insert and update share it so they cannot drift.
@@ -27,6 +27,7 @@ fn bind_settings<'q>(
         .bind(seconds(s.close_delay))
         .bind(s.recent_repeat_days)
         .bind(s.default_time_zone.name())
+        .bind(s.session_modes.join(","))
 }
 
 impl Store {
@@ -45,8 +46,8 @@ impl Store {
             "INSERT INTO communities (platform, platform_community_id, allowed_lengths, \
                 booking_horizon_secs, booking_cutoff_secs, late_cancel_window_secs, \
                 reminder_lead_secs, prepare_lead_secs, attendance_grace_secs, close_delay_secs, \
-                recent_repeat_days, default_time_zone) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                recent_repeat_days, default_time_zone, session_modes) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
              ON CONFLICT (platform, platform_community_id) DO NOTHING RETURNING {COLUMNS}"
         );
         let query = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -86,7 +87,7 @@ impl Store {
             "UPDATE communities SET allowed_lengths = $2, booking_horizon_secs = $3, \
                 booking_cutoff_secs = $4, late_cancel_window_secs = $5, reminder_lead_secs = $6, \
                 prepare_lead_secs = $7, attendance_grace_secs = $8, close_delay_secs = $9, \
-                recent_repeat_days = $10, default_time_zone = $11 \
+                recent_repeat_days = $10, default_time_zone = $11, session_modes = $12 \
              WHERE id = $1",
         )
         .bind(id.0);
@@ -135,6 +136,10 @@ fn from_row(row: &AnyRow) -> Result<Community> {
             close_delay: duration(int(row, "close_delay_secs")?)?,
             recent_repeat_days: int(row, "recent_repeat_days")?,
             default_time_zone: zone(&text(row, "default_time_zone")?)?,
+            session_modes: text(row, "session_modes")?
+                .split(',')
+                .map(str::to_string)
+                .collect(),
         },
     })
 }

@@ -71,6 +71,7 @@ mod operations;
 mod partner_messages;
 mod platform_state;
 mod relations;
+mod session_choices;
 mod web_links;
 
 pub use bookings::{NewBooking, NewBookingRequest, SlotBookingCount};

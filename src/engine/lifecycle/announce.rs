@@ -21,6 +21,10 @@ impl Engine {
             ..
         } = &snapshot;
         let matched = snapshot.matched_groups();
+        // Each member's session mode, for the card (issue 11).
+        let modes = self
+            .session_modes_by_member(community, &snapshot.bookings)
+            .await?;
         let mut shortfall = Shortfall::default();
         // The prepare job normally opened them; after downtime it may not have.
         let rooms = shortfall.take_all(
@@ -66,7 +70,17 @@ impl Engine {
                             group: group.id,
                             member: member.id,
                         },
-                        announcement(slot, member, &partners, room, &title),
+                        crate::engine::session_choices::session_mode_field(
+                            announcement(slot, member, &partners, room, &title),
+                            modes.get(member_id).map(String::as_str),
+                            &partners
+                                .iter()
+                                .filter_map(|partner| {
+                                    let mode = modes.get(&partner.id)?;
+                                    Some((partner.display_name.clone(), mode.clone()))
+                                })
+                                .collect::<Vec<_>>(),
+                        ),
                     ),
                     None => {
                         without_room += 1;

@@ -86,11 +86,16 @@ pub async fn book(
     #[autocomplete = "autocomplete_duration"]
     duration: Option<u32>,
     #[description = "Once, or every week at this time"] mode: Option<Mode>,
+    #[description = "Session mode: quiet (default), talk, moving, or this server's own"]
+    session_mode: Option<String>,
 ) -> Result<(), Error> {
     let command = parse_time_spec(&when).map(|when| Command::Book {
         when,
         length_minutes: duration,
         repeat_weekly: matches!(mode, Some(Mode::Weekly)),
+        session_mode: session_mode
+            .map(|mode| mode.trim().to_lowercase())
+            .filter(|mode| !mode.is_empty()),
     });
     run(ctx, command.map_err(|error| error.to_string())).await
 }
@@ -169,6 +174,23 @@ pub enum ShowBookingsTo {
     Nobody,
 }
 
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum AvailableTo {
+    #[name = "everyone"]
+    Everyone,
+    #[name = "friends and favourites only"]
+    Friends,
+}
+
+impl AvailableTo {
+    fn availability(self) -> crate::core::session_choice::Availability {
+        match self {
+            AvailableTo::Everyone => crate::core::session_choice::Availability::Everyone,
+            AvailableTo::Friends => crate::core::session_choice::Availability::Friends,
+        }
+    }
+}
+
 /// Show your stats, turn reminders on or off, or choose who sees your upcoming sessions.
 #[poise::command(slash_command, guild_only)]
 pub async fn prefs(
@@ -177,16 +199,26 @@ pub async fn prefs(
     #[description = "Who may see your upcoming sessions in /friends"] show_bookings: Option<
         ShowBookingsTo,
     >,
+    #[description = "Who you may be matched with"] availability: Option<AvailableTo>,
+    #[description = "May a quiet session be paired with a talk one"] mix_modes: Option<bool>,
 ) -> Result<(), Error> {
     let show_bookings = show_bookings.map(|to| match to {
         ShowBookingsTo::Friends => ShowBookings::Friends,
         ShowBookingsTo::Nobody => ShowBookings::Nobody,
     });
-    let command = match (reminders, show_bookings) {
-        (Some(_), Some(_)) => Err("Change one preference at a time.".to_string()),
-        (Some(on), None) => Ok(Some(PrefsChange::Reminders(on))),
-        (None, Some(show)) => Ok(Some(PrefsChange::ShowBookings(show))),
-        (None, None) => Ok(None),
+    let changes: Vec<PrefsChange> = [
+        reminders.map(PrefsChange::Reminders),
+        show_bookings.map(PrefsChange::ShowBookings),
+        availability.map(|to| PrefsChange::Availability(to.availability())),
+        mix_modes.map(PrefsChange::MixModes),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let command = match changes.as_slice() {
+        [] => Ok(None),
+        [change] => Ok(Some(change.clone())),
+        _ => Err("Change one preference at a time.".to_string()),
     };
     run(ctx, command.map(|change| Command::Prefs { change })).await
 }

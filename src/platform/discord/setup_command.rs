@@ -45,6 +45,8 @@ pub async fn setup(
     #[description = "Allowed session lengths in minutes, e.g. 25 50 75"] durations: Option<String>,
     #[description = "Reminder this many minutes before a session"] reminder: Option<u32>,
     #[description = "Who sees the community's web page (off by default)"] page: Option<PageChoice>,
+    #[description = "Session modes members may pick, default first, e.g. quiet talk moving"]
+    modes: Option<String>,
 ) -> Result<(), Error> {
     let Some(actor) = actor_of(ctx) else {
         return Ok(());
@@ -57,7 +59,8 @@ pub async fn setup(
         || pool.is_some()
         || durations.is_some()
         || reminder.is_some()
-        || page.is_some();
+        || page.is_some()
+        || modes.is_some();
     let data = ctx.data().clone();
     let bot_id = ctx.framework().bot_id().get();
     // The permission report reads the cache synchronously (its guard must not live across
@@ -109,6 +112,17 @@ pub async fn setup(
         }
         if let Some(minutes) = reminder {
             changes.push(SetupChange::ReminderLeadMinutes(minutes));
+        }
+        if let Some(text) = &modes {
+            let words: Vec<&str> = text.split_whitespace().collect();
+            match crate::command::session_choice::parse_setup_modes(&words) {
+                Ok(Command::Setup {
+                    change: Some(change),
+                }) => changes.push(change),
+                _ => notes.push(OutgoingMessage::new().text(
+                    "Give the session modes as words, the default first, e.g. quiet talk moving.",
+                )),
+            }
         }
         for change in changes {
             let reply = data
