@@ -529,7 +529,7 @@ fn error_texts_are_plain_words_with_usage() {
         "I couldn't read \"9ish\" as a time. Try 9:00, 9am, tomorrow 14:30, mon 9:15, next, or 2026-12-01T09:00."
     );
     assert!(text("book")
-        .ends_with("Usage: book <time> [25m|50m|75m] [weekly] (e.g. book tomorrow 9:00 50m)"));
+        .ends_with("Usage: book <time> [25m|50m|75m] [weekly] [mode] (e.g. book tomorrow 9:00 50m talk)"));
     assert!(text("prefs reminders maybe").contains("Usage: prefs [reminders on|off]"));
     assert!(text("").contains("help"));
     // A long paste is not echoed back whole.

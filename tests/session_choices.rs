@@ -34,11 +34,12 @@ async fn the_mode_shows_in_the_booking_the_sessions_and_the_announcement() {
     let booked = book(&app, "ann", "book 9:00 50m talk").await;
     assert!(booked.contains("Mode: talk"), "{booked}");
     book(&app, "ben", "book 9:00 50m talk").await;
+    // A booking that names no mode reads as before (the community's first mode applies).
     let plain = book(&app, "cat", "book 10:00").await;
-    assert!(plain.contains("Mode: quiet"), "the default: {plain}");
+    assert!(!plain.contains("Mode:"), "{plain}");
     let sessions = app.say("ann", "sessions").await;
     assert!(sessions.contains("50 min · talk"), "{sessions}");
-    assert!(app.say("cat", "sessions").await.contains("· quiet"));
+    assert!(!app.say("cat", "sessions").await.contains("quiet"));
     app.advance_to(at(9, 0)).await;
     assert!(paired(&app, "ann", "ben"));
     let card = announcement(&app, "ann");
@@ -222,9 +223,13 @@ async fn admins_set_the_modes_and_the_first_is_the_default() {
     assert!(app.say("ben", "setup modes deep").await.contains("Only community admins"));
     let changed = say("setup modes deep, chat").await;
     assert!(changed.contains("modes deep/chat"), "{changed}");
-    let booked = book(&app, "ben", "book 9:00").await;
-    assert!(booked.contains("Mode: deep"), "{booked}");
+    book(&app, "ben", "book 9:00").await;
+    book(&app, "eve", "book 9:00 deep").await;
     assert!(book(&app, "cat", "book 10:00 chat").await.contains("Mode: chat"));
     let refused = app.say("dan", "book 9:00 talk").await;
     assert!(refused.contains("session modes are deep or chat"), "{refused}");
+    // ben named none: the first mode, deep, is his, the same as eve's.
+    app.advance_to(at(9, 0)).await;
+    assert!(paired(&app, "ben", "eve"));
+    assert!(announcement(&app, "ben").contains("Mode: deep"));
 }

@@ -220,7 +220,7 @@ impl Engine {
                     .await
             }
             Command::Calendar { reset } => self.calendar(&member, reset).await,
-            Command::Sessions => self.sessions(community, &member).await,
+            Command::Sessions => self.sessions(&member).await,
             Command::Slots { day } => self.slots(community, &member, day).await,
             Command::Timezone { zone } => self.timezone(&member, zone).await,
             Command::Prefs { change } => self.prefs(&member, change).await,
@@ -328,13 +328,10 @@ impl Engine {
                     "{length} min{}",
                     if repeat_weekly { ", every week" } else { "" }
                 )),
-            )
-            .field(
-                "Mode",
-                OutgoingMessage::new().text(session_mode.clone().unwrap_or_else(|| {
-                    crate::core::session_choice::default_mode(&community.settings.session_modes)
-                })),
             );
+        if let Some(mode) = &session_mode {
+            reply = reply.field("Mode", OutgoingMessage::new().text(mode.clone()));
+        }
         // The slot's reminder goes to whoever is booked when it runs: booked later, no reminder.
         let reminder_still_ahead = starts_at - now > community.settings.reminder_lead;
         reply = if member.reminders_enabled && reminder_still_ahead {
@@ -555,7 +552,7 @@ impl Engine {
         Ok(reply)
     }
 
-    async fn sessions(&self, community: &Community, member: &Member) -> CommandResult {
+    async fn sessions(&self, member: &Member) -> CommandResult {
         let now = self.clock.now();
         let bookings = self
             .store
@@ -571,8 +568,11 @@ impl Engine {
                 .command(CommandWord::Book, "tomorrow 9:00 50m")
                 .text("."));
         }
+        // Only modes a member named show: a community that never uses modes sees no change.
+        let booking_ids: Vec<_> = bookings.iter().map(|booking| booking.id).collect();
         let modes = self
-            .session_modes_of(community, &bookings)
+            .store
+            .booking_modes(&booking_ids)
             .await
             .map_err(unexpected)?;
         let mut reply = OutgoingMessage::new().titled("Your upcoming sessions");
@@ -582,9 +582,12 @@ impl Engine {
                     .text(format!("#{} ", booking.id))
                     .time(booking.starts_at, member.time_zone)
                     .text(format!(
-                        " · {} min · {}{}",
+                        " · {} min{}{}",
                         booking.length_minutes,
-                        modes.get(&booking.id).map(String::as_str).unwrap_or_default(),
+                        modes
+                            .get(&booking.id)
+                            .map(|mode| format!(" · {mode}"))
+                            .unwrap_or_default(),
                         if booking.recurring_weekly {
                             " · weekly"
                         } else {

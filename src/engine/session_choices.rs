@@ -135,20 +135,21 @@ impl Engine {
             .collect())
     }
 
-    /// Each booked member's mode (for the announcement), the community default where none was
-    /// named.
-    pub(crate) async fn session_modes_by_member(
+    /// The modes the booked members named (for the announcement); members who named none
+    /// are absent.
+    pub(crate) async fn named_session_modes_by_member(
         &self,
-        community: &Community,
         bookings: &[Booking],
     ) -> Result<HashMap<MemberId, String>, JobError> {
-        let modes = self
-            .session_modes_of(community, bookings)
+        let ids: Vec<BookingId> = bookings.iter().map(|booking| booking.id).collect();
+        let named = self
+            .store
+            .booking_modes(&ids)
             .await
             .map_err(JobError::unexpected)?;
         Ok(bookings
             .iter()
-            .filter_map(|booking| Some((booking.member_id, modes.get(&booking.id)?.clone())))
+            .filter_map(|booking| Some((booking.member_id, named.get(&booking.id)?.clone())))
             .collect())
     }
 
@@ -350,19 +351,32 @@ impl Engine {
 }
 
 /// The announcement's "Mode" field: the member's own mode, and a partner's where it differs
-/// (after a mix the member allowed, or a difference the matcher could not avoid).
+/// (after a mix both allowed, or a difference the matcher could not avoid). Only when someone
+/// in the group named a mode: a community that never uses modes sees nothing new.
 pub(crate) fn session_mode_field(
     message: OutgoingMessage,
-    own_mode: Option<&str>,
-    partner_modes: &[(String, String)],
+    community: &Community,
+    named: &HashMap<MemberId, String>,
+    member: &Member,
+    partners: &[&Member],
 ) -> OutgoingMessage {
-    let Some(own_mode) = own_mode else {
+    let someone_named = std::iter::once(member.id)
+        .chain(partners.iter().map(|partner| partner.id))
+        .any(|id| named.contains_key(&id));
+    if !someone_named {
         return message;
-    };
-    let mut value = OutgoingMessage::new().text(own_mode.to_string());
-    for (partner, mode) in partner_modes {
+    }
+    let default = default_mode(&community.settings.session_modes);
+    let mode_of = |id: MemberId| named.get(&id).cloned().unwrap_or_else(|| default.clone());
+    let own_mode = mode_of(member.id);
+    let mut value = OutgoingMessage::new().text(own_mode.clone());
+    for partner in partners {
+        let mode = mode_of(partner.id);
         if mode != own_mode {
-            value = value.text(" · ").name(partner.clone()).text(format!(": {mode}"));
+            value = value
+                .text(" · ")
+                .name(partner.display_name.clone())
+                .text(format!(": {mode}"));
         }
     }
     message.field("Mode", value)

@@ -21,9 +21,9 @@ impl Engine {
             ..
         } = &snapshot;
         let matched = snapshot.matched_groups();
-        // Each member's session mode, for the card (issue 11).
-        let modes = self
-            .session_modes_by_member(community, &snapshot.bookings)
+        // The session modes members named, for the card (issue 11).
+        let named_modes = self
+            .named_session_modes_by_member(&snapshot.bookings)
             .await?;
         let mut shortfall = Shortfall::default();
         // The prepare job normally opened them; after downtime it may not have.
@@ -72,14 +72,10 @@ impl Engine {
                         },
                         crate::engine::session_choices::session_mode_field(
                             announcement(slot, member, &partners, room, &title),
-                            modes.get(member_id).map(String::as_str),
-                            &partners
-                                .iter()
-                                .filter_map(|partner| {
-                                    let mode = modes.get(&partner.id)?;
-                                    Some((partner.display_name.clone(), mode.clone()))
-                                })
-                                .collect::<Vec<_>>(),
+                            community,
+                            &named_modes,
+                            member,
+                            &partners,
                         ),
                     ),
                     None => {
