@@ -42,6 +42,10 @@ pub struct CommunitySettings {
     pub session_modes: Vec<String>,
 }
 
+/// A community's session modes when the config says nothing; the first is a booking's mode
+/// when the member names none (see `core::session_choice`, which re-exports it).
+pub const DEFAULT_SESSION_MODES: [&str; 3] = ["quiet", "talk", "moving"];
+
 impl Default for CommunitySettings {
     fn default() -> Self {
         CommunitySettings {
@@ -55,7 +59,10 @@ impl Default for CommunitySettings {
             close_delay: Duration::minutes(5),
             recent_repeat_days: 7,
             default_time_zone: chrono_tz::UTC,
-            session_modes: crate::core::session_choice::default_session_modes(),
+            session_modes: DEFAULT_SESSION_MODES
+                .iter()
+                .map(|mode| mode.to_string())
+                .collect(),
         }
     }
 }

@@ -18,9 +18,7 @@ use std::collections::{HashMap, HashSet};
 use crate::core::matching::{PairNote, PairTie};
 use crate::core::model::{MemberId, Relation, RelationKind};
 
-/// A community's modes when the config says nothing: the first one is a booking's mode when
-/// the member names none.
-pub const DEFAULT_SESSION_MODES: [&str; 3] = ["quiet", "talk", "moving"];
+pub use crate::core::model::DEFAULT_SESSION_MODES;
 /// The two modes never paired unless both members allow it.
 pub const QUIET_MODE: &str = "quiet";
 pub const TALK_MODE: &str = "talk";
