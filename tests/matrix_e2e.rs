@@ -52,3 +52,5 @@ pub fn at(hour: u32, minute: u32) -> DateTime<Utc> {
 pub const REMINDER: &str = "starts in";
 pub const ANNOUNCE: &str = "It's time!";
 pub const CHECK_IN: &str = "Session done";
+#[path = "matrix_e2e/session_modes.rs"]
+mod session_modes;

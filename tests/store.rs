@@ -72,6 +72,7 @@ on_both_backends! {
         community_generation_moves_on_update,
         claims_can_be_limited_to_one_platform,
         web_links_and_page_counts,
+        session_choices_round_trip,
     ],
     url: [
         corrupt_rows_are_reported_not_panicked,
@@ -2164,4 +2165,64 @@ async fn web_links_and_page_counts(store: Store) {
         (bob.id, RelationKind::Favourite)
     );
     assert!(store.marked_members(bob.id).await.unwrap().is_empty());
+}
+
+// ---- matching choices (issue 11) ----------------------------------------------------------
+
+async fn session_choices_round_trip(store: Store) {
+    use focusfolk::core::session_choice::{Availability, MatchPreferences};
+    let c = community(&store).await;
+    assert_eq!(c.settings.session_modes, vec!["quiet", "talk", "moving"]);
+    let [ann, bob] = [member(&store, &c, "ann").await, member(&store, &c, "bob").await];
+    assert_eq!(
+        store.match_preferences(ann.id).await.unwrap(),
+        MatchPreferences::default()
+    );
+    let picky = MatchPreferences {
+        availability: Availability::Friends,
+        mix_modes: true,
+    };
+    store.set_match_preferences(ann.id, picky).await.unwrap();
+    store.set_match_preferences(ann.id, picky).await.unwrap();
+    assert_eq!(store.match_preferences(ann.id).await.unwrap(), picky);
+    let of = store.match_preferences_of(&[ann.id, bob.id]).await.unwrap();
+    assert_eq!(of.len(), 1, "bob kept the defaults: no row");
+    assert_eq!(of[&ann.id], picky);
+
+    let slot = store.ensure_slot(c.id, t(0), 25).await.unwrap();
+    let later = store.ensure_slot(c.id, t(60), 25).await.unwrap();
+    let ann_now = book(&store, &ann, &slot).await.unwrap();
+    let bob_now = book(&store, &bob, &slot).await.unwrap();
+    let ann_later = book(&store, &ann, &later).await.unwrap();
+    store.set_booking_mode(ann_now.id, "talk").await.unwrap();
+    store.set_booking_mode(ann_later.id, "moving").await.unwrap();
+    let modes = store
+        .booking_modes(&[ann_now.id, bob_now.id, ann_later.id])
+        .await
+        .unwrap();
+    assert_eq!(modes.len(), 2);
+    assert_eq!(modes[&ann_now.id], "talk");
+    let at_start = store
+        .named_modes_starting_at(&[ann.id, bob.id], t(0))
+        .await
+        .unwrap();
+    assert_eq!(at_start.len(), 1);
+    assert_eq!(at_start[&ann.id], "talk");
+    store
+        .cancel_booking(ann_now.id, CancelKind::OnTime)
+        .await
+        .unwrap();
+    assert!(store
+        .named_modes_starting_at(&[ann.id], t(0))
+        .await
+        .unwrap()
+        .is_empty(), "a cancelled booking's mode no longer counts");
+
+    let mut settings = c.settings.clone();
+    settings.session_modes = vec!["deep".to_string(), "chat".to_string()];
+    store.update_community_settings(c.id, &settings).await.unwrap();
+    assert_eq!(
+        store.community(c.id).await.unwrap().settings.session_modes,
+        vec!["deep", "chat"]
+    );
 }
