@@ -34,6 +34,8 @@ mod outage;
 mod rate_limits;
 #[path = "matrix_e2e/restart.rs"]
 mod restart;
+#[path = "matrix_e2e/session_modes.rs"]
+mod session_modes;
 #[path = "matrix_e2e/social.rs"]
 mod social;
 
@@ -52,5 +54,3 @@ pub fn at(hour: u32, minute: u32) -> DateTime<Utc> {
 pub const REMINDER: &str = "starts in";
 pub const ANNOUNCE: &str = "It's time!";
 pub const CHECK_IN: &str = "Session done";
-#[path = "matrix_e2e/session_modes.rs"]
-mod session_modes;
