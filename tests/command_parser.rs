@@ -7,10 +7,10 @@ use focusfolk::command::parse::{help_text, parse_command, CommandParseError, COM
 use focusfolk::command::{
     CancelScope, CancelTarget, Command, MemberRef, PrefsChange, RelationChange, SetupChange,
 };
-use focusfolk::core::session_choice::Availability;
 use focusfolk::core::booking_rules::check_new_booking;
 use focusfolk::core::friends::{FriendChange, ShowBookings};
 use focusfolk::core::model::{CommunitySettings, RelationKind};
+use focusfolk::core::session_choice::Availability;
 use focusfolk::core::time_input::{resolve_time_spec, DaySpec, TimeInputError, TimeSpec};
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
@@ -397,9 +397,18 @@ fn command_table() {
                 "talk",
             )),
         ),
-        ("book 9:00 Quiet", Ok(book_in_mode(at(None, 9, 0), None, "quiet"))),
-        ("book moving 9:00", Ok(book_in_mode(at(None, 9, 0), None, "moving"))),
-        ("book 9:00 deep", Ok(book_in_mode(at(None, 9, 0), None, "deep"))),
+        (
+            "book 9:00 Quiet",
+            Ok(book_in_mode(at(None, 9, 0), None, "quiet")),
+        ),
+        (
+            "book moving 9:00",
+            Ok(book_in_mode(at(None, 9, 0), None, "moving")),
+        ),
+        (
+            "book 9:00 deep",
+            Ok(book_in_mode(at(None, 9, 0), None, "deep")),
+        ),
         ("book 9:00 quiet talk", BadArguments("book")),
         ("book talk", BadArguments("book")),
         (
@@ -528,8 +537,9 @@ fn error_texts_are_plain_words_with_usage() {
         text("book 9ish"),
         "I couldn't read \"9ish\" as a time. Try 9:00, 9am, tomorrow 14:30, mon 9:15, next, or 2026-12-01T09:00."
     );
-    assert!(text("book")
-        .ends_with("Usage: book <time> [25m|50m|75m] [weekly] [mode] (e.g. book tomorrow 9:00 50m talk)"));
+    assert!(text("book").ends_with(
+        "Usage: book <time> [25m|50m|75m] [weekly] [mode] (e.g. book tomorrow 9:00 50m talk)"
+    ));
     assert!(text("prefs reminders maybe").contains("Usage: prefs [reminders on|off]"));
     assert!(text("").contains("help"));
     // A long paste is not echoed back whole.

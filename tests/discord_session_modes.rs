@@ -24,7 +24,10 @@ async fn a_mode_booked_with_the_slash_command_shows_in_the_announcement_card() {
                 ],
             )
             .await;
-        assert!(answer.contains("Booked") && answer.contains("talk"), "{answer}");
+        assert!(
+            answer.contains("Booked") && answer.contains("talk"),
+            "{answer}"
+        );
     }
     let cat = app.member("cat");
     let refused = app
@@ -49,7 +52,10 @@ async fn a_mode_booked_with_the_slash_command_shows_in_the_announcement_card() {
             &[("availability", Value::from(1))],
         )
         .await;
-    assert!(chosen.contains("only with friends and your favourites"), "{chosen}");
+    assert!(
+        chosen.contains("only with friends and your favourites"),
+        "{chosen}"
+    );
 
     app.advance_to(at(9, 0)).await;
     for member in [ann, ben] {
@@ -59,7 +65,10 @@ async fn a_mode_booked_with_the_slash_command_shows_in_the_announcement_card() {
             .into_iter()
             .find(|message| message.text().contains("It's time!"))
             .expect("announced");
-        let fields = card.embeds[0]["fields"].as_array().cloned().unwrap_or_default();
+        let fields = card.embeds[0]["fields"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         assert!(
             fields
                 .iter()

@@ -155,8 +155,7 @@ fn grouped_pairs(outcome: &MatchingOutcome) -> Vec<(MemberId, MemberId)> {
 
 fn check_choices_hold(population: &Population, outcome: &MatchingOutcome) {
     let lists = friend_or_favourite_lists(&population.relations);
-    let on_list =
-        |x: MemberId, y: MemberId| lists.get(&x).is_some_and(|list| list.contains(&y));
+    let on_list = |x: MemberId, y: MemberId| lists.get(&x).is_some_and(|list| list.contains(&y));
     let choice_of = |member: MemberId| {
         population
             .choices
@@ -181,7 +180,10 @@ fn check_choices_hold(population: &Population, outcome: &MatchingOutcome) {
                     y.member
                 );
             }
-            assert!(!blocked.contains(&(x.member, y.member)), "a block was ignored");
+            assert!(
+                !blocked.contains(&(x.member, y.member)),
+                "a block was ignored"
+            );
         }
         if modes_clash(&first.mode, &second.mode) {
             assert!(

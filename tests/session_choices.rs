@@ -44,7 +44,10 @@ async fn the_mode_shows_in_the_booking_the_sessions_and_the_announcement() {
     assert!(paired(&app, "ann", "ben"));
     let card = announcement(&app, "ann");
     assert!(card.contains("Mode: talk"), "{card}");
-    assert!(!card.contains("Ben: talk"), "equal modes name no partner: {card}");
+    assert!(
+        !card.contains("Ben: talk"),
+        "equal modes name no partner: {card}"
+    );
 }
 
 #[tokio::test]
@@ -55,7 +58,10 @@ async fn an_unknown_mode_is_refused_and_books_nothing() {
         refused.contains("This community's session modes are quiet, talk or moving; \"dance\" isn't one of them."),
         "{refused}"
     );
-    assert!(app.say("ann", "sessions").await.contains("No upcoming sessions"));
+    assert!(app
+        .say("ann", "sessions")
+        .await
+        .contains("No upcoming sessions"));
     let two = app.say("ann", "book 9:00 quiet talk").await;
     assert!(two.contains("I read two session modes"), "{two}");
 }
@@ -80,7 +86,9 @@ async fn quiet_and_talk_are_never_paired_and_both_are_told_in_time() {
     let second = book(&app, "ben", "book 9:00 talk").await;
     // Already clear at booking: ben's own choice rules ann out.
     assert!(
-        second.contains("Everyone else booked at that time chose a mode that isn't paired with yours"),
+        second.contains(
+            "Everyone else booked at that time chose a mode that isn't paired with yours"
+        ),
         "{second}"
     );
     assert!(second.contains("prefs mix-modes on"), "{second}");
@@ -99,7 +107,11 @@ async fn quiet_and_talk_are_never_paired_and_both_are_told_in_time() {
     app.advance_to(at(9, 0)).await;
     assert!(!paired(&app, "ann", "ben"));
     for member in ["ann", "ben"] {
-        assert_eq!(app.dms_containing(member, "No partner this time"), 1, "{member}");
+        assert_eq!(
+            app.dms_containing(member, "No partner this time"),
+            1,
+            "{member}"
+        );
     }
 }
 
@@ -107,8 +119,14 @@ async fn quiet_and_talk_are_never_paired_and_both_are_told_in_time() {
 async fn quiet_and_talk_meet_when_both_allow_it_and_the_card_says_so() {
     let app = spawn_app().await;
     let allowed = app.say("ann", "prefs mix-modes on").await;
-    assert!(allowed.contains("may now be paired with a talk one"), "{allowed}");
-    assert!(app.say("ann", "prefs").await.contains("Quiet with talk: allowed"));
+    assert!(
+        allowed.contains("may now be paired with a talk one"),
+        "{allowed}"
+    );
+    assert!(app
+        .say("ann", "prefs")
+        .await
+        .contains("Quiet with talk: allowed"));
     book(&app, "ann", "book 9:00 quiet").await;
     book(&app, "ben", "book 9:00 talk").await;
     app.advance_to(at(9, 0)).await;
@@ -129,7 +147,10 @@ async fn quiet_and_talk_meet_when_both_allow_it_and_the_card_says_so() {
 async fn a_friends_only_member_is_matched_only_with_friends_and_favourites() {
     let app = spawn_app().await;
     let chosen = app.say("ann", "prefs availability friends").await;
-    assert!(chosen.contains("only with friends and your favourites"), "{chosen}");
+    assert!(
+        chosen.contains("only with friends and your favourites"),
+        "{chosen}"
+    );
     assert!(app
         .say("ann", "prefs")
         .await
@@ -149,9 +170,15 @@ async fn a_friends_only_member_is_matched_only_with_friends_and_favourites() {
         .into_iter()
         .find(|dm| dm.contains("starts in"))
         .expect("warned in the reminder, reminders off or not");
-    assert!(reminder.contains("None of your friends or favourites"), "{reminder}");
+    assert!(
+        reminder.contains("None of your friends or favourites"),
+        "{reminder}"
+    );
     // ben and cat have no such choice: no warning.
-    assert!(app.dms("ben").iter().all(|dm| !dm.contains("friends or favourites")));
+    assert!(app
+        .dms("ben")
+        .iter()
+        .all(|dm| !dm.contains("friends or favourites")));
     app.advance_to(at(9, 0)).await;
     assert!(paired(&app, "ben", "cat"));
     assert!(!paired(&app, "ann", "ben") && !paired(&app, "ann", "cat"));
@@ -220,14 +247,22 @@ async fn admins_set_the_modes_and_the_first_is_the_default() {
     let refused = say("setup modes Loud! deep deep").await;
     assert!(refused.contains("\"loud!\" can't be a mode"), "{refused}");
     assert!(refused.contains("\"deep\" is listed twice"), "{refused}");
-    assert!(app.say("ben", "setup modes deep").await.contains("Only community admins"));
+    assert!(app
+        .say("ben", "setup modes deep")
+        .await
+        .contains("Only community admins"));
     let changed = say("setup modes deep, chat").await;
     assert!(changed.contains("modes deep/chat"), "{changed}");
     book(&app, "ben", "book 9:00").await;
     book(&app, "eve", "book 9:00 deep").await;
-    assert!(book(&app, "cat", "book 10:00 chat").await.contains("Mode: chat"));
+    assert!(book(&app, "cat", "book 10:00 chat")
+        .await
+        .contains("Mode: chat"));
     let refused = app.say("dan", "book 9:00 talk").await;
-    assert!(refused.contains("session modes are deep or chat"), "{refused}");
+    assert!(
+        refused.contains("session modes are deep or chat"),
+        "{refused}"
+    );
     // ben named none: the first mode, deep, is his, the same as eve's.
     app.advance_to(at(9, 0)).await;
     assert!(paired(&app, "ben", "eve"));

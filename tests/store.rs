@@ -2173,7 +2173,10 @@ async fn session_choices_round_trip(store: Store) {
     use focusfolk::core::session_choice::{Availability, MatchPreferences};
     let c = community(&store).await;
     assert_eq!(c.settings.session_modes, vec!["quiet", "talk", "moving"]);
-    let [ann, bob] = [member(&store, &c, "ann").await, member(&store, &c, "bob").await];
+    let [ann, bob] = [
+        member(&store, &c, "ann").await,
+        member(&store, &c, "bob").await,
+    ];
     assert_eq!(
         store.match_preferences(ann.id).await.unwrap(),
         MatchPreferences::default()
@@ -2195,7 +2198,10 @@ async fn session_choices_round_trip(store: Store) {
     let bob_now = book(&store, &bob, &slot).await.unwrap();
     let ann_later = book(&store, &ann, &later).await.unwrap();
     store.set_booking_mode(ann_now.id, "talk").await.unwrap();
-    store.set_booking_mode(ann_later.id, "moving").await.unwrap();
+    store
+        .set_booking_mode(ann_later.id, "moving")
+        .await
+        .unwrap();
     let modes = store
         .booking_modes(&[ann_now.id, bob_now.id, ann_later.id])
         .await
@@ -2212,15 +2218,21 @@ async fn session_choices_round_trip(store: Store) {
         .cancel_booking(ann_now.id, CancelKind::OnTime)
         .await
         .unwrap();
-    assert!(store
-        .named_modes_starting_at(&[ann.id], t(0))
-        .await
-        .unwrap()
-        .is_empty(), "a cancelled booking's mode no longer counts");
+    assert!(
+        store
+            .named_modes_starting_at(&[ann.id], t(0))
+            .await
+            .unwrap()
+            .is_empty(),
+        "a cancelled booking's mode no longer counts"
+    );
 
     let mut settings = c.settings.clone();
     settings.session_modes = vec!["deep".to_string(), "chat".to_string()];
-    store.update_community_settings(c.id, &settings).await.unwrap();
+    store
+        .update_community_settings(c.id, &settings)
+        .await
+        .unwrap();
     assert_eq!(
         store.community(c.id).await.unwrap().settings.session_modes,
         vec!["deep", "chat"]

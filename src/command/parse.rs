@@ -293,7 +293,11 @@ fn parse_book(args: &[&str]) -> Result<Command, CommandParseError> {
     let (session_mode, time_words) = super::session_choice::split_book_mode(&time_words)
         .map_err(|problem| bad(CMD, USAGE_BOOK, problem))?;
     if time_words.is_empty() {
-        return Err(bad(CMD, USAGE_BOOK, "Which time? Say a time to book, then the mode."));
+        return Err(bad(
+            CMD,
+            USAGE_BOOK,
+            "Which time? Say a time to book, then the mode.",
+        ));
     }
     let when = parse_time_spec(&time_words.join(" "))?;
     Ok(Command::Book {

@@ -11,7 +11,11 @@ pub const USAGE_SETUP_MODES: &str = "setup modes quiet talk moving (the first is
 
 type Parsed = Result<Command, BadSocialArguments>;
 
-fn bad(command: &'static str, usage: &'static str, problem: impl Into<String>) -> BadSocialArguments {
+fn bad(
+    command: &'static str,
+    usage: &'static str,
+    problem: impl Into<String>,
+) -> BadSocialArguments {
     BadSocialArguments {
         command,
         usage,
@@ -38,7 +42,11 @@ pub fn split_book_mode<'a>(words: &[&'a str]) -> Result<(Option<String>, Vec<&'a
         ));
     }
     if let Some(mode) = named.into_iter().next() {
-        let rest = words.iter().copied().filter(|w| !is_default_mode(w)).collect();
+        let rest = words
+            .iter()
+            .copied()
+            .filter(|w| !is_default_mode(w))
+            .collect();
         return Ok((Some(mode), rest));
     }
     if let Some((last, rest)) = words.split_last() {

@@ -138,7 +138,7 @@ impl Config {
         let modes = &defaults.session_modes;
         for problem in crate::core::session_choice::session_mode_problems(modes) {
             problems.push(ConfigProblem::new(
-                &key("session_modes"),
+                key("session_modes"),
                 format!("`community_defaults.session_modes` = {modes:?}: {problem}"),
             ));
         }

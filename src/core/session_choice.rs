@@ -84,8 +84,8 @@ pub fn choices_allow_pair(
     let available = |x: &SlotMemberChoice, y: &SlotMemberChoice| {
         x.preferences.availability == Availability::Everyone || on_list(x.member, y.member)
     };
-    let modes_ok = !modes_clash(&a.mode, &b.mode)
-        || (a.preferences.mix_modes && b.preferences.mix_modes);
+    let modes_ok =
+        !modes_clash(&a.mode, &b.mode) || (a.preferences.mix_modes && b.preferences.mix_modes);
     available(a, b) && available(b, a) && modes_ok
 }
 
@@ -93,7 +93,10 @@ pub fn choices_allow_pair(
 pub fn friend_or_favourite_lists(relations: &[Relation]) -> HashMap<MemberId, HashSet<MemberId>> {
     let mut lists: HashMap<MemberId, HashSet<MemberId>> = HashMap::new();
     for relation in relations {
-        if matches!(relation.kind, RelationKind::Friend | RelationKind::Favourite) {
+        if matches!(
+            relation.kind,
+            RelationKind::Friend | RelationKind::Favourite
+        ) {
             lists
                 .entry(relation.member)
                 .or_default()
@@ -110,9 +113,7 @@ pub fn choice_notes(members: &[SlotMemberChoice], relations: &[Relation]) -> Vec
     let anyone_picky = members
         .iter()
         .any(|member| member.preferences.availability == Availability::Friends);
-    let modes_differ = members
-        .windows(2)
-        .any(|pair| pair[0].mode != pair[1].mode);
+    let modes_differ = members.windows(2).any(|pair| pair[0].mode != pair[1].mode);
     if !anyone_picky && !modes_differ {
         return Vec::new();
     }
@@ -200,14 +201,22 @@ pub fn default_mode(offered: &[String]) -> String {
 
 /// The default list, owned.
 pub fn default_session_modes() -> Vec<String> {
-    DEFAULT_SESSION_MODES.iter().map(|mode| mode.to_string()).collect()
+    DEFAULT_SESSION_MODES
+        .iter()
+        .map(|mode| mode.to_string())
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn choice(id: i64, mode: &str, availability: Availability, mix_modes: bool) -> SlotMemberChoice {
+    fn choice(
+        id: i64,
+        mode: &str,
+        availability: Availability,
+        mix_modes: bool,
+    ) -> SlotMemberChoice {
         SlotMemberChoice {
             member: MemberId(id),
             mode: mode.to_string(),

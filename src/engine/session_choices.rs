@@ -51,13 +51,19 @@ impl Engine {
         members: &[MemberId],
     ) -> Result<Vec<SlotMemberChoice>, StoreError> {
         let preferences = self.store.match_preferences_of(members).await?;
-        let modes = self.store.named_modes_starting_at(members, starts_at).await?;
+        let modes = self
+            .store
+            .named_modes_starting_at(members, starts_at)
+            .await?;
         let default = default_mode(&community.settings.session_modes);
         Ok(members
             .iter()
             .map(|member| SlotMemberChoice {
                 member: *member,
-                mode: modes.get(member).cloned().unwrap_or_else(|| default.clone()),
+                mode: modes
+                    .get(member)
+                    .cloned()
+                    .unwrap_or_else(|| default.clone()),
                 preferences: preferences.get(member).copied().unwrap_or_default(),
             })
             .collect())
@@ -131,7 +137,12 @@ impl Engine {
         let default = default_mode(&community.settings.session_modes);
         Ok(ids
             .into_iter()
-            .map(|id| (id, named.get(&id).cloned().unwrap_or_else(|| default.clone())))
+            .map(|id| {
+                (
+                    id,
+                    named.get(&id).cloned().unwrap_or_else(|| default.clone()),
+                )
+            })
             .collect())
     }
 
@@ -182,7 +193,11 @@ impl Engine {
                 preferences.mix_modes = false;
                 "Quiet and talk sessions are never paired for you."
             }
-            _ => return Err(CommandFailure::Unexpected(anyhow::anyhow!("not a match choice"))),
+            _ => {
+                return Err(CommandFailure::Unexpected(anyhow::anyhow!(
+                    "not a match choice"
+                )))
+            }
         };
         self.store
             .set_match_preferences(member.id, preferences)
@@ -243,7 +258,10 @@ impl Engine {
         let modes = self.session_modes_of(community, &owned).await?;
         let mode_of = |booking: &Booking| modes.get(&booking.id).cloned().unwrap_or_default();
         let anyone_restricted = owned.iter().any(|booking| {
-            let own = preferences.get(&booking.member_id).copied().unwrap_or_default();
+            let own = preferences
+                .get(&booking.member_id)
+                .copied()
+                .unwrap_or_default();
             own.availability == Availability::Friends
                 || (!own.mix_modes
                     && owned
@@ -256,8 +274,10 @@ impl Engine {
         let relations = self.store.relations_among(&ids).await?;
         let lists = friend_or_favourite_lists(&relations);
         for booking in &owned {
-            let own: MatchPreferences =
-                preferences.get(&booking.member_id).copied().unwrap_or_default();
+            let own: MatchPreferences = preferences
+                .get(&booking.member_id)
+                .copied()
+                .unwrap_or_default();
             let own_mode = mode_of(booking);
             let fits = |other: &Booking| {
                 let on_list = lists

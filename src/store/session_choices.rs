@@ -86,7 +86,10 @@ impl Store {
     }
 
     /// The modes these bookings named (bookings that named none are absent).
-    pub async fn booking_modes(&self, bookings: &[BookingId]) -> Result<HashMap<BookingId, String>> {
+    pub async fn booking_modes(
+        &self,
+        bookings: &[BookingId],
+    ) -> Result<HashMap<BookingId, String>> {
         if bookings.is_empty() {
             return Ok(HashMap::new());
         }

@@ -14,7 +14,10 @@ async fn a_mode_booked_by_command_shows_in_the_announcement() {
         let booked = member
             .command(room, "!focusfolk book 9:00 25m moving")
             .await;
-        assert!(booked.contains("Booked") && booked.contains("Mode: moving"), "{booked}");
+        assert!(
+            booked.contains("Booked") && booked.contains("Mode: moving"),
+            "{booked}"
+        );
     }
     let refused = ann.command(room, "!focusfolk book 10:00 dance").await;
     assert!(

@@ -139,7 +139,9 @@ pub enum PairTie {
     Friend,
     Favourite,
     Blocked,
-    RecentlyMet { times: u32 },
+    RecentlyMet {
+        times: u32,
+    },
     /// The two booked different session modes (`core::session_choice`): a penalty, so equal
     /// modes are preferred. Counted once per pair however many such notes name it.
     DifferentModes,
