@@ -1,7 +1,9 @@
 //! One command language for every platform: Discord slash commands, Matrix `!focusfolk …`
 //! messages and the shell all become a [`Command`], handled in one place.
 
+pub mod locked;
 pub mod parse;
+pub mod privacy;
 pub mod session_choice;
 pub mod social;
 
@@ -58,6 +60,17 @@ pub enum Command {
     /// `calendar` shows the member's private calendar feed and page links; `calendar reset`
     /// revokes them and makes new ones.
     Calendar { reset: bool },
+    /// `book tomorrow 9:00 [50m] with @bob`: books the slot and invites the friend bob to it;
+    /// once bob accepts, the two are locked in together (`core::locked_pairs`).
+    BookWith {
+        when: TimeSpec,
+        length_minutes: Option<u32>,
+        with: MemberRef,
+    },
+    /// `book accept 7` / `book decline 7`: the invitee's answer to invitation 7.
+    AnswerInvitation { invitation: i64, accept: bool },
+    /// `privacy export` sends the member their data; `privacy delete [confirm]` erases it.
+    Privacy { request: privacy::PrivacyRequest },
 }
 
 /// Whether `friend`/`favourite`/`block` sets a relation or its `un…` form removes it.

@@ -38,6 +38,7 @@ pub const COMMAND_NAMES: &[&str] = &[
     "calendar",
     "setup",
     "help",
+    "privacy",
 ];
 
 const PREFIX: &str = "!focusfolk";
@@ -172,7 +173,13 @@ pub fn parse_command(input: &str) -> Result<Command, CommandParseError> {
     let name = name.to_lowercase();
 
     match name.as_str() {
-        "book" => parse_book(&args),
+        "book" => match super::locked::book_words(&args) {
+            super::locked::BookWords::Plain => parse_book(&args),
+            super::locked::BookWords::With { time, friend } => {
+                Ok(super::locked::book_with(parse_book(time)?, friend)?)
+            }
+            super::locked::BookWords::Answer(answer) => Ok(answer?),
+        },
         "cancel" => parse_cancel(&args),
         "sessions" => no_arguments("sessions", USAGE_SESSIONS, &args).map(|()| Command::Sessions),
         "slots" => parse_slots(&args),
@@ -224,6 +231,8 @@ pub fn parse_command(input: &str) -> Result<Command, CommandParseError> {
             &args,
         ),
         "setup" => parse_setup(&args),
+        "privacy" => super::privacy::parse_privacy(&args)
+            .map_err(|problem| bad("privacy", super::privacy::USAGE_PRIVACY, problem)),
         "help" => Ok(Command::Help {
             topic: args.first().map(|topic| normalise_topic(topic)),
         }),
@@ -568,7 +577,7 @@ fn closest_command(word: &str) -> Option<String> {
 
 /// One line per command: the overall help, and the detail for `help <command>`.
 const HELP: &[(&str, &str, &str)] = &[
-    ("book", USAGE_BOOK, "Book a session. Times are in your time zone: 9:00, 9am, tomorrow 14:30, mon 9:15, next, 2026-12-01 09:00. Add weekly to repeat it every week. Add a mode (quiet, talk or moving unless this community set its own; quiet by default): I pair equal modes first and never quiet with talk unless both of you allow it."),
+    ("book", USAGE_BOOK, "Book a session. Times are in your time zone: 9:00, 9am, tomorrow 14:30, mon 9:15, next, 2026-12-01 09:00. Add weekly to repeat it every week. Add a mode (quiet, talk or moving unless this community set its own; quiet by default): I pair equal modes first and never quiet with talk unless both of you allow it. Add with and a friend (book tomorrow 9:00 with @bob) to invite them: once they accept, you two are always paired together; they answer with book accept or book decline and the invitation's number."),
     ("cancel", USAGE_CANCEL, "Cancel your next booking, a booking by its number (see sessions), or the one at a time; a weekly series goes on. Add series to end the whole weekly series. Cancelling within an hour of the start counts as late."),
     ("sessions", USAGE_SESSIONS, "List your upcoming bookings with their numbers."),
     ("slots", USAGE_SLOTS, "Show the bookable slots for a day and how many people booked each."),
@@ -586,6 +595,7 @@ const HELP: &[(&str, &str, &str)] = &[
     ("calendar", USAGE_CALENDAR, "Get your private calendar feed (add it to your calendar app by URL) and your own page; reset makes new links and the old ones stop working."),
     ("setup", USAGE_SETUP, "Show or change this community's session lengths, reminder time, who sees its web page and its session modes, default first (admins)."),
     ("help", USAGE_HELP, "Show this list, or the details of one command."),
+    ("privacy", super::privacy::USAGE_PRIVACY, super::privacy::HELP_PRIVACY),
 ];
 
 /// `book`'s usage with the session lengths a community allows, e.g. "[25m|50m]"; its example

@@ -40,11 +40,12 @@ pub enum CommandWord {
     Calendar,
     Setup,
     Help,
+    Privacy,
 }
 
 impl CommandWord {
     /// Every command word, in the order the overall help lists them.
-    pub const ALL: [CommandWord; 18] = [
+    pub const ALL: [CommandWord; 19] = [
         CommandWord::Book,
         CommandWord::Cancel,
         CommandWord::Sessions,
@@ -63,6 +64,7 @@ impl CommandWord {
         CommandWord::Calendar,
         CommandWord::Setup,
         CommandWord::Help,
+        CommandWord::Privacy,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -85,6 +87,7 @@ impl CommandWord {
             CommandWord::Calendar => "calendar",
             CommandWord::Setup => "setup",
             CommandWord::Help => "help",
+            CommandWord::Privacy => "privacy",
         }
     }
 }
@@ -110,6 +113,13 @@ pub enum MessageAction {
         booking: BookingId,
         local_time: String,
     },
+    /// Accept invitation `invitation` to lock in a session with a friend (`book accept 7`):
+    /// books the slot and pairs the two together.
+    AcceptLockedSession { invitation: i64 },
+    /// Decline that invitation (`book decline 7`); the inviter keeps a normal booking.
+    DeclineLockedSession { invitation: i64 },
+    /// Yes, erase everything stored about me (`privacy delete`'s confirmation).
+    ConfirmDeletion,
 }
 
 impl MessageAction {
@@ -126,6 +136,9 @@ impl MessageAction {
                 "Move to {}",
                 local_time.rsplit(' ').next().unwrap_or(local_time)
             ),
+            MessageAction::AcceptLockedSession { .. } => "Accept".to_string(),
+            MessageAction::DeclineLockedSession { .. } => "Decline".to_string(),
+            MessageAction::ConfirmDeletion => "Yes, delete my data".to_string(),
         }
     }
 
@@ -156,6 +169,13 @@ impl MessageAction {
                 booking,
                 local_time,
             } => (CommandWord::Move, format!("{} {local_time}", booking.0)),
+            MessageAction::AcceptLockedSession { invitation } => {
+                (CommandWord::Book, format!("accept {invitation}"))
+            }
+            MessageAction::DeclineLockedSession { invitation } => {
+                (CommandWord::Book, format!("decline {invitation}"))
+            }
+            MessageAction::ConfirmDeletion => (CommandWord::Privacy, "delete confirm".to_string()),
         }
     }
 }

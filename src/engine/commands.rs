@@ -129,6 +129,19 @@ impl Engine {
             let invite = self.booking_invite(&booking, &member);
             return Ok(Reply::new(booked, CommandOutcome::Booked).with_attachments(vec![invite]));
         }
+        if let Command::BookWith {
+            when,
+            length_minutes,
+            with,
+        } = &command
+        {
+            let member = self.member_for_booking(&community, actor, now).await?;
+            let (booked, booking) = self
+                .book_with_friend(&community, &member, when, *length_minutes, with)
+                .await?;
+            let invite = self.booking_invite(&booking, &member);
+            return Ok(Reply::new(booked, CommandOutcome::Booked).with_attachments(vec![invite]));
+        }
         let member = self
             .store
             .ensure_member(
@@ -140,13 +153,16 @@ impl Engine {
             .await
             .map_err(unexpected)?;
         let mut attachments = Vec::new();
+        let outcome = match crate::command::privacy::erases(&command) {
+            true => CommandOutcome::Erased,
+            false => CommandOutcome::Done,
+        };
         let result = self
             .handle_member_command(actor, &community, member, command, &mut attachments)
             .await;
         // The command may have changed the member (time zone, preferences, cancels).
         self.members.forget(community.id, &actor.platform_user_id);
-        result
-            .map(|message| Reply::new(message, CommandOutcome::Done).with_attachments(attachments))
+        result.map(|message| Reply::new(message, outcome).with_attachments(attachments))
     }
 
     /// The member as `book` needs them: from the short-lived cache, or else created (most
@@ -253,6 +269,24 @@ impl Engine {
                     .await
             }
             Command::Setup { change } => self.setup(actor, community, change).await,
+            Command::BookWith {
+                when,
+                length_minutes,
+                with,
+            } => self
+                .book_with_friend(community, &member, &when, length_minutes, &with)
+                .await
+                .map(|(message, booking)| {
+                    attachments.push(self.booking_invite(&booking, &member));
+                    message
+                }),
+            Command::AnswerInvitation { invitation, accept } => {
+                self.answer_invitation(community, &member, invitation, accept, attachments)
+                    .await
+            }
+            Command::Privacy { request } => {
+                self.privacy(community, &member, request, attachments).await
+            }
             Command::Help { topic } => Ok(OutgoingMessage::new()
                 .titled(match &topic {
                     Some(_) => "Help".to_string(),
@@ -265,7 +299,7 @@ impl Engine {
         }
     }
 
-    async fn book(
+    pub(super) async fn book(
         &self,
         community: &Community,
         member: &Member,
@@ -593,7 +627,8 @@ impl Engine {
                         } else {
                             ""
                         }
-                    )),
+                    ))
+                    .append(self.locked_partner_note(member, booking).await?),
             );
         }
         Ok(reply

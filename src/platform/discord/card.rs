@@ -36,8 +36,12 @@ pub const CANCEL: &str = "cf:cancel";
 pub const BOOK: &str = "cf:book";
 pub const FRIEND: &str = "cf:friend";
 pub const MOVE: &str = "cf:move";
+/// `privacy delete`'s confirmation: `cf:privacy:delete:<guild>`.
+pub const DELETE_MY_DATA: &str = "cf:privacy:delete";
 /// A relayed partner message's Reply button (`reply_form` answers it with a form).
 pub const REPLY: &str = "cf:reply";
+/// Accept / Decline of an invitation to lock in a session with a friend.
+pub const LOCK: &str = "cf:lock";
 
 /// One colour per meaning, the same on every message.
 pub fn colour(tone: Tone) -> u32 {
@@ -239,6 +243,14 @@ fn buttons(message: &OutgoingMessage, guild: Option<u64>) -> Vec<Button> {
                     booking,
                     local_time,
                 } => (1, format!("{MOVE}:{guild}:{}:{local_time}", booking.0)),
+                MessageAction::AcceptLockedSession { invitation } => {
+                    (3, format!("{LOCK}:accept:{guild}:{invitation}"))
+                }
+                MessageAction::DeclineLockedSession { invitation } => {
+                    (2, format!("{LOCK}:decline:{guild}:{invitation}"))
+                }
+                // Red: it erases the member's data (the click itself is the confirmation).
+                MessageAction::ConfirmDeletion => (4, format!("{DELETE_MY_DATA}:{guild}")),
             };
             buttons.push(Button {
                 label: button_label(&action.label()),

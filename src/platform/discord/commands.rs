@@ -86,18 +86,36 @@ pub async fn book(
     #[autocomplete = "autocomplete_duration"]
     duration: Option<u32>,
     #[description = "Once, or every week at this time"] mode: Option<Mode>,
+    #[description = "A friend to lock this session in with (they get an invitation)"] with: Option<
+        serenity::User,
+    >,
     #[description = "Session mode: quiet (default), talk, moving, or this server's own"]
     session_mode: Option<String>,
 ) -> Result<(), Error> {
-    let command = parse_time_spec(&when).map(|when| Command::Book {
-        when,
-        length_minutes: duration,
-        repeat_weekly: matches!(mode, Some(Mode::Weekly)),
-        session_mode: session_mode
-            .map(|mode| mode.trim().to_lowercase())
-            .filter(|mode| !mode.is_empty()),
-    });
-    run(ctx, command.map_err(|error| error.to_string())).await
+    let weekly = matches!(mode, Some(Mode::Weekly));
+    let session_mode = session_mode
+        .map(|mode| mode.trim().to_lowercase())
+        .filter(|mode| !mode.is_empty());
+    let command = parse_time_spec(&when)
+        .map_err(|error| error.to_string())
+        .and_then(|when| match with {
+            None => Ok(Command::Book {
+                when,
+                length_minutes: duration,
+                repeat_weekly: weekly,
+                session_mode,
+            }),
+            // One session with a friend: the text command refuses weekly the same way.
+            Some(_) if weekly => Err("Booking with a friend is for one session; book weekly on your own, or book each week with them.".to_string()),
+            // A locked pair sits together whatever their modes: a mode would promise nothing.
+            Some(_) if session_mode.is_some() => Err("A session with a friend keeps you two together whatever the mode; book it without one.".to_string()),
+            Some(friend) => Ok(Command::BookWith {
+                when,
+                length_minutes: duration,
+                with: MemberRef::PlatformId(friend.id.get().to_string()),
+            }),
+        });
+    run(ctx, command).await
 }
 
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
@@ -333,6 +351,7 @@ I DM you your partner and a private voice channel; join it in the first few minu
 • `/sessions` your bookings · `/cancel` one · `/slots` see when others booked\n\
 • `/friend` ask someone to be friends (paired together first) · `/friends` your friends and requests\n\
 • `/prefs` your stats, reminder DMs and who sees your sessions · `/partner` favourite or block someone\n\
+• `/privacy` export your data as a file, or delete it\n\
 Please allow DMs from this server so I can reach you.";
 
 /// How focusfolk works.

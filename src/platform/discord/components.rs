@@ -67,8 +67,10 @@ fn guild_of(custom_id: &str) -> Option<u64> {
         ["cf", "cancel", guild, _]
         | ["cf", "book", guild]
         | ["cf", "bookform", guild]
-        | ["cf", "friend", _, guild, _] => guild.parse().ok(),
+        | ["cf", "friend", _, guild, _]
+        | ["cf", "lock", _, guild, _] => guild.parse().ok(),
         ["cf", "move", guild, ..] => guild.parse().ok(),
+        // Not `cf:privacy:delete`: erasing one's data is allowed after leaving, too.
         _ => None,
     }
 }
@@ -111,6 +113,16 @@ pub async fn on_component(
             }
             _ => Ok(()),
         },
+        // `privacy delete`'s confirmation button erases the member's data.
+        ["cf", "privacy", "delete", guild] => match guild.parse::<u64>() {
+            Ok(guild) => {
+                let command = Command::Privacy {
+                    request: crate::command::privacy::PrivacyRequest::Delete { confirmed: true },
+                };
+                act_and_update_dm(ctx, data, interaction, guild, command).await
+            }
+            Err(_) => Ok(()),
+        },
         ["cf", "friend", verb, guild, requester] => {
             let change = match *verb {
                 "accept" => Some(FriendChange::Accept),
@@ -123,6 +135,20 @@ pub async fn on_component(
                         change,
                         target: MemberRef::PlatformId(requester.to_string()),
                     };
+                    act_and_update_dm(ctx, data, interaction, guild, command).await
+                }
+                _ => Ok(()),
+            }
+        }
+        ["cf", "lock", verb, guild, invitation] => {
+            let accept = match *verb {
+                "accept" => Some(true),
+                "decline" => Some(false),
+                _ => None,
+            };
+            match (accept, guild.parse::<u64>(), invitation.parse::<i64>()) {
+                (Some(accept), Ok(guild), Ok(invitation)) => {
+                    let command = Command::AnswerInvitation { invitation, accept };
                     act_and_update_dm(ctx, data, interaction, guild, command).await
                 }
                 _ => Ok(()),
