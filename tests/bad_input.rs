@@ -203,7 +203,7 @@ async fn help_shows_the_lengths_the_community_allows() {
         .render_plain();
     let help = app.say("ben", "help book").await;
     assert!(
-        help.contains("book <time> [30m|90m] [weekly] (e.g. book tomorrow 9:00 30m)"),
+        help.contains("book <time> [30m|90m] [weekly] [mode] (e.g. book tomorrow 9:00 30m talk)"),
         "{help}"
     );
     // A `book` the parser cannot read answers with the same lengths.

@@ -165,7 +165,7 @@ async fn the_shell_shows_each_card_as_clean_lines_with_the_command_to_type() {
     );
     expect(
         &m.prefs,
-        "Your preferences and stats\nReminders: on\nTime zone: UTC\nMixed lengths: on\nSessions: 0\nNo-shows: 0\nLate cancels: 0\nReliability: 100%\nReliability counts the sessions you came to against no-shows and late cancels.",
+        "Your preferences and stats\nReminders: on\nTime zone: UTC\nMixed lengths: on\nSessions: 0\nNo-shows: 0\nLate cancels: 0\nReliability: 100%\nMatched with: everyone\nQuiet with talk: never\nReliability counts the sessions you came to against no-shows and late cancels.",
     );
     expect(
         &m.refusal,
@@ -265,6 +265,7 @@ async fn matrix_shows_a_bold_first_line_pills_room_links_lists_and_replies() {
         on_matrix(&m.prefs).html,
         "<strong>Your preferences and stats</strong><br>Reminders: on<br>Time zone: UTC<br>Mixed lengths: on\
          <br>Sessions: 0<br>No-shows: 0<br>Late cancels: 0<br>Reliability: 100%\
+         <br>Matched with: everyone<br>Quiet with talk: never\
          <br><em>Reliability counts the sessions you came to against no-shows and late cancels.</em>"
     );
     assert_eq!(
@@ -393,7 +394,7 @@ async fn discord_shows_each_card_as_an_embed_with_one_button() {
     );
 
     let prefs = on_discord(&m.prefs).embed.unwrap();
-    assert_eq!(prefs.fields.len(), 7);
+    assert_eq!(prefs.fields.len(), 9);
     assert!(prefs.fields.iter().all(|field| field.inline));
     assert_eq!(
         prefs.footer.as_deref(),

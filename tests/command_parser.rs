@@ -5,11 +5,12 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc, Weekday as Wd};
 use chrono_tz::Tz;
 use focusfolk::command::parse::{help_text, parse_command, CommandParseError, COMMAND_NAMES};
 use focusfolk::command::{
-    CancelScope, CancelTarget, Command, MemberRef, PrefsChange, RelationChange,
+    CancelScope, CancelTarget, Command, MemberRef, PrefsChange, RelationChange, SetupChange,
 };
 use focusfolk::core::booking_rules::check_new_booking;
 use focusfolk::core::friends::{FriendChange, ShowBookings};
 use focusfolk::core::model::{CommunitySettings, RelationKind};
+use focusfolk::core::session_choice::Availability;
 use focusfolk::core::time_input::{resolve_time_spec, DaySpec, TimeInputError, TimeSpec};
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
@@ -31,6 +32,15 @@ fn book(when: TimeSpec, length_minutes: Option<u32>, repeat_weekly: bool) -> Com
         when,
         length_minutes,
         repeat_weekly,
+        session_mode: None,
+    }
+}
+fn book_in_mode(when: TimeSpec, length_minutes: Option<u32>, mode: &str) -> Command {
+    Command::Book {
+        when,
+        length_minutes,
+        repeat_weekly: false,
+        session_mode: Some(mode.to_string()),
     }
 }
 fn friend(change: FriendChange, target: &str) -> Command {
@@ -378,6 +388,60 @@ fn command_table() {
         ),
         ("prefs show-bookings everyone", BadArguments("prefs")),
         ("prefs show-bookings", BadArguments("prefs")),
+        // Session modes and availability (issue 11).
+        (
+            "book tomorrow 9:00 50m talk",
+            Ok(book_in_mode(
+                at(Some(DaySpec::Tomorrow), 9, 0),
+                Some(50),
+                "talk",
+            )),
+        ),
+        (
+            "book 9:00 Quiet",
+            Ok(book_in_mode(at(None, 9, 0), None, "quiet")),
+        ),
+        (
+            "book moving 9:00",
+            Ok(book_in_mode(at(None, 9, 0), None, "moving")),
+        ),
+        (
+            "book 9:00 deep",
+            Ok(book_in_mode(at(None, 9, 0), None, "deep")),
+        ),
+        ("book 9:00 quiet talk", BadArguments("book")),
+        ("book talk", BadArguments("book")),
+        (
+            "prefs availability friends",
+            Ok(Command::Prefs {
+                change: Some(PrefsChange::Availability(Availability::Friends)),
+            }),
+        ),
+        (
+            "prefs availability Everyone",
+            Ok(Command::Prefs {
+                change: Some(PrefsChange::Availability(Availability::Everyone)),
+            }),
+        ),
+        ("prefs availability nobody", BadArguments("prefs")),
+        (
+            "prefs mix-modes on",
+            Ok(Command::Prefs {
+                change: Some(PrefsChange::MixModes(true)),
+            }),
+        ),
+        ("prefs mix-modes maybe", BadArguments("prefs")),
+        (
+            "setup modes quiet, talk deep",
+            Ok(Command::Setup {
+                change: Some(SetupChange::SessionModes(vec![
+                    "quiet".to_string(),
+                    "talk".to_string(),
+                    "deep".to_string(),
+                ])),
+            }),
+        ),
+        ("setup modes", BadArguments("setup")),
         (
             "favourite @Bob Smith",
             Ok(relate(
@@ -473,8 +537,9 @@ fn error_texts_are_plain_words_with_usage() {
         text("book 9ish"),
         "I couldn't read \"9ish\" as a time. Try 9:00, 9am, tomorrow 14:30, mon 9:15, next, or 2026-12-01T09:00."
     );
-    assert!(text("book")
-        .ends_with("Usage: book <time> [25m|50m|75m] [weekly] (e.g. book tomorrow 9:00 50m)"));
+    assert!(text("book").ends_with(
+        "Usage: book <time> [25m|50m|75m] [weekly] [mode] (e.g. book tomorrow 9:00 50m talk)"
+    ));
     assert!(text("prefs reminders maybe").contains("Usage: prefs [reminders on|off]"));
     assert!(text("").contains("help"));
     // A long paste is not echoed back whole.

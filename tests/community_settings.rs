@@ -96,14 +96,18 @@ fn sqlite_url(directory: &tempfile::TempDir) -> String {
 }
 
 #[tokio::test]
-async fn a_key_never_changed_follows_a_changed_default_after_a_restart_and_a_changed_key_persists() {
+async fn a_key_never_changed_follows_a_changed_default_after_a_restart_and_a_changed_key_persists()
+{
     let directory = tempfile::tempdir().unwrap();
     let url = sqlite_url(&directory);
     let clock = Arc::new(ManualClock::new(test_start()));
     let first = start(&url, "", clock.clone()).await;
     let (outcome, reply) = first.say(&admin(), "setup reminder_lead 15m").await;
     assert_eq!(outcome, CommandOutcome::Done, "{reply}");
-    assert!(reply.contains("reminder_lead = 15m (changed here"), "{reply}");
+    assert!(
+        reply.contains("reminder_lead = 15m (changed here"),
+        "{reply}"
+    );
     assert!(reply.contains("close_delay = 5m (default"), "{reply}");
     drop(first);
 
@@ -111,11 +115,22 @@ async fn a_key_never_changed_follows_a_changed_default_after_a_restart_and_a_cha
     let config = "[community_defaults]\nreminder_lead = \"20m\"\nclose_delay = \"7m\"\n";
     let second = start(&url, config, clock.clone()).await;
     let settings = second.settings().await;
-    assert_eq!(settings.reminder_lead, Duration::minutes(15), "the community's choice stays");
-    assert_eq!(settings.close_delay, Duration::minutes(7), "never changed: follows the config");
+    assert_eq!(
+        settings.reminder_lead,
+        Duration::minutes(15),
+        "the community's choice stays"
+    );
+    assert_eq!(
+        settings.close_delay,
+        Duration::minutes(7),
+        "never changed: follows the config"
+    );
     let (_, listing) = second.say(&admin(), "setup").await;
     assert!(listing.contains("close_delay = 7m (default"), "{listing}");
-    assert!(listing.contains("reminder_lead = 15m (changed here"), "{listing}");
+    assert!(
+        listing.contains("reminder_lead = 15m (changed here"),
+        "{listing}"
+    );
 
     // Back to the default: it follows the config again.
     let (outcome, reply) = second.say(&admin(), "setup reminder_lead default").await;
@@ -153,7 +168,11 @@ async fn invalid_values_are_refused_with_the_config_words_and_change_nothing() {
             reply.contains(&config_words.join(" ")),
             "{key} {typed}: {reply:?} should say {config_words:?}"
         );
-        assert_eq!(app.say(&admin(), "setup").await.1, before, "{key} changed nothing");
+        assert_eq!(
+            app.say(&admin(), "setup").await.1,
+            before,
+            "{key} changed nothing"
+        );
     }
     let (outcome, reply) = app.say(&admin(), "setup reminder_leed 15m").await;
     assert_eq!(outcome, CommandOutcome::Refused);
@@ -162,7 +181,12 @@ async fn invalid_values_are_refused_with_the_config_words_and_change_nothing() {
     let (outcome, reply) = app.say(&member, "setup close_delay 10m").await;
     assert_eq!(outcome, CommandOutcome::Refused);
     assert!(reply.contains("Only community admins"), "{reply}");
-    assert!(app.store.community_overrides(app.settings_id().await).await.unwrap().is_empty());
+    assert!(app
+        .store
+        .community_overrides(app.settings_id().await)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 impl Instance {
@@ -184,32 +208,65 @@ async fn a_changed_lead_moves_the_pending_jobs_of_planned_slots(url: String) {
     let dues = |jobs: Vec<(DateTime<Utc>, DateTime<Utc>, JobStatus)>| -> Vec<DateTime<Utc>> {
         jobs.into_iter().map(|(_, due, _)| due).collect()
     };
-    assert_eq!(dues(app.jobs(JobKind::Remind).await), vec![at(8, 50), at(9, 50)]);
+    assert_eq!(
+        dues(app.jobs(JobKind::Remind).await),
+        vec![at(8, 50), at(9, 50)]
+    );
 
     let (_, reply) = app.say(&admin(), "setup reminder_lead 30m").await;
-    assert!(reply.contains("Moved the reminder of 2 planned sessions"), "{reply}");
-    assert_eq!(dues(app.jobs(JobKind::Remind).await), vec![at(8, 30), at(9, 30)]);
+    assert!(
+        reply.contains("Moved the reminder of 2 planned sessions"),
+        "{reply}"
+    );
+    assert_eq!(
+        dues(app.jobs(JobKind::Remind).await),
+        vec![at(8, 30), at(9, 30)]
+    );
     app.say(&admin(), "setup prepare_lead 5m").await;
-    assert_eq!(dues(app.jobs(JobKind::Prepare).await), vec![at(8, 55), at(9, 55)]);
+    assert_eq!(
+        dues(app.jobs(JobKind::Prepare).await),
+        vec![at(8, 55), at(9, 55)]
+    );
     app.say(&admin(), "setup close_delay 10m").await;
-    assert_eq!(dues(app.jobs(JobKind::CloseRooms).await), vec![at(9, 35), at(11, 0)]);
+    assert_eq!(
+        dues(app.jobs(JobKind::CloseRooms).await),
+        vec![at(9, 35), at(11, 0)]
+    );
     app.say(&admin(), "setup attendance_grace 4m").await;
     assert_eq!(
         dues(app.jobs(JobKind::AttendanceCheck).await),
         vec![at(9, 4), at(10, 4)]
     );
     // Announce and check-in are not leads: untouched.
-    assert_eq!(dues(app.jobs(JobKind::Announce).await), vec![at(9, 0), at(10, 0)]);
+    assert_eq!(
+        dues(app.jobs(JobKind::Announce).await),
+        vec![at(9, 0), at(10, 0)]
+    );
 
-    fast_forward_to(&app.engine, &clock, at(8, 40)).await.unwrap();
-    assert_eq!(app.platform.direct_messages_to("ann").len(), 1, "ann reminded at 8:30");
+    fast_forward_to(&app.engine, &clock, at(8, 40))
+        .await
+        .unwrap();
+    assert_eq!(
+        app.platform.direct_messages_to("ann").len(),
+        1,
+        "ann reminded at 8:30"
+    );
     let (_, reply) = app.say(&admin(), "setup reminder_lead 5m").await;
-    assert!(reply.contains("Moved the reminder of 1 planned session."), "{reply}");
+    assert!(
+        reply.contains("Moved the reminder of 1 planned session."),
+        "{reply}"
+    );
     let remind = app.jobs(JobKind::Remind).await;
-    assert_eq!(remind[0], (at(9, 0), at(8, 30), JobStatus::Done), "a job that ran keeps its time");
+    assert_eq!(
+        remind[0],
+        (at(9, 0), at(8, 30), JobStatus::Done),
+        "a job that ran keeps its time"
+    );
     assert_eq!(remind[1], (at(10, 0), at(9, 55), JobStatus::Pending));
 
-    fast_forward_to(&app.engine, &clock, at(9, 54)).await.unwrap();
+    fast_forward_to(&app.engine, &clock, at(9, 54))
+        .await
+        .unwrap();
     let reminded = |member| {
         app.platform
             .direct_messages_to(member)
@@ -218,7 +275,9 @@ async fn a_changed_lead_moves_the_pending_jobs_of_planned_slots(url: String) {
             .count()
     };
     assert_eq!(reminded("ben"), 0, "not at the old 9:30 any more");
-    fast_forward_to(&app.engine, &clock, at(9, 56)).await.unwrap();
+    fast_forward_to(&app.engine, &clock, at(9, 56))
+        .await
+        .unwrap();
     assert_eq!(reminded("ben"), 1, "at the new 9:55");
     let _ = &app.clock;
 }

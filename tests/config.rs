@@ -44,6 +44,7 @@ const CASES: &[Case] = &[
             ("community_defaults.close_delay", "5m"),
             ("community_defaults.recent_repeat_days", "7"),
             ("community_defaults.default_time_zone", "UTC"),
+            ("community_defaults.session_modes", "[\"quiet\", \"talk\", \"moving\"]"),
             ("runner.worker_id", "None"),
             ("runner.job_lease", "2m"),
             ("runner.max_idle_sleep", "30s"),
@@ -402,6 +403,15 @@ const CASES: &[Case] = &[
             "`runner.job_lease` = \"forever\" is not a duration",
         ]),
     },
+    Case {
+        name: "session modes are checked like setup modes",
+        toml: "[community_defaults]\nsession_modes = [\"quiet\", \"Loud!\", \"quiet\"]\n",
+        env: &[],
+        expect: Problems(&[
+            "`community_defaults.session_modes` = [\"quiet\", \"Loud!\", \"quiet\"]: \"Loud!\" can't be a mode",
+            "`community_defaults.session_modes` = [\"quiet\", \"Loud!\", \"quiet\"]: \"quiet\" is listed twice",
+        ]),
+    },
 ];
 
 /// The value at a dotted key, in a form a table row can spell.
@@ -420,6 +430,7 @@ fn shown(config: &Config, key: &str) -> String {
         "community_defaults.close_delay" => d.close_delay.to_string(),
         "community_defaults.recent_repeat_days" => d.recent_repeat_days.to_string(),
         "community_defaults.default_time_zone" => d.default_time_zone.clone(),
+        "community_defaults.session_modes" => format!("{:?}", d.session_modes),
         "runner.worker_id" => format!("{:?}", config.runner.worker_id),
         "runner.job_lease" => config.runner.job_lease.to_string(),
         "runner.max_idle_sleep" => config.runner.max_idle_sleep.to_string(),

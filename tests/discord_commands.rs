@@ -95,7 +95,10 @@ async fn setup_names_the_missing_permission_and_the_role_order() {
     })
     .await;
     assert!(!answer.contains("**Manage Roles**"), "fixed: {answer}");
-    assert!(!answer.contains("Move Members"), "never asked for: {answer}");
+    assert!(
+        !answer.contains("Move Members"),
+        "never asked for: {answer}"
+    );
     assert!(
         answer.contains("drag my role above"),
         "role order: {answer}"

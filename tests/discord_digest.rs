@@ -32,7 +32,10 @@ async fn the_weekly_digest_lands_in_the_lobby_channel_once() {
         .collect();
     assert_eq!(digest.len(), 1);
     assert!(
-        digest[0].outcome.to_string().starts_with("done: digest posted"),
+        digest[0]
+            .outcome
+            .to_string()
+            .starts_with("done: digest posted"),
         "{}",
         digest[0].outcome
     );
@@ -44,8 +47,14 @@ async fn the_weekly_digest_lands_in_the_lobby_channel_once() {
     assert!(text.contains("This week in focus"), "{text}");
     assert!(text.contains("25 min · 2 booked"), "busiest first: {text}");
     assert!(text.contains("50 min · 1 booked"), "{text}");
-    assert!(text.contains("<t:"), "times render in each reader's zone: {text}");
-    assert!(post.nonce.is_some(), "posted with the engine's key as nonce");
+    assert!(
+        text.contains("<t:"),
+        "times render in each reader's zone: {text}"
+    );
+    assert!(
+        post.nonce.is_some(),
+        "posted with the engine's key as nonce"
+    );
     assert_eq!(app.fake.invalid_bodies(), Vec::<String>::new());
     for channel in [app.general, app.moderators] {
         assert!(

@@ -22,7 +22,10 @@ async fn setup_changes_a_setting_and_lists_each_with_its_origin() {
         )
         .await;
     assert!(answer.contains("Setup saved"), "{answer}");
-    assert!(answer.contains("reminder_lead = 15m (changed here"), "{answer}");
+    assert!(
+        answer.contains("reminder_lead = 15m (changed here"),
+        "{answer}"
+    );
     assert!(answer.contains("close_delay = 5m (default"), "{answer}");
     assert_eq!(app.fake.invalid_bodies(), Vec::<String>::new());
 
@@ -40,7 +43,10 @@ async fn setup_changes_a_setting_and_lists_each_with_its_origin() {
         refused.contains("`community_defaults.attendance_grace` = \"2h\" must be shorter than the shortest session"),
         "{refused}"
     );
-    assert!(refused.contains("attendance_grace = 3m (default"), "unchanged: {refused}");
+    assert!(
+        refused.contains("attendance_grace = 3m (default"),
+        "unchanged: {refused}"
+    );
 
     let back = app
         .command(

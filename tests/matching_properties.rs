@@ -234,6 +234,7 @@ fn tie_strategy(with_blocks: bool) -> BoxedStrategy<PairTie> {
         2 => Just(PairTie::Favourite),
         block_weight => Just(PairTie::Blocked),
         3 => (0u32..5).prop_map(|times| PairTie::RecentlyMet { times }),
+        2 => Just(PairTie::DifferentModes),
     ]
     .boxed()
 }
@@ -243,16 +244,23 @@ fn weights_strategy() -> BoxedStrategy<MatchingWeights> {
         3 => Just(MatchingWeights::default()),
         // Base no longer dominating, negative pair weights, no class bonus: the matching must
         // still be maximum-cardinality first.
-        1 => (1i64..1500, -200i64..500, -200i64..400, 0i64..500, 0i64..900, 0i64..300).prop_map(
-            |(base, friend, favourite, penalty, cap, newcomer_with_regular)| MatchingWeights {
-                base,
-                friend,
-                favourite,
-                recent_repeat_penalty_per_meeting: penalty,
-                recent_repeat_penalty_cap: cap,
-                newcomer_with_regular,
-            }
-        ),
+        1 => (
+            (1i64..1500, -200i64..500, -200i64..400, 0i64..500, 0i64..900, 0i64..300),
+            -200i64..400,
+        )
+            .prop_map(
+                |((base, friend, favourite, penalty, cap, newcomer_with_regular), modes)| {
+                    MatchingWeights {
+                        base,
+                        friend,
+                        favourite,
+                        recent_repeat_penalty_per_meeting: penalty,
+                        recent_repeat_penalty_cap: cap,
+                        newcomer_with_regular,
+                        different_modes_penalty: modes,
+                    }
+                }
+            ),
     ]
     .boxed()
 }

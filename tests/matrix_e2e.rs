@@ -40,6 +40,8 @@ mod rate_limits;
 mod rematch;
 #[path = "matrix_e2e/restart.rs"]
 mod restart;
+#[path = "matrix_e2e/session_modes.rs"]
+mod session_modes;
 #[path = "matrix_e2e/social.rs"]
 mod social;
 

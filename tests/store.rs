@@ -73,6 +73,7 @@ on_both_backends! {
         claims_can_be_limited_to_one_platform,
         web_links_and_page_counts,
         rematch_choices_preferences_and_seats,
+        session_choices_round_trip,
     ],
     url: [
         corrupt_rows_are_reported_not_panicked,
@@ -219,6 +220,7 @@ async fn community_ensure_is_idempotent_and_settings_round_trip(store: Store) {
         close_delay: Duration::minutes(6),
         recent_repeat_days: 10,
         default_time_zone: chrono_tz::Europe::Berlin,
+        session_modes: vec!["deep".to_string(), "chat".to_string()],
     };
     let first = store
         .ensure_community(Platform::Discord, "guild-1", &custom)
@@ -235,7 +237,11 @@ async fn community_ensure_is_idempotent_and_settings_round_trip(store: Store) {
         .unwrap();
     assert_eq!(again.id, first.id);
     assert_eq!(again.settings, CommunitySettings::default());
-    assert!(store.community_overrides(first.id).await.unwrap().is_empty());
+    assert!(store
+        .community_overrides(first.id)
+        .await
+        .unwrap()
+        .is_empty());
     let other = store
         .ensure_community(Platform::Matrix, "guild-1", &CommunitySettings::default())
         .await
@@ -261,7 +267,11 @@ async fn community_ensure_is_idempotent_and_settings_round_trip(store: Store) {
         store.community(first.id).await.unwrap().settings,
         CommunitySettings::default()
     );
-    assert!(store.community_overrides(first.id).await.unwrap().is_empty());
+    assert!(store
+        .community_overrides(first.id)
+        .await
+        .unwrap()
+        .is_empty());
     assert!(matches!(
         store.community(CommunityId(9999)).await,
         Err(StoreError::NotFound(_))
@@ -1377,7 +1387,12 @@ async fn corrupt_rows_are_reported_not_panicked(url: String) {
     // A setting that does not read is skipped (and logged): the community keeps working on
     // the default rather than failing every command and job.
     assert_eq!(
-        store.community(c.id).await.unwrap().settings.allowed_lengths_minutes,
+        store
+            .community(c.id)
+            .await
+            .unwrap()
+            .settings
+            .allowed_lengths_minutes,
         vec![25, 50, 75]
     );
 }
@@ -1388,8 +1403,14 @@ async fn corrupt_rows_are_reported_not_panicked(url: String) {
 /// (0013: eight keys could never be changed, so they were the config of the day, not a choice).
 async fn old_community_rows_become_overrides_only_where_a_community_chose(url: String) {
     let directory = tempfile::tempdir().unwrap();
-    let backend = if url.starts_with("sqlite") { "sqlite" } else { "postgres" };
-    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
+    let backend = if url.starts_with("sqlite") {
+        "sqlite"
+    } else {
+        "postgres"
+    };
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(backend);
     // The schema as it was before 0007: the migrations up to 0006, applied by sqlx with the
     // same files (so the full migration later sees them as applied).
     for entry in std::fs::read_dir(&source).unwrap() {
@@ -1458,7 +1479,11 @@ async fn old_community_rows_become_overrides_only_where_a_community_chose(url: S
     };
     let (zero, overrides) = find("zero").await;
     assert!(overrides.is_empty(), "{overrides:?}");
-    assert_eq!(zero.reminder_lead, Duration::minutes(12), "follows the config");
+    assert_eq!(
+        zero.reminder_lead,
+        Duration::minutes(12),
+        "follows the config"
+    );
     let (chosen, overrides) = find("chosen").await;
     assert_eq!(
         overrides,
@@ -1469,7 +1494,11 @@ async fn old_community_rows_become_overrides_only_where_a_community_chose(url: S
     assert_eq!(chosen.prepare_lead, Duration::minutes(3));
     let (copied, overrides) = find("copied").await;
     assert!(overrides.is_empty(), "{overrides:?}");
-    assert_eq!(copied.prepare_lead, Duration::minutes(3), "a copy, not a choice");
+    assert_eq!(
+        copied.prepare_lead,
+        Duration::minutes(3),
+        "a copy, not a choice"
+    );
 }
 
 // ---- SQLite specifics -----------------------------------------------------------------------
@@ -2297,4 +2326,76 @@ async fn rematch_choices_preferences_and_seats(store: Store) {
         .unwrap();
     assert_eq!(seated, [ann.id, cat.id].into_iter().collect());
     assert!(store.groups_for_slot(long.id).await.unwrap().is_empty());
+}
+
+// ---- matching choices (issue 11) ----------------------------------------------------------
+
+async fn session_choices_round_trip(store: Store) {
+    use focusfolk::core::session_choice::{Availability, MatchPreferences};
+    let c = community(&store).await;
+    assert_eq!(c.settings.session_modes, vec!["quiet", "talk", "moving"]);
+    let [ann, bob] = [
+        member(&store, &c, "ann").await,
+        member(&store, &c, "bob").await,
+    ];
+    assert_eq!(
+        store.match_preferences(ann.id).await.unwrap(),
+        MatchPreferences::default()
+    );
+    let picky = MatchPreferences {
+        availability: Availability::Friends,
+        mix_modes: true,
+    };
+    store.set_match_preferences(ann.id, picky).await.unwrap();
+    store.set_match_preferences(ann.id, picky).await.unwrap();
+    assert_eq!(store.match_preferences(ann.id).await.unwrap(), picky);
+    let of = store.match_preferences_of(&[ann.id, bob.id]).await.unwrap();
+    assert_eq!(of.len(), 1, "bob kept the defaults: no row");
+    assert_eq!(of[&ann.id], picky);
+
+    let slot = store.ensure_slot(c.id, t(0), 25).await.unwrap();
+    let later = store.ensure_slot(c.id, t(60), 25).await.unwrap();
+    let ann_now = book(&store, &ann, &slot).await.unwrap();
+    let bob_now = book(&store, &bob, &slot).await.unwrap();
+    let ann_later = book(&store, &ann, &later).await.unwrap();
+    store.set_booking_mode(ann_now.id, "talk").await.unwrap();
+    store
+        .set_booking_mode(ann_later.id, "moving")
+        .await
+        .unwrap();
+    let modes = store
+        .booking_modes(&[ann_now.id, bob_now.id, ann_later.id])
+        .await
+        .unwrap();
+    assert_eq!(modes.len(), 2);
+    assert_eq!(modes[&ann_now.id], "talk");
+    let at_start = store
+        .named_modes_starting_at(&[ann.id, bob.id], t(0))
+        .await
+        .unwrap();
+    assert_eq!(at_start.len(), 1);
+    assert_eq!(at_start[&ann.id], "talk");
+    store
+        .cancel_booking(ann_now.id, CancelKind::OnTime)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .named_modes_starting_at(&[ann.id], t(0))
+            .await
+            .unwrap()
+            .is_empty(),
+        "a cancelled booking's mode no longer counts"
+    );
+
+    let mut settings = c.settings.clone();
+    settings.session_modes = vec!["deep".to_string(), "chat".to_string()];
+    store
+        .update_community_settings(c.id, &settings)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.community(c.id).await.unwrap().settings.session_modes,
+        vec!["deep", "chat"]
+    );
 }

@@ -61,9 +61,16 @@ async fn the_digest_is_printed_in_the_shell_lobby_once_with_last_week_and_the_bu
         .filter(|report| report.job.key.starts_with("digest:community:"))
         .collect();
     assert_eq!(digest.len(), 1);
-    assert!(digest[0].job.key.ends_with(":2026-W50"), "{}", digest[0].job.key);
     assert!(
-        digest[0].outcome.to_string().starts_with("done: digest posted: 3 sessions last week"),
+        digest[0].job.key.ends_with(":2026-W50"),
+        "{}",
+        digest[0].job.key
+    );
+    assert!(
+        digest[0]
+            .outcome
+            .to_string()
+            .starts_with("done: digest posted: 3 sessions last week"),
         "{}",
         digest[0].outcome
     );
@@ -73,9 +80,14 @@ async fn the_digest_is_printed_in_the_shell_lobby_once_with_last_week_and_the_bu
     let (community, text) = &posts[0];
     assert_eq!(community, COMMUNITY);
     assert!(text.contains("This week in focus"), "{text}");
-    assert!(text.contains("Last week: 3 sessions · 1.7 hours of focus"), "{text}");
+    assert!(
+        text.contains("Last week: 3 sessions · 1.7 hours of focus"),
+        "{text}"
+    );
     let tuesday = text.find("Tue 8 Dec 10:00").expect("Tuesday's slot named");
-    let wednesday = text.find("Wed 9 Dec 11:00").expect("Wednesday's slot named");
+    let wednesday = text
+        .find("Wed 9 Dec 11:00")
+        .expect("Wednesday's slot named");
     assert!(tuesday < wednesday, "busiest first: {text}");
     assert!(text.contains("25 min · 2 booked"), "{text}");
     // What the shell prints for it.
@@ -88,7 +100,9 @@ async fn the_digest_is_printed_in_the_shell_lobby_once_with_last_week_and_the_bu
         .collect();
     assert_eq!(printed.len(), 1);
     assert!(
-        printed[0].starts_with(&format!("  📣 in the {COMMUNITY} lobby: This week in focus")),
+        printed[0].starts_with(&format!(
+            "  📣 in the {COMMUNITY} lobby: This week in focus"
+        )),
         "{}",
         printed[0]
     );
@@ -96,7 +110,9 @@ async fn the_digest_is_printed_in_the_shell_lobby_once_with_last_week_and_the_bu
     // The job run again (as after a crash between the post and the job's end) posts nothing
     // new: the post is an effect keyed by community and week.
     let job = digest[0].job.id;
-    let mut raw = sqlx::AnyConnection::connect(&app.database_url).await.unwrap();
+    let mut raw = sqlx::AnyConnection::connect(&app.database_url)
+        .await
+        .unwrap();
     raw.execute(sqlx::AssertSqlSafe(format!(
         "UPDATE jobs SET status = 'pending', outcome = NULL, finished_at = NULL WHERE id = {}",
         job.0
@@ -124,7 +140,11 @@ async fn a_digest_more_than_a_day_late_is_dropped() {
         .iter()
         .find(|report| report.job.key.starts_with("digest:"))
         .expect("the digest job ran");
-    assert!(digest.outcome.to_string().starts_with("dropped:"), "{}", digest.outcome);
+    assert!(
+        digest.outcome.to_string().starts_with("dropped:"),
+        "{}",
+        digest.outcome
+    );
     assert!(app.platform.community_posts().is_empty());
 }
 
@@ -153,7 +173,10 @@ async fn two_instances_on_one_postgres_post_the_digest_once() {
     let first = instance("instance-a", Arc::new(ShellPlatform::new())).await;
     let second = instance("instance-b", Arc::new(ShellPlatform::new())).await;
     assert!(first.say("ann", "book 9:00 25m").await.contains("Booked"));
-    assert!(second.say("ben", "book 2026-12-01T09:00 25m").await.contains("Booked"));
+    assert!(second
+        .say("ben", "book 2026-12-01T09:00 25m")
+        .await
+        .contains("Booked"));
 
     let tick = test_start() + Duration::hours(1);
     clock.advance_to(tick);
@@ -161,7 +184,11 @@ async fn two_instances_on_one_postgres_post_the_digest_once() {
         focusfolk::cron::enqueue_digest(first.engine.store_for_tests(), tick, &[Platform::Shell]),
         focusfolk::cron::enqueue_digest(second.engine.store_for_tests(), tick, &[Platform::Shell]),
     );
-    assert_eq!(a.unwrap() + b.unwrap(), 1, "one job for the community and week");
+    assert_eq!(
+        a.unwrap() + b.unwrap(),
+        1,
+        "one job for the community and week"
+    );
     let (a, b) = tokio::join!(first.engine.run_due_jobs(), second.engine.run_due_jobs());
     let ran: Vec<_> = a
         .unwrap()

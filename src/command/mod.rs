@@ -5,6 +5,7 @@ pub mod locked;
 pub mod parse;
 pub mod privacy;
 pub mod rematch;
+pub mod session_choice;
 pub mod social;
 
 use crate::core::time_input::{DaySpec, TimeSpec};
@@ -16,6 +17,8 @@ pub enum Command {
         when: TimeSpec,
         length_minutes: Option<u32>,
         repeat_weekly: bool,
+        /// `book 9:00 talk`: the session mode named, lower-cased (`core::session_choice`).
+        session_mode: Option<String>,
     },
     /// `cancel` (next booking), `cancel 12` (booking id), `cancel tomorrow 9:00`; with
     /// `series` (`cancel series`, `cancel 12 series`) the booking's whole weekly series ends.
@@ -125,6 +128,10 @@ pub enum PrefsChange {
     ShowBookings(crate::core::friends::ShowBookings),
     /// `prefs mixed-lengths on|off`: may a rematch pair me with a longer or shorter session?
     MixedLengths(bool),
+    /// `prefs availability everyone|friends`
+    Availability(crate::core::session_choice::Availability),
+    /// `prefs mix-modes on|off`: may a quiet session be paired with a talk one.
+    MixModes(bool),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -135,7 +142,14 @@ pub enum SetupChange {
     Page(crate::core::web_page::PageVisibility),
     /// `setup <key> <value>`: one `[community_defaults]` key for this community, checked like
     /// the config (the key is the config's name; the engine says if there is no such key).
-    Setting { key: String, value: String },
+    Setting {
+        key: String,
+        value: String,
+    },
     /// `setup <key> default`: the key follows the config's default again.
-    ResetSetting { key: String },
+    ResetSetting {
+        key: String,
+    },
+    /// `setup modes quiet talk moving`: the session modes members may book, default first.
+    SessionModes(Vec<String>),
 }

@@ -44,7 +44,8 @@ pub const COMMAND_NAMES: &[&str] = &[
 
 const PREFIX: &str = "!focusfolk";
 
-const USAGE_BOOK: &str = "book <time> [25m|50m|75m] [weekly] (e.g. book tomorrow 9:00 50m)";
+const USAGE_BOOK: &str =
+    "book <time> [25m|50m|75m] [weekly] [mode] (e.g. book tomorrow 9:00 50m talk)";
 const USAGE_CANCEL: &str =
     "cancel [<booking number>|<time>] [series] (e.g. cancel, cancel 12, cancel tomorrow 9:00, cancel 12 series)";
 const USAGE_SESSIONS: &str = "sessions";
@@ -55,7 +56,7 @@ const USAGE_UNFAVOURITE: &str = "unfavourite <name>";
 const USAGE_BLOCK: &str = "block <name> (e.g. block @bob)";
 const USAGE_UNBLOCK: &str = "unblock <name>";
 const USAGE_SETUP: &str =
-    "setup [<setting> <value>|<setting> default] [lengths 25 50 75] [reminder 10m] [page public|members|off] (community admins only)";
+    "setup [<setting> <value>|<setting> default] [lengths 25 50 75] [reminder 10m] [page public|members|off] [modes quiet talk moving] (community admins only)";
 const USAGE_CALENDAR: &str = "calendar [reset]";
 const USAGE_HELP: &str = "help [command] (e.g. help book)";
 
@@ -300,11 +301,21 @@ fn parse_book(args: &[&str]) -> Result<Command, CommandParseError> {
             "Which time? Say a time to book, or next for the next free time.",
         ));
     }
+    let (session_mode, time_words) = super::session_choice::split_book_mode(&time_words)
+        .map_err(|problem| bad(CMD, USAGE_BOOK, problem))?;
+    if time_words.is_empty() {
+        return Err(bad(
+            CMD,
+            USAGE_BOOK,
+            "Which time? Say a time to book, then the mode.",
+        ));
+    }
     let when = parse_time_spec(&time_words.join(" "))?;
     Ok(Command::Book {
         when,
         length_minutes,
         repeat_weekly,
+        session_mode,
     })
 }
 
@@ -397,6 +408,7 @@ fn parse_setup(args: &[&str]) -> Result<Command, CommandParseError> {
                 "Give one reminder time in minutes, like: setup reminder 10m",
             )),
         },
+        "modes" | "mode" => Ok(super::session_choice::parse_setup_modes(rest)?),
         "page" => match rest {
             [word] => crate::core::web_page::PageVisibility::parse(&word.to_lowercase())
                 .map(|visibility| Command::Setup {
@@ -512,6 +524,12 @@ fn parse_prefs(args: &[&str]) -> Result<Command, CommandParseError> {
         ["mixed-lengths" | "mixedlengths", setting @ ..] => {
             Ok(super::rematch::parse_mixed_lengths(setting)?)
         }
+        ["availability" | "available", setting @ ..] => {
+            Ok(super::session_choice::parse_availability(setting)?)
+        }
+        ["mix-modes" | "mixmodes" | "mix", setting @ ..] => {
+            Ok(super::session_choice::parse_mix_modes(setting)?)
+        }
         ["reminders" | "reminder"] => Err(bad(
             CMD,
             USAGE_PREFS,
@@ -520,7 +538,7 @@ fn parse_prefs(args: &[&str]) -> Result<Command, CommandParseError> {
         _ => Err(bad(
             CMD,
             USAGE_PREFS,
-            "I can set reminders or show-bookings.",
+            "I can set reminders, show-bookings, mixed-lengths, availability or mix-modes.",
         )),
     }
 }
@@ -580,12 +598,12 @@ fn closest_command(word: &str) -> Option<String> {
 
 /// One line per command: the overall help, and the detail for `help <command>`.
 const HELP: &[(&str, &str, &str)] = &[
-    ("book", USAGE_BOOK, "Book a session. Times are in your time zone: 9:00, 9am, tomorrow 14:30, mon 9:15, next, 2026-12-01 09:00. Add weekly to repeat it every week. Add with and a friend (book tomorrow 9:00 with @bob) to invite them: once they accept, you two are always paired together; they answer with book accept or book decline and the invitation's number."),
+    ("book", USAGE_BOOK, "Book a session. Times are in your time zone: 9:00, 9am, tomorrow 14:30, mon 9:15, next, 2026-12-01 09:00. Add weekly to repeat it every week. Add a mode (quiet, talk or moving unless this community set its own; quiet by default): I pair equal modes first and never quiet with talk unless both of you allow it. Add with and a friend (book tomorrow 9:00 with @bob) to invite them: once they accept, you two are always paired together; they answer with book accept or book decline and the invitation's number."),
     ("cancel", USAGE_CANCEL, "Cancel your next booking, a booking by its number (see sessions), or the one at a time; a weekly series goes on. Add series to end the whole weekly series. Cancelling within an hour of the start counts as late."),
     ("sessions", USAGE_SESSIONS, "List your upcoming bookings with their numbers."),
     ("slots", USAGE_SLOTS, "Show the bookable slots for a day and how many people booked each."),
     ("timezone", USAGE_TIMEZONE, "Show your time zone, or set it with an IANA name like Europe/Paris or America/New_York."),
-    ("prefs", USAGE_PREFS, "Show your preferences, turn reminder messages on or off, or choose whether your friends may see your upcoming bookings (nobody by default)."),
+    ("prefs", USAGE_PREFS, "Show your preferences, turn reminder messages on or off, choose whether your friends may see your upcoming bookings (nobody by default), whether you're matched with everyone or with friends and favourites only (availability), and whether a quiet session may be paired with a talk one (mix-modes, off by default)."),
     ("friend", USAGE_FRIEND, "Ask someone to be friends; they accept or decline. Friends are mutual and are paired together first: a friendship weighs more than a favourite."),
     ("friends", USAGE_FRIENDS, "List your friends, friend requests both ways, and your friends' next sessions where they share them."),
     ("msg", USAGE_MSG, "Message the partner of your current session, your next matched one, or one that ended in the last 24 hours; or a friend, with msg @name. They can reply. At most 5 messages in 10 minutes."),
@@ -596,7 +614,7 @@ const HELP: &[(&str, &str, &str)] = &[
     ("block", USAGE_BLOCK, "Never be matched with someone. They aren't told."),
     ("unblock", USAGE_UNBLOCK, "Undo block."),
     ("calendar", USAGE_CALENDAR, "Get your private calendar feed (add it to your calendar app by URL) and your own page; reset makes new links and the old ones stop working."),
-    ("setup", USAGE_SETUP, "Show or change this community's rules (admins): every [community_defaults] setting of the config, e.g. setup reminder_lead 15m or setup allowed_lengths_minutes 25,50, checked like the config; setup <setting> default follows the config again. Also who sees its web page."),
+    ("setup", USAGE_SETUP, "Show or change this community's rules (admins): every [community_defaults] setting of the config, e.g. setup reminder_lead 15m or setup allowed_lengths_minutes 25,50, checked like the config; setup <setting> default follows the config again. Also who sees its web page, and setup modes quiet talk moving: the session modes members may book, default first."),
     ("help", USAGE_HELP, "Show this list, or the details of one command."),
     ("rematch", super::rematch::USAGE_REMATCH, "When your partner hasn't arrived two minutes in: rematch now pairs you with someone else who is free (regulars first), rematch wait keeps you waiting for yours."),
     ("privacy", super::privacy::USAGE_PRIVACY, super::privacy::HELP_PRIVACY),
@@ -613,7 +631,7 @@ pub fn book_usage(allowed_lengths: &[u32]) -> String {
         .map(|minutes| format!("{minutes}m"))
         .collect();
     format!(
-        "book <time> [{}] [weekly] (e.g. book tomorrow 9:00 {}m)",
+        "book <time> [{}] [weekly] [mode] (e.g. book tomorrow 9:00 {}m talk)",
         lengths.join("|"),
         default_length(allowed_lengths)
     )
@@ -707,11 +725,11 @@ mod tests {
         assert_eq!(book_usage(DEFAULT_LENGTHS), USAGE_BOOK);
         assert_eq!(
             book_usage(&[25, 50]),
-            "book <time> [25m|50m] [weekly] (e.g. book tomorrow 9:00 50m)"
+            "book <time> [25m|50m] [weekly] [mode] (e.g. book tomorrow 9:00 50m talk)"
         );
         assert_eq!(
             book_usage(&[30, 90]),
-            "book <time> [30m|90m] [weekly] (e.g. book tomorrow 9:00 30m)"
+            "book <time> [30m|90m] [weekly] [mode] (e.g. book tomorrow 9:00 30m talk)"
         );
         assert_eq!(book_usage(&[]), USAGE_BOOK);
     }

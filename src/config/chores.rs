@@ -60,8 +60,18 @@ impl ChoresConfig {
 
     pub(super) fn validate(&self, problems: &mut Vec<ConfigProblem>) {
         let schedules = [
-            ("prune_cron", self.prune_schedule(), "\"0 30 3 * * *\" (03:30:00 UTC every day)", "pruning"),
-            ("digest_cron", self.digest_schedule(), "\"0 0 9 * * Mon\" (Mondays 09:00:00 UTC)", "the weekly digest"),
+            (
+                "prune_cron",
+                self.prune_schedule(),
+                "\"0 30 3 * * *\" (03:30:00 UTC every day)",
+                "pruning",
+            ),
+            (
+                "digest_cron",
+                self.digest_schedule(),
+                "\"0 0 9 * * Mon\" (Mondays 09:00:00 UTC)",
+                "the weekly digest",
+            ),
         ];
         for (key, cron, example, what) in schedules {
             let Some(cron) = cron else { continue };

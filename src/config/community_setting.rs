@@ -46,7 +46,10 @@ pub fn community_settings_with(
 }
 
 fn messages(problems: &[super::ConfigProblem]) -> Vec<String> {
-    problems.iter().map(|problem| problem.message.clone()).collect()
+    problems
+        .iter()
+        .map(|problem| problem.message.clone())
+        .collect()
 }
 
 #[cfg(test)]
@@ -77,28 +80,40 @@ mod tests {
         let settings = CommunitySettings::default();
         let changed = community_settings_with(&settings, "reminder_lead", "15m").unwrap();
         assert_eq!(changed.reminder_lead, Duration::minutes(15));
-        let lengths = community_settings_with(&settings, "allowed_lengths_minutes", "25,50").unwrap();
+        let lengths =
+            community_settings_with(&settings, "allowed_lengths_minutes", "25,50").unwrap();
         assert_eq!(lengths.allowed_lengths_minutes, vec![25, 50]);
 
         let refused = community_settings_with(&settings, "reminder_lead", "30s").unwrap_err();
-        let from_file = Config::from_toml_str_and_env(
-            "[community_defaults]\nreminder_lead = \"30s\"\n",
-            &[],
-        )
-        .unwrap_err();
+        let from_file =
+            Config::from_toml_str_and_env("[community_defaults]\nreminder_lead = \"30s\"\n", &[])
+                .unwrap_err();
         assert_eq!(refused, messages(&from_file.problems));
 
-        let not_a_duration = community_settings_with(&settings, "close_delay", "later").unwrap_err();
-        assert!(not_a_duration[0].contains("is not a duration"), "{not_a_duration:?}");
-        assert!(!not_a_duration[0].contains("environment"), "{not_a_duration:?}");
+        let not_a_duration =
+            community_settings_with(&settings, "close_delay", "later").unwrap_err();
+        assert!(
+            not_a_duration[0].contains("is not a duration"),
+            "{not_a_duration:?}"
+        );
+        assert!(
+            !not_a_duration[0].contains("environment"),
+            "{not_a_duration:?}"
+        );
         // A rule across keys sees the community's other values.
         let short = CommunitySettings {
             allowed_lengths_minutes: vec![25],
             ..CommunitySettings::default()
         };
         let grace = community_settings_with(&short, "attendance_grace", "30m").unwrap_err();
-        assert!(grace[0].contains("shortest session (25 minutes)"), "{grace:?}");
+        assert!(
+            grace[0].contains("shortest session (25 minutes)"),
+            "{grace:?}"
+        );
         let unknown = community_settings_with(&settings, "reminder_leed", "10m").unwrap_err();
-        assert!(unknown[0].contains("Did you mean `reminder_lead`?"), "{unknown:?}");
+        assert!(
+            unknown[0].contains("Did you mean `reminder_lead`?"),
+            "{unknown:?}"
+        );
     }
 }

@@ -306,7 +306,10 @@ fn parse_env_list(text: &str) -> Value {
 /// `25,50`, numbers as numbers), loaded and validated like any config, with no mention of the
 /// environment in the problems: how `setup` puts an admin's value through the config's own
 /// parser and validator.
-pub(super) fn build_from_texts(section: &str, pairs: &[(&str, String)]) -> Result<Config, ConfigError> {
+pub(super) fn build_from_texts(
+    section: &str,
+    pairs: &[(&str, String)],
+) -> Result<Config, ConfigError> {
     let mut env = read_env(
         pairs
             .iter()

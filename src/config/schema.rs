@@ -71,6 +71,11 @@ pub(super) static SCHEMA: &[Section] = &[
             field("close_delay", FieldKind::Duration, "\"5m\""),
             field("recent_repeat_days", FieldKind::Days, "7"),
             field("default_time_zone", FieldKind::Text, "\"Europe/Berlin\""),
+            field(
+                "session_modes",
+                FieldKind::TextList,
+                "[\"quiet\", \"talk\", \"moving\"]",
+            ),
         ],
     },
     Section {

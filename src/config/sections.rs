@@ -89,6 +89,8 @@ pub struct CommunityDefaults {
     pub recent_repeat_days: i64,
     /// An IANA zone name such as `Europe/Berlin`.
     pub default_time_zone: String,
+    /// The session modes members may book; the first is the default (`core::session_choice`).
+    pub session_modes: Vec<String>,
 }
 
 impl Default for CommunityDefaults {
@@ -104,6 +106,7 @@ impl Default for CommunityDefaults {
             close_delay: HumanDuration::from_mins(5),
             recent_repeat_days: 7,
             default_time_zone: "UTC".to_string(),
+            session_modes: crate::core::session_choice::default_session_modes(),
         }
     }
 }

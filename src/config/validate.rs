@@ -65,6 +65,7 @@ impl Config {
             close_delay,
             recent_repeat_days: defaults.recent_repeat_days,
             default_time_zone,
+            session_modes: defaults.session_modes.clone(),
         })
     }
 
@@ -130,6 +131,15 @@ impl Config {
             problems.push(ConfigProblem::new(
                 &key("allowed_lengths_minutes"),
                 format!("`community_defaults.allowed_lengths_minutes` = {lengths:?}: {problem}"),
+            ));
+        }
+
+        // Session modes: the same rule `setup modes` applies (core::session_choice).
+        let modes = &defaults.session_modes;
+        for problem in crate::core::session_choice::session_mode_problems(modes) {
+            problems.push(ConfigProblem::new(
+                key("session_modes"),
+                format!("`community_defaults.session_modes` = {modes:?}: {problem}"),
             ));
         }
 

@@ -62,9 +62,24 @@ pub static SETTING_KEYS: &[SettingKey] = &[
         },
         moves_jobs: None,
     },
-    duration_key!("booking_horizon", "book up to this far ahead", booking_horizon, None),
-    duration_key!("booking_cutoff", "book at least this long before", booking_cutoff, None),
-    duration_key!("late_cancel_window", "a cancel this close is late", late_cancel_window, None),
+    duration_key!(
+        "booking_horizon",
+        "book up to this far ahead",
+        booking_horizon,
+        None
+    ),
+    duration_key!(
+        "booking_cutoff",
+        "book at least this long before",
+        booking_cutoff,
+        None
+    ),
+    duration_key!(
+        "late_cancel_window",
+        "a cancel this close is late",
+        late_cancel_window,
+        None
+    ),
     duration_key!(
         "reminder_lead",
         "reminder this long before",
@@ -106,6 +121,20 @@ pub static SETTING_KEYS: &[SettingKey] = &[
         write: |s, text| {
             s.default_time_zone = text.trim().parse().ok()?;
             Some(())
+        },
+        moves_jobs: None,
+    },
+    SettingKey {
+        name: "session_modes",
+        label: "session modes (the first is a booking's default)",
+        read: |s| s.session_modes.join(","),
+        write: |s, text| {
+            let modes: Vec<String> = text
+                .split(',')
+                .map(|mode| mode.trim().to_string())
+                .filter(|mode| !mode.is_empty())
+                .collect();
+            (!modes.is_empty()).then(|| s.session_modes = modes)
         },
         moves_jobs: None,
     },
@@ -175,7 +204,10 @@ pub struct SettingLine {
 }
 
 /// Every key with the community's value and whether it follows the default.
-pub fn setting_lines(settings: &CommunitySettings, overrides: &SettingOverrides) -> Vec<SettingLine> {
+pub fn setting_lines(
+    settings: &CommunitySettings,
+    overrides: &SettingOverrides,
+) -> Vec<SettingLine> {
     SETTING_KEYS
         .iter()
         .map(|key| SettingLine {
@@ -230,6 +262,7 @@ mod tests {
             close_delay: Duration::minutes(6),
             recent_repeat_days: 10,
             default_time_zone: chrono_tz::Europe::Berlin,
+            session_modes: vec!["deep".into(), "chatty".into()],
         };
         let overrides = overrides_between(&CommunitySettings::default(), &changed);
         assert_eq!(overrides.len(), SETTING_KEYS.len(), "{overrides:?}");

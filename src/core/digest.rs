@@ -77,7 +77,8 @@ pub fn weekly_digest_card(digest: &WeeklyDigest, zone: Tz) -> OutgoingMessage {
             .command(CommandWord::Book, "next")
             .text(" books the next free slot.");
     } else {
-        card = card.text("The busiest sessions of the coming week — join one and you won't be alone:");
+        card =
+            card.text("The busiest sessions of the coming week — join one and you won't be alone:");
         for slot in &digest.busiest {
             card = card.item(
                 OutgoingMessage::new()

@@ -18,6 +18,7 @@ pub mod partner_messages;
 pub mod reliability;
 pub mod rematch;
 pub mod schedule;
+pub mod session_choice;
 pub mod slot_grid;
 pub mod time_input;
 pub mod web_page;

@@ -37,7 +37,14 @@ pub struct CommunitySettings {
     pub recent_repeat_days: i64,
     /// The zone of a member who has not set one.
     pub default_time_zone: Tz,
+    /// The session modes members may book (`book 9:00 talk`); the first is the default.
+    /// See `core::session_choice`.
+    pub session_modes: Vec<String>,
 }
+
+/// A community's session modes when the config says nothing; the first is a booking's mode
+/// when the member names none (see `core::session_choice`, which re-exports it).
+pub const DEFAULT_SESSION_MODES: [&str; 3] = ["quiet", "talk", "moving"];
 
 impl Default for CommunitySettings {
     fn default() -> Self {
@@ -52,6 +59,10 @@ impl Default for CommunitySettings {
             close_delay: Duration::minutes(5),
             recent_repeat_days: 7,
             default_time_zone: chrono_tz::UTC,
+            session_modes: DEFAULT_SESSION_MODES
+                .iter()
+                .map(|mode| mode.to_string())
+                .collect(),
         }
     }
 }

@@ -112,11 +112,19 @@ impl Engine {
             when,
             length_minutes,
             repeat_weekly,
+            session_mode,
         } = &command
         {
             let member = self.member_for_booking(&community, actor, now).await?;
             let (booked, booking) = self
-                .book(&community, &member, when, *length_minutes, *repeat_weekly)
+                .book(
+                    &community,
+                    &member,
+                    when,
+                    *length_minutes,
+                    *repeat_weekly,
+                    session_mode.as_deref(),
+                )
                 .await?;
             let invite = self.booking_invite(&booking, &member);
             return Ok(Reply::new(booked, CommandOutcome::Booked).with_attachments(vec![invite]));
@@ -201,9 +209,17 @@ impl Engine {
                 when,
                 length_minutes,
                 repeat_weekly,
+                session_mode,
             } => {
                 let (message, booking) = self
-                    .book(community, &member, &when, length_minutes, repeat_weekly)
+                    .book(
+                        community,
+                        &member,
+                        &when,
+                        length_minutes,
+                        repeat_weekly,
+                        session_mode.as_deref(),
+                    )
                     .await?;
                 attachments.push(self.booking_invite(&booking, &member));
                 Ok(message)
@@ -291,8 +307,11 @@ impl Engine {
         when: &crate::core::time_input::TimeSpec,
         length_minutes: Option<u32>,
         repeat_weekly: bool,
+        session_mode: Option<&str>,
     ) -> Result<(OutgoingMessage, Booking), CommandFailure> {
         let now = self.clock.now();
+        // An unknown mode is refused before anything is written.
+        let session_mode = self.checked_session_mode(community, session_mode)?;
         let settings = effective_settings(&community.settings);
         let starts_at = resolve_time_spec(when, now, member.time_zone)?;
         let length =
@@ -328,6 +347,8 @@ impl Engine {
             Err(StoreError::BookingConflict) => return Err(UserError::AlreadyBooked.into()),
             Err(error) => return Err(unexpected(error)),
         };
+        self.record_session_mode(&booking, session_mode.as_deref())
+            .await?;
         self.wake_runner.notify_one();
         let mut reply = OutgoingMessage::new()
             .titled(format!("Booked #{}", booking.id))
@@ -343,6 +364,9 @@ impl Engine {
                     if repeat_weekly { ", every week" } else { "" }
                 )),
             );
+        if let Some(mode) = &session_mode {
+            reply = reply.field("Mode", OutgoingMessage::new().text(mode.clone()));
+        }
         // The slot's reminder goes to whoever is booked when it runs: booked later, no reminder.
         let reminder_still_ahead = starts_at - now > community.settings.reminder_lead;
         reply = if member.reminders_enabled && reminder_still_ahead {
@@ -358,7 +382,12 @@ impl Engine {
             .lone_booker_note(community, member, &booking)
             .await
             .map_err(unexpected)?;
-        Ok((reply.append(note), booking))
+        // Company, but none that the member's own choices allow (issue 11): say so now too.
+        let choice_note = self
+            .no_fitting_partner_note_at_booking(community, member, &booking)
+            .await
+            .map_err(unexpected)?;
+        Ok((reply.append(note).append(choice_note), booking))
     }
 
     async fn cancel(
@@ -574,6 +603,13 @@ impl Engine {
                 .command(CommandWord::Book, "tomorrow 9:00 50m")
                 .text("."));
         }
+        // Only modes a member named show: a community that never uses modes sees no change.
+        let booking_ids: Vec<_> = bookings.iter().map(|booking| booking.id).collect();
+        let modes = self
+            .store
+            .booking_modes(&booking_ids)
+            .await
+            .map_err(unexpected)?;
         let mut reply = OutgoingMessage::new().titled("Your upcoming sessions");
         for booking in &bookings {
             reply = reply.item(
@@ -581,8 +617,12 @@ impl Engine {
                     .text(format!("#{} ", booking.id))
                     .time(booking.starts_at, member.time_zone)
                     .text(format!(
-                        " · {} min{}",
+                        " · {} min{}{}",
                         booking.length_minutes,
+                        modes
+                            .get(&booking.id)
+                            .map(|mode| format!(" · {mode}"))
+                            .unwrap_or_default(),
                         if booking.recurring_weekly {
                             " · weekly"
                         } else {
@@ -680,6 +720,9 @@ impl Engine {
         if let Some(PrefsChange::MixedLengths(allowed)) = change {
             return self.set_mixed_lengths(member, allowed).await;
         }
+        if let Some(choice @ (PrefsChange::Availability(_) | PrefsChange::MixModes(_))) = &change {
+            return self.set_match_choice(member, choice.clone()).await;
+        }
         let mut reminders = member.reminders_enabled;
         if let Some(PrefsChange::Reminders(enabled)) = change {
             self.store
@@ -689,7 +732,7 @@ impl Engine {
             reminders = enabled;
         }
         let value = |text: String| OutgoingMessage::new().text(text);
-        Ok(OutgoingMessage::new()
+        let shown = OutgoingMessage::new()
             .titled("Your preferences and stats")
             .tone(if change.is_some() {
                 Tone::Confirmed
@@ -714,7 +757,8 @@ impl Engine {
             )
             .footer(
                 "Reliability counts the sessions you came to against no-shows and late cancels.",
-            ))
+            );
+        self.match_choice_fields(member, shown).await
     }
 
     async fn relate(

@@ -61,6 +61,9 @@ pub enum UserError {
     /// `rematch now|wait` outside a session that has started and not ended.
     #[error("You have no session in progress: rematch works once your session has started, when your partner hasn't arrived.")]
     NoSessionInProgress,
+    /// A session mode or matching choice refused (issue 11), in plain words.
+    #[error("{0}")]
+    SessionChoice(String),
 }
 
 impl UserError {

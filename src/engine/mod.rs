@@ -25,6 +25,7 @@ pub mod privacy;
 mod queries;
 mod rematch_choice;
 pub mod reply;
+mod session_choices;
 mod setup;
 pub mod social;
 mod web_links;

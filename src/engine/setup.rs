@@ -32,6 +32,10 @@ impl Engine {
                 SetupChange::Page(visibility) => {
                     return self.set_page_visibility(community, visibility).await;
                 }
+                SetupChange::SessionModes(modes) => {
+                    let modes = super::session_choices::checked_session_modes(modes)?;
+                    ("session_modes".to_string(), Some(modes.join(",")))
+                }
                 SetupChange::AllowedLengths(mut lengths) => {
                     lengths.sort_unstable();
                     let text: Vec<String> = lengths.iter().map(u32::to_string).collect();
@@ -47,7 +51,11 @@ impl Engine {
                 .change_setting(community, &key, value.as_deref())
                 .await?;
         }
-        let community = self.store.community(community.id).await.map_err(unexpected)?;
+        let community = self
+            .store
+            .community(community.id)
+            .await
+            .map_err(unexpected)?;
         let overrides = self
             .store
             .community_overrides(community.id)
@@ -60,8 +68,9 @@ impl Engine {
             .map(u32::to_string)
             .collect();
         let mut message = OutgoingMessage::new().titled("Community rules").text(format!(
-            "Community rules: sessions of {} min · reminder {} min before · booking up to {} days ahead · late cancel within {} min.",
+            "Community rules: sessions of {} min · modes {} · reminder {} min before · booking up to {} days ahead · late cancel within {} min.",
             lengths.join("/"),
+            settings.session_modes.join("/"),
             settings.reminder_lead.num_minutes(),
             settings.booking_horizon.num_days(),
             settings.late_cancel_window.num_minutes()
@@ -91,14 +100,17 @@ impl Engine {
         value: Option<&str>,
     ) -> Result<Option<String>, CommandFailure> {
         // Fresh, not the cached copy: the check sees the other keys as they are now.
-        let current = self.store.community(community.id).await.map_err(unexpected)?;
+        let current = self
+            .store
+            .community(community.id)
+            .await
+            .map_err(unexpected)?;
         let refused = |problems: Vec<String>| UserError::BadSetup(problems.join(" "));
         let Some(setting) = setting_key(key) else {
             // The config's "no such key, did you mean" answer.
-            return Err(refused(
-                community_settings_with(&current.settings, key, "").unwrap_err(),
-            )
-            .into());
+            return Err(
+                refused(community_settings_with(&current.settings, key, "").unwrap_err()).into(),
+            );
         };
         let text = match value {
             Some(text) => text.to_string(),

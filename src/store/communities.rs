@@ -45,7 +45,10 @@ impl Store {
         platform_community_id: &str,
         defaults: &CommunitySettings,
     ) -> Result<Community> {
-        let row = match self.find_community_row(platform, platform_community_id).await? {
+        let row = match self
+            .find_community_row(platform, platform_community_id)
+            .await?
+        {
             Some(row) => row,
             None => {
                 let sql = format!(

@@ -75,6 +75,7 @@ mod platform_state;
 pub mod privacy;
 mod relations;
 mod rematch;
+mod session_choices;
 mod web_links;
 
 pub use bookings::{NewBooking, NewBookingRequest, SlotBookingCount};

@@ -72,6 +72,9 @@ pub const TABLES: &[TablePrivacy] = &[
     table("rematch_seats", Member("member_id = $1")),
     table("member_rematch_prefs", Member("member_id = $1")),
     table("locked_invitations", Member("inviter_member_id = $1 OR invitee_member_id = $1")),
+    // Issue 11's matching choices: a member's availability and mode mixing, their bookings' modes.
+    table("member_match_preferences", Member("member_id = $1")),
+    table("booking_modes", Member("booking_id IN (SELECT id FROM bookings WHERE member_id = $1)")),
     table("bookings", Member("member_id = $1")),
     table("members", Member("id = $1")),
 ];

@@ -12,8 +12,14 @@ async fn the_weekly_digest_is_posted_once_in_the_community_room() {
     let community = Community::start(Synapse::from_env(), &["ann", "ben"]).await;
     let (ann, ben) = (community.member("ann"), community.member("ben"));
     let room = &community.room;
-    assert!(ann.command(room, "!focusfolk book 9:00 25m").await.contains("Booked"));
-    assert!(ben.command(room, "!focusfolk book 9:00 25m").await.contains("Booked"));
+    assert!(ann
+        .command(room, "!focusfolk book 9:00 25m")
+        .await
+        .contains("Booked"));
+    assert!(ben
+        .command(room, "!focusfolk book 9:00 25m")
+        .await
+        .contains("Booked"));
 
     let engine = &community.bot.engine;
     let store = engine.store_for_tests().clone();
@@ -29,7 +35,10 @@ async fn the_weekly_digest_is_posted_once_in_the_community_room() {
         .collect();
     assert_eq!(digest.len(), 1);
     assert!(
-        digest[0].outcome.to_string().starts_with("done: digest posted"),
+        digest[0]
+            .outcome
+            .to_string()
+            .starts_with("done: digest posted"),
         "{}",
         digest[0].outcome
     );
@@ -56,6 +65,11 @@ async fn the_weekly_digest_is_posted_once_in_the_community_room() {
     assert_eq!(post["sender"], community.bot_id());
     let body = post["content"]["body"].as_str().unwrap();
     assert!(body.contains("25 min · 2 booked"), "{body}");
-    let html = post["content"]["formatted_body"].as_str().unwrap_or_default();
-    assert!(html.contains("<strong>This week in focus</strong>"), "{html}");
+    let html = post["content"]["formatted_body"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        html.contains("<strong>This week in focus</strong>"),
+        "{html}"
+    );
 }

@@ -139,7 +139,12 @@ pub enum PairTie {
     Friend,
     Favourite,
     Blocked,
-    RecentlyMet { times: u32 },
+    RecentlyMet {
+        times: u32,
+    },
+    /// The two booked different session modes (`core::session_choice`): a penalty, so equal
+    /// modes are preferred. Counted once per pair however many such notes name it.
+    DifferentModes,
 }
 
 /// A note about an (unordered) pair. Several notes for one pair add up (a directed friend
@@ -163,6 +168,10 @@ pub struct MatchingWeights {
     pub recent_repeat_penalty_cap: i64,
     /// Added when one member is a newcomer and the other a regular.
     pub newcomer_with_regular: i64,
+    /// Subtracted from a pair whose session modes differ (below a favourite, so a favourite
+    /// in another mode still helps; above the newcomer–regular bonus, so equal modes come
+    /// first).
+    pub different_modes_penalty: i64,
 }
 
 impl Default for MatchingWeights {
@@ -174,6 +183,7 @@ impl Default for MatchingWeights {
             recent_repeat_penalty_per_meeting: 150,
             recent_repeat_penalty_cap: 600,
             newcomer_with_regular: 100,
+            different_modes_penalty: 150,
         }
     }
 }

@@ -22,6 +22,7 @@ pub(super) struct TieSummary {
     favourite_notes: u64,
     blocked: bool,
     recent_meetings: u64,
+    different_modes: bool,
 }
 
 impl TieSummary {
@@ -33,6 +34,7 @@ impl TieSummary {
             PairTie::RecentlyMet { times } => {
                 self.recent_meetings = self.recent_meetings.saturating_add(u64::from(times))
             }
+            PairTie::DifferentModes => self.different_modes = true,
         }
     }
 
@@ -90,6 +92,11 @@ pub(super) fn weight_from_summary(
                     .favourite
                     .saturating_mul(count_as_i64(summary.favourite_notes)),
             )
-            .saturating_sub(recent_penalty),
+            .saturating_sub(recent_penalty)
+            .saturating_sub(if summary.different_modes {
+                weights.different_modes_penalty
+            } else {
+                0
+            }),
     )
 }

@@ -21,6 +21,10 @@ impl Engine {
             ..
         } = &snapshot;
         let matched = snapshot.matched_groups();
+        // The session modes members named, for the card (issue 11).
+        let named_modes = self
+            .named_session_modes_by_member(&snapshot.bookings)
+            .await?;
         let mut shortfall = Shortfall::default();
         // The prepare job normally opened them; after downtime it may not have.
         let rooms = shortfall.take_all(
@@ -66,7 +70,13 @@ impl Engine {
                             group: group.id,
                             member: member.id,
                         },
-                        announcement(slot, member, &partners, room, &title),
+                        crate::engine::session_choices::session_mode_field(
+                            announcement(slot, member, &partners, room, &title),
+                            community,
+                            &named_modes,
+                            member,
+                            &partners,
+                        ),
                     ),
                     None => {
                         without_room += 1;

@@ -249,6 +249,11 @@ impl Engine {
             b,
             tie: PairTie::RecentlyMet { times },
         }));
+        // Availability and session modes (issue 11): `engine::session_choices`.
+        notes.extend(
+            self.session_choice_notes(community, slot.starts_at, &ids, &relations)
+                .await?,
+        );
         let candidates = members
             .iter()
             .map(|member| Candidate {

@@ -40,10 +40,26 @@ impl Engine {
         // alone without warning (issue 11). A first-timer's reminder carries the etiquette
         // (what to expect); one who turned reminders off is not sent it, as they asked.
         let alone = active.len() == 1 && job.booking_id.is_none();
+        // So does a member whose own choices (friends only, quiet never with talk) rule out
+        // everyone booked with them (issue 11, `engine::session_choices`).
+        let choice_notes = if job.booking_id.is_none() {
+            let community = self
+                .store
+                .community(slot.community_id)
+                .await
+                .map_err(JobError::unexpected)?;
+            self.no_fitting_partner_notes(&community, &active, &members)
+                .await
+                .map_err(JobError::unexpected)?
+        } else {
+            std::collections::HashMap::new()
+        };
         let to_remind: Vec<(&Booking, &Member)> = active
             .iter()
             .filter_map(|booking| Some((*booking, members.get(&booking.member_id)?)))
-            .filter(|(_, member)| member.reminders_enabled || alone)
+            .filter(|(booking, member)| {
+                member.reminders_enabled || alone || choice_notes.contains_key(&booking.id)
+            })
             .collect();
         let mut lone_notes = std::collections::HashMap::new();
         if alone {
@@ -109,6 +125,7 @@ impl Engine {
                     .tone(Tone::Reminder)
                     .text("I'll tell you your partner and room when it starts.")
                     .append(lone_notes.get(&booking.id).cloned().unwrap_or_default())
+                    .append(choice_notes.get(&booking.id).cloned().unwrap_or_default())
                     .field(
                         "When",
                         OutgoingMessage::new().time(slot.starts_at, member.time_zone),

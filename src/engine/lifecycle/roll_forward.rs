@@ -116,6 +116,8 @@ impl Engine {
             };
             match booked {
                 Ok(Ok((_slot, rolled))) => {
+                    // A weekly series keeps the mode it was booked with (issue 11).
+                    self.carry_session_mode(booking, &rolled).await?;
                     self.wake_runner.notify_one();
                     notes.push(format!("booked #{} at {}", rolled.id, at));
                     if let WeeklyOccurrence::Moved { wanted, .. } = occurrence {

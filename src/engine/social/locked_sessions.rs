@@ -62,7 +62,7 @@ impl Engine {
         let deliver =
             decide_invitation(standing, actor_blocked_them, they_blocked_actor).map_err(refused)?;
         let (booked, booking) = self
-            .book(community, member, when, length_minutes, false)
+            .book(community, member, when, length_minutes, false, None)
             .await?;
         let invitation = store
             .create_locked_invitation(&NewInvitation {

@@ -89,8 +89,13 @@ pub async fn book(
     #[description = "A friend to lock this session in with (they get an invitation)"] with: Option<
         serenity::User,
     >,
+    #[description = "Session mode: quiet (default), talk, moving, or this server's own"]
+    session_mode: Option<String>,
 ) -> Result<(), Error> {
     let weekly = matches!(mode, Some(Mode::Weekly));
+    let session_mode = session_mode
+        .map(|mode| mode.trim().to_lowercase())
+        .filter(|mode| !mode.is_empty());
     let command = parse_time_spec(&when)
         .map_err(|error| error.to_string())
         .and_then(|when| match with {
@@ -98,9 +103,12 @@ pub async fn book(
                 when,
                 length_minutes: duration,
                 repeat_weekly: weekly,
+                session_mode,
             }),
             // One session with a friend: the text command refuses weekly the same way.
             Some(_) if weekly => Err("Booking with a friend is for one session; book weekly on your own, or book each week with them.".to_string()),
+            // A locked pair sits together whatever their modes: a mode would promise nothing.
+            Some(_) if session_mode.is_some() => Err("A session with a friend keeps you two together whatever the mode; book it without one.".to_string()),
             Some(friend) => Ok(Command::BookWith {
                 when,
                 length_minutes: duration,
@@ -184,6 +192,23 @@ pub enum ShowBookingsTo {
     Nobody,
 }
 
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum AvailableTo {
+    #[name = "everyone"]
+    Everyone,
+    #[name = "friends and favourites only"]
+    Friends,
+}
+
+impl AvailableTo {
+    fn availability(self) -> crate::core::session_choice::Availability {
+        match self {
+            AvailableTo::Everyone => crate::core::session_choice::Availability::Everyone,
+            AvailableTo::Friends => crate::core::session_choice::Availability::Friends,
+        }
+    }
+}
+
 /// Show your stats, turn reminders on or off, or choose who sees your upcoming sessions.
 #[poise::command(slash_command, guild_only)]
 pub async fn prefs(
@@ -194,6 +219,8 @@ pub async fn prefs(
     >,
     #[description = "A rematch may pair you with a longer or shorter session, for the shared minutes"]
     mixed_lengths: Option<bool>,
+    #[description = "Who you may be matched with"] availability: Option<AvailableTo>,
+    #[description = "May a quiet session be paired with a talk one"] mix_modes: Option<bool>,
 ) -> Result<(), Error> {
     if let Some(allowed) = mixed_lengths {
         let command = match (reminders, show_bookings) {
@@ -208,11 +235,19 @@ pub async fn prefs(
         ShowBookingsTo::Friends => ShowBookings::Friends,
         ShowBookingsTo::Nobody => ShowBookings::Nobody,
     });
-    let command = match (reminders, show_bookings) {
-        (Some(_), Some(_)) => Err("Change one preference at a time.".to_string()),
-        (Some(on), None) => Ok(Some(PrefsChange::Reminders(on))),
-        (None, Some(show)) => Ok(Some(PrefsChange::ShowBookings(show))),
-        (None, None) => Ok(None),
+    let changes: Vec<PrefsChange> = [
+        reminders.map(PrefsChange::Reminders),
+        show_bookings.map(PrefsChange::ShowBookings),
+        availability.map(|to| PrefsChange::Availability(to.availability())),
+        mix_modes.map(PrefsChange::MixModes),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let command = match changes.as_slice() {
+        [] => Ok(None),
+        [change] => Ok(Some(change.clone())),
+        _ => Err("Change one preference at a time.".to_string()),
     };
     run(ctx, command.map(|change| Command::Prefs { change })).await
 }

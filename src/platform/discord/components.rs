@@ -313,6 +313,7 @@ pub async fn on_modal(
                             when: spec,
                             length_minutes: minutes,
                             repeat_weekly: false,
+                            session_mode: None,
                         },
                     )
                     .await

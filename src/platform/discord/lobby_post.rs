@@ -33,7 +33,11 @@ impl DiscordPlatform {
         let body = card::build(message, Some(guild)).message_once_json(key);
         match self
             .rest
-            .call(Method::POST, &format!("/channels/{lobby}/messages"), Some(&body))
+            .call(
+                Method::POST,
+                &format!("/channels/{lobby}/messages"),
+                Some(&body),
+            )
             .await
         {
             Ok(_) => Ok(()),

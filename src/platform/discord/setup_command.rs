@@ -24,8 +24,8 @@ const MODERATOR_PERMISSIONS: Permissions =
 /// Every permission `/setup` checks anywhere, by Discord's names, in a stable order: what
 /// README asks admins to invite the bot with (a test compares the two).
 pub(super) fn required_permission_names() -> Vec<&'static str> {
-    let mut names = (ROOM_PERMISSIONS | LOBBY_PERMISSIONS | MODERATOR_PERMISSIONS)
-        .get_permission_names();
+    let mut names =
+        (ROOM_PERMISSIONS | LOBBY_PERMISSIONS | MODERATOR_PERMISSIONS).get_permission_names();
     names.sort_unstable();
     names
 }
@@ -58,6 +58,8 @@ pub async fn setup(
     setting: Option<String>,
     #[description = "The setting's new value as in the config (e.g. 15m, 25,50), or default"]
     value: Option<String>,
+    #[description = "Session modes members may pick, default first, e.g. quiet talk moving"]
+    modes: Option<String>,
 ) -> Result<(), Error> {
     let Some(actor) = actor_of(ctx) else {
         return Ok(());
@@ -71,7 +73,8 @@ pub async fn setup(
         || durations.is_some()
         || reminder.is_some()
         || page.is_some()
-        || setting.is_some();
+        || setting.is_some()
+        || modes.is_some();
     let data = ctx.data().clone();
     let bot_id = ctx.framework().bot_id().get();
     // The permission report reads the cache synchronously (its guard must not live across
@@ -137,6 +140,17 @@ pub async fn setup(
                 _ => notes.push(OutgoingMessage::new().text(format!(
                     "Give `{key}` a value too (e.g. value: 15m), or value: default."
                 ))),
+            }
+        }
+        if let Some(text) = &modes {
+            let words: Vec<&str> = text.split_whitespace().collect();
+            match crate::command::session_choice::parse_setup_modes(&words) {
+                Ok(Command::Setup {
+                    change: Some(change),
+                }) => changes.push(change),
+                _ => notes.push(OutgoingMessage::new().text(
+                    "Give the session modes as words, the default first, e.g. quiet talk moving.",
+                )),
             }
         }
         for change in changes {
@@ -209,7 +223,9 @@ async fn autocomplete_setting(
         .iter()
         .filter(|key| key.name.contains(&needle))
         .take(25)
-        .map(|key| serenity::AutocompleteChoice::new(format!("{} ({})", key.name, key.label), key.name))
+        .map(|key| {
+            serenity::AutocompleteChoice::new(format!("{} ({})", key.name, key.label), key.name)
+        })
         .collect();
     serenity::CreateAutocompleteResponse::new().set_choices(choices)
 }
@@ -322,7 +338,11 @@ fn permission_report(
     }
     check(setup.pool_category, ROOM_PERMISSIONS, "pool category");
     check(setup.lobby, LOBBY_PERMISSIONS, "lobby");
-    check(setup.moderators, MODERATOR_PERMISSIONS, "moderators' channel");
+    check(
+        setup.moderators,
+        MODERATOR_PERMISSIONS,
+        "moderators' channel",
+    );
     problems.extend(server_wide);
     if let Some(role) = setup.moderator_role {
         let mine = cached
@@ -357,10 +377,16 @@ mod tests {
     fn readme_lists_exactly_the_permissions_setup_checks() {
         let readme = include_str!("../../../README.md");
         let marker = "invite the bot with these permissions: **";
-        let start = readme.find(marker).expect("README names the invite permissions") + marker.len();
+        let start = readme
+            .find(marker)
+            .expect("README names the invite permissions")
+            + marker.len();
         let end = start + readme[start..].find("**").expect("the list ends in **");
         // The list may wrap: one space wherever README breaks the line.
-        let list = readme[start..end].split_whitespace().collect::<Vec<_>>().join(" ");
+        let list = readme[start..end]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         let mut listed: Vec<&str> = list
             .split(',')
             .map(|name| name.trim().trim_start_matches("and ").trim())

@@ -40,6 +40,7 @@ pub(super) fn slot_strategy(
             2 => Just(PairTie::Favourite),
             2 => Just(PairTie::Blocked),
             3 => (1u32..5).prop_map(|times| PairTie::RecentlyMet { times }),
+            2 => Just(PairTie::DifferentModes),
         ];
         let note_count = if noted < 2 { 0..1 } else { noted..noted * 3 };
         (
@@ -81,10 +82,11 @@ pub(super) fn adversarial_strategy() -> impl Strategy<Value = (MatchingInput, Ma
             -100i64..400,
             0i64..400,
             0i64..900,
-            0i64..300
+            0i64..300,
+            -100i64..400
         )
             .prop_map(
-                |(base, friend, favourite, penalty, cap, newcomer_with_regular)| {
+                |(base, friend, favourite, penalty, cap, newcomer_with_regular, modes)| {
                     MatchingWeights {
                         base,
                         friend,
@@ -92,6 +94,7 @@ pub(super) fn adversarial_strategy() -> impl Strategy<Value = (MatchingInput, Ma
                         recent_repeat_penalty_per_meeting: penalty,
                         recent_repeat_penalty_cap: cap,
                         newcomer_with_regular,
+                        different_modes_penalty: modes,
                     }
                 }
             ),
@@ -120,6 +123,7 @@ pub(super) fn adversarial_strategy() -> impl Strategy<Value = (MatchingInput, Ma
                     2 => Just(PairTie::Favourite),
                     2 => Just(PairTie::Blocked),
                     3 => (0u32..5).prop_map(|times| PairTie::RecentlyMet { times }),
+                    2 => Just(PairTie::DifferentModes),
                 ];
                 (
                     proptest::collection::vec(class_of(plain_mix), plain),
