@@ -3,6 +3,7 @@
 
 pub mod parse;
 pub mod social;
+pub mod check_in;
 
 use crate::core::time_input::{DaySpec, TimeSpec};
 
@@ -55,6 +56,26 @@ pub enum Command {
     /// `calendar` shows the member's private calendar feed and page links; `calendar reset`
     /// revokes them and makes new ones.
     Calendar { reset: bool },
+    /// `checkin 12 done|partly`, `checkin 12 absent [@x]`: the check-in's answers about the
+    /// session of booking 12 (issue 11).
+    CheckIn { booking: i64, reply: CheckInReply },
+    /// `report @x <why>`: to the community's moderators, with the shared session's context.
+    Report { target: MemberRef, reason: String },
+    /// `snooze @x 7d` (not matched with x for 7 days), `snooze @x off` (`days` is `None`).
+    Snooze {
+        target: MemberRef,
+        days: Option<u32>,
+    },
+    /// `blocked`: the member's own blocks and running snoozes.
+    Blocked,
+}
+
+/// What a member answers to the check-in.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CheckInReply {
+    Verdict(crate::core::check_in::SessionVerdict),
+    /// "Partner absent": the one partner of a pair (`None`), or the one named in a trio.
+    PartnerAbsent(Option<MemberRef>),
 }
 
 /// Whether `friend`/`favourite`/`block` sets a relation or its `un…` form removes it.
@@ -112,4 +133,7 @@ pub enum SetupChange {
     ReminderLeadMinutes(u32),
     /// `setup page public|members|off`: who may see the community's web page.
     Page(crate::core::web_page::PageVisibility),
+    /// `setup moderators <room>`: where reports and problems go, on platforms whose adapter
+    /// keeps that place from a text command (Matrix: a room id or alias).
+    Moderators(String),
 }

@@ -38,6 +38,10 @@ pub const COMMAND_NAMES: &[&str] = &[
     "calendar",
     "setup",
     "help",
+    "checkin",
+    "report",
+    "snooze",
+    "blocked",
 ];
 
 const PREFIX: &str = "!focusfolk";
@@ -53,7 +57,7 @@ const USAGE_UNFAVOURITE: &str = "unfavourite <name>";
 const USAGE_BLOCK: &str = "block <name> (e.g. block @bob)";
 const USAGE_UNBLOCK: &str = "unblock <name>";
 const USAGE_SETUP: &str =
-    "setup [lengths 25 50 75] [reminder 10m] [page public|members|off] (community admins only)";
+    "setup [lengths 25 50 75] [reminder 10m] [page public|members|off] [moderators <room>] (community admins only)";
 const USAGE_CALENDAR: &str = "calendar [reset]";
 const USAGE_HELP: &str = "help [command] (e.g. help book)";
 
@@ -223,6 +227,10 @@ pub fn parse_command(input: &str) -> Result<Command, CommandParseError> {
             &args,
         ),
         "setup" => parse_setup(&args),
+        "checkin" | "check-in" => Ok(super::check_in::parse_check_in(&args)?),
+        "report" => Ok(super::check_in::parse_report(&args)?),
+        "snooze" => Ok(super::check_in::parse_snooze(&args)?),
+        "blocked" => Ok(super::check_in::parse_blocked(&args)?),
         "help" => Ok(Command::Help {
             topic: args.first().map(|topic| normalise_topic(topic)),
         }),
@@ -384,6 +392,16 @@ fn parse_setup(args: &[&str]) -> Result<Command, CommandParseError> {
                 CMD,
                 USAGE_SETUP,
                 "Give one reminder time in minutes, like: setup reminder 10m",
+            )),
+        },
+        "moderators" | "mods" => match rest {
+            [room] => Ok(Command::Setup {
+                change: Some(SetupChange::Moderators(room.to_string())),
+            }),
+            _ => Err(bad(
+                CMD,
+                USAGE_SETUP,
+                "Say where moderators get reports: setup moderators and the room or channel",
             )),
         },
         "page" => match rest {
@@ -568,6 +586,10 @@ const HELP: &[(&str, &str, &str)] = &[
     ("calendar", USAGE_CALENDAR, "Get your private calendar feed (add it to your calendar app by URL) and your own page; reset makes new links and the old ones stop working."),
     ("setup", USAGE_SETUP, "Show or change this community's session lengths, reminder time and who sees its web page (admins)."),
     ("help", USAGE_HELP, "Show this list, or the details of one command."),
+    ("checkin", super::check_in::USAGE_CHECKIN, "Answer the check-in after a session: done, partly, or absent when your partner never came (when both partners say so, the session counts for neither). The check-in's buttons or reply lines say it for you."),
+    ("report", super::check_in::USAGE_REPORT, "Tell the community's moderators about a partner from a session in the last 14 days, with what happened. They are never told who reported them. At most 3 reports a day."),
+    ("snooze", super::check_in::USAGE_SNOOZE, "Don't be matched with someone for a while (up to 90 days), or end it early with off. They aren't told."),
+    ("blocked", super::check_in::USAGE_BLOCKED, "List the members you blocked or snoozed. Only you see it."),
 ];
 
 /// `book`'s usage with the session lengths a community allows, e.g. "[25m|50m]"; its example

@@ -17,3 +17,4 @@ pub mod schedule;
 pub mod slot_grid;
 pub mod time_input;
 pub mod web_page;
+pub mod check_in;

@@ -237,6 +237,18 @@ impl Engine {
                     .await
             }
             Command::Setup { change } => self.setup(actor, community, change).await,
+            Command::CheckIn { booking, reply } => {
+                self.check_in_answer(community, &member, booking, reply)
+                    .await
+            }
+            Command::Report { target, reason } => {
+                self.report_member(community, &member, &target, &reason)
+                    .await
+            }
+            Command::Snooze { target, days } => {
+                self.snooze(community, &member, &target, days).await
+            }
+            Command::Blocked => self.blocked_list(&member).await,
             Command::Help { topic } => Ok(OutgoingMessage::new()
                 .titled(match &topic {
                     Some(_) => "Help".to_string(),

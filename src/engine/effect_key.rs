@@ -52,6 +52,8 @@ pub enum EffectKey {
     /// "You left, so your upcoming sessions are cancelled", told at the prepare of the slot
     /// that found them gone (`dm:departed:s7:m3`).
     Departed { slot: SlotId, member: MemberId },
+    /// A member's report, posted for the community's moderators (`mods:report:r7`).
+    ModeratorsReport { report: i64 },
 }
 
 impl EffectKey {
@@ -92,6 +94,7 @@ impl fmt::Display for EffectKey {
             EffectKey::Departed { slot, member } => write!(f, "dm:departed:s{slot}:m{member}"),
             EffectKey::CommunityAnnounce { slot } => write!(f, "post:announce:s{slot}"),
             EffectKey::CommunityRemind { slot } => write!(f, "post:remind:s{slot}"),
+            EffectKey::ModeratorsReport { report } => write!(f, "mods:report:r{report}"),
         }
     }
 }
@@ -144,6 +147,7 @@ mod tests {
             ),
             (EffectKey::PartnerMessage { message: 7 }, "dm:msg:p7"),
             (EffectKey::Departed { slot, member }, "dm:departed:s7:m3"),
+            (EffectKey::ModeratorsReport { report: 7 }, "mods:report:r7"),
         ];
         for (key, text) in table {
             assert_eq!(key.to_string(), text, "{key:?}");

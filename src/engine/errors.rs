@@ -58,6 +58,9 @@ pub enum UserError {
     /// A social command refused (issue 11): friends, partner messages, blocks.
     #[error("{0}")]
     Social(#[from] super::social::SocialRefusal),
+    /// A check-in, report or snooze refused (issue 11).
+    #[error("{0}")]
+    CheckIn(#[from] super::social::CheckInRefusal),
 }
 
 impl UserError {

@@ -171,6 +171,7 @@ fn dm_kind(key: &EffectKey) -> &'static str {
         EffectKey::FriendAccepted { .. } => "friend_accepted",
         EffectKey::PartnerMessage { .. } => "partner_message",
         EffectKey::OpenRoom { .. } | EffectKey::CloseRoom { .. } => "room",
+        EffectKey::ModeratorsReport { .. } => "moderators_report",
     }
 }
 

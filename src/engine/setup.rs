@@ -25,6 +25,15 @@ impl Engine {
                 SetupChange::Page(visibility) => {
                     return self.set_page_visibility(community, visibility).await;
                 }
+                // Where moderators' notes go is the adapter's to keep (Discord's `/setup
+                // moderators:`, Matrix's room); it acts on this `Done` outcome.
+                SetupChange::Moderators(room) => {
+                    return Ok(crate::core::message::OutgoingMessage::new()
+                        .titled("Moderators' room set")
+                        .text("Reports and problems will go to ")
+                        .name(room)
+                        .text("."));
+                }
                 SetupChange::AllowedLengths(mut lengths) => {
                     // The same rule as the config file's `allowed_lengths_minutes`.
                     let problems = session_length_problems(&lengths);

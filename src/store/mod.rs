@@ -72,6 +72,7 @@ mod partner_messages;
 mod platform_state;
 mod relations;
 mod web_links;
+mod check_ins;
 
 pub use bookings::{NewBooking, NewBookingRequest, SlotBookingCount};
 pub use chores::PruneReport;
@@ -80,6 +81,7 @@ pub use friends::FriendLists;
 pub use members::MAX_NAMESAKES;
 pub use operations::{CommunityFigures, JobListFilter, JobListing, JobRetry};
 pub use web_links::{AttendanceCounts, CommunityPage};
+pub use check_ins::Snooze;
 
 pub use group_commit::GroupCommitStats;
 use group_commit::{GroupedWrite, ReturnedIntegers, SqliteGroupCommit, WriteValue};

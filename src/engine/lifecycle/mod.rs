@@ -246,6 +246,8 @@ impl Engine {
             b,
             tie: PairTie::RecentlyMet { times },
         }));
+        // A snooze running at the slot's start keeps the pair apart like a block (issue 11).
+        notes.extend(self.snooze_notes(&ids, slot.starts_at).await?);
         let candidates = members
             .iter()
             .map(|member| Candidate {

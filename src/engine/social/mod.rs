@@ -3,9 +3,12 @@
 //! here. Refusals are [`SocialRefusal`]s, answered in plain words like every user error, and
 //! never reveal what another member did not allow (blocks above all).
 
+mod check_in;
 mod friends;
 mod lone_booker;
 mod messages;
+
+pub use check_in::CheckInRefusal;
 
 use crate::core::friends::FriendRefusal;
 

@@ -239,6 +239,16 @@ fn buttons(message: &OutgoingMessage, guild: Option<u64>) -> Vec<Button> {
                     booking,
                     local_time,
                 } => (1, format!("{MOVE}:{guild}:{}:{local_time}", booking.0)),
+                // The check-in's buttons (issue 11) are `check_in_buttons`'s.
+                MessageAction::CheckInVerdict { .. }
+                | MessageAction::PartnerAbsent { .. }
+                | MessageAction::AboutPartner { .. }
+                | MessageAction::BookSameTimeNextWeek { .. } => {
+                    match super::check_in_ids::button(action, guild) {
+                        Some(button) => button,
+                        None => continue,
+                    }
+                }
             };
             buttons.push(Button {
                 label: button_label(&action.label()),

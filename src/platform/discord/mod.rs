@@ -20,6 +20,8 @@ mod calendar_command;
 pub mod card;
 mod channel_message;
 mod channels;
+mod check_in_buttons;
+mod check_in_ids;
 mod client;
 mod command_list;
 mod commands;
