@@ -223,6 +223,9 @@ pub fn describe_event(event: &ShellEvent) -> String {
             )
         }
         ShellEvent::RoomClosed { room } => format!("  🔒 room {room} closed"),
+        ShellEvent::ModeratorNote { community, text } => {
+            format!("  🛡️ to the moderators of {community}: {}", indent_card(text))
+        }
     }
 }
 

@@ -71,6 +71,11 @@ pub(super) static SCHEMA: &[Section] = &[
             field("close_delay", FieldKind::Duration, "\"5m\""),
             field("recent_repeat_days", FieldKind::Days, "7"),
             field("default_time_zone", FieldKind::Text, "\"Europe/Berlin\""),
+            field("reliability_limited_below_percent", FieldKind::Count, "80"),
+            field("reliability_limited_bookings", FieldKind::Count, "3"),
+            field("reliability_restricted_below_percent", FieldKind::Count, "50"),
+            field("reliability_restricted_bookings", FieldKind::Count, "1"),
+            field("reliability_min_sessions", FieldKind::Count, "3"),
         ],
     },
     Section {

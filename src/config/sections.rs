@@ -89,6 +89,15 @@ pub struct CommunityDefaults {
     pub recent_repeat_days: i64,
     /// An IANA zone name such as `Europe/Berlin`.
     pub default_time_zone: String,
+    /// Reliability tiers (issue 11): under this show-up rate (percent, over the last 20 booked
+    /// sessions) a member holds at most `reliability_limited_bookings` upcoming sessions…
+    pub reliability_limited_below_percent: u32,
+    pub reliability_limited_bookings: u32,
+    /// …and under this one at most `reliability_restricted_bookings`.
+    pub reliability_restricted_below_percent: u32,
+    pub reliability_restricted_bookings: u32,
+    /// Nobody is tiered before this many booked sessions.
+    pub reliability_min_sessions: u32,
 }
 
 impl Default for CommunityDefaults {
@@ -104,6 +113,11 @@ impl Default for CommunityDefaults {
             close_delay: HumanDuration::from_mins(5),
             recent_repeat_days: 7,
             default_time_zone: "UTC".to_string(),
+            reliability_limited_below_percent: 80,
+            reliability_limited_bookings: 3,
+            reliability_restricted_below_percent: 50,
+            reliability_restricted_bookings: 1,
+            reliability_min_sessions: 3,
         }
     }
 }
