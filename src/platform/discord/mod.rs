@@ -21,6 +21,7 @@ pub mod card;
 mod channel_message;
 mod channels;
 mod check_in_buttons;
+mod check_in_commands;
 mod check_in_ids;
 mod client;
 mod command_list;
