@@ -241,11 +241,10 @@ async fn a_report_reaches_the_moderators_with_the_session_and_never_the_reported
     let (community, note) = &notes[0];
     assert_eq!(community, common::COMMUNITY);
     for expected in [
-        "Report #1",
-        "About: @ben",
-        "From: @ann",
-        "Session: Mon 30 Nov 09:00 UTC (50 min), with @ann, @ben",
-        "kept sharing an offensive screen",
+        "Report #1: @ann reports @ben.",
+        "Session: Mon 30 Nov 09:00 UTC (50 min), with @ann, @ben.",
+        "In their words: kept sharing an offensive screen",
+        "the reported member is not told",
     ] {
         assert!(note.contains(expected), "{expected} missing from:\n{note}");
     }

@@ -41,7 +41,7 @@ pub fn parse_check_in(args: &[&str]) -> Parsed {
             USAGE_CHECKIN,
             format!(
                 "\"{}\" isn't a booking number.",
-                super::parse::shorten(booking)
+                excerpt(booking)
             ),
         ));
     };
@@ -59,7 +59,7 @@ pub fn parse_check_in(args: &[&str]) -> Parsed {
                     USAGE_CHECKIN,
                     format!(
                         "Nothing goes after {answer}, but I got \"{}\".",
-                        super::parse::shorten(extra)
+                        excerpt(extra)
                     ),
                 ))
             }
@@ -69,7 +69,7 @@ pub fn parse_check_in(args: &[&str]) -> Parsed {
                     USAGE_CHECKIN,
                     format!(
                         "\"{}\" isn't an answer I know: say done, partly or absent.",
-                        super::parse::shorten(answer)
+                        excerpt(answer)
                     ),
                 ))
             }
@@ -117,7 +117,7 @@ pub fn parse_snooze(args: &[&str]) -> Parsed {
                 USAGE_SNOOZE,
                 format!(
                     "\"{}\" isn't a length I know: say a number of days from 1 to {MAX_SNOOZE_DAYS}, like 7d or 2w, or off.",
-                    super::parse::shorten(length)
+                    excerpt(length)
                 ),
             )
         })?)
@@ -144,9 +144,22 @@ pub fn parse_blocked(args: &[&str]) -> Parsed {
             USAGE_BLOCKED,
             format!(
                 "blocked takes nothing after it, but I got \"{}\". To block someone, say block @name.",
-                super::parse::shorten(extra)
+                excerpt(extra)
             ),
         )),
+    }
+}
+
+/// What a member typed, cut to a short excerpt for echoing back (`parse::shorten`'s rule; a
+/// copy, since `parse.rs` imports this file).
+fn excerpt(word: &str) -> String {
+    const MAX_CHARS: usize = 40;
+    if word.chars().count() <= MAX_CHARS {
+        word.to_string()
+    } else {
+        let mut cut: String = word.chars().take(MAX_CHARS).collect();
+        cut.push('…');
+        cut
     }
 }
 

@@ -18,3 +18,4 @@ pub mod slot_grid;
 pub mod time_input;
 pub mod web_page;
 pub mod check_in;
+pub mod check_in_message;

@@ -92,7 +92,7 @@ async fn the_check_ins_add_friend_and_report_lines_work_and_the_report_reaches_o
     .await;
     let body = note["content"]["body"].as_str().unwrap();
     assert!(
-        body.contains("Report #1") && body.contains(&ben.user.localpart),
+        body.contains("Report #1: ") && body.contains(&ben.user.localpart),
         "{body}"
     );
     assert_eq!(

@@ -1,6 +1,6 @@
 //! Check-in (T + length) and room closing (T + length + delay).
 
-use crate::core::check_in::check_in_message;
+use crate::core::check_in_message::check_in_message;
 use crate::core::message::{MessageAction, OutgoingMessage, Tone};
 use crate::core::model::{AttendanceOutcome, GroupState, Slot};
 use crate::engine::effect_key::EffectKey;

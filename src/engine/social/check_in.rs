@@ -226,40 +226,39 @@ impl Engine {
             .members_by_id(&session.members)
             .await
             .map_err(|error| unexpected(anyhow::anyhow!("{error}")))?;
+        // All in the body, no fields: Discord's moderators' channel gets the parts as text.
         let zone = community.settings.default_time_zone;
+        let mention = |member: &Member| {
+            OutgoingMessage::new()
+                .mention(member.platform_user_id.clone(), member.display_name.clone())
+        };
         let mut note = OutgoingMessage::new()
-            .titled(format!("Report #{report}"))
+            .titled("Report to the moderators")
             .tone(Tone::Problem)
-            .field(
-                "About",
-                OutgoingMessage::new().mention(
-                    reported.platform_user_id.clone(),
-                    reported.display_name.clone(),
-                ),
-            )
-            .field(
-                "From",
-                OutgoingMessage::new()
-                    .mention(member.platform_user_id.clone(), member.display_name.clone()),
-            );
-        let mut when = OutgoingMessage::new().time(session.starts_at, zone).text(format!(
-            " ({} min)",
-            (session.ends_at - session.starts_at).num_minutes()
-        ));
-        when = when.text(", with ");
-        for (index, id) in session.members.iter().enumerate() {
+            .text(format!("Report #{report}: "))
+            .append(mention(member))
+            .text(" reports ")
+            .append(mention(&reported))
+            .text(". Session: ")
+            .time(session.starts_at, zone)
+            .text(format!(
+                " ({} min), with ",
+                (session.ends_at - session.starts_at).num_minutes()
+            ));
+        let mut first = true;
+        for id in &session.members {
             if let Some(sat) = everyone.get(id) {
-                if index > 0 {
-                    when = when.text(", ");
+                if !first {
+                    note = note.text(", ");
                 }
-                when = when.mention(sat.platform_user_id.clone(), sat.display_name.clone());
+                first = false;
+                note = note.append(mention(sat));
             }
         }
         note = note
-            .field("Session", when)
-            .text("What happened, in the reporter's words: ")
+            .text(". In their words: ")
             .name(&reason)
-            .footer("The reported member is not told. Reply to the reporter privately if you need more.");
+            .text(" — the reported member is not told; reply to the reporter privately if you need more.");
         let platform = self.platform.clone();
         let platform_community = community.platform_community_id.clone();
         // Recorded once by its id; a moderators' destination that is missing or refuses is
