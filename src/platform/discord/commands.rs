@@ -301,6 +301,7 @@ I DM you your partner and a private voice channel; join it in the first few minu
 • `/sessions` your bookings · `/cancel` one · `/slots` see when others booked\n\
 • `/friend` ask someone to be friends (paired together first) · `/friends` your friends and requests\n\
 • `/prefs` your stats, reminder DMs and who sees your sessions · `/partner` favourite or block someone\n\
+• `/checkin` how a session went · `/report` a partner to the moderators · `/snooze` someone for a while · `/blocked` your blocks\n\
 Please allow DMs from this server so I can reach you.";
 
 /// How focusfolk works.
