@@ -1,6 +1,7 @@
 //! One command language for every platform: Discord slash commands, Matrix `!focusfolk …`
 //! messages and the shell all become a [`Command`], handled in one place.
 
+pub mod locked;
 pub mod parse;
 pub mod social;
 pub mod check_in;
@@ -56,6 +57,15 @@ pub enum Command {
     /// `calendar` shows the member's private calendar feed and page links; `calendar reset`
     /// revokes them and makes new ones.
     Calendar { reset: bool },
+    /// `book tomorrow 9:00 [50m] with @bob`: books the slot and invites the friend bob to it;
+    /// once bob accepts, the two are locked in together (`core::locked_pairs`).
+    BookWith {
+        when: TimeSpec,
+        length_minutes: Option<u32>,
+        with: MemberRef,
+    },
+    /// `book accept 7` / `book decline 7`: the invitee's answer to invitation 7.
+    AnswerInvitation { invitation: i64, accept: bool },
     /// `checkin 12 done|partly`, `checkin 12 absent [@x]`: the check-in's answers about the
     /// session of booking 12 (issue 11).
     CheckIn { booking: i64, reply: CheckInReply },

@@ -122,6 +122,11 @@ pub enum MessageAction {
         booking: BookingId,
         local_time: String,
     },
+    /// Accept invitation `invitation` to lock in a session with a friend (`book accept 7`):
+    /// books the slot and pairs the two together.
+    AcceptLockedSession { invitation: i64 },
+    /// Decline that invitation (`book decline 7`); the inviter keeps a normal booking.
+    DeclineLockedSession { invitation: i64 },
     /// The check-in's "how did it go" (issue 11): this booking's session went `verdict`.
     CheckInVerdict {
         booking: BookingId,
@@ -171,6 +176,8 @@ impl MessageAction {
                 "Move to {}",
                 local_time.rsplit(' ').next().unwrap_or(local_time)
             ),
+            MessageAction::AcceptLockedSession { .. } => "Accept".to_string(),
+            MessageAction::DeclineLockedSession { .. } => "Decline".to_string(),
             MessageAction::CheckInVerdict { verdict, .. } => match verdict {
                 crate::core::check_in::SessionVerdict::Done => "Mark it done".to_string(),
                 crate::core::check_in::SessionVerdict::Partly => "Mark it partly done".to_string(),
@@ -220,6 +227,12 @@ impl MessageAction {
                 booking,
                 local_time,
             } => (CommandWord::Move, format!("{} {local_time}", booking.0)),
+            MessageAction::AcceptLockedSession { invitation } => {
+                (CommandWord::Book, format!("accept {invitation}"))
+            }
+            MessageAction::DeclineLockedSession { invitation } => {
+                (CommandWord::Book, format!("decline {invitation}"))
+            }
             MessageAction::CheckInVerdict { booking, verdict } => (
                 CommandWord::CheckIn,
                 format!("{} {}", booking.0, verdict.as_str()),

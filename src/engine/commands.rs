@@ -121,6 +121,19 @@ impl Engine {
             let invite = self.booking_invite(&booking, &member);
             return Ok(Reply::new(booked, CommandOutcome::Booked).with_attachments(vec![invite]));
         }
+        if let Command::BookWith {
+            when,
+            length_minutes,
+            with,
+        } = &command
+        {
+            let member = self.member_for_booking(&community, actor, now).await?;
+            let (booked, booking) = self
+                .book_with_friend(&community, &member, when, *length_minutes, with)
+                .await?;
+            let invite = self.booking_invite(&booking, &member);
+            return Ok(Reply::new(booked, CommandOutcome::Booked).with_attachments(vec![invite]));
+        }
         let member = self
             .store
             .ensure_member(
@@ -237,6 +250,21 @@ impl Engine {
                     .await
             }
             Command::Setup { change } => self.setup(actor, community, change).await,
+            Command::BookWith {
+                when,
+                length_minutes,
+                with,
+            } => self
+                .book_with_friend(community, &member, &when, length_minutes, &with)
+                .await
+                .map(|(message, booking)| {
+                    attachments.push(self.booking_invite(&booking, &member));
+                    message
+                }),
+            Command::AnswerInvitation { invitation, accept } => {
+                self.answer_invitation(community, &member, invitation, accept, attachments)
+                    .await
+            }
             Command::CheckIn { booking, reply } => {
                 self.check_in_answer(community, &member, booking, reply)
                     .await
@@ -261,7 +289,7 @@ impl Engine {
         }
     }
 
-    async fn book(
+    pub(super) async fn book(
         &self,
         community: &Community,
         member: &Member,
@@ -572,7 +600,8 @@ impl Engine {
                         } else {
                             ""
                         }
-                    )),
+                    ))
+                    .append(self.locked_partner_note(member, booking).await?),
             );
         }
         Ok(reply

@@ -5,6 +5,7 @@
 
 mod check_in;
 mod friends;
+mod locked_sessions;
 mod lone_booker;
 mod messages;
 
@@ -29,4 +30,6 @@ pub enum SocialRefusal {
     MessageTooLong(usize),
     #[error("You've sent {0} messages in the last {1} minutes; wait a little before the next.")]
     TooManyMessages(usize, i64),
+    #[error("{0}")]
+    Locked(#[from] crate::core::locked_pairs::LockRefusal),
 }
