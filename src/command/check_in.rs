@@ -89,7 +89,8 @@ pub fn parse_report(args: &[&str]) -> Parsed {
         return Err(bad(CMD, USAGE_REPORT, "Who? Say report and their @name."));
     };
     let reason = reason.join(" ");
-    if reason.trim().is_empty() {
+    // The check-in's Report line ends in this placeholder; replied as it is, it says nothing.
+    if reason.trim().is_empty() || reason.trim() == "<what happened>" {
         return Err(bad(
             CMD,
             USAGE_REPORT,
@@ -218,6 +219,7 @@ mod tests {
         );
         assert!(parse_report(&[]).is_err());
         assert!(parse_report(&["@bob"]).is_err());
+        assert!(parse_report(&["@bob", "<what", "happened>"]).is_err());
         assert!(parse_report(&["@", "rude"]).is_err());
     }
 
