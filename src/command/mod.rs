@@ -3,6 +3,7 @@
 
 pub mod locked;
 pub mod parse;
+pub mod privacy;
 pub mod social;
 pub mod check_in;
 
@@ -66,6 +67,8 @@ pub enum Command {
     },
     /// `book accept 7` / `book decline 7`: the invitee's answer to invitation 7.
     AnswerInvitation { invitation: i64, accept: bool },
+    /// `privacy export` sends the member their data; `privacy delete [confirm]` erases it.
+    Privacy { request: privacy::PrivacyRequest },
     /// `checkin 12 done|partly`, `checkin 12 absent [@x]`: the check-in's answers about the
     /// session of booking 12 (issue 11).
     CheckIn { booking: i64, reply: CheckInReply },

@@ -40,6 +40,7 @@ pub enum CommandWord {
     Calendar,
     Setup,
     Help,
+    Privacy,
     CheckIn,
     Report,
     Snooze,
@@ -48,7 +49,7 @@ pub enum CommandWord {
 
 impl CommandWord {
     /// Every command word, in the order the overall help lists them.
-    pub const ALL: [CommandWord; 22] = [
+    pub const ALL: [CommandWord; 23] = [
         CommandWord::Book,
         CommandWord::Cancel,
         CommandWord::Sessions,
@@ -67,6 +68,7 @@ impl CommandWord {
         CommandWord::Calendar,
         CommandWord::Setup,
         CommandWord::Help,
+        CommandWord::Privacy,
         CommandWord::CheckIn,
         CommandWord::Report,
         CommandWord::Snooze,
@@ -93,6 +95,7 @@ impl CommandWord {
             CommandWord::Calendar => "calendar",
             CommandWord::Setup => "setup",
             CommandWord::Help => "help",
+            CommandWord::Privacy => "privacy",
             CommandWord::CheckIn => "checkin",
             CommandWord::Report => "report",
             CommandWord::Snooze => "snooze",
@@ -127,6 +130,8 @@ pub enum MessageAction {
     AcceptLockedSession { invitation: i64 },
     /// Decline that invitation (`book decline 7`); the inviter keeps a normal booking.
     DeclineLockedSession { invitation: i64 },
+    /// Yes, erase everything stored about me (`privacy delete`'s confirmation).
+    ConfirmDeletion,
     /// The check-in's "how did it go" (issue 11): this booking's session went `verdict`.
     CheckInVerdict {
         booking: BookingId,
@@ -178,6 +183,7 @@ impl MessageAction {
             ),
             MessageAction::AcceptLockedSession { .. } => "Accept".to_string(),
             MessageAction::DeclineLockedSession { .. } => "Decline".to_string(),
+            MessageAction::ConfirmDeletion => "Yes, delete my data".to_string(),
             MessageAction::CheckInVerdict { verdict, .. } => match verdict {
                 crate::core::check_in::SessionVerdict::Done => "Mark it done".to_string(),
                 crate::core::check_in::SessionVerdict::Partly => "Mark it partly done".to_string(),
@@ -233,6 +239,7 @@ impl MessageAction {
             MessageAction::DeclineLockedSession { invitation } => {
                 (CommandWord::Book, format!("decline {invitation}"))
             }
+            MessageAction::ConfirmDeletion => (CommandWord::Privacy, "delete confirm".to_string()),
             MessageAction::CheckInVerdict { booking, verdict } => (
                 CommandWord::CheckIn,
                 format!("{} {}", booking.0, verdict.as_str()),

@@ -9,6 +9,7 @@ use super::commands::{
     timezone,
 };
 use super::context::{Data, Error};
+use super::privacy_command::privacy;
 use super::setup_command::setup;
 
 pub fn all() -> Vec<poise::Command<Arc<Data>, Error>> {
@@ -27,6 +28,7 @@ pub fn all() -> Vec<poise::Command<Arc<Data>, Error>> {
         calendar(),
         help(),
         setup(),
+        privacy(),
         checkin(),
         report(),
         snooze(),
