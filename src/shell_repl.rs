@@ -233,6 +233,12 @@ pub fn describe_event(event: &ShellEvent) -> String {
         ShellEvent::CommunityPost { community, text } => {
             format!("  📣 in the {community} lobby: {}", indent_card(text))
         }
+        ShellEvent::ModeratorNote { community, text } => {
+            format!(
+                "  🛡️ to the moderators of {community}: {}",
+                indent_card(text)
+            )
+        }
     }
 }
 

@@ -194,7 +194,7 @@ async fn the_shell_shows_each_card_as_clean_lines_with_the_command_to_type() {
     );
     expect(
         &m.check_in,
-        "Session done. Nice work!\n25 minutes of focus. How did it go? Liked your partner? `friend <name>` asks them to be friends: friends are paired together first.\n→ Book another session: `book next`",
+        "Session done. Nice work!\n25 minutes of focus. How did it go? Liked working with your partner? Friends are paired together first; a block or a report is never told to them.\n→ Mark it done: `checkin 1 done`\n→ Mark it partly done: `checkin 1 partly`\n→ Say your partner was absent: `checkin 1 absent`\n→ Add ben as a friend: `friend @ben`\n→ Favourite ben: `favourite @ben`\n→ Block ben: `block @ben`\n→ Report ben: `report @ben <what happened>`\n→ Book the same time next week: `book 2026-12-07 10:00 25m`",
     );
 }
 
@@ -258,7 +258,7 @@ async fn matrix_shows_a_bold_first_line_pills_room_links_lists_and_replies() {
     let check_in = on_matrix(&m.check_in);
     assert_eq!(
         check_in.body,
-        "Session done. Nice work!\n25 minutes of focus. How did it go? Liked your partner? `friend <name>` asks them to be friends: friends are paired together first.\n→ Reply `book next` to book another session."
+        "Session done. Nice work!\n25 minutes of focus. How did it go? Liked working with your partner? Friends are paired together first; a block or a report is never told to them.\n→ Reply `checkin 1 done` to mark it done.\n→ Reply `checkin 1 partly` to mark it partly done.\n→ Reply `checkin 1 absent` to say your partner was absent.\n→ Reply `friend @ben` to add ben as a friend.\n→ Reply `favourite @ben` to favourite ben.\n→ Reply `block @ben` to block ben.\n→ Reply `report @ben <what happened>` to report ben.\n→ Reply `book 2026-12-07 10:00 25m` to book the same time next week."
     );
 
     assert_eq!(
@@ -404,10 +404,23 @@ async fn discord_shows_each_card_as_an_embed_with_one_button() {
     let check_in = on_discord(&m.check_in);
     assert_eq!(
         check_in.embed.as_ref().unwrap().description.as_deref(),
-        Some("25 minutes of focus. How did it go? Liked your partner? `/friend <name>` asks them to be friends: friends are paired together first.")
+        Some("25 minutes of focus. How did it go? Liked working with your partner? Friends are paired together first; a block or a report is never told to them.")
     );
     assert_eq!(check_in.embed.as_ref().unwrap().colour, 0x2D9D78);
-    assert_eq!(check_in.buttons[0].label, "Book another session");
+    let labels: Vec<&str> = check_in.buttons.iter().map(|b| b.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "Mark it done",
+            "Mark it partly done",
+            "Say your partner was absent",
+            "Add ben as a friend",
+            "Favourite ben",
+            "Block ben",
+            "Report ben",
+            "Book the same time next week"
+        ]
+    );
 
     // A refusal is a red card with just its words.
     let refusal = focusfolk::engine::Reply::refused(m.refusal.clone()).message;

@@ -70,6 +70,15 @@ const CASES: &[Case] = &[
         expect: Problems(&["`web.public_url` = \"focus.example.org\" is not a web address"]),
     },
     Case {
+        name: "reliability tiers that make no sense together",
+        toml: "[community_defaults]\nreliability_limited_below_percent = 60\nreliability_restricted_below_percent = 70\nreliability_restricted_bookings = 0\n",
+        env: &[("FOCUSFOLK_COMMUNITY_DEFAULTS__RELIABILITY_LIMITED_BELOW_PERCENT", "60")],
+        expect: Problems(&[
+            "`community_defaults.reliability_restricted_below_percent` = 70 must not be above `reliability_limited_below_percent` = 60",
+            "`community_defaults.reliability_restricted_bookings` = 0 would stop members from booking at all",
+        ]),
+    },
+    Case {
         name: "limits from the file and the environment",
         toml: "[limits]\ncommand_burst = 30\ncommand_interval = \"500ms\"\n",
         env: &[("FOCUSFOLK_LIMITS__MAX_FUTURE_BOOKINGS", "50")],

@@ -296,24 +296,152 @@ async fn dm_buttons_cancel_from_the_reminder_and_book_again_from_the_check_in() 
         app.join(member, app.room_of(member)).await;
     }
     app.advance_to(at(9, 25)).await;
-    let (check_in, custom_id) = dm_with_button(&app, ann, "Session done");
+    // The check-in's "Book the same time next week" books in one click (issue 11).
+    let (check_in, custom_id) =
+        dm_with_labelled_button(&app, ann, "Session done", "Book the same time next week");
     let click = app.fake.click(ann, check_in.id, &custom_id);
+    let booked = app.fake.answer(click).await;
+    assert_eq!(
+        app.fake.interaction(click).callbacks,
+        [4],
+        "a private answer; the check-in keeps its buttons"
+    );
+    assert!(
+        booked.ephemeral()
+            && booked.content().contains("Booked")
+            && booked.content().contains("25 min"),
+        "{:?}",
+        booked.data
+    );
+    let sessions = app.command(ann, "sessions", &[]).await;
+    assert!(
+        sessions.contains("#4 ") && sessions.contains("25 min"),
+        "{sessions}"
+    );
+}
+
+/// The DM containing `text` and the custom id of its button labelled `label`.
+fn dm_with_labelled_button(
+    app: &discord_common::DiscordApp,
+    member: u64,
+    text: &str,
+    label: &str,
+) -> (discord_common::fake_discord::Message, String) {
+    let message = app
+        .fake
+        .dms(member)
+        .into_iter()
+        .find(|m| m.text().contains(text))
+        .unwrap_or_else(|| panic!("a DM containing {text:?}"));
+    let custom_id = message
+        .components
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .find(|button| button["label"] == label)
+        .unwrap_or_else(|| panic!("a {label:?} button: {}", message.components))["custom_id"]
+        .as_str()
+        .expect("an acting button")
+        .to_string();
+    (message, custom_id)
+}
+
+/// Issue 11: the check-in's Add friend button sends the partner a friend request, and its
+/// Report button opens a form whose reason goes to the moderators' channel (`/setup
+/// moderators:`) with the session's context, never to the reported member.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_check_ins_add_friend_and_report_buttons_reach_the_partner_and_the_moderators() {
+    let app = spawn(Options::default()).await;
+    let (ann, ben) = (app.member("ann"), app.member("ben"));
+    for member in [ann, ben] {
+        assert!(app.book(member, "9:00", 25).await.contains("Booked"));
+    }
+    app.advance_to(at(9, 0)).await;
+    for member in [ann, ben] {
+        app.join(member, app.room_of(member)).await;
+    }
+    app.advance_to(at(9, 25)).await;
+
+    let (check_in, done) = dm_with_labelled_button(&app, ann, "Session done", "Mark it done");
+    let labels = check_in.components.to_string();
+    for label in [
+        "Mark it partly done",
+        "Say your partner was absent",
+        "Favourite ben",
+        "Block ben",
+    ] {
+        assert!(labels.contains(label), "{label}: {labels}");
+    }
+    assert!(
+        !labels.contains(&format!("\"label\":\"{ben}")),
+        "ids stay inside buttons"
+    );
+    let click = app.fake.click(ann, check_in.id, &done);
+    assert!(app
+        .fake
+        .answer(click)
+        .await
+        .content()
+        .contains("you got it done"));
+
+    let (_, add_friend) = dm_with_labelled_button(&app, ann, "Session done", "Add ben as a friend");
+    let click = app.fake.click(ann, check_in.id, &add_friend);
+    let asked = app.fake.answer(click).await;
+    assert!(
+        asked.content().contains("You asked ben"),
+        "{:?}",
+        asked.data
+    );
+    eventually("ben gets the friend request", || async {
+        (app.fake.dms_containing(ben, "would like to be friends") == 1).then_some(())
+    })
+    .await;
+
+    let (_, report) = dm_with_labelled_button(&app, ann, "Session done", "Report ben");
+    let click = app.fake.click(ann, check_in.id, &report);
     let form = app.fake.answer(click).await;
     assert_eq!(app.fake.interaction(click).callbacks, [9], "a form opens");
     let form_id = form.data["custom_id"].as_str().unwrap().to_string();
-    let dm_channel = check_in.channel_id;
+    let reason = "kept talking over me the whole session";
     let submit = app.fake.submit_modal(
         None,
         ann,
-        dm_channel,
+        check_in.channel_id,
         &form_id,
-        &[("when", "tomorrow 9:00"), ("minutes", "50")],
+        &[("reason", reason)],
     );
-    let booked = app.fake.answer(submit).await;
+    let sent = app.fake.answer(submit).await;
     assert!(
-        booked.content().contains("Booked") && booked.content().contains("50 min"),
+        sent.ephemeral() && sent.content().contains("Report sent"),
         "{:?}",
-        booked.data
+        sent.data
+    );
+    let note = eventually("the report in the moderators' channel", || async {
+        app.fake
+            .channel_messages(app.moderators)
+            .into_iter()
+            .find(|message| message.text().contains(reason))
+    })
+    .await;
+    let text = note.text();
+    assert!(
+        text.contains(&format!("Report #1: <@{ann}> reports <@{ben}>"))
+            && text.contains(&format!("<@{ben}>"))
+            && text.contains(&format!("<@{ann}>"))
+            && text.contains("<t:"),
+        "{text}"
+    );
+    assert_eq!(app.fake.dms_containing(ben, reason), 0, "never to ben");
+    assert!(app
+        .fake
+        .channel_messages(app.general)
+        .iter()
+        .all(|message| !message.text().contains(reason)));
+    assert!(
+        app.fake.invalid_bodies().is_empty(),
+        "{:?}",
+        app.fake.invalid_bodies()
     );
 }
 

@@ -161,17 +161,17 @@ async fn five_members_make_a_pair_and_a_trio_from_slash_command_to_closed_room()
             .into_iter()
             .find(|m| m.text().contains(CHECK_IN))
             .unwrap();
-        // Command hints are Discord's own slash commands: `/friend` sends a friend request.
+        // The check-in's actions are buttons (issue 11): how it went, one set per partner,
+        // and the same time next week; user ids stay inside the custom ids.
+        let buttons = check_in.components.to_string();
         assert!(
-            check_in.text().contains("`/friend <name>`")
-                && !check_in.text().contains("/partner friend"),
-            "command hints become slash commands: {}",
-            check_in.text()
+            buttons.contains("Mark it done")
+                && buttons.contains(" as a friend")
+                && buttons.contains("Book the same time next week")
+                && buttons.contains(&format!("cf:ci:{}:", app.guild)),
+            "the check-in's buttons: {buttons}"
         );
-        assert!(
-            check_in.components.to_string().contains("cf:book:"),
-            "the check-in offers to book again"
-        );
+        assert!(!check_in.text().contains("cf:ci"), "{}", check_in.text());
     }
     for room in &rooms {
         assert!(

@@ -20,6 +20,8 @@ mod basics;
 mod calendar;
 #[path = "matrix_e2e/call.rs"]
 mod call;
+#[path = "matrix_e2e/check_in.rs"]
+mod check_in;
 #[path = "matrix_e2e/commands.rs"]
 mod commands;
 #[path = "matrix_e2e/default_limits.rs"]

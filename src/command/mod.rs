@@ -1,6 +1,7 @@
 //! One command language for every platform: Discord slash commands, Matrix `!focusfolk …`
 //! messages and the shell all become a [`Command`], handled in one place.
 
+pub mod check_in;
 pub mod locked;
 pub mod parse;
 pub mod privacy;
@@ -77,6 +78,26 @@ pub enum Command {
     AnswerInvitation { invitation: i64, accept: bool },
     /// `privacy export` sends the member their data; `privacy delete [confirm]` erases it.
     Privacy { request: privacy::PrivacyRequest },
+    /// `checkin 12 done|partly`, `checkin 12 absent [@x]`: the check-in's answers about the
+    /// session of booking 12 (issue 11).
+    CheckIn { booking: i64, reply: CheckInReply },
+    /// `report @x <why>`: to the community's moderators, with the shared session's context.
+    Report { target: MemberRef, reason: String },
+    /// `snooze @x 7d` (not matched with x for 7 days), `snooze @x off` (`days` is `None`).
+    Snooze {
+        target: MemberRef,
+        days: Option<u32>,
+    },
+    /// `blocked`: the member's own blocks and running snoozes.
+    Blocked,
+}
+
+/// What a member answers to the check-in.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CheckInReply {
+    Verdict(crate::core::check_in::SessionVerdict),
+    /// "Partner absent": the one partner of a pair (`None`), or the one named in a trio.
+    PartnerAbsent(Option<MemberRef>),
 }
 
 /// Whether `friend`/`favourite`/`block` sets a relation or its `un…` form removes it.
@@ -152,4 +173,7 @@ pub enum SetupChange {
     },
     /// `setup modes quiet talk moving`: the session modes members may book, default first.
     SessionModes(Vec<String>),
+    /// `setup moderators <room>`: where reports and problems go, on platforms whose adapter
+    /// keeps that place from a text command (Matrix: a room id or alias).
+    Moderators(String),
 }

@@ -40,6 +40,10 @@ pub const COMMAND_NAMES: &[&str] = &[
     "help",
     "rematch",
     "privacy",
+    "checkin",
+    "report",
+    "snooze",
+    "blocked",
 ];
 
 const PREFIX: &str = "!focusfolk";
@@ -56,7 +60,7 @@ const USAGE_UNFAVOURITE: &str = "unfavourite <name>";
 const USAGE_BLOCK: &str = "block <name> (e.g. block @bob)";
 const USAGE_UNBLOCK: &str = "unblock <name>";
 const USAGE_SETUP: &str =
-    "setup [<setting> <value>|<setting> default] [lengths 25 50 75] [reminder 10m] [page public|members|off] [modes quiet talk moving] (community admins only)";
+    "setup [<setting> <value>|<setting> default] [lengths 25 50 75] [reminder 10m] [page public|members|off] [modes quiet talk moving] [moderators <room>] (community admins only)";
 const USAGE_CALENDAR: &str = "calendar [reset]";
 const USAGE_HELP: &str = "help [command] (e.g. help book)";
 
@@ -235,6 +239,10 @@ pub fn parse_command(input: &str) -> Result<Command, CommandParseError> {
         "setup" => parse_setup(&args),
         "privacy" => super::privacy::parse_privacy(&args)
             .map_err(|problem| bad("privacy", super::privacy::USAGE_PRIVACY, problem)),
+        "checkin" | "check-in" => Ok(super::check_in::parse_check_in(&args)?),
+        "report" => Ok(super::check_in::parse_report(&args)?),
+        "snooze" => Ok(super::check_in::parse_snooze(&args)?),
+        "blocked" => Ok(super::check_in::parse_blocked(&args)?),
         "help" => Ok(Command::Help {
             topic: args.first().map(|topic| normalise_topic(topic)),
         }),
@@ -409,6 +417,16 @@ fn parse_setup(args: &[&str]) -> Result<Command, CommandParseError> {
             )),
         },
         "modes" | "mode" => Ok(super::session_choice::parse_setup_modes(rest)?),
+        "moderators" | "mods" => match rest {
+            [room] => Ok(Command::Setup {
+                change: Some(SetupChange::Moderators(room.to_string())),
+            }),
+            _ => Err(bad(
+                CMD,
+                USAGE_SETUP,
+                "Say where moderators get reports: setup moderators and the room or channel",
+            )),
+        },
         "page" => match rest {
             [word] => crate::core::web_page::PageVisibility::parse(&word.to_lowercase())
                 .map(|visibility| Command::Setup {
@@ -618,6 +636,10 @@ const HELP: &[(&str, &str, &str)] = &[
     ("help", USAGE_HELP, "Show this list, or the details of one command."),
     ("rematch", super::rematch::USAGE_REMATCH, "When your partner hasn't arrived two minutes in: rematch now pairs you with someone else who is free (regulars first), rematch wait keeps you waiting for yours."),
     ("privacy", super::privacy::USAGE_PRIVACY, super::privacy::HELP_PRIVACY),
+    ("checkin", super::check_in::USAGE_CHECKIN, "Answer the check-in after a session: done, partly, or absent when your partner never came (when both partners say so, the session counts for neither). The check-in's buttons or reply lines say it for you."),
+    ("report", super::check_in::USAGE_REPORT, "Tell the community's moderators about a partner from a session in the last 14 days, with what happened. They are never told who reported them. At most 3 reports a day."),
+    ("snooze", super::check_in::USAGE_SNOOZE, "Don't be matched with someone for a while (up to 90 days), or end it early with off. They aren't told."),
+    ("blocked", super::check_in::USAGE_BLOCKED, "List the members you blocked or snoozed. Only you see it."),
 ];
 
 /// `book`'s usage with the session lengths a community allows, e.g. "[25m|50m]"; its example

@@ -76,6 +76,15 @@ pub(super) static SCHEMA: &[Section] = &[
                 FieldKind::TextList,
                 "[\"quiet\", \"talk\", \"moving\"]",
             ),
+            field("reliability_limited_below_percent", FieldKind::Count, "80"),
+            field("reliability_limited_bookings", FieldKind::Count, "3"),
+            field(
+                "reliability_restricted_below_percent",
+                FieldKind::Count,
+                "50",
+            ),
+            field("reliability_restricted_bookings", FieldKind::Count, "1"),
+            field("reliability_min_sessions", FieldKind::Count, "3"),
         ],
     },
     Section {

@@ -91,6 +91,15 @@ pub struct CommunityDefaults {
     pub default_time_zone: String,
     /// The session modes members may book; the first is the default (`core::session_choice`).
     pub session_modes: Vec<String>,
+    /// Reliability tiers (issue 11): under this show-up rate (percent, over the last 20 booked
+    /// sessions) a member holds at most `reliability_limited_bookings` upcoming sessions…
+    pub reliability_limited_below_percent: u32,
+    pub reliability_limited_bookings: u32,
+    /// …and under this one at most `reliability_restricted_bookings`.
+    pub reliability_restricted_below_percent: u32,
+    pub reliability_restricted_bookings: u32,
+    /// Nobody is tiered before this many booked sessions.
+    pub reliability_min_sessions: u32,
 }
 
 impl Default for CommunityDefaults {
@@ -107,6 +116,11 @@ impl Default for CommunityDefaults {
             recent_repeat_days: 7,
             default_time_zone: "UTC".to_string(),
             session_modes: crate::core::session_choice::default_session_modes(),
+            reliability_limited_below_percent: 80,
+            reliability_limited_bookings: 3,
+            reliability_restricted_below_percent: 50,
+            reliability_restricted_bookings: 1,
+            reliability_min_sessions: 3,
         }
     }
 }

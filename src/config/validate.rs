@@ -228,6 +228,9 @@ impl Config {
         if defaults.default_time_zone.parse::<chrono_tz::Tz>().is_err() {
             problems.push(time_zone_problem(&defaults.default_time_zone));
         }
+        for problem in reliability_tier_problems(defaults) {
+            problems.push(problem);
+        }
     }
 
     fn validate_runner(&self, problems: &mut Vec<ConfigProblem>) {
@@ -484,6 +487,77 @@ impl Config {
                     ),
                 ));
             }
+        }
+    }
+}
+
+/// The reliability tiers must make sense together: percentages, the stricter tier under the
+/// looser one, and at least one booking in each (a member must be able to recover).
+fn reliability_tier_problems(defaults: &super::CommunityDefaults) -> Vec<ConfigProblem> {
+    let mut problems = Vec::new();
+    let key = |name: &str| format!("community_defaults.{name}");
+    for (name, value) in [
+        (
+            "reliability_limited_below_percent",
+            defaults.reliability_limited_below_percent,
+        ),
+        (
+            "reliability_restricted_below_percent",
+            defaults.reliability_restricted_below_percent,
+        ),
+    ] {
+        if value > 100 {
+            problems.push(ConfigProblem::new(
+                key(name),
+                format!("`community_defaults.{name}` = {value} is a percentage: use 0 to 100"),
+            ));
+        }
+    }
+    if defaults.reliability_restricted_below_percent > defaults.reliability_limited_below_percent {
+        problems.push(ConfigProblem::new(
+            key("reliability_restricted_below_percent"),
+            format!(
+                "`community_defaults.reliability_restricted_below_percent` = {} must not be above \
+                 `reliability_limited_below_percent` = {}: the stricter tier is the lower one",
+                defaults.reliability_restricted_below_percent,
+                defaults.reliability_limited_below_percent
+            ),
+        ));
+    }
+    for (name, value) in [
+        (
+            "reliability_limited_bookings",
+            defaults.reliability_limited_bookings,
+        ),
+        (
+            "reliability_restricted_bookings",
+            defaults.reliability_restricted_bookings,
+        ),
+    ] {
+        if value == 0 {
+            problems.push(ConfigProblem::new(
+                key(name),
+                format!(
+                    "`community_defaults.{name}` = 0 would stop members from booking at all, so \
+                     they could never recover; use at least 1"
+                ),
+            ));
+        }
+    }
+    problems
+}
+
+impl Config {
+    /// The reliability tiers of `[community_defaults]` as the core's type (assumes a valid
+    /// config; `validate` reports the problems).
+    pub fn reliability_tiers(&self) -> crate::core::reliability::ReliabilityTiers {
+        let defaults = &self.community_defaults;
+        crate::core::reliability::ReliabilityTiers {
+            limited_below: f64::from(defaults.reliability_limited_below_percent) / 100.0,
+            limited_bookings: defaults.reliability_limited_bookings as usize,
+            restricted_below: f64::from(defaults.reliability_restricted_below_percent) / 100.0,
+            restricted_bookings: defaults.reliability_restricted_bookings as usize,
+            min_sessions: defaults.reliability_min_sessions as usize,
         }
     }
 }

@@ -43,6 +43,16 @@ pub enum BookingRejection {
     TooManyBookings {
         max: usize,
     },
+    /// The member's reliability tier allows `limit` upcoming bookings and they hold that many
+    /// (issue 11): their show-up rate `percent` over `sessions` recent booked sessions is
+    /// under `threshold_percent`; `to_recover` sessions attended on time lift it back.
+    ReliabilityTier {
+        limit: usize,
+        percent: u32,
+        sessions: usize,
+        threshold_percent: u32,
+        to_recover: usize,
+    },
 }
 
 impl BookingRejection {
@@ -83,6 +93,21 @@ impl BookingRejection {
                 .text(format!("You already have {max} upcoming sessions booked, the most one member can hold here. Cancel one you no longer need ("))
                 .command(CommandWord::Sessions, "")
                 .text(" lists them) or book again after your next session."),
+            BookingRejection::ReliabilityTier {
+                limit,
+                percent,
+                sessions,
+                threshold_percent,
+                to_recover,
+            } => text.text(format!(
+                "You've shown up on time for {percent}% of your last {sessions} booked sessions, \
+                 under the {threshold_percent}% that lets members book freely, so for now you can \
+                 hold {limit} upcoming {} at a time, and you have that many. Only you see this. \
+                 To recover: attend your booked sessions on time — {to_recover} more in a row lift \
+                 you above {threshold_percent}%. Cancelling early never counts against you; a \
+                 late cancel or a missed session does.",
+                if *limit == 1 { "session" } else { "sessions" }
+            )),
         }
     }
 }

@@ -42,11 +42,15 @@ pub enum CommandWord {
     Help,
     Rematch,
     Privacy,
+    CheckIn,
+    Report,
+    Snooze,
+    Blocked,
 }
 
 impl CommandWord {
     /// Every command word, in the order the overall help lists them.
-    pub const ALL: [CommandWord; 20] = [
+    pub const ALL: [CommandWord; 24] = [
         CommandWord::Book,
         CommandWord::Cancel,
         CommandWord::Sessions,
@@ -67,6 +71,10 @@ impl CommandWord {
         CommandWord::Help,
         CommandWord::Rematch,
         CommandWord::Privacy,
+        CommandWord::CheckIn,
+        CommandWord::Report,
+        CommandWord::Snooze,
+        CommandWord::Blocked,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -91,6 +99,10 @@ impl CommandWord {
             CommandWord::Help => "help",
             CommandWord::Rematch => "rematch",
             CommandWord::Privacy => "privacy",
+            CommandWord::CheckIn => "checkin",
+            CommandWord::Report => "report",
+            CommandWord::Snooze => "snooze",
+            CommandWord::Blocked => "blocked",
         }
     }
 }
@@ -127,6 +139,39 @@ pub enum MessageAction {
     DeclineLockedSession { invitation: i64 },
     /// Yes, erase everything stored about me (`privacy delete`'s confirmation).
     ConfirmDeletion,
+    /// The check-in's "how did it go" (issue 11): this booking's session went `verdict`.
+    CheckInVerdict {
+        booking: BookingId,
+        verdict: crate::core::check_in::SessionVerdict,
+    },
+    /// The check-in's "partner absent". `partner_name` names the partner in a trio; a pair's
+    /// one partner is implied (`None`).
+    PartnerAbsent {
+        booking: BookingId,
+        partner_platform_user_id: String,
+        partner_name: Option<String>,
+    },
+    /// One of the check-in's actions about one partner: add as friend, favourite, block,
+    /// report (one set per partner in a trio).
+    AboutPartner {
+        kind: PartnerActionKind,
+        partner_platform_user_id: String,
+        partner_name: String,
+    },
+    /// Book the same wall time a week later (`local_time` as typed, like `MoveBooking`).
+    BookSameTimeNextWeek {
+        local_time: String,
+        length_minutes: u32,
+    },
+}
+
+/// What the check-in offers to do about a partner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartnerActionKind {
+    AddFriend,
+    Favourite,
+    Block,
+    Report,
 }
 
 impl MessageAction {
@@ -148,6 +193,25 @@ impl MessageAction {
             MessageAction::AcceptLockedSession { .. } => "Accept".to_string(),
             MessageAction::DeclineLockedSession { .. } => "Decline".to_string(),
             MessageAction::ConfirmDeletion => "Yes, delete my data".to_string(),
+            MessageAction::CheckInVerdict { verdict, .. } => match verdict {
+                crate::core::check_in::SessionVerdict::Done => "Mark it done".to_string(),
+                crate::core::check_in::SessionVerdict::Partly => "Mark it partly done".to_string(),
+            },
+            MessageAction::PartnerAbsent { partner_name, .. } => match partner_name {
+                Some(name) => format!("Say {name} was absent"),
+                None => "Say your partner was absent".to_string(),
+            },
+            MessageAction::AboutPartner {
+                kind, partner_name, ..
+            } => match kind {
+                PartnerActionKind::AddFriend => format!("Add {partner_name} as a friend"),
+                PartnerActionKind::Favourite => format!("Favourite {partner_name}"),
+                PartnerActionKind::Block => format!("Block {partner_name}"),
+                PartnerActionKind::Report => format!("Report {partner_name}"),
+            },
+            MessageAction::BookSameTimeNextWeek { .. } => {
+                "Book the same time next week".to_string()
+            }
         }
     }
 
@@ -187,6 +251,44 @@ impl MessageAction {
                 (CommandWord::Book, format!("decline {invitation}"))
             }
             MessageAction::ConfirmDeletion => (CommandWord::Privacy, "delete confirm".to_string()),
+            MessageAction::CheckInVerdict { booking, verdict } => (
+                CommandWord::CheckIn,
+                format!("{} {}", booking.0, verdict.as_str()),
+            ),
+            MessageAction::PartnerAbsent {
+                booking,
+                partner_platform_user_id,
+                partner_name,
+            } => (
+                CommandWord::CheckIn,
+                match partner_name {
+                    Some(_) => format!(
+                        "{} absent {}",
+                        booking.0,
+                        as_handle(partner_platform_user_id)
+                    ),
+                    None => format!("{} absent", booking.0),
+                },
+            ),
+            MessageAction::AboutPartner {
+                kind,
+                partner_platform_user_id,
+                ..
+            } => {
+                let handle = as_handle(partner_platform_user_id);
+                match kind {
+                    PartnerActionKind::AddFriend => (CommandWord::Friend, handle),
+                    PartnerActionKind::Favourite => (CommandWord::Favourite, handle),
+                    PartnerActionKind::Block => (CommandWord::Block, handle),
+                    PartnerActionKind::Report => {
+                        (CommandWord::Report, format!("{handle} <what happened>"))
+                    }
+                }
+            }
+            MessageAction::BookSameTimeNextWeek {
+                local_time,
+                length_minutes,
+            } => (CommandWord::Book, format!("{local_time} {length_minutes}m")),
         }
     }
 }

@@ -5,6 +5,8 @@
 
 pub mod attendance;
 pub mod booking_rules;
+pub mod check_in;
+pub mod check_in_message;
 pub mod chores;
 pub mod community_settings;
 pub mod digest;

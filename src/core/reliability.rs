@@ -46,6 +46,104 @@ pub fn experience(member: &Member) -> Experience {
     }
 }
 
+/// How many of a member's most recent sessions the booking tiers look at.
+pub const RELIABILITY_WINDOW_SESSIONS: usize = 20;
+
+/// One booked session in a member's recent history, as the booking tiers count it. Sessions
+/// the bot excused (its own downtime or lateness, a room it could not open or see, a session
+/// both partners say did not happen) are not in the history at all: they count neither way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BookedSession {
+    /// In the room at the attendance check.
+    AttendedOnTime,
+    NoShow,
+    /// Cancelled within the community's late-cancel window.
+    LateCancel,
+}
+
+/// A member's show-up rate over their last [`RELIABILITY_WINDOW_SESSIONS`] booked sessions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RecentReliability {
+    /// Attended on time ÷ booked, 1.0 with no history.
+    pub rate: f64,
+    /// How many sessions the rate is over (at most the window).
+    pub sessions: usize,
+}
+
+/// `history` is newest first; only the first [`RELIABILITY_WINDOW_SESSIONS`] count.
+pub fn recent_reliability(history: &[BookedSession]) -> RecentReliability {
+    let window = &history[..history.len().min(RELIABILITY_WINDOW_SESSIONS)];
+    let kept = window
+        .iter()
+        .filter(|session| **session == BookedSession::AttendedOnTime)
+        .count();
+    RecentReliability {
+        rate: if window.is_empty() {
+            1.0
+        } else {
+            kept as f64 / window.len() as f64
+        },
+        sessions: window.len(),
+    }
+}
+
+/// The booking tiers (Focusmate's: unlimited, then 3, then 1 future bookings), from
+/// `[community_defaults]`. Below `limited_below` a member may hold `limited_bookings` upcoming
+/// sessions; below `restricted_below`, `restricted_bookings`. Nobody is tiered before
+/// `min_sessions` booked sessions: one missed first session says little.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReliabilityTiers {
+    pub limited_below: f64,
+    pub limited_bookings: usize,
+    pub restricted_below: f64,
+    pub restricted_bookings: usize,
+    pub min_sessions: usize,
+}
+
+impl Default for ReliabilityTiers {
+    fn default() -> Self {
+        ReliabilityTiers {
+            limited_below: 0.8,
+            limited_bookings: 3,
+            restricted_below: 0.5,
+            restricted_bookings: 1,
+            min_sessions: 3,
+        }
+    }
+}
+
+/// The most upcoming bookings the member's tier allows: `None` is unlimited (the community's
+/// own cap still applies).
+pub fn tier_booking_limit(recent: RecentReliability, tiers: &ReliabilityTiers) -> Option<usize> {
+    if recent.sessions < tiers.min_sessions {
+        None
+    } else if recent.rate < tiers.restricted_below {
+        Some(tiers.restricted_bookings)
+    } else if recent.rate < tiers.limited_below {
+        Some(tiers.limited_bookings)
+    } else {
+        None
+    }
+}
+
+/// How many sessions in a row the member must attend on time to climb above `target` (the
+/// oldest sessions of the window drop out as new ones come in). `None` when already there.
+pub fn sessions_to_recover(history: &[BookedSession], target: f64) -> Option<usize> {
+    let mut history: Vec<BookedSession> = history
+        .iter()
+        .take(RELIABILITY_WINDOW_SESSIONS)
+        .copied()
+        .collect();
+    for attended in 0..=RELIABILITY_WINDOW_SESSIONS {
+        if recent_reliability(&history).rate >= target {
+            return (attended > 0).then_some(attended);
+        }
+        history.insert(0, BookedSession::AttendedOnTime);
+        history.truncate(RELIABILITY_WINDOW_SESSIONS);
+    }
+    Some(RELIABILITY_WINDOW_SESSIONS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +184,47 @@ mod tests {
         }
         assert_eq!(reliability(&member(0, 0, 0)), 1.0);
         assert_eq!(reliability(&member(3, 1, 0)), 0.75);
+    }
+
+    #[test]
+    fn recent_reliability_counts_the_last_twenty_booked_sessions() {
+        use BookedSession::*;
+        assert_eq!(recent_reliability(&[]).rate, 1.0);
+        let mut history = vec![NoShow, LateCancel];
+        history.extend([AttendedOnTime; 2]);
+        let recent = recent_reliability(&history);
+        assert_eq!((recent.rate, recent.sessions), (0.5, 4));
+        // Twenty attended sessions push older no-shows out of the window.
+        let mut long = vec![AttendedOnTime; 20];
+        long.extend([NoShow; 10]);
+        let recent = recent_reliability(&long);
+        assert_eq!((recent.rate, recent.sessions), (1.0, 20));
+    }
+
+    #[test]
+    fn tiers_follow_the_thresholds_after_the_minimum_sessions() {
+        let tiers = ReliabilityTiers::default();
+        let at = |rate: f64, sessions: usize| {
+            tier_booking_limit(RecentReliability { rate, sessions }, &tiers)
+        };
+        assert_eq!(at(0.0, 2), None, "too few sessions to judge");
+        assert_eq!(at(1.0, 20), None);
+        assert_eq!(at(0.8, 20), None, "the threshold itself is not below it");
+        assert_eq!(at(0.79, 20), Some(3));
+        assert_eq!(at(0.5, 20), Some(3));
+        assert_eq!(at(0.49, 20), Some(1));
+        assert_eq!(at(0.0, 3), Some(1));
+    }
+
+    #[test]
+    fn recovering_takes_the_sessions_that_lift_the_rate_over_the_threshold() {
+        use BookedSession::*;
+        // 2 of 4: two more attended sessions make 4 of 6 (0.67), four make 6 of 8 (0.75),
+        // six make 8 of 10 = 0.8.
+        let history = [NoShow, NoShow, AttendedOnTime, AttendedOnTime];
+        assert_eq!(sessions_to_recover(&history, 0.8), Some(6));
+        assert_eq!(sessions_to_recover(&history, 0.5), None);
+        // A full window of no-shows: 16 attended sessions make 16 of 20.
+        assert_eq!(sessions_to_recover(&[NoShow; 20], 0.8), Some(16));
     }
 }

@@ -288,6 +288,18 @@ impl Engine {
             Command::Privacy { request } => {
                 self.privacy(community, &member, request, attachments).await
             }
+            Command::CheckIn { booking, reply } => {
+                self.check_in_answer(community, &member, booking, reply)
+                    .await
+            }
+            Command::Report { target, reason } => {
+                self.report_member(community, &member, &target, &reason)
+                    .await
+            }
+            Command::Snooze { target, days } => {
+                self.snooze(community, &member, &target, days).await
+            }
+            Command::Blocked => self.blocked_list(&member).await,
             Command::Help { topic } => Ok(OutgoingMessage::new()
                 .titled(match &topic {
                     Some(_) => "Help".to_string(),
@@ -326,6 +338,8 @@ impl Engine {
             max_future_bookings: self.runner.limits.max_future_bookings,
         };
         let max_future_bookings = request.max_future_bookings;
+        // Below a reliability threshold a member holds fewer upcoming bookings (issue 11).
+        let tier_cap = self.booking_tier_cap(member).await?;
         // One transaction: the rules see the member's bookings as of the write lock, and the
         // booking is committed together with all of its jobs before we reply.
         let booked = self
@@ -334,7 +348,12 @@ impl Engine {
                 &request,
                 |existing| {
                     check_new_booking(now, starts_at, length, &settings, existing)?;
-                    check_booking_cap(now, max_future_bookings, existing)
+                    check_booking_cap(now, max_future_bookings, existing)?;
+                    match &tier_cap {
+                        Some(tier) => check_booking_cap(now, tier.limit, existing)
+                            .map_err(|_| tier.refusal.clone()),
+                        None => Ok(()),
+                    }
                 },
                 |slot| planned_jobs(&community.settings, slot),
             )

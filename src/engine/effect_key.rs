@@ -75,6 +75,8 @@ pub enum EffectKey {
     LockDeclined { invitation: InvitationId },
     /// "No answer by the time it was matched; your booking is a normal one" (`dm:lockexp:i7`).
     LockUnanswered { invitation: InvitationId },
+    /// A member's report, posted for the community's moderators (`mods:report:r7`).
+    ModeratorsReport { report: i64 },
 }
 
 impl EffectKey {
@@ -127,6 +129,7 @@ impl fmt::Display for EffectKey {
             EffectKey::LockAccepted { invitation } => write!(f, "dm:lockok:i{invitation}"),
             EffectKey::LockDeclined { invitation } => write!(f, "dm:lockno:i{invitation}"),
             EffectKey::LockUnanswered { invitation } => write!(f, "dm:lockexp:i{invitation}"),
+            EffectKey::ModeratorsReport { report } => write!(f, "mods:report:r{report}"),
         }
     }
 }
@@ -214,6 +217,7 @@ mod tests {
                 },
                 "dm:lockexp:i7",
             ),
+            (EffectKey::ModeratorsReport { report: 7 }, "mods:report:r7"),
         ];
         for (key, text) in table {
             assert_eq!(key.to_string(), text, "{key:?}");

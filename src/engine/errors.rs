@@ -64,6 +64,9 @@ pub enum UserError {
     /// A session mode or matching choice refused (issue 11), in plain words.
     #[error("{0}")]
     SessionChoice(String),
+    /// A check-in, report or snooze refused (issue 11).
+    #[error("{0}")]
+    CheckIn(#[from] super::social::CheckInRefusal),
 }
 
 impl UserError {

@@ -179,6 +179,7 @@ fn dm_kind(key: &EffectKey) -> &'static str {
         EffectKey::LockDeclined { .. } => "lock_declined",
         EffectKey::LockUnanswered { .. } => "lock_unanswered",
         EffectKey::OpenRoom { .. } | EffectKey::CloseRoom { .. } => "room",
+        EffectKey::ModeratorsReport { .. } => "moderators_report",
     }
 }
 

@@ -17,6 +17,7 @@ pub mod health;
 mod member_cache;
 pub mod metrics;
 pub use member_cache::MEMBER_CACHE_TTL;
+mod booking_tier;
 pub mod jobs;
 pub mod lifecycle;
 mod platform_state;
@@ -75,6 +76,8 @@ pub struct RunnerSettings {
     /// Where the web pages and calendar feeds are served (`[web] public_url`), for the links
     /// in replies; `None` when no address is configured (replies give the paths).
     pub web_public_url: Option<String>,
+    /// The reliability tiers `book` applies (`[community_defaults]`, issue 11).
+    pub reliability_tiers: crate::core::reliability::ReliabilityTiers,
 }
 
 impl RunnerSettings {
@@ -92,6 +95,7 @@ impl RunnerSettings {
             shutdown_grace: std::time::Duration::from_secs(10),
             retention: Default::default(),
             web_public_url: None,
+            reliability_tiers: Default::default(),
         }
     }
 }

@@ -36,6 +36,24 @@ impl Engine {
                     let modes = super::session_choices::checked_session_modes(modes)?;
                     ("session_modes".to_string(), Some(modes.join(",")))
                 }
+                // Where moderators' notes go is the adapter's to keep (Discord's `/setup
+                // moderators:`, Matrix's room); it acts on this `Done` outcome.
+                SetupChange::Moderators(room) => {
+                    return Ok(match community.platform {
+                        // The shell has no channels: it prints moderators' notes where you are.
+                        crate::core::model::Platform::Shell => {
+                            crate::core::message::OutgoingMessage::new().text(
+                                "The shell prints notes for the moderators (reports, problems) \
+                                 where you are; there is nothing to set.",
+                            )
+                        }
+                        _ => crate::core::message::OutgoingMessage::new()
+                            .titled("Moderators' room set")
+                            .text("Reports and problems will go to ")
+                            .name(room)
+                            .text("."),
+                    });
+                }
                 SetupChange::AllowedLengths(mut lengths) => {
                     lengths.sort_unstable();
                     let text: Vec<String> = lengths.iter().map(u32::to_string).collect();

@@ -38,6 +38,12 @@ pub enum ShellEvent {
         community: String,
         text: String,
     },
+    /// A note for the community's moderators (a report, a job given up): the shell has no
+    /// moderators' channel, so it prints the note.
+    ModeratorNote {
+        community: String,
+        text: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -501,9 +507,15 @@ impl ChatPlatform for ShellPlatform {
         message: &OutgoingMessage,
         _idempotency_key: &str,
     ) -> Result<(), PlatformError> {
-        self.state()
+        let text = message.render_plain();
+        let mut state = self.state();
+        state
             .moderator_notes
-            .push((platform_community_id.to_string(), message.render_plain()));
+            .push((platform_community_id.to_string(), text.clone()));
+        state.events.push(ShellEvent::ModeratorNote {
+            community: platform_community_id.to_string(),
+            text,
+        });
         Ok(())
     }
 

@@ -235,9 +235,12 @@ impl Store {
     pub async fn cancel_booking(&self, id: BookingId, kind: CancelKind) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
-            "UPDATE bookings SET status = 'cancelled' WHERE id = $1 AND status = 'active' RETURNING member_id",
+            "UPDATE bookings SET status = 'cancelled', cancelled_late = $2 \
+             WHERE id = $1 AND status = 'active' RETURNING member_id",
         )
         .bind(id.0)
+        // Dated per booking (migration 0011), so reliability can look at recent sessions only.
+        .bind(i64::from(kind == CancelKind::Late))
         .fetch_optional(&mut *tx)
         .await?;
         let Some(row) = row else {

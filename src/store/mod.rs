@@ -59,6 +59,7 @@
 //! [`Store::connect`] does not migrate; [`Store::connect_and_migrate`] does.
 
 mod bookings;
+mod check_ins;
 mod chores;
 mod communities;
 mod effects;
@@ -79,6 +80,7 @@ mod session_choices;
 mod web_links;
 
 pub use bookings::{NewBooking, NewBookingRequest, SlotBookingCount};
+pub use check_ins::Snooze;
 pub use chores::PruneReport;
 pub use effects::EffectRecord;
 pub use friends::FriendLists;

@@ -75,6 +75,11 @@ pub const TABLES: &[TablePrivacy] = &[
     // Issue 11's matching choices: a member's availability and mode mixing, their bookings' modes.
     table("member_match_preferences", Member("member_id = $1")),
     table("booking_modes", Member("booking_id IN (SELECT id FROM bookings WHERE member_id = $1)")),
+    // The check-in's answers, reports both ways, snoozes both ways (issue 11, migration 0011).
+    table("check_in_answers", Member("member_id = $1")),
+    table("absence_claims", Member("member_id = $1 OR absent_id = $1")),
+    table("member_reports", Member("reporter_id = $1 OR reported_id = $1")),
+    table("snoozes", Member("member_id = $1 OR other_id = $1")),
     table("bookings", Member("member_id = $1")),
     table("members", Member("id = $1")),
 ];

@@ -1,6 +1,7 @@
 //! Check-in (T + length) and room closing (T + length + delay).
 
-use crate::core::message::{CommandWord, MessageAction, OutgoingMessage, Tone};
+use crate::core::check_in_message::check_in_message;
+use crate::core::message::{MessageAction, OutgoingMessage, Tone};
 use crate::core::model::{AttendanceOutcome, GroupState, Slot};
 use crate::engine::effect_key::EffectKey;
 use crate::engine::errors::JobError;
@@ -19,21 +20,55 @@ impl Engine {
             .filter(|(_, outcome)| *outcome == AttendanceOutcome::Attended)
             .map(|(id, _)| *id)
             .collect();
-        let members = self.members_by_id(&attended).await?;
+        // The check-in's actions name the member's booking and partners (issue 11).
+        let bookings = self
+            .store
+            .active_bookings_for_slot(slot.id)
+            .await
+            .map_err(JobError::unexpected)?;
+        let groups = self
+            .store
+            .groups_for_slot(slot.id)
+            .await
+            .map_err(JobError::unexpected)?;
+        let mut ids = attended.clone();
+        ids.extend(
+            groups
+                .iter()
+                .flat_map(|group| group.members.iter().copied()),
+        );
+        let members = self.members_by_id(&ids).await?;
         run_concurrently(
             self.runner.effects_in_flight,
             attended.iter().filter_map(|id| members.get(id)),
             |member| {
-                let message = OutgoingMessage::new()
-                    .titled("Session done. Nice work!")
-                    .tone(Tone::Confirmed)
-                    .text(format!(
-                        "{} minutes of focus. How did it go? Liked your partner? ",
-                        slot.length_minutes
-                    ))
-                    .command(CommandWord::Friend, "<name>")
-                    .text(" asks them to be friends: friends are paired together first.")
-                    .action(MessageAction::BookAnother);
+                let booking = bookings
+                    .iter()
+                    .find(|booking| booking.member_id == member.id)
+                    .map(|booking| booking.id);
+                // The last group the member sat in: a rematch comes after the matched group.
+                let partners: Vec<_> = groups
+                    .iter()
+                    .rev()
+                    .find(|group| group.members.contains(&member.id))
+                    .map(|group| {
+                        group
+                            .members
+                            .iter()
+                            .filter(|id| **id != member.id)
+                            .filter_map(|id| members.get(id).cloned())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let message = match booking {
+                    Some(booking) => check_in_message(slot, member, booking, &partners),
+                    // No active booking (cancelled after the start): the plain thanks.
+                    None => OutgoingMessage::new()
+                        .titled("Session done. Nice work!")
+                        .tone(Tone::Confirmed)
+                        .text(format!("{} minutes of focus.", slot.length_minutes))
+                        .action(MessageAction::BookAnother),
+                };
                 let key = EffectKey::CheckIn {
                     slot: slot.id,
                     member: member.id,

@@ -254,6 +254,8 @@ impl Engine {
             self.session_choice_notes(community, slot.starts_at, &ids, &relations)
                 .await?,
         );
+        // A snooze running at the slot's start keeps the pair apart like a block (issue 11).
+        notes.extend(self.snooze_notes(&ids, slot.starts_at).await?);
         let candidates = members
             .iter()
             .map(|member| Candidate {

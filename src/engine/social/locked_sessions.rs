@@ -288,6 +288,8 @@ impl Engine {
             return Ok((booking, false));
         }
         let cap = request.max_future_bookings;
+        // Accepting books a session like `book` does: the reliability tier applies (issue 11).
+        let tier_cap = self.booking_tier_cap(member).await?;
         let booked = self
             .store
             .create_booking_with_jobs(
@@ -300,7 +302,12 @@ impl Engine {
                         &settings,
                         existing,
                     )?;
-                    check_booking_cap(now, cap, existing)
+                    check_booking_cap(now, cap, existing)?;
+                    match &tier_cap {
+                        Some(tier) => check_booking_cap(now, tier.limit, existing)
+                            .map_err(|_| tier.refusal.clone()),
+                        None => Ok(()),
+                    }
                 },
                 |slot| planned_jobs(&community.settings, slot),
             )

@@ -3,10 +3,13 @@
 //! here. Refusals are [`SocialRefusal`]s, answered in plain words like every user error, and
 //! never reveal what another member did not allow (blocks above all).
 
+mod check_in;
 mod friends;
 mod locked_sessions;
 mod lone_booker;
 mod messages;
+
+pub use check_in::CheckInRefusal;
 
 use crate::core::friends::FriendRefusal;
 

@@ -255,6 +255,16 @@ fn buttons(message: &OutgoingMessage, guild: Option<u64>) -> Vec<Button> {
                 }
                 // Red: it erases the member's data (the click itself is the confirmation).
                 MessageAction::ConfirmDeletion => (4, format!("{DELETE_MY_DATA}:{guild}")),
+                // The check-in's buttons (issue 11) are `check_in_buttons`'s.
+                MessageAction::CheckInVerdict { .. }
+                | MessageAction::PartnerAbsent { .. }
+                | MessageAction::AboutPartner { .. }
+                | MessageAction::BookSameTimeNextWeek { .. } => {
+                    match super::check_in_ids::button(action, guild) {
+                        Some(button) => button,
+                        None => continue,
+                    }
+                }
             };
             buttons.push(Button {
                 label: button_label(&action.label()),

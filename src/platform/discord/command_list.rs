@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use super::calendar_command::calendar;
+use super::check_in_commands::{blocked, checkin, report, snooze};
 use super::commands::{
     book, cancel, friend, friends, help, move_booking, msg, partner, prefs, rematch, sessions,
     slots, timezone,
@@ -29,6 +30,10 @@ pub fn all() -> Vec<poise::Command<Arc<Data>, Error>> {
         setup(),
         rematch(),
         privacy(),
+        checkin(),
+        report(),
+        snooze(),
+        blocked(),
     ]
 }
 

@@ -384,6 +384,7 @@ I DM you your partner and a private voice channel; join it in the first few minu
 • `/friend` ask someone to be friends (paired together first) · `/friends` your friends and requests\n\
 • `/prefs` your stats, reminder DMs and who sees your sessions · `/partner` favourite or block someone\n\
 • `/privacy` export your data as a file, or delete it\n\
+• `/checkin` how a session went · `/report` a partner to the moderators · `/snooze` someone for a while · `/blocked` your blocks\n\
 Please allow DMs from this server so I can reach you.";
 
 /// How focusfolk works.

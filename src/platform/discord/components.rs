@@ -64,6 +64,9 @@ fn guild_of(custom_id: &str) -> Option<u64> {
     if let Some((guild, _)) = reply_form::parse_reply_id(custom_id) {
         return Some(guild);
     }
+    if let Some(guild) = super::check_in_ids::guild_of(custom_id) {
+        return Some(guild);
+    }
     match custom_id.split(':').collect::<Vec<_>>().as_slice() {
         ["cf", "cancel", guild, _]
         | ["cf", "book", guild]
@@ -89,6 +92,9 @@ pub async fn on_component(
             }
             return;
         }
+    }
+    if super::check_in_buttons::on_click(ctx, data, interaction).await {
+        return;
     }
     let parts: Vec<&str> = interaction.data.custom_id.split(':').collect();
     if let Some((guild, sender)) = reply_form::parse_reply_id(&interaction.data.custom_id) {
@@ -272,6 +278,17 @@ pub async fn on_modal(
             tracing::warn!(%error, "reply form not answered");
         }
         return;
+    }
+    if let Some(guild) = super::check_in_ids::guild_of(&interaction.data.custom_id) {
+        if has_left(data, guild, &interaction.user).await {
+            if let Err(error) = interaction.create_response(&ctx.http, refusal()).await {
+                tracing::warn!(%error, "refusal not answered");
+            }
+            return;
+        }
+        if super::check_in_buttons::on_report_form(ctx, data, interaction).await {
+            return;
+        }
     }
     let Some(guild) = interaction
         .data

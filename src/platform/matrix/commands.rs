@@ -369,8 +369,20 @@ async fn handle_message(
             };
             let help = matches!(command, Command::Help { .. });
             let setup = matches!(command, Command::Setup { .. });
+            // `setup moderators <room>`: the room is the adapter's to join and keep (issue 11).
+            let moderators_room = match &command {
+                Command::Setup {
+                    change: Some(crate::command::SetupChange::Moderators(room)),
+                } => Some(room.clone()),
+                _ => None,
+            };
             let reply = engine.handle_command(&actor, command).await;
             let mut message = reply.message;
+            if let (Some(room), CommandOutcome::Done) = (&moderators_room, reply.outcome) {
+                if let Err(problem) = platform.set_moderators_room(community.as_str(), room).await {
+                    message = OutgoingMessage::new().text(problem);
+                }
+            }
             // The call is the adapter's: `setup` says plainly when pair rooms would have none.
             if setup
                 && reply.outcome == CommandOutcome::Done

@@ -42,6 +42,7 @@ mod exemption;
 mod fair_queue;
 mod files;
 mod membership;
+mod moderators;
 mod pair_rooms;
 mod ratelimit;
 pub mod render;
@@ -297,6 +298,17 @@ impl ChatPlatform for MatrixPlatform {
 
     async fn is_community_member(&self, community: &str, user: &str) -> Membership {
         self.membership_in(community, user).await
+    }
+
+    /// A note in the community's moderators' room (`setup moderators <room>`, issue 11).
+    async fn notify_moderators(
+        &self,
+        platform_community_id: &str,
+        message: &OutgoingMessage,
+        idempotency_key: &str,
+    ) -> Result<(), PlatformError> {
+        self.post_for_moderators(platform_community_id, message, idempotency_key)
+            .await
     }
 }
 

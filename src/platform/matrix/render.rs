@@ -121,7 +121,11 @@ fn reply_line(
 ) -> String {
     let (word, arguments) = action.as_command();
     let arguments = if html { escape(&arguments) } else { arguments };
-    let label = action.label();
+    let label = if html {
+        escape(&action.label())
+    } else {
+        action.label()
+    };
     let mut what = label.chars();
     let what = match what.next() {
         Some(first) => first.to_lowercase().chain(what).collect::<String>(),
@@ -175,16 +179,23 @@ fn render_parts(parts: &[MessagePart], via_server: &str, commands: CommandStyle)
             MessagePart::Action(action) => {
                 // No buttons on Matrix: the line says what to reply instead.
                 let (word, arguments) = action.as_command();
-                let line = |open: &str, close: &str, arguments: &str| {
+                // A label may carry a member's display name (the check-in's "Report ann"):
+                // escaped like every name in the HTML body.
+                let line = |label: &str, open: &str, close: &str, arguments: &str| {
                     format!(
-                        "\n→ {}: {}",
-                        action.label(),
+                        "\n→ {label}: {}",
                         commands.write(word, arguments, open, close)
                     )
                 };
-                body.push_str(&line("`", "`", &arguments));
+                body.push_str(&line(&action.label(), "`", "`", &arguments));
                 html.push_str(
-                    &line("<code>", "</code>", &escape(&arguments)).replace('\n', "<br>"),
+                    &line(
+                        &escape(&action.label()),
+                        "<code>",
+                        "</code>",
+                        &escape(&arguments),
+                    )
+                    .replace('\n', "<br>"),
                 );
             }
             MessagePart::Room { room, title } => {
@@ -300,6 +311,28 @@ mod tests {
             prefixed.body,
             "Try `!focus book next`\n→ Cancel this session: `!focus cancel 12`"
         );
+    }
+
+    #[test]
+    fn a_display_name_in_an_action_label_is_escaped_in_html() {
+        let message =
+            OutgoingMessage::new().action(crate::core::message::MessageAction::AboutPartner {
+                kind: crate::core::message::PartnerActionKind::Report,
+                partner_platform_user_id: "@x:example.org".into(),
+                partner_name: "<img src=x>".into(),
+            });
+        let rendered = render(&message, "x", CommandStyle::Bare);
+        assert!(rendered
+            .body
+            .contains("→ Report <img src=x>: `report @x:example.org"));
+        assert!(
+            rendered.html.contains("→ Report &lt;img src=x&gt;: <code>")
+                && !rendered.html.contains("<img"),
+            "{}",
+            rendered.html
+        );
+        let card = render(&message.titled("Session done"), "x", CommandStyle::Bare);
+        assert!(!card.html.contains("<img"), "{}", card.html);
     }
 
     #[test]
