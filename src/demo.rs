@@ -1,7 +1,10 @@
 //! `focusfolk demo`: a scripted morning, typed into the same shell a person would use, so the
-//! transcript shows exactly what members see. Seven members in three zones book one 50-minute
-//! slot; matching makes two pairs and a trio; two members don't show and their stranded
-//! partners are re-paired together; check-ins go out; rooms close.
+//! transcript shows exactly what members see. Before today (run quietly): two members meet
+//! weekly for five weeks and become regulars. Then seven members in three zones book one
+//! 50-minute slot; matching makes two pairs and a trio; two members don't show and their
+//! stranded partners are re-paired together; check-ins go out; rooms close. Act two: a friend
+//! request, a session locked in with that friend, a partner message, and a late partner whose
+//! member chooses "Rematch now" and is handed the free regular.
 
 use std::sync::Arc;
 
@@ -74,11 +77,12 @@ pub async fn run_demo(
     mut print: impl FnMut(&str),
 ) -> anyhow::Result<ShellSession> {
     let start = chrono::Utc
-        .with_ymd_and_hms(2026, 11, 30, 7, 30, 0)
+        .with_ymd_and_hms(2026, 10, 26, 7, 30, 0)
         .single()
         .ok_or_else(|| anyhow::anyhow!("bad demo start"))?;
     let mut session =
         build_shell_session(database_url, CommunitySettings::default(), start, "demo").await?;
+    make_two_regulars(&mut session, &mut print).await;
     print("── 07:30 UTC: seven members in three time zones book the 09:00 UTC slot in their own wall time");
     for (name, zone, booking) in DEMO_MEMBERS {
         say(&mut session, &mut print, &format!("/as {name}")).await;
@@ -95,6 +99,7 @@ pub async fn run_demo(
     let rooms = session.platform.rooms();
     let pairs: Vec<&Vec<String>> = rooms
         .values()
+        .filter(|room| room.open)
         .map(|room| &room.members)
         .filter(|members| members.len() == 2)
         .collect();
@@ -143,7 +148,118 @@ pub async fn run_demo(
     )
     .await;
     say(&mut session, &mut print, "prefs").await;
+    act_two(&mut session, &mut print).await;
     Ok(session)
+}
+
+/// Five Mondays before today, fumiko and goro meet at 08:00 UTC and never miss one: five
+/// sessions attended and no no-show make each a reliable regular. Run, not printed.
+async fn make_two_regulars(session: &mut ShellSession, print: &mut impl FnMut(&str)) {
+    print("── before today (run quietly): fumiko and goro meet every Monday at 17:00 Tokyo time for five weeks and never miss one — that makes them reliable regulars");
+    for name in ["fumiko", "goro"] {
+        quietly(session, &format!("/as {name}")).await;
+        quietly(session, "timezone Asia/Tokyo").await;
+        quietly(session, "book 17:00 50m weekly").await;
+    }
+    for day in ["10-26", "11-02", "11-09", "11-16", "11-23"] {
+        quietly(session, &format!("/at 2026-{day}T08:00Z")).await;
+        for name in ["fumiko", "goro"] {
+            quietly(session, &format!("/as {name}")).await;
+            quietly(session, "/join").await;
+        }
+    }
+    quietly(session, "/at 2026-11-23T09:00Z").await;
+    for name in ["fumiko", "goro"] {
+        quietly(session, &format!("/as {name}")).await;
+        quietly(session, "cancel series").await;
+    }
+    quietly(session, "/at 2026-11-30T07:30Z").await;
+    session.platform.take_unprinted_events();
+}
+
+/// 10:00–11:00 UTC: a friend request, a session locked in with that friend, a partner
+/// message, and "Rematch now" handing a newcomer the free regular.
+async fn act_two(session: &mut ShellSession, print: &mut impl FnMut(&str)) {
+    print("── act two, 10:00 UTC: alice asks bruno to be friends; bruno accepts (on Discord a button, on Matrix a reply)");
+    say(session, print, "/at 2026-11-30T10:00Z").await;
+    say(session, print, "/as alice").await;
+    say(session, print, "friend @bruno").await;
+    say(session, print, "/as bruno").await;
+    say(session, print, "friend accept @alice").await;
+
+    print("── alice books 11:30 Paris time with bruno; bruno accepts the invitation: the matcher will keep the two together");
+    say(session, print, "/as alice").await;
+    say(session, print, "book 11:30 25m with @bruno").await;
+    let invitation = session
+        .platform
+        .direct_messages_to("bruno")
+        .iter()
+        .rev()
+        .find_map(|text| {
+            let rest = &text[text.find("book accept ")? + "book accept ".len()..];
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            (!digits.is_empty()).then_some(digits)
+        })
+        .unwrap_or_default();
+    say(session, print, "/as bruno").await;
+    say(session, print, &format!("book accept {invitation}")).await;
+
+    print("── chloe, dana, eli and goro book the same slot (10:30 UTC); goro is a regular, the others are new");
+    for (name, booking) in [
+        ("chloe", "book 11:30 25m"),
+        ("dana", "book 5:30 25m"),
+        ("eli", "book 5:30 25m"),
+        ("goro", "book 19:30 25m"),
+    ] {
+        say(session, print, &format!("/as {name}")).await;
+        say(session, print, booking).await;
+    }
+
+    print("── before the start, alice messages her partner (no handle shared, a Reply action)");
+    say(session, print, "/as alice").await;
+    say(session, print, "msg Slides first, then email. See you at 10:30!").await;
+
+    say(session, print, "/at 2026-11-30T10:30Z").await;
+    let rooms = session.platform.rooms();
+    let open_pairs: Vec<Vec<String>> = rooms
+        .values()
+        .filter(|room| room.open && room.members.len() == 2)
+        .map(|room| room.members.clone())
+        .filter(|members| !members.iter().any(|m| m == "alice" || m == "bruno"))
+        .collect();
+    let Some(with_goro) = open_pairs.iter().find(|p| p.iter().any(|m| m == "goro")) else {
+        return;
+    };
+    let Some(other) = open_pairs.iter().find(|p| !p.iter().any(|m| m == "goro")) else {
+        return;
+    };
+    let goro_partner = with_goro.iter().find(|m| *m != "goro").cloned().unwrap_or_default();
+    let (absent, stranded) = (other[0].clone(), other[1].clone());
+    print(&format!(
+        "── everyone joins except {goro_partner} (goro's partner) and {absent} ({stranded}'s partner)"
+    ));
+    for name in ["alice", "bruno", "goro", stranded.as_str()] {
+        say(session, print, &format!("/as {name}")).await;
+        say(session, print, "/join").await;
+    }
+    print(&format!(
+        "── 10:32: {stranded}'s partner isn't there; {stranded} chooses Rematch now and is paired at once — with goro, the free regular"
+    ));
+    say(session, print, "/at 2026-11-30T10:32Z").await;
+    say(session, print, &format!("/as {stranded}")).await;
+    say(session, print, "rematch now").await;
+    say(session, print, "/advance 1m").await;
+    for name in [stranded.as_str(), "goro"] {
+        say(session, print, &format!("/as {name}")).await;
+        say(session, print, "/join").await;
+    }
+    say(session, print, "/rooms").await;
+    print("── 10:55: the session ends; the check-ins offer how it went, friend, favourite, block, report and next week");
+    say(session, print, "/at 2026-11-30T10:56Z").await;
+}
+
+async fn quietly(session: &mut ShellSession, line: &str) {
+    let _ = session.handle_line(line).await;
 }
 
 async fn say(session: &mut ShellSession, print: &mut impl FnMut(&str), line: &str) {

@@ -74,8 +74,13 @@ async fn two_instances_on_one_postgres_run_each_job_once() {
         }
     }
 
-    // Three slots, six jobs each (reminder, prepare, announce, attendance, check-in, close).
-    assert_eq!(ran.len(), 3 * 6, "every slot job ran");
+    // Three slots, seven jobs each (reminder, prepare, announce, partner check, attendance,
+    // check-in, close).
+    assert_eq!(
+        ran.len(),
+        3 * focusfolk::core::model::JobKind::PER_SLOT.len(),
+        "every slot job ran"
+    );
     let doubled: Vec<_> = ran
         .iter()
         .filter(|(_, runners)| runners.len() != 1)

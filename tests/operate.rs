@@ -408,7 +408,10 @@ async fn pruning_runs_once_per_community_and_night(app: &TestApp, second_instanc
     app.join(&["ann", "bob"]);
     app.advance_to(at(10, 0)).await;
     let slot = focusfolk::core::model::SlotId(1);
-    assert_eq!(store.jobs_for_slot(slot).await.unwrap().len(), 6);
+    assert_eq!(
+        store.jobs_for_slot(slot).await.unwrap().len(),
+        focusfolk::core::model::JobKind::PER_SLOT.len()
+    );
     assert_eq!(store.attendance_for_slot(slot).await.unwrap().len(), 2);
 
     // 40 days on: jobs and effects (30 days) go, attendance (180 days) stays.

@@ -256,7 +256,7 @@ async fn community_ensure_is_idempotent_and_settings_round_trip(store: Store) {
     assert_eq!(store.community(first.id).await.unwrap().settings, custom);
     assert_eq!(
         store.community_overrides(first.id).await.unwrap().len(),
-        10,
+        focusfolk::core::community_settings::SETTING_KEYS.len(),
         "every key of `custom` differs from the defaults"
     );
     store

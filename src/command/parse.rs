@@ -729,7 +729,7 @@ mod tests {
         let message = error.message_with_lengths(&[30, 90]);
         assert!(
             message
-                .ends_with("Usage: book <time> [30m|90m] [weekly] (e.g. book tomorrow 9:00 30m)"),
+                .ends_with("Usage: book <time> [30m|90m] [weekly] [mode] (e.g. book tomorrow 9:00 30m talk)"),
             "{message}"
         );
         assert!(!message.contains("25m"), "{message}");

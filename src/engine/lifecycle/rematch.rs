@@ -426,9 +426,10 @@ impl Engine {
         Ok(alone)
     }
 
-    /// Relations and recent meetings among the pool, as the prepare's matching reads them.
-    /// (Its own copy: the prepare's input grows with other features that a rematch of people
-    /// already in their rooms does not weigh.)
+    /// Relations, recent meetings, the members' own matching choices (friends-only, quiet with
+    /// talk) and running snoozes among the pool, as the prepare's matching reads them. (Its own
+    /// copy: locked pairs and the lone-booker offers of the prepare do not apply to people
+    /// already in their rooms.)
     async fn rematch_notes(
         &self,
         community: &Community,
@@ -463,6 +464,13 @@ impl Engine {
             b,
             tie: PairTie::RecentlyMet { times },
         }));
+        // A rematch never breaks what a member asked for at booking: friends-only stays
+        // friends-only, quiet never meets talk, a snooze holds (issue 11).
+        notes.extend(
+            self.session_choice_notes(community, starts_at, ids, &relations)
+                .await?,
+        );
+        notes.extend(self.snooze_notes(ids, starts_at).await?);
         Ok(notes)
     }
 
