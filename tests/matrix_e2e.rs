@@ -36,6 +36,8 @@ mod rate_limits;
 mod restart;
 #[path = "matrix_e2e/social.rs"]
 mod social;
+#[path = "matrix_e2e/stats.rs"]
+mod stats;
 
 use chrono::{DateTime, TimeZone, Utc};
 

@@ -55,6 +55,11 @@ pub enum Command {
     /// `calendar` shows the member's private calendar feed and page links; `calendar reset`
     /// revokes them and makes new ones.
     Calendar { reset: bool },
+    /// `stats`: the member's own sessions, hours, weekly streak, show-up rate, partners and
+    /// heatmap (`core::member_stats`).
+    Stats,
+    /// `leaderboard`: the community's members by hours this month, opted-in ones only.
+    Leaderboard,
 }
 
 /// Whether `friend`/`favourite`/`block` sets a relation or its `un…` form removes it.
@@ -104,6 +109,9 @@ pub enum PrefsChange {
     Reminders(bool),
     /// `prefs show-bookings friends|nobody`
     ShowBookings(crate::core::friends::ShowBookings),
+    /// `prefs leaderboard on|off`: whether the member is shown on `leaderboard` (off by
+    /// default).
+    Leaderboard(bool),
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -38,6 +38,8 @@ pub const COMMAND_NAMES: &[&str] = &[
     "calendar",
     "setup",
     "help",
+    "stats",
+    "leaderboard",
 ];
 
 const PREFIX: &str = "!focusfolk";
@@ -56,6 +58,8 @@ const USAGE_SETUP: &str =
     "setup [lengths 25 50 75] [reminder 10m] [page public|members|off] (community admins only)";
 const USAGE_CALENDAR: &str = "calendar [reset]";
 const USAGE_HELP: &str = "help [command] (e.g. help book)";
+const USAGE_STATS: &str = "stats";
+const USAGE_LEADERBOARD: &str = "leaderboard";
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CommandParseError {
@@ -223,6 +227,10 @@ pub fn parse_command(input: &str) -> Result<Command, CommandParseError> {
             &args,
         ),
         "setup" => parse_setup(&args),
+        "stats" => no_arguments("stats", USAGE_STATS, &args).map(|()| Command::Stats),
+        "leaderboard" => {
+            no_arguments("leaderboard", USAGE_LEADERBOARD, &args).map(|()| Command::Leaderboard)
+        }
         "help" => Ok(Command::Help {
             topic: args.first().map(|topic| normalise_topic(topic)),
         }),
@@ -482,6 +490,20 @@ fn parse_prefs(args: &[&str]) -> Result<Command, CommandParseError> {
         ["show-bookings" | "showbookings", setting @ ..] => {
             Ok(super::social::parse_show_bookings(setting)?)
         }
+        ["leaderboard", setting] => match *setting {
+            "on" | "yes" | "true" => Ok(Command::Prefs {
+                change: Some(PrefsChange::Leaderboard(true)),
+            }),
+            "off" | "no" | "false" => Ok(Command::Prefs {
+                change: Some(PrefsChange::Leaderboard(false)),
+            }),
+            _ => Err(bad(CMD, USAGE_PREFS, "The leaderboard can be on or off.")),
+        },
+        ["leaderboard"] => Err(bad(
+            CMD,
+            USAGE_PREFS,
+            "Say whether to show you on the leaderboard: prefs leaderboard on, or off.",
+        )),
         ["reminders" | "reminder"] => Err(bad(
             CMD,
             USAGE_PREFS,
@@ -490,7 +512,7 @@ fn parse_prefs(args: &[&str]) -> Result<Command, CommandParseError> {
         _ => Err(bad(
             CMD,
             USAGE_PREFS,
-            "I can set reminders or show-bookings.",
+            "I can set reminders, show-bookings or leaderboard.",
         )),
     }
 }
@@ -568,6 +590,8 @@ const HELP: &[(&str, &str, &str)] = &[
     ("calendar", USAGE_CALENDAR, "Get your private calendar feed (add it to your calendar app by URL) and your own page; reset makes new links and the old ones stop working."),
     ("setup", USAGE_SETUP, "Show or change this community's session lengths, reminder time and who sees its web page (admins)."),
     ("help", USAGE_HELP, "Show this list, or the details of one command."),
+    ("stats", USAGE_STATS, "Your sessions, hours, weekly streak (weeks from Monday in your time zone), show-up rate and most frequent partners, with a picture of when you focused over the last 12 weeks."),
+    ("leaderboard", USAGE_LEADERBOARD, "This month's most focused members, by hours. Only members who said prefs leaderboard on are shown; you're off it until you do."),
 ];
 
 /// `book`'s usage with the session lengths a community allows, e.g. "[25m|50m]"; its example

@@ -5,7 +5,8 @@
 use super::{Command, MemberRef, PrefsChange};
 use crate::core::friends::{FriendChange, ShowBookings};
 
-pub const USAGE_PREFS: &str = "prefs [reminders on|off] [show-bookings friends|nobody]";
+pub const USAGE_PREFS: &str =
+    "prefs [reminders on|off] [show-bookings friends|nobody] [leaderboard on|off]";
 pub const USAGE_FRIEND: &str =
     "friend [accept|decline|remove] <name> (e.g. friend @bob, friend accept @bob)";
 pub const USAGE_FRIENDS: &str = "friends";

@@ -40,11 +40,13 @@ pub enum CommandWord {
     Calendar,
     Setup,
     Help,
+    Stats,
+    Leaderboard,
 }
 
 impl CommandWord {
     /// Every command word, in the order the overall help lists them.
-    pub const ALL: [CommandWord; 18] = [
+    pub const ALL: [CommandWord; 20] = [
         CommandWord::Book,
         CommandWord::Cancel,
         CommandWord::Sessions,
@@ -63,6 +65,8 @@ impl CommandWord {
         CommandWord::Calendar,
         CommandWord::Setup,
         CommandWord::Help,
+        CommandWord::Stats,
+        CommandWord::Leaderboard,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -85,6 +89,8 @@ impl CommandWord {
             CommandWord::Calendar => "calendar",
             CommandWord::Setup => "setup",
             CommandWord::Help => "help",
+            CommandWord::Stats => "stats",
+            CommandWord::Leaderboard => "leaderboard",
         }
     }
 }

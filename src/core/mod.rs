@@ -9,6 +9,7 @@ pub mod chores;
 pub mod friends;
 pub mod lone_booker;
 pub mod matching;
+pub mod member_stats;
 pub mod message;
 pub mod model;
 pub mod partner_messages;

@@ -237,6 +237,8 @@ impl Engine {
                     .await
             }
             Command::Setup { change } => self.setup(actor, community, change).await,
+            Command::Stats => self.stats(community, &member, attachments).await,
+            Command::Leaderboard => self.leaderboard(community, &member).await,
             Command::Help { topic } => Ok(OutgoingMessage::new()
                 .titled(match &topic {
                     Some(_) => "Help".to_string(),
@@ -641,6 +643,9 @@ impl Engine {
         if let Some(PrefsChange::ShowBookings(show)) = change {
             return self.set_show_bookings(member, show).await;
         }
+        if let Some(PrefsChange::Leaderboard(opted_in)) = change {
+            return self.set_leaderboard(member, opted_in).await;
+        }
         let mut reminders = member.reminders_enabled;
         if let Some(PrefsChange::Reminders(enabled)) = change {
             self.store
@@ -650,6 +655,11 @@ impl Engine {
             reminders = enabled;
         }
         let value = |text: String| OutgoingMessage::new().text(text);
+        let on_leaderboard = self
+            .store
+            .leaderboard_opted_in(member.id)
+            .await
+            .map_err(unexpected)?;
         Ok(OutgoingMessage::new()
             .titled("Your preferences and stats")
             .tone(if change.is_some() {
@@ -662,6 +672,10 @@ impl Engine {
                 value(if reminders { "on" } else { "off" }.to_string()),
             )
             .field("Time zone", value(member.time_zone.to_string()))
+            .field(
+                "Leaderboard",
+                value(if on_leaderboard { "on" } else { "off" }.to_string()),
+            )
             .field("Sessions", value(member.sessions_attended.to_string()))
             .field("No-shows", value(member.no_shows.to_string()))
             .field("Late cancels", value(member.late_cancels.to_string()))

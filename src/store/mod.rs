@@ -66,6 +66,7 @@ mod friends;
 mod group_commit;
 mod groups;
 mod jobs;
+mod member_stats;
 mod members;
 mod operations;
 mod partner_messages;

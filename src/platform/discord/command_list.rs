@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use super::calendar_command::calendar;
 use super::commands::{
-    book, cancel, friend, friends, help, move_booking, msg, partner, prefs, sessions, slots,
-    timezone,
+    book, cancel, friend, friends, help, leaderboard, move_booking, msg, partner, prefs, sessions,
+    slots, stats, timezone,
 };
 use super::context::{Data, Error};
 use super::setup_command::setup;
@@ -26,6 +26,8 @@ pub fn all() -> Vec<poise::Command<Arc<Data>, Error>> {
         calendar(),
         help(),
         setup(),
+        stats(),
+        leaderboard(),
     ]
 }
 

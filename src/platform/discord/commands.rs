@@ -177,16 +177,24 @@ pub async fn prefs(
     #[description = "Who may see your upcoming sessions in /friends"] show_bookings: Option<
         ShowBookingsTo,
     >,
+    #[description = "Show your hours on /leaderboard (off by default)"] leaderboard: Option<bool>,
 ) -> Result<(), Error> {
     let show_bookings = show_bookings.map(|to| match to {
         ShowBookingsTo::Friends => ShowBookings::Friends,
         ShowBookingsTo::Nobody => ShowBookings::Nobody,
     });
-    let command = match (reminders, show_bookings) {
-        (Some(_), Some(_)) => Err("Change one preference at a time.".to_string()),
-        (Some(on), None) => Ok(Some(PrefsChange::Reminders(on))),
-        (None, Some(show)) => Ok(Some(PrefsChange::ShowBookings(show))),
-        (None, None) => Ok(None),
+    let changes: Vec<PrefsChange> = [
+        reminders.map(PrefsChange::Reminders),
+        show_bookings.map(PrefsChange::ShowBookings),
+        leaderboard.map(PrefsChange::Leaderboard),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let command = match changes.as_slice() {
+        [] => Ok(None),
+        [change] => Ok(Some(change.clone())),
+        _ => Err("Change one preference at a time.".to_string()),
     };
     run(ctx, command.map(|change| Command::Prefs { change })).await
 }
@@ -294,6 +302,18 @@ pub async fn friends(ctx: Context<'_>) -> Result<(), Error> {
     run(ctx, Ok(Command::Friends)).await
 }
 
+/// Your sessions, hours, weekly streak, show-up rate and partners, with a heatmap picture.
+#[poise::command(slash_command, guild_only)]
+pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
+    run(ctx, Ok(Command::Stats)).await
+}
+
+/// This month's most focused members (only those who turned it on in /prefs).
+#[poise::command(slash_command, guild_only)]
+pub async fn leaderboard(ctx: Context<'_>) -> Result<(), Error> {
+    run(ctx, Ok(Command::Leaderboard)).await
+}
+
 const HELP: &str = "**focusfolk** pairs you with a body-doubling partner: you each work on your own thing, \
 camera or voice on, for 25–75 minutes.\n\
 • `/book` — pick a slot (times are shown in your time zone; set it once with `/timezone`). When it starts \
@@ -301,6 +321,7 @@ I DM you your partner and a private voice channel; join it in the first few minu
 • `/sessions` your bookings · `/cancel` one · `/slots` see when others booked\n\
 • `/friend` ask someone to be friends (paired together first) · `/friends` your friends and requests\n\
 • `/prefs` your stats, reminder DMs and who sees your sessions · `/partner` favourite or block someone\n\
+• `/stats` your hours, streak and a heatmap · `/leaderboard` this month's most focused (opt in with `/prefs`)\n\
 Please allow DMs from this server so I can reach you.";
 
 /// How focusfolk works.

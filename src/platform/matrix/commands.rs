@@ -388,14 +388,14 @@ async fn handle_message(
                 });
             }
             if !reply.attachments.is_empty() {
-                // The .ics invite or cancellation goes into the member's DM as a file.
+                // The .ics invite or cancellation, or the stats heatmap, goes into the member's DM.
                 let platform = platform.clone();
                 let user = event.sender.clone();
                 let key = event.event_id.to_string();
                 let files = reply.attachments;
                 tokio::spawn(async move {
                     if let Err(error) = platform.send_files_in_dm(&user, &files, &key).await {
-                        tracing::warn!(%user, error = %error, "could not send the calendar file");
+                        tracing::warn!(%user, error = %error, "could not send the reply's files");
                     }
                 });
             }
