@@ -5,9 +5,11 @@
 //! the chat platforms get, decoded.
 
 mod common;
+#[path = "support/web.rs"]
+mod web;
 
 use chrono::{DateTime, Duration, Utc};
-use common::{at, spawn_app, TestApp, COMMUNITY};
+use common::{at, spawn_app, test_limits, TestApp, COMMUNITY};
 use focusfolk::core::member_stats::FocusHeatmap;
 use focusfolk::engine::stats_image::{cell_origin, heatmap_png, CELL, HEIGHT, WIDTH};
 
@@ -214,4 +216,57 @@ fn the_png_heatmap_decodes_and_busier_hours_are_darker() {
     // Every empty hour looks the same.
     assert_eq!(centre(6, 23), empty);
     assert_eq!(centre(0, 0), empty);
+}
+
+#[tokio::test]
+async fn the_member_page_shows_the_stats_and_the_reply_links_to_it_with_a_web_address() {
+    let plain = spawn_app().await;
+    // With a public web address, `stats` links to the member's own page.
+    let runner = focusfolk::engine::RunnerSettings {
+        web_public_url: Some("https://focus.example.org/".to_string()),
+        limits: test_limits(),
+        ..focusfolk::engine::RunnerSettings::for_platform(focusfolk::core::model::Platform::Shell)
+    };
+    let engine = focusfolk::engine::Engine::new(
+        focusfolk::store::Store::connect_and_migrate(&plain.database_url)
+            .await
+            .unwrap(),
+        plain.platform.clone(),
+        plain.clock.clone(),
+        focusfolk::core::model::CommunitySettings::default(),
+        runner,
+    );
+    let app = TestApp {
+        engine,
+        platform: plain.platform.clone(),
+        clock: plain.clock.clone(),
+        database_url: plain.database_url.clone(),
+        directory: plain.directory.clone(),
+    };
+    three_weeks_of_ann(&app).await;
+    let stats = app.say("ann", "stats").await;
+    let link = stats
+        .lines()
+        .find_map(|line| line.strip_prefix("More on your page: https://focus.example.org"))
+        .unwrap_or_else(|| panic!("{stats}"))
+        .to_string();
+    assert!(link.starts_with("/me/"), "{link}");
+    // Without one, no link (the paths alone would lead nowhere from a chat).
+    assert!(!plain.say("ann", "stats").await.contains("More on your page"));
+
+    let server = web::WebServer::start(app.engine.clone()).await;
+    let (status, _, html) = server.get(&link).await;
+    assert_eq!(status, 200);
+    let figure = |name: &str| {
+        let start = html
+            .find(&format!("data-figure=\"{name}\">"))
+            .unwrap_or_else(|| panic!("no {name} in {html}"));
+        let rest = &html[start..];
+        rest[rest.find('>').unwrap() + 1..rest.find("</dd>").unwrap()].to_string()
+    };
+    assert_eq!(figure("hours"), "2.5 in 3 sessions");
+    assert_eq!(figure("streak"), "3 weeks (Monday to Sunday, UTC)");
+    assert_eq!(figure("member-show-up-rate"), "75%");
+    assert_eq!(figure("partners"), "ben (2), cat (1)");
+    assert!(!html.contains("dan ("), "nobody but partners is named");
 }

@@ -254,8 +254,9 @@ mod tests {
     #[test]
     fn the_streak_counts_weeks_in_a_row_and_survives_until_the_week_is_over() {
         let zone = chrono_tz::UTC;
-        // Mondays 9, 16 and 23 Nov 2026; now is Wednesday 25 Nov.
-        let starts = [utc(2026, 11, 10, 9, 0), utc(2026, 11, 16, 9, 0), utc(2026, 11, 22, 20, 0)];
+        // Weeks of Monday 2, 9 and 16 Nov 2026 (the last on its Sunday evening); now is
+        // Wednesday 25 Nov.
+        let starts = [utc(2026, 11, 3, 9, 0), utc(2026, 11, 10, 9, 0), utc(2026, 11, 22, 20, 0)];
         let now = utc(2026, 11, 25, 12, 0);
         // This week has nothing yet: last week's streak of 3 still stands.
         assert_eq!(weekly_streak(&starts, now, zone), 3);
@@ -284,9 +285,9 @@ mod tests {
         assert_eq!(weekly_streak(&[earlier, late_sunday], now, new_york), 1);
         // UTC: weeks of 16 Nov and 23 Nov → streak 2.
         assert_eq!(weekly_streak(&[earlier, late_sunday], now, chrono_tz::UTC), 2);
-        // Tokyo: Monday 09:00 on the 23rd local is Monday 00:00 UTC — still Sunday in UTC.
+        // Tokyo: Monday 08:00 on the 23rd local is Sunday 23:00 UTC.
         let tokyo: Tz = "Asia/Tokyo".parse().unwrap();
-        let monday_morning_tokyo = utc(2026, 11, 23, 0, 0);
+        let monday_morning_tokyo = utc(2026, 11, 22, 23, 0);
         assert_eq!(weekly_streak(&[earlier, monday_morning_tokyo], now, tokyo), 2);
         assert_eq!(
             weekly_streak(&[earlier, monday_morning_tokyo], now, chrono_tz::UTC),
