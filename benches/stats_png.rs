@@ -2,7 +2,8 @@
 //! A heatmap with every hour busy (the worst case for the encoder) and one with a few hours.
 //! Prints the median and 95th percentile per picture.
 //!
-//! `cargo test --all-targets` runs this unoptimised with a few rounds as a smoke run.
+//! `cargo test --all-targets` runs this unoptimised with a few rounds as a smoke run. With
+//! `FOCUSFOLK_STATS_PNG=path` it also writes the three-busy-hours picture there, to look at.
 
 use std::time::{Duration, Instant};
 
@@ -36,6 +37,9 @@ fn main() -> anyhow::Result<()> {
     sparse.minutes[0][9] = 300;
     sparse.minutes[2][14] = 50;
     sparse.minutes[4][20] = 25;
+    if let Ok(path) = std::env::var("FOCUSFOLK_STATS_PNG") {
+        std::fs::write(path, heatmap_png(&sparse)?)?;
+    }
     for (name, map) in [("every hour busy", &full), ("three busy hours", &sparse)] {
         let mut times = Vec::with_capacity(rounds());
         let mut size = 0;
