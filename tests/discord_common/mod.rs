@@ -50,6 +50,8 @@ pub struct Options {
     pub shards: (u32, u32, u32),
     /// The guild id's timestamp part (its shard is this modulo the shard count).
     pub guild_timestamp: Option<u64>,
+    /// The database (an empty PostgreSQL database, say); a fresh SQLite file when `None`.
+    pub database_url: Option<String>,
 }
 
 impl Default for Options {
@@ -61,6 +63,7 @@ impl Default for Options {
             run_setup: true,
             shards: (0, 0, 1),
             guild_timestamp: None,
+            database_url: None,
         }
     }
 }
@@ -111,10 +114,12 @@ pub async fn spawn(options: Options) -> DiscordApp {
     let moderators = fake.add_channel(guild, CHANNEL_TEXT, "mods", None);
     let category = fake.add_channel(guild, CHANNEL_CATEGORY, "Focus rooms", None);
     let directory = Arc::new(tempfile::tempdir().expect("temp dir"));
-    let database_url = format!(
-        "sqlite://{}",
-        directory.path().join("focusfolk.sqlite").display()
-    );
+    let database_url = options.database_url.clone().unwrap_or_else(|| {
+        format!(
+            "sqlite://{}",
+            directory.path().join("focusfolk.sqlite").display()
+        )
+    });
     let clock = Arc::new(ManualClock::new(test_start()));
     let (engine, platform) = build_engine(
         &fake,

@@ -53,6 +53,9 @@ pub struct Interaction {
     /// When the fake last wrote the INTERACTION_CREATE to a gateway socket (a replay after a
     /// resume counts anew); the answer deadline runs from here.
     pub delivered: Option<Instant>,
+    /// When the member first saw an answer (a response with content, or the edit of a
+    /// deferred one): what a latency figure measures up to.
+    pub answered_at: Option<Instant>,
     pub user: u64,
     pub channel_id: u64,
     /// The message a component belongs to.
@@ -83,6 +86,7 @@ impl Interaction {
             kind,
             created: Instant::now(),
             delivered: None,
+            answered_at: None,
             user,
             channel_id,
             message_id,
@@ -173,6 +177,9 @@ pub fn callback(
     let Some(interaction) = shared.interactions.get_mut(&interaction_id) else {
         return error(StatusCode::NOT_FOUND, 10062, "Unknown interaction");
     };
+    if kind != 5 {
+        interaction.answered_at.get_or_insert_with(Instant::now);
+    }
     match kind {
         4 => interaction.original = Some(data),
         5 => interaction.deferred = true,
@@ -241,6 +248,7 @@ pub fn edit_original(shared: &mut Shared, token: &str, body: &Value) -> (StatusC
         merged[key] = value.clone();
     }
     interaction.original = Some(merged.clone());
+    interaction.answered_at.get_or_insert_with(Instant::now);
     (StatusCode::OK, message_for(shared, channel_id, &merged))
 }
 
