@@ -132,8 +132,10 @@ async fn the_leaderboard_shows_only_members_who_opted_in() {
         .await
         .contains("You're on the leaderboard now"));
     assert!(app.say("ann", "prefs leaderboard on").await.contains("on the leaderboard"));
-    assert!(app.say("ann", "prefs").await.contains("Leaderboard: on"));
-    assert!(app.say("ben", "prefs").await.contains("Leaderboard: off"));
+    assert!(app
+        .say("ann", "leaderboard")
+        .await
+        .contains("You're on the leaderboard; to leave it, say `prefs leaderboard off`."));
     let board = app.say("ben", "leaderboard").await;
     assert!(board.starts_with("Leaderboard · December 2026"), "{board}");
     // December: ann 2 sessions (7 and 15 Dec), cat 1; ben (1 in December) and dan are out.

@@ -655,11 +655,6 @@ impl Engine {
             reminders = enabled;
         }
         let value = |text: String| OutgoingMessage::new().text(text);
-        let on_leaderboard = self
-            .store
-            .leaderboard_opted_in(member.id)
-            .await
-            .map_err(unexpected)?;
         Ok(OutgoingMessage::new()
             .titled("Your preferences and stats")
             .tone(if change.is_some() {
@@ -672,10 +667,6 @@ impl Engine {
                 value(if reminders { "on" } else { "off" }.to_string()),
             )
             .field("Time zone", value(member.time_zone.to_string()))
-            .field(
-                "Leaderboard",
-                value(if on_leaderboard { "on" } else { "off" }.to_string()),
-            )
             .field("Sessions", value(member.sessions_attended.to_string()))
             .field("No-shows", value(member.no_shows.to_string()))
             .field("Late cancels", value(member.late_cancels.to_string()))
