@@ -1,6 +1,7 @@
 //! One command language for every platform: Discord slash commands, Matrix `!focusfolk …`
 //! messages and the shell all become a [`Command`], handled in one place.
 
+pub mod locked;
 pub mod parse;
 pub mod social;
 
@@ -60,6 +61,15 @@ pub enum Command {
     Stats,
     /// `leaderboard`: the community's members by hours this month, opted-in ones only.
     Leaderboard,
+    /// `book tomorrow 9:00 [50m] with @bob`: books the slot and invites the friend bob to it;
+    /// once bob accepts, the two are locked in together (`core::locked_pairs`).
+    BookWith {
+        when: TimeSpec,
+        length_minutes: Option<u32>,
+        with: MemberRef,
+    },
+    /// `book accept 7` / `book decline 7`: the invitee's answer to invitation 7.
+    AnswerInvitation { invitation: i64, accept: bool },
 }
 
 /// Whether `friend`/`favourite`/`block` sets a relation or its `un…` form removes it.

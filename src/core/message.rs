@@ -116,6 +116,11 @@ pub enum MessageAction {
         booking: BookingId,
         local_time: String,
     },
+    /// Accept invitation `invitation` to lock in a session with a friend (`book accept 7`):
+    /// books the slot and pairs the two together.
+    AcceptLockedSession { invitation: i64 },
+    /// Decline that invitation (`book decline 7`); the inviter keeps a normal booking.
+    DeclineLockedSession { invitation: i64 },
 }
 
 impl MessageAction {
@@ -132,6 +137,8 @@ impl MessageAction {
                 "Move to {}",
                 local_time.rsplit(' ').next().unwrap_or(local_time)
             ),
+            MessageAction::AcceptLockedSession { .. } => "Accept".to_string(),
+            MessageAction::DeclineLockedSession { .. } => "Decline".to_string(),
         }
     }
 
@@ -162,6 +169,12 @@ impl MessageAction {
                 booking,
                 local_time,
             } => (CommandWord::Move, format!("{} {local_time}", booking.0)),
+            MessageAction::AcceptLockedSession { invitation } => {
+                (CommandWord::Book, format!("accept {invitation}"))
+            }
+            MessageAction::DeclineLockedSession { invitation } => {
+                (CommandWord::Book, format!("decline {invitation}"))
+            }
         }
     }
 }

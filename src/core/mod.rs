@@ -7,6 +7,7 @@ pub mod attendance;
 pub mod booking_rules;
 pub mod chores;
 pub mod friends;
+pub mod locked_pairs;
 pub mod lone_booker;
 pub mod matching;
 pub mod member_stats;

@@ -121,6 +121,19 @@ impl Engine {
             let invite = self.booking_invite(&booking, &member);
             return Ok(Reply::new(booked, CommandOutcome::Booked).with_attachments(vec![invite]));
         }
+        if let Command::BookWith {
+            when,
+            length_minutes,
+            with,
+        } = &command
+        {
+            let member = self.member_for_booking(&community, actor, now).await?;
+            let (booked, booking) = self
+                .book_with_friend(&community, &member, when, *length_minutes, with)
+                .await?;
+            let invite = self.booking_invite(&booking, &member);
+            return Ok(Reply::new(booked, CommandOutcome::Booked).with_attachments(vec![invite]));
+        }
         let member = self
             .store
             .ensure_member(
@@ -239,6 +252,21 @@ impl Engine {
             Command::Setup { change } => self.setup(actor, community, change).await,
             Command::Stats => self.stats(community, &member, attachments).await,
             Command::Leaderboard => self.leaderboard(community, &member).await,
+            Command::BookWith {
+                when,
+                length_minutes,
+                with,
+            } => self
+                .book_with_friend(community, &member, &when, length_minutes, &with)
+                .await
+                .map(|(message, booking)| {
+                    attachments.push(self.booking_invite(&booking, &member));
+                    message
+                }),
+            Command::AnswerInvitation { invitation, accept } => {
+                self.answer_invitation(community, &member, invitation, accept, attachments)
+                    .await
+            }
             Command::Help { topic } => Ok(OutgoingMessage::new()
                 .titled(match &topic {
                     Some(_) => "Help".to_string(),
@@ -251,7 +279,7 @@ impl Engine {
         }
     }
 
-    async fn book(
+    pub(super) async fn book(
         &self,
         community: &Community,
         member: &Member,
@@ -555,7 +583,8 @@ impl Engine {
                         } else {
                             ""
                         }
-                    )),
+                    ))
+                    .append(self.locked_partner_note(member, booking).await?),
             );
         }
         Ok(reply

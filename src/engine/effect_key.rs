@@ -8,6 +8,7 @@
 use std::fmt;
 
 use crate::core::friends::FriendRequestId;
+use crate::core::locked_pairs::InvitationId;
 use crate::core::model::{BookingId, GroupId, MemberId, SlotId};
 
 /// One external effect, identified by the database ids it is about.
@@ -52,6 +53,15 @@ pub enum EffectKey {
     /// "You left, so your upcoming sessions are cancelled", told at the prepare of the slot
     /// that found them gone (`dm:departed:s7:m3`).
     Departed { slot: SlotId, member: MemberId },
+    /// "Alice booked 9:00 and asks you to join" with Accept / Decline (`dm:lock:i7`).
+    LockInvitation { invitation: InvitationId },
+    /// "Bob accepted: you're locked in together" (`dm:lockok:i7`).
+    LockAccepted { invitation: InvitationId },
+    /// "Bob can't join; your booking stays a normal one", sent on the decline and again
+    /// (deduplicated) at prepare in case that send failed (`dm:lockno:i7`).
+    LockDeclined { invitation: InvitationId },
+    /// "No answer by the time it was matched; your booking is a normal one" (`dm:lockexp:i7`).
+    LockUnanswered { invitation: InvitationId },
 }
 
 impl EffectKey {
@@ -92,6 +102,10 @@ impl fmt::Display for EffectKey {
             EffectKey::Departed { slot, member } => write!(f, "dm:departed:s{slot}:m{member}"),
             EffectKey::CommunityAnnounce { slot } => write!(f, "post:announce:s{slot}"),
             EffectKey::CommunityRemind { slot } => write!(f, "post:remind:s{slot}"),
+            EffectKey::LockInvitation { invitation } => write!(f, "dm:lock:i{invitation}"),
+            EffectKey::LockAccepted { invitation } => write!(f, "dm:lockok:i{invitation}"),
+            EffectKey::LockDeclined { invitation } => write!(f, "dm:lockno:i{invitation}"),
+            EffectKey::LockUnanswered { invitation } => write!(f, "dm:lockexp:i{invitation}"),
         }
     }
 }
@@ -144,6 +158,30 @@ mod tests {
             ),
             (EffectKey::PartnerMessage { message: 7 }, "dm:msg:p7"),
             (EffectKey::Departed { slot, member }, "dm:departed:s7:m3"),
+            (
+                EffectKey::LockInvitation {
+                    invitation: InvitationId(7),
+                },
+                "dm:lock:i7",
+            ),
+            (
+                EffectKey::LockAccepted {
+                    invitation: InvitationId(7),
+                },
+                "dm:lockok:i7",
+            ),
+            (
+                EffectKey::LockDeclined {
+                    invitation: InvitationId(7),
+                },
+                "dm:lockno:i7",
+            ),
+            (
+                EffectKey::LockUnanswered {
+                    invitation: InvitationId(7),
+                },
+                "dm:lockexp:i7",
+            ),
         ];
         for (key, text) in table {
             assert_eq!(key.to_string(), text, "{key:?}");

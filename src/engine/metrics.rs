@@ -170,6 +170,10 @@ fn dm_kind(key: &EffectKey) -> &'static str {
         EffectKey::FriendRequest { .. } => "friend_request",
         EffectKey::FriendAccepted { .. } => "friend_accepted",
         EffectKey::PartnerMessage { .. } => "partner_message",
+        EffectKey::LockInvitation { .. } => "lock_invitation",
+        EffectKey::LockAccepted { .. } => "lock_accepted",
+        EffectKey::LockDeclined { .. } => "lock_declined",
+        EffectKey::LockUnanswered { .. } => "lock_unanswered",
         EffectKey::OpenRoom { .. } | EffectKey::CloseRoom { .. } => "room",
     }
 }

@@ -108,3 +108,84 @@ async fn a_partner_message_is_relayed_and_answered_by_its_reply_line() {
         .await;
     assert!(refused.contains("friends only"), "{refused}");
 }
+
+/// `book … with @ben:server` invites a friend by Matrix id; ben's DM says what to reply to
+/// accept, replying it books ben and locks the pair in, and at the start ann and ben are
+/// announced together although, unlocked, each would be paired with another friend.
+#[tokio::test]
+async fn a_locked_friend_booking_accepted_by_reply_is_kept_by_the_matcher() {
+    let community = Community::start(Synapse::from_env(), &["ann", "ben", "cat", "dan"]).await;
+    let [ann, ben, cat, dan] = ["ann", "ben", "cat", "dan"].map(|name| community.member(name));
+    let room = &community.room;
+    let bot = community.bot_id();
+    for member in [ann, ben, cat, dan] {
+        member.command(room, "!focusfolk friends").await;
+    }
+    // ann–ben, ann–cat and ben–dan are friends: unlocked, the matcher pairs ann–cat, ben–dan.
+    for (a, b) in [(ann, ben), (ann, cat), (ben, dan)] {
+        a.command(room, &format!("!focusfolk friend {}", b.user.user_id))
+            .await;
+        let accepted = b
+            .command(
+                room,
+                &format!("!focusfolk friend accept {}", a.user.user_id),
+            )
+            .await;
+        assert!(accepted.contains("are friends now"), "{accepted}");
+    }
+
+    let ben_id = ben.user.user_id.to_string();
+    let invited = ann
+        .command(room, &format!("!focusfolk book tomorrow 9:00 with {ben_id}"))
+        .await;
+    assert!(invited.contains("Booked"), "{invited}");
+    let ben_name = localpart(&ben_id);
+    assert!(
+        invited.contains(&format!("I've asked {ben_name} to join you")),
+        "{invited}"
+    );
+
+    let invitation = ben.wait_for_dm(&bot, "asks you to join").await;
+    let accept_line = invitation
+        .lines()
+        .find(|line| line.starts_with("→ Reply `book accept "))
+        .unwrap_or_else(|| panic!("an Accept line: {invitation}"));
+    let reply = accept_line
+        .split('`')
+        .nth(1)
+        .unwrap_or_else(|| panic!("a command to reply: {accept_line}"));
+    let dm = ben.dm_room(&bot).await;
+    let accepted = ben.command(&dm, reply).await;
+    let ann_name = localpart(&ann.user.user_id);
+    assert!(
+        accepted.contains(&format!("You're locked in with {ann_name}")),
+        "{accepted}"
+    );
+    ann.wait_for_dm(&bot, &format!("{ben_name} accepted: you're paired together"))
+        .await;
+    assert!(ben
+        .command(room, "!focusfolk sessions")
+        .await
+        .contains(&format!("with {ann_name}")));
+
+    for member in [cat, dan] {
+        assert!(member
+            .command(room, "!focusfolk book tomorrow 9:00")
+            .await
+            .contains("Booked"));
+    }
+    let tomorrow_nine = crate::at(9, 0) + chrono::Duration::days(1);
+    community.bot.advance_to(tomorrow_nine).await;
+    let cat_name = localpart(&cat.user.user_id);
+    let dan_name = localpart(&dan.user.user_id);
+    let for_ann = ann.wait_for_dm(&bot, crate::ANNOUNCE).await;
+    assert!(
+        for_ann.contains(&ben_name) && !for_ann.contains(&cat_name),
+        "{for_ann}"
+    );
+    let for_cat = cat.wait_for_dm(&bot, crate::ANNOUNCE).await;
+    assert!(
+        for_cat.contains(&dan_name) && !for_cat.contains(&ann_name),
+        "{for_cat}"
+    );
+}

@@ -8,6 +8,7 @@ mod close;
 mod community_post;
 mod departed;
 mod late_bookings;
+mod locked_pairs;
 mod prepare;
 mod remind;
 mod roll_forward;

@@ -40,6 +40,8 @@ impl Engine {
             .map(|(id, member)| (*id, member.clone()))
             .collect();
 
+        // Locked-in pairs (issue 11); pending invitations expire here, at the cutoff.
+        let (locked, locked_dms) = self.settle_locked_invitations(slot).await?;
         let mut groups: Vec<Group> = snapshot.matched_groups().into_iter().cloned().collect();
         if groups.is_empty() && member_ids.len() >= 2 {
             // Matching happens once per slot: the stored groups are the decision, so a retry
@@ -47,7 +49,7 @@ impl Engine {
             let slot_members = snapshot.members_of(&member_ids);
             let seed = slot.id.0 as u64;
             let outcome = self
-                .match_these_members(community, slot, &slot_members, seed)
+                .match_keeping_locked_pairs(community, slot, &slot_members, seed, &locked)
                 .await?;
             groups = self
                 .store
@@ -63,6 +65,7 @@ impl Engine {
         // A room that fails does not stop the other rooms, the DMs or the roll-forward below;
         // the job fails at the end so the runner retries what failed (and only that).
         let mut shortfall = Shortfall::default();
+        shortfall.take_all(locked_dms)?;
         shortfall.take_all(
             run_each(self.runner.effects_in_flight, &groups, |group| {
                 self.ensure_group_room(community, slot, group, members)

@@ -4,6 +4,7 @@
 //! never reveal what another member did not allow (blocks above all).
 
 mod friends;
+mod locked_sessions;
 mod lone_booker;
 mod messages;
 
@@ -26,4 +27,6 @@ pub enum SocialRefusal {
     MessageTooLong(usize),
     #[error("You've sent {0} messages in the last {1} minutes; wait a little before the next.")]
     TooManyMessages(usize, i64),
+    #[error("{0}")]
+    Locked(#[from] crate::core::locked_pairs::LockRefusal),
 }

@@ -86,13 +86,27 @@ pub async fn book(
     #[autocomplete = "autocomplete_duration"]
     duration: Option<u32>,
     #[description = "Once, or every week at this time"] mode: Option<Mode>,
+    #[description = "A friend to lock this session in with (they get an invitation)"]
+    with: Option<serenity::User>,
 ) -> Result<(), Error> {
-    let command = parse_time_spec(&when).map(|when| Command::Book {
-        when,
-        length_minutes: duration,
-        repeat_weekly: matches!(mode, Some(Mode::Weekly)),
-    });
-    run(ctx, command.map_err(|error| error.to_string())).await
+    let weekly = matches!(mode, Some(Mode::Weekly));
+    let command = parse_time_spec(&when)
+        .map_err(|error| error.to_string())
+        .and_then(|when| match with {
+            None => Ok(Command::Book {
+                when,
+                length_minutes: duration,
+                repeat_weekly: weekly,
+            }),
+            // One session with a friend: the text command refuses weekly the same way.
+            Some(_) if weekly => Err("Booking with a friend is for one session; book weekly on your own, or book each week with them.".to_string()),
+            Some(friend) => Ok(Command::BookWith {
+                when,
+                length_minutes: duration,
+                with: MemberRef::PlatformId(friend.id.get().to_string()),
+            }),
+        });
+    run(ctx, command).await
 }
 
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]

@@ -67,7 +67,8 @@ fn guild_of(custom_id: &str) -> Option<u64> {
         ["cf", "cancel", guild, _]
         | ["cf", "book", guild]
         | ["cf", "bookform", guild]
-        | ["cf", "friend", _, guild, _] => guild.parse().ok(),
+        | ["cf", "friend", _, guild, _]
+        | ["cf", "lock", _, guild, _] => guild.parse().ok(),
         ["cf", "move", guild, ..] => guild.parse().ok(),
         _ => None,
     }
@@ -123,6 +124,20 @@ pub async fn on_component(
                         change,
                         target: MemberRef::PlatformId(requester.to_string()),
                     };
+                    act_and_update_dm(ctx, data, interaction, guild, command).await
+                }
+                _ => Ok(()),
+            }
+        }
+        ["cf", "lock", verb, guild, invitation] => {
+            let accept = match *verb {
+                "accept" => Some(true),
+                "decline" => Some(false),
+                _ => None,
+            };
+            match (accept, guild.parse::<u64>(), invitation.parse::<i64>()) {
+                (Some(accept), Ok(guild), Ok(invitation)) => {
+                    let command = Command::AnswerInvitation { invitation, accept };
                     act_and_update_dm(ctx, data, interaction, guild, command).await
                 }
                 _ => Ok(()),
