@@ -26,19 +26,21 @@ async fn stats_attach_a_png_heatmap_and_the_leaderboard_is_opt_in() {
     assert!(answer.ephemeral(), "{:?}", answer.data);
     let text = serde_json::to_string(&answer.data).unwrap();
     assert!(text.contains("Your focus stats"), "{text}");
-    assert!(text.contains("Sessions") && text.contains("Weekly streak"), "{text}");
+    assert!(
+        text.contains("Sessions") && text.contains("Weekly streak"),
+        "{text}"
+    );
     assert!(text.contains("ben"), "the partner is named: {text}");
     assert!(text.contains("one row per weekday"), "the legend: {text}");
-    let files = answer.data["_files"].as_array().expect("files on the answer");
+    let files = answer.data["_files"]
+        .as_array()
+        .expect("files on the answer");
     assert_eq!(files.len(), 1, "{:?}", answer.data);
     assert_eq!(files[0]["filename"], "focus-heatmap.png");
     let bytes = hex::decode(files[0]["hex"].as_str().unwrap()).unwrap();
     let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     let reader = decoder.read_info().expect("a PNG");
-    assert_eq!(
-        (reader.info().width, reader.info().height),
-        (WIDTH, HEIGHT)
-    );
+    assert_eq!((reader.info().width, reader.info().height), (WIDTH, HEIGHT));
 
     // Nobody opted in: the board names nobody. ben opts in through /prefs.
     let board = app.command(ann, "leaderboard", &[]).await;

@@ -66,7 +66,10 @@ async fn stats_count_sessions_hours_the_weekly_streak_and_partners() {
         .collect();
     assert_eq!(rows.len(), 7, "{stats}");
     let hour = |row: &str, hour: usize| row.chars().nth(5 + hour).unwrap();
-    assert!(rows[0].starts_with("Mon") && hour(rows[0], 9) == '█', "{stats}");
+    assert!(
+        rows[0].starts_with("Mon") && hour(rows[0], 9) == '█',
+        "{stats}"
+    );
     assert_ne!(hour(rows[1], 9), '·', "{stats}");
     assert_eq!(hour(rows[2], 9), '·', "{stats}");
     assert_eq!(hour(rows[0], 10), '·', "{stats}");
@@ -92,9 +95,15 @@ async fn the_heatmap_and_weeks_are_in_the_members_own_zone() {
         ("2026-11-30 18:00", at(9, 0)),
         ("2026-12-07 05:00", at(20, 0) + Duration::days(6)),
     ] {
-        assert!(app.say("ann", &format!("book {when} 25m")).await.contains("Booked"));
         assert!(app
-            .say("ben", &format!("book {} 25m", start.format("%Y-%m-%d %H:%M")))
+            .say("ann", &format!("book {when} 25m"))
+            .await
+            .contains("Booked"));
+        assert!(app
+            .say(
+                "ben",
+                &format!("book {} 25m", start.format("%Y-%m-%d %H:%M"))
+            )
             .await
             .contains("Booked"));
         app.advance_to(start).await;
@@ -131,7 +140,10 @@ async fn the_leaderboard_shows_only_members_who_opted_in() {
         .say("cat", "prefs leaderboard on")
         .await
         .contains("You're on the leaderboard now"));
-    assert!(app.say("ann", "prefs leaderboard on").await.contains("on the leaderboard"));
+    assert!(app
+        .say("ann", "prefs leaderboard on")
+        .await
+        .contains("on the leaderboard"));
     assert!(app
         .say("ann", "leaderboard")
         .await
@@ -155,7 +167,10 @@ async fn the_leaderboard_shows_only_members_who_opted_in() {
     let bad = app.say("ann", "prefs leaderboard maybe").await;
     assert!(bad.contains("The leaderboard can be on or off."), "{bad}");
     let extra = app.say("ann", "leaderboard all").await;
-    assert!(extra.contains("leaderboard takes nothing after it"), "{extra}");
+    assert!(
+        extra.contains("leaderboard takes nothing after it"),
+        "{extra}"
+    );
 }
 
 #[tokio::test]
@@ -163,7 +178,10 @@ async fn stats_name_partners_only_and_a_partner_who_left_neutrally() {
     let app = spawn_app().await;
     three_weeks_of_ann(&app).await;
     // ben's own figures never show in ann's stats, nor do his prefs.
-    assert!(app.say("ben", "prefs leaderboard on").await.contains("on the leaderboard"));
+    assert!(app
+        .say("ben", "prefs leaderboard on")
+        .await
+        .contains("on the leaderboard"));
     let stats = app.say("ann", "stats").await;
     let ben_line = stats
         .lines()
@@ -188,7 +206,11 @@ async fn stats_name_partners_only_and_a_partner_who_left_neutrally() {
 /// Luminance of the pixel at (x, y) of an RGB picture `WIDTH` wide.
 fn luminance(pixels: &[u8], x: u32, y: u32) -> f64 {
     let at = ((y * WIDTH + x) * 3) as usize;
-    let (r, g, b) = (pixels[at] as f64, pixels[at + 1] as f64, pixels[at + 2] as f64);
+    let (r, g, b) = (
+        pixels[at] as f64,
+        pixels[at + 1] as f64,
+        pixels[at + 2] as f64,
+    );
     0.2126 * r + 0.7152 * g + 0.0722 * b
 }
 
@@ -254,7 +276,10 @@ async fn the_member_page_shows_the_stats_and_the_reply_links_to_it_with_a_web_ad
         .to_string();
     assert!(link.starts_with("/me/"), "{link}");
     // Without one, no link (the paths alone would lead nowhere from a chat).
-    assert!(!plain.say("ann", "stats").await.contains("More on your page"));
+    assert!(!plain
+        .say("ann", "stats")
+        .await
+        .contains("More on your page"));
 
     let server = web::WebServer::start(app.engine.clone()).await;
     let (status, _, html) = server.get(&link).await;

@@ -155,9 +155,8 @@ fn focus_heatmap(attended: &[&SessionRecord], now: DateTime<Utc>, zone: Tz) -> F
     let mut minutes = [[0u32; 24]; 7];
     for record in attended.iter().filter(|record| record.starts_at >= from) {
         for minute in 0..i64::from(record.length_minutes) {
-            let local = zone.from_utc_datetime(
-                &(record.starts_at + Duration::minutes(minute)).naive_utc(),
-            );
+            let local =
+                zone.from_utc_datetime(&(record.starts_at + Duration::minutes(minute)).naive_utc());
             minutes[local.weekday().num_days_from_monday() as usize][local.hour() as usize] += 1;
         }
     }
@@ -256,7 +255,11 @@ mod tests {
         let zone = chrono_tz::UTC;
         // Weeks of Monday 2, 9 and 16 Nov 2026 (the last on its Sunday evening); now is
         // Wednesday 25 Nov.
-        let starts = [utc(2026, 11, 3, 9, 0), utc(2026, 11, 10, 9, 0), utc(2026, 11, 22, 20, 0)];
+        let starts = [
+            utc(2026, 11, 3, 9, 0),
+            utc(2026, 11, 10, 9, 0),
+            utc(2026, 11, 22, 20, 0),
+        ];
         let now = utc(2026, 11, 25, 12, 0);
         // This week has nothing yet: last week's streak of 3 still stands.
         assert_eq!(weekly_streak(&starts, now, zone), 3);
@@ -267,7 +270,11 @@ mod tests {
         // Once a whole week passes without one, it is gone.
         assert_eq!(weekly_streak(&starts, utc(2026, 12, 1, 9, 0), zone), 0);
         // A gap breaks it: only the weeks after the gap count.
-        let gap = [utc(2026, 11, 2, 9, 0), utc(2026, 11, 16, 9, 0), utc(2026, 11, 23, 9, 0)];
+        let gap = [
+            utc(2026, 11, 2, 9, 0),
+            utc(2026, 11, 16, 9, 0),
+            utc(2026, 11, 23, 9, 0),
+        ];
         assert_eq!(weekly_streak(&gap, now, zone), 2);
         // Sessions still ahead of `now` don't count.
         assert_eq!(weekly_streak(&[utc(2026, 11, 26, 9, 0)], now, zone), 0);
@@ -284,11 +291,17 @@ mod tests {
         // New York: weeks of 16 Nov (twice); this week empty → streak 1.
         assert_eq!(weekly_streak(&[earlier, late_sunday], now, new_york), 1);
         // UTC: weeks of 16 Nov and 23 Nov → streak 2.
-        assert_eq!(weekly_streak(&[earlier, late_sunday], now, chrono_tz::UTC), 2);
+        assert_eq!(
+            weekly_streak(&[earlier, late_sunday], now, chrono_tz::UTC),
+            2
+        );
         // Tokyo: Monday 08:00 on the 23rd local is Sunday 23:00 UTC.
         let tokyo: Tz = "Asia/Tokyo".parse().unwrap();
         let monday_morning_tokyo = utc(2026, 11, 22, 23, 0);
-        assert_eq!(weekly_streak(&[earlier, monday_morning_tokyo], now, tokyo), 2);
+        assert_eq!(
+            weekly_streak(&[earlier, monday_morning_tokyo], now, tokyo),
+            2
+        );
         assert_eq!(
             weekly_streak(&[earlier, monday_morning_tokyo], now, chrono_tz::UTC),
             1
@@ -371,7 +384,10 @@ mod tests {
         ];
         let stats = member_stats(&records, now, chrono_tz::UTC);
         assert_eq!(stats.heatmap.total(), 25);
-        assert_eq!(stats.sessions, 2, "the figures are not limited to the window");
+        assert_eq!(
+            stats.sessions, 2,
+            "the figures are not limited to the window"
+        );
     }
 
     #[test]

@@ -54,9 +54,7 @@ impl Engine {
         let mut partners = Vec::with_capacity(ids.len());
         for (id, count) in &stats.top_partners {
             let name = match members.iter().find(|other| other.id == *id) {
-                Some(other) if !self.has_left(community, other).await => {
-                    other.display_name.clone()
-                }
+                Some(other) if !self.has_left(community, other).await => other.display_name.clone(),
                 _ => FORMER_MEMBER.to_string(),
             };
             partners.push((name, *count));
@@ -146,10 +144,7 @@ impl Engine {
             }
         }
         if self.runner.web_public_url.is_some() {
-            let token = self
-                .member_page_token(member)
-                .await
-                .map_err(unexpected)?;
+            let token = self.member_page_token(member).await.map_err(unexpected)?;
             reply = reply.text(format!(
                 "\nMore on your page: {}",
                 self.web_url(&format!("/me/{token}"))

@@ -25,8 +25,8 @@ pub mod port;
 mod queries;
 pub mod reply;
 mod setup;
-pub mod stats_image;
 pub mod social;
+pub mod stats_image;
 mod web_links;
 pub use web_links::{CommunityPageView, MemberView};
 

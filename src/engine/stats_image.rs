@@ -57,7 +57,8 @@ pub fn heatmap_pixels(map: &FocusHeatmap) -> anyhow::Result<Vec<u8>> {
     let mut buffer = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut buffer, (WIDTH, HEIGHT)).into_drawing_area();
-        let failed = |error: DrawingAreaErrorKind<_>| anyhow::anyhow!("draw the heatmap: {error:?}");
+        let failed =
+            |error: DrawingAreaErrorKind<_>| anyhow::anyhow!("draw the heatmap: {error:?}");
         root.fill(&BACKGROUND).map_err(failed)?;
         let max = map.max();
         for (day, hours) in map.minutes.iter().enumerate() {
@@ -67,8 +68,11 @@ pub fn heatmap_pixels(map: &FocusHeatmap) -> anyhow::Result<Vec<u8>> {
                     (x as i32, y as i32),
                     ((x + CELL - GAP) as i32, (y + CELL - GAP) as i32),
                 ];
-                root.draw(&Rectangle::new(corners, cell_colour(*minutes, max).filled()))
-                    .map_err(failed)?;
+                root.draw(&Rectangle::new(
+                    corners,
+                    cell_colour(*minutes, max).filled(),
+                ))
+                .map_err(failed)?;
             }
         }
         for hour in [0u32, 6, 12, 18] {

@@ -67,9 +67,7 @@ impl Store {
                         "no_show" => AttendanceOutcome::NoShow,
                         "excused" => AttendanceOutcome::Excused,
                         other => {
-                            return Err(super::corrupt(format!(
-                                "attendance outcome {other:?}"
-                            )))
+                            return Err(super::corrupt(format!("attendance outcome {other:?}")))
                         }
                     },
                     partners: by_slot
