@@ -15,7 +15,7 @@ use crate::platform::shell::{ShellEvent, ShellPlatform};
 
 pub const SHELL_HELP: &str = "\
 Simulation: /as NAME (switch member) · /advance 10m · /at 09:00 (or /at tomorrow 9:00) · /join · /leave · /now · /rooms · /quit
-Everything else is a focusfolk command, as on Matrix: book tomorrow 9:00 50m · cancel · sessions · slots · timezone Europe/Paris · prefs reminders off · friend NAME · calendar · help";
+Everything else is a focusfolk command, as on Matrix: book tomorrow 9:00 50m · cancel · sessions · slots · timezone Europe/Paris · prefs reminders off · friend NAME · calendar · privacy export · help";
 
 /// The answer to a command from a member who is no longer in the community.
 pub const NOT_A_MEMBER_ANY_MORE: &str = "You're no longer a member of this community, so I can't \
@@ -191,7 +191,14 @@ pub fn save_attachments(
             let path = dir.join(&attachment.file_name);
             let written = std::fs::create_dir_all(dir)
                 .and_then(|()| std::fs::write(&path, &attachment.bytes));
+            // The privacy export is printed too: the shell is the member's own screen.
+            let is_json = attachment.media_type == crate::engine::privacy::JSON_MEDIA_TYPE;
             match written {
+                Ok(()) if is_json => format!(
+                    "📎 your data: {}\n{}",
+                    path.display(),
+                    String::from_utf8_lossy(&attachment.bytes)
+                ),
                 Ok(()) => format!("📎 calendar file: {}", path.display()),
                 Err(error) => format!("📎 could not write {}: {error}", path.display()),
             }

@@ -801,3 +801,53 @@ proptest! {
         let _ = exercise(&format!("cancel {rest}"), &nows());
     }
 }
+
+// `book … with @x` and the invitee's answers (locked-in sessions, src/command/locked.rs).
+#[test]
+fn with_names_a_friend_after_the_time_and_length() {
+    let parsed = parse_command("book tomorrow 9:00 50m with @bob:example.org").unwrap();
+    let Command::BookWith {
+        length_minutes,
+        with,
+        ..
+    } = parsed
+    else {
+        panic!("{parsed:?}")
+    };
+    assert_eq!(length_minutes, Some(50));
+    assert_eq!(with, MemberRef::Typed("@bob:example.org".to_string()));
+    // Without "with" it is the plain booking, as before.
+    assert!(matches!(
+        parse_command("book tomorrow 9:00").unwrap(),
+        Command::Book { .. }
+    ));
+}
+
+#[test]
+fn answers_take_an_invitation_number_and_bad_forms_say_how() {
+    assert_eq!(
+        parse_command("book accept 7").unwrap(),
+        Command::AnswerInvitation {
+            invitation: 7,
+            accept: true
+        }
+    );
+    assert_eq!(
+        parse_command("book decline #7").unwrap(),
+        Command::AnswerInvitation {
+            invitation: 7,
+            accept: false
+        }
+    );
+    for bad in [
+        "book accept",
+        "book accept bob",
+        "book decline 7 8",
+        "book 9:00 with",
+        "book with @bob",
+        "book 9:00 weekly with @bob",
+    ] {
+        let error = parse_command(bad).unwrap_err().to_string();
+        assert!(error.contains("Usage: book"), "{bad}: {error}");
+    }
+}

@@ -97,13 +97,13 @@ async fn a_friend_invited_with_book_accepts_with_the_button_and_the_matcher_keep
     let answered = answer.content();
     assert!(answered.contains("locked in with ann"), "{answered}");
     eventually("ann hears ben accepted", || async {
-        (app.fake.dms_containing(ann, "ben accepted: you're paired together") == 1).then_some(())
+        (app.fake
+            .dms_containing(ann, "ben accepted: you're paired together")
+            == 1)
+            .then_some(())
     })
     .await;
-    assert!(app
-        .command(ben, "sessions", &[])
-        .await
-        .contains("with ann"));
+    assert!(app.command(ben, "sessions", &[]).await.contains("with ann"));
 
     for user in [cat, dan] {
         assert!(app.book(user, "9:00", 50).await.contains("Booked"));

@@ -59,46 +59,51 @@ fn slot_with_locks(
         let index = 0..count.max(1);
         (
             proptest::collection::vec(experience(), count),
-            proptest::collection::vec((index.clone(), index.clone(), tie(with_blocks)), 0..=count * 2),
+            proptest::collection::vec(
+                (index.clone(), index.clone(), tie(with_blocks)),
+                0..=count * 2,
+            ),
             Just((1..=count as i64).collect::<Vec<i64>>()).prop_shuffle(),
             0..=count / 2,
             proptest::collection::vec((0..count as i64 + 3, 0..count as i64 + 3), 0..3),
             any::<u64>(),
         )
-            .prop_map(move |(classes, raw_notes, shuffled, lock_count, stray, seed)| {
-                let candidates: Vec<Candidate> = classes
-                    .into_iter()
-                    .enumerate()
-                    .map(|(index, experience)| Candidate {
-                        member: MemberId(index as i64 + 1),
-                        experience,
-                    })
-                    .collect();
-                let notes: Vec<PairNote> = raw_notes
-                    .into_iter()
-                    .filter(|_| count > 0)
-                    .map(|(a, b, tie)| PairNote {
-                        a: MemberId(a as i64 + 1),
-                        b: MemberId(b as i64 + 1),
-                        tie,
-                    })
-                    .collect();
-                let mut locked: Vec<(MemberId, MemberId)> = shuffled
-                    .chunks(2)
-                    .filter(|pair| pair.len() == 2)
-                    .take(lock_count)
-                    .map(|pair| (MemberId(pair[0]), MemberId(pair[1])))
-                    .collect();
-                locked.extend(stray.into_iter().map(|(a, b)| (MemberId(a), MemberId(b))));
-                (
-                    MatchingInput {
-                        candidates,
-                        notes,
-                        seed,
-                    },
-                    locked,
-                )
-            })
+            .prop_map(
+                move |(classes, raw_notes, shuffled, lock_count, stray, seed)| {
+                    let candidates: Vec<Candidate> = classes
+                        .into_iter()
+                        .enumerate()
+                        .map(|(index, experience)| Candidate {
+                            member: MemberId(index as i64 + 1),
+                            experience,
+                        })
+                        .collect();
+                    let notes: Vec<PairNote> = raw_notes
+                        .into_iter()
+                        .filter(|_| count > 0)
+                        .map(|(a, b, tie)| PairNote {
+                            a: MemberId(a as i64 + 1),
+                            b: MemberId(b as i64 + 1),
+                            tie,
+                        })
+                        .collect();
+                    let mut locked: Vec<(MemberId, MemberId)> = shuffled
+                        .chunks(2)
+                        .filter(|pair| pair.len() == 2)
+                        .take(lock_count)
+                        .map(|pair| (MemberId(pair[0]), MemberId(pair[1])))
+                        .collect();
+                    locked.extend(stray.into_iter().map(|(a, b)| (MemberId(a), MemberId(b))));
+                    (
+                        MatchingInput {
+                            candidates,
+                            notes,
+                            seed,
+                        },
+                        locked,
+                    )
+                },
+            )
     })
 }
 
@@ -112,7 +117,11 @@ fn blocked_pairs(input: &MatchingInput) -> Vec<(MemberId, MemberId)> {
 }
 
 fn present(input: &MatchingInput) -> HashSet<MemberId> {
-    input.candidates.iter().map(|candidate| candidate.member).collect()
+    input
+        .candidates
+        .iter()
+        .map(|candidate| candidate.member)
+        .collect()
 }
 
 proptest! {

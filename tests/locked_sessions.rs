@@ -83,7 +83,10 @@ async fn an_accepted_invitation_pairs_the_two_even_when_the_matcher_prefers_othe
 
     let accepted = app.say("bob", &format!("book accept {number}")).await;
     assert!(accepted.contains("You're locked in with ann"), "{accepted}");
-    assert_eq!(app.dms_containing("ann", "bob accepted: you're paired together"), 1);
+    assert_eq!(
+        app.dms_containing("ann", "bob accepted: you're paired together"),
+        1
+    );
     // Answering twice changes nothing.
     assert!(app
         .say("bob", &format!("book accept {number}"))
@@ -97,7 +100,10 @@ async fn an_accepted_invitation_pairs_the_two_even_when_the_matcher_prefers_othe
     app.advance_to(at(9, 0)).await;
     assert_eq!(room_of(&app, "ann"), names(&["ann", "bob"]));
     assert_eq!(room_of(&app, "cat"), names(&["cat", "dan"]));
-    assert!(app.dms("ann").iter().all(|dm| !dm.contains("Not locked in")));
+    assert!(app
+        .dms("ann")
+        .iter()
+        .all(|dm| !dm.contains("Not locked in")));
 }
 
 #[tokio::test]
@@ -215,7 +221,10 @@ async fn only_friends_can_be_invited_and_a_refusal_books_nothing() {
         .say("ann", "book 9:00 with @eve")
         .await
         .contains("friends only"));
-    assert!(app.say("ann", "book 9:00 with @ann").await.contains("That's you"));
+    assert!(app
+        .say("ann", "book 9:00 with @ann")
+        .await
+        .contains("That's you"));
     assert!(app
         .say("ann", "book 9:00 with @nobody")
         .await

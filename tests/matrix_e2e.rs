@@ -30,6 +30,8 @@ mod flood;
 mod lifecycle;
 #[path = "matrix_e2e/outage.rs"]
 mod outage;
+#[path = "matrix_e2e/privacy.rs"]
+mod privacy;
 #[path = "matrix_e2e/rate_limits.rs"]
 mod rate_limits;
 #[path = "matrix_e2e/restart.rs"]

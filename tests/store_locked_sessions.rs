@@ -100,13 +100,18 @@ async fn invitations_move_once_and_locks_are_found_from_either_booking(store: St
     assert_eq!(read.invitee_booking, None);
     assert!(read.delivered);
     assert_eq!(read.created_at, t(-30));
-    assert!(!store
-        .locked_invitation(unanswered)
-        .await
-        .unwrap()
-        .unwrap()
-        .delivered);
-    assert_eq!(store.locked_invitation(InvitationId(9999)).await.unwrap(), None);
+    assert!(
+        !store
+            .locked_invitation(unanswered)
+            .await
+            .unwrap()
+            .unwrap()
+            .delivered
+    );
+    assert_eq!(
+        store.locked_invitation(InvitationId(9999)).await.unwrap(),
+        None
+    );
 
     // Accepting moves it once; a second answer (either kind) finds it no longer pending.
     let bob_booking = book(&store, bob, &slot).await.unwrap();
@@ -118,7 +123,10 @@ async fn invitations_move_once_and_locks_are_found_from_either_booking(store: St
         .accept_locked_invitation(first, bob_booking.id, t(-19))
         .await
         .unwrap());
-    assert!(!store.decline_locked_invitation(first, t(-19)).await.unwrap());
+    assert!(!store
+        .decline_locked_invitation(first, t(-19))
+        .await
+        .unwrap());
     for booking in [&ann_booking, &bob_booking] {
         let lock = store
             .accepted_lock_of_booking(booking.id)
@@ -128,11 +136,20 @@ async fn invitations_move_once_and_locks_are_found_from_either_booking(store: St
         assert_eq!(lock.id, first);
         assert_eq!(lock.invitee_booking, Some(bob_booking.id));
     }
-    assert_eq!(store.accepted_lock_of_booking(ann_later.id).await.unwrap(), None);
+    assert_eq!(
+        store.accepted_lock_of_booking(ann_later.id).await.unwrap(),
+        None
+    );
 
     // Prepare's expiry touches only pending invitations of its own slot, and after it an
     // answer is refused.
-    assert_eq!(store.expire_pending_invitations(slot.id, t(-2)).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .expire_pending_invitations(slot.id, t(-2))
+            .await
+            .unwrap(),
+        0
+    );
     assert_eq!(
         store
             .expire_pending_invitations(other_slot.id, t(118))
@@ -144,7 +161,10 @@ async fn invitations_move_once_and_locks_are_found_from_either_booking(store: St
         .decline_locked_invitation(unanswered, t(119))
         .await
         .unwrap());
-    let listed = store.locked_invitations_for_slot(other_slot.id).await.unwrap();
+    let listed = store
+        .locked_invitations_for_slot(other_slot.id)
+        .await
+        .unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].state, InvitationState::Expired);
     let listed = store.locked_invitations_for_slot(slot.id).await.unwrap();
@@ -159,10 +179,21 @@ async fn invitations_move_once_and_locks_are_found_from_either_booking(store: St
         .create_locked_invitation(&new(cy, bob, &cy_booking, &slot))
         .await
         .unwrap();
-    assert!(store.decline_locked_invitation(declined, t(-10)).await.unwrap());
+    assert!(store
+        .decline_locked_invitation(declined, t(-10))
+        .await
+        .unwrap());
     assert_eq!(
-        store.locked_invitation(declined).await.unwrap().unwrap().state,
+        store
+            .locked_invitation(declined)
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
         InvitationState::Declined
     );
-    assert_eq!(store.accepted_lock_of_booking(cy_booking.id).await.unwrap(), None);
+    assert_eq!(
+        store.accepted_lock_of_booking(cy_booking.id).await.unwrap(),
+        None
+    );
 }

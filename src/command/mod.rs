@@ -3,6 +3,7 @@
 
 pub mod locked;
 pub mod parse;
+pub mod privacy;
 pub mod social;
 
 use crate::core::time_input::{DaySpec, TimeSpec};
@@ -70,6 +71,8 @@ pub enum Command {
     },
     /// `book accept 7` / `book decline 7`: the invitee's answer to invitation 7.
     AnswerInvitation { invitation: i64, accept: bool },
+    /// `privacy export` sends the member their data; `privacy delete [confirm]` erases it.
+    Privacy { request: privacy::PrivacyRequest },
 }
 
 /// Whether `friend`/`favourite`/`block` sets a relation or its `un…` form removes it.

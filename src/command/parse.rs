@@ -40,6 +40,7 @@ pub const COMMAND_NAMES: &[&str] = &[
     "help",
     "stats",
     "leaderboard",
+    "privacy",
 ];
 
 const PREFIX: &str = "!focusfolk";
@@ -237,6 +238,8 @@ pub fn parse_command(input: &str) -> Result<Command, CommandParseError> {
         "leaderboard" => {
             no_arguments("leaderboard", USAGE_LEADERBOARD, &args).map(|()| Command::Leaderboard)
         }
+        "privacy" => super::privacy::parse_privacy(&args)
+            .map_err(|problem| bad("privacy", super::privacy::USAGE_PRIVACY, problem)),
         "help" => Ok(Command::Help {
             topic: args.first().map(|topic| normalise_topic(topic)),
         }),
@@ -598,6 +601,7 @@ const HELP: &[(&str, &str, &str)] = &[
     ("help", USAGE_HELP, "Show this list, or the details of one command."),
     ("stats", USAGE_STATS, "Your sessions, hours, weekly streak (weeks from Monday in your time zone), show-up rate and most frequent partners, with a picture of when you focused over the last 12 weeks."),
     ("leaderboard", USAGE_LEADERBOARD, "This month's most focused members, by hours. Only members who said prefs leaderboard on are shown; you're off it until you do."),
+    ("privacy", super::privacy::USAGE_PRIVACY, super::privacy::HELP_PRIVACY),
 ];
 
 /// `book`'s usage with the session lengths a community allows, e.g. "[25m|50m]"; its example

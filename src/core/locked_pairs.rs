@@ -262,8 +262,8 @@ pub fn match_members_keeping_locked_pairs(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::matching::{Candidate, PairNote};
     use crate::core::matching::Experience;
+    use crate::core::matching::{Candidate, PairNote};
 
     fn m(id: i64) -> MemberId {
         MemberId(id)
@@ -301,9 +301,15 @@ mod tests {
             decide_invitation(Friendship::RequestSent, false, false),
             Err(LockRefusal::NotFriends)
         );
-        assert_eq!(decide_invitation(Friendship::Friends, false, false), Ok(true));
+        assert_eq!(
+            decide_invitation(Friendship::Friends, false, false),
+            Ok(true)
+        );
         // Blocked by them: allowed, never delivered, and the answer does not differ.
-        assert_eq!(decide_invitation(Friendship::Friends, false, true), Ok(false));
+        assert_eq!(
+            decide_invitation(Friendship::Friends, false, true),
+            Ok(false)
+        );
         assert_eq!(
             decide_invitation(Friendship::Friends, true, false),
             Err(LockRefusal::YouBlockedThem)

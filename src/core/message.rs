@@ -42,11 +42,12 @@ pub enum CommandWord {
     Help,
     Stats,
     Leaderboard,
+    Privacy,
 }
 
 impl CommandWord {
     /// Every command word, in the order the overall help lists them.
-    pub const ALL: [CommandWord; 20] = [
+    pub const ALL: [CommandWord; 21] = [
         CommandWord::Book,
         CommandWord::Cancel,
         CommandWord::Sessions,
@@ -67,6 +68,7 @@ impl CommandWord {
         CommandWord::Help,
         CommandWord::Stats,
         CommandWord::Leaderboard,
+        CommandWord::Privacy,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -91,6 +93,7 @@ impl CommandWord {
             CommandWord::Help => "help",
             CommandWord::Stats => "stats",
             CommandWord::Leaderboard => "leaderboard",
+            CommandWord::Privacy => "privacy",
         }
     }
 }
@@ -121,6 +124,8 @@ pub enum MessageAction {
     AcceptLockedSession { invitation: i64 },
     /// Decline that invitation (`book decline 7`); the inviter keeps a normal booking.
     DeclineLockedSession { invitation: i64 },
+    /// Yes, erase everything stored about me (`privacy delete`'s confirmation).
+    ConfirmDeletion,
 }
 
 impl MessageAction {
@@ -139,6 +144,7 @@ impl MessageAction {
             ),
             MessageAction::AcceptLockedSession { .. } => "Accept".to_string(),
             MessageAction::DeclineLockedSession { .. } => "Decline".to_string(),
+            MessageAction::ConfirmDeletion => "Yes, delete my data".to_string(),
         }
     }
 
@@ -175,6 +181,7 @@ impl MessageAction {
             MessageAction::DeclineLockedSession { invitation } => {
                 (CommandWord::Book, format!("decline {invitation}"))
             }
+            MessageAction::ConfirmDeletion => (CommandWord::Privacy, "delete confirm".to_string()),
         }
     }
 }

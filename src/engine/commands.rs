@@ -145,13 +145,16 @@ impl Engine {
             .await
             .map_err(unexpected)?;
         let mut attachments = Vec::new();
+        let outcome = match crate::command::privacy::erases(&command) {
+            true => CommandOutcome::Erased,
+            false => CommandOutcome::Done,
+        };
         let result = self
             .handle_member_command(actor, &community, member, command, &mut attachments)
             .await;
         // The command may have changed the member (time zone, preferences, cancels).
         self.members.forget(community.id, &actor.platform_user_id);
-        result
-            .map(|message| Reply::new(message, CommandOutcome::Done).with_attachments(attachments))
+        result.map(|message| Reply::new(message, outcome).with_attachments(attachments))
     }
 
     /// The member as `book` needs them: from the short-lived cache, or else created (most
@@ -266,6 +269,9 @@ impl Engine {
             Command::AnswerInvitation { invitation, accept } => {
                 self.answer_invitation(community, &member, invitation, accept, attachments)
                     .await
+            }
+            Command::Privacy { request } => {
+                self.privacy(community, &member, request, attachments).await
             }
             Command::Help { topic } => Ok(OutgoingMessage::new()
                 .titled(match &topic {

@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod lifecycle;
 mod platform_state;
 pub mod port;
+pub mod privacy;
 mod queries;
 pub mod reply;
 mod setup;

@@ -31,6 +31,9 @@ pub enum CommandOutcome {
     Refused,
     /// Something unexpected failed; the message is the generic apology (the error is logged).
     Failed,
+    /// The member's data was erased (`privacy delete confirm`): the adapter forgets what it
+    /// keeps about them outside the store, if anything.
+    Erased,
 }
 
 impl Reply {

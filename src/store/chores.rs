@@ -87,10 +87,19 @@ impl Store {
         .bind(unix(cutoffs.attendance_of_slots_before))
         .execute(&self.pool)
         .await?;
+        // Erased members' anonymous counts of those sessions go with the rows (`store::privacy`).
+        let erased = sqlx::query(
+            "DELETE FROM erased_attendance WHERE slot_id IN \
+                 (SELECT id FROM slots WHERE community_id = $1 AND starts_at < $2)",
+        )
+        .bind(community.0)
+        .bind(unix(cutoffs.attendance_of_slots_before))
+        .execute(&self.pool)
+        .await?;
         Ok(PruneReport {
             finished_jobs: jobs.rows_affected(),
             effects: effects.rows_affected(),
-            attendance: attendance.rows_affected(),
+            attendance: attendance.rows_affected() + erased.rows_affected(),
         })
     }
 }

@@ -72,6 +72,7 @@ mod members;
 mod operations;
 mod partner_messages;
 mod platform_state;
+pub mod privacy;
 mod relations;
 mod web_links;
 

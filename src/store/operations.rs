@@ -189,29 +189,35 @@ impl Store {
     /// Every community's figures as of `now`, by platform and id.
     pub async fn community_figures(&self, now: DateTime<Utc>) -> Result<Vec<CommunityFigures>> {
         let week_ago = unix(now - chrono::Duration::days(7));
-        let rows = sqlx::query(
+        // Attendance with the erased members' anonymous counts (`store::privacy`), so a
+        // `privacy delete` changes none of these figures.
+        let attendance = super::privacy::ATTENDANCE_WITH_ERASED;
+        let sql = format!(
             "SELECT c.platform, c.platform_community_id, \
                (SELECT COUNT(*) FROM members m WHERE m.community_id = c.id) AS members, \
                (SELECT COUNT(*) FROM bookings b JOIN slots s ON s.id = b.slot_id \
                  WHERE b.community_id = c.id AND b.status = 'active' AND s.starts_at > $1) \
                  AS upcoming, \
-               (SELECT COUNT(DISTINCT s.id) FROM slots s JOIN attendance a ON a.slot_id = s.id \
+               (SELECT COUNT(DISTINCT s.id) FROM slots s JOIN {attendance} a ON a.slot_id = s.id \
                  WHERE s.community_id = c.id AND s.starts_at > $2 AND s.starts_at <= $1) \
                  AS sessions_last_week, \
-               (SELECT CAST(COALESCE(SUM(s.length_minutes), 0) AS BIGINT) FROM slots s \
-                 JOIN attendance a ON a.slot_id = s.id \
+               (SELECT CAST(COALESCE(SUM(s.length_minutes * a.members), 0) AS BIGINT) FROM slots s \
+                 JOIN {attendance} a ON a.slot_id = s.id \
                  WHERE s.community_id = c.id AND a.outcome = 'attended' \
                    AND s.starts_at > $2 AND s.starts_at <= $1) AS minutes_last_week, \
-               (SELECT COUNT(*) FROM attendance a JOIN slots s ON s.id = a.slot_id \
+               (SELECT CAST(COALESCE(SUM(a.members), 0) AS BIGINT) FROM {attendance} a \
+                 JOIN slots s ON s.id = a.slot_id \
                  WHERE s.community_id = c.id AND a.outcome = 'attended') AS attended, \
-               (SELECT COUNT(*) FROM attendance a JOIN slots s ON s.id = a.slot_id \
+               (SELECT CAST(COALESCE(SUM(a.members), 0) AS BIGINT) FROM {attendance} a \
+                 JOIN slots s ON s.id = a.slot_id \
                  WHERE s.community_id = c.id AND a.outcome = 'no_show') AS no_shows \
-             FROM communities c ORDER BY c.platform, c.platform_community_id",
-        )
-        .bind(unix(now))
-        .bind(week_ago)
-        .fetch_all(&self.pool)
-        .await?;
+             FROM communities c ORDER BY c.platform, c.platform_community_id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(unix(now))
+            .bind(week_ago)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(CommunityFigures {

@@ -197,16 +197,20 @@ impl Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<AttendanceCounts> {
-        let rows = sqlx::query(
-            "SELECT a.outcome, COUNT(*) AS n FROM attendance a JOIN slots s ON s.id = a.slot_id \
+        // With the erased members' anonymous counts (`store::privacy`).
+        let sql = format!(
+            "SELECT a.outcome, CAST(SUM(a.members) AS BIGINT) AS n FROM {} a \
+             JOIN slots s ON s.id = a.slot_id \
              WHERE s.community_id = $1 AND s.starts_at >= $2 AND s.starts_at < $3 \
              GROUP BY a.outcome",
-        )
-        .bind(community_id.0)
-        .bind(unix(from))
-        .bind(unix(to))
-        .fetch_all(&self.pool)
-        .await?;
+            super::privacy::ATTENDANCE_WITH_ERASED
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(community_id.0)
+            .bind(unix(from))
+            .bind(unix(to))
+            .fetch_all(&self.pool)
+            .await?;
         let mut counts = AttendanceCounts::default();
         for row in &rows {
             let n = int(row, "n")?;

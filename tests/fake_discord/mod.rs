@@ -612,6 +612,47 @@ impl FakeDiscord {
         )
     }
 
+    /// The member who ran `interaction` clicks a button on its answer (an ephemeral message,
+    /// which Discord keeps nowhere but in that member's client); returns the click's id.
+    pub fn click_on_answer(&self, interaction: u64, custom_id: &str) -> u64 {
+        let (guild, user, channel, message_json) = {
+            let mut shared = self.lock();
+            let (user, channel, original) = {
+                let i = &shared.interactions[&interaction];
+                (i.user, i.channel_id, i.original.clone().expect("answered"))
+            };
+            assert!(
+                original["components"]
+                    .to_string()
+                    .contains(&format!("\"custom_id\":\"{custom_id}\"")),
+                "the answer has no button {custom_id}: {original}"
+            );
+            let guild = shared.world.channels.get(&channel).and_then(|c| c.guild_id);
+            let message = world::Message {
+                id: shared.world.snowflake(),
+                channel_id: channel,
+                author_id: shared.world.bot_id,
+                content: original["content"].as_str().unwrap_or_default().to_string(),
+                embeds: original.get("embeds").cloned().unwrap_or(json!([])),
+                components: original.get("components").cloned().unwrap_or(json!([])),
+                nonce: None,
+                flags: original["flags"].as_u64().unwrap_or(0),
+                created: Instant::now(),
+            };
+            (guild, user, channel, shared.world.message_json(&message))
+        };
+        let data = json!({"custom_id": custom_id, "component_type": 2});
+        self.new_interaction(
+            interactions::MESSAGE_COMPONENT,
+            guild,
+            user,
+            channel,
+            data,
+            Some(message_json),
+            None,
+        )
+    }
+
     /// A member submits a modal the bot showed them.
     pub fn submit_modal(
         &self,

@@ -13,7 +13,7 @@ use crate::wait::eventually;
 use crate::web::{calendar_property, parse_events, utc_value};
 
 /// The bot's `m.file` posts in the member's DM, oldest first, once there are `count`.
-async fn files_in_dm(member: &Member, bot: &str, count: usize) -> Vec<Value> {
+pub(crate) async fn files_in_dm(member: &Member, bot: &str, count: usize) -> Vec<Value> {
     let room = member.dm_room(bot).await;
     eventually(
         &format!("{count} file(s) in {}'s DM", member.name),
@@ -30,7 +30,7 @@ async fn files_in_dm(member: &Member, bot: &str, count: usize) -> Vec<Value> {
     .await
 }
 
-async fn download(member: &Member, file: &Value) -> String {
+pub(crate) async fn download(member: &Member, file: &Value) -> String {
     let uri: OwnedMxcUri = file["content"]["url"].as_str().expect("mxc url").into();
     let request = MediaRequestParameters {
         source: MediaSource::Plain(uri),

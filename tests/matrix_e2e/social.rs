@@ -136,7 +136,10 @@ async fn a_locked_friend_booking_accepted_by_reply_is_kept_by_the_matcher() {
 
     let ben_id = ben.user.user_id.to_string();
     let invited = ann
-        .command(room, &format!("!focusfolk book tomorrow 9:00 with {ben_id}"))
+        .command(
+            room,
+            &format!("!focusfolk book tomorrow 9:00 with {ben_id}"),
+        )
         .await;
     assert!(invited.contains("Booked"), "{invited}");
     let ben_name = localpart(&ben_id);
@@ -161,8 +164,11 @@ async fn a_locked_friend_booking_accepted_by_reply_is_kept_by_the_matcher() {
         accepted.contains(&format!("You're locked in with {ann_name}")),
         "{accepted}"
     );
-    ann.wait_for_dm(&bot, &format!("{ben_name} accepted: you're paired together"))
-        .await;
+    ann.wait_for_dm(
+        &bot,
+        &format!("{ben_name} accepted: you're paired together"),
+    )
+    .await;
     assert!(ben
         .command(room, "!focusfolk sessions")
         .await

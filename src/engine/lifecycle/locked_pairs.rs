@@ -5,7 +5,9 @@
 
 use std::collections::HashSet;
 
-use crate::core::locked_pairs::{add_locked_pairs, members_outside_locked_pairs, usable_locked_pairs};
+use crate::core::locked_pairs::{
+    add_locked_pairs, members_outside_locked_pairs, usable_locked_pairs,
+};
 use crate::core::matching::MatchingOutcome;
 use crate::core::model::{Community, Member, MemberId, RelationKind, Slot};
 use crate::engine::errors::JobError;
@@ -21,7 +23,9 @@ impl Engine {
         locked: &[(MemberId, MemberId)],
     ) -> Result<MatchingOutcome, JobError> {
         if locked.is_empty() {
-            return self.match_these_members(community, slot, members, seed).await;
+            return self
+                .match_these_members(community, slot, members, seed)
+                .await;
         }
         let ids: Vec<MemberId> = members.iter().map(|member| member.id).collect();
         let blocked: Vec<(MemberId, MemberId)> = self

@@ -59,8 +59,8 @@ impl Engine {
             .has_blocked(friend.id, member.id)
             .await
             .map_err(unexpected)?;
-        let deliver = decide_invitation(standing, actor_blocked_them, they_blocked_actor)
-            .map_err(refused)?;
+        let deliver =
+            decide_invitation(standing, actor_blocked_them, they_blocked_actor).map_err(refused)?;
         let (booked, booking) = self
             .book(community, member, when, length_minutes, false)
             .await?;

@@ -36,6 +36,8 @@ pub const CANCEL: &str = "cf:cancel";
 pub const BOOK: &str = "cf:book";
 pub const FRIEND: &str = "cf:friend";
 pub const MOVE: &str = "cf:move";
+/// `privacy delete`'s confirmation: `cf:privacy:delete:<guild>`.
+pub const DELETE_MY_DATA: &str = "cf:privacy:delete";
 /// A relayed partner message's Reply button (`reply_form` answers it with a form).
 pub const REPLY: &str = "cf:reply";
 /// Accept / Decline of an invitation to lock in a session with a friend.
@@ -247,6 +249,8 @@ fn buttons(message: &OutgoingMessage, guild: Option<u64>) -> Vec<Button> {
                 MessageAction::DeclineLockedSession { invitation } => {
                     (2, format!("{LOCK}:decline:{guild}:{invitation}"))
                 }
+                // Red: it erases the member's data (the click itself is the confirmation).
+                MessageAction::ConfirmDeletion => (4, format!("{DELETE_MY_DATA}:{guild}")),
             };
             buttons.push(Button {
                 label: button_label(&action.label()),

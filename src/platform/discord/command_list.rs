@@ -8,6 +8,7 @@ use super::commands::{
     slots, stats, timezone,
 };
 use super::context::{Data, Error};
+use super::privacy_command::privacy;
 use super::setup_command::setup;
 
 pub fn all() -> Vec<poise::Command<Arc<Data>, Error>> {
@@ -28,6 +29,7 @@ pub fn all() -> Vec<poise::Command<Arc<Data>, Error>> {
         setup(),
         stats(),
         leaderboard(),
+        privacy(),
     ]
 }
 

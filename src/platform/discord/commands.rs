@@ -86,8 +86,9 @@ pub async fn book(
     #[autocomplete = "autocomplete_duration"]
     duration: Option<u32>,
     #[description = "Once, or every week at this time"] mode: Option<Mode>,
-    #[description = "A friend to lock this session in with (they get an invitation)"]
-    with: Option<serenity::User>,
+    #[description = "A friend to lock this session in with (they get an invitation)"] with: Option<
+        serenity::User,
+    >,
 ) -> Result<(), Error> {
     let weekly = matches!(mode, Some(Mode::Weekly));
     let command = parse_time_spec(&when)
@@ -336,6 +337,7 @@ I DM you your partner and a private voice channel; join it in the first few minu
 • `/friend` ask someone to be friends (paired together first) · `/friends` your friends and requests\n\
 • `/prefs` your stats, reminder DMs and who sees your sessions · `/partner` favourite or block someone\n\
 • `/stats` your hours, streak and a heatmap · `/leaderboard` this month's most focused (opt in with `/prefs`)\n\
+• `/privacy` export your data as a file, or delete it\n\
 Please allow DMs from this server so I can reach you.";
 
 /// How focusfolk works.

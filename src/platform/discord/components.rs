@@ -70,6 +70,7 @@ fn guild_of(custom_id: &str) -> Option<u64> {
         | ["cf", "friend", _, guild, _]
         | ["cf", "lock", _, guild, _] => guild.parse().ok(),
         ["cf", "move", guild, ..] => guild.parse().ok(),
+        // Not `cf:privacy:delete`: erasing one's data is allowed after leaving, too.
         _ => None,
     }
 }
@@ -111,6 +112,16 @@ pub async fn on_component(
                 act_and_update_dm(ctx, data, interaction, guild, command).await
             }
             _ => Ok(()),
+        },
+        // `privacy delete`'s confirmation button erases the member's data.
+        ["cf", "privacy", "delete", guild] => match guild.parse::<u64>() {
+            Ok(guild) => {
+                let command = Command::Privacy {
+                    request: crate::command::privacy::PrivacyRequest::Delete { confirmed: true },
+                };
+                act_and_update_dm(ctx, data, interaction, guild, command).await
+            }
+            Err(_) => Ok(()),
         },
         ["cf", "friend", verb, guild, requester] => {
             let change = match *verb {

@@ -29,6 +29,7 @@ mod dm;
 mod events;
 mod pacing;
 mod presence;
+mod privacy_command;
 pub mod render;
 mod reply_form;
 mod rest;

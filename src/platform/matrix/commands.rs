@@ -353,8 +353,20 @@ async fn handle_message(
         }
     }
 
+    // An erased member's DM room is left afterwards (see `forget_dm_room`); read it now, since
+    // the erasure deletes the note that names it.
+    let mut dm_room_to_leave = None;
     let reply = match parse_command(body) {
         Ok(command) => {
+            let erasing = crate::command::privacy::erases(&command);
+            let dm_room_before = match erasing {
+                true => platform
+                    .state(event.sender.as_str(), DM_ROOM)
+                    .await
+                    .ok()
+                    .flatten(),
+                false => None,
+            };
             let help = matches!(command, Command::Help { .. });
             let setup = matches!(command, Command::Setup { .. });
             let reply = engine.handle_command(&actor, command).await;
@@ -387,8 +399,12 @@ async fn handle_message(
                     }
                 });
             }
-            if !reply.attachments.is_empty() {
-                // The .ics invite or cancellation, or the stats heatmap, goes into the member's DM.
+            if reply.outcome == CommandOutcome::Erased {
+                dm_room_to_leave = dm_room_before.filter(|room| !room.is_empty());
+            } else if !reply.attachments.is_empty() {
+                // The .ics invite or cancellation, the privacy export or the stats heatmap, goes into the
+                // member's DM as a file. (Not after an erasure: finding the DM room would
+                // note it about the erased member again.)
                 let platform = platform.clone();
                 let user = event.sender.clone();
                 let key = event.event_id.to_string();
@@ -409,6 +425,35 @@ async fn handle_message(
         Err(error) => engine.parse_error_message(&actor, &error).await,
     };
     send_reply(platform, room_id, event, &reply, place, threads).await;
+    if let Some(room) = dm_room_to_leave {
+        forget_dm_room(platform, &room).await;
+    }
+}
+
+/// After `privacy delete confirm` the bot leaves the member's old DM room: the notes that made
+/// it a DM are gone, and a room the bot stayed in would read as a community room. A member
+/// who writes again gets a new DM room, as a new member.
+async fn forget_dm_room(platform: &MatrixPlatform, room: &str) {
+    let Ok(room_id) = OwnedRoomId::try_from(room) else {
+        return;
+    };
+    let left = platform
+        .limiter
+        .call(
+            RateClass::Join,
+            "leave an erased member's DM room",
+            || async {
+                platform
+                    .client
+                    .send(leave_room::v3::Request::new(room_id.clone()))
+                    .await
+                    .map_err(matrix_sdk::Error::from)
+            },
+        )
+        .await;
+    if let Err(error) = left {
+        tracing::warn!(room = %room_id, error = ?error, "could not leave an erased member's DM room");
+    }
 }
 
 async fn is_pair_room(room: &Room) -> bool {
