@@ -154,8 +154,11 @@ async fn measure(
     let bot_account = synapse.register("memorybot").await;
     let port = free_port();
     let log = tempfile::NamedTempFile::new().unwrap();
+    // The bot keeps its Matrix store beside its working directory: a throwaway one.
+    let workdir = tempfile::tempdir().unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_focusfolk"))
         .arg("run")
+        .current_dir(workdir.path())
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("FOCUSFOLK_DATABASE__URL", database_url)

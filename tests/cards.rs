@@ -165,7 +165,7 @@ async fn the_shell_shows_each_card_as_clean_lines_with_the_command_to_type() {
     );
     expect(
         &m.prefs,
-        "Your preferences and stats\nReminders: on\nTime zone: UTC\nSessions: 0\nNo-shows: 0\nLate cancels: 0\nReliability: 100%\nReliability counts the sessions you came to against no-shows and late cancels.",
+        "Your preferences and stats\nReminders: on\nTime zone: UTC\nMixed lengths: on\nSessions: 0\nNo-shows: 0\nLate cancels: 0\nReliability: 100%\nReliability counts the sessions you came to against no-shows and late cancels.",
     );
     expect(
         &m.refusal,
@@ -186,7 +186,7 @@ async fn the_shell_shows_each_card_as_clean_lines_with_the_command_to_type() {
     );
     expect(
         &m.reminder,
-        "Your focus session starts in 10 min\nI'll tell you your partner and room when it starts.\nWhen: Mon 30 Nov 10:00 CET\nLength: 25 min\n→ Cancel this session: `cancel 1`",
+        "Your focus session starts in 10 min\nI'll tell you your partner and room when it starts.\nWhen: Mon 30 Nov 10:00 CET\nLength: 25 min\nYour first session: what to expect: The room link comes at the start time, with your partner's name. Join, say hi, and say your goal for the session in a sentence; then work quietly side by side. Cameras are optional, so is talking. At the end, tell each other how it went.\n→ Cancel this session: `cancel 1`",
     );
     expect(
         &m.announce,
@@ -232,6 +232,7 @@ async fn matrix_shows_a_bold_first_line_pills_room_links_lists_and_replies() {
         "<strong>Your focus session starts in 10 min</strong>\
          <br>I&#39;ll tell you your partner and room when it starts.\
          <br>When: Mon 30 Nov 10:00 CET<br>Length: 25 min\
+         <br>Your first session: what to expect: The room link comes at the start time, with your partner&#39;s name. Join, say hi, and say your goal for the session in a sentence; then work quietly side by side. Cameras are optional, so is talking. At the end, tell each other how it went.\
          <br>→ Reply <code>cancel 1</code> to cancel this session."
     );
     assert!(reminder
@@ -262,7 +263,7 @@ async fn matrix_shows_a_bold_first_line_pills_room_links_lists_and_replies() {
 
     assert_eq!(
         on_matrix(&m.prefs).html,
-        "<strong>Your preferences and stats</strong><br>Reminders: on<br>Time zone: UTC\
+        "<strong>Your preferences and stats</strong><br>Reminders: on<br>Time zone: UTC<br>Mixed lengths: on\
          <br>Sessions: 0<br>No-shows: 0<br>Late cancels: 0<br>Reliability: 100%\
          <br><em>Reliability counts the sessions you came to against no-shows and late cancels.</em>"
     );
@@ -359,6 +360,7 @@ async fn discord_shows_each_card_as_an_embed_with_one_button() {
             "fields": [
                 {"name": "When", "value": "<t:1796029200:F> (<t:1796029200:R>)", "inline": true},
                 {"name": "Length", "value": "25 min", "inline": true},
+                {"name": "Your first session: what to expect", "value": "The room link comes at the start time, with your partner's name. Join, say hi, and say your goal for the session in a sentence; then work quietly side by side. Cameras are optional, so is talking. At the end, tell each other how it went.", "inline": false},
             ],
         })
     );
@@ -391,7 +393,7 @@ async fn discord_shows_each_card_as_an_embed_with_one_button() {
     );
 
     let prefs = on_discord(&m.prefs).embed.unwrap();
-    assert_eq!(prefs.fields.len(), 6);
+    assert_eq!(prefs.fields.len(), 7);
     assert!(prefs.fields.iter().all(|field| field.inline));
     assert_eq!(
         prefs.footer.as_deref(),

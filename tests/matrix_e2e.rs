@@ -34,6 +34,8 @@ mod outage;
 mod privacy;
 #[path = "matrix_e2e/rate_limits.rs"]
 mod rate_limits;
+#[path = "matrix_e2e/rematch.rs"]
+mod rematch;
 #[path = "matrix_e2e/restart.rs"]
 mod restart;
 #[path = "matrix_e2e/social.rs"]

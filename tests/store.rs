@@ -72,6 +72,7 @@ on_both_backends! {
         community_generation_moves_on_update,
         claims_can_be_limited_to_one_platform,
         web_links_and_page_counts,
+        rematch_choices_preferences_and_seats,
     ],
     url: [
         corrupt_rows_are_reported_not_panicked,
@@ -1625,7 +1626,7 @@ fn request(member: &Member, starts_at: DateTime<Utc>, length_minutes: u32) -> Ne
     }
 }
 
-/// A slot's six jobs, keyed like the engine keys them.
+/// A slot's jobs, keyed like the engine keys them.
 fn jobs_of(slot: &Slot) -> Vec<PlannedJob> {
     JobKind::PER_SLOT
         .into_iter()
@@ -1743,7 +1744,10 @@ async fn booking_with_jobs_commits_together(store: Store) {
     assert_eq!(booking.created_at, t(-60));
     let keys =
         |jobs: Vec<(Job, JobStatus)>| jobs.into_iter().map(|(job, _)| job.key).collect::<Vec<_>>();
-    assert_eq!(keys(store.jobs_for_slot(slot.id).await.unwrap()).len(), 6);
+    assert_eq!(
+        keys(store.jobs_for_slot(slot.id).await.unwrap()).len(),
+        JobKind::PER_SLOT.len()
+    );
 
     // The slot exists now: a second member's booking writes only itself.
     let (same_slot, bobs) = store
@@ -1754,7 +1758,10 @@ async fn booking_with_jobs_commits_together(store: Store) {
     assert_eq!(same_slot, slot);
     assert_eq!(bobs.member_id, bob.id);
     assert_eq!(Some(bobs.clone()), store.booking(bobs.id).await.unwrap());
-    assert_eq!(keys(store.jobs_for_slot(slot.id).await.unwrap()).len(), 6);
+    assert_eq!(
+        keys(store.jobs_for_slot(slot.id).await.unwrap()).len(),
+        JobKind::PER_SLOT.len()
+    );
 
     // An existing slot that overlaps one of the member's bookings is refused with the rule's
     // answer (on SQLite the one-statement path declines and the transaction explains).
@@ -1807,7 +1814,10 @@ async fn booking_with_jobs_commits_together(store: Store) {
             .unwrap(),
         vec![booking]
     );
-    assert_eq!(store.jobs_for_slot(slot.id).await.unwrap().len(), 6);
+    assert_eq!(
+        store.jobs_for_slot(slot.id).await.unwrap().len(),
+        JobKind::PER_SLOT.len()
+    );
 }
 
 async fn booking_with_jobs_rolls_back_on_failure(store: Store) {
@@ -1846,7 +1856,10 @@ async fn booking_with_jobs_rolls_back_on_failure(store: Store) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(store.jobs_for_slot(slot.id).await.unwrap().len(), 6);
+    assert_eq!(
+        store.jobs_for_slot(slot.id).await.unwrap().len(),
+        JobKind::PER_SLOT.len()
+    );
 }
 
 async fn overlapping_bookings_of_one_member_are_checked_one_at_a_time(store: Store) {
@@ -1931,7 +1944,10 @@ async fn many_new_members_booking_at_once_are_each_stored_once(store: Store) {
         store.active_bookings_for_slot(slot.id).await.unwrap().len(),
         40
     );
-    assert_eq!(store.jobs_for_slot(slot.id).await.unwrap().len(), 6);
+    assert_eq!(
+        store.jobs_for_slot(slot.id).await.unwrap().len(),
+        JobKind::PER_SLOT.len()
+    );
     match store.backend() {
         // Every member insert and every fast-path booking went through the group commit.
         Backend::Sqlite => {
@@ -2163,4 +2179,69 @@ async fn web_links_and_page_counts(store: Store) {
         (bob.id, RelationKind::Favourite)
     );
     assert!(store.marked_members(bob.id).await.unwrap().is_empty());
+}
+
+/// The rematch's facts (issue 11): the latest choice counts, mixed lengths default to on, the
+/// slots of one start moment are found by length, and a member takes one rematch seat per
+/// start moment: a second group seating them is refused whole.
+async fn rematch_choices_preferences_and_seats(store: Store) {
+    use focusfolk::core::rematch::{RematchChoice, RematchGroup};
+    let c = community(&store).await;
+    let (ann, ben, cat) = (
+        member(&store, &c, "ann").await,
+        member(&store, &c, "ben").await,
+        member(&store, &c, "cat").await,
+    );
+    let short = store.ensure_slot(c.id, t(0), 25).await.unwrap();
+    let long = store.ensure_slot(c.id, t(0), 50).await.unwrap();
+    store.ensure_slot(c.id, t(15), 25).await.unwrap();
+    let at_start = store.slots_starting_at(c.id, t(0)).await.unwrap();
+    assert_eq!(at_start, vec![short.clone(), long.clone()]);
+
+    store
+        .record_rematch_choice(short.id, ann.id, RematchChoice::KeepWaiting, t(2))
+        .await
+        .unwrap();
+    store
+        .record_rematch_choice(short.id, ann.id, RematchChoice::RematchNow, t(3))
+        .await
+        .unwrap();
+    store
+        .record_rematch_choice(long.id, ben.id, RematchChoice::KeepWaiting, t(2))
+        .await
+        .unwrap();
+    let choices = store
+        .rematch_choices_in(&[short.id, long.id])
+        .await
+        .unwrap();
+    assert_eq!(choices.len(), 2);
+    assert_eq!(choices[&ann.id], RematchChoice::RematchNow);
+    assert_eq!(choices[&ben.id], RematchChoice::KeepWaiting);
+
+    store.set_mixed_lengths(ben.id, false).await.unwrap();
+    store.set_mixed_lengths(ben.id, false).await.unwrap();
+    let mixed = store.mixed_lengths_of(&[ann.id, ben.id]).await.unwrap();
+    assert_eq!((mixed[&ann.id], mixed[&ben.id]), (true, false));
+
+    let pair = RematchGroup {
+        slot: short.id,
+        length_minutes: 25,
+        members: vec![ann.id, cat.id],
+    };
+    let created = store.create_rematch_groups(t(0), &[pair]).await.unwrap();
+    assert_eq!(created.len(), 1);
+    assert_eq!(created[0].slot_id, short.id);
+    // cat is seated at this start moment: a second group with cat is refused, ben stays free.
+    let again = RematchGroup {
+        slot: long.id,
+        length_minutes: 50,
+        members: vec![ben.id, cat.id],
+    };
+    assert!(store.create_rematch_groups(t(0), &[again]).await.is_err());
+    let seated = store
+        .rematched_members_in(&[short.id, long.id])
+        .await
+        .unwrap();
+    assert_eq!(seated, [ann.id, cat.id].into_iter().collect());
+    assert!(store.groups_for_slot(long.id).await.unwrap().is_empty());
 }

@@ -3,6 +3,7 @@
 
 pub mod locked;
 pub mod parse;
+pub mod rematch;
 pub mod privacy;
 pub mod social;
 
@@ -62,6 +63,11 @@ pub enum Command {
     Stats,
     /// `leaderboard`: the community's members by hours this month, opted-in ones only.
     Leaderboard,
+    /// `rematch now` / `rematch wait`: what a member whose partner is late chooses (the
+    /// T + 2 min message's two actions).
+    Rematch {
+        choice: crate::core::rematch::RematchChoice,
+    },
     /// `book tomorrow 9:00 [50m] with @bob`: books the slot and invites the friend bob to it;
     /// once bob accepts, the two are locked in together (`core::locked_pairs`).
     BookWith {
@@ -125,6 +131,8 @@ pub enum PrefsChange {
     /// `prefs leaderboard on|off`: whether the member is shown on `leaderboard` (off by
     /// default).
     Leaderboard(bool),
+    /// `prefs mixed-lengths on|off`: may a rematch pair me with a longer or shorter session?
+    MixedLengths(bool),
 }
 
 #[derive(Debug, Clone, PartialEq)]

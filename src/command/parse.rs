@@ -40,6 +40,7 @@ pub const COMMAND_NAMES: &[&str] = &[
     "help",
     "stats",
     "leaderboard",
+    "rematch",
     "privacy",
 ];
 
@@ -203,6 +204,7 @@ pub fn parse_command(input: &str) -> Result<Command, CommandParseError> {
         "friends" => Ok(super::social::parse_friends(&args)?),
         "msg" | "message" => Ok(super::social::parse_msg(&args)?),
         "move" => Ok(super::social::parse_move(&args)?),
+        "rematch" => Ok(super::rematch::parse_rematch(&args)?),
         "unfriend" => Ok(super::social::parse_unfriend(&args)?),
         // Both spellings: members write whichever they grew up with.
         "favourite" | "favorite" => relate(
@@ -513,6 +515,9 @@ fn parse_prefs(args: &[&str]) -> Result<Command, CommandParseError> {
             USAGE_PREFS,
             "Say whether to show you on the leaderboard: prefs leaderboard on, or off.",
         )),
+        ["mixed-lengths" | "mixedlengths", setting @ ..] => {
+            Ok(super::rematch::parse_mixed_lengths(setting)?)
+        }
         ["reminders" | "reminder"] => Err(bad(
             CMD,
             USAGE_PREFS,
@@ -601,6 +606,7 @@ const HELP: &[(&str, &str, &str)] = &[
     ("help", USAGE_HELP, "Show this list, or the details of one command."),
     ("stats", USAGE_STATS, "Your sessions, hours, weekly streak (weeks from Monday in your time zone), show-up rate and most frequent partners, with a picture of when you focused over the last 12 weeks."),
     ("leaderboard", USAGE_LEADERBOARD, "This month's most focused members, by hours. Only members who said prefs leaderboard on are shown; you're off it until you do."),
+    ("rematch", super::rematch::USAGE_REMATCH, "When your partner hasn't arrived two minutes in: rematch now pairs you with someone else who is free (regulars first), rematch wait keeps you waiting for yours."),
     ("privacy", super::privacy::USAGE_PRIVACY, super::privacy::HELP_PRIVACY),
 ];
 

@@ -42,12 +42,13 @@ pub enum CommandWord {
     Help,
     Stats,
     Leaderboard,
+    Rematch,
     Privacy,
 }
 
 impl CommandWord {
     /// Every command word, in the order the overall help lists them.
-    pub const ALL: [CommandWord; 21] = [
+    pub const ALL: [CommandWord; 22] = [
         CommandWord::Book,
         CommandWord::Cancel,
         CommandWord::Sessions,
@@ -68,6 +69,7 @@ impl CommandWord {
         CommandWord::Help,
         CommandWord::Stats,
         CommandWord::Leaderboard,
+        CommandWord::Rematch,
         CommandWord::Privacy,
     ];
 
@@ -93,6 +95,7 @@ impl CommandWord {
             CommandWord::Help => "help",
             CommandWord::Stats => "stats",
             CommandWord::Leaderboard => "leaderboard",
+            CommandWord::Rematch => "rematch",
             CommandWord::Privacy => "privacy",
         }
     }
@@ -119,6 +122,10 @@ pub enum MessageAction {
         booking: BookingId,
         local_time: String,
     },
+    /// Keep waiting for a late partner: no rematch at the attendance check.
+    KeepWaiting,
+    /// Be re-paired now with someone else who is free.
+    RematchNow,
     /// Accept invitation `invitation` to lock in a session with a friend (`book accept 7`):
     /// books the slot and pairs the two together.
     AcceptLockedSession { invitation: i64 },
@@ -142,6 +149,8 @@ impl MessageAction {
                 "Move to {}",
                 local_time.rsplit(' ').next().unwrap_or(local_time)
             ),
+            MessageAction::KeepWaiting => "Keep waiting".to_string(),
+            MessageAction::RematchNow => "Rematch now".to_string(),
             MessageAction::AcceptLockedSession { .. } => "Accept".to_string(),
             MessageAction::DeclineLockedSession { .. } => "Decline".to_string(),
             MessageAction::ConfirmDeletion => "Yes, delete my data".to_string(),
@@ -175,6 +184,8 @@ impl MessageAction {
                 booking,
                 local_time,
             } => (CommandWord::Move, format!("{} {local_time}", booking.0)),
+            MessageAction::KeepWaiting => (CommandWord::Rematch, "wait".to_string()),
+            MessageAction::RematchNow => (CommandWord::Rematch, "now".to_string()),
             MessageAction::AcceptLockedSession { invitation } => {
                 (CommandWord::Book, format!("accept {invitation}"))
             }

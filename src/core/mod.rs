@@ -15,6 +15,7 @@ pub mod message;
 pub mod model;
 pub mod partner_messages;
 pub mod reliability;
+pub mod rematch;
 pub mod schedule;
 pub mod slot_grid;
 pub mod time_input;

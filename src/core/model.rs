@@ -239,10 +239,16 @@ pub enum JobKind {
     /// Delete what is past its retention (finished jobs, effect records, old attendance) of
     /// one community (per community and day; enqueued by the nightly chore).
     Prune,
+    /// T + 2 min: offer "Keep waiting" / "Rematch now" to members whose partner has not
+    /// arrived (per slot).
+    PartnerCheck,
+    /// Rematch one member who chose "Rematch now", with the others left alone at that moment
+    /// (per member and slot; `rematch_now:slot:7:member:3`).
+    RematchNow,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 8] = [
+    pub const ALL: [JobKind; 10] = [
         JobKind::Remind,
         JobKind::Prepare,
         JobKind::Announce,
@@ -251,12 +257,15 @@ impl JobKind {
         JobKind::CloseRooms,
         JobKind::RollForward,
         JobKind::Prune,
+        JobKind::PartnerCheck,
+        JobKind::RematchNow,
     ];
     /// The kinds every slot has one job of (`schedule::slot_jobs`).
-    pub const PER_SLOT: [JobKind; 6] = [
+    pub const PER_SLOT: [JobKind; 7] = [
         JobKind::Remind,
         JobKind::Prepare,
         JobKind::Announce,
+        JobKind::PartnerCheck,
         JobKind::AttendanceCheck,
         JobKind::CheckIn,
         JobKind::CloseRooms,
@@ -271,6 +280,8 @@ impl JobKind {
             JobKind::CloseRooms => "close_rooms",
             JobKind::RollForward => "roll_forward",
             JobKind::Prune => "prune",
+            JobKind::PartnerCheck => "partner_check",
+            JobKind::RematchNow => "rematch_now",
         }
     }
     pub fn parse(text: &str) -> Option<Self> {

@@ -2,9 +2,11 @@
 //! Matching adds `newcomer_with_regular` to a newcomer–regular pair, so a newcomer is never
 //! left with a non-regular while a regular sits, untied, with a non-newcomer: the optimal
 //! matching would swap them (`matching_properties::newcomers_get_regulars_whenever_one_is_free`).
-//! The rematch at T + 3 min runs the same matching, so the same holds there, but only among
-//! the slot's stranded members: regulars outside that pool (other slots, members left alone at
-//! the start) are not drawn in yet.
+//! The rematch (`core::rematch`) runs the same matching over a wider pool: everyone left alone
+//! at that start moment in the community, every session length (lengths mix where both members
+//! allow it), the members who chose "Rematch now" at T + 2 min among them. There the bonus is
+//! raised above anything notes add, so a newcomer gets a free regular even over a friend
+//! (`rematch::tests::newcomers_get_regulars_whenever_any_is_free_in_the_rematch`).
 
 use super::matching::Experience;
 use super::model::Member;
@@ -25,6 +27,11 @@ pub fn reliability(member: &Member) -> f64 {
     } else {
         kept / (kept + broken)
     }
+}
+
+/// A member before their first attended session: their reminder carries the etiquette note.
+pub fn is_first_timer(member: &Member) -> bool {
+    member.sessions_attended == 0
 }
 
 pub fn experience(member: &Member) -> Experience {

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::model::{Booking, BookingId, CommunitySettings, JobKind, Slot, SlotId};
+use super::model::{Booking, BookingId, CommunitySettings, JobKind, MemberId, Slot, SlotId};
 
 /// A job the store should hold; `key` makes scheduling idempotent.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +44,7 @@ pub fn slot_jobs(slot: &Slot, settings: &CommunitySettings) -> Vec<PlannedJob> {
         (JobKind::Remind, start - settings.reminder_lead),
         (JobKind::Prepare, start - settings.prepare_lead),
         (JobKind::Announce, start),
+        (JobKind::PartnerCheck, partner_check_at(start, settings)),
         (JobKind::AttendanceCheck, start + settings.attendance_grace),
         (JobKind::CheckIn, end),
         (JobKind::CloseRooms, end + settings.close_delay),
@@ -57,6 +58,41 @@ pub fn slot_jobs(slot: &Slot, settings: &CommunitySettings) -> Vec<PlannedJob> {
         due_at,
     })
     .collect()
+}
+
+/// How long after the start a member whose partner has not arrived is offered "Keep waiting"
+/// or "Rematch now".
+pub const PARTNER_CHECK_AFTER: Duration = Duration::minutes(2);
+
+/// When the partner check runs: T + 2 min, or halfway to the attendance check where a
+/// community's grace is that short, so the choice always comes before the check it affects.
+pub fn partner_check_at(starts_at: DateTime<Utc>, settings: &CommunitySettings) -> DateTime<Utc> {
+    if PARTNER_CHECK_AFTER < settings.attendance_grace {
+        starts_at + PARTNER_CHECK_AFTER
+    } else {
+        starts_at + settings.attendance_grace / 2
+    }
+}
+
+/// A member's "Rematch now" job: one per member and slot, so clicking twice rematches once.
+pub fn rematch_now_job(
+    slot: &Slot,
+    member: MemberId,
+    booking: BookingId,
+    now: DateTime<Utc>,
+) -> PlannedJob {
+    PlannedJob {
+        key: format!(
+            "{}:slot:{}:member:{}",
+            JobKind::RematchNow.as_str(),
+            slot.id,
+            member
+        ),
+        kind: JobKind::RematchNow,
+        slot_id: Some(slot.id),
+        booking_id: Some(booking),
+        due_at: now,
+    }
 }
 
 pub fn booking_job_key(kind: JobKind, booking_id: BookingId) -> String {
@@ -162,7 +198,13 @@ pub fn job_timing(
         JobKind::Remind if started => JobTiming::Drop {
             reason: "session already started",
         },
-        JobKind::Prepare | JobKind::Announce | JobKind::AttendanceCheck if ended => {
+        JobKind::Prepare
+        | JobKind::Announce
+        | JobKind::AttendanceCheck
+        | JobKind::PartnerCheck
+        | JobKind::RematchNow
+            if ended =>
+        {
             JobTiming::Drop {
                 reason: "session already ended",
             }
@@ -277,6 +319,7 @@ mod tests {
                 JobKind::Remind,
                 JobKind::Prepare,
                 JobKind::Announce,
+                JobKind::PartnerCheck,
                 JobKind::AttendanceCheck,
                 JobKind::CheckIn,
                 JobKind::CloseRooms
@@ -285,7 +328,16 @@ mod tests {
         assert!(jobs.windows(2).all(|pair| pair[0].due_at < pair[1].due_at));
         assert_eq!(jobs[0].key, "remind:slot:7");
         assert_eq!(jobs[1].key, "prepare:slot:7");
-        assert_eq!(jobs[4].due_at, slot().ends_at());
+        assert_eq!(jobs[3].due_at, slot().starts_at + Duration::minutes(2));
+        assert_eq!(jobs[5].due_at, slot().ends_at());
+        // A grace of two minutes or less: the choice still comes before the check.
+        let short = CommunitySettings {
+            attendance_grace: Duration::minutes(2),
+            ..settings
+        };
+        let jobs = slot_jobs(&slot(), &short);
+        assert!(jobs.windows(2).all(|pair| pair[0].due_at < pair[1].due_at));
+        assert_eq!(jobs[3].due_at, slot().starts_at + Duration::minutes(1));
     }
 
     #[test]

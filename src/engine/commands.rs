@@ -255,6 +255,7 @@ impl Engine {
             Command::Setup { change } => self.setup(actor, community, change).await,
             Command::Stats => self.stats(community, &member, attachments).await,
             Command::Leaderboard => self.leaderboard(community, &member).await,
+            Command::Rematch { choice } => self.choose_rematch(&member, choice).await,
             Command::BookWith {
                 when,
                 length_minutes,
@@ -681,6 +682,9 @@ impl Engine {
         if let Some(PrefsChange::Leaderboard(opted_in)) = change {
             return self.set_leaderboard(member, opted_in).await;
         }
+        if let Some(PrefsChange::MixedLengths(allowed)) = change {
+            return self.set_mixed_lengths(member, allowed).await;
+        }
         let mut reminders = member.reminders_enabled;
         if let Some(PrefsChange::Reminders(enabled)) = change {
             self.store
@@ -702,6 +706,10 @@ impl Engine {
                 value(if reminders { "on" } else { "off" }.to_string()),
             )
             .field("Time zone", value(member.time_zone.to_string()))
+            .field(
+                "Mixed lengths",
+                value(self.mixed_lengths_word(member).await?.to_string()),
+            )
             .field("Sessions", value(member.sessions_attended.to_string()))
             .field("No-shows", value(member.no_shows.to_string()))
             .field("Late cancels", value(member.late_cancels.to_string()))

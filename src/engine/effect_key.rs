@@ -53,6 +53,12 @@ pub enum EffectKey {
     /// "You left, so your upcoming sessions are cancelled", told at the prepare of the slot
     /// that found them gone (`dm:departed:s7:m3`).
     Departed { slot: SlotId, member: MemberId },
+    /// "Your partner isn't here yet" with Keep waiting / Rematch now (`dm:late:s7:m3`).
+    PartnerLate { slot: SlotId, member: MemberId },
+    /// "Nobody else is free yet" after Rematch now found nobody (`dm:nofree:s7:m3`).
+    NobodyFreeYet { slot: SlotId, member: MemberId },
+    /// "Still waiting, as you asked" at the attendance check (`dm:waiting:s7:m3`).
+    KeptWaiting { slot: SlotId, member: MemberId },
     /// "Alice booked 9:00 and asks you to join" with Accept / Decline (`dm:lock:i7`).
     LockInvitation { invitation: InvitationId },
     /// "Bob accepted: you're locked in together" (`dm:lockok:i7`).
@@ -100,6 +106,9 @@ impl fmt::Display for EffectKey {
             EffectKey::FriendAccepted { request } => write!(f, "dm:friendok:r{request}"),
             EffectKey::PartnerMessage { message } => write!(f, "dm:msg:p{message}"),
             EffectKey::Departed { slot, member } => write!(f, "dm:departed:s{slot}:m{member}"),
+            EffectKey::PartnerLate { slot, member } => write!(f, "dm:late:s{slot}:m{member}"),
+            EffectKey::NobodyFreeYet { slot, member } => write!(f, "dm:nofree:s{slot}:m{member}"),
+            EffectKey::KeptWaiting { slot, member } => write!(f, "dm:waiting:s{slot}:m{member}"),
             EffectKey::CommunityAnnounce { slot } => write!(f, "post:announce:s{slot}"),
             EffectKey::CommunityRemind { slot } => write!(f, "post:remind:s{slot}"),
             EffectKey::LockInvitation { invitation } => write!(f, "dm:lock:i{invitation}"),
@@ -136,6 +145,9 @@ mod tests {
             (EffectKey::Missed { slot, member }, "dm:missed:s7:m3"),
             (EffectKey::CheckIn { slot, member }, "dm:checkin:s7:m3"),
             (EffectKey::CommunityAnnounce { slot }, "post:announce:s7"),
+            (EffectKey::PartnerLate { slot, member }, "dm:late:s7:m3"),
+            (EffectKey::NobodyFreeYet { slot, member }, "dm:nofree:s7:m3"),
+            (EffectKey::KeptWaiting { slot, member }, "dm:waiting:s7:m3"),
             (EffectKey::CommunityRemind { slot }, "post:remind:s7"),
             (
                 EffectKey::Weekly {

@@ -58,6 +58,9 @@ pub enum UserError {
     /// A social command refused (issue 11): friends, partner messages, blocks.
     #[error("{0}")]
     Social(#[from] super::social::SocialRefusal),
+    /// `rematch now|wait` outside a session that has started and not ended.
+    #[error("You have no session in progress: rematch works once your session has started, when your partner hasn't arrived.")]
+    NoSessionInProgress,
 }
 
 impl UserError {

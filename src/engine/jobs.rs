@@ -187,6 +187,8 @@ impl Engine {
             JobKind::CloseRooms => self.run_close_rooms(&slot).await?,
             JobKind::RollForward => self.run_roll_forward(job).await?,
             JobKind::Prune => self.run_prune(job).await?,
+            JobKind::PartnerCheck => self.run_partner_check(&slot).await?,
+            JobKind::RematchNow => self.run_rematch_now(job, &slot).await?,
         };
         Ok(JobOutcome::Done(summary))
     }

@@ -24,6 +24,7 @@ mod platform_state;
 pub mod port;
 pub mod privacy;
 mod queries;
+mod rematch_choice;
 pub mod reply;
 mod setup;
 pub mod social;

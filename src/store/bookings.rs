@@ -521,7 +521,7 @@ async fn insert_jobs(conn: &mut AnyConnection, jobs: &[PlannedJob]) -> Result<u6
     Ok(inserted)
 }
 
-fn slot_from_row(row: &AnyRow) -> Result<Slot> {
+pub(super) fn slot_from_row(row: &AnyRow) -> Result<Slot> {
     Ok(Slot {
         id: SlotId(int(row, "id")?),
         community_id: CommunityId(int(row, "community_id")?),

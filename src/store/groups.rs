@@ -182,7 +182,7 @@ fn with_members(mut groups: Vec<Group>, seats: &[AnyRow]) -> Result<Vec<Group>> 
     Ok(groups)
 }
 
-fn origin_text(origin: GroupOrigin) -> &'static str {
+pub(super) fn origin_text(origin: GroupOrigin) -> &'static str {
     match origin {
         GroupOrigin::Matched => "matched",
         GroupOrigin::Rematch => "rematch",

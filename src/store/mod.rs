@@ -74,6 +74,7 @@ mod partner_messages;
 mod platform_state;
 pub mod privacy;
 mod relations;
+mod rematch;
 mod web_links;
 
 pub use bookings::{NewBooking, NewBookingRequest, SlotBookingCount};

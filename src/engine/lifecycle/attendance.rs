@@ -1,6 +1,7 @@
 //! Attendance check (T + grace): who is in their room? Absent members are no-shows — unless the
 //! bot itself was late (downtime), which is never held against anyone. Members left alone are
-//! re-paired among themselves, or told plainly that nobody is free.
+//! re-paired with the others left alone at that moment (`rematch.rs`: every session length,
+//! regulars first), or told plainly that nobody is free.
 //!
 //! The decisions (outcome per member, who is stranded) are the core's (`core::attendance`);
 //! this file gathers their facts, records them, and performs the effects.
@@ -12,12 +13,12 @@ use crate::core::attendance::{
     attendance_outcome, outcome_when_presence_unknown, stranded_members,
 };
 use crate::core::message::{MessageAction, OutgoingMessage, Tone};
-use crate::core::model::{AttendanceOutcome, Group, GroupOrigin, Member, MemberId, Slot};
+use crate::core::model::{AttendanceOutcome, Group, Member, MemberId, Slot};
+use crate::core::rematch::RematchChoice;
 use crate::core::schedule::{Lateness, ON_TIME_TOLERANCE};
 use crate::engine::effect_key::EffectKey;
 use crate::engine::effects::EffectResult;
 use crate::engine::errors::{JobError, Shortfall};
-use crate::engine::fan_out::run_each;
 use crate::engine::port::PlatformError;
 use crate::engine::Engine;
 
@@ -36,32 +37,45 @@ impl Engine {
         let outcomes = self
             .decide_attendance(&snapshot, slot, lateness, &mut shortfall)
             .await?;
+        // Sessions of other lengths that start at this moment are checked now too (their own
+        // checks read the recorded outcomes back), so whoever is stranded in any of them is in
+        // this rematch's pool rather than told "nobody is free" first.
+        for sibling in self
+            .store
+            .slots_starting_at(slot.community_id, slot.starts_at)
+            .await
+            .map_err(JobError::unexpected)?
+            .into_iter()
+            .filter(|sibling| sibling.id != slot.id)
+        {
+            let sibling_snapshot = self.slot_snapshot(&sibling).await?;
+            self.decide_attendance(&sibling_snapshot, &sibling, lateness, &mut shortfall)
+                .await?;
+        }
         let matched = snapshot.matched_groups();
         let stranded: Vec<Member> =
             snapshot.members_of(&stranded_members(matched.iter().copied(), &outcomes));
-        let stranded_by_id: HashMap<MemberId, Member> = stranded
-            .iter()
-            .map(|member| (member.id, member.clone()))
-            .collect();
-        let (rematch_groups, rematch_dms) = self
-            .rematch_stranded(&snapshot, slot, &stranded, &stranded_by_id, &mut shortfall)
+        // The pool is the whole start moment: stranded members of every length, and those who
+        // chose "Rematch now"; not those who chose to keep waiting.
+        let (rematch_groups, choices) = self
+            .rematch_at_attendance_check(&snapshot.community, slot)
             .await?;
-        let mut dms = rematch_dms;
-        dms.extend(tell_the_missing(
-            &snapshot,
-            slot,
-            &stranded,
-            &rematch_groups,
-            &outcomes,
-        ));
-        shortfall.take_all(
-            run_each(
-                self.runner.effects_in_flight,
-                dms,
-                |(key, member, message)| async move { self.send_dm_once(key, member, message).await },
+        let mut dms = self
+            .see_rematch_groups_through(&rematch_groups, &mut shortfall)
+            .await?;
+        dms.extend(
+            tell_the_missing(
+                &snapshot,
+                slot,
+                &stranded,
+                &rematch_groups,
+                &outcomes,
+                &choices,
             )
-            .await,
-        )?;
+            .into_iter()
+            .map(|(key, member, message)| (key, member.clone(), message)),
+        );
+        self.send_rematch_dms(dms, &mut shortfall).await?;
 
         let count = |wanted: AttendanceOutcome| {
             outcomes
@@ -157,82 +171,6 @@ impl Engine {
         Ok(outcomes)
     }
 
-    /// Pairs the stranded members among themselves (once per slot: stored rematch groups are
-    /// the decision), opens their rooms, and returns the rematch groups with the DMs telling
-    /// their members.
-    async fn rematch_stranded<'a>(
-        &self,
-        snapshot: &SlotSnapshot,
-        slot: &Slot,
-        stranded: &[Member],
-        stranded_by_id: &'a HashMap<MemberId, Member>,
-        shortfall: &mut Shortfall,
-    ) -> Result<(Vec<Group>, Vec<Dm<'a>>), JobError> {
-        let mut rematch_groups: Vec<Group> = snapshot
-            .groups
-            .iter()
-            .filter(|group| group.origin == GroupOrigin::Rematch)
-            .cloned()
-            .collect();
-        if rematch_groups.is_empty() && stranded.len() >= 2 {
-            let seed = (slot.id.0 as u64).wrapping_mul(31).wrapping_add(1);
-            let outcome = self
-                .match_these_members(&snapshot.community, slot, stranded, seed)
-                .await?;
-            rematch_groups = self
-                .store
-                .create_groups(slot.id, GroupOrigin::Rematch, &outcome.groups)
-                .await
-                .map_err(JobError::unexpected)?;
-            let rematched = rematch_groups.iter().map(|group| group.members.len()).sum();
-            crate::engine::metrics::rematched(self.runner.platform, rematched);
-        }
-        let rooms = shortfall.take_all(
-            run_each(self.runner.effects_in_flight, &rematch_groups, |group| {
-                self.ensure_group_room(&snapshot.community, slot, group, stranded_by_id)
-            })
-            .await,
-        )?;
-        let mut dms = Vec::new();
-        for (group, room) in rematch_groups.iter().zip(rooms) {
-            // `None`: failed for now, retried later.
-            let Some(room) = room else {
-                continue;
-            };
-            let group_members: Vec<&Member> = group
-                .members
-                .iter()
-                .filter_map(|id| stranded_by_id.get(id))
-                .collect();
-            let title = super::room_title(
-                slot,
-                &group_members.iter().copied().cloned().collect::<Vec<_>>(),
-            );
-            for member in &group_members {
-                let partners = group_members.iter().filter(|other| other.id != member.id);
-                let (key, message) = match &room {
-                    Some(room) => (
-                        EffectKey::Rematch {
-                            group: group.id,
-                            member: member.id,
-                        },
-                        rematch_message(partners.copied(), room, &title),
-                    ),
-                    // Refused for good: tell them plainly where to meet instead.
-                    None => (
-                        EffectKey::NoRoom {
-                            group: group.id,
-                            member: member.id,
-                        },
-                        super::no_room_message(member, slot, partners.copied()),
-                    ),
-                };
-                dms.push((key, *member, message));
-            }
-        }
-        Ok((rematch_groups, dms))
-    }
-
     /// A member only owes attendance if they were told their room on time.
     async fn announced_on_time(
         &self,
@@ -264,14 +202,29 @@ fn tell_the_missing<'a>(
     stranded: &'a [Member],
     rematch_groups: &[Group],
     outcomes: &HashMap<MemberId, AttendanceOutcome>,
+    choices: &HashMap<MemberId, RematchChoice>,
 ) -> Vec<Dm<'a>> {
     let rematched: HashSet<MemberId> = rematch_groups
         .iter()
         .flat_map(|group| group.members.iter().copied())
         .collect();
+    let kept_waiting =
+        |member: &&Member| choices.get(&member.id) == Some(&RematchChoice::KeepWaiting);
+    let waiting = stranded
+        .iter()
+        .filter(|member| !rematched.contains(&member.id))
+        .filter(kept_waiting)
+        .map(|member| {
+            let key = EffectKey::KeptWaiting {
+                slot: slot.id,
+                member: member.id,
+            };
+            (key, member, super::rematch::kept_waiting_message())
+        });
     let alone = stranded
         .iter()
         .filter(|member| !rematched.contains(&member.id))
+        .filter(|member| !kept_waiting(member))
         .map(|member| {
             let message = OutgoingMessage::new()
                 .titled("Your partner didn't make it")
@@ -303,26 +256,5 @@ fn tell_the_missing<'a>(
             };
             (key, member, message)
         });
-    alone.chain(missed).collect()
-}
-
-/// "New partner — join your room": the new partner(s) and room, and one button.
-fn rematch_message<'a>(
-    partners: impl Iterator<Item = &'a Member>,
-    room: &str,
-    title: &str,
-) -> OutgoingMessage {
-    OutgoingMessage::new()
-        .titled("New partner! Join your room")
-        .tone(Tone::Start)
-        .text("Your partner didn't make it, so I re-paired you. Same end time.")
-        .field(
-            "With",
-            super::mention_partners(OutgoingMessage::new(), partners),
-        )
-        .field(
-            "Room",
-            OutgoingMessage::new().room(room.to_string(), title.to_string()),
-        )
-        .join_room(room.to_string(), title.to_string())
+    alone.chain(waiting).chain(missed).collect()
 }

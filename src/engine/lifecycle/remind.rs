@@ -2,6 +2,7 @@
 
 use crate::core::message::{CommandWord, MessageAction, OutgoingMessage, Tone};
 use crate::core::model::{Booking, BookingStatus, Job, Member, Slot};
+use crate::core::reliability::is_first_timer;
 use crate::core::schedule::starts_in_words;
 use crate::engine::effect_key::EffectKey;
 use crate::engine::errors::JobError;
@@ -36,7 +37,8 @@ impl Engine {
         let member_ids: Vec<_> = active.iter().map(|booking| booking.member_id).collect();
         let members = self.members_by_id(&member_ids).await?;
         // The only booker of the slot hears of it even with reminders off: nobody is ever
-        // alone without warning (issue 11).
+        // alone without warning (issue 11). A first-timer's reminder carries the etiquette
+        // (what to expect); one who turned reminders off is not sent it, as they asked.
         let alone = active.len() == 1 && job.booking_id.is_none();
         let to_remind: Vec<(&Booking, &Member)> = active
             .iter()
@@ -116,6 +118,11 @@ impl Engine {
                         OutgoingMessage::new().text(format!("{} min", slot.length_minutes)),
                     )
                     .action(MessageAction::CancelBooking(booking.id));
+                let message = if is_first_timer(member) {
+                    super::first_session::with_etiquette(message)
+                } else {
+                    message
+                };
                 // Keyed by booking, as before reminders were per slot: a reminder already sent
                 // by an old per-booking job is not sent again.
                 let key = EffectKey::Remind {

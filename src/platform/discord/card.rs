@@ -36,6 +36,8 @@ pub const CANCEL: &str = "cf:cancel";
 pub const BOOK: &str = "cf:book";
 pub const FRIEND: &str = "cf:friend";
 pub const MOVE: &str = "cf:move";
+/// "Keep waiting" / "Rematch now" of the T + 2 min message (`cf:rematch:now:<guild>`).
+pub const REMATCH: &str = "cf:rematch";
 /// `privacy delete`'s confirmation: `cf:privacy:delete:<guild>`.
 pub const DELETE_MY_DATA: &str = "cf:privacy:delete";
 /// A relayed partner message's Reply button (`reply_form` answers it with a form).
@@ -243,6 +245,8 @@ fn buttons(message: &OutgoingMessage, guild: Option<u64>) -> Vec<Button> {
                     booking,
                     local_time,
                 } => (1, format!("{MOVE}:{guild}:{}:{local_time}", booking.0)),
+                MessageAction::KeepWaiting => (2, format!("{REMATCH}:wait:{guild}")),
+                MessageAction::RematchNow => (1, format!("{REMATCH}:now:{guild}")),
                 MessageAction::AcceptLockedSession { invitation } => {
                     (3, format!("{LOCK}:accept:{guild}:{invitation}"))
                 }

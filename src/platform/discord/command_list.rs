@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use super::calendar_command::calendar;
 use super::commands::{
-    book, cancel, friend, friends, help, leaderboard, move_booking, msg, partner, prefs, sessions,
-    slots, stats, timezone,
+    book, cancel, friend, friends, help, leaderboard, move_booking, msg, partner, prefs, rematch,
+    sessions, slots, stats, timezone,
 };
 use super::context::{Data, Error};
 use super::privacy_command::privacy;
@@ -29,6 +29,7 @@ pub fn all() -> Vec<poise::Command<Arc<Data>, Error>> {
         setup(),
         stats(),
         leaderboard(),
+        rematch(),
         privacy(),
     ]
 }

@@ -193,6 +193,8 @@ pub async fn prefs(
         ShowBookingsTo,
     >,
     #[description = "Show your hours on /leaderboard (off by default)"] leaderboard: Option<bool>,
+    #[description = "A rematch may pair you with a longer or shorter session, for the shared minutes"]
+    mixed_lengths: Option<bool>,
 ) -> Result<(), Error> {
     let show_bookings = show_bookings.map(|to| match to {
         ShowBookingsTo::Friends => ShowBookings::Friends,
@@ -201,6 +203,7 @@ pub async fn prefs(
     let changes: Vec<PrefsChange> = [
         reminders.map(PrefsChange::Reminders),
         show_bookings.map(PrefsChange::ShowBookings),
+        mixed_lengths.map(PrefsChange::MixedLengths),
         leaderboard.map(PrefsChange::Leaderboard),
     ]
     .into_iter()
@@ -309,6 +312,27 @@ pub async fn move_booking(
         Err(_) => Err("Pick one of your bookings.".to_string()),
     };
     run(ctx, command).await
+}
+
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum RematchAnswer {
+    #[name = "now (pair me with someone else who is free)"]
+    Now,
+    #[name = "wait (keep waiting for my partner)"]
+    Wait,
+}
+
+/// Your partner hasn't arrived: be re-paired now, or keep waiting for them.
+#[poise::command(slash_command, guild_only)]
+pub async fn rematch(
+    ctx: Context<'_>,
+    #[description = "Rematch now, or keep waiting"] choice: RematchAnswer,
+) -> Result<(), Error> {
+    let choice = match choice {
+        RematchAnswer::Now => crate::core::rematch::RematchChoice::RematchNow,
+        RematchAnswer::Wait => crate::core::rematch::RematchChoice::KeepWaiting,
+    };
+    run(ctx, Ok(Command::Rematch { choice })).await
 }
 
 /// Your friends, friend requests both ways, and friends' next sessions where they share them.

@@ -16,6 +16,7 @@ use super::reply_form;
 use crate::command::{CancelScope, CancelTarget, Command, MemberRef};
 use crate::core::friends::FriendChange;
 use crate::core::message::OutgoingMessage;
+use crate::core::rematch::RematchChoice;
 use crate::core::time_input::parse_time_spec;
 use crate::engine::port::Membership;
 use crate::engine::Actor;
@@ -70,6 +71,7 @@ fn guild_of(custom_id: &str) -> Option<u64> {
         | ["cf", "friend", _, guild, _]
         | ["cf", "lock", _, guild, _] => guild.parse().ok(),
         ["cf", "move", guild, ..] => guild.parse().ok(),
+        ["cf", "rematch", _, guild] => guild.parse().ok(),
         // Not `cf:privacy:delete`: erasing one's data is allowed after leaving, too.
         _ => None,
     }
@@ -136,6 +138,20 @@ pub async fn on_component(
                         target: MemberRef::PlatformId(requester.to_string()),
                     };
                     act_and_update_dm(ctx, data, interaction, guild, command).await
+                }
+                _ => Ok(()),
+            }
+        }
+        ["cf", "rematch", verb, guild] => {
+            let choice = match *verb {
+                "now" => Some(RematchChoice::RematchNow),
+                "wait" => Some(RematchChoice::KeepWaiting),
+                _ => None,
+            };
+            match (choice, guild.parse::<u64>()) {
+                (Some(choice), Ok(guild)) => {
+                    act_and_update_dm(ctx, data, interaction, guild, Command::Rematch { choice })
+                        .await
                 }
                 _ => Ok(()),
             }
