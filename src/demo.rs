@@ -217,7 +217,12 @@ async fn act_two(session: &mut ShellSession, print: &mut impl FnMut(&str)) {
 
     print("── before the start, alice messages her partner (no handle shared, a Reply action)");
     say(session, print, "/as alice").await;
-    say(session, print, "msg Slides first, then email. See you at 10:30!").await;
+    say(
+        session,
+        print,
+        "msg Slides first, then email. See you at 10:30!",
+    )
+    .await;
 
     say(session, print, "/at 2026-11-30T10:30Z").await;
     let rooms = session.platform.rooms();
@@ -233,7 +238,11 @@ async fn act_two(session: &mut ShellSession, print: &mut impl FnMut(&str)) {
     let Some(other) = open_pairs.iter().find(|p| !p.iter().any(|m| m == "goro")) else {
         return;
     };
-    let goro_partner = with_goro.iter().find(|m| *m != "goro").cloned().unwrap_or_default();
+    let goro_partner = with_goro
+        .iter()
+        .find(|m| *m != "goro")
+        .cloned()
+        .unwrap_or_default();
     let (absent, stranded) = (other[0].clone(), other[1].clone());
     print(&format!(
         "── everyone joins except {goro_partner} (goro's partner) and {absent} ({stranded}'s partner)"

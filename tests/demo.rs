@@ -7,10 +7,13 @@ use focusfolk::demo::run_demo;
 const REPAIRED: &str = "re-paired you";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_demo_shows_a_friend_request_a_locked_pair_a_partner_message_and_a_rematch_to_a_regular()
-{
+async fn the_demo_shows_a_friend_request_a_locked_pair_a_partner_message_and_a_rematch_to_a_regular(
+) {
     let directory = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", directory.path().join("demo.sqlite").display());
+    let url = format!(
+        "sqlite://{}",
+        directory.path().join("demo.sqlite").display()
+    );
     let mut transcript = String::new();
     let session = run_demo(&url, |line| {
         transcript.push_str(line);
@@ -25,12 +28,16 @@ async fn the_demo_shows_a_friend_request_a_locked_pair_a_partner_message_and_a_r
 
     // The friend request reaches bruno, and his answer makes them friends.
     assert!(
-        dms("bruno").iter().any(|dm| dm.contains("alice") && dm.contains("friend")),
+        dms("bruno")
+            .iter()
+            .any(|dm| dm.contains("alice") && dm.contains("friend")),
         "{:?}",
         dms("bruno")
     );
     assert!(
-        dms("alice").iter().any(|dm| dm.contains("bruno") && dm.contains("accepted")),
+        dms("alice")
+            .iter()
+            .any(|dm| dm.contains("bruno") && dm.contains("accepted")),
         "{:?}",
         dms("alice")
     );
@@ -47,13 +54,18 @@ async fn the_demo_shows_a_friend_request_a_locked_pair_a_partner_message_and_a_r
 
     // The partner message reached bruno, with alice's name and a way to reply.
     let bruno = dms("bruno");
-    let relayed: Vec<&String> = bruno.iter().filter(|dm| dm.contains("Slides first")).collect();
+    let relayed: Vec<&String> = bruno
+        .iter()
+        .filter(|dm| dm.contains("Slides first"))
+        .collect();
     assert_eq!(relayed.len(), 1, "{:?}", dms("bruno"));
     assert!(relayed[0].contains("alice"), "{}", relayed[0]);
 
     // Rematch now: one of the newcomers was re-paired with goro, the regular.
-    let rematched_with_goro = ["chloe", "dana", "eli"]
-        .iter()
-        .any(|name| dms(name).iter().any(|dm| dm.contains(REPAIRED) && dm.contains("goro")));
+    let rematched_with_goro = ["chloe", "dana", "eli"].iter().any(|name| {
+        dms(name)
+            .iter()
+            .any(|dm| dm.contains(REPAIRED) && dm.contains("goro"))
+    });
     assert!(rematched_with_goro, "{transcript}");
 }

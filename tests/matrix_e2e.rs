@@ -46,6 +46,8 @@ mod restart;
 mod session_modes;
 #[path = "matrix_e2e/social.rs"]
 mod social;
+#[path = "matrix_e2e/stats.rs"]
+mod stats;
 
 use chrono::{DateTime, TimeZone, Utc};
 

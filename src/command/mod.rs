@@ -62,6 +62,11 @@ pub enum Command {
     /// `calendar` shows the member's private calendar feed and page links; `calendar reset`
     /// revokes them and makes new ones.
     Calendar { reset: bool },
+    /// `stats`: the member's own sessions, hours, weekly streak, show-up rate, partners and
+    /// heatmap (`core::member_stats`).
+    Stats,
+    /// `leaderboard`: the community's members by hours this month, opted-in ones only.
+    Leaderboard,
     /// `rematch now` / `rematch wait`: what a member whose partner is late chooses (the
     /// T + 2 min message's two actions).
     Rematch {
@@ -147,6 +152,9 @@ pub enum PrefsChange {
     Reminders(bool),
     /// `prefs show-bookings friends|nobody`
     ShowBookings(crate::core::friends::ShowBookings),
+    /// `prefs leaderboard on|off`: whether the member is shown on `leaderboard` (off by
+    /// default).
+    Leaderboard(bool),
     /// `prefs mixed-lengths on|off`: may a rematch pair me with a longer or shorter session?
     MixedLengths(bool),
     /// `prefs availability everyone|friends`

@@ -38,6 +38,8 @@ pub const COMMAND_NAMES: &[&str] = &[
     "calendar",
     "setup",
     "help",
+    "stats",
+    "leaderboard",
     "rematch",
     "privacy",
     "checkin",
@@ -63,6 +65,8 @@ const USAGE_SETUP: &str =
     "setup [<setting> <value>|<setting> default] [lengths 25 50 75] [reminder 10m] [page public|members|off] [modes quiet talk moving] [moderators <room>] (community admins only)";
 const USAGE_CALENDAR: &str = "calendar [reset]";
 const USAGE_HELP: &str = "help [command] (e.g. help book)";
+const USAGE_STATS: &str = "stats";
+const USAGE_LEADERBOARD: &str = "leaderboard";
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CommandParseError {
@@ -237,6 +241,10 @@ pub fn parse_command(input: &str) -> Result<Command, CommandParseError> {
             &args,
         ),
         "setup" => parse_setup(&args),
+        "stats" => no_arguments("stats", USAGE_STATS, &args).map(|()| Command::Stats),
+        "leaderboard" => {
+            no_arguments("leaderboard", USAGE_LEADERBOARD, &args).map(|()| Command::Leaderboard)
+        }
         "privacy" => super::privacy::parse_privacy(&args)
             .map_err(|problem| bad("privacy", super::privacy::USAGE_PRIVACY, problem)),
         "checkin" | "check-in" => Ok(super::check_in::parse_check_in(&args)?),
@@ -539,6 +547,20 @@ fn parse_prefs(args: &[&str]) -> Result<Command, CommandParseError> {
         ["show-bookings" | "showbookings", setting @ ..] => {
             Ok(super::social::parse_show_bookings(setting)?)
         }
+        ["leaderboard", setting] => match *setting {
+            "on" | "yes" | "true" => Ok(Command::Prefs {
+                change: Some(PrefsChange::Leaderboard(true)),
+            }),
+            "off" | "no" | "false" => Ok(Command::Prefs {
+                change: Some(PrefsChange::Leaderboard(false)),
+            }),
+            _ => Err(bad(CMD, USAGE_PREFS, "The leaderboard can be on or off.")),
+        },
+        ["leaderboard"] => Err(bad(
+            CMD,
+            USAGE_PREFS,
+            "Say whether to show you on the leaderboard: prefs leaderboard on, or off.",
+        )),
         ["mixed-lengths" | "mixedlengths", setting @ ..] => {
             Ok(super::rematch::parse_mixed_lengths(setting)?)
         }
@@ -556,7 +578,7 @@ fn parse_prefs(args: &[&str]) -> Result<Command, CommandParseError> {
         _ => Err(bad(
             CMD,
             USAGE_PREFS,
-            "I can set reminders, show-bookings, mixed-lengths, availability or mix-modes.",
+            "I can set reminders, show-bookings, mixed-lengths, availability, mix-modes or leaderboard.",
         )),
     }
 }
@@ -634,6 +656,8 @@ const HELP: &[(&str, &str, &str)] = &[
     ("calendar", USAGE_CALENDAR, "Get your private calendar feed (add it to your calendar app by URL) and your own page; reset makes new links and the old ones stop working."),
     ("setup", USAGE_SETUP, "Show or change this community's rules (admins): every [community_defaults] setting of the config, e.g. setup reminder_lead 15m or setup allowed_lengths_minutes 25,50, checked like the config; setup <setting> default follows the config again. Also who sees its web page, and setup modes quiet talk moving: the session modes members may book, default first."),
     ("help", USAGE_HELP, "Show this list, or the details of one command."),
+    ("stats", USAGE_STATS, "Your sessions, hours, weekly streak (weeks from Monday in your time zone), show-up rate and most frequent partners, with a picture of when you focused over the last 12 weeks."),
+    ("leaderboard", USAGE_LEADERBOARD, "This month's most focused members, by hours. Only members who said prefs leaderboard on are shown; you're off it until you do."),
     ("rematch", super::rematch::USAGE_REMATCH, "When your partner hasn't arrived two minutes in: rematch now pairs you with someone else who is free (regulars first), rematch wait keeps you waiting for yours."),
     ("privacy", super::privacy::USAGE_PRIVACY, super::privacy::HELP_PRIVACY),
     ("checkin", super::check_in::USAGE_CHECKIN, "Answer the check-in after a session: done, partly, or absent when your partner never came (when both partners say so, the session counts for neither). The check-in's buttons or reply lines say it for you."),
@@ -728,8 +752,9 @@ mod tests {
         let error = parse_command("book").unwrap_err();
         let message = error.message_with_lengths(&[30, 90]);
         assert!(
-            message
-                .ends_with("Usage: book <time> [30m|90m] [weekly] [mode] (e.g. book tomorrow 9:00 30m talk)"),
+            message.ends_with(
+                "Usage: book <time> [30m|90m] [weekly] [mode] (e.g. book tomorrow 9:00 30m talk)"
+            ),
             "{message}"
         );
         assert!(!message.contains("25m"), "{message}");

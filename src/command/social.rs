@@ -6,7 +6,7 @@ use super::{Command, MemberRef, PrefsChange};
 use crate::core::friends::{FriendChange, ShowBookings};
 
 pub const USAGE_PREFS: &str = "prefs [reminders on|off] [show-bookings friends|nobody] \
-     [mixed-lengths on|off] [availability everyone|friends] [mix-modes on|off]";
+     [mixed-lengths on|off] [availability everyone|friends] [mix-modes on|off] [leaderboard on|off]";
 pub const USAGE_FRIEND: &str =
     "friend [accept|decline|remove] <name> (e.g. friend @bob, friend accept @bob)";
 pub const USAGE_FRIENDS: &str = "friends";

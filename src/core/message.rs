@@ -40,6 +40,8 @@ pub enum CommandWord {
     Calendar,
     Setup,
     Help,
+    Stats,
+    Leaderboard,
     Rematch,
     Privacy,
     CheckIn,
@@ -50,7 +52,7 @@ pub enum CommandWord {
 
 impl CommandWord {
     /// Every command word, in the order the overall help lists them.
-    pub const ALL: [CommandWord; 24] = [
+    pub const ALL: [CommandWord; 26] = [
         CommandWord::Book,
         CommandWord::Cancel,
         CommandWord::Sessions,
@@ -69,6 +71,8 @@ impl CommandWord {
         CommandWord::Calendar,
         CommandWord::Setup,
         CommandWord::Help,
+        CommandWord::Stats,
+        CommandWord::Leaderboard,
         CommandWord::Rematch,
         CommandWord::Privacy,
         CommandWord::CheckIn,
@@ -97,6 +101,8 @@ impl CommandWord {
             CommandWord::Calendar => "calendar",
             CommandWord::Setup => "setup",
             CommandWord::Help => "help",
+            CommandWord::Stats => "stats",
+            CommandWord::Leaderboard => "leaderboard",
             CommandWord::Rematch => "rematch",
             CommandWord::Privacy => "privacy",
             CommandWord::CheckIn => "checkin",

@@ -14,6 +14,7 @@ pub mod friends;
 pub mod locked_pairs;
 pub mod lone_booker;
 pub mod matching;
+pub mod member_stats;
 pub mod message;
 pub mod model;
 pub mod partner_messages;

@@ -269,6 +269,8 @@ impl Engine {
                     .await
             }
             Command::Setup { change } => self.setup(actor, community, change).await,
+            Command::Stats => self.stats(community, &member, attachments).await,
+            Command::Leaderboard => self.leaderboard(community, &member).await,
             Command::Rematch { choice } => self.choose_rematch(&member, choice).await,
             Command::BookWith {
                 when,
@@ -735,6 +737,9 @@ impl Engine {
     async fn prefs(&self, member: &Member, change: Option<PrefsChange>) -> CommandResult {
         if let Some(PrefsChange::ShowBookings(show)) = change {
             return self.set_show_bookings(member, show).await;
+        }
+        if let Some(PrefsChange::Leaderboard(opted_in)) = change {
+            return self.set_leaderboard(member, opted_in).await;
         }
         if let Some(PrefsChange::MixedLengths(allowed)) = change {
             return self.set_mixed_lengths(member, allowed).await;

@@ -15,6 +15,8 @@ pub mod errors;
 pub mod fan_out;
 pub mod health;
 mod member_cache;
+mod member_stats;
+pub use member_stats::{NamedMemberStats, FORMER_MEMBER};
 pub mod metrics;
 pub use member_cache::MEMBER_CACHE_TTL;
 mod booking_tier;
@@ -29,6 +31,7 @@ pub mod reply;
 mod session_choices;
 mod setup;
 pub mod social;
+pub mod stats_image;
 mod web_links;
 pub use web_links::{CommunityPageView, MemberView};
 

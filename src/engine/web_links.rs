@@ -55,6 +55,8 @@ pub struct MemberView {
     pub marked: Vec<(String, RelationKind)>,
     /// Their own bookings over the past eight weeks and the coming one (for the heatmap).
     pub recent: Vec<BookedSlot>,
+    /// What `stats` says: sessions, hours, streak, show-up rate, partners (issue 11).
+    pub stats: super::NamedMemberStats,
     pub now: DateTime<Utc>,
 }
 
@@ -93,21 +95,7 @@ impl Engine {
                 .await
                 .map_err(unexpected)?;
         }
-        let token = match self
-            .store
-            .live_member_link(member.id)
-            .await
-            .map_err(unexpected)?
-        {
-            Some(token) => token,
-            None => {
-                let token = new_token();
-                self.store
-                    .create_member_link(member.id, &token, &token_hash(&token), now)
-                    .await
-                    .map_err(unexpected)?
-            }
-        };
+        let token = self.member_page_token(member).await.map_err(unexpected)?;
         let mut reply = OutgoingMessage::new();
         if reset {
             reply = reply.text("Your old links no longer work. ");
@@ -128,6 +116,20 @@ impl Engine {
             );
         }
         Ok(reply)
+    }
+
+    /// The member's live page and feed token, made now if they have none (`calendar` and
+    /// `stats` link to the page).
+    pub(super) async fn member_page_token(&self, member: &Member) -> Result<String, StoreError> {
+        match self.store.live_member_link(member.id).await? {
+            Some(token) => Ok(token),
+            None => {
+                let token = new_token();
+                self.store
+                    .create_member_link(member.id, &token, &token_hash(&token), self.clock.now())
+                    .await
+            }
+        }
     }
 
     /// `setup page public|members|off` (admins; the caller checked).
@@ -236,12 +238,14 @@ impl Engine {
             .store
             .member_booked_slots(member.id, now - Duration::weeks(8), now + Duration::days(8))
             .await?;
+        let stats = self.named_member_stats(&community, &member, now).await?;
         Ok(Some(MemberView {
             community,
             member,
             upcoming,
             marked,
             recent,
+            stats,
             now,
         }))
     }

@@ -68,6 +68,7 @@ mod group_commit;
 mod groups;
 mod jobs;
 mod locked_invitations;
+mod member_stats;
 mod members;
 mod operations;
 mod partner_messages;

@@ -71,6 +71,7 @@ pub const TABLES: &[TablePrivacy] = &[
     table("rematch_choices", Member("member_id = $1")),
     table("rematch_seats", Member("member_id = $1")),
     table("member_rematch_prefs", Member("member_id = $1")),
+    table("leaderboard_opt_in", Member("member_id = $1")),
     table("locked_invitations", Member("inviter_member_id = $1 OR invitee_member_id = $1")),
     // Issue 11's matching choices: a member's availability and mode mixing, their bookings' modes.
     table("member_match_preferences", Member("member_id = $1")),
@@ -99,6 +100,8 @@ pub struct MemberDataExport {
     pub member: ExportedMember,
     /// `prefs show-bookings`, when the member changed it.
     pub show_bookings: Option<String>,
+    /// Since when the member is on the leaderboard (`prefs leaderboard on`), if they are.
+    pub on_leaderboard_since: Option<DateTime<Utc>>,
     pub bookings: Vec<ExportedBooking>,
     /// The sessions the member was matched into, with the partners' names as told.
     pub sessions: Vec<ExportedSession>,
@@ -289,12 +292,20 @@ impl Store {
                 .await?
                 .map(|row| text(&row, "show_bookings"))
                 .transpose()?;
+        let on_leaderboard_since =
+            sqlx::query("SELECT opted_in_at FROM leaderboard_opt_in WHERE member_id = $1")
+                .bind(member.0)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|row| time(int(&row, "opted_in_at")?))
+                .transpose()?;
         Ok(MemberDataExport {
             exported_at: now,
             platform: platform.as_str().to_string(),
             community: text(&row, "platform_community_id")?,
             member: exported_member,
             show_bookings,
+            on_leaderboard_since,
             bookings: self.exported_bookings(member).await?,
             sessions: self.exported_sessions(member).await?,
             attendance: self.exported_attendance(member).await?,

@@ -209,6 +209,7 @@ pub fn member_page(view: &MemberView, zone: Tz, feed_url: &str) -> Markup {
                     dt { "Late cancels" } dd { (member.late_cancels) }
                     dt { "Reliability" } dd { (format!("{:.0}%", reliability(member) * 100.0)) }
                 }
+                (stats_list(view))
                 (heatmap_figure(&map, "Your bookings by weekday and hour, past 8 weeks and the coming one"))
             }
             section aria-labelledby="marked" {
@@ -225,4 +226,31 @@ pub fn member_page(view: &MemberView, zone: Tz, feed_url: &str) -> Markup {
             }
         },
     )
+}
+
+/// What `stats` says in chat, on the page: hours, streak, show-up rate, partners (issue 11).
+fn stats_list(view: &MemberView) -> Markup {
+    let stats = &view.stats.stats;
+    html! {
+        dl.stats {
+            dt { "Hours of focus" } dd data-figure="hours" { (format!("{:.1}", stats.hours())) " in " (stats.sessions) " sessions" }
+            dt { "Weekly streak" } dd data-figure="streak" {
+                (stats.weekly_streak) @if stats.weekly_streak == 1 { " week" } @else { " weeks" }
+                " (Monday to Sunday, " (view.member.time_zone.name()) ")"
+            }
+            dt { "Show-up rate" } dd data-figure="member-show-up-rate" {
+                @match stats.show_up_rate {
+                    Some(rate) => (format!("{:.0}%", rate * 100.0)),
+                    None => "not measured yet",
+                }
+            }
+            dt { "Most frequent partners" } dd data-figure="partners" {
+                @if view.stats.partners.is_empty() {
+                    "nobody yet"
+                } @else {
+                    (view.stats.partners.iter().map(|(name, count)| format!("{name} ({count})")).collect::<Vec<_>>().join(", "))
+                }
+            }
+        }
+    }
 }

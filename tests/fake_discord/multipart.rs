@@ -15,22 +15,29 @@ pub fn boundary(content_type: &str) -> Option<&str> {
         .map(|b| b.trim_matches('"'))
 }
 
-/// The request's JSON with its files attached (text files; others lossily decoded).
+/// The request's JSON with its files attached: each file's text (lossily decoded, for text
+/// files), its exact bytes in hex (for pictures) and its part's content type.
 pub fn to_json(body: &[u8], boundary: &str) -> Value {
     let delimiter = format!("--{boundary}");
-    let text = String::from_utf8_lossy(body);
     let mut payload = Value::Null;
     let mut files = Vec::new();
-    for part in text.split(delimiter.as_str()) {
-        let Some((head, content)) = part.split_once("\r\n\r\n") else {
+    for part in split_bytes(body, delimiter.as_bytes()) {
+        let Some(split) = find_bytes(part, b"\r\n\r\n") else {
             continue;
         };
-        let content = content.strip_suffix("\r\n").unwrap_or(content);
-        let name = header_parameter(head, "name");
-        match header_parameter(head, "filename") {
-            Some(filename) => files.push(json!({"filename": filename, "content": content})),
+        let head = String::from_utf8_lossy(&part[..split]);
+        let content = &part[split + 4..];
+        let content = content.strip_suffix(b"\r\n").unwrap_or(content);
+        let name = header_parameter(&head, "name");
+        match header_parameter(&head, "filename") {
+            Some(filename) => files.push(json!({
+                "filename": filename,
+                "content": String::from_utf8_lossy(content),
+                "hex": hex::encode(content),
+                "content_type": header_value(&head, "content-type"),
+            })),
             None if name.as_deref() == Some("payload_json") => {
-                payload = serde_json::from_str(content).unwrap_or(Value::Null);
+                payload = serde_json::from_slice(content).unwrap_or(Value::Null);
             }
             None => {}
         }
@@ -44,6 +51,32 @@ pub fn to_json(body: &[u8], boundary: &str) -> Value {
         object.insert("_files".into(), Value::Array(files));
     }
     payload
+}
+
+fn find_bytes(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
+}
+
+fn split_bytes<'a>(mut body: &'a [u8], delimiter: &[u8]) -> Vec<&'a [u8]> {
+    let mut parts = Vec::new();
+    while let Some(at) = find_bytes(body, delimiter) {
+        parts.push(&body[..at]);
+        body = &body[at + delimiter.len()..];
+    }
+    parts.push(body);
+    parts
+}
+
+/// A header's value in a part's head (`Content-Type: image/png`), by case-insensitive name.
+fn header_value(head: &str, name: &str) -> Option<String> {
+    head.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| value.trim().to_string())
+    })
 }
 
 fn header_parameter(head: &str, key: &str) -> Option<String> {

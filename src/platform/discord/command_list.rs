@@ -5,8 +5,8 @@ use std::sync::Arc;
 use super::calendar_command::calendar;
 use super::check_in_commands::{blocked, checkin, report, snooze};
 use super::commands::{
-    book, cancel, friend, friends, help, move_booking, msg, partner, prefs, rematch, sessions,
-    slots, timezone,
+    book, cancel, friend, friends, help, leaderboard, move_booking, msg, partner, prefs, rematch,
+    sessions, slots, stats, timezone,
 };
 use super::context::{Data, Error};
 use super::privacy_command::privacy;
@@ -28,6 +28,8 @@ pub fn all() -> Vec<poise::Command<Arc<Data>, Error>> {
         calendar(),
         help(),
         setup(),
+        stats(),
+        leaderboard(),
         rematch(),
         privacy(),
         checkin(),

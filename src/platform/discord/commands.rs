@@ -217,20 +217,12 @@ pub async fn prefs(
     #[description = "Who may see your upcoming sessions in /friends"] show_bookings: Option<
         ShowBookingsTo,
     >,
+    #[description = "Show your hours on /leaderboard (off by default)"] leaderboard: Option<bool>,
     #[description = "A rematch may pair you with a longer or shorter session, for the shared minutes"]
     mixed_lengths: Option<bool>,
     #[description = "Who you may be matched with"] availability: Option<AvailableTo>,
     #[description = "May a quiet session be paired with a talk one"] mix_modes: Option<bool>,
 ) -> Result<(), Error> {
-    if let Some(allowed) = mixed_lengths {
-        let command = match (reminders, show_bookings) {
-            (None, None) => Ok(Command::Prefs {
-                change: Some(PrefsChange::MixedLengths(allowed)),
-            }),
-            _ => Err("Change one preference at a time.".to_string()),
-        };
-        return run(ctx, command).await;
-    }
     let show_bookings = show_bookings.map(|to| match to {
         ShowBookingsTo::Friends => ShowBookings::Friends,
         ShowBookingsTo::Nobody => ShowBookings::Nobody,
@@ -240,6 +232,8 @@ pub async fn prefs(
         show_bookings.map(PrefsChange::ShowBookings),
         availability.map(|to| PrefsChange::Availability(to.availability())),
         mix_modes.map(PrefsChange::MixModes),
+        mixed_lengths.map(PrefsChange::MixedLengths),
+        leaderboard.map(PrefsChange::Leaderboard),
     ]
     .into_iter()
     .flatten()
@@ -376,6 +370,18 @@ pub async fn friends(ctx: Context<'_>) -> Result<(), Error> {
     run(ctx, Ok(Command::Friends)).await
 }
 
+/// Your sessions, hours, weekly streak, show-up rate and partners, with a heatmap picture.
+#[poise::command(slash_command, guild_only)]
+pub async fn stats(ctx: Context<'_>) -> Result<(), Error> {
+    run(ctx, Ok(Command::Stats)).await
+}
+
+/// This month's most focused members (only those who turned it on in /prefs).
+#[poise::command(slash_command, guild_only)]
+pub async fn leaderboard(ctx: Context<'_>) -> Result<(), Error> {
+    run(ctx, Ok(Command::Leaderboard)).await
+}
+
 const HELP: &str = "**focusfolk** pairs you with a body-doubling partner: you each work on your own thing, \
 camera or voice on, for 25–75 minutes.\n\
 • `/book` — pick a slot (times are shown in your time zone; set it once with `/timezone`). When it starts \
@@ -383,6 +389,7 @@ I DM you your partner and a private voice channel; join it in the first few minu
 • `/sessions` your bookings · `/cancel` one · `/slots` see when others booked\n\
 • `/friend` ask someone to be friends (paired together first) · `/friends` your friends and requests\n\
 • `/prefs` your stats, reminder DMs and who sees your sessions · `/partner` favourite or block someone\n\
+• `/stats` your hours, streak and a heatmap · `/leaderboard` this month's most focused (opt in with `/prefs`)\n\
 • `/privacy` export your data as a file, or delete it\n\
 • `/checkin` how a session went · `/report` a partner to the moderators · `/snooze` someone for a while · `/blocked` your blocks\n\
 Please allow DMs from this server so I can reach you.";

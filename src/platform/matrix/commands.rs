@@ -414,7 +414,7 @@ async fn handle_message(
             if reply.outcome == CommandOutcome::Erased {
                 dm_room_to_leave = dm_room_before.filter(|room| !room.is_empty());
             } else if !reply.attachments.is_empty() {
-                // The .ics invite or cancellation, or the privacy export, goes into the
+                // The .ics invite or cancellation, the privacy export or the stats heatmap, goes into the
                 // member's DM as a file. (Not after an erasure: finding the DM room would
                 // note it about the erased member again.)
                 let platform = platform.clone();
@@ -423,7 +423,7 @@ async fn handle_message(
                 let files = reply.attachments;
                 tokio::spawn(async move {
                     if let Err(error) = platform.send_files_in_dm(&user, &files, &key).await {
-                        tracing::warn!(%user, error = %error, "could not send the calendar file");
+                        tracing::warn!(%user, error = %error, "could not send the reply's files");
                     }
                 });
             }
