@@ -15,7 +15,6 @@ mod fake_discord;
 #[path = "../tests/support/synapse.rs"]
 mod synapse;
 #[path = "../tests/support/wait.rs"]
-#[allow(dead_code)]
 mod wait;
 
 use std::process::{Child, Command, Stdio};

@@ -47,8 +47,7 @@ async fn the_demo_shows_a_friend_request_a_locked_pair_a_partner_message_and_a_r
     let alice = dms("alice");
     let last_start = alice
         .iter()
-        .filter(|dm| dm.contains("It's time"))
-        .next_back()
+        .rfind(|dm| dm.contains("It's time"))
         .expect("alice was announced");
     assert!(last_start.contains("bruno"), "{last_start}");
 
