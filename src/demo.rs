@@ -252,7 +252,7 @@ async fn act_two(session: &mut ShellSession, print: &mut impl FnMut(&str)) {
         say(session, print, "/join").await;
     }
     print(&format!(
-        "── 10:32: {stranded}'s partner isn't there; {stranded} chooses Rematch now and is paired at once — with goro, the free regular"
+        "── 10:32: {stranded}'s partner isn't there; {stranded} chooses Rematch now. Nobody else has asked yet, so at the 10:33 attendance check {stranded}, a newcomer, is handed goro, the free regular"
     ));
     say(session, print, "/at 2026-11-30T10:32Z").await;
     say(session, print, &format!("/as {stranded}")).await;
