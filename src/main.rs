@@ -413,7 +413,6 @@ fn runner_settings(config: &Config, platform: Platform) -> anyhow::Result<Runner
         shutdown_grace: config.runner.shutdown_grace.as_std(),
         retention: config.chores.retention(),
         web_public_url: config.web.public_url.clone(),
-        reliability_tiers: config.reliability_tiers(),
         ..RunnerSettings::for_platform(platform)
     })
 }

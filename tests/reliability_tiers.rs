@@ -121,3 +121,33 @@ async fn sessions_the_bot_was_down_for_never_count() {
         .await
         .contains("Booked"));
 }
+
+#[tokio::test]
+async fn a_community_that_set_its_own_tier_applies_it() {
+    let app = spawn_app().await;
+    // The community's admin allows 2 upcoming bookings (not 1) under 50 %, as `setup` does
+    // for any `[community_defaults]` key.
+    let admin = focusfolk::engine::Actor::new(
+        focusfolk::core::model::Platform::Shell,
+        common::COMMUNITY,
+        "zoe",
+        "zoe",
+    )
+    .as_community_admin();
+    let changed = app
+        .engine
+        .handle_text(&admin, "setup reliability_restricted_bookings 2")
+        .await
+        .render_plain();
+    assert!(
+        changed.contains("reliability_restricted_bookings = 2 (changed here"),
+        "{changed}"
+    );
+    miss_sessions(&app, "ann", "ben", &[9, 10, 11]).await;
+    for hour in [9, 10] {
+        let booked = app.say("ann", &format!("book tomorrow {hour}:00")).await;
+        assert!(booked.contains("Booked"), "{booked}");
+    }
+    let third = app.say("ann", "book tomorrow 11:00").await;
+    assert!(third.contains("hold 2 upcoming sessions"), "{third}");
+}

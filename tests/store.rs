@@ -221,6 +221,13 @@ async fn community_ensure_is_idempotent_and_settings_round_trip(store: Store) {
         recent_repeat_days: 10,
         default_time_zone: chrono_tz::Europe::Berlin,
         session_modes: vec!["deep".to_string(), "chat".to_string()],
+        reliability_tiers: focusfolk::core::reliability::ReliabilityTiers {
+            limited_below: 0.7,
+            limited_bookings: 4,
+            restricted_below: 0.4,
+            restricted_bookings: 2,
+            min_sessions: 5,
+        },
     };
     let first = store
         .ensure_community(Platform::Discord, "guild-1", &custom)

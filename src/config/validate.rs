@@ -66,6 +66,7 @@ impl Config {
             recent_repeat_days: defaults.recent_repeat_days,
             default_time_zone,
             session_modes: defaults.session_modes.clone(),
+            reliability_tiers: self.reliability_tiers(),
         })
     }
 

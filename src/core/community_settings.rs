@@ -50,6 +50,39 @@ macro_rules! duration_key {
     };
 }
 
+/// A reliability threshold, stored and shown as whole percent (the config's form).
+macro_rules! percent_key {
+    ($name:literal, $label:literal, $field:ident) => {
+        SettingKey {
+            name: $name,
+            label: $label,
+            read: |s| ((s.reliability_tiers.$field * 100.0).round() as u32).to_string(),
+            write: |s, text| {
+                let percent: u32 = text.trim().parse().ok()?;
+                s.reliability_tiers.$field = f64::from(percent) / 100.0;
+                Some(())
+            },
+            moves_jobs: None,
+        }
+    };
+}
+
+/// A count of the reliability tiers (bookings, sessions).
+macro_rules! count_key {
+    ($name:literal, $label:literal, $field:ident) => {
+        SettingKey {
+            name: $name,
+            label: $label,
+            read: |s| s.reliability_tiers.$field.to_string(),
+            write: |s, text| {
+                s.reliability_tiers.$field = text.trim().parse().ok()?;
+                Some(())
+            },
+            moves_jobs: None,
+        }
+    };
+}
+
 /// Every key, in the config's order.
 pub static SETTING_KEYS: &[SettingKey] = &[
     SettingKey {
@@ -124,6 +157,31 @@ pub static SETTING_KEYS: &[SettingKey] = &[
         },
         moves_jobs: None,
     },
+    percent_key!(
+        "reliability_limited_below_percent",
+        "fewer bookings under this show-up rate (%)",
+        limited_below
+    ),
+    count_key!(
+        "reliability_limited_bookings",
+        "upcoming bookings allowed under it",
+        limited_bookings
+    ),
+    percent_key!(
+        "reliability_restricted_below_percent",
+        "fewest bookings under this show-up rate (%)",
+        restricted_below
+    ),
+    count_key!(
+        "reliability_restricted_bookings",
+        "upcoming bookings allowed under it",
+        restricted_bookings
+    ),
+    count_key!(
+        "reliability_min_sessions",
+        "no tier before this many booked sessions",
+        min_sessions
+    ),
     SettingKey {
         name: "session_modes",
         label: "session modes (the first is a booking's default)",
@@ -263,6 +321,13 @@ mod tests {
             recent_repeat_days: 10,
             default_time_zone: chrono_tz::Europe::Berlin,
             session_modes: vec!["deep".into(), "chatty".into()],
+            reliability_tiers: crate::core::reliability::ReliabilityTiers {
+                limited_below: 0.7,
+                limited_bookings: 4,
+                restricted_below: 0.4,
+                restricted_bookings: 2,
+                min_sessions: 5,
+            },
         };
         let overrides = overrides_between(&CommunitySettings::default(), &changed);
         assert_eq!(overrides.len(), SETTING_KEYS.len(), "{overrides:?}");

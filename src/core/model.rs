@@ -40,6 +40,8 @@ pub struct CommunitySettings {
     /// The session modes members may book (`book 9:00 talk`); the first is the default.
     /// See `core::session_choice`.
     pub session_modes: Vec<String>,
+    /// Fewer upcoming bookings below these show-up rates (issue 11; `core::reliability`).
+    pub reliability_tiers: crate::core::reliability::ReliabilityTiers,
 }
 
 /// A community's session modes when the config says nothing; the first is a booking's mode
@@ -63,6 +65,7 @@ impl Default for CommunitySettings {
                 .iter()
                 .map(|mode| mode.to_string())
                 .collect(),
+            reliability_tiers: crate::core::reliability::ReliabilityTiers::default(),
         }
     }
 }

@@ -21,12 +21,13 @@ impl Engine {
     /// cancelled late (their counters say so) costs no read: they cannot be tiered.
     pub(crate) async fn booking_tier_cap(
         &self,
+        community: &crate::core::model::Community,
         member: &Member,
     ) -> Result<Option<TierCap>, CommandFailure> {
         if member.no_shows == 0 && member.late_cancels == 0 {
             return Ok(None);
         }
-        let tiers = self.runner.reliability_tiers;
+        let tiers = community.settings.reliability_tiers;
         let history = self
             .store
             .recent_booked_sessions(member.id, RELIABILITY_WINDOW_SESSIONS)

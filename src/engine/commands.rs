@@ -341,7 +341,7 @@ impl Engine {
         };
         let max_future_bookings = request.max_future_bookings;
         // Below a reliability threshold a member holds fewer upcoming bookings (issue 11).
-        let tier_cap = self.booking_tier_cap(member).await?;
+        let tier_cap = self.booking_tier_cap(community, member).await?;
         // One transaction: the rules see the member's bookings as of the write lock, and the
         // booking is committed together with all of its jobs before we reply.
         let booked = self

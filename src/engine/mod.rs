@@ -79,8 +79,6 @@ pub struct RunnerSettings {
     /// Where the web pages and calendar feeds are served (`[web] public_url`), for the links
     /// in replies; `None` when no address is configured (replies give the paths).
     pub web_public_url: Option<String>,
-    /// The reliability tiers `book` applies (`[community_defaults]`, issue 11).
-    pub reliability_tiers: crate::core::reliability::ReliabilityTiers,
 }
 
 impl RunnerSettings {
@@ -98,7 +96,6 @@ impl RunnerSettings {
             shutdown_grace: std::time::Duration::from_secs(10),
             retention: Default::default(),
             web_public_url: None,
-            reliability_tiers: Default::default(),
         }
     }
 }

@@ -289,7 +289,7 @@ impl Engine {
         }
         let cap = request.max_future_bookings;
         // Accepting books a session like `book` does: the reliability tier applies (issue 11).
-        let tier_cap = self.booking_tier_cap(member).await?;
+        let tier_cap = self.booking_tier_cap(community, member).await?;
         let booked = self
             .store
             .create_booking_with_jobs(
