@@ -41,7 +41,7 @@ pub struct CommunitySettings {
     /// See `core::session_choice`.
     pub session_modes: Vec<String>,
     /// Fewer upcoming bookings below these show-up rates (issue 11; `core::reliability`).
-    pub reliability_tiers: crate::core::reliability::ReliabilityTiers,
+    pub reliability_tiers: ReliabilityTiers,
 }
 
 /// A community's session modes when the config says nothing; the first is a booking's mode
@@ -65,7 +65,7 @@ impl Default for CommunitySettings {
                 .iter()
                 .map(|mode| mode.to_string())
                 .collect(),
-            reliability_tiers: crate::core::reliability::ReliabilityTiers::default(),
+            reliability_tiers: ReliabilityTiers::default(),
         }
     }
 }
@@ -349,4 +349,29 @@ pub enum AttendanceOutcome {
     NoShow,
     /// Not counted either way, e.g. the bot was down when the session started.
     Excused,
+}
+
+/// The booking tiers (Focusmate's: unlimited, then 3, then 1 future bookings), from
+/// `[community_defaults]`. Below `limited_below` a member may hold `limited_bookings` upcoming
+/// sessions; below `restricted_below`, `restricted_bookings`. Nobody is tiered before
+/// `min_sessions` booked sessions: one missed first session says little.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReliabilityTiers {
+    pub limited_below: f64,
+    pub limited_bookings: usize,
+    pub restricted_below: f64,
+    pub restricted_bookings: usize,
+    pub min_sessions: usize,
+}
+
+impl Default for ReliabilityTiers {
+    fn default() -> Self {
+        ReliabilityTiers {
+            limited_below: 0.8,
+            limited_bookings: 3,
+            restricted_below: 0.5,
+            restricted_bookings: 1,
+            min_sessions: 3,
+        }
+    }
 }

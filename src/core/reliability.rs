@@ -87,30 +87,8 @@ pub fn recent_reliability(history: &[BookedSession]) -> RecentReliability {
     }
 }
 
-/// The booking tiers (Focusmate's: unlimited, then 3, then 1 future bookings), from
-/// `[community_defaults]`. Below `limited_below` a member may hold `limited_bookings` upcoming
-/// sessions; below `restricted_below`, `restricted_bookings`. Nobody is tiered before
-/// `min_sessions` booked sessions: one missed first session says little.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ReliabilityTiers {
-    pub limited_below: f64,
-    pub limited_bookings: usize,
-    pub restricted_below: f64,
-    pub restricted_bookings: usize,
-    pub min_sessions: usize,
-}
-
-impl Default for ReliabilityTiers {
-    fn default() -> Self {
-        ReliabilityTiers {
-            limited_below: 0.8,
-            limited_bookings: 3,
-            restricted_below: 0.5,
-            restricted_bookings: 1,
-            min_sessions: 3,
-        }
-    }
-}
+// The tiers' type lives in `model` (a leaf), since `CommunitySettings` holds it.
+pub use super::model::ReliabilityTiers;
 
 /// The most upcoming bookings the member's tier allows: `None` is unlimited (the community's
 /// own cap still applies).
