@@ -12,6 +12,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{int, text, time, Result, Store};
@@ -327,13 +328,12 @@ impl Store {
     }
 
     async fn exported_bookings(&self, member: MemberId) -> Result<Vec<ExportedBooking>> {
-        let rows = sqlx::query(
+        let rows = self.rows_of_member(
             "SELECT b.id, s.starts_at, s.length_minutes, b.status, b.recurring_weekly, b.created_at \
              FROM bookings b JOIN slots s ON s.id = b.slot_id WHERE b.member_id = $1 \
              ORDER BY s.starts_at, b.id",
+            member,
         )
-        .bind(member.0)
-        .fetch_all(&self.pool)
         .await?;
         rows.iter()
             .map(|row| {
@@ -350,14 +350,14 @@ impl Store {
     }
 
     async fn exported_sessions(&self, member: MemberId) -> Result<Vec<ExportedSession>> {
-        let rows = sqlx::query(
-            "SELECT g.id, s.starts_at, s.length_minutes, g.origin FROM group_members me \
+        let rows = self
+            .rows_of_member(
+                "SELECT g.id, s.starts_at, s.length_minutes, g.origin FROM group_members me \
              JOIN session_groups g ON g.id = me.group_id JOIN slots s ON s.id = g.slot_id \
              WHERE me.member_id = $1 ORDER BY s.starts_at, g.id",
-        )
-        .bind(member.0)
-        .fetch_all(&self.pool)
-        .await?;
+                member,
+            )
+            .await?;
         let mut sessions = Vec::with_capacity(rows.len());
         for row in &rows {
             let group = int(row, "id")?;
@@ -383,14 +383,23 @@ impl Store {
         Ok(sessions)
     }
 
+    /// The rows `sql` returns for the member (`$1` is the member's id): the export's one query
+    /// shape.
+    async fn rows_of_member(&self, sql: &'static str, member: MemberId) -> Result<Vec<AnyRow>> {
+        Ok(sqlx::query(sql)
+            .bind(member.0)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
     async fn exported_attendance(&self, member: MemberId) -> Result<Vec<ExportedAttendance>> {
-        let rows = sqlx::query(
-            "SELECT s.starts_at, a.outcome, a.recorded_at FROM attendance a \
+        let rows = self
+            .rows_of_member(
+                "SELECT s.starts_at, a.outcome, a.recorded_at FROM attendance a \
              JOIN slots s ON s.id = a.slot_id WHERE a.member_id = $1 ORDER BY s.starts_at",
-        )
-        .bind(member.0)
-        .fetch_all(&self.pool)
-        .await?;
+                member,
+            )
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(ExportedAttendance {
@@ -403,12 +412,11 @@ impl Store {
     }
 
     async fn exported_marks(&self, member: MemberId) -> Result<Vec<ExportedMark>> {
-        let rows = sqlx::query(
+        let rows = self.rows_of_member(
             "SELECT r.kind, m.display_name FROM relations r JOIN members m ON m.id = r.other_id \
              WHERE r.member_id = $1 ORDER BY r.kind, m.display_name_folded",
+            member,
         )
-        .bind(member.0)
-        .fetch_all(&self.pool)
         .await?;
         rows.iter()
             .map(|row| {
@@ -452,13 +460,13 @@ impl Store {
         &self,
         member: MemberId,
     ) -> Result<Vec<ExportedRematchChoice>> {
-        let rows = sqlx::query(
-            "SELECT s.starts_at, c.choice, c.chosen_at FROM rematch_choices c \
+        let rows = self
+            .rows_of_member(
+                "SELECT s.starts_at, c.choice, c.chosen_at FROM rematch_choices c \
              JOIN slots s ON s.id = c.slot_id WHERE c.member_id = $1 ORDER BY c.chosen_at",
-        )
-        .bind(member.0)
-        .fetch_all(&self.pool)
-        .await?;
+                member,
+            )
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(ExportedRematchChoice {
@@ -481,7 +489,7 @@ impl Store {
     }
 
     async fn exported_invitations(&self, member: MemberId) -> Result<Vec<ExportedInvitation>> {
-        let rows = sqlx::query(
+        let rows = self.rows_of_member(
             "SELECT CASE WHEN i.inviter_member_id = $1 THEN 'sent' ELSE 'received' END AS direction, \
              m.display_name, s.starts_at, i.state, i.created_at FROM locked_invitations i \
              JOIN slots s ON s.id = i.slot_id \
@@ -489,9 +497,8 @@ impl Store {
                  THEN i.invitee_member_id ELSE i.inviter_member_id END \
              WHERE i.inviter_member_id = $1 OR (i.invitee_member_id = $1 AND i.delivered = 1) \
              ORDER BY i.id",
+            member,
         )
-        .bind(member.0)
-        .fetch_all(&self.pool)
         .await?;
         rows.iter()
             .map(|row| {
@@ -536,12 +543,12 @@ impl Store {
     }
 
     async fn exported_links(&self, member: MemberId) -> Result<Vec<ExportedLink>> {
-        let rows = sqlx::query(
-            "SELECT created_at, revoked_at FROM member_links WHERE member_id = $1 ORDER BY id",
-        )
-        .bind(member.0)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = self
+            .rows_of_member(
+                "SELECT created_at, revoked_at FROM member_links WHERE member_id = $1 ORDER BY id",
+                member,
+            )
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(ExportedLink {
@@ -556,13 +563,13 @@ impl Store {
     }
 
     async fn exported_jobs(&self, member: MemberId) -> Result<Vec<ExportedJob>> {
-        let rows = sqlx::query(
-            "SELECT key, kind, due_at, status FROM jobs WHERE booking_id IN \
+        let rows = self
+            .rows_of_member(
+                "SELECT key, kind, due_at, status FROM jobs WHERE booking_id IN \
              (SELECT id FROM bookings WHERE member_id = $1) ORDER BY due_at, id",
-        )
-        .bind(member.0)
-        .fetch_all(&self.pool)
-        .await?;
+                member,
+            )
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(ExportedJob {
