@@ -165,7 +165,7 @@ async fn the_shell_shows_each_card_as_clean_lines_with_the_command_to_type() {
     );
     expect(
         &m.prefs,
-        "Your preferences and stats\nReminders: on\nTime zone: UTC\nMixed lengths: on\nSessions: 0\nNo-shows: 0\nLate cancels: 0\nReliability: 100%\nMatched with: everyone\nQuiet with talk: never\nReliability counts the sessions you came to against no-shows and late cancels.",
+        "Your preferences and stats\nReminders: on\nTime zone: UTC\nMixed lengths: on\nSessions: 0\nNo-shows: 0\nLate cancels: 0\nReliability: 100% (no sessions yet)\nMatched with: everyone\nQuiet with talk: never\nReliability is the sessions you came to on time out of your last 20 booked: no-shows and late cancels count against it, the bot's own downtime never does.",
     );
     expect(
         &m.refusal,
@@ -264,9 +264,9 @@ async fn matrix_shows_a_bold_first_line_pills_room_links_lists_and_replies() {
     assert_eq!(
         on_matrix(&m.prefs).html,
         "<strong>Your preferences and stats</strong><br>Reminders: on<br>Time zone: UTC<br>Mixed lengths: on\
-         <br>Sessions: 0<br>No-shows: 0<br>Late cancels: 0<br>Reliability: 100%\
+         <br>Sessions: 0<br>No-shows: 0<br>Late cancels: 0<br>Reliability: 100% (no sessions yet)\
          <br>Matched with: everyone<br>Quiet with talk: never\
-         <br><em>Reliability counts the sessions you came to against no-shows and late cancels.</em>"
+         <br><em>Reliability is the sessions you came to on time out of your last 20 booked: no-shows and late cancels count against it, the bot&#39;s own downtime never does.</em>"
     );
     assert_eq!(
         on_matrix(&m.booked).html,
@@ -398,7 +398,7 @@ async fn discord_shows_each_card_as_an_embed_with_one_button() {
     assert!(prefs.fields.iter().all(|field| field.inline));
     assert_eq!(
         prefs.footer.as_deref(),
-        Some("Reliability counts the sessions you came to against no-shows and late cancels.")
+        Some("Reliability is the sessions you came to on time out of your last 20 booked: no-shows and late cancels count against it, the bot's own downtime never does.")
     );
 
     let check_in = on_discord(&m.check_in);

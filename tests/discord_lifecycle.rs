@@ -290,3 +290,55 @@ async fn closed_dms_get_the_room_through_one_lobby_mention_and_nothing_private_l
     let stats = app.command(ben, "prefs", &[]).await;
     assert!(stats.contains("Sessions: 1"), "ben attended: {stats}");
 }
+
+/// Issue 11: "during a session, the pair voice channel's own text chat also works". Many
+/// servers take Send Messages away from @everyone (members earn it through a role), so the
+/// room's overwrites grant it (and the history) to the pair themselves, and to nobody else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pair_can_write_in_their_voice_channels_text_chat_even_where_everyone_may_not() {
+    let app = spawn(Options::default()).await;
+    let read_only_everyone =
+        perms::VIEW_CHANNEL | perms::READ_MESSAGE_HISTORY | perms::CONNECT | perms::SPEAK;
+    app.fake
+        .set_role_permissions(app.guild, app.guild, read_only_everyone);
+    let (ann, ben, stranger) = (app.member("ann"), app.member("ben"), app.member("zed"));
+    for member in [ann, ben] {
+        let answer = app.book(member, "9:00", 25).await;
+        assert!(answer.contains("Booked"), "{answer}");
+    }
+    app.advance_to(at(9, 0)).await;
+    let room = app.room_of(ann);
+    assert_eq!(app.room_of(ben), room, "ann and ben share the room");
+
+    app.fake
+        .member_posts(app.guild, ann, room, "hi ben, my goal: the chapter draft")
+        .expect("ann may write in her pair room's chat");
+    app.fake
+        .member_posts(app.guild, ben, room, "hi ann, mine: taxes")
+        .expect("ben may write in it too");
+    let seen_by_ben = app.fake.member_reads(app.guild, ben, room).expect("ben reads it");
+    assert!(
+        seen_by_ben.iter().any(|m| m.contains("the chapter draft")),
+        "ben reads what ann wrote: {seen_by_ben:?}"
+    );
+    let seen_by_ann = app.fake.member_reads(app.guild, ann, room).expect("ann reads it");
+    assert!(seen_by_ann.iter().any(|m| m.contains("taxes")), "{seen_by_ann:?}");
+
+    assert!(
+        app.fake.member_reads(app.guild, stranger, room).is_err(),
+        "someone outside the pair can't read the pair's chat"
+    );
+    assert!(
+        app.fake
+            .member_posts(app.guild, stranger, room, "hello?")
+            .is_err(),
+        "nor write in it"
+    );
+    // The fake checks the same rule outside the room: the server really is read-only.
+    assert!(
+        app.fake
+            .member_posts(app.guild, ann, app.general, "hello all")
+            .is_err(),
+        "members can't write in #general on this server"
+    );
+}

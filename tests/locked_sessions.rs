@@ -70,6 +70,10 @@ async fn an_accepted_invitation_pairs_the_two_even_when_the_matcher_prefers_othe
 
     let invited = book(&app, "ann", "book 9:00 50m with @bob").await;
     assert!(invited.contains("I've asked bob to join you"), "{invited}");
+    assert!(
+        !invited.contains("Nobody else has booked"),
+        "alone in the slot, but the friend is asked: no lone-booker note: {invited}"
+    );
     let dms = app.dms("bob");
     let invitation_dm = dms
         .iter()

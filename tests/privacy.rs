@@ -47,6 +47,7 @@ on_both_backends! {
     every_table_is_covered_by_privacy,
     deletion_needs_the_confirmation_and_then_nothing_references_the_member,
     the_export_holds_each_kind_of_data,
+    the_export_holds_the_members_own_check_ins_reports_snoozes_and_choices,
 }
 
 async fn on_sqlite<F, Fut>(test: F)
@@ -596,6 +597,76 @@ async fn the_export_holds_each_kind_of_data(app: TestApp, _raw: AnyPool, _backen
     assert_eq!(created, test_start());
     let text = reply.render_plain();
     assert!(text.contains("focusfolk-my-data.json"), "{text}");
+}
+
+/// Issue 11's tables in the export: the member's own check-in answers, absence claims,
+/// reports, snoozes, matching choices and booking modes, and nothing others said about them.
+async fn the_export_holds_the_members_own_check_ins_reports_snoozes_and_choices(
+    app: TestApp,
+    _raw: AnyPool,
+    _backend: Backend,
+) {
+    history(&app).await;
+    let check_in = app
+        .dms(ZED)
+        .into_iter()
+        .find(|dm| dm.contains("`checkin "))
+        .unwrap_or_else(|| panic!("a check-in with actions: {:?}", app.dms(ZED)));
+    let booking: String = check_in
+        .split("`checkin ")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let answered = say(&app, ZED, &format!("checkin {booking} partly")).await;
+    assert!(!answered.contains("Usage"), "{answered}");
+    say(&app, ZED, &format!("checkin {booking} absent @ann")).await;
+    // Ann's claim about Zed is Ann's, and her report about Zed the moderators'.
+    say(&app, "ann", &format!("report @{ZED} never said a word")).await;
+    let reported = say(&app, ZED, "report @ann kept the camera on the ceiling").await;
+    assert!(!reported.contains("Usage"), "{reported}");
+    assert!(say(&app, ZED, "snooze @cat 7d").await.contains("cat"));
+    say(&app, ZED, "prefs availability friends").await;
+    assert!(say(&app, ZED, "book wed 12:00 25m talk").await.contains("Booked"));
+
+    let reply = app
+        .engine
+        .handle_text(
+            &Actor::new(Platform::Shell, COMMUNITY, ZED, ZED),
+            "privacy export",
+        )
+        .await;
+    let export: serde_json::Value =
+        serde_json::from_slice(&reply.attachments[0].bytes).expect("JSON");
+    let list = |name: &str| {
+        export[name]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} is a list: {export:#}"))
+            .clone()
+    };
+    let answers = list("check_in_answers");
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    assert_eq!(answers[0]["verdict"], "partly");
+    let claims = list("absence_claims");
+    assert_eq!(claims.len(), 1, "only Zed's own claim: {claims:?}");
+    assert_eq!(claims[0]["member"], "ann");
+    let reports = list("reports_sent");
+    assert_eq!(reports.len(), 1, "only the report Zed sent: {reports:?}");
+    assert_eq!(reports[0]["member"], "ann");
+    assert_eq!(reports[0]["reason"], "kept the camera on the ceiling");
+    assert!(!export.to_string().contains("never said a word"));
+    let snoozes = list("snoozes");
+    assert_eq!(snoozes.len(), 1, "{snoozes:?}");
+    assert_eq!(snoozes[0]["member"], "cat");
+    assert_eq!(export["match_preferences"]["availability"], "friends");
+    assert_eq!(export["match_preferences"]["mix_modes"], false);
+    let modes: Vec<serde_json::Value> = list("bookings")
+        .iter()
+        .map(|booking| booking["mode"].clone())
+        .collect();
+    assert!(modes.contains(&serde_json::json!("talk")), "{modes:?}");
+    assert!(modes.contains(&serde_json::Value::Null), "{modes:?}");
 }
 
 // ---- the shell ------------------------------------------------------------------------------

@@ -26,7 +26,17 @@ async fn miss_sessions(app: &TestApp, member: &str, partner: &str, hours: &[u32]
 async fn three_no_shows_leave_one_booking_and_the_reply_says_how_to_recover() {
     let app = spawn_app().await;
     miss_sessions(&app, "ann", "ben", &[9, 10, 11]).await;
-    assert!(app.say("ann", "prefs").await.contains("No-shows: 3"));
+    let prefs = app.say("ann", "prefs").await;
+    assert!(prefs.contains("No-shows: 3"), "{prefs}");
+    assert!(
+        prefs.contains("Reliability: 0% over your last 3 sessions"),
+        "prefs shows the rate the tiers use: {prefs}"
+    );
+    let partners_prefs = app.say("ben", "prefs").await;
+    assert!(
+        partners_prefs.contains("Reliability: 100% over your last 3 sessions"),
+        "{partners_prefs}"
+    );
 
     let first = app.say("ann", "book tomorrow 9:00").await;
     assert!(first.contains("Booked"), "{first}");

@@ -292,3 +292,27 @@ async fn a_partner_who_arrives_before_the_rematch_keeps_their_partner() {
     pair.sort();
     assert_eq!(room_mates(&app, &first), pair);
 }
+
+/// The new partner's card shows the session mode, as the first announcement does (issue 11).
+#[tokio::test]
+async fn the_rematch_card_shows_the_session_mode() {
+    let app = spawn_app().await;
+    book_all(&app, &["ann", "ben", "cat", "dan"], "book 9:00 25m talk").await;
+    app.advance_to(at(9, 0)).await;
+    let pairs = app.room_memberships();
+    assert_eq!(pairs.len(), 2, "{pairs:?}");
+    let (first, second) = (pairs[0][1].clone(), pairs[1][1].clone());
+    app.join(&[first.as_str(), second.as_str()]);
+    app.advance_to(at(9, 2)).await;
+    app.say(&first, "rematch now").await;
+    app.say(&second, "rematch now").await;
+    app.advance_to(at(9, 2)).await;
+    for member in [&first, &second] {
+        let card = app
+            .dms(member)
+            .into_iter()
+            .find(|dm| dm.contains(REPAIRED))
+            .unwrap_or_else(|| panic!("{member} was re-paired"));
+        assert!(card.contains("Mode: talk"), "{card}");
+    }
+}

@@ -13,7 +13,7 @@ use crate::core::booking_rules::{
 };
 use crate::core::message::{CommandWord, MessageAction, OutgoingMessage, Tone};
 use crate::core::model::{Booking, BookingStatus, Community, Member, Platform, Relation};
-use crate::core::reliability::reliability;
+use crate::core::reliability::{recent_reliability, RELIABILITY_WINDOW_SESSIONS};
 use crate::core::slot_grid::{local_day_bounds, wall_clock};
 use crate::core::time_input::{parse_time_zone, resolve_day, resolve_time_spec, DaySpec};
 use crate::store::{NewBookingRequest, StoreError};
@@ -323,6 +323,33 @@ impl Engine {
         repeat_weekly: bool,
         session_mode: Option<&str>,
     ) -> Result<(OutgoingMessage, Booking), CommandFailure> {
+        let (reply, booking) = self
+            .book_without_notes(community, member, when, length_minutes, repeat_weekly, session_mode)
+            .await?;
+        // Alone in the slot: say so now, with nearby times that have company (issue 11).
+        let note = self
+            .lone_booker_note(community, member, &booking)
+            .await
+            .map_err(unexpected)?;
+        // Company, but none that the member's own choices allow (issue 11): say so now too.
+        let choice_note = self
+            .no_fitting_partner_note_at_booking(community, member, &booking)
+            .await
+            .map_err(unexpected)?;
+        Ok((reply.append(note).append(choice_note), booking))
+    }
+
+    /// The booking and its confirmation, without the notes about who else is booked: a
+    /// booking with an invited friend has its partner (or hears at prepare that it hasn't).
+    pub(super) async fn book_without_notes(
+        &self,
+        community: &Community,
+        member: &Member,
+        when: &crate::core::time_input::TimeSpec,
+        length_minutes: Option<u32>,
+        repeat_weekly: bool,
+        session_mode: Option<&str>,
+    ) -> Result<(OutgoingMessage, Booking), CommandFailure> {
         let now = self.clock.now();
         // An unknown mode is refused before anything is written.
         let session_mode = self.checked_session_mode(community, session_mode)?;
@@ -398,17 +425,7 @@ impl Engine {
         } else {
             reply.text("I'll pair you when it starts.")
         };
-        // Alone in the slot: say so now, with nearby times that have company (issue 11).
-        let note = self
-            .lone_booker_note(community, member, &booking)
-            .await
-            .map_err(unexpected)?;
-        // Company, but none that the member's own choices allow (issue 11): say so now too.
-        let choice_note = self
-            .no_fitting_partner_note_at_booking(community, member, &booking)
-            .await
-            .map_err(unexpected)?;
-        Ok((reply.append(note).append(choice_note), booking))
+        Ok((reply, booking))
     }
 
     async fn cancel(
@@ -756,6 +773,18 @@ impl Engine {
             reminders = enabled;
         }
         let value = |text: String| OutgoingMessage::new().text(text);
+        // The same figure the booking tiers use (issue 11): the last 20 booked sessions.
+        let history = self
+            .store
+            .recent_booked_sessions(member.id, RELIABILITY_WINDOW_SESSIONS)
+            .await
+            .map_err(unexpected)?;
+        let recent = recent_reliability(&history);
+        let reliability_shown = match recent.sessions {
+            0 => "100% (no sessions yet)".to_string(),
+            1 => format!("{:.0}% over your last session", recent.rate * 100.0),
+            n => format!("{:.0}% over your last {n} sessions", recent.rate * 100.0),
+        };
         let shown = OutgoingMessage::new()
             .titled("Your preferences and stats")
             .tone(if change.is_some() {
@@ -775,12 +804,9 @@ impl Engine {
             .field("Sessions", value(member.sessions_attended.to_string()))
             .field("No-shows", value(member.no_shows.to_string()))
             .field("Late cancels", value(member.late_cancels.to_string()))
-            .field(
-                "Reliability",
-                value(format!("{:.0}%", reliability(member) * 100.0)),
-            )
+            .field("Reliability", value(reliability_shown))
             .footer(
-                "Reliability counts the sessions you came to against no-shows and late cancels.",
+                "Reliability is the sessions you came to on time out of your last 20 booked: no-shows and late cancels count against it, the bot's own downtime never does.",
             );
         self.match_choice_fields(member, shown).await
     }

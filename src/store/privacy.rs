@@ -123,6 +123,16 @@ pub struct MemberDataExport {
     pub rematch_choices: Vec<ExportedRematchChoice>,
     /// `prefs mixed-lengths`, when the member changed it.
     pub mixed_lengths: Option<bool>,
+    /// `prefs availability` and `prefs mix-modes`, when the member changed them.
+    pub match_preferences: Option<ExportedMatchPreferences>,
+    /// The member's answers to check-ins ("done" / "partly"), by session start.
+    pub check_in_answers: Vec<ExportedCheckInAnswer>,
+    /// "Partner absent" claims the member made (claims others made are theirs).
+    pub absence_claims: Vec<ExportedMark>,
+    /// Reports the member sent to the moderators (reports about them are the moderators').
+    pub reports_sent: Vec<ExportedReport>,
+    /// `snooze @x`: who, and until when.
+    pub snoozes: Vec<ExportedSnooze>,
     /// Private calendar/page links: when made and revoked. The link itself is a secret, shown
     /// by `calendar`; neither it nor its hash is in the export.
     pub calendar_links: Vec<ExportedLink>,
@@ -155,6 +165,8 @@ pub struct ExportedBooking {
     pub length_minutes: i64,
     pub status: String,
     pub weekly: bool,
+    /// The session mode named when booking (`book … talk`), if one was.
+    pub mode: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -184,6 +196,34 @@ pub struct ExportedMark {
 pub struct ExportedFriendRequest {
     pub member: String,
     pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExportedMatchPreferences {
+    /// `everyone` or `friends`.
+    pub availability: String,
+    /// May a quiet session be paired with a talk one.
+    pub mix_modes: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExportedCheckInAnswer {
+    pub session_starts_at: DateTime<Utc>,
+    pub verdict: String,
+    pub answered_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExportedReport {
+    pub member: String,
+    pub reason: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExportedSnooze {
+    pub member: String,
+    pub until: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -318,6 +358,11 @@ impl Store {
             session_invitations: self.exported_invitations(member).await?,
             rematch_choices: self.exported_rematch_choices(member).await?,
             mixed_lengths: self.exported_mixed_lengths(member).await?,
+            match_preferences: self.exported_match_preferences(member).await?,
+            check_in_answers: self.exported_check_in_answers(member).await?,
+            absence_claims: self.exported_absence_claims(member).await?,
+            reports_sent: self.exported_reports(member).await?,
+            snoozes: self.exported_snoozes(member).await?,
             calendar_links: self.exported_links(member).await?,
             scheduled_jobs: self.exported_jobs(member).await?,
             messages_from_the_bot: self.exported_effects(member).await?,
@@ -329,8 +374,9 @@ impl Store {
 
     async fn exported_bookings(&self, member: MemberId) -> Result<Vec<ExportedBooking>> {
         let rows = self.rows_of_member(
-            "SELECT b.id, s.starts_at, s.length_minutes, b.status, b.recurring_weekly, b.created_at \
-             FROM bookings b JOIN slots s ON s.id = b.slot_id WHERE b.member_id = $1 \
+            "SELECT b.id, s.starts_at, s.length_minutes, b.status, b.recurring_weekly, b.created_at, \
+             bm.mode FROM bookings b JOIN slots s ON s.id = b.slot_id \
+             LEFT JOIN booking_modes bm ON bm.booking_id = b.id WHERE b.member_id = $1 \
              ORDER BY s.starts_at, b.id",
             member,
         )
@@ -343,6 +389,7 @@ impl Store {
                     length_minutes: int(row, "length_minutes")?,
                     status: text(row, "status")?,
                     weekly: int(row, "recurring_weekly")? == 1,
+                    mode: row.try_get::<Option<String>, _>("mode")?,
                     created_at: time(int(row, "created_at")?)?,
                 })
             })
@@ -486,6 +533,104 @@ impl Store {
                 .await?;
         row.map(|row| Ok(int(&row, "mixed_lengths")? == 1))
             .transpose()
+    }
+
+    async fn exported_match_preferences(
+        &self,
+        member: MemberId,
+    ) -> Result<Option<ExportedMatchPreferences>> {
+        let rows = self
+            .rows_of_member(
+                "SELECT availability, mix_modes FROM member_match_preferences WHERE member_id = $1",
+                member,
+            )
+            .await?;
+        rows.first()
+            .map(|row| {
+                Ok(ExportedMatchPreferences {
+                    availability: text(row, "availability")?,
+                    mix_modes: int(row, "mix_modes")? == 1,
+                })
+            })
+            .transpose()
+    }
+
+    async fn exported_check_in_answers(
+        &self,
+        member: MemberId,
+    ) -> Result<Vec<ExportedCheckInAnswer>> {
+        let rows = self
+            .rows_of_member(
+                "SELECT s.starts_at, a.verdict, a.answered_at FROM check_in_answers a \
+             JOIN slots s ON s.id = a.slot_id WHERE a.member_id = $1 ORDER BY s.starts_at",
+                member,
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ExportedCheckInAnswer {
+                    session_starts_at: time(int(row, "starts_at")?)?,
+                    verdict: text(row, "verdict")?,
+                    answered_at: time(int(row, "answered_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    /// As marks: `kind` is `partner absent`, `member` the partner named.
+    async fn exported_absence_claims(&self, member: MemberId) -> Result<Vec<ExportedMark>> {
+        let rows = self
+            .rows_of_member(
+                "SELECT m.display_name FROM absence_claims c JOIN members m ON m.id = c.absent_id \
+             WHERE c.member_id = $1 ORDER BY c.claimed_at",
+                member,
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ExportedMark {
+                    kind: "partner absent".to_string(),
+                    member: text(row, "display_name")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn exported_reports(&self, member: MemberId) -> Result<Vec<ExportedReport>> {
+        let rows = self
+            .rows_of_member(
+                "SELECT m.display_name, r.reason, r.created_at FROM member_reports r \
+             JOIN members m ON m.id = r.reported_id WHERE r.reporter_id = $1 ORDER BY r.id",
+                member,
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ExportedReport {
+                    member: text(row, "display_name")?,
+                    reason: text(row, "reason")?,
+                    created_at: time(int(row, "created_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn exported_snoozes(&self, member: MemberId) -> Result<Vec<ExportedSnooze>> {
+        let rows = self
+            .rows_of_member(
+                "SELECT m.display_name, z.snoozed_until FROM snoozes z \
+             JOIN members m ON m.id = z.other_id WHERE z.member_id = $1 ORDER BY z.snoozed_until",
+                member,
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ExportedSnooze {
+                    member: text(row, "display_name")?,
+                    until: time(int(row, "snoozed_until")?)?,
+                })
+            })
+            .collect()
     }
 
     async fn exported_invitations(&self, member: MemberId) -> Result<Vec<ExportedInvitation>> {

@@ -702,6 +702,53 @@ impl FakeDiscord {
         self.lock().interactions[&id].clone()
     }
 
+    /// A member writes in a channel's text chat (a voice channel has one too), if Discord
+    /// would let them: View Channel + Send Messages in that channel, after its overwrites.
+    pub fn member_posts(&self, guild: u64, user: u64, channel: u64, text: &str) -> Result<(), String> {
+        let mut shared = self.lock();
+        let Some(target) = shared.world.channels.get(&channel).cloned() else {
+            return Err(format!("no channel {channel}"));
+        };
+        let needed = perms::VIEW_CHANNEL | perms::SEND_MESSAGES;
+        if shared.world.permissions_in(guild, user, Some(channel)) & needed != needed {
+            return Err(format!("user {user} may not write in {}", target.name));
+        }
+        let message = Message {
+            id: shared.world.snowflake(),
+            channel_id: channel,
+            author_id: user,
+            content: text.to_string(),
+            embeds: json!([]),
+            components: json!([]),
+            nonce: None,
+            flags: 0,
+            created: Instant::now(),
+        };
+        let payload = shared.world.message_json(&message);
+        shared.world.messages.push(message);
+        shared
+            .gateway
+            .dispatch("MESSAGE_CREATE", &payload, Some(guild), gateway::INTENT_GUILD_MESSAGES);
+        Ok(())
+    }
+
+    /// What a member reads in a channel's text chat, if Discord would show it to them:
+    /// View Channel + Read Message History (the messages sent before they opened it).
+    pub fn member_reads(&self, guild: u64, user: u64, channel: u64) -> Result<Vec<String>, String> {
+        let shared = self.lock();
+        let needed = perms::VIEW_CHANNEL | perms::READ_MESSAGE_HISTORY;
+        if shared.world.permissions_in(guild, user, Some(channel)) & needed != needed {
+            return Err(format!("user {user} may not read channel {channel}"));
+        }
+        Ok(shared
+            .world
+            .messages
+            .iter()
+            .filter(|m| m.channel_id == channel)
+            .map(|m| m.content.clone())
+            .collect())
+    }
+
     /// Joins a voice channel, if Discord would let this member in (View Channel + Connect).
     pub fn join_voice(&self, guild: u64, user: u64, channel: u64) -> Result<(), String> {
         let mut shared = self.lock();

@@ -99,6 +99,27 @@ async fn a_pair_and_a_trio_get_rooms_with_a_call_every_dm_once_and_closed_rooms(
     // What a member finds in their room: a name, invite-only, no encryption, a Jitsi call.
     let (room, names) = rooms.iter().next().unwrap();
     let member = community.member(&names[0]);
+    // ...and a chat: the pair room is an ordinary room, so the pair write to each other in it
+    // during the session (issue 11), and the bot leaves their words alone.
+    member.say(room, "hi! my goal: the chapter draft").await;
+    let partner = community.member(&names[1]);
+    let seen = crate::wait::eventually("the partner to read the pair room's chat", || async {
+        let bodies: Vec<String> = partner
+            .history(room)
+            .await
+            .iter()
+            .filter_map(|event| event["content"]["body"].as_str().map(str::to_string))
+            .collect();
+        bodies
+            .iter()
+            .any(|body| body.contains("the chapter draft"))
+            .then_some(bodies)
+    })
+    .await;
+    assert!(
+        !seen.iter().any(|body| body.contains("focusfolk") || body.contains("Unknown")),
+        "the bot does not answer chat in a pair room: {seen:?}"
+    );
     let widget = member
         .state(room, "im.vector.modular.widgets", "focusfolk-call")
         .await

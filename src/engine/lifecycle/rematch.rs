@@ -510,6 +510,7 @@ impl Engine {
             .map_err(JobError::unexpected)?;
         // Each member's own session length, to say when a shorter shared session ends.
         let mut own_length: HashMap<MemberId, u32> = HashMap::new();
+        let mut bookings_starting_then = Vec::new();
         for slot in self
             .store
             .slots_starting_at(community.id, any_slot.starts_at)
@@ -523,8 +524,13 @@ impl Engine {
                 .map_err(JobError::unexpected)?
             {
                 own_length.insert(booking.member_id, slot.length_minutes);
+                bookings_starting_then.push(booking);
             }
         }
+        // The modes members named, for the card, as on the first announcement (issue 11).
+        let named_modes = self
+            .named_session_modes_by_member(&bookings_starting_then)
+            .await?;
         let rooms = shortfall.take_all(
             run_each(self.runner.effects_in_flight, groups, |group| {
                 let slot = &slots[&group.slot_id];
@@ -550,12 +556,19 @@ impl Engine {
                         let longer = own_length
                             .get(&member.id)
                             .is_some_and(|own| *own > slot.length_minutes);
+                        let partner_list: Vec<&Member> = partners.clone().collect();
                         (
                             EffectKey::Rematch {
                                 group: group.id,
                                 member: member.id,
                             },
-                            rematch_message(partners, room, &title, member, slot, longer),
+                            crate::engine::session_choices::session_mode_field(
+                                rematch_message(partners, room, &title, member, slot, longer),
+                                &community,
+                                &named_modes,
+                                member,
+                                &partner_list,
+                            ),
                         )
                     }
                     None => (

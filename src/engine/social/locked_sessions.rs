@@ -61,8 +61,10 @@ impl Engine {
             .map_err(unexpected)?;
         let deliver =
             decide_invitation(standing, actor_blocked_them, they_blocked_actor).map_err(refused)?;
+        // Without the "nobody else booked yet" note: the friend is asked, and a decline or
+        // no answer is told at prepare.
         let (booked, booking) = self
-            .book(community, member, when, length_minutes, false, None)
+            .book_without_notes(community, member, when, length_minutes, false, None)
             .await?;
         let invitation = store
             .create_locked_invitation(&NewInvitation {

@@ -33,8 +33,11 @@ pub mod perms {
     pub const SPEAK: u64 = 1 << 21;
     pub const MANAGE_CHANNELS: u64 = 1 << 4;
     pub const MANAGE_ROLES: u64 = 1 << 28;
-    /// What a pair room's overwrites grant its members.
-    pub const MEMBER_ALLOW: u64 = VIEW_CHANNEL | CONNECT | SPEAK;
+    pub const READ_MESSAGE_HISTORY: u64 = 1 << 16;
+    /// What a pair room's overwrites grant its members: the voice room, and its text chat
+    /// (issue 11: the pair may write to each other there even on servers where @everyone may not).
+    pub const MEMBER_ALLOW: u64 =
+        VIEW_CHANNEL | CONNECT | SPEAK | SEND_MESSAGES | READ_MESSAGE_HISTORY;
     /// What they grant the bot itself: it must keep seeing the room to delete it later.
     pub const BOT_ALLOW: u64 = VIEW_CHANNEL | CONNECT | MANAGE_CHANNELS;
     /// What they grant the moderator role.
