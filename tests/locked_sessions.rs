@@ -288,3 +288,35 @@ async fn a_clash_refuses_the_accept_and_the_invitation_still_waits() {
     let accepted = app.say("bob", &format!("book accept {number}")).await;
     assert!(accepted.contains("You're locked in with ann"), "{accepted}");
 }
+
+/// `book 9:00 talk with @bob`: the mode is part of the invitation, the friend's booking takes
+/// it, and the card shows it; the pair is kept together as any locked pair.
+#[tokio::test]
+async fn a_friend_booking_with_a_mode_gives_both_the_mode() {
+    let app = spawn_app().await;
+    four_friends(&app).await;
+    let invited = book(&app, "ann", "book 9:00 50m talk with @bob").await;
+    assert!(invited.contains("Mode: talk"), "{invited}");
+    let dms = app.dms("bob");
+    let invitation_dm = dms
+        .iter()
+        .find(|dm| dm.contains("ann booked"))
+        .unwrap_or_else(|| panic!("{dms:?}"));
+    assert!(invitation_dm.contains("(50 min, talk)"), "{invitation_dm}");
+    let number = invitation_in(invitation_dm);
+    app.say("bob", &format!("book accept {number}")).await;
+    let sessions = app.say("bob", "sessions").await;
+    assert!(sessions.contains("50 min · talk"), "{sessions}");
+    book(&app, "cat", "book 9:00 50m").await;
+    book(&app, "dan", "book 9:00 50m").await;
+    app.advance_to(at(9, 0)).await;
+    assert_eq!(room_of(&app, "ann"), names(&["ann", "bob"]));
+    for member in ["ann", "bob"] {
+        let card = app
+            .dms(member)
+            .into_iter()
+            .find(|dm| dm.contains("It's time"))
+            .unwrap_or_else(|| panic!("{member} announced"));
+        assert!(card.contains("Mode: talk"), "{member}: {card}");
+    }
+}

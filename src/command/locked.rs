@@ -74,12 +74,6 @@ pub fn book_with(plain: Command, friend: &[&str]) -> Result<Command, BadSocialAr
     else {
         return Err(bad("Say a time, then with and a friend's name."));
     };
-    // A locked pair sits together whatever their modes: a mode would promise nothing.
-    if session_mode.is_some() {
-        return Err(bad(
-            "A session with a friend keeps you two together whatever the mode; book it without one.",
-        ));
-    }
     if repeat_weekly {
         return Err(bad(
             "Booking with a friend is for one session; book weekly on your own, or book each week with them.",
@@ -92,5 +86,6 @@ pub fn book_with(plain: Command, friend: &[&str]) -> Result<Command, BadSocialAr
         when,
         length_minutes,
         with,
+        session_mode,
     })
 }

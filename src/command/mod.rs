@@ -78,6 +78,9 @@ pub enum Command {
         when: TimeSpec,
         length_minutes: Option<u32>,
         with: MemberRef,
+        /// The mode the inviter named (`book 9:00 talk with @bob`): the friend's booking gets
+        /// it too, and the card shows it; the pair is kept together whatever it is.
+        session_mode: Option<String>,
     },
     /// `book accept 7` / `book decline 7`: the invitee's answer to invitation 7.
     AnswerInvitation { invitation: i64, accept: bool },

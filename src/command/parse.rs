@@ -638,7 +638,7 @@ fn closest_command(word: &str) -> Option<String> {
 
 /// One line per command: the overall help, and the detail for `help <command>`.
 const HELP: &[(&str, &str, &str)] = &[
-    ("book", USAGE_BOOK, "Book a session. Times are in your time zone: 9:00, 9am, tomorrow 14:30, mon 9:15, next, 2026-12-01 09:00. Add weekly to repeat it every week. Add a mode (quiet, talk or moving unless this community set its own; quiet by default): I pair equal modes first and never quiet with talk unless both of you allow it. Add with and a friend (book tomorrow 9:00 with @bob) to invite them: once they accept, you two are always paired together; they answer with book accept or book decline and the invitation's number."),
+    ("book", USAGE_BOOK, "Book a session. Times are in your time zone: 9:00, 9am, tomorrow 14:30, mon 9:15, next, 2026-12-01 09:00. Add weekly to repeat it every week. Add a mode (quiet, talk or moving unless this community set its own; quiet by default): I pair equal modes first and never quiet with talk unless both of you allow it. Add with and a friend (book tomorrow 9:00 with @bob, or book tomorrow 9:00 talk with @bob) to invite them: once they accept, you two are always paired together, in the mode you named; they answer with book accept or book decline and the invitation's number."),
     ("cancel", USAGE_CANCEL, "Cancel your next booking, a booking by its number (see sessions), or the one at a time; a weekly series goes on. Add series to end the whole weekly series. Cancelling within an hour of the start counts as late."),
     ("sessions", USAGE_SESSIONS, "List your upcoming bookings with their numbers."),
     ("slots", USAGE_SLOTS, "Show the bookable slots for a day and how many people booked each."),

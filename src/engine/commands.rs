@@ -133,11 +133,19 @@ impl Engine {
             when,
             length_minutes,
             with,
+            session_mode,
         } = &command
         {
             let member = self.member_for_booking(&community, actor, now).await?;
             let (booked, booking) = self
-                .book_with_friend(&community, &member, when, *length_minutes, with)
+                .book_with_friend(
+                    &community,
+                    &member,
+                    when,
+                    *length_minutes,
+                    with,
+                    session_mode.as_deref(),
+                )
                 .await?;
             let invite = self.booking_invite(&booking, &member);
             return Ok(Reply::new(booked, CommandOutcome::Booked).with_attachments(vec![invite]));
@@ -276,8 +284,16 @@ impl Engine {
                 when,
                 length_minutes,
                 with,
+                session_mode,
             } => self
-                .book_with_friend(community, &member, &when, length_minutes, &with)
+                .book_with_friend(
+                    community,
+                    &member,
+                    &when,
+                    length_minutes,
+                    &with,
+                    session_mode.as_deref(),
+                )
                 .await
                 .map(|(message, booking)| {
                     attachments.push(self.booking_invite(&booking, &member));

@@ -41,6 +41,7 @@ impl Engine {
         when: &TimeSpec,
         length_minutes: Option<u32>,
         with: &MemberRef,
+        session_mode: Option<&str>,
     ) -> Result<(OutgoingMessage, Booking), CommandFailure> {
         let friend = self.member_named(community, with).await?;
         if friend.id == member.id {
@@ -64,7 +65,7 @@ impl Engine {
         // Without the "nobody else booked yet" note: the friend is asked, and a decline or
         // no answer is told at prepare.
         let (booked, booking) = self
-            .book_without_notes(community, member, when, length_minutes, false, None)
+            .book_without_notes(community, member, when, length_minutes, false, session_mode)
             .await?;
         let invitation = store
             .create_locked_invitation(&NewInvitation {
@@ -97,6 +98,17 @@ impl Engine {
         to: &Member,
         booking: &Booking,
     ) {
+        // A mode the inviter named is part of what is asked (a read failure only drops it).
+        let mode = match self.store.booking_modes(&[booking.id]).await {
+            Ok(named) => named
+                .get(&booking.id)
+                .map(|mode| format!(", {mode}"))
+                .unwrap_or_default(),
+            Err(error) => {
+                tracing::warn!(%invitation, error = %error, "invitation's mode not read");
+                String::new()
+            }
+        };
         let message = OutgoingMessage::new()
             .titled("Focus together?")
             .tone(Tone::Reminder)
@@ -104,7 +116,7 @@ impl Engine {
             .text(" booked ")
             .time(booking.starts_at, to.time_zone)
             .text(format!(
-                " ({} min) and asks you to join. Accept and you're booked too, paired together.",
+                " ({} min{mode}) and asks you to join. Accept and you're booked too, paired together.",
                 booking.length_minutes
             ))
             .action(MessageAction::AcceptLockedSession {
@@ -210,6 +222,17 @@ impl Engine {
             .await
             .map_err(unexpected)?;
         if newly_booked {
+            // The friend's booking takes the mode the inviter named, so the card shows it.
+            let named = store
+                .booking_modes(&[inviter_booking.id])
+                .await
+                .map_err(unexpected)?;
+            if let Some(mode) = named.get(&inviter_booking.id) {
+                store
+                    .set_booking_mode(booking.id, mode)
+                    .await
+                    .map_err(unexpected)?;
+            }
             attachments.push(self.booking_invite(&booking, member));
         }
         if !accepted {

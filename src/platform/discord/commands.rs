@@ -107,12 +107,11 @@ pub async fn book(
             }),
             // One session with a friend: the text command refuses weekly the same way.
             Some(_) if weekly => Err("Booking with a friend is for one session; book weekly on your own, or book each week with them.".to_string()),
-            // A locked pair sits together whatever their modes: a mode would promise nothing.
-            Some(_) if session_mode.is_some() => Err("A session with a friend keeps you two together whatever the mode; book it without one.".to_string()),
             Some(friend) => Ok(Command::BookWith {
                 when,
                 length_minutes: duration,
                 with: MemberRef::PlatformId(friend.id.get().to_string()),
+                session_mode,
             }),
         });
     run(ctx, command).await
