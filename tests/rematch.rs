@@ -316,3 +316,45 @@ async fn the_rematch_card_shows_the_session_mode() {
         assert!(card.contains("Mode: talk"), "{card}");
     }
 }
+
+/// A member the prepare left alone (the only one on a 50-minute session) may choose Rematch
+/// now from the "No partner" message before the start; at the attendance check they are
+/// handed the member whose partner didn't come, for the minutes the two share.
+#[tokio::test]
+async fn a_member_left_alone_by_the_prepare_asks_and_is_paired_with_a_stranded_member() {
+    let app = spawn_app().await;
+    book_all(&app, &["ann", "ben"], "book 9:00 25m").await;
+    book_all(&app, &["cat"], "book 9:00 50m").await;
+    // Before being left alone, asking is refused as before.
+    let early = app.say("cat", "rematch now").await;
+    assert!(!early.contains("Finding you"), "{early}");
+    app.advance_to(at(8, 58)).await;
+    let alone = app
+        .dms("cat")
+        .into_iter()
+        .find(|dm| dm.contains("No partner this time"))
+        .unwrap_or_else(|| panic!("cat is told: {:?}", app.dms("cat")));
+    assert!(alone.contains("`rematch now`"), "{alone}");
+    let asked = app.say("cat", "rematch now").await;
+    assert!(asked.contains("Finding you a new partner"), "{asked}");
+    app.advance_to(at(8, 58)).await;
+    assert_eq!(
+        app.dms_containing("cat", "Nobody else is free yet"),
+        1,
+        "nobody is stranded yet: told when the next look is"
+    );
+
+    app.advance_to(at(9, 0)).await;
+    app.join(&["ann"]);
+    app.advance_to(at(9, 3)).await;
+    assert_eq!(app.dms_containing("ann", REPAIRED), 1);
+    let found = app
+        .dms("cat")
+        .into_iter()
+        .find(|dm| dm.contains("found you a partner after all"))
+        .unwrap_or_else(|| panic!("cat is paired: {:?}", app.dms("cat")));
+    assert!(found.contains("25-minute session"), "{found}");
+    assert!(!found.contains("Your partner didn't make it"), "{found}");
+    app.join(&["cat"]);
+    assert_eq!(room_mates(&app, "cat"), vec!["ann".to_string(), "cat".to_string()]);
+}

@@ -279,7 +279,7 @@ impl Engine {
             Command::Setup { change } => self.setup(actor, community, change).await,
             Command::Stats => self.stats(community, &member, attachments).await,
             Command::Leaderboard => self.leaderboard(community, &member).await,
-            Command::Rematch { choice } => self.choose_rematch(&member, choice).await,
+            Command::Rematch { choice } => self.choose_rematch(community, &member, choice).await,
             Command::BookWith {
                 when,
                 length_minutes,

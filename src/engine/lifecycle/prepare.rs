@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::SlotSnapshot;
-use crate::core::message::{CommandWord, OutgoingMessage, Tone};
+use crate::core::message::{CommandWord, MessageAction, OutgoingMessage, Tone};
 use crate::core::model::{Group, GroupOrigin, JobKind, Member, MemberId, Slot};
 use crate::core::schedule::{announce_due_at, slot_job_key};
 use crate::engine::effect_key::EffectKey;
@@ -107,7 +107,8 @@ impl Engine {
                 .time(slot.starts_at, member.time_zone)
                 .text(". Your booking stays, so you can still focus solo — or pick a busier time with ")
                 .command(CommandWord::Slots, "")
-                .text(".");
+                .text(". Or choose Rematch now: if someone starting then is left alone (their partner doesn't come), I'll pair you with them.")
+                .action(MessageAction::RematchNow);
             let key = EffectKey::Alone {
                 slot: slot.id,
                 member: member.id,

@@ -154,7 +154,12 @@ impl Engine {
             .get(&member_id)
             .is_some_and(|slot| moment.checked.contains(slot));
         let asked_now = self.still_waiting_askers(&moment).await?;
-        let still_alone = if own_slot_checked {
+        let in_a_group = moment
+            .matched
+            .iter()
+            .any(|group| group.members.contains(&member_id));
+        // A member the prepare left alone has nobody to wait for: their ask stands.
+        let still_alone = if own_slot_checked && in_a_group {
             moment.stranded.contains(&member_id)
         } else {
             asked_now.contains(&member_id)
@@ -361,15 +366,27 @@ impl Engine {
 
     /// Members who chose "Rematch now" and are still alone: in a slot not yet checked, their
     /// partner still absent from the room (whoever has arrived since keeps their partner).
-    /// In a checked slot the attendance outcomes already say who is stranded.
+    /// In a checked slot the attendance outcomes already say who is stranded. A member the
+    /// prepare left in no group is alone whatever the slot's state: nobody can arrive.
     async fn still_waiting_askers(&self, moment: &StartMoment) -> Result<Vec<MemberId>, JobError> {
-        let askers: Vec<MemberId> = moment
+        let grouped: HashSet<MemberId> = moment
+            .matched
+            .iter()
+            .flat_map(|group| group.members.iter().copied())
+            .collect();
+        let asked: Vec<MemberId> = moment
             .choices
             .iter()
             .filter(|(id, choice)| {
                 **choice == RematchChoice::RematchNow && !moment.seated.contains(id)
             })
             .map(|(id, _)| *id)
+            .filter(|id| moment.slot_of.contains_key(id))
+            .collect();
+        let (mut alone, askers): (Vec<MemberId>, Vec<MemberId>) =
+            asked.into_iter().partition(|id| !grouped.contains(id));
+        let askers: Vec<MemberId> = askers
+            .into_iter()
             .filter(|id| {
                 moment
                     .slot_of
@@ -378,9 +395,9 @@ impl Engine {
             })
             .collect();
         if askers.is_empty() {
-            return Ok(Vec::new());
+            alone.sort();
+            return Ok(alone);
         }
-        let mut alone = Vec::new();
         for group in &moment.matched {
             let askers_here: Vec<MemberId> = askers
                 .iter()
@@ -511,12 +528,24 @@ impl Engine {
         // Each member's own session length, to say when a shorter shared session ends.
         let mut own_length: HashMap<MemberId, u32> = HashMap::new();
         let mut bookings_starting_then = Vec::new();
+        // Who had a partner from the prepare: the others were left alone, not let down.
+        let mut had_a_partner: HashSet<MemberId> = HashSet::new();
         for slot in self
             .store
             .slots_starting_at(community.id, any_slot.starts_at)
             .await
             .map_err(JobError::unexpected)?
         {
+            for group in self
+                .store
+                .groups_for_slot(slot.id)
+                .await
+                .map_err(JobError::unexpected)?
+                .into_iter()
+                .filter(|group| group.origin == GroupOrigin::Matched && group.members.len() >= 2)
+            {
+                had_a_partner.extend(group.members);
+            }
             for booking in self
                 .store
                 .active_bookings_for_slot(slot.id)
@@ -563,7 +592,15 @@ impl Engine {
                                 member: member.id,
                             },
                             crate::engine::session_choices::session_mode_field(
-                                rematch_message(partners, room, &title, member, slot, longer),
+                                rematch_message(
+                                    partners,
+                                    room,
+                                    &title,
+                                    member,
+                                    slot,
+                                    longer,
+                                    had_a_partner.contains(&member.id),
+                                ),
                                 &community,
                                 &named_modes,
                                 member,
@@ -634,20 +671,28 @@ pub(super) fn rematch_message<'a>(
     member: &Member,
     slot: &Slot,
     longer_than_the_room: bool,
+    had_a_partner: bool,
 ) -> OutgoingMessage {
     let mut message = OutgoingMessage::new()
         .titled("New partner! Join your room")
         .tone(Tone::Start);
+    // A member the prepare left alone was not let down: they were found someone after all.
+    let why = if had_a_partner {
+        "Your partner didn't make it, so I re-paired you"
+    } else {
+        "I found you a partner after all"
+    };
     message = if longer_than_the_room {
         message
             .text(format!(
-                "Your partner didn't make it, so I re-paired you with someone on a {}-minute session: you share the room until ",
+                "{why}{} on a {}-minute session: you share the room until ",
+                if had_a_partner { " with someone" } else { ", someone" },
                 slot.length_minutes
             ))
             .time(slot.ends_at(), member.time_zone)
             .text(", then your own session goes on.")
     } else {
-        message.text("Your partner didn't make it, so I re-paired you. Same end time.")
+        message.text(format!("{why}. Same end time."))
     };
     message
         .field(
