@@ -511,8 +511,8 @@ async fn deletion_needs_the_confirmation_and_then_nothing_references_the_member(
 
 // ---- the export -----------------------------------------------------------------------------
 
-async fn the_export_holds_each_kind_of_data(app: TestApp, _raw: AnyPool, _backend: Backend) {
-    history(&app).await;
+/// Zed's `privacy export`: the reply, and its one file (JSON) read.
+async fn export_of_zed(app: &TestApp) -> (focusfolk::engine::Reply, serde_json::Value) {
     let reply = app
         .engine
         .handle_text(
@@ -526,15 +526,24 @@ async fn the_export_holds_each_kind_of_data(app: TestApp, _raw: AnyPool, _backen
     };
     assert_eq!(file.file_name, "focusfolk-my-data.json");
     assert_eq!(file.media_type, "application/json");
-    let export: serde_json::Value = serde_json::from_slice(&file.bytes).expect("JSON");
+    let export = serde_json::from_slice(&file.bytes).expect("JSON");
+    (reply, export)
+}
+
+/// A list of the export, which must be one.
+fn list_in(export: &serde_json::Value, name: &str) -> Vec<serde_json::Value> {
+    export[name]
+        .as_array()
+        .unwrap_or_else(|| panic!("{name} is a list: {export:#}"))
+        .clone()
+}
+
+async fn the_export_holds_each_kind_of_data(app: TestApp, _raw: AnyPool, _backend: Backend) {
+    history(&app).await;
+    let (reply, export) = export_of_zed(&app).await;
     assert_eq!(export["member"]["platform_user_id"], ZED);
     assert_eq!(export["show_bookings"], "friends");
-    let list = |name: &str| {
-        export[name]
-            .as_array()
-            .unwrap_or_else(|| panic!("{name} is a list: {export:#}"))
-            .clone()
-    };
+    let list = |name: &str| list_in(&export, name);
     // Past, weekly and matched bookings.
     assert_eq!(list("bookings").len(), 3, "{export:#}");
     let sessions = list("sessions");
@@ -630,21 +639,8 @@ async fn the_export_holds_the_members_own_check_ins_reports_snoozes_and_choices(
     say(&app, ZED, "prefs availability friends").await;
     assert!(say(&app, ZED, "book wed 12:00 25m talk").await.contains("Booked"));
 
-    let reply = app
-        .engine
-        .handle_text(
-            &Actor::new(Platform::Shell, COMMUNITY, ZED, ZED),
-            "privacy export",
-        )
-        .await;
-    let export: serde_json::Value =
-        serde_json::from_slice(&reply.attachments[0].bytes).expect("JSON");
-    let list = |name: &str| {
-        export[name]
-            .as_array()
-            .unwrap_or_else(|| panic!("{name} is a list: {export:#}"))
-            .clone()
-    };
+    let (_, export) = export_of_zed(&app).await;
+    let list = |name: &str| list_in(&export, name);
     let answers = list("check_in_answers");
     assert_eq!(answers.len(), 1, "{answers:?}");
     assert_eq!(answers[0]["verdict"], "partly");

@@ -7,7 +7,8 @@ use super::Engine;
 use crate::core::booking_rules::BookingRejection;
 use crate::core::model::Member;
 use crate::core::reliability::{
-    recent_reliability, sessions_to_recover, tier_booking_limit, RELIABILITY_WINDOW_SESSIONS,
+    recent_reliability, sessions_to_recover, tier_booking_limit, BookedSession, RecentReliability,
+    RELIABILITY_WINDOW_SESSIONS,
 };
 
 /// The member's tier cap and the refusal to give when they are at it.
@@ -17,6 +18,21 @@ pub(crate) struct TierCap {
 }
 
 impl Engine {
+    /// The member's last 20 booked sessions (newest first) and the show-up rate over them:
+    /// what the tiers judge and `prefs` shows.
+    pub(crate) async fn recent_reliability_of(
+        &self,
+        member: &Member,
+    ) -> Result<(Vec<BookedSession>, RecentReliability), CommandFailure> {
+        let history = self
+            .store
+            .recent_booked_sessions(member.id, RELIABILITY_WINDOW_SESSIONS)
+            .await
+            .map_err(unexpected)?;
+        let recent = recent_reliability(&history);
+        Ok((history, recent))
+    }
+
     /// `None` when the member's tier is unlimited. A member who never missed a session or
     /// cancelled late (their counters say so) costs no read: they cannot be tiered.
     pub(crate) async fn booking_tier_cap(
@@ -28,12 +44,7 @@ impl Engine {
             return Ok(None);
         }
         let tiers = community.settings.reliability_tiers;
-        let history = self
-            .store
-            .recent_booked_sessions(member.id, RELIABILITY_WINDOW_SESSIONS)
-            .await
-            .map_err(unexpected)?;
-        let recent = recent_reliability(&history);
+        let (history, recent) = self.recent_reliability_of(member).await?;
         let Some(limit) = tier_booking_limit(recent, &tiers) else {
             return Ok(None);
         };

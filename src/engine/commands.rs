@@ -13,7 +13,6 @@ use crate::core::booking_rules::{
 };
 use crate::core::message::{CommandWord, MessageAction, OutgoingMessage, Tone};
 use crate::core::model::{Booking, BookingStatus, Community, Member, Platform, Relation};
-use crate::core::reliability::{recent_reliability, RELIABILITY_WINDOW_SESSIONS};
 use crate::core::slot_grid::{local_day_bounds, wall_clock};
 use crate::core::time_input::{parse_time_zone, resolve_day, resolve_time_spec, DaySpec};
 use crate::store::{NewBookingRequest, StoreError};
@@ -790,12 +789,7 @@ impl Engine {
         }
         let value = |text: String| OutgoingMessage::new().text(text);
         // The same figure the booking tiers use (issue 11): the last 20 booked sessions.
-        let history = self
-            .store
-            .recent_booked_sessions(member.id, RELIABILITY_WINDOW_SESSIONS)
-            .await
-            .map_err(unexpected)?;
-        let recent = recent_reliability(&history);
+        let (_, recent) = self.recent_reliability_of(member).await?;
         let reliability_shown = match recent.sessions {
             0 => "100% (no sessions yet)".to_string(),
             1 => format!("{:.0}% over your last session", recent.rate * 100.0),
