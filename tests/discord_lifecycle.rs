@@ -316,13 +316,22 @@ async fn the_pair_can_write_in_their_voice_channels_text_chat_even_where_everyon
     app.fake
         .member_posts(app.guild, ben, room, "hi ann, mine: taxes")
         .expect("ben may write in it too");
-    let seen_by_ben = app.fake.member_reads(app.guild, ben, room).expect("ben reads it");
+    let seen_by_ben = app
+        .fake
+        .member_reads(app.guild, ben, room)
+        .expect("ben reads it");
     assert!(
         seen_by_ben.iter().any(|m| m.contains("the chapter draft")),
         "ben reads what ann wrote: {seen_by_ben:?}"
     );
-    let seen_by_ann = app.fake.member_reads(app.guild, ann, room).expect("ann reads it");
-    assert!(seen_by_ann.iter().any(|m| m.contains("taxes")), "{seen_by_ann:?}");
+    let seen_by_ann = app
+        .fake
+        .member_reads(app.guild, ann, room)
+        .expect("ann reads it");
+    assert!(
+        seen_by_ann.iter().any(|m| m.contains("taxes")),
+        "{seen_by_ann:?}"
+    );
 
     assert!(
         app.fake.member_reads(app.guild, stranger, room).is_err(),

@@ -113,7 +113,9 @@ async fn a_lone_booker_moves_to_company_with_one_button() {
     );
     let answer = app.fake.answer(booked).await;
     assert!(
-        answer.content().contains("Nobody else has booked that time yet"),
+        answer
+            .content()
+            .contains("Nobody else has booked that time yet"),
         "{}",
         answer.content()
     );
@@ -123,7 +125,10 @@ async fn a_lone_booker_moves_to_company_with_one_button() {
         .unwrap_or_else(|| panic!("a move button: {buttons}"))
         .to_string();
     assert!(custom_id.starts_with("cf:move:"), "{custom_id}");
-    assert!(buttons.contains("09:15"), "the button names the time: {buttons}");
+    assert!(
+        buttons.contains("09:15"),
+        "the button names the time: {buttons}"
+    );
 
     let click = app.fake.click_on_answer(booked, &custom_id);
     let moved = app.fake.answer(click).await;
@@ -176,7 +181,8 @@ async fn a_member_left_alone_clicks_rematch_now_and_gets_a_stranded_partner() {
     app.advance_to(at(9, 3)).await;
     assert_eq!(app.fake.dms_containing(pair[0], "re-paired you"), 1);
     assert_eq!(
-        app.fake.dms_containing(cat, "found you a partner after all"),
+        app.fake
+            .dms_containing(cat, "found you a partner after all"),
         1
     );
     let new_room = app

@@ -637,7 +637,9 @@ async fn the_export_holds_the_members_own_check_ins_reports_snoozes_and_choices(
     assert!(!reported.contains("Usage"), "{reported}");
     assert!(say(&app, ZED, "snooze @cat 7d").await.contains("cat"));
     say(&app, ZED, "prefs availability friends").await;
-    assert!(say(&app, ZED, "book wed 12:00 25m talk").await.contains("Booked"));
+    assert!(say(&app, ZED, "book wed 12:00 25m talk")
+        .await
+        .contains("Booked"));
 
     let (_, export) = export_of_zed(&app).await;
     let list = |name: &str| list_in(&export, name);

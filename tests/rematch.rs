@@ -356,5 +356,8 @@ async fn a_member_left_alone_by_the_prepare_asks_and_is_paired_with_a_stranded_m
     assert!(found.contains("25-minute session"), "{found}");
     assert!(!found.contains("Your partner didn't make it"), "{found}");
     app.join(&["cat"]);
-    assert_eq!(room_mates(&app, "cat"), vec!["ann".to_string(), "cat".to_string()]);
+    assert_eq!(
+        room_mates(&app, "cat"),
+        vec!["ann".to_string(), "cat".to_string()]
+    );
 }

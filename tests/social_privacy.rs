@@ -132,7 +132,11 @@ async fn what_the_spies_see(app: &TestApp) -> Vec<(String, String, String)> {
     let mut seen = Vec::new();
     for spy in SPIES {
         for command in BATTERY {
-            seen.push((spy.to_string(), command.to_string(), answer(app, spy, command).await));
+            seen.push((
+                spy.to_string(),
+                command.to_string(),
+                answer(app, spy, command).await,
+            ));
         }
     }
     app.advance_to(at(9, 30) + chrono::Duration::days(1)).await;
@@ -153,7 +157,11 @@ async fn no_command_tells_anyone_what_ann_kept_to_herself() {
 
     let seen_plain = what_the_spies_see(&plain).await;
     let seen_private = what_the_spies_see(&private).await;
-    assert_eq!(seen_plain.len(), seen_private.len(), "as many answers and messages");
+    assert_eq!(
+        seen_plain.len(),
+        seen_private.len(),
+        "as many answers and messages"
+    );
     for (plain, private) in seen_plain.iter().zip(&seen_private) {
         assert_eq!(
             plain, private,
@@ -209,7 +217,11 @@ async fn each_refusal_names_its_reason() {
         ("ann", "report @dan one", "moderators"),
         ("ann", "report @dan two", "moderators"),
         ("ann", "report @dan three", "moderators"),
-        ("ann", "report @dan four", "you've sent 3 reports in the last 24 hours"),
+        (
+            "ann",
+            "report @dan four",
+            "you've sent 3 reports in the last 24 hours",
+        ),
         ("ben", "book tomorrow 9:00 with @ann", "friends"),
         ("ben", "checkin 1 done", "booking"),
         ("ben", "rematch now", "session"),
@@ -217,7 +229,9 @@ async fn each_refusal_names_its_reason() {
     ] {
         let reply = app.say(member, command).await;
         if !reply.to_lowercase().contains(reason) || reply.contains("Something went wrong") {
-            wrong.push(format!("{member}: `{command}` should say {reason:?}: {reply}"));
+            wrong.push(format!(
+                "{member}: `{command}` should say {reason:?}: {reply}"
+            ));
         }
     }
     assert!(wrong.is_empty(), "{wrong:#?}");

@@ -339,7 +339,14 @@ impl Engine {
         session_mode: Option<&str>,
     ) -> Result<(OutgoingMessage, Booking), CommandFailure> {
         let (reply, booking) = self
-            .book_without_notes(community, member, when, length_minutes, repeat_weekly, session_mode)
+            .book_without_notes(
+                community,
+                member,
+                when,
+                length_minutes,
+                repeat_weekly,
+                session_mode,
+            )
             .await?;
         // Alone in the slot: say so now, with nearby times that have company (issue 11).
         let note = self

@@ -704,7 +704,13 @@ impl FakeDiscord {
 
     /// A member writes in a channel's text chat (a voice channel has one too), if Discord
     /// would let them: View Channel + Send Messages in that channel, after its overwrites.
-    pub fn member_posts(&self, guild: u64, user: u64, channel: u64, text: &str) -> Result<(), String> {
+    pub fn member_posts(
+        &self,
+        guild: u64,
+        user: u64,
+        channel: u64,
+        text: &str,
+    ) -> Result<(), String> {
         let mut shared = self.lock();
         let Some(target) = shared.world.channels.get(&channel).cloned() else {
             return Err(format!("no channel {channel}"));
@@ -726,9 +732,12 @@ impl FakeDiscord {
         };
         let payload = shared.world.message_json(&message);
         shared.world.messages.push(message);
-        shared
-            .gateway
-            .dispatch("MESSAGE_CREATE", &payload, Some(guild), gateway::INTENT_GUILD_MESSAGES);
+        shared.gateway.dispatch(
+            "MESSAGE_CREATE",
+            &payload,
+            Some(guild),
+            gateway::INTENT_GUILD_MESSAGES,
+        );
         Ok(())
     }
 

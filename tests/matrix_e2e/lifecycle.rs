@@ -117,7 +117,9 @@ async fn a_pair_and_a_trio_get_rooms_with_a_call_every_dm_once_and_closed_rooms(
     })
     .await;
     assert!(
-        !seen.iter().any(|body| body.contains("focusfolk") || body.contains("Unknown")),
+        !seen
+            .iter()
+            .any(|body| body.contains("focusfolk") || body.contains("Unknown")),
         "the bot does not answer chat in a pair room: {seen:?}"
     );
     let widget = member

@@ -20,7 +20,7 @@ pub use sweep::StartupSweepReport;
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
 use super::effect_key::EffectKey;
 use super::errors::JobError;
@@ -212,24 +212,25 @@ impl Engine {
             .collect())
     }
 
-    /// Builds the matcher's view of these members: relations, recent meetings, experience.
-    pub(crate) async fn match_these_members(
+    /// What the matcher knows about pairs among `ids` for a session starting at `starts_at`:
+    /// relations, recent meetings, the members' own choices (friends-only, quiet with talk) and
+    /// running snoozes. The prepare and the rematch read the same, so a rematch never breaks what
+    /// a member asked for at booking (issue 11).
+    pub(crate) async fn pair_notes(
         &self,
         community: &Community,
-        slot: &Slot,
-        members: &[Member],
-        seed: u64,
-    ) -> Result<MatchingOutcome, JobError> {
-        let ids: Vec<MemberId> = members.iter().map(|member| member.id).collect();
+        starts_at: DateTime<Utc>,
+        ids: &[MemberId],
+    ) -> Result<Vec<PairNote>, JobError> {
         let relations = self
             .store
-            .relations_among(&ids)
+            .relations_among(ids)
             .await
             .map_err(JobError::unexpected)?;
-        let since = slot.starts_at - Duration::days(community.settings.recent_repeat_days);
+        let since = starts_at - Duration::days(community.settings.recent_repeat_days);
         let meetings = self
             .store
-            .recent_meetings_among(&ids, since)
+            .recent_meetings_among(ids, since)
             .await
             .map_err(JobError::unexpected)?;
         let mut notes: Vec<PairNote> = relations
@@ -251,11 +252,24 @@ impl Engine {
         }));
         // Availability and session modes (issue 11): `engine::session_choices`.
         notes.extend(
-            self.session_choice_notes(community, slot.starts_at, &ids, &relations)
+            self.session_choice_notes(community, starts_at, ids, &relations)
                 .await?,
         );
-        // A snooze running at the slot's start keeps the pair apart like a block (issue 11).
-        notes.extend(self.snooze_notes(&ids, slot.starts_at).await?);
+        // A snooze running at the start keeps the pair apart like a block (issue 11).
+        notes.extend(self.snooze_notes(ids, starts_at).await?);
+        Ok(notes)
+    }
+
+    /// Builds the matcher's view of these members: relations, recent meetings, experience.
+    pub(crate) async fn match_these_members(
+        &self,
+        community: &Community,
+        slot: &Slot,
+        members: &[Member],
+        seed: u64,
+    ) -> Result<MatchingOutcome, JobError> {
+        let ids: Vec<MemberId> = members.iter().map(|member| member.id).collect();
+        let notes = self.pair_notes(community, slot.starts_at, &ids).await?;
         let candidates = members
             .iter()
             .map(|member| Candidate {

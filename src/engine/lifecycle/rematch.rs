@@ -12,14 +12,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::core::attendance::stranded_members;
-use crate::core::matching::{PairNote, PairTie};
 use crate::core::message::{MessageAction, OutgoingMessage, Tone};
-use crate::core::model::{
-    Community, Group, GroupOrigin, Job, Member, MemberId, RelationKind, Slot, SlotId,
-};
+use crate::core::model::{Community, Group, GroupOrigin, Job, Member, MemberId, Slot, SlotId};
 use crate::core::reliability::experience;
 use crate::core::rematch::{
     plan_rematch, rematch_pool, waiting_for_a_partner, RematchCandidate, RematchChoice,
@@ -333,9 +330,7 @@ impl Engine {
                 .first()
                 .map(|slot| slot.starts_at)
                 .unwrap_or_else(|| self.clock.now());
-            let notes = self
-                .rematch_notes(&moment.community, starts_at, &pool)
-                .await?;
+            let notes = self.pair_notes(&moment.community, starts_at, &pool).await?;
             let planned = plan_rematch(&candidates, notes, seed, &self.weights);
             if !planned.is_empty() {
                 // A member seated meanwhile by another job fails this write; the retry reads
@@ -441,54 +436,6 @@ impl Engine {
         }
         alone.sort();
         Ok(alone)
-    }
-
-    /// Relations, recent meetings, the members' own matching choices (friends-only, quiet with
-    /// talk) and running snoozes among the pool, as the prepare's matching reads them. (Its own
-    /// copy: locked pairs and the lone-booker offers of the prepare do not apply to people
-    /// already in their rooms.)
-    async fn rematch_notes(
-        &self,
-        community: &Community,
-        starts_at: DateTime<Utc>,
-        ids: &[MemberId],
-    ) -> Result<Vec<PairNote>, JobError> {
-        let relations = self
-            .store
-            .relations_among(ids)
-            .await
-            .map_err(JobError::unexpected)?;
-        let since = starts_at - Duration::days(community.settings.recent_repeat_days);
-        let meetings = self
-            .store
-            .recent_meetings_among(ids, since)
-            .await
-            .map_err(JobError::unexpected)?;
-        let mut notes: Vec<PairNote> = relations
-            .iter()
-            .map(|relation| PairNote {
-                a: relation.member,
-                b: relation.other,
-                tie: match relation.kind {
-                    RelationKind::Friend => PairTie::Friend,
-                    RelationKind::Favourite => PairTie::Favourite,
-                    RelationKind::Block => PairTie::Blocked,
-                },
-            })
-            .collect();
-        notes.extend(meetings.iter().map(|&(a, b, times)| PairNote {
-            a,
-            b,
-            tie: PairTie::RecentlyMet { times },
-        }));
-        // A rematch never breaks what a member asked for at booking: friends-only stays
-        // friends-only, quiet never meets talk, a snooze holds (issue 11).
-        notes.extend(
-            self.session_choice_notes(community, starts_at, ids, &relations)
-                .await?,
-        );
-        notes.extend(self.snooze_notes(ids, starts_at).await?);
-        Ok(notes)
     }
 
     /// Opens each rematch group's room (once) and returns the DMs telling its members, keyed
@@ -686,7 +633,11 @@ pub(super) fn rematch_message<'a>(
         message
             .text(format!(
                 "{why}{} on a {}-minute session: you share the room until ",
-                if had_a_partner { " with someone" } else { ", someone" },
+                if had_a_partner {
+                    " with someone"
+                } else {
+                    ", someone"
+                },
                 slot.length_minutes
             ))
             .time(slot.ends_at(), member.time_zone)
