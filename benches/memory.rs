@@ -52,8 +52,10 @@ impl Drop for Bot {
     }
 }
 
-/// (VmRSS, VmHWM) in MB.
-fn memory_of(pid: u32) -> (f64, f64) {
+/// (VmRSS, VmHWM, RssAnon, RssFile) in MB: the heap and stacks are `RssAnon`; `RssFile` is
+/// the binary's code and data pages the kernel has mapped in (shared, and dropped first under
+/// memory pressure).
+fn memory_of(pid: u32) -> (f64, f64, f64, f64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     let field = |name: &str| {
         status
@@ -64,7 +66,12 @@ fn memory_of(pid: u32) -> (f64, f64) {
             .unwrap_or(0.0)
             / 1024.0
     };
-    (field("VmRSS:"), field("VmHWM:"))
+    (
+        field("VmRSS:"),
+        field("VmHWM:"),
+        field("RssAnon:"),
+        field("RssFile:"),
+    )
 }
 
 /// Seeds `members_per_guild × bookings_each` future bookings per guild through the engine (the
@@ -191,9 +198,10 @@ async fn measure(
     }
     let ready = started.elapsed();
     tokio::time::sleep(Duration::from_secs(15)).await;
-    let (rss, peak) = memory_of(bot.0.id());
+    let (rss, peak, anonymous, file) = memory_of(bot.0.id());
     println!(
-        "{label:<46} ready in {:>5.1} s · RSS {rss:>6.1} MB · peak {peak:>6.1} MB",
+        "{label:<46} ready in {:>5.1} s · RSS {rss:>6.1} MB (heap & stacks {anonymous:.1}, \
+         code & files {file:.1}) · peak {peak:>6.1} MB",
         ready.as_secs_f64()
     );
     (rss, peak)

@@ -256,8 +256,14 @@ impl Engine {
         let ids: Vec<MemberId> = owned.iter().map(|booking| booking.member_id).collect();
         let preferences = self.store.match_preferences_of(&ids).await?;
         let modes = self.session_modes_of(community, &owned).await?;
-        let mode_of = |booking: &Booking| modes.get(&booking.id).cloned().unwrap_or_default();
-        let anyone_restricted = owned.iter().any(|booking| {
+        let mode_of = |booking: &Booking| modes.get(&booking.id).map_or("", String::as_str);
+        // Only the bookings of `members` get a note: at booking that is the booker alone, so
+        // a /book judges one member against the slot, not every pair of it.
+        let judged: Vec<&Booking> = owned
+            .iter()
+            .filter(|booking| members.contains_key(&booking.member_id))
+            .collect();
+        let anyone_restricted = judged.iter().any(|booking| {
             let own = preferences
                 .get(&booking.member_id)
                 .copied()
@@ -266,14 +272,14 @@ impl Engine {
                 || (!own.mix_modes
                     && owned
                         .iter()
-                        .any(|other| modes_clash(&mode_of(booking), &mode_of(other))))
+                        .any(|other| modes_clash(mode_of(booking), mode_of(other))))
         });
         if !anyone_restricted {
             return Ok(notes);
         }
         let relations = self.store.relations_among(&ids).await?;
         let lists = friend_or_favourite_lists(&relations);
-        for booking in &owned {
+        for booking in judged {
             let own: MatchPreferences = preferences
                 .get(&booking.member_id)
                 .copied()
@@ -284,7 +290,7 @@ impl Engine {
                     .get(&booking.member_id)
                     .is_some_and(|list| list.contains(&other.member_id));
                 let available = own.availability == Availability::Everyone || on_list;
-                let mode_ok = own.mix_modes || !modes_clash(&own_mode, &mode_of(other));
+                let mode_ok = own.mix_modes || !modes_clash(own_mode, mode_of(other));
                 // The member's own block counts too: they chose it.
                 let blocked_by_them = relations.iter().any(|relation| {
                     relation.kind == RelationKind::Block
@@ -305,7 +311,7 @@ impl Engine {
             };
             notes.insert(
                 booking.id,
-                self.no_fitting_partner_note(community, member, booking, own, &own_mode)
+                self.no_fitting_partner_note(community, member, booking, own, own_mode)
                     .await?,
             );
         }

@@ -332,6 +332,49 @@ impl Store {
         rows.iter().map(booking_from_row).collect()
     }
 
+    /// Upcoming slots of this platform's communities with at least one active booking, by
+    /// start: what the startup sweep checks jobs for. One row per slot, however many bookings
+    /// (a sweep over 100,000 bookings must not hold them all in memory).
+    pub async fn upcoming_booked_slots(
+        &self,
+        t: DateTime<Utc>,
+        platform: Platform,
+    ) -> Result<Vec<Slot>> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.community_id, s.starts_at, s.length_minutes FROM slots s \
+             WHERE s.starts_at > $1 \
+             AND s.community_id IN (SELECT id FROM communities WHERE platform = $2) \
+             AND EXISTS (SELECT 1 FROM bookings b WHERE b.slot_id = s.id AND b.status = 'active') \
+             ORDER BY s.starts_at, s.length_minutes, s.id",
+        )
+        .bind(unix(t))
+        .bind(platform.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(slot_from_row).collect()
+    }
+
+    /// Upcoming active weekly bookings of this platform's communities: each has its own
+    /// roll-forward job.
+    pub async fn upcoming_weekly_bookings(
+        &self,
+        t: DateTime<Utc>,
+        platform: Platform,
+    ) -> Result<Vec<Booking>> {
+        let sql = format!(
+            "{BOOKING_SELECT} WHERE b.status = 'active' AND b.recurring_weekly = 1 \
+             AND s.starts_at > $1 \
+             AND s.community_id IN (SELECT id FROM communities WHERE platform = $2) \
+             ORDER BY s.starts_at, b.id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(unix(t))
+            .bind(platform.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(booking_from_row).collect()
+    }
+
     /// The slot's active bookings, by id (booking order).
     pub async fn active_bookings_for_slot(&self, slot_id: SlotId) -> Result<Vec<Booking>> {
         let sql =

@@ -1,8 +1,6 @@
 //! The startup sweep: what a crash or downtime may have left undone, put right before the
 //! runner starts (leases of a previous run, leftover rooms, jobs of upcoming slots).
 
-use std::collections::HashSet;
-
 use crate::engine::Engine;
 
 impl Engine {
@@ -43,27 +41,30 @@ impl Engine {
                 }
             }
         }
-        // Jobs belong to slots: one check per upcoming slot, however many bookings it has.
-        let mut slots_checked = HashSet::new();
+        // A weekly booking's roll-forward job (bookings from before it existed lack one).
         for booking in self
             .store
-            .active_bookings_starting_after(now, platform)
+            .upcoming_weekly_bookings(now, platform)
             .await?
         {
-            // A weekly booking's roll-forward job (bookings from before it existed lack one).
             self.store
                 .schedule_jobs(&crate::core::schedule::booking_jobs(&booking))
                 .await?;
-            if !slots_checked.insert(booking.slot_id) {
-                continue;
+        }
+        // Jobs belong to slots: one check per upcoming booked slot, read as slots (not as
+        // their bookings: 100,000 bookings would stay in the heap long after the sweep).
+        let slots = self.store.upcoming_booked_slots(now, platform).await?;
+        let mut communities = std::collections::HashMap::new();
+        for slot in &slots {
+            if !communities.contains_key(&slot.community_id) {
+                let community = self.store.community(slot.community_id).await?;
+                communities.insert(slot.community_id, community);
             }
-            let slot = self.store.slot(booking.slot_id).await?;
-            let community = self.store.community(slot.community_id).await?;
-            self.schedule_slot_jobs(&community.settings, &slot)
+            self.schedule_slot_jobs(&communities[&slot.community_id].settings, slot)
                 .await
                 .map_err(|error| anyhow::anyhow!("{error}"))?;
         }
-        report.slots_checked = slots_checked.len();
+        report.slots_checked = slots.len();
         Ok(report)
     }
 }
