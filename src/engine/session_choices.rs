@@ -365,8 +365,8 @@ impl Engine {
         community: &Community,
         member: &Member,
         booking: &Booking,
+        slot_bookings: &[Booking],
     ) -> Result<OutgoingMessage, StoreError> {
-        let slot_bookings = self.store.active_bookings_for_slot(booking.slot_id).await?;
         let refs: Vec<&Booking> = slot_bookings.iter().collect();
         let members = HashMap::from([(member.id, member.clone())]);
         let mut notes = self

@@ -70,7 +70,7 @@ impl Engine {
                 .map_err(JobError::unexpected)?;
             for (booking, member) in &to_remind {
                 let note = self
-                    .lone_booker_note(&community, member, booking)
+                    .lone_booker_note(&community, member, booking, &bookings)
                     .await
                     .map_err(JobError::unexpected)?;
                 lone_notes.insert(booking.id, note);

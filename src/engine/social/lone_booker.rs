@@ -59,17 +59,16 @@ impl Engine {
     }
 
     /// "You're the only one booked then so far", with offers, when the booking's slot has no
-    /// one else; nothing otherwise.
+    /// one else; nothing otherwise. `slot_bookings` are the slot's active bookings, read once
+    /// by the caller (a /book reads them for this note and the no-fitting-partner one).
     pub(crate) async fn lone_booker_note(
         &self,
         community: &Community,
         member: &Member,
         booking: &Booking,
+        slot_bookings: &[Booking],
     ) -> Result<OutgoingMessage, StoreError> {
-        let others = self
-            .store
-            .active_bookings_for_slot(booking.slot_id)
-            .await?
+        let others = slot_bookings
             .iter()
             .filter(|other| other.member_id != member.id && other.status == BookingStatus::Active)
             .count();
