@@ -373,27 +373,22 @@ impl Store {
     }
 
     async fn exported_bookings(&self, member: MemberId) -> Result<Vec<ExportedBooking>> {
-        let rows = self.rows_of_member(
-            "SELECT b.id, s.starts_at, s.length_minutes, b.status, b.recurring_weekly, b.created_at, \
+        let sql = "SELECT b.id, s.starts_at, s.length_minutes, b.status, b.recurring_weekly, b.created_at, \
              bm.mode FROM bookings b JOIN slots s ON s.id = b.slot_id \
              LEFT JOIN booking_modes bm ON bm.booking_id = b.id WHERE b.member_id = $1 \
-             ORDER BY s.starts_at, b.id",
-            member,
-        )
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(ExportedBooking {
-                    id: int(row, "id")?,
-                    starts_at: time(int(row, "starts_at")?)?,
-                    length_minutes: int(row, "length_minutes")?,
-                    status: text(row, "status")?,
-                    weekly: int(row, "recurring_weekly")? == 1,
-                    mode: row.try_get::<Option<String>, _>("mode")?,
-                    created_at: time(int(row, "created_at")?)?,
-                })
+             ORDER BY s.starts_at, b.id";
+        self.read_rows_of_member(sql, member, |row| {
+            Ok(ExportedBooking {
+                id: int(row, "id")?,
+                starts_at: time(int(row, "starts_at")?)?,
+                length_minutes: int(row, "length_minutes")?,
+                status: text(row, "status")?,
+                weekly: int(row, "recurring_weekly")? == 1,
+                mode: row.try_get::<Option<String>, _>("mode")?,
+                created_at: time(int(row, "created_at")?)?,
             })
-            .collect()
+        })
+        .await
     }
 
     async fn exported_sessions(&self, member: MemberId) -> Result<Vec<ExportedSession>> {
@@ -439,40 +434,49 @@ impl Store {
             .await?)
     }
 
+    /// [`Store::rows_of_member`], each row read by `read`: most of the export's lists.
+    async fn read_rows_of_member<T>(
+        &self,
+        sql: &'static str,
+        member: MemberId,
+        read: impl Fn(&AnyRow) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        self.rows_of_member(sql, member)
+            .await?
+            .iter()
+            .map(read)
+            .collect()
+    }
+
     async fn exported_attendance(&self, member: MemberId) -> Result<Vec<ExportedAttendance>> {
-        let rows = self
-            .rows_of_member(
-                "SELECT s.starts_at, a.outcome, a.recorded_at FROM attendance a \
+        self.read_rows_of_member(
+            "SELECT s.starts_at, a.outcome, a.recorded_at FROM attendance a \
              JOIN slots s ON s.id = a.slot_id WHERE a.member_id = $1 ORDER BY s.starts_at",
-                member,
-            )
-            .await?;
-        rows.iter()
-            .map(|row| {
+            member,
+            |row| {
                 Ok(ExportedAttendance {
                     session_starts_at: time(int(row, "starts_at")?)?,
                     outcome: text(row, "outcome")?,
                     recorded_at: time(int(row, "recorded_at")?)?,
                 })
-            })
-            .collect()
+            },
+        )
+        .await
     }
 
     async fn exported_marks(&self, member: MemberId) -> Result<Vec<ExportedMark>> {
-        let rows = self.rows_of_member(
+        self.read_rows_of_member(
             "SELECT r.kind, m.display_name FROM relations r JOIN members m ON m.id = r.other_id \
              WHERE r.member_id = $1 ORDER BY r.kind, m.display_name_folded",
             member,
-        )
-        .await?;
-        rows.iter()
-            .map(|row| {
+            |row| {
                 Ok(ExportedMark {
                     kind: text(row, "kind")?,
                     member: text(row, "display_name")?,
                 })
-            })
-            .collect()
+            },
+        )
+        .await
     }
 
     async fn exported_requests(
@@ -489,40 +493,32 @@ impl Store {
              AND NOT EXISTS (SELECT 1 FROM relations b WHERE b.member_id = $1 \
                  AND b.other_id = f.from_member_id AND b.kind = 'block') ORDER BY f.id"
         };
-        let rows = sqlx::query(sql)
-            .bind(member.0)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(ExportedFriendRequest {
-                    member: text(row, "display_name")?,
-                    created_at: time(int(row, "created_at")?)?,
-                })
+        self.read_rows_of_member(sql, member, |row| {
+            Ok(ExportedFriendRequest {
+                member: text(row, "display_name")?,
+                created_at: time(int(row, "created_at")?)?,
             })
-            .collect()
+        })
+        .await
     }
 
     async fn exported_rematch_choices(
         &self,
         member: MemberId,
     ) -> Result<Vec<ExportedRematchChoice>> {
-        let rows = self
-            .rows_of_member(
-                "SELECT s.starts_at, c.choice, c.chosen_at FROM rematch_choices c \
+        self.read_rows_of_member(
+            "SELECT s.starts_at, c.choice, c.chosen_at FROM rematch_choices c \
              JOIN slots s ON s.id = c.slot_id WHERE c.member_id = $1 ORDER BY c.chosen_at",
-                member,
-            )
-            .await?;
-        rows.iter()
-            .map(|row| {
+            member,
+            |row| {
                 Ok(ExportedRematchChoice {
                     starts_at: time(int(row, "starts_at")?)?,
                     choice: text(row, "choice")?,
                     chosen_at: time(int(row, "chosen_at")?)?,
                 })
-            })
-            .collect()
+            },
+        )
+        .await
     }
 
     async fn exported_mixed_lengths(&self, member: MemberId) -> Result<Option<bool>> {
@@ -559,103 +555,86 @@ impl Store {
         &self,
         member: MemberId,
     ) -> Result<Vec<ExportedCheckInAnswer>> {
-        let rows = self
-            .rows_of_member(
-                "SELECT s.starts_at, a.verdict, a.answered_at FROM check_in_answers a \
+        self.read_rows_of_member(
+            "SELECT s.starts_at, a.verdict, a.answered_at FROM check_in_answers a \
              JOIN slots s ON s.id = a.slot_id WHERE a.member_id = $1 ORDER BY s.starts_at",
-                member,
-            )
-            .await?;
-        rows.iter()
-            .map(|row| {
+            member,
+            |row| {
                 Ok(ExportedCheckInAnswer {
                     session_starts_at: time(int(row, "starts_at")?)?,
                     verdict: text(row, "verdict")?,
                     answered_at: time(int(row, "answered_at")?)?,
                 })
-            })
-            .collect()
+            },
+        )
+        .await
     }
 
     /// As marks: `kind` is `partner absent`, `member` the partner named.
     async fn exported_absence_claims(&self, member: MemberId) -> Result<Vec<ExportedMark>> {
-        let rows = self
-            .rows_of_member(
-                "SELECT m.display_name FROM absence_claims c JOIN members m ON m.id = c.absent_id \
+        self.read_rows_of_member(
+            "SELECT m.display_name FROM absence_claims c JOIN members m ON m.id = c.absent_id \
              WHERE c.member_id = $1 ORDER BY c.claimed_at",
-                member,
-            )
-            .await?;
-        rows.iter()
-            .map(|row| {
+            member,
+            |row| {
                 Ok(ExportedMark {
                     kind: "partner absent".to_string(),
                     member: text(row, "display_name")?,
                 })
-            })
-            .collect()
+            },
+        )
+        .await
     }
 
     async fn exported_reports(&self, member: MemberId) -> Result<Vec<ExportedReport>> {
-        let rows = self
-            .rows_of_member(
-                "SELECT m.display_name, r.reason, r.created_at FROM member_reports r \
+        self.read_rows_of_member(
+            "SELECT m.display_name, r.reason, r.created_at FROM member_reports r \
              JOIN members m ON m.id = r.reported_id WHERE r.reporter_id = $1 ORDER BY r.id",
-                member,
-            )
-            .await?;
-        rows.iter()
-            .map(|row| {
+            member,
+            |row| {
                 Ok(ExportedReport {
                     member: text(row, "display_name")?,
                     reason: text(row, "reason")?,
                     created_at: time(int(row, "created_at")?)?,
                 })
-            })
-            .collect()
+            },
+        )
+        .await
     }
 
     async fn exported_snoozes(&self, member: MemberId) -> Result<Vec<ExportedSnooze>> {
-        let rows = self
-            .rows_of_member(
-                "SELECT m.display_name, z.snoozed_until FROM snoozes z \
+        self.read_rows_of_member(
+            "SELECT m.display_name, z.snoozed_until FROM snoozes z \
              JOIN members m ON m.id = z.other_id WHERE z.member_id = $1 ORDER BY z.snoozed_until",
-                member,
-            )
-            .await?;
-        rows.iter()
-            .map(|row| {
+            member,
+            |row| {
                 Ok(ExportedSnooze {
                     member: text(row, "display_name")?,
                     until: time(int(row, "snoozed_until")?)?,
                 })
-            })
-            .collect()
+            },
+        )
+        .await
     }
 
     async fn exported_invitations(&self, member: MemberId) -> Result<Vec<ExportedInvitation>> {
-        let rows = self.rows_of_member(
-            "SELECT CASE WHEN i.inviter_member_id = $1 THEN 'sent' ELSE 'received' END AS direction, \
+        let sql = "SELECT CASE WHEN i.inviter_member_id = $1 THEN 'sent' ELSE 'received' END AS direction, \
              m.display_name, s.starts_at, i.state, i.created_at FROM locked_invitations i \
              JOIN slots s ON s.id = i.slot_id \
              JOIN members m ON m.id = CASE WHEN i.inviter_member_id = $1 \
                  THEN i.invitee_member_id ELSE i.inviter_member_id END \
              WHERE i.inviter_member_id = $1 OR (i.invitee_member_id = $1 AND i.delivered = 1) \
-             ORDER BY i.id",
-            member,
-        )
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(ExportedInvitation {
-                    direction: text(row, "direction")?,
-                    member: text(row, "display_name")?,
-                    starts_at: time(int(row, "starts_at")?)?,
-                    state: text(row, "state")?,
-                    created_at: time(int(row, "created_at")?)?,
-                })
+             ORDER BY i.id";
+        self.read_rows_of_member(sql, member, |row| {
+            Ok(ExportedInvitation {
+                direction: text(row, "direction")?,
+                member: text(row, "display_name")?,
+                starts_at: time(int(row, "starts_at")?)?,
+                state: text(row, "state")?,
+                created_at: time(int(row, "created_at")?)?,
             })
-            .collect()
+        })
+        .await
     }
 
     /// Sent messages without their `delivered` flag (it would tell who blocked the member);
@@ -673,29 +652,20 @@ impl Store {
              JOIN members m ON m.id = p.from_member_id WHERE p.to_member_id = $1 \
              AND p.delivered = 1 ORDER BY p.id"
         };
-        let rows = sqlx::query(sql)
-            .bind(member.0)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(ExportedPartnerMessage {
-                    member: text(row, "display_name")?,
-                    sent_at: time(int(row, "sent_at")?)?,
-                })
+        self.read_rows_of_member(sql, member, |row| {
+            Ok(ExportedPartnerMessage {
+                member: text(row, "display_name")?,
+                sent_at: time(int(row, "sent_at")?)?,
             })
-            .collect()
+        })
+        .await
     }
 
     async fn exported_links(&self, member: MemberId) -> Result<Vec<ExportedLink>> {
-        let rows = self
-            .rows_of_member(
-                "SELECT created_at, revoked_at FROM member_links WHERE member_id = $1 ORDER BY id",
-                member,
-            )
-            .await?;
-        rows.iter()
-            .map(|row| {
+        self.read_rows_of_member(
+            "SELECT created_at, revoked_at FROM member_links WHERE member_id = $1 ORDER BY id",
+            member,
+            |row| {
                 Ok(ExportedLink {
                     created_at: time(int(row, "created_at")?)?,
                     revoked_at: row
@@ -703,28 +673,26 @@ impl Store {
                         .map(time)
                         .transpose()?,
                 })
-            })
-            .collect()
+            },
+        )
+        .await
     }
 
     async fn exported_jobs(&self, member: MemberId) -> Result<Vec<ExportedJob>> {
-        let rows = self
-            .rows_of_member(
-                "SELECT key, kind, due_at, status FROM jobs WHERE booking_id IN \
+        self.read_rows_of_member(
+            "SELECT key, kind, due_at, status FROM jobs WHERE booking_id IN \
              (SELECT id FROM bookings WHERE member_id = $1) ORDER BY due_at, id",
-                member,
-            )
-            .await?;
-        rows.iter()
-            .map(|row| {
+            member,
+            |row| {
                 Ok(ExportedJob {
                     key: text(row, "key")?,
                     kind: text(row, "kind")?,
                     due_at: time(int(row, "due_at")?)?,
                     status: text(row, "status")?,
                 })
-            })
-            .collect()
+            },
+        )
+        .await
     }
 
     async fn exported_effects(&self, member: MemberId) -> Result<Vec<ExportedEffect>> {

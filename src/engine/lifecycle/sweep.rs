@@ -42,11 +42,7 @@ impl Engine {
             }
         }
         // A weekly booking's roll-forward job (bookings from before it existed lack one).
-        for booking in self
-            .store
-            .upcoming_weekly_bookings(now, platform)
-            .await?
-        {
+        for booking in self.store.upcoming_weekly_bookings(now, platform).await? {
             self.store
                 .schedule_jobs(&crate::core::schedule::booking_jobs(&booking))
                 .await?;
