@@ -2,9 +2,12 @@
 //! in a temp dir (`sqlite::…`) and a fresh PostgreSQL database (`postgres::…`, needs
 //! `FOCUSFOLK_TEST_POSTGRES_URL`; `./scripts/test` provides it).
 
+#[path = "support/store_fixtures.rs"]
+mod fixtures;
 #[path = "support/postgres.rs"]
 mod pg;
 
+use fixtures::{book, community, member, t};
 use std::collections::HashMap;
 use std::future::Future;
 
@@ -118,37 +121,6 @@ where
 }
 
 // ---- fixtures -----------------------------------------------------------------------------
-
-/// Monday 7 January 2030, 09:00 UTC, plus `minutes`.
-fn t(minutes: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp(1_894_006_800, 0).unwrap() + Duration::minutes(minutes)
-}
-
-async fn community(store: &Store) -> Community {
-    store
-        .ensure_community(Platform::Shell, "test", &CommunitySettings::default())
-        .await
-        .unwrap()
-}
-
-async fn member(store: &Store, community: &Community, name: &str) -> Member {
-    store
-        .ensure_member(community, name, name, t(-1000))
-        .await
-        .unwrap()
-}
-
-async fn book(store: &Store, member: &Member, slot: &Slot) -> Result<Booking, StoreError> {
-    store
-        .create_booking(&NewBooking {
-            community_id: slot.community_id,
-            member_id: member.id,
-            slot_id: slot.id,
-            recurring_weekly: false,
-            created_at: t(-60),
-        })
-        .await
-}
 
 fn job(key: &str, kind: JobKind, slot: &Slot, due_at: DateTime<Utc>) -> PlannedJob {
     PlannedJob {

@@ -3,17 +3,19 @@
 //! Check-in verdicts, absence claims and the attendance they excuse, reports, snoozes, and the
 //! recent booked sessions reliability reads.
 
+#[path = "support/store_fixtures.rs"]
+mod fixtures;
 #[path = "support/postgres.rs"]
 mod pg;
 
+use fixtures::{community, member, t};
 use std::future::Future;
 
-use chrono::{DateTime, Duration, Utc};
 use focusfolk::core::booking_rules::CancelKind;
 use focusfolk::core::check_in::{AbsenceClaim, SessionVerdict};
 use focusfolk::core::model::*;
 use focusfolk::core::reliability::BookedSession;
-use focusfolk::store::{NewBooking, Snooze, Store};
+use focusfolk::store::{Snooze, Store};
 
 macro_rules! on_both_backends {
     ($($test:ident),* $(,)?) => {
@@ -55,25 +57,6 @@ where
     test(store).await;
 }
 
-/// Monday 7 January 2030, 09:00 UTC, plus `minutes`.
-fn t(minutes: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp(1_894_006_800, 0).unwrap() + Duration::minutes(minutes)
-}
-
-async fn community(store: &Store) -> Community {
-    store
-        .ensure_community(Platform::Shell, "test", &CommunitySettings::default())
-        .await
-        .unwrap()
-}
-
-async fn member(store: &Store, community: &Community, name: &str) -> Member {
-    store
-        .ensure_member(community, name, name, t(-1000))
-        .await
-        .unwrap()
-}
-
 async fn slot_at(store: &Store, community: &Community, minutes: i64) -> Slot {
     store
         .ensure_slot(community.id, t(minutes), 25)
@@ -82,16 +65,7 @@ async fn slot_at(store: &Store, community: &Community, minutes: i64) -> Slot {
 }
 
 async fn book(store: &Store, member: &Member, slot: &Slot) -> Booking {
-    store
-        .create_booking(&NewBooking {
-            community_id: slot.community_id,
-            member_id: member.id,
-            slot_id: slot.id,
-            recurring_weekly: false,
-            created_at: t(-2000),
-        })
-        .await
-        .unwrap()
+    fixtures::book(store, member, slot).await.unwrap()
 }
 
 async fn verdicts_are_kept_per_member_and_slot_and_the_last_one_counts(store: Store) {

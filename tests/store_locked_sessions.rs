@@ -3,13 +3,15 @@
 //! from pending exactly once, prepare's expiry and an answer cannot both win, and the accepted
 //! lock is found from either booking.
 
+#[path = "support/store_fixtures.rs"]
+mod fixtures;
 #[path = "support/postgres.rs"]
 mod pg;
 
-use chrono::{DateTime, Duration, Utc};
+use fixtures::{book, t};
 use focusfolk::core::locked_pairs::{InvitationId, InvitationState};
 use focusfolk::core::model::*;
-use focusfolk::store::{Backend, NewBooking, NewInvitation, Store, StoreError};
+use focusfolk::store::{Backend, NewInvitation, Store};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_invitations_move_once_and_locks_are_found_from_either_booking() {
@@ -27,23 +29,6 @@ async fn postgres_invitations_move_once_and_locks_are_found_from_either_booking(
     assert_eq!(store.backend(), Backend::Postgres);
     invitations_move_once_and_locks_are_found_from_either_booking(store).await;
     db.drop_database().await;
-}
-
-/// Monday 7 January 2030, 09:00 UTC, plus `minutes`.
-fn t(minutes: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp(1_894_006_800, 0).unwrap() + Duration::minutes(minutes)
-}
-
-async fn book(store: &Store, member: &Member, slot: &Slot) -> Result<Booking, StoreError> {
-    store
-        .create_booking(&NewBooking {
-            community_id: slot.community_id,
-            member_id: member.id,
-            slot_id: slot.id,
-            recurring_weekly: false,
-            created_at: t(-60),
-        })
-        .await
 }
 
 async fn invitations_move_once_and_locks_are_found_from_either_booking(store: Store) {
