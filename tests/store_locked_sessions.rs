@@ -125,6 +125,20 @@ async fn invitations_move_once_and_locks_are_found_from_either_booking(store: St
         store.accepted_lock_of_booking(ann_later.id).await.unwrap(),
         None
     );
+    // `sessions` reads each locked booking's partner in one query; an unlocked booking has none.
+    let partners = store
+        .locked_partner_names(&[ann_booking.id, bob_booking.id, ann_later.id])
+        .await
+        .unwrap();
+    assert_eq!(
+        partners.get(&ann_booking.id).map(String::as_str),
+        Some("bob")
+    );
+    assert_eq!(
+        partners.get(&bob_booking.id).map(String::as_str),
+        Some("ann")
+    );
+    assert_eq!(partners.len(), 2, "{partners:?}");
 
     // Prepare's expiry touches only pending invitations of its own slot, and after it an
     // answer is refused.

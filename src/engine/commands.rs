@@ -676,6 +676,12 @@ impl Engine {
             .booking_modes(&booking_ids)
             .await
             .map_err(unexpected)?;
+        // "with bob" on a booking locked in with a friend who is still booked.
+        let locked_partners = self
+            .store
+            .locked_partner_names(&booking_ids)
+            .await
+            .map_err(unexpected)?;
         let mut reply = OutgoingMessage::new().titled("Your upcoming sessions");
         for booking in &bookings {
             reply = reply.item(
@@ -695,7 +701,10 @@ impl Engine {
                             ""
                         }
                     ))
-                    .append(self.locked_partner_note(member, booking).await?),
+                    .append(match locked_partners.get(&booking.id) {
+                        Some(partner) => OutgoingMessage::new().text(" · with ").name(partner),
+                        None => OutgoingMessage::new(),
+                    }),
             );
         }
         Ok(reply

@@ -83,6 +83,51 @@ impl Store {
         row.map(|row| invitation_from_row(&row)).transpose()
     }
 
+    /// For each of these bookings locked in with a partner who is still booked, that partner's
+    /// display name (one read for a whole `sessions` list). A booking's lock is its earliest
+    /// accepted invitation, as [`Store::accepted_lock_of_booking`] reads it.
+    pub async fn locked_partner_names(
+        &self,
+        bookings: &[BookingId],
+    ) -> Result<std::collections::HashMap<BookingId, String>> {
+        let mut names = std::collections::HashMap::new();
+        if bookings.is_empty() {
+            return Ok(names);
+        }
+        let sql = format!(
+            "SELECT b.id AS booking_id, partner_booking.status, partner.display_name \
+             FROM locked_invitations i \
+             JOIN bookings b ON b.id = i.inviter_booking_id OR b.id = i.invitee_booking_id \
+             LEFT JOIN bookings partner_booking ON partner_booking.id = CASE \
+                 WHEN b.id = i.inviter_booking_id THEN i.invitee_booking_id \
+                 ELSE i.inviter_booking_id END \
+             LEFT JOIN members partner ON partner.id = partner_booking.member_id \
+             WHERE i.state = 'accepted' AND b.id IN ({}) ORDER BY i.id",
+            super::placeholders(1, bookings.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for booking in bookings {
+            query = query.bind(booking.0);
+        }
+        let mut seen = std::collections::HashSet::new();
+        for row in query.fetch_all(&self.pool).await? {
+            let booking = BookingId(int(&row, "booking_id")?);
+            // Only the earliest lock of a booking counts.
+            if !seen.insert(booking) {
+                continue;
+            }
+            let still_booked =
+                row.try_get::<Option<String>, _>("status")?.as_deref() == Some("active");
+            if let (true, Some(name)) = (
+                still_booked,
+                row.try_get::<Option<String>, _>("display_name")?,
+            ) {
+                names.insert(booking, name);
+            }
+        }
+        Ok(names)
+    }
+
     /// Pending → accepted with the invitee's booking; `false` when it was no longer pending.
     pub async fn accept_locked_invitation(
         &self,

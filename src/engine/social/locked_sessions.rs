@@ -348,50 +348,6 @@ impl Engine {
         }
     }
 
-    /// " · with Bob" for a booking locked in with a friend who is still booked; empty otherwise.
-    pub(in crate::engine) async fn locked_partner_note(
-        &self,
-        member: &Member,
-        booking: &Booking,
-    ) -> Result<OutgoingMessage, CommandFailure> {
-        let Some(lock) = self
-            .store
-            .accepted_lock_of_booking(booking.id)
-            .await
-            .map_err(unexpected)?
-        else {
-            return Ok(OutgoingMessage::new());
-        };
-        let (partner, partner_booking) = if lock.inviter == member.id {
-            (lock.invitee, lock.invitee_booking)
-        } else {
-            (lock.inviter, Some(lock.inviter_booking))
-        };
-        let still_booked = match partner_booking {
-            Some(id) => self
-                .store
-                .booking(id)
-                .await
-                .map_err(unexpected)?
-                .is_some_and(|booking| booking.status == BookingStatus::Active),
-            None => false,
-        };
-        if !still_booked {
-            return Ok(OutgoingMessage::new());
-        }
-        let partner = self
-            .store
-            .members_by_ids(&[partner])
-            .await
-            .map_err(unexpected)?;
-        Ok(match partner.first() {
-            Some(partner) => OutgoingMessage::new()
-                .text(" · with ")
-                .name(&partner.display_name),
-            None => OutgoingMessage::new(),
-        })
-    }
-
     /// At the slot's prepare, the cutoff: pending invitations expire; inviters whose invitation
     /// was declined or went unanswered are told their booking is a normal one; and the pairs
     /// locked in (both still booked) come back for the matching. The DMs' results go to the
