@@ -1,6 +1,8 @@
 //! The startup sweep: what a crash or downtime may have left undone, put right before the
 //! runner starts (leases of a previous run, leftover rooms, jobs of upcoming slots).
 
+use std::collections::hash_map::{Entry, HashMap};
+
 use crate::engine::Engine;
 
 impl Engine {
@@ -50,13 +52,15 @@ impl Engine {
         // Jobs belong to slots: one check per upcoming booked slot, read as slots (not as
         // their bookings: 100,000 bookings would stay in the heap long after the sweep).
         let slots = self.store.upcoming_booked_slots(now, platform).await?;
-        let mut communities = std::collections::HashMap::new();
+        let mut communities = HashMap::new();
         for slot in &slots {
-            if !communities.contains_key(&slot.community_id) {
-                let community = self.store.community(slot.community_id).await?;
-                communities.insert(slot.community_id, community);
-            }
-            self.schedule_slot_jobs(&communities[&slot.community_id].settings, slot)
+            let community = match communities.entry(slot.community_id) {
+                Entry::Occupied(known) => known.into_mut(),
+                Entry::Vacant(unknown) => {
+                    unknown.insert(self.store.community(slot.community_id).await?)
+                }
+            };
+            self.schedule_slot_jobs(&community.settings, slot)
                 .await
                 .map_err(|error| anyhow::anyhow!("{error}"))?;
         }
