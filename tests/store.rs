@@ -1616,6 +1616,36 @@ async fn platform_state_round_trips(store: Store) {
             "{platform} {name}"
         );
     }
+
+    // One entry deleted; the others stay.
+    store
+        .delete_platform_state(Platform::Discord, "guild-1", "roomy")
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .platform_state(Platform::Discord, "guild-1", "roomy")
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(store
+        .platform_state(Platform::Discord, "guild-1", "room:g2")
+        .await
+        .unwrap()
+        .is_some());
+
+    // Adapters write these on the command path: on SQLite they take their turn in the group
+    // commit (8 sets and 1 delete above) instead of polling for the lock behind its batches.
+    match store.backend() {
+        Backend::Sqlite => {
+            let stats = store
+                .group_commit_stats()
+                .expect("SQLite groups its commits");
+            assert!(stats.statements >= 9, "{stats:?}");
+        }
+        Backend::Postgres => assert_eq!(store.group_commit_stats(), None),
+    }
 }
 
 async fn claims_can_be_limited_to_one_platform(store: Store) {

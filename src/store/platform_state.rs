@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{unix, Result, Store};
+use super::{unix, GroupedWrite, Result, Store, WriteValue};
 use crate::core::model::Platform;
 
 impl Store {
@@ -29,6 +29,10 @@ impl Store {
     }
 
     /// Inserts or replaces the value.
+    ///
+    /// A grouped write (see `group_commit`): adapters write these on the command path (the
+    /// member's server, their DM channel), and on SQLite a write outside the group polls for
+    /// the write lock behind the booking batches of a busy hour, sleeping 1–100 ms at a time.
     pub async fn set_platform_state(
         &self,
         platform: Platform,
@@ -37,33 +41,36 @@ impl Store {
         value: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO platform_state (platform, scope, name, value, updated_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (platform, scope, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        )
-        .bind(platform.as_str())
-        .bind(scope)
-        .bind(name)
-        .bind(value)
-        .bind(unix(now))
-        .execute(&self.pool)
+        self.write_statement(GroupedWrite {
+            sql: UPSERT_PLATFORM_STATE,
+            values: vec![
+                WriteValue::Text(platform.as_str().to_owned()),
+                WriteValue::Text(scope.to_owned()),
+                WriteValue::Text(name.to_owned()),
+                WriteValue::Text(value.to_owned()),
+                WriteValue::Integer(unix(now)),
+            ],
+        })
         .await?;
         Ok(())
     }
 
-    /// Deletes one entry, if it is there.
+    /// Deletes one entry, if it is there (a grouped write, like [`Store::set_platform_state`]).
     pub async fn delete_platform_state(
         &self,
         platform: Platform,
         scope: &str,
         name: &str,
     ) -> Result<()> {
-        sqlx::query("DELETE FROM platform_state WHERE platform = $1 AND scope = $2 AND name = $3")
-            .bind(platform.as_str())
-            .bind(scope)
-            .bind(name)
-            .execute(&self.pool)
-            .await?;
+        self.write_statement(GroupedWrite {
+            sql: "DELETE FROM platform_state WHERE platform = $1 AND scope = $2 AND name = $3",
+            values: vec![
+                WriteValue::Text(platform.as_str().to_owned()),
+                WriteValue::Text(scope.to_owned()),
+                WriteValue::Text(name.to_owned()),
+            ],
+        })
+        .await?;
         Ok(())
     }
 
@@ -108,3 +115,7 @@ impl Store {
         Ok(done.rows_affected())
     }
 }
+
+const UPSERT_PLATFORM_STATE: &str =
+    "INSERT INTO platform_state (platform, scope, name, value, updated_at) VALUES ($1, $2, $3, $4, $5) \
+     ON CONFLICT (platform, scope, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at";
