@@ -8,7 +8,8 @@
 //! Goals (issue 12): < 40 MB idle, < 150 MB with the bookings. `cargo bench` builds the binary
 //! in release, as the image does: `./scripts/test --bench memory -- --bench` (scripts/test
 //! starts the Synapse). Under `cargo test` (no `--bench` argument) it runs a smoke pass with
-//! 200 bookings on the debug binary and judges nothing.
+//! 200 bookings on the debug binary and judges nothing. `FOCUSFOLK_MEMORY_BINARY=path` measures
+//! another build of the binary instead.
 
 #[path = "../tests/fake_discord/mod.rs"]
 mod fake_discord;
@@ -41,6 +42,13 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// The binary measured: this build's, or `FOCUSFOLK_MEMORY_BINARY` (say, one built with other
+/// release settings, or copied out of the image) to compare builds under the same load.
+fn binary() -> std::ffi::OsString {
+    std::env::var_os("FOCUSFOLK_MEMORY_BINARY")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_focusfolk").into())
 }
 
 struct Bot(Child);
@@ -162,7 +170,7 @@ async fn measure(
     let log = tempfile::NamedTempFile::new().unwrap();
     // The bot keeps its Matrix store beside its working directory: a throwaway one.
     let workdir = tempfile::tempdir().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_focusfolk"))
+    let child = Command::new(binary())
         .arg("run")
         .current_dir(workdir.path())
         .env_clear()
@@ -211,12 +219,12 @@ async fn measure(
 async fn main() {
     let synapse = Synapse::from_env();
     let directory = tempfile::tempdir().unwrap();
-    let profile = if cfg!(debug_assertions) {
-        "debug"
-    } else {
-        "release"
+    let build = match std::env::var("FOCUSFOLK_MEMORY_BINARY") {
+        Ok(path) => path,
+        Err(_) if cfg!(debug_assertions) => "debug build".to_string(),
+        Err(_) => "release build".to_string(),
     };
-    println!("focusfolk run ({profile} build), both platforms configured:");
+    println!("focusfolk run ({build}), both platforms configured:");
 
     let fake = FakeDiscord::start(LimitConfig::default()).await;
     let guild = fake.add_guild_at("Focus Club", perms::BOT_DEFAULT, None);
