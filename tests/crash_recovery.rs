@@ -9,9 +9,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use common::{at, spawn_app, TestApp};
+use focusfolk::core::model::{JobKind, Platform};
 use focusfolk::engine::jobs::JobError;
 use focusfolk::engine::{FaultInjector, FaultPoint, NoFaults};
 use focusfolk::fast_forward::fast_forward_to;
+use sqlx::Connection;
 
 const MEMBERS: [&str; 7] = ["ann", "ben", "cat", "dan", "eve", "fay", "gus"];
 
@@ -147,4 +149,75 @@ async fn every_dm_is_delivered_exactly_once_whatever_the_crash_point() {
         deduplicated_by_platform > 10,
         "the after-effect-before-record case was exercised"
     );
+}
+
+/// The jobs of every upcoming slot, as (key, kind, due) per slot: what a sweep must restore.
+async fn planned_jobs_by_slot(app: &TestApp) -> BTreeMap<i64, Vec<(String, String, i64)>> {
+    let store = app.engine.store_for_tests();
+    let bookings = store
+        .active_bookings_starting_after(at(8, 0), Platform::Shell)
+        .await
+        .unwrap();
+    let mut jobs = BTreeMap::new();
+    for booking in bookings {
+        let mut of_slot: Vec<(String, String, i64)> = store
+            .jobs_for_slot(booking.slot_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(job, _)| (job.key, format!("{:?}", job.kind), job.due_at.timestamp()))
+            .collect();
+        of_slot.sort();
+        jobs.insert(booking.slot_id.0, of_slot);
+    }
+    jobs
+}
+
+/// Jobs a database lost (a restore from an older backup, a crash before the booking's jobs
+/// existed) are planned again by the next start, once each: every booked slot's jobs and a
+/// weekly booking's roll-forward, however many slots there are.
+#[tokio::test]
+async fn a_restart_plans_again_the_jobs_the_database_lost_and_only_once() {
+    let app = spawn_app().await;
+    assert!(app
+        .say("ann", "book 9:00 25m weekly")
+        .await
+        .contains("Booked"));
+    // More slots than the sweep writes in one go (a thousand jobs, seven per slot).
+    let slots = 150;
+    for index in 0..slots {
+        let starts_at = at(9, 0) + chrono::Duration::minutes(15 * index);
+        let when = format!("book {} 50m", starts_at.format("%Y-%m-%d %H:%M"));
+        let reply = app.say(&format!("member{index}"), &when).await;
+        assert!(reply.contains("Booked"), "{when}: {reply}");
+    }
+    let planned = planned_jobs_by_slot(&app).await;
+    assert_eq!(planned.len(), slots as usize + 1, "booked slots");
+    let per_slot = JobKind::PER_SLOT.len();
+    let roll_forwards = |jobs: &BTreeMap<i64, Vec<(String, String, i64)>>| {
+        jobs.values()
+            .flatten()
+            .filter(|(_, kind, _)| kind == "RollForward")
+            .count()
+    };
+    assert_eq!(roll_forwards(&planned), 1, "{planned:?}");
+    assert!(planned.values().all(|jobs| jobs.len() >= per_slot));
+
+    let mut database = sqlx::SqliteConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM jobs")
+        .execute(&mut database)
+        .await
+        .unwrap();
+    assert!(planned_jobs_by_slot(&app)
+        .await
+        .values()
+        .all(|jobs| jobs.is_empty()));
+
+    let app = app.restart("worker-1", Arc::new(NoFaults)).await;
+    assert_eq!(planned_jobs_by_slot(&app).await, planned);
+    // A second start finds them all and adds none.
+    let app = app.restart("worker-1", Arc::new(NoFaults)).await;
+    assert_eq!(planned_jobs_by_slot(&app).await, planned);
 }

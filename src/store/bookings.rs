@@ -312,8 +312,9 @@ impl Store {
         active_bookings_for_member_on(&mut conn, member_id, ending_after).await
     }
 
-    /// Active bookings of every community whose session starts after `t`, by start time: the
-    /// startup sweep re-ensures their jobs.
+    /// Active bookings of this platform's communities whose session starts after `t`, by
+    /// start time (the startup sweep reads slots and weekly bookings instead, see
+    /// `upcoming_booked_slots`).
     pub async fn active_bookings_starting_after(
         &self,
         t: DateTime<Utc>,

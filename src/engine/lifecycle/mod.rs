@@ -30,7 +30,7 @@ use crate::core::matching::{
 };
 use crate::core::message::{OutgoingMessage, Tone};
 use crate::core::model::{
-    Booking, Community, CommunitySettings, Group, GroupOrigin, Member, MemberId, RelationKind, Slot,
+    Booking, Community, Group, GroupOrigin, Member, MemberId, RelationKind, Slot,
 };
 use crate::core::reliability::experience;
 use crate::engine::port::{PairRoomRequest, Recipient};
@@ -159,22 +159,6 @@ impl Engine {
             groups,
             members,
         })
-    }
-
-    /// Makes sure the slot has its jobs: one multi-row insert; keys that exist already (the
-    /// usual case, or a re-run) are skipped.
-    pub(crate) async fn schedule_slot_jobs(
-        &self,
-        settings: &CommunitySettings,
-        slot: &Slot,
-    ) -> Result<(), JobError> {
-        let planned = crate::engine::planned_jobs(settings, slot);
-        self.store
-            .schedule_jobs(&planned)
-            .await
-            .map_err(JobError::unexpected)?;
-        self.wake_runner.notify_one();
-        Ok(())
     }
 
     /// Sends one DM at most once, keyed by `key`. Unreachable members and DMs the platform

@@ -43,11 +43,14 @@ impl Engine {
                 }
             }
         }
+        // The jobs to re-ensure are written a thousand at a time (the store splits them into
+        // multi-row inserts): one statement per slot made a restart over a busy fortnight
+        // thousands of round trips, and a bounded batch keeps the sweep's heap small.
+        let mut planned = Vec::new();
         // A weekly booking's roll-forward job (bookings from before it existed lack one).
         for booking in self.store.upcoming_weekly_bookings(now, platform).await? {
-            self.store
-                .schedule_jobs(&crate::core::schedule::booking_jobs(&booking))
-                .await?;
+            planned.extend(crate::core::schedule::booking_jobs(&booking));
+            self.schedule_when_full(&mut planned).await?;
         }
         // Jobs belong to slots: one check per upcoming booked slot, read as slots (not as
         // their bookings: 100,000 bookings would stay in the heap long after the sweep).
@@ -60,16 +63,32 @@ impl Engine {
                     unknown.insert(self.store.community(slot.community_id).await?)
                 }
             };
-            self.schedule_slot_jobs(&community.settings, slot)
-                .await
-                .map_err(|error| anyhow::anyhow!("{error}"))?;
+            planned.extend(crate::engine::planned_jobs(&community.settings, slot));
+            self.schedule_when_full(&mut planned).await?;
         }
+        self.store.schedule_jobs(&planned).await?;
+        self.wake_runner.notify_one();
         report.slots_checked = slots.len();
         Ok(report)
     }
 }
 
+/// How many planned jobs the sweep gathers before writing them.
+const SWEEP_JOBS_PER_WRITE: usize = 1_000;
+
 impl Engine {
+    /// Writes the sweep's gathered jobs once there are enough of them.
+    async fn schedule_when_full(
+        &self,
+        planned: &mut Vec<crate::core::schedule::PlannedJob>,
+    ) -> anyhow::Result<()> {
+        if planned.len() >= SWEEP_JOBS_PER_WRITE {
+            self.store.schedule_jobs(planned).await?;
+            planned.clear();
+        }
+        Ok(())
+    }
+
     /// [`Engine::startup_sweep`] as every platform runs it at start: logged, never fatal. A
     /// sweep that fails as a whole (the database is briefly away) is retried at the next start;
     /// the runner's own jobs still run.
