@@ -2384,10 +2384,57 @@ async fn session_choices_round_trip(store: Store) {
         .unwrap();
     assert_eq!(at_start.len(), 1);
     assert_eq!(at_start[&ann.id], "talk");
+    // The one read a /book's notes use: each active booking of the slot with its mode and its
+    // member's choices, the defaults where nobody chose; the other slot's bookings are not in it.
+    let carol = member(&store, &c, "carol").await;
+    let carol_now = book(&store, &carol, &slot).await.unwrap();
+    let fussy = MatchPreferences {
+        availability: Availability::Everyone,
+        mix_modes: true,
+    };
+    store.set_match_preferences(carol.id, fussy).await.unwrap();
+    store
+        .set_booking_mode(carol_now.id, "moving")
+        .await
+        .unwrap();
+    let with_choices = store
+        .active_bookings_with_choices_for_slot(slot.id)
+        .await
+        .unwrap();
+    let seen: Vec<_> = with_choices
+        .iter()
+        .map(|entry| {
+            (
+                entry.booking.clone(),
+                entry.named_mode.as_deref(),
+                entry.preferences,
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (ann_now.clone(), Some("talk"), picky),
+            (bob_now.clone(), None, MatchPreferences::default()),
+            (carol_now.clone(), Some("moving"), fussy),
+        ]
+    );
     store
         .cancel_booking(ann_now.id, CancelKind::OnTime)
         .await
         .unwrap();
+    let after_cancel: Vec<_> = store
+        .active_bookings_with_choices_for_slot(slot.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|entry| entry.booking.id)
+        .collect();
+    assert_eq!(
+        after_cancel,
+        vec![bob_now.id, carol_now.id],
+        "a cancelled booking is not among the slot's"
+    );
     assert!(
         store
             .named_modes_starting_at(&[ann.id], t(0))

@@ -348,12 +348,13 @@ impl Engine {
                 session_mode,
             )
             .await?;
-        // Both notes look at who else is booked: one read.
-        let slot_bookings = self
+        // Both notes look at who else is booked and what they chose: one read.
+        let slot = self
             .store
-            .active_bookings_for_slot(booking.slot_id)
+            .active_bookings_with_choices_for_slot(booking.slot_id)
             .await
             .map_err(unexpected)?;
+        let slot_bookings: Vec<Booking> = slot.iter().map(|entry| entry.booking.clone()).collect();
         // Alone in the slot: say so now, with nearby times that have company (issue 11).
         let note = self
             .lone_booker_note(community, member, &booking, &slot_bookings)
@@ -361,7 +362,7 @@ impl Engine {
             .map_err(unexpected)?;
         // Company, but none that the member's own choices allow (issue 11): say so now too.
         let choice_note = self
-            .no_fitting_partner_note_at_booking(community, member, &booking, &slot_bookings)
+            .no_fitting_partner_note_at_booking(community, member, &booking, &slot)
             .await
             .map_err(unexpected)?;
         Ok((reply.append(note).append(choice_note), booking))

@@ -15,7 +15,7 @@ use crate::core::session_choice::{
     choice_notes, default_mode, friend_or_favourite_lists, modes_clash, resolve_mode,
     session_mode_problems, Availability, MatchPreferences, SlotMemberChoice,
 };
-use crate::store::StoreError;
+use crate::store::{SlotBookingWithChoices, StoreError};
 
 /// "quiet, talk or moving".
 fn listed(modes: &[String]) -> String {
@@ -248,14 +248,32 @@ impl Engine {
         bookings: &[&Booking],
         members: &HashMap<MemberId, Member>,
     ) -> Result<HashMap<BookingId, OutgoingMessage>, StoreError> {
-        let mut notes = HashMap::new();
         if bookings.len() < 2 {
-            return Ok(notes);
+            return Ok(HashMap::new());
         }
         let owned: Vec<Booking> = bookings.iter().map(|booking| (*booking).clone()).collect();
         let ids: Vec<MemberId> = owned.iter().map(|booking| booking.member_id).collect();
         let preferences = self.store.match_preferences_of(&ids).await?;
         let modes = self.session_modes_of(community, &owned).await?;
+        self.no_fitting_partner_notes_given(community, &owned, members, &preferences, &modes)
+            .await
+    }
+
+    /// [`Engine::no_fitting_partner_notes`] once the members' preferences (absent: the
+    /// defaults) and every booking's mode (resolved to the community's first) are known.
+    async fn no_fitting_partner_notes_given(
+        &self,
+        community: &Community,
+        owned: &[Booking],
+        members: &HashMap<MemberId, Member>,
+        preferences: &HashMap<MemberId, MatchPreferences>,
+        modes: &HashMap<BookingId, String>,
+    ) -> Result<HashMap<BookingId, OutgoingMessage>, StoreError> {
+        let mut notes = HashMap::new();
+        if owned.len() < 2 {
+            return Ok(notes);
+        }
+        let ids: Vec<MemberId> = owned.iter().map(|booking| booking.member_id).collect();
         let mode_of = |booking: &Booking| modes.get(&booking.id).map_or("", String::as_str);
         // Only the bookings of `members` get a note: at booking that is the booker alone, so
         // a /book judges one member against the slot, not every pair of it.
@@ -359,18 +377,31 @@ impl Engine {
         Ok(note)
     }
 
-    /// The warning at booking time for this one booking, when it applies.
+    /// The warning at booking time for this one booking, when it applies. `slot` is the
+    /// slot's active bookings with their choices, read once by the caller.
     pub(crate) async fn no_fitting_partner_note_at_booking(
         &self,
         community: &Community,
         member: &Member,
         booking: &Booking,
-        slot_bookings: &[Booking],
+        slot: &[SlotBookingWithChoices],
     ) -> Result<OutgoingMessage, StoreError> {
-        let refs: Vec<&Booking> = slot_bookings.iter().collect();
+        let default = default_mode(&community.settings.session_modes);
+        let bookings: Vec<Booking> = slot.iter().map(|entry| entry.booking.clone()).collect();
+        let preferences = slot
+            .iter()
+            .map(|entry| (entry.booking.member_id, entry.preferences))
+            .collect();
+        let modes = slot
+            .iter()
+            .map(|entry| {
+                let mode = entry.named_mode.clone();
+                (entry.booking.id, mode.unwrap_or_else(|| default.clone()))
+            })
+            .collect();
         let members = HashMap::from([(member.id, member.clone())]);
         let mut notes = self
-            .no_fitting_partner_notes(community, &refs, &members)
+            .no_fitting_partner_notes_given(community, &bookings, &members, &preferences, &modes)
             .await?;
         Ok(notes.remove(&booking.id).unwrap_or_default())
     }

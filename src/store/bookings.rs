@@ -577,7 +577,7 @@ pub(super) fn slot_from_row(row: &AnyRow) -> Result<Slot> {
     })
 }
 
-fn booking_from_row(row: &AnyRow) -> Result<Booking> {
+pub(super) fn booking_from_row(row: &AnyRow) -> Result<Booking> {
     let status = match text(row, "status")?.as_str() {
         "active" => BookingStatus::Active,
         "cancelled" => BookingStatus::Cancelled,

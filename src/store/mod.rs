@@ -88,6 +88,7 @@ pub use friends::FriendLists;
 pub use locked_invitations::NewInvitation;
 pub use members::MAX_NAMESAKES;
 pub use operations::{CommunityFigures, JobListFilter, JobListing, JobRetry};
+pub use session_choices::SlotBookingWithChoices;
 pub use web_links::{AttendanceCounts, CommunityPage};
 
 pub use group_commit::GroupCommitStats;

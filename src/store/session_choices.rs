@@ -4,9 +4,32 @@
 
 use std::collections::HashMap;
 
+use sqlx::Row;
+
+use super::bookings::booking_from_row;
 use super::{boolean, flag, int, placeholders, text, unix, Result, Store};
-use crate::core::model::{BookingId, MemberId};
+use crate::core::model::{Booking, BookingId, MemberId, SlotId};
 use crate::core::session_choice::{Availability, MatchPreferences};
+
+/// `bookings::BOOKING_SELECT`'s columns, the booking's named mode and its member's choices
+/// (no row: NULL, the defaults).
+const SLOT_BOOKINGS_WITH_CHOICES: &str = "SELECT b.id, b.community_id, b.member_id, b.slot_id, \
+    s.starts_at, s.length_minutes, b.status, b.recurring_weekly, b.created_at, \
+    m.mode AS named_mode, p.availability, p.mix_modes \
+    FROM bookings b JOIN slots s ON s.id = b.slot_id \
+    LEFT JOIN booking_modes m ON m.booking_id = b.id \
+    LEFT JOIN member_match_preferences p ON p.member_id = b.member_id \
+    WHERE b.slot_id = $1 AND b.status = 'active' ORDER BY b.id";
+
+/// An active booking of a slot with the choices the notes at booking look at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlotBookingWithChoices {
+    pub booking: Booking,
+    /// The mode the booking named; `None`: the community's first mode.
+    pub named_mode: Option<String>,
+    /// The member's matching choices (the defaults when they never changed one).
+    pub preferences: MatchPreferences,
+}
 
 fn preferences_from_row(row: &sqlx::any::AnyRow) -> Result<MatchPreferences> {
     let availability = text(row, "availability")?;
@@ -86,6 +109,38 @@ impl Store {
     }
 
     /// The modes these bookings named (bookings that named none are absent).
+    /// The slot's active bookings by id, each with its named mode and its member's matching
+    /// choices: one statement whose text never changes.
+    ///
+    /// Why one read: a `/book` answers with notes about who else is booked (alone? anyone
+    /// whose mode and availability fit?). Reading the bookings, then [`Store::booking_modes`]
+    /// and [`Store::match_preferences_of`] with `IN (…)` lists as long as the slot took three
+    /// round trips, and each new slot size was a new statement to prepare (on PostgreSQL a
+    /// parse and a plan). At the top of the hour that cost more than the booking itself.
+    pub async fn active_bookings_with_choices_for_slot(
+        &self,
+        slot_id: SlotId,
+    ) -> Result<Vec<SlotBookingWithChoices>> {
+        let rows = sqlx::query(SLOT_BOOKINGS_WITH_CHOICES)
+            .bind(slot_id.0)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let chose_preferences = row.try_get::<Option<String>, _>("availability")?.is_some();
+                Ok(SlotBookingWithChoices {
+                    booking: booking_from_row(row)?,
+                    named_mode: row.try_get::<Option<String>, _>("named_mode")?,
+                    preferences: if chose_preferences {
+                        preferences_from_row(row)?
+                    } else {
+                        MatchPreferences::default()
+                    },
+                })
+            })
+            .collect()
+    }
+
     pub async fn booking_modes(
         &self,
         bookings: &[BookingId],
