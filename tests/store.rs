@@ -69,6 +69,7 @@ on_both_backends! {
         booking_with_jobs_commits_together,
         booking_with_jobs_rolls_back_on_failure,
         overlapping_bookings_of_one_member_are_checked_one_at_a_time,
+        racing_bookings_into_existing_slots_keep_the_overlap_and_cap_rules,
         many_new_members_booking_at_once_are_each_stored_once,
         jobs_schedule_in_one_statement,
         concurrent_ensures_agree,
@@ -1985,6 +1986,77 @@ async fn overlapping_bookings_of_one_member_are_checked_one_at_a_time(store: Sto
             .len(),
         1
     );
+}
+
+/// The fast path (a plain booking into a slot that exists: one statement, on PostgreSQL one
+/// function call) under concurrency: racing bookings of one member are as safe as in the
+/// transaction. Five overlapping ones: exactly one wins. Then six that do not overlap, with
+/// room for two more upcoming bookings: exactly two win (the cap is counted under the lock).
+async fn racing_bookings_into_existing_slots_keep_the_overlap_and_cap_rules(store: Store) {
+    let c = community(&store).await;
+    for n in 0..5 {
+        store.ensure_slot(c.id, t(15 * n), 75).await.unwrap();
+    }
+    for n in 0..6 {
+        store.ensure_slot(c.id, t(120 + 60 * n), 25).await.unwrap();
+    }
+    const CAP: usize = 3;
+    for round in 0..8 {
+        let ann = member(&store, &c, &format!("ann{round}")).await;
+        let race = |requests: Vec<NewBookingRequest>| {
+            let store = store.clone();
+            async move {
+                let attempts: Vec<_> = requests
+                    .into_iter()
+                    .map(|request| {
+                        let store = store.clone();
+                        tokio::spawn(async move {
+                            let overlap = no_overlap(request.starts_at, request.length_minutes);
+                            let rules = move |existing: &[Booking]| {
+                                overlap(existing)?;
+                                if existing.len() >= CAP {
+                                    return Err("at the cap".to_string());
+                                }
+                                Ok(())
+                            };
+                            store
+                                .create_booking_with_jobs(&request, rules, jobs_of)
+                                .await
+                        })
+                    })
+                    .collect();
+                let mut booked = 0;
+                for attempt in attempts {
+                    match attempt.await.unwrap().unwrap() {
+                        Ok(_) => booked += 1,
+                        Err(rejection) => assert!(
+                            rejection.starts_with("overlaps") || rejection == "at the cap",
+                            "{rejection}"
+                        ),
+                    }
+                }
+                booked
+            }
+        };
+        let overlapping = (0..5).map(|n| request(&ann, t(15 * n), 75)).collect();
+        assert_eq!(
+            race(overlapping).await,
+            1,
+            "round {round}: one of five overlapping"
+        );
+        let apart = (0..6)
+            .map(|n| NewBookingRequest {
+                max_future_bookings: CAP,
+                ..request(&ann, t(120 + 60 * n), 25)
+            })
+            .collect();
+        assert_eq!(race(apart).await, CAP - 1, "round {round}: up to the cap");
+        let held = store
+            .active_bookings_for_member(ann.id, t(-60))
+            .await
+            .unwrap();
+        assert_eq!(held.len(), CAP, "round {round}: {held:?}");
+    }
 }
 
 /// The top of the hour in a busy community: forty new members book the same new slot at once

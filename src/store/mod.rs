@@ -42,7 +42,13 @@
 //! read-then-write transaction never fails to upgrade its lock under concurrency), a plain
 //! `BEGIN` on PostgreSQL (which locks the member row instead).
 //!
-//! Only job claiming differs per backend: PostgreSQL adds `FOR UPDATE SKIP LOCKED` so several
+//! The common booking (not weekly, into a slot that exists, no overlap, under the cap) skips
+//! the transaction: one statement on SQLite, whose write lock is taken before it reads; on
+//! PostgreSQL one call of a plpgsql function (migration 0015) that locks the member row and
+//! then inserts with a fresh snapshot, which one plain statement could not do safely under
+//! READ COMMITTED. Anything else falls back to the transaction, whose rules say why.
+//!
+//! Job claiming also differs per backend: PostgreSQL adds `FOR UPDATE SKIP LOCKED` so several
 //! instances claim different jobs without waiting on each other (see `jobs.rs`).
 //!
 //! # Decision: SQLite's single-statement booking writes share commits
