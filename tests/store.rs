@@ -2527,3 +2527,32 @@ async fn session_choices_round_trip(store: Store) {
         vec!["deep", "chat"]
     );
 }
+
+// ---- PostgreSQL only ----------------------------------------------------------------------
+
+/// The PostgreSQL pool skips sqlx's ping on every acquire (a round trip per statement; see
+/// `postgres_pool_options`) but still checks a connection that sat idle: one the server closed
+/// meanwhile (a restart, a failover, an idle timeout) is replaced, not handed to a command.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_connection_closed_while_idle_is_replaced_before_use() {
+    on_postgres(|url| async move {
+        let store = Store::connect_and_migrate(&url).await.expect("connect");
+        store.ping().await.expect("first use");
+        let mut admin = sqlx::PgConnection::connect(&url).await.expect("admin");
+        let closed: i64 = sqlx::query_scalar(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .fetch_one(&mut admin)
+        .await
+        .expect("terminate the pool's connections");
+        assert!(closed >= 1, "the pool had a connection open to close");
+        admin.close().await.ok();
+        tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+        store
+            .ping()
+            .await
+            .expect("the closed connection was replaced, not used");
+    })
+    .await;
+}
