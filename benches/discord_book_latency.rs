@@ -30,7 +30,11 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 /// CPU seconds this process (the fake Discord, serenity, the adapter, the engine, SQLite) has
 /// used so far: the figure that does not depend on what else the machine is doing.
 fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    process_cpu_seconds(&std::fs::read_to_string("/proc/self/stat").unwrap_or_default())
+}
+
+/// User + system CPU seconds from a `/proc/PID/stat` line.
+fn process_cpu_seconds(stat: &str) -> f64 {
     // Fields after the command name (which ends with the last ')'): utime is the 12th, stime
     // the 13th, in clock ticks (100 per second on Linux).
     let fields: Vec<&str> = stat
@@ -88,19 +92,7 @@ fn postgres_server_cpu_seconds() -> f64 {
         })
         .filter_map(|entry| std::fs::read_to_string(entry.path().join("stat")).ok())
         .filter(|stat| stat.contains("(postgres)"))
-        .map(|stat| {
-            let fields: Vec<&str> = stat
-                .rsplit_once(')')
-                .map(|(_, rest)| rest.split_whitespace().collect())
-                .unwrap_or_default();
-            let ticks = |index: usize| {
-                fields
-                    .get(index)
-                    .and_then(|v| v.parse::<f64>().ok())
-                    .unwrap_or(0.0)
-            };
-            (ticks(11) + ticks(12)) / 100.0
-        })
+        .map(|stat| process_cpu_seconds(&stat))
         .sum()
 }
 

@@ -1959,25 +1959,8 @@ async fn overlapping_bookings_of_one_member_are_checked_one_at_a_time(store: Sto
     let ann = member(&store, &c, "ann").await;
     // Five concurrent bookings at 09:00, 09:15, … 10:00: every pair overlaps (75 min each), so
     // exactly one may win however they interleave.
-    let attempts: Vec<_> = (0..5)
-        .map(|n| {
-            let store = store.clone();
-            let request = request(&ann, t(15 * n), 75);
-            tokio::spawn(async move {
-                store
-                    .create_booking_with_jobs(&request, no_overlap(request.starts_at, 75), jobs_of)
-                    .await
-            })
-        })
-        .collect();
-    let mut booked = 0;
-    for attempt in attempts {
-        match attempt.await.unwrap().unwrap() {
-            Ok(_) => booked += 1,
-            Err(rejection) => assert!(rejection.starts_with("overlaps"), "{rejection}"),
-        }
-    }
-    assert_eq!(booked, 1);
+    let overlapping = (0..5).map(|n| request(&ann, t(15 * n), 75)).collect();
+    assert_eq!(race(&store, overlapping, usize::MAX).await, 1);
     assert_eq!(
         store
             .active_bookings_for_member(ann.id, t(-60))
@@ -2003,44 +1986,9 @@ async fn racing_bookings_into_existing_slots_keep_the_overlap_and_cap_rules(stor
     const CAP: usize = 3;
     for round in 0..8 {
         let ann = member(&store, &c, &format!("ann{round}")).await;
-        let race = |requests: Vec<NewBookingRequest>| {
-            let store = store.clone();
-            async move {
-                let attempts: Vec<_> = requests
-                    .into_iter()
-                    .map(|request| {
-                        let store = store.clone();
-                        tokio::spawn(async move {
-                            let overlap = no_overlap(request.starts_at, request.length_minutes);
-                            let rules = move |existing: &[Booking]| {
-                                overlap(existing)?;
-                                if existing.len() >= CAP {
-                                    return Err("at the cap".to_string());
-                                }
-                                Ok(())
-                            };
-                            store
-                                .create_booking_with_jobs(&request, rules, jobs_of)
-                                .await
-                        })
-                    })
-                    .collect();
-                let mut booked = 0;
-                for attempt in attempts {
-                    match attempt.await.unwrap().unwrap() {
-                        Ok(_) => booked += 1,
-                        Err(rejection) => assert!(
-                            rejection.starts_with("overlaps") || rejection == "at the cap",
-                            "{rejection}"
-                        ),
-                    }
-                }
-                booked
-            }
-        };
         let overlapping = (0..5).map(|n| request(&ann, t(15 * n), 75)).collect();
         assert_eq!(
-            race(overlapping).await,
+            race(&store, overlapping, CAP).await,
             1,
             "round {round}: one of five overlapping"
         );
@@ -2050,13 +1998,52 @@ async fn racing_bookings_into_existing_slots_keep_the_overlap_and_cap_rules(stor
                 ..request(&ann, t(120 + 60 * n), 25)
             })
             .collect();
-        assert_eq!(race(apart).await, CAP - 1, "round {round}: up to the cap");
+        assert_eq!(
+            race(&store, apart, CAP).await,
+            CAP - 1,
+            "round {round}: up to the cap"
+        );
         let held = store
             .active_bookings_for_member(ann.id, t(-60))
             .await
             .unwrap();
         assert_eq!(held.len(), CAP, "round {round}: {held:?}");
     }
+}
+
+/// Runs the bookings at once under the overlap rule and a cap on the member's bookings;
+/// returns how many were booked (every other one was refused by a rule, never an error).
+async fn race(store: &Store, requests: Vec<NewBookingRequest>, cap: usize) -> usize {
+    let attempts: Vec<_> = requests
+        .into_iter()
+        .map(|request| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let overlap = no_overlap(request.starts_at, request.length_minutes);
+                let rules = move |existing: &[Booking]| {
+                    overlap(existing)?;
+                    if existing.len() >= cap {
+                        return Err("at the cap".to_string());
+                    }
+                    Ok(())
+                };
+                store
+                    .create_booking_with_jobs(&request, rules, jobs_of)
+                    .await
+            })
+        })
+        .collect();
+    let mut booked = 0;
+    for attempt in attempts {
+        match attempt.await.unwrap().unwrap() {
+            Ok(_) => booked += 1,
+            Err(rejection) => assert!(
+                rejection.starts_with("overlaps") || rejection == "at the cap",
+                "{rejection}"
+            ),
+        }
+    }
+    booked
 }
 
 /// The top of the hour in a busy community: forty new members book the same new slot at once
