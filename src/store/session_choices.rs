@@ -108,7 +108,6 @@ impl Store {
         Ok(())
     }
 
-    /// The modes these bookings named (bookings that named none are absent).
     /// The slot's active bookings by id, each with its named mode and its member's matching
     /// choices: one statement whose text never changes.
     ///
@@ -141,6 +140,7 @@ impl Store {
             .collect()
     }
 
+    /// The modes these bookings named (bookings that named none are absent).
     pub async fn booking_modes(
         &self,
         bookings: &[BookingId],
