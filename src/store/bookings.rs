@@ -47,10 +47,22 @@ pub struct SlotBookingCount {
     pub active_bookings: i64,
 }
 
-/// A booking row joined with its slot (`b` = bookings, `s` = slots).
-const BOOKING_SELECT: &str = "SELECT b.id, b.community_id, b.member_id, b.slot_id, s.starts_at, \
-    s.length_minutes, b.status, b.recurring_weekly, b.created_at \
-    FROM bookings b JOIN slots s ON s.id = b.slot_id";
+/// The columns `booking_from_row` reads (`b` = bookings, `s` = slots), as a literal so that
+/// statements selecting more beside them (`concat!`) cannot drift from it.
+macro_rules! booking_columns {
+    () => {
+        "b.id, b.community_id, b.member_id, b.slot_id, s.starts_at, s.length_minutes, b.status, \
+         b.recurring_weekly, b.created_at"
+    };
+}
+pub(super) use booking_columns;
+
+/// A booking row joined with its slot.
+const BOOKING_SELECT: &str = concat!(
+    "SELECT ",
+    booking_columns!(),
+    " FROM bookings b JOIN slots s ON s.id = b.slot_id"
+);
 
 /// Inserts the booking, taking its slot id from the (community, start, length) slot in the
 /// same statement; no row comes back when that slot does not exist yet.

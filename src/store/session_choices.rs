@@ -6,20 +6,21 @@ use std::collections::HashMap;
 
 use sqlx::Row;
 
-use super::bookings::booking_from_row;
+use super::bookings::{booking_columns, booking_from_row};
 use super::{boolean, flag, int, placeholders, text, unix, Result, Store};
 use crate::core::model::{Booking, BookingId, MemberId, SlotId};
 use crate::core::session_choice::{Availability, MatchPreferences};
 
-/// `bookings::BOOKING_SELECT`'s columns, the booking's named mode and its member's choices
-/// (no row: NULL, the defaults).
-const SLOT_BOOKINGS_WITH_CHOICES: &str = "SELECT b.id, b.community_id, b.member_id, b.slot_id, \
-    s.starts_at, s.length_minutes, b.status, b.recurring_weekly, b.created_at, \
-    m.mode AS named_mode, p.availability, p.mix_modes \
-    FROM bookings b JOIN slots s ON s.id = b.slot_id \
-    LEFT JOIN booking_modes m ON m.booking_id = b.id \
-    LEFT JOIN member_match_preferences p ON p.member_id = b.member_id \
-    WHERE b.slot_id = $1 AND b.status = 'active' ORDER BY b.id";
+/// A booking's columns, its named mode and its member's choices (no row: NULL, the defaults).
+const SLOT_BOOKINGS_WITH_CHOICES: &str = concat!(
+    "SELECT ",
+    booking_columns!(),
+    ", m.mode AS named_mode, p.availability, p.mix_modes \
+     FROM bookings b JOIN slots s ON s.id = b.slot_id \
+     LEFT JOIN booking_modes m ON m.booking_id = b.id \
+     LEFT JOIN member_match_preferences p ON p.member_id = b.member_id \
+     WHERE b.slot_id = $1 AND b.status = 'active' ORDER BY b.id"
+);
 
 /// An active booking of a slot with the choices the notes at booking look at.
 #[derive(Debug, Clone, PartialEq)]
